@@ -1,0 +1,236 @@
+/**
+ * Builds Envoy v3 bootstraps for tests and demos as plain objects (Envoy reads them as JSON).
+ *
+ * Shape of what `buildBootstrap` returns:
+ *
+ *   admin 127.0.0.1:<adminPort|0>
+ *   listener "main" 127.0.0.1:<listenerPort|0>
+ *     http_connection_manager (stat_prefix ingress_http)
+ *       http_filters: [extra "before"] → wasm filters in order → [extra "after"] → router
+ *       route "/" → direct_response | cluster "upstream" (127.0.0.1:<port>)
+ *   clusters: "upstream" (cluster mode) + extraClusters
+ *
+ * Request ids: `generate_request_id` is left at Envoy's default (on), as in Istio sidecars, so
+ * filters see an `x-request-id` like they would in a mesh; pass `generateRequestId: false` to
+ * drop the UUID work (benchmarks).
+ */
+import { isAbsolute } from "node:path";
+
+/** What a wasm plugin does after a fatal VM error; Envoy's own default is FAIL_CLOSED. */
+export type FailurePolicy = "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+
+/** One `envoy.filters.http.wasm` filter running a module on the V8 runtime. */
+export interface WasmFilterOptions {
+  /** PluginConfig name; also the HTTP filter's name, so routes can disable it by name. */
+  name: string;
+  /** Selects the root context; filters sharing vm_id + root_id share one root. */
+  rootId?: string;
+  /** Filters with the same vm_id and code share one VM. */
+  vmId?: string;
+  /** Absolute path of the `.wasm` module. */
+  wasmPath: string;
+  /** Plugin configuration, passed raw to `proxy_on_configure` (a google.protobuf.StringValue). */
+  configuration?: string;
+  /** VM configuration, passed raw to `proxy_on_vm_start`. */
+  vmConfiguration?: string;
+  /** Defaults to FAIL_CLOSED, written out explicitly (see reference §1.4). */
+  failurePolicy?: FailurePolicy;
+  /** Lets onRequestHeaders/onResponseHeaders return a real StopIteration (Envoy ≥ 1.35). */
+  allowOnHeadersStopIteration?: boolean;
+  /** WASI environment of the VM (`environ_get`). */
+  environment?: Record<string, string>;
+}
+
+/** Where the route sends requests: an inline response or the static cluster `upstream`. */
+export type UpstreamOptions =
+  | { kind: "direct"; status?: number; body?: string }
+  | { kind: "cluster"; port: number; host?: "127.0.0.1"; http2?: boolean };
+
+/** An extra static cluster on 127.0.0.1, e.g. the target of a filter's `dispatchHttpCall`. */
+export interface ClusterOptions {
+  name: string;
+  port: number;
+  /** Speak cleartext HTTP/2 (h2c) to the endpoint, as gRPC targets need. */
+  http2?: boolean;
+}
+
+/** A `stats_config.stats_tags` entry: the regex's first group is cut, the second is the value. */
+export interface StatsTag {
+  tagName: string;
+  regex: string;
+}
+
+export interface BootstrapOptions {
+  /** Wasm filters, in chain order, all before the router. */
+  wasmFilters?: WasmFilterOptions[];
+  /** Raw HTTP filter entries (`{ name, typed_config }`), e.g. native Lua or header_mutation. */
+  extraHttpFilters?: unknown[];
+  /** Whether `extraHttpFilters` run before or after the wasm filters. Default "after". */
+  extraHttpFiltersPosition?: "before" | "after";
+  upstream: UpstreamOptions;
+  extraClusters?: ClusterOptions[];
+  statsTags?: StatsTag[];
+  /** Default true (Envoy's default); see the module comment. */
+  generateRequestId?: boolean;
+  /** Listener port on 127.0.0.1; default 0 (any free port, read back by the runner). */
+  listenerPort?: number;
+  /** Admin port on 127.0.0.1; default 0. */
+  adminPort?: number;
+}
+
+/** Envoy's name for the V8 engine, the one Wasm runtime in official builds. */
+export const WASM_RUNTIME_V8 = "envoy.wasm.runtime.v8";
+
+const LOOPBACK = "127.0.0.1";
+
+function socketAddress(port: number) {
+  return { socket_address: { address: LOOPBACK, port_value: port } };
+}
+
+function stringValue(value: string) {
+  return { "@type": "type.googleapis.com/google.protobuf.StringValue", value };
+}
+
+/**
+ * The `http_filters` entry for one wasm filter, for callers assembling their own chain.
+ *
+ * @example wasmHttpFilter({ name: "add_header", wasmPath: resolve("build/add_header.wasm") })
+ */
+export function wasmHttpFilter(opts: WasmFilterOptions): Record<string, unknown> {
+  if (!isAbsolute(opts.wasmPath)) {
+    throw new Error(`wasm filter "${opts.name}": wasmPath must be absolute, got ${opts.wasmPath}`);
+  }
+  const vmConfig: Record<string, unknown> = {
+    runtime: WASM_RUNTIME_V8,
+    code: { local: { filename: opts.wasmPath } },
+  };
+  if (opts.vmId !== undefined) vmConfig.vm_id = opts.vmId;
+  if (opts.vmConfiguration !== undefined) {
+    vmConfig.configuration = stringValue(opts.vmConfiguration);
+  }
+  if (opts.environment !== undefined) {
+    vmConfig.environment_variables = { key_values: opts.environment };
+  }
+  const config: Record<string, unknown> = {
+    name: opts.name,
+    failure_policy: opts.failurePolicy ?? "FAIL_CLOSED",
+    vm_config: vmConfig,
+  };
+  if (opts.rootId !== undefined) config.root_id = opts.rootId;
+  if (opts.configuration !== undefined) config.configuration = stringValue(opts.configuration);
+  if (opts.allowOnHeadersStopIteration !== undefined) {
+    config.allow_on_headers_stop_iteration = opts.allowOnHeadersStopIteration;
+  }
+  return {
+    name: opts.name,
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+      config,
+    },
+  };
+}
+
+/** A STATIC cluster with one endpoint on 127.0.0.1. */
+export function staticCluster(opts: ClusterOptions): Record<string, unknown> {
+  const cluster: Record<string, unknown> = {
+    name: opts.name,
+    type: "STATIC",
+    connect_timeout: "1s",
+    load_assignment: {
+      cluster_name: opts.name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(opts.port) } }] }],
+    },
+  };
+  if (opts.http2) {
+    cluster.typed_extension_protocol_options = {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    };
+  }
+  return cluster;
+}
+
+function routeAction(upstream: UpstreamOptions): Record<string, unknown> {
+  if (upstream.kind === "direct") {
+    return {
+      direct_response: {
+        status: upstream.status ?? 200,
+        body: { inline_string: upstream.body ?? "" },
+      },
+    };
+  }
+  return { route: { cluster: "upstream" } };
+}
+
+/**
+ * A complete bootstrap: one listener whose HTTP filter chain runs the given filters in front of
+ * a direct response or the `upstream` cluster.
+ *
+ * @example
+ * const config = buildBootstrap({
+ *   wasmFilters: [{ name: "auth", wasmPath: "/abs/build/auth.wasm", configuration: "{}" }],
+ *   upstream: { kind: "cluster", port: echo.port },
+ * });
+ */
+export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> {
+  const wasm = (opts.wasmFilters ?? []).map(wasmHttpFilter);
+  const extra = opts.extraHttpFilters ?? [];
+  const before = opts.extraHttpFiltersPosition === "before";
+  const router = {
+    name: "envoy.filters.http.router",
+    typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
+  };
+  const httpFilters = before ? [...extra, ...wasm, router] : [...wasm, ...extra, router];
+
+  const hcm = {
+    "@type":
+      "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+    stat_prefix: "ingress_http",
+    generate_request_id: opts.generateRequestId ?? true,
+    route_config: {
+      name: "local",
+      virtual_hosts: [
+        {
+          name: "all",
+          domains: ["*"],
+          routes: [{ match: { prefix: "/" }, ...routeAction(opts.upstream) }],
+        },
+      ],
+    },
+    http_filters: httpFilters,
+  };
+
+  const clusters = (opts.extraClusters ?? []).map(staticCluster);
+  if (opts.upstream.kind === "cluster") {
+    const { port, http2 } = opts.upstream;
+    clusters.unshift(staticCluster({ name: "upstream", port, http2: http2 ?? false }));
+  }
+
+  const bootstrap: Record<string, unknown> = {
+    admin: { address: socketAddress(opts.adminPort ?? 0) },
+    static_resources: {
+      listeners: [
+        {
+          name: "main",
+          address: socketAddress(opts.listenerPort ?? 0),
+          filter_chains: [
+            {
+              filters: [
+                { name: "envoy.filters.network.http_connection_manager", typed_config: hcm },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters,
+    },
+  };
+  if (opts.statsTags && opts.statsTags.length > 0) {
+    bootstrap.stats_config = {
+      stats_tags: opts.statsTags.map((t) => ({ tag_name: t.tagName, regex: t.regex })),
+    };
+  }
+  return bootstrap;
+}

@@ -1,0 +1,39 @@
+/**
+ * The real-Envoy layer: install check, bootstrap builder, process runner, echo upstream.
+ *
+ * @example
+ * const echo = await startEchoUpstream();
+ * const config = buildBootstrap({ upstream: { kind: "cluster", port: echo.port } });
+ * await withEnvoy({ config }, async (envoy) => {
+ *   const res = await envoy.request("/hello");
+ * });
+ */
+export { envoyBinary, envoyVersion, pinnedEnvoyVersion } from "./binary.ts";
+export {
+  type BootstrapOptions,
+  buildBootstrap,
+  type ClusterOptions,
+  type FailurePolicy,
+  type StatsTag,
+  staticCluster,
+  type UpstreamOptions,
+  WASM_RUNTIME_V8,
+  type WasmFilterOptions,
+  wasmHttpFilter,
+} from "./config.ts";
+export {
+  ENVOY_LOG_FORMAT,
+  type EnvoyExit,
+  type EnvoyProcess,
+  EnvoyStartError,
+  type StartEnvoyOptions,
+  startEnvoy,
+  withEnvoy,
+} from "./runner.ts";
+export {
+  type EchoRequest,
+  type EchoRoute,
+  type EchoUpstream,
+  type EchoUpstreamOptions,
+  startEchoUpstream,
+} from "./upstream.ts";
