@@ -1,0 +1,388 @@
+// Contexts: the objects the host talks to.
+//
+//   VM (one per vm_id and worker thread; code at top level runs once, in _initialize)
+//    └─ RootContext   one per plugin (root_id): onVmStart, onConfigure, onTick, onQueueReady
+//        ├─ HttpContext    one per HTTP request: onRequestHeaders … onResponseBody, onLog
+//        └─ StreamContext  one per TCP connection: onNewConnection, onDownstreamData, …
+//
+// Every callback has a no-op default; override only what the filter uses. Register the
+// root with `registerRootContext((id) => new MyRoot(id))` at top level; the root creates
+// the per-request contexts in createHttpContext (or createStreamContext for TCP).
+
+import { Action, BufferType, GrpcStatus, PeerType, Status } from "./abi/types";
+import { proxy_set_tick_period_milliseconds } from "./abi/imports";
+import { Buffer, pluginConfiguration, requestBody, responseBody, vmConfiguration } from "./host/buffers";
+import {
+  Dispatch,
+  grpcCall,
+  grpcStream,
+  httpCall,
+} from "./host/callouts";
+import { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./host/headers";
+import { Header } from "./internal/pairs";
+import { currentTimeNanos } from "./host/time";
+import {
+  continueRequest as hostContinueRequest,
+  continueResponse as hostContinueResponse,
+  sendLocalResponse as hostSendLocalResponse,
+} from "./host/stream";
+
+/** Pending callouts: token → the context that dispatched it (see host/callouts.ts). */
+export const pendingHttpCalls = new Map<u32, Context>();
+export const pendingGrpcCalls = new Map<u32, Context>();
+/** Tokens of unary gRPC calls (as opposed to streams): they end at their response. */
+export const unaryGrpcTokens = new Set<u32>();
+
+/** What every context can do: dispatch callouts and receive their responses. */
+export class Context {
+  /** False once the host deleted this context; late callout responses are then dropped. */
+  alive: bool = true;
+
+  constructor(public readonly contextId: u32) {}
+
+  /**
+   * Sends an HTTP request to the cluster `upstream`; the response arrives in this
+   * context's onHttpCallResponse. Legal from onConfigure on (root) and in every stream
+   * callback. `headers` must include ":method", ":path" and ":authority".
+   * Example: `this.dispatchHttpCall("auth", [new Header(":method","GET"), …], null, [], 1000)`
+   */
+  dispatchHttpCall(
+    upstream: string,
+    headers: Header[],
+    body: ArrayBuffer | null,
+    trailers: Header[],
+    timeoutMs: u32,
+  ): Dispatch {
+    const d = httpCall(upstream, headers, body, trailers, timeoutMs);
+    if (d.ok) pendingHttpCalls.set(d.token, this);
+    return d;
+  }
+
+  /** Sends a unary gRPC request; the reply arrives in onGrpcReceive (success) or
+   *  onGrpcClose (failure, with the gRPC status). */
+  dispatchGrpcCall(
+    upstream: string,
+    service: string,
+    method: string,
+    initialMetadata: Header[],
+    message: ArrayBuffer,
+    timeoutMs: u32,
+  ): Dispatch {
+    const d = grpcCall(upstream, service, method, initialMetadata, message, timeoutMs);
+    if (d.ok) {
+      pendingGrpcCalls.set(d.token, this);
+      unaryGrpcTokens.add(d.token);
+    }
+    return d;
+  }
+
+  /** Opens a gRPC stream; use grpcSend with the token, and receive through the
+   *  onGrpcReceive* callbacks until onGrpcClose. */
+  openGrpcStream(upstream: string, service: string, method: string, initialMetadata: Header[]): Dispatch {
+    const d = grpcStream(upstream, service, method, initialMetadata);
+    if (d.ok) pendingGrpcCalls.set(d.token, this);
+    return d;
+  }
+
+  /** A callout's response (or failure: then numHeaders, bodySize and numTrailers are 0 and
+   *  getStatus() says why). Read it with httpCallResponseHeaders / httpCallResponseBody. */
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {}
+
+  /** Initial metadata of a gRPC call/stream; read it with grpcInitialMetadata. */
+  onGrpcReceiveInitialMetadata(token: u32, numElements: u32): void {}
+
+  /** A gRPC message; read it with grpcReceiveBuffer. */
+  onGrpcReceive(token: u32, messageSize: u32): void {}
+
+  /** Trailing metadata of a gRPC call/stream; read it with grpcTrailingMetadata. */
+  onGrpcReceiveTrailingMetadata(token: u32, numElements: u32): void {}
+
+  /** The end of a gRPC call or stream, with its gRPC status code. */
+  onGrpcClose(token: u32, statusCode: GrpcStatus): void {}
+
+  /** The host is done with this context. Return false to finish later with proxy_done. */
+  onDone(): bool {
+    return true;
+  }
+
+  /** After the stream ends: request and response headers are still readable (access logs). */
+  onLog(): void {}
+
+  /** The context is gone; release what it holds. */
+  onDelete(): void {}
+}
+
+/** A timer multiplexed on the root context's single tick. Subclass and override onTimer. */
+export abstract class Timer {
+  periodMs: u32 = 0;
+  nextDueNanos: u64 = 0;
+  abstract onTimer(root: RootContext): void;
+}
+
+function gcd(a: u32, b: u32): u32 {
+  while (b != 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/** The plugin: one per root_id per VM. Parses configuration and creates per-request contexts. */
+export class RootContext extends Context {
+  private timers: Timer[] = [];
+  private explicitTickMs: u32 = 0;
+
+  /** The VM started; `vmConfigurationSize` bytes of VM configuration are readable with
+   *  this.vmConfiguration(). Return false to refuse to start. */
+  onVmStart(vmConfigurationSize: u32): bool {
+    return true;
+  }
+
+  /** The plugin is (re)configured; parse this.pluginConfiguration() here, once. Return
+   *  false (after logging what is wrong) to refuse the configuration: at startup Envoy then
+   *  does not start, on an update it rejects the update. */
+  onConfigure(configurationSize: u32): bool {
+    return true;
+  }
+
+  /** Called every tick period (see setTickPeriod); timers run before it. */
+  onTick(): void {}
+
+  /** A shared queue registered by this VM has data. */
+  onQueueReady(queueId: u32): void {}
+
+  /** The host called a foreign function on this plugin. */
+  onForeignFunction(functionId: u32, argumentsSize: u32): void {}
+
+  /** Creates the context for a new HTTP request. Return null if this plugin is not an HTTP
+   *  filter. The default returns null, and a request then passes through untouched. */
+  createHttpContext(contextId: u32): HttpContext | null {
+    return null;
+  }
+
+  /** Creates the context for a new TCP connection (network filter). */
+  createStreamContext(contextId: u32): StreamContext | null {
+    return null;
+  }
+
+  /** The VM configuration bytes (only in onVmStart). */
+  vmConfiguration(): ArrayBuffer {
+    return vmConfiguration.read();
+  }
+
+  /** The plugin configuration bytes (only in onConfigure). */
+  pluginConfiguration(): ArrayBuffer {
+    return pluginConfiguration.read();
+  }
+
+  /** Sets the period of onTick in milliseconds (0 stops it). Legal from onVmStart on. */
+  setTickPeriod(periodMs: u32): Status {
+    this.explicitTickMs = periodMs;
+    return this.applyTickPeriod();
+  }
+
+  /** Runs `timer.onTimer` every `periodMs` milliseconds, sharing the single host tick with
+   *  other timers. Legal from onVmStart on. */
+  addTimer(periodMs: u32, timer: Timer): Status {
+    timer.periodMs = periodMs;
+    timer.nextDueNanos = currentTimeNanos() + <u64>periodMs * 1_000_000;
+    this.timers.push(timer);
+    return this.applyTickPeriod();
+  }
+
+  /** Stops a timer added with addTimer. */
+  removeTimer(timer: Timer): Status {
+    const i = this.timers.indexOf(timer);
+    if (i >= 0) this.timers.splice(i, 1);
+    return this.applyTickPeriod();
+  }
+
+  private applyTickPeriod(): Status {
+    let period = this.explicitTickMs;
+    for (let i = 0; i < this.timers.length; i++) {
+      const p = unchecked(this.timers[i]).periodMs;
+      period = period == 0 ? p : gcd(period, p);
+    }
+    return <Status>proxy_set_tick_period_milliseconds(period);
+  }
+
+  /** Runs every due timer; the dispatcher calls it on each tick before onTick. */
+  runTimers(): void {
+    if (this.timers.length == 0) return;
+    const now = currentTimeNanos();
+    for (let i = 0; i < this.timers.length; i++) {
+      const t = unchecked(this.timers[i]);
+      // Allow 1 ms of early ticks: the host's tick and clock are not exactly in step.
+      if (now + 1_000_000 >= t.nextDueNanos) {
+        t.nextDueNanos = now + <u64>t.periodMs * 1_000_000;
+        t.onTimer(this);
+      }
+    }
+  }
+}
+
+/** Headers, trailers and body of one direction of an HTTP stream. */
+export class HttpMessage {
+  constructor(
+    public readonly headers: HeaderMap,
+    public readonly trailers: HeaderMap,
+    public readonly body: Buffer,
+  ) {}
+}
+
+/** The request side: headers from onRequestHeaders on, body in onRequestBody, trailers in
+ *  onRequestTrailers. */
+export const request = new HttpMessage(requestHeaders, requestTrailers, requestBody);
+/** The response side: headers from onResponseHeaders on, body in onResponseBody. */
+export const response = new HttpMessage(responseHeaders, responseTrailers, responseBody);
+
+/** One HTTP request/response exchange. */
+export class HttpContext extends Context {
+  /** Set by bufferRequestBody(): the SDK holds the request until its body is complete. */
+  bufferingRequest: bool = false;
+  /** Set by bufferResponseBody(). */
+  bufferingResponse: bool = false;
+
+  constructor(contextId: u32, public readonly root: RootContext) {
+    super(contextId);
+  }
+
+  /** The request's headers, body and trailers. */
+  get request(): HttpMessage {
+    return request;
+  }
+
+  /** The response's headers, body and trailers. */
+  get response(): HttpMessage {
+    return response;
+  }
+
+  /** Request headers arrived. Return Action.Pause to hold the request (resume with
+   *  continueRequest, e.g. after a callout). */
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  /** A request body chunk arrived (`bodySize` is what is buffered so far). After
+   *  bufferRequestBody(), called once with the whole body and endOfStream = true. */
+  onRequestBody(bodySize: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  /** Request trailers arrived. */
+  onRequestTrailers(numTrailers: u32): Action {
+    return Action.Continue;
+  }
+
+  /** Response headers arrived. */
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  /** A response body chunk arrived; see onRequestBody. */
+  onResponseBody(bodySize: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  /** Response trailers arrived. */
+  onResponseTrailers(numTrailers: u32): Action {
+    return Action.Continue;
+  }
+
+  /**
+   * Delivers the request body to onRequestBody once, whole, with endOfStream = true. Call in
+   * onRequestHeaders. The SDK holds the headers meanwhile, so that after you replace the
+   * body it can set Content-Length to the new length before anything goes upstream.
+   */
+  bufferRequestBody(): void {
+    this.bufferingRequest = true;
+  }
+
+  /** Delivers the response body to onResponseBody once, whole; see bufferRequestBody. */
+  bufferResponseBody(): void {
+    this.bufferingResponse = true;
+  }
+
+  /** Ends the exchange with a local reply; return Action.Pause from the callback. */
+  sendLocalResponse(statusCode: u32, body: string = "", headers: Header[] = []): Status {
+    return hostSendLocalResponse(statusCode, body, headers);
+  }
+
+  /** Resumes the request after Action.Pause. */
+  continueRequest(): Status {
+    return hostContinueRequest();
+  }
+
+  /** Resumes the response after Action.Pause. */
+  continueResponse(): Status {
+    return hostContinueResponse();
+  }
+}
+
+/** One TCP connection through a network filter. */
+export class StreamContext extends Context {
+  constructor(contextId: u32, public readonly root: RootContext) {
+    super(contextId);
+  }
+
+  /** A downstream connection was accepted. */
+  onNewConnection(): Action {
+    return Action.Continue;
+  }
+
+  /** Bytes from the client; read them with downstreamData. */
+  onDownstreamData(dataSize: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  /** Bytes from the upstream; read them with upstreamData. */
+  onUpstreamData(dataSize: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  /** The client side closed. */
+  onDownstreamConnectionClose(peer: PeerType): void {}
+
+  /** The upstream side closed. */
+  onUpstreamConnectionClose(peer: PeerType): void {}
+}
+
+/** Makes a root context for a context id. */
+export type RootFactory = (contextId: u32) => RootContext;
+
+class Registration {
+  constructor(public rootId: string, public factory: RootFactory) {}
+}
+
+const registrations: Registration[] = [];
+
+/**
+ * Registers the plugin's root context under `rootId` (PluginConfig.root_id). With a single
+ * registration, or one under "", that one serves any root_id the host gives. Call at top
+ * level. Example: `registerRootContext((id) => new HelloRoot(id), "hello")`
+ */
+export function registerRootContext(factory: RootFactory, rootId: string = ""): void {
+  registrations.push(new Registration(rootId, factory));
+}
+
+/** The factory for `rootId`, or null when none fits. */
+export function findRootFactory(rootId: string): RootFactory | null {
+  let fallback: RootFactory | null = null;
+  for (let i = 0; i < registrations.length; i++) {
+    const r = unchecked(registrations[i]);
+    if (r.rootId == rootId) return r.factory;
+    if (r.rootId == "") fallback = r.factory;
+  }
+  if (fallback === null && registrations.length == 1) return unchecked(registrations[0]).factory;
+  return fallback;
+}
+
+/** The root ids registered, for error messages. */
+export function registeredRootIds(): string {
+  const ids = new Array<string>(0);
+  for (let i = 0; i < registrations.length; i++) ids.push("\"" + unchecked(registrations[i]).rootId + "\"");
+  return ids.join(", ");
+}
+
+export { BufferType };

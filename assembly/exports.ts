@@ -1,0 +1,360 @@
+// The dispatcher: every guest export of proxy-wasm ABI 0.2.1.
+//
+// A filter's entry file re-exports this module (`export * from "meshwasm/assembly/exports"`)
+// and nothing else reaches the host's callbacks. Each export finds its context, switches
+// state if needed and forwards to the user's method. An id the host never announced is a
+// broken contract: it aborts with a message naming the callback.
+
+import { proxy_set_effective_context } from "./abi/imports";
+import { Action, GrpcStatus, PeerType } from "./abi/types";
+import { requestBody, responseBody, Buffer } from "./host/buffers";
+import { HeaderMap, requestHeaders, responseHeaders } from "./host/headers";
+import { refreshLogLevel } from "./host/log";
+import { getPropertyString } from "./host/properties";
+import { hostAlloc } from "./internal/memory";
+import { Broken, panic } from "./internal/panic";
+import {
+  Context,
+  HttpContext,
+  RootContext,
+  StreamContext,
+  findRootFactory,
+  pendingGrpcCalls,
+  pendingHttpCalls,
+  registeredRootIds,
+  unaryGrpcTokens,
+} from "./context";
+
+const roots = new Map<u32, RootContext>();
+const https = new Map<u32, HttpContext>();
+const streams = new Map<u32, StreamContext>();
+/** Children whose root makes neither HTTP nor stream contexts: every callback passes. */
+const passthrough = new Map<u32, Context>();
+
+// With the minimal runtime the GC runs only when asked; every export ends with no managed
+// references on the stack, so that is where we collect. The incremental runtime collects
+// by itself.
+// @ts-ignore: decorator
+@inline
+function endOfCallback(): void {
+  if (ASC_RUNTIME == 1) __collect();
+}
+
+function rootOf(id: u32, callback: string): RootContext {
+  if (!roots.has(id)) panic(Broken.UNKNOWN_CONTEXT + callback + " (context " + id.toString() + ")");
+  return roots.get(id);
+}
+
+function anyContext(id: u32, callback: string): Context {
+  if (https.has(id)) return https.get(id);
+  if (streams.has(id)) return streams.get(id);
+  if (roots.has(id)) return roots.get(id);
+  if (passthrough.has(id)) return passthrough.get(id);
+  panic(Broken.UNKNOWN_CONTEXT + callback + " (context " + id.toString() + ")");
+  return unreachable();
+}
+
+/** The HTTP context `id`, or null for a passthrough child. */
+function httpOf(id: u32, callback: string): HttpContext | null {
+  if (https.has(id)) return https.get(id);
+  if (passthrough.has(id)) return null;
+  panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
+  return null;
+}
+
+function streamOf(id: u32, callback: string): StreamContext | null {
+  if (streams.has(id)) return streams.get(id);
+  if (passthrough.has(id)) return null;
+  panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
+  return null;
+}
+
+// ---- memory and ABI marker ------------------------------------------------------------
+
+/** The ABI version marker Envoy looks for. Never called. */
+export function proxy_abi_version_0_2_1(): void {}
+
+/** The host allocates the buffers it returns to us with this. */
+export function proxy_on_memory_allocate(size: usize): usize {
+  return hostAlloc(size);
+}
+
+/** Same as proxy_on_memory_allocate; Envoy looks for this name first. */
+export function malloc(size: usize): usize {
+  return hostAlloc(size);
+}
+
+// ---- lifecycle --------------------------------------------------------------------------
+
+export function proxy_on_context_create(contextId: u32, parentId: u32): void {
+  if (parentId == 0) {
+    const rootIdValue = getPropertyString("plugin_root_id");
+    const rootId = rootIdValue === null ? "" : rootIdValue;
+    const factory = findRootFactory(rootId);
+    if (factory === null) {
+      panic(Broken.UNKNOWN_ROOT + "\"" + rootId + "\"; registered: " + registeredRootIds());
+      return;
+    }
+    roots.set(contextId, factory(contextId));
+  } else {
+    const root = rootOf(parentId, "proxy_on_context_create");
+    refreshLogLevel();
+    const http = root.createHttpContext(contextId);
+    if (http !== null) {
+      https.set(contextId, http);
+    } else {
+      const stream = root.createStreamContext(contextId);
+      if (stream !== null) streams.set(contextId, stream);
+      else passthrough.set(contextId, new Context(contextId));
+    }
+  }
+  endOfCallback();
+}
+
+export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): bool {
+  const ok = rootOf(rootContextId, "proxy_on_vm_start").onVmStart(vmConfigurationSize);
+  endOfCallback();
+  return ok;
+}
+
+export function proxy_on_configure(rootContextId: u32, configurationSize: u32): bool {
+  const ok = rootOf(rootContextId, "proxy_on_configure").onConfigure(configurationSize);
+  endOfCallback();
+  return ok;
+}
+
+export function proxy_on_tick(rootContextId: u32): void {
+  const root = rootOf(rootContextId, "proxy_on_tick");
+  root.runTimers();
+  root.onTick();
+  endOfCallback();
+}
+
+export function proxy_on_queue_ready(rootContextId: u32, queueId: u32): void {
+  rootOf(rootContextId, "proxy_on_queue_ready").onQueueReady(queueId);
+  endOfCallback();
+}
+
+export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, argumentsSize: u32): void {
+  rootOf(rootContextId, "proxy_on_foreign_function").onForeignFunction(functionId, argumentsSize);
+  endOfCallback();
+}
+
+export function proxy_on_done(contextId: u32): bool {
+  const done = anyContext(contextId, "proxy_on_done").onDone();
+  endOfCallback();
+  return done;
+}
+
+export function proxy_on_log(contextId: u32): void {
+  anyContext(contextId, "proxy_on_log").onLog();
+  endOfCallback();
+}
+
+export function proxy_on_delete(contextId: u32): void {
+  const ctx = anyContext(contextId, "proxy_on_delete");
+  ctx.onDelete();
+  ctx.alive = false;
+  https.delete(contextId);
+  streams.delete(contextId);
+  roots.delete(contextId);
+  passthrough.delete(contextId);
+  endOfCallback();
+}
+
+// ---- HTTP ----------------------------------------------------------------------------------
+
+/** Sets Content-Length to the body's length when a filter changed the body's size. */
+function fixContentLength(headers: HeaderMap, body: Buffer): void {
+  const declared = headers.get("content-length");
+  if (declared === null) return;
+  const actual = body.length();
+  if (actual >= 0 && declared != actual.toString()) headers.set("content-length", actual.toString());
+}
+
+export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
+  const ctx = httpOf(contextId, "proxy_on_request_headers");
+  if (ctx === null) return Action.Continue;
+  let action = ctx.onRequestHeaders(numHeaders, endOfStream);
+  // Hold the headers while buffering, so Content-Length can still be corrected.
+  if (ctx.bufferingRequest && !endOfStream && action == Action.Continue) action = Action.Pause;
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
+  const ctx = httpOf(contextId, "proxy_on_request_body");
+  if (ctx === null) return Action.Continue;
+  let action: Action;
+  if (ctx.bufferingRequest) {
+    if (!endOfStream) return Action.Pause;
+    ctx.bufferingRequest = false;
+    action = ctx.onRequestBody(bodySize, true);
+    fixContentLength(requestHeaders, requestBody);
+  } else {
+    action = ctx.onRequestBody(bodySize, endOfStream);
+  }
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Action {
+  const ctx = httpOf(contextId, "proxy_on_request_trailers");
+  if (ctx === null) return Action.Continue;
+  let bodyAction = Action.Continue;
+  if (ctx.bufferingRequest) {
+    // Trailers end the body: deliver it now.
+    ctx.bufferingRequest = false;
+    const size = requestBody.length();
+    bodyAction = ctx.onRequestBody(size < 0 ? 0 : <u32>size, true);
+    fixContentLength(requestHeaders, requestBody);
+  }
+  const action = ctx.onRequestTrailers(numTrailers);
+  endOfCallback();
+  return bodyAction != Action.Continue ? bodyAction : action;
+}
+
+export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
+  const ctx = httpOf(contextId, "proxy_on_response_headers");
+  if (ctx === null) return Action.Continue;
+  let action = ctx.onResponseHeaders(numHeaders, endOfStream);
+  if (ctx.bufferingResponse && !endOfStream && action == Action.Continue) action = Action.Pause;
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
+  const ctx = httpOf(contextId, "proxy_on_response_body");
+  if (ctx === null) return Action.Continue;
+  let action: Action;
+  if (ctx.bufferingResponse) {
+    if (!endOfStream) return Action.Pause;
+    ctx.bufferingResponse = false;
+    action = ctx.onResponseBody(bodySize, true);
+    fixContentLength(responseHeaders, responseBody);
+  } else {
+    action = ctx.onResponseBody(bodySize, endOfStream);
+  }
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Action {
+  const ctx = httpOf(contextId, "proxy_on_response_trailers");
+  if (ctx === null) return Action.Continue;
+  let bodyAction = Action.Continue;
+  if (ctx.bufferingResponse) {
+    ctx.bufferingResponse = false;
+    const size = responseBody.length();
+    bodyAction = ctx.onResponseBody(size < 0 ? 0 : <u32>size, true);
+    fixContentLength(responseHeaders, responseBody);
+  }
+  const action = ctx.onResponseTrailers(numTrailers);
+  endOfCallback();
+  return bodyAction != Action.Continue ? bodyAction : action;
+}
+
+// ---- TCP -------------------------------------------------------------------------------------
+
+export function proxy_on_new_connection(contextId: u32): Action {
+  const ctx = streamOf(contextId, "proxy_on_new_connection");
+  const action = ctx === null ? Action.Continue : ctx.onNewConnection();
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStream: bool): Action {
+  const ctx = streamOf(contextId, "proxy_on_downstream_data");
+  const action = ctx === null ? Action.Continue : ctx.onDownstreamData(dataSize, endOfStream);
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStream: bool): Action {
+  const ctx = streamOf(contextId, "proxy_on_upstream_data");
+  const action = ctx === null ? Action.Continue : ctx.onUpstreamData(dataSize, endOfStream);
+  endOfCallback();
+  return action;
+}
+
+export function proxy_on_downstream_connection_close(contextId: u32, peerType: u32): void {
+  const ctx = streamOf(contextId, "proxy_on_downstream_connection_close");
+  if (ctx !== null) ctx.onDownstreamConnectionClose(<PeerType>peerType);
+  endOfCallback();
+}
+
+export function proxy_on_upstream_connection_close(contextId: u32, peerType: u32): void {
+  const ctx = streamOf(contextId, "proxy_on_upstream_connection_close");
+  if (ctx !== null) ctx.onUpstreamConnectionClose(<PeerType>peerType);
+  endOfCallback();
+}
+
+// ---- callouts ----------------------------------------------------------------------------------
+
+/** Makes `origin` the host's effective context when it is not the root being called. */
+function enter(rootContextId: u32, origin: Context): void {
+  if (origin.contextId != rootContextId) proxy_set_effective_context(origin.contextId);
+}
+
+export function proxy_on_http_call_response(
+  rootContextId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32,
+): void {
+  let origin: Context = rootOf(rootContextId, "proxy_on_http_call_response");
+  if (pendingHttpCalls.has(token)) {
+    origin = pendingHttpCalls.get(token);
+    pendingHttpCalls.delete(token);
+  }
+  if (origin.alive) {
+    enter(rootContextId, origin);
+    origin.onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
+  }
+  endOfCallback();
+}
+
+function grpcOrigin(rootContextId: u32, token: u32, callback: string): Context {
+  if (pendingGrpcCalls.has(token)) return pendingGrpcCalls.get(token);
+  return rootOf(rootContextId, callback);
+}
+
+export function proxy_on_grpc_receive_initial_metadata(rootContextId: u32, token: u32, numElements: u32): void {
+  const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_receive_initial_metadata");
+  if (origin.alive) {
+    enter(rootContextId, origin);
+    origin.onGrpcReceiveInitialMetadata(token, numElements);
+  }
+  endOfCallback();
+}
+
+export function proxy_on_grpc_receive(rootContextId: u32, token: u32, messageSize: u32): void {
+  const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_receive");
+  // A unary call ends with its one message.
+  if (unaryGrpcTokens.has(token)) {
+    unaryGrpcTokens.delete(token);
+    pendingGrpcCalls.delete(token);
+  }
+  if (origin.alive) {
+    enter(rootContextId, origin);
+    origin.onGrpcReceive(token, messageSize);
+  }
+  endOfCallback();
+}
+
+export function proxy_on_grpc_receive_trailing_metadata(rootContextId: u32, token: u32, numElements: u32): void {
+  const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_receive_trailing_metadata");
+  if (origin.alive) {
+    enter(rootContextId, origin);
+    origin.onGrpcReceiveTrailingMetadata(token, numElements);
+  }
+  endOfCallback();
+}
+
+export function proxy_on_grpc_close(rootContextId: u32, token: u32, statusCode: u32): void {
+  const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_close");
+  pendingGrpcCalls.delete(token);
+  unaryGrpcTokens.delete(token);
+  if (origin.alive) {
+    enter(rootContextId, origin);
+    origin.onGrpcClose(token, <GrpcStatus>statusCode);
+  }
+  endOfCallback();
+}

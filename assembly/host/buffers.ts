@@ -1,0 +1,90 @@
+// Byte buffers: bodies, connection data, configuration, callout bodies, gRPC messages.
+
+import {
+  proxy_get_buffer_bytes,
+  proxy_get_buffer_status,
+  proxy_set_buffer_bytes,
+} from "../abi/imports";
+import { BufferType, Status } from "../abi/types";
+import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+
+/** `start` at or past the end appends (the host clamps it). */
+const APPEND_AT: usize = 0x7fff_ffff;
+
+/**
+ * One of the host's byte buffers. Availability depends on the callback: the request body
+ * in onRequestBody, the response body in onResponseBody, downstream/upstream data in the
+ * stream data callbacks, the plugin configuration in onConfigure, the VM configuration in
+ * onVmStart, a callout's body in onHttpCallResponse, a gRPC message in onGrpcReceive.
+ *
+ * Example: `const body = this.request.body.readString();`
+ */
+export class Buffer {
+  constructor(public readonly bufferType: BufferType) {}
+
+  /** The buffer's current length, or -1 when it is not available here. */
+  length(): i32 {
+    clearOut();
+    if (proxy_get_buffer_status(this.bufferType, OUT_SIZE, OUT_EXTRA) != Status.Ok) return -1;
+    return <i32>load<u32>(OUT_SIZE);
+  }
+
+  /** Up to `maxSize` bytes from `start` (default: everything). Empty when unavailable. */
+  read(start: usize = 0, maxSize: usize = 0x7fff_ffff): ArrayBuffer {
+    clearOut();
+    const status = proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE);
+    if (status != Status.Ok) return new ArrayBuffer(0);
+    return takeOutBytes();
+  }
+
+  /** The buffer decoded as UTF-8. */
+  readString(start: usize = 0, maxSize: usize = 0x7fff_ffff): string {
+    return String.UTF8.decode(this.read(start, maxSize));
+  }
+
+  /** Replaces the whole buffer with `data`. */
+  replace(data: ArrayBuffer): Status {
+    const current = this.length();
+    if (current < 0) return Status.NotFound;
+    return <Status>proxy_set_buffer_bytes(
+      this.bufferType, 0, <usize>current, ptrOf(data), data.byteLength,
+    );
+  }
+
+  /** Replaces the whole buffer with the UTF-8 of `text`. */
+  replaceString(text: string): Status {
+    return this.replace(String.UTF8.encode(text));
+  }
+
+  /** Appends `data` to the buffer. */
+  append(data: ArrayBuffer): Status {
+    return <Status>proxy_set_buffer_bytes(
+      this.bufferType, APPEND_AT, 0, ptrOf(data), data.byteLength,
+    );
+  }
+
+  /** Appends the UTF-8 of `text`. */
+  appendString(text: string): Status {
+    return this.append(String.UTF8.encode(text));
+  }
+
+  /** Inserts `data` before the buffer's bytes. */
+  prepend(data: ArrayBuffer): Status {
+    return <Status>proxy_set_buffer_bytes(this.bufferType, 0, 0, ptrOf(data), data.byteLength);
+  }
+
+  /** Replaces `length` bytes from `start` with `data` (start 0 only, as Envoy allows). */
+  splice(start: usize, length: usize, data: ArrayBuffer): Status {
+    return <Status>proxy_set_buffer_bytes(this.bufferType, start, length, ptrOf(data), data.byteLength);
+  }
+}
+
+export const requestBody = new Buffer(BufferType.HttpRequestBody);
+export const responseBody = new Buffer(BufferType.HttpResponseBody);
+export const downstreamData = new Buffer(BufferType.DownstreamData);
+export const upstreamData = new Buffer(BufferType.UpstreamData);
+export const httpCallResponseBody = new Buffer(BufferType.HttpCallResponseBody);
+export const grpcReceiveBuffer = new Buffer(BufferType.GrpcReceiveBuffer);
+export const vmConfiguration = new Buffer(BufferType.VmConfiguration);
+export const pluginConfiguration = new Buffer(BufferType.PluginConfiguration);
+export const foreignCallData = new Buffer(BufferType.CallData);

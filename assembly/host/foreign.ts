@@ -1,0 +1,71 @@
+// Envoy's foreign functions, reached through proxy_call_foreign_function.
+
+import { proxy_call_foreign_function } from "../abi/imports";
+import { Status } from "../abi/types";
+import { OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import { ProtoReader, ProtoWriter } from "../internal/proto";
+
+/** The outcome of a foreign call: the host's status and the function's result bytes. */
+export class ForeignResult {
+  constructor(public status: Status, public result: ArrayBuffer) {}
+}
+
+const EMPTY = new ArrayBuffer(0);
+
+/** Calls the host function `name` with serialized `args`. Status.NotFound when the host
+ *  has no such function. */
+export function callForeignFunction(name: string, args: ArrayBuffer = EMPTY): ForeignResult {
+  const n = String.UTF8.encode(name);
+  clearOut();
+  const status = <Status>proxy_call_foreign_function(
+    ptrOf(n), n.byteLength, ptrOf(args), args.byteLength, OUT_PTR, OUT_SIZE,
+  );
+  return new ForeignResult(status, status == Status.Ok ? takeOutBytes() : new ArrayBuffer(0));
+}
+
+/** Asks Envoy to re-run route matching after you changed request headers (ABI 0.2.1
+ *  modules also get it automatically on header edits in Envoy 1.33+). Request path only. */
+export function clearRouteCache(): Status {
+  return callForeignFunction("clear_route_cache").status;
+}
+
+/** Stores `value` in Envoy's filter state under `key`, for filters that read well-known
+ *  keys (e.g. "envoy.tcp_proxy.cluster"). The key must have a registered object factory. */
+export function setEnvoyFilterState(key: string, value: string): Status {
+  const args = new ProtoWriter().stringField(1, key).stringField(2, value).finish();
+  return callForeignFunction("set_envoy_filter_state", args).status;
+}
+
+/** The outcome of verifySignature: `valid` only when the host checked and the signature
+ *  matches; `error` carries the host's reason otherwise. */
+export class SignatureCheck {
+  constructor(public status: Status, public valid: bool, public error: string) {}
+}
+
+/** Verifies `signature` over `text` with a DER-encoded public key, using Envoy's
+ *  BoringSSL. `hashFunction` is e.g. "sha256". Fails closed: anything but a confirmed
+ *  match has valid = false. */
+export function verifySignature(
+  hashFunction: string,
+  publicKeyDer: ArrayBuffer,
+  signature: ArrayBuffer,
+  text: ArrayBuffer,
+): SignatureCheck {
+  const args = new ProtoWriter()
+    .stringField(1, hashFunction)
+    .bytesField(2, publicKeyDer)
+    .bytesField(3, signature)
+    .bytesField(4, text)
+    .finish();
+  const call = callForeignFunction("verify_signature", args);
+  if (call.status != Status.Ok) return new SignatureCheck(call.status, false, "verify_signature unavailable");
+  const reader = new ProtoReader(call.result);
+  let valid = false;
+  let error = "";
+  while (reader.next()) {
+    if (reader.field == 1 && reader.wireType == 0) valid = reader.varintValue != 0;
+    else if (reader.field == 2 && reader.wireType == 2) error = reader.stringValue();
+  }
+  if (!reader.ok) return new SignatureCheck(Status.ParseFailure, false, "malformed verify_signature result");
+  return new SignatureCheck(Status.Ok, valid, error);
+}

@@ -1,0 +1,144 @@
+// The header-map "pairs" wire format of proxy-wasm (ABI 0.2.1):
+//
+//   u32 count                                  little endian
+//   count × (u32 nameLength, u32 valueLength)  little endian
+//   count × (name bytes, 0x00, value bytes, 0x00)
+//
+// An empty map is sent as zero bytes or as the single byte 0x00 by some hosts; both decode
+// to no pairs. Decoding is defensive: a block that claims more bytes than it has decodes as
+// far as it is consistent and stops, instead of reading past its end.
+
+/** One header (or trailer, or metadata entry) as UTF-8 strings. */
+export class Header {
+  constructor(public name: string, public value: string) {}
+}
+
+/** One header as raw bytes, for values that need not be UTF-8. */
+export class HeaderBytes {
+  constructor(public name: ArrayBuffer, public value: ArrayBuffer) {}
+}
+
+/** Serializes string pairs; names and values are encoded as UTF-8. */
+export function serializeHeaders(headers: Header[]): ArrayBuffer {
+  const n = headers.length;
+  const names = new Array<ArrayBuffer>(n);
+  const values = new Array<ArrayBuffer>(n);
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const h = unchecked(headers[i]);
+    const name = String.UTF8.encode(h.name);
+    const value = String.UTF8.encode(h.value);
+    unchecked((names[i] = name));
+    unchecked((values[i] = value));
+    size += name.byteLength + value.byteLength + 2;
+  }
+  const out = new ArrayBuffer(size);
+  const base = changetype<usize>(out);
+  store<u32>(base, n);
+  let sizes = base + 4;
+  let data = base + 4 + <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const name = unchecked(names[i]);
+    const value = unchecked(values[i]);
+    store<u32>(sizes, name.byteLength);
+    store<u32>(sizes, value.byteLength, 4);
+    sizes += 8;
+    memory.copy(data, changetype<usize>(name), name.byteLength);
+    data += name.byteLength;
+    store<u8>(data++, 0);
+    memory.copy(data, changetype<usize>(value), value.byteLength);
+    data += value.byteLength;
+    store<u8>(data++, 0);
+  }
+  return out;
+}
+
+/** Serializes byte pairs. */
+export function serializeHeaderBytes(headers: HeaderBytes[]): ArrayBuffer {
+  const n = headers.length;
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const h = unchecked(headers[i]);
+    size += h.name.byteLength + h.value.byteLength + 2;
+  }
+  const out = new ArrayBuffer(size);
+  const base = changetype<usize>(out);
+  store<u32>(base, n);
+  let sizes = base + 4;
+  let data = base + 4 + <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const h = unchecked(headers[i]);
+    store<u32>(sizes, h.name.byteLength);
+    store<u32>(sizes, h.value.byteLength, 4);
+    sizes += 8;
+    memory.copy(data, changetype<usize>(h.name), h.name.byteLength);
+    data += h.name.byteLength;
+    store<u8>(data++, 0);
+    memory.copy(data, changetype<usize>(h.value), h.value.byteLength);
+    data += h.value.byteLength;
+    store<u8>(data++, 0);
+  }
+  return out;
+}
+
+/** How many pairs a block holds, or -1 when the block is inconsistent. */
+function checkedCount(ptr: usize, size: usize): i32 {
+  if (size < 4) return 0;
+  const n = load<u32>(ptr);
+  if (n == 0) return 0;
+  // Each pair needs 8 bytes of sizes and two NUL terminators.
+  if (<u64>n * 10 + 4 > <u64>size) return -1;
+  let need: u64 = 4 + <u64>n * 8;
+  for (let i: u32 = 0; i < n; i++) {
+    const p = ptr + 4 + <usize>i * 8;
+    need += <u64>load<u32>(p) + <u64>load<u32>(p, 4) + 2;
+  }
+  return need > <u64>size ? -1 : <i32>n;
+}
+
+/** Decodes a pairs block in linear memory into strings (invalid UTF-8 becomes U+FFFD). */
+export function deserializeHeaders(ptr: usize, size: usize): Header[] {
+  const n = checkedCount(ptr, size);
+  const out = new Array<Header>(0);
+  if (n <= 0) return out;
+  let sizes = ptr + 4;
+  let data = ptr + 4 + <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const nameLen = <usize>load<u32>(sizes);
+    const valueLen = <usize>load<u32>(sizes, 4);
+    sizes += 8;
+    const name = String.UTF8.decodeUnsafe(data, nameLen);
+    data += nameLen + 1;
+    const value = String.UTF8.decodeUnsafe(data, valueLen);
+    data += valueLen + 1;
+    out.push(new Header(name, value));
+  }
+  return out;
+}
+
+/** Decodes a pairs block in linear memory into byte pairs. */
+export function deserializeHeaderBytes(ptr: usize, size: usize): HeaderBytes[] {
+  const n = checkedCount(ptr, size);
+  const out = new Array<HeaderBytes>(0);
+  if (n <= 0) return out;
+  let sizes = ptr + 4;
+  let data = ptr + 4 + <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const nameLen = <usize>load<u32>(sizes);
+    const valueLen = <usize>load<u32>(sizes, 4);
+    sizes += 8;
+    const name = new ArrayBuffer(<i32>nameLen);
+    memory.copy(changetype<usize>(name), data, nameLen);
+    data += nameLen + 1;
+    const value = new ArrayBuffer(<i32>valueLen);
+    memory.copy(changetype<usize>(value), data, valueLen);
+    data += valueLen + 1;
+    out.push(new HeaderBytes(name, value));
+  }
+  return out;
+}
+
+/** Decodes a pairs block held in a managed ArrayBuffer. */
+export function deserializeHeadersFrom(block: ArrayBuffer): Header[] {
+  return deserializeHeaders(changetype<usize>(block), block.byteLength);
+}
