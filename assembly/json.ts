@@ -1,0 +1,867 @@
+// A strict JSON (RFC 8259) parser and serializer for plugin configuration.
+//
+// Why our own instead of assemblyscript-json or json-as: configuration errors must name the
+// exact byte offset, line and column; we want no compiler transforms in users' builds; and a
+// filter VM must survive any input. AssemblyScript cannot catch exceptions and a trap kills
+// the VM, so nothing here traps on any input: every failure is a returned `JsonError`.
+// Parsing is iterative (an explicit stack of open containers, bounded by `maxDepth`), so
+// hostile nesting costs memory proportional to the limit, never stack.
+//
+// Pure module: no host imports, so it compiles and tests anywhere.
+
+/** The six JSON value kinds. */
+export enum JsonKind {
+  Null = 0,
+  Bool = 1,
+  Number = 2,
+  String = 3,
+  Array = 4,
+  Object = 5,
+}
+
+/** Default limit of nested arrays and objects accepted by `parseJson`. */
+// @ts-ignore: decorator
+@inline export const JSON_MAX_DEPTH: i32 = 64;
+
+/** Default length of values echoed by `describeJson` (in error messages). */
+// @ts-ignore: decorator
+@inline export const JSON_ECHO_LIMIT: i32 = 60;
+
+/**
+ * A parsed JSON value; look at `kind`, or use the `as*` accessors, which return null on a
+ * kind mismatch instead of trapping. Example: `const port = value.asNumber()`.
+ */
+export class JsonValue {
+  constructor(public readonly kind: JsonKind) {}
+
+  /** True for the JSON literal `null`. */
+  get isNull(): bool {
+    return this.kind == JsonKind.Null;
+  }
+  /** This value as a boolean node, or null. Example: `v.asBool()!.value`. */
+  asBool(): JsonBool | null {
+    return this.kind == JsonKind.Bool ? changetype<JsonBool>(this) : null;
+  }
+  /** This value as a number node, or null. */
+  asNumber(): JsonNumber | null {
+    return this.kind == JsonKind.Number ? changetype<JsonNumber>(this) : null;
+  }
+  /** This value as a string node, or null. */
+  asString(): JsonString | null {
+    return this.kind == JsonKind.String ? changetype<JsonString>(this) : null;
+  }
+  /** This value as an array node, or null. */
+  asArray(): JsonArray | null {
+    return this.kind == JsonKind.Array ? changetype<JsonArray>(this) : null;
+  }
+  /** This value as an object node, or null. */
+  asObject(): JsonObject | null {
+    return this.kind == JsonKind.Object ? changetype<JsonObject>(this) : null;
+  }
+  /** Compact JSON text of this value; same as `stringifyJson(this)`. */
+  toString(): string {
+    return stringifyJson(this);
+  }
+}
+
+/** The literal `null`. Example: `new JsonNull()`. */
+export class JsonNull extends JsonValue {
+  constructor() {
+    super(JsonKind.Null);
+  }
+}
+
+/** `true` or `false`. Example: `new JsonBool(true)`. */
+export class JsonBool extends JsonValue {
+  constructor(public value: bool) {
+    super(JsonKind.Bool);
+  }
+}
+
+/**
+ * A number. `value` is the nearest f64. `isInteger` is true when the literal denotes a whole
+ * number that fits in i64; `integer` then holds it exactly (even beyond 2^53), else 0.
+ * Example: `JsonNumber.fromI64(8080)`.
+ */
+export class JsonNumber extends JsonValue {
+  constructor(public value: f64, public isInteger: bool, public integer: i64) {
+    super(JsonKind.Number);
+  }
+  /** A number node from a float; `isInteger` is set when it is whole and fits in i64. */
+  static fromF64(value: f64): JsonNumber {
+    const whole = isFinite(value) && Math.trunc(value) == value;
+    // 2^63 itself is not representable in i64, -2^63 is.
+    const fits = whole && value >= -9223372036854775808.0 && value < 9223372036854775808.0;
+    return new JsonNumber(value, fits, fits ? <i64>value : 0);
+  }
+  /** A number node from an exact integer. */
+  static fromI64(value: i64): JsonNumber {
+    return new JsonNumber(<f64>value, true, value);
+  }
+}
+
+/** A string, escapes decoded. Example: `new JsonString("x-request-id")`. */
+export class JsonString extends JsonValue {
+  constructor(public value: string) {
+    super(JsonKind.String);
+  }
+}
+
+/** An array. Example: `const a = new JsonArray(); a.items.push(new JsonNull())`. */
+export class JsonArray extends JsonValue {
+  constructor(public items: JsonValue[] = []) {
+    super(JsonKind.Array);
+  }
+  /** Number of items. */
+  get length(): i32 {
+    return this.items.length;
+  }
+  /** Item `index`, or null when out of range. */
+  at(index: i32): JsonValue | null {
+    return index >= 0 && index < this.items.length ? unchecked(this.items[index]) : null;
+  }
+}
+
+/**
+ * An object: members in document order (`keys`) plus a map for lookup. Parsed objects never
+ * hold duplicate keys (the parser rejects them). Example: `obj.get("port")`.
+ */
+export class JsonObject extends JsonValue {
+  /** Member names in the order they appeared (or were first set). */
+  readonly keys: string[] = [];
+  private readonly members: Map<string, JsonValue> = new Map();
+
+  constructor() {
+    super(JsonKind.Object);
+  }
+  /** Number of members. */
+  get size(): i32 {
+    return this.keys.length;
+  }
+  /** Whether member `key` exists. */
+  has(key: string): bool {
+    return this.members.has(key);
+  }
+  /** Member `key`, or null when absent (never traps, unlike `Map.get`). */
+  get(key: string): JsonValue | null {
+    return this.members.has(key) ? this.members.get(key) : null;
+  }
+  /** Sets member `key`; a new key goes last, an existing one keeps its place. */
+  set(key: string, value: JsonValue): void {
+    if (!this.members.has(key)) this.keys.push(key);
+    this.members.set(key, value);
+  }
+}
+
+/** Why parsing failed: a message, the byte offset, and the 1-based line and column. */
+export class JsonError {
+  constructor(
+    public readonly message: string,
+    public readonly offset: i32,
+    public readonly line: i32,
+    public readonly column: i32,
+  ) {}
+  /** For example `unexpected character '}' at line 3, column 5`. */
+  toString(): string {
+    return this.message + " at line " + this.line.toString() + ", column " + this.column.toString();
+  }
+}
+
+/** Either `value` (success) or `error`; exactly one is non-null. */
+export class JsonParseResult {
+  constructor(
+    public readonly value: JsonValue | null,
+    public readonly error: JsonError | null,
+  ) {}
+  /** True when parsing succeeded. */
+  get ok(): bool {
+    return this.error === null;
+  }
+}
+
+/**
+ * Parses UTF-8 JSON text. Never traps: bad input gives a result with `error` set.
+ * Legal in any callback (pure). Example: `const r = parseJson(configBytes); if (!r.ok) ...`.
+ */
+export function parseJson(bytes: ArrayBuffer, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
+  return new Parser(bytes, maxDepth).parse();
+}
+
+/**
+ * Parses JSON from a string (encoded to UTF-8 first, so offsets are UTF-8 byte offsets).
+ * Example: `parseJsonString('{"a":1}')`.
+ */
+export function parseJsonString(text: string, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
+  return parseJson(String.UTF8.encode(text), maxDepth);
+}
+
+/**
+ * Compact JSON text of `value` (no spaces). Non-finite numbers become `null`; strings escape
+ * `"`, `\`, control characters and lone surrogates. Example: `stringifyJson(obj)`.
+ */
+export function stringifyJson(value: JsonValue): string {
+  const writer = new Writer(0);
+  writer.value(value, 0);
+  return writer.parts.join("");
+}
+
+/**
+ * Short JSON text of `value` for error messages: at most `limit` characters, then `...`.
+ * Stops serializing once the limit is passed, so echoing a huge value is cheap.
+ * Example: `"got " + describeJson(v)`.
+ */
+export function describeJson(value: JsonValue, limit: i32 = JSON_ECHO_LIMIT): string {
+  const writer = new Writer(limit);
+  writer.value(value, 0);
+  const text = writer.parts.join("");
+  if (text.length <= limit) return text;
+  let cut = limit;
+  // Do not split a surrogate pair.
+  if (cut > 0 && (text.charCodeAt(cut - 1) & 0xfc00) == 0xd800) cut--;
+  return text.substring(0, cut) + "...";
+}
+
+/** JSON text of a float: whole numbers without `.0`, non-finite as `null`. */
+export function formatJsonNumber(value: f64): string {
+  if (!isFinite(value)) return "null";
+  if (value == 0) return 1 / value < 0 ? "-0" : "0";
+  if (Math.trunc(value) == value && Math.abs(value) < 9007199254740992.0) {
+    return (<i64>value).toString();
+  }
+  return value.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serializer
+
+// Far beyond any parsed tree (parsing stops at maxDepth); guards hand-built cyclic trees.
+// @ts-ignore: decorator
+@inline const WRITE_DEPTH_LIMIT: i32 = 1000;
+
+class Writer {
+  parts: string[] = [];
+  length: i32 = 0;
+  constructor(public limit: i32) {}
+
+  get full(): bool {
+    return this.limit > 0 && this.length > this.limit;
+  }
+
+  put(text: string): void {
+    this.parts.push(text);
+    this.length += text.length;
+  }
+
+  value(value: JsonValue, depth: i32): void {
+    if (this.full) return;
+    if (depth > WRITE_DEPTH_LIMIT) {
+      this.put("...");
+      return;
+    }
+    switch (value.kind) {
+      case JsonKind.Null:
+        this.put("null");
+        break;
+      case JsonKind.Bool:
+        this.put(changetype<JsonBool>(value).value ? "true" : "false");
+        break;
+      case JsonKind.Number: {
+        const n = changetype<JsonNumber>(value);
+        this.put(n.isInteger ? n.integer.toString() : formatJsonNumber(n.value));
+        break;
+      }
+      case JsonKind.String:
+        this.put(quoteJsonString(changetype<JsonString>(value).value));
+        break;
+      case JsonKind.Array: {
+        const items = changetype<JsonArray>(value).items;
+        this.put("[");
+        for (let i = 0; i < items.length && !this.full; i++) {
+          if (i > 0) this.put(",");
+          this.value(unchecked(items[i]), depth + 1);
+        }
+        this.put("]");
+        break;
+      }
+      case JsonKind.Object: {
+        const obj = changetype<JsonObject>(value);
+        const keys = obj.keys;
+        this.put("{");
+        for (let i = 0; i < keys.length && !this.full; i++) {
+          if (i > 0) this.put(",");
+          const key = unchecked(keys[i]);
+          this.put(quoteJsonString(key));
+          this.put(":");
+          const member = obj.get(key);
+          if (member !== null) this.value(member, depth + 1);
+          else this.put("null");
+        }
+        this.put("}");
+        break;
+      }
+      default:
+        this.put("null");
+    }
+  }
+}
+
+/** `text` as a quoted JSON string literal. Example: `quoteJsonString("a\"b")` is `"a\"b"`. */
+export function quoteJsonString(text: string): string {
+  let plain = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c == 0x22 || c == 0x5c || (c & 0xf800) == 0xd800) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return '"' + text + '"';
+  const parts: string[] = ['"'];
+  let start = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    let escape: string | null = null;
+    if (c == 0x22) escape = '\\"';
+    else if (c == 0x5c) escape = "\\\\";
+    else if (c == 0x0a) escape = "\\n";
+    else if (c == 0x0d) escape = "\\r";
+    else if (c == 0x09) escape = "\\t";
+    else if (c == 0x08) escape = "\\b";
+    else if (c == 0x0c) escape = "\\f";
+    else if (c < 0x20) escape = "\\u" + hex(c, 4);
+    else if ((c & 0xfc00) == 0xd800) {
+      // A high surrogate is fine only when a low one follows; then keep the pair as is.
+      if (i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) {
+        i++;
+        continue;
+      }
+      escape = "\\u" + hex(c, 4);
+    } else if ((c & 0xfc00) == 0xdc00) escape = "\\u" + hex(c, 4);
+    if (escape !== null) {
+      if (i > start) parts.push(text.substring(start, i));
+      parts.push(escape);
+      start = i + 1;
+    }
+  }
+  if (n > start) parts.push(text.substring(start, n));
+  parts.push('"');
+  return parts.join("");
+}
+
+/** Hex of `value`, zero-padded to `width` digits; lower case for escapes, upper for messages. */
+function hex(value: u32, width: i32, upper: bool = false): string {
+  const digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  let out = "";
+  for (let shift = (width - 1) * 4; shift >= 0; shift -= 4) {
+    out += digits.charAt(<i32>((value >>> shift) & 0xf));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+// @ts-ignore: decorator
+@inline const QUOTE: u32 = 0x22;
+// @ts-ignore: decorator
+@inline const BACKSLASH: u32 = 0x5c;
+// @ts-ignore: decorator
+@inline const END: i32 = -1;
+
+class Parser {
+  private readonly ptr: usize;
+  private readonly len: i32;
+  private pos: i32 = 0;
+  // Decoded UTF-16 of the string being read; reused across strings, grown by doubling.
+  private scratch: ArrayBuffer = new ArrayBuffer(128);
+  private scratchLen: i32 = 0;
+  private errorMessage: string | null = null;
+  private errorOffset: i32 = 0;
+
+  // `bytes` stays referenced by the caller for the whole parse, so `ptr` stays valid
+  // (AssemblyScript's collector never moves objects).
+  constructor(private readonly bytes: ArrayBuffer, private readonly maxDepth: i32) {
+    this.ptr = changetype<usize>(bytes);
+    this.len = bytes.byteLength;
+  }
+
+  parse(): JsonParseResult {
+    const value = this.document();
+    if (value !== null) return new JsonParseResult(value, null);
+    const offset = this.errorOffset;
+    let line = 1;
+    let column = 1;
+    // Columns count characters (UTF-8 lead bytes), not bytes.
+    for (let i = 0; i < offset && i < this.len; i++) {
+      const b = this.byteAt(i);
+      if (b == 0x0a) {
+        line++;
+        column = 1;
+      } else if ((b & 0xc0) != 0x80) {
+        column++;
+      }
+    }
+    const message = this.errorMessage;
+    return new JsonParseResult(
+      null,
+      new JsonError(message !== null ? message : "invalid JSON", offset, line, column),
+    );
+  }
+
+  // The whole document, or null with the error recorded.
+  private document(): JsonValue | null {
+    // Open containers, innermost last; `pendingKeys` holds one key per open object.
+    const open: JsonValue[] = [];
+    const pendingKeys: string[] = [];
+    while (true) {
+      // Read one value; an opened non-empty container loops back here for its first member.
+      this.skipSpace();
+      const c = this.peek();
+      let value: JsonValue | null = null;
+      if (c == 0x7b || c == 0x5b) {
+        if (open.length >= this.maxDepth) {
+          this.fail("nesting deeper than " + this.maxDepth.toString() + " levels", this.pos);
+          return null;
+        }
+        this.pos++;
+        this.skipSpace();
+        if (c == 0x7b) {
+          const obj = new JsonObject();
+          if (this.peek() == 0x7d) {
+            this.pos++;
+            value = obj;
+          } else {
+            open.push(obj);
+            if (!this.memberKey(obj, pendingKeys)) return null;
+            continue;
+          }
+        } else {
+          const arr = new JsonArray();
+          if (this.peek() == 0x5d) {
+            this.pos++;
+            value = arr;
+          } else {
+            open.push(arr);
+            continue;
+          }
+        }
+      } else {
+        value = this.scalar(c);
+        if (value === null) return null;
+      }
+
+      // Attach the value to its container; closing brackets complete containers in turn.
+      while (true) {
+        if (open.length == 0) {
+          this.skipSpace();
+          if (this.pos < this.len) {
+            this.unexpected(this.pos);
+            return null;
+          }
+          return value;
+        }
+        const top = unchecked(open[open.length - 1]);
+        if (top.kind == JsonKind.Array) changetype<JsonArray>(top).items.push(value);
+        else changetype<JsonObject>(top).set(pendingKeys.pop(), value);
+        this.skipSpace();
+        const next = this.peek();
+        const closer = top.kind == JsonKind.Array ? 0x5d : 0x7d;
+        if (next == 0x2c) {
+          this.pos++;
+          if (top.kind == JsonKind.Object) {
+            this.skipSpace();
+            if (!this.memberKey(changetype<JsonObject>(top), pendingKeys)) return null;
+          }
+          break;
+        }
+        if (next == closer) {
+          this.pos++;
+          value = open.pop();
+          continue;
+        }
+        this.unexpected(this.pos);
+        return null;
+      }
+    }
+  }
+
+  // Reads `"key" :` and pushes the key; false with the error recorded.
+  private memberKey(obj: JsonObject, pendingKeys: string[]): bool {
+    const start = this.pos;
+    if (this.peek() != QUOTE) {
+      this.unexpected(start);
+      return false;
+    }
+    const key = this.string();
+    if (key === null) return false;
+    if (obj.has(key)) {
+      this.fail("duplicate key " + describeJson(new JsonString(key)), start);
+      return false;
+    }
+    this.skipSpace();
+    if (this.peek() != 0x3a) {
+      this.unexpected(this.pos);
+      return false;
+    }
+    this.pos++;
+    pendingKeys.push(key);
+    return true;
+  }
+
+  private scalar(c: i32): JsonValue | null {
+    if (c == QUOTE) {
+      const text = this.string();
+      return text !== null ? new JsonString(text) : null;
+    }
+    if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
+    if (c == 0x74) return this.literal("true") ? new JsonBool(true) : null;
+    if (c == 0x66) return this.literal("false") ? new JsonBool(false) : null;
+    if (c == 0x6e) return this.literal("null") ? new JsonNull() : null;
+    this.unexpected(this.pos);
+    return null;
+  }
+
+  private literal(word: string): bool {
+    for (let i = 0; i < word.length; i++) {
+      if (this.peek() != word.charCodeAt(i)) {
+        this.unexpected(this.pos);
+        return false;
+      }
+      this.pos++;
+    }
+    return true;
+  }
+
+  private number(): JsonNumber | null {
+    const start = this.pos;
+    const negative = this.peek() == 0x2d;
+    if (negative) this.pos++;
+    const intStart = this.pos;
+    let c = this.peek();
+    if (c == 0x30) {
+      this.pos++;
+      if (isDigit(this.peek())) {
+        this.fail("leading zero in number", intStart);
+        return null;
+      }
+    } else if (c >= 0x31 && c <= 0x39) {
+      while (isDigit(this.peek())) this.pos++;
+    } else {
+      this.unexpected(this.pos);
+      return null;
+    }
+    const intEnd = this.pos;
+    let fracStart = this.pos;
+    let fracEnd = this.pos;
+    if (this.peek() == 0x2e) {
+      this.pos++;
+      fracStart = this.pos;
+      if (!isDigit(this.peek())) {
+        this.unexpected(this.pos);
+        return null;
+      }
+      while (isDigit(this.peek())) this.pos++;
+      fracEnd = this.pos;
+    }
+    let exponent: i64 = 0;
+    c = this.peek();
+    if (c == 0x65 || c == 0x45) {
+      this.pos++;
+      c = this.peek();
+      const negativeExponent = c == 0x2d;
+      if (c == 0x2d || c == 0x2b) this.pos++;
+      if (!isDigit(this.peek())) {
+        this.unexpected(this.pos);
+        return null;
+      }
+      while (isDigit((c = this.peek()))) {
+        // Saturate: anything past a billion is out of range either way.
+        if (exponent < 1000000000) exponent = exponent * 10 + <i64>(c - 0x30);
+        this.pos++;
+      }
+      if (negativeExponent) exponent = -exponent;
+    }
+    const text = String.UTF8.decodeUnsafe(this.ptr + <usize>start, <usize>(this.pos - start));
+    const value = parseFloat(text);
+    if (!isFinite(value)) {
+      this.fail("number " + clip(text, 24) + " is out of range", start);
+      return null;
+    }
+    return this.exactInteger(value, negative, intStart, intEnd, fracStart, fracEnd, exponent);
+  }
+
+  // Decides from the digits (not the rounded f64) whether the literal is a whole i64.
+  private exactInteger(
+    value: f64,
+    negative: bool,
+    intStart: i32,
+    intEnd: i32,
+    fracStart: i32,
+    fracEnd: i32,
+    exponent: i64,
+  ): JsonNumber {
+    // Digits are intStart..intEnd then fracStart..fracEnd; find first and last non-zero.
+    let first = -1;
+    let last = -1;
+    for (let i = intStart; i < fracEnd; i++) {
+      if (i == intEnd) i = fracStart;
+      if (i >= fracEnd) break;
+      if (this.byteAt(i) != 0x30) {
+        if (first < 0) first = i;
+        last = i;
+      }
+    }
+    if (first < 0) return new JsonNumber(value, true, 0);
+    // Power of ten of the last non-zero digit.
+    const lastPower = last < intEnd ? <i64>(intEnd - 1 - last) : <i64>(fracStart - 1 - last);
+    const scale: i64 = lastPower + exponent;
+    const digits: i64 =
+      first >= intEnd || last < intEnd ? <i64>(last - first + 1) : <i64>(last - first);
+    if (scale < 0 || digits + scale > 19) return new JsonNumber(value, false, 0);
+    const limit: u64 = negative ? 0x8000000000000000 : 0x7fffffffffffffff;
+    let magnitude: u64 = 0;
+    for (let i = first; i <= last; i++) {
+      if (i == intEnd) i = fracStart;
+      const digit = <u64>(this.byteAt(i) - 0x30);
+      if (magnitude > (limit - digit) / 10) return new JsonNumber(value, false, 0);
+      magnitude = magnitude * 10 + digit;
+    }
+    for (let k: i64 = 0; k < scale; k++) {
+      if (magnitude > limit / 10) return new JsonNumber(value, false, 0);
+      magnitude *= 10;
+    }
+    const integer = negative ? <i64>(0 - magnitude) : <i64>magnitude;
+    return new JsonNumber(value, true, integer);
+  }
+
+  // Reads a string literal at the opening quote; null with the error recorded.
+  private string(): string | null {
+    const open = this.pos;
+    this.pos++;
+    this.scratchLen = 0;
+    while (true) {
+      const at = this.pos;
+      if (at >= this.len) {
+        this.fail("unterminated string", open);
+        return null;
+      }
+      const b = this.byteAt(at);
+      if (b == QUOTE) {
+        this.pos++;
+        const units = changetype<usize>(this.scratch);
+        return String.UTF16.decodeUnsafe(units, <usize>this.scratchLen << 1);
+      }
+      if (b == BACKSLASH) {
+        if (!this.escape()) return null;
+      } else if (b < 0x20) {
+        this.fail("unescaped control character U+" + hex(b, 4, true) + " in string", at);
+        return null;
+      } else if (b < 0x80) {
+        this.push(<u16>b);
+        this.pos++;
+      } else {
+        const cp = this.decodeUtf8(at);
+        if (cp < 0) {
+          this.fail("invalid UTF-8 byte 0x" + hex(b, 2, true), at);
+          return null;
+        }
+        this.pushCodePoint(<u32>cp);
+      }
+    }
+  }
+
+  private escape(): bool {
+    const at = this.pos;
+    if (at + 1 >= this.len) {
+      this.fail("unterminated string", at);
+      return false;
+    }
+    const e = this.byteAt(at + 1);
+    let unit: i32 = -1;
+    if (e == QUOTE || e == BACKSLASH || e == 0x2f) unit = e;
+    else if (e == 0x62) unit = 0x08;
+    else if (e == 0x66) unit = 0x0c;
+    else if (e == 0x6e) unit = 0x0a;
+    else if (e == 0x72) unit = 0x0d;
+    else if (e == 0x74) unit = 0x09;
+    if (unit >= 0) {
+      this.push(<u16>unit);
+      this.pos += 2;
+      return true;
+    }
+    if (e != 0x75) {
+      this.fail("invalid escape " + this.describeEscape(at), at);
+      return false;
+    }
+    const high = this.hex4(at + 2);
+    if (high < 0) {
+      this.fail("invalid \\u escape", at);
+      return false;
+    }
+    this.pos = at + 6;
+    if ((high & 0xfc00) == 0xdc00) {
+      this.fail("lone surrogate \\u" + this.rawText(at + 2, 4) + " in string", at);
+      return false;
+    }
+    if ((high & 0xfc00) == 0xd800) {
+      const low =
+        this.byteAt(at + 6) == BACKSLASH && this.byteAt(at + 7) == 0x75 ? this.hex4(at + 8) : -1;
+      if (low < 0 || (low & 0xfc00) != 0xdc00) {
+        this.fail("lone surrogate \\u" + this.rawText(at + 2, 4) + " in string", at);
+        return false;
+      }
+      this.push(<u16>high);
+      this.push(<u16>low);
+      this.pos = at + 12;
+      return true;
+    }
+    this.push(<u16>high);
+    return true;
+  }
+
+  // Four hex digits at `at` as a number, or -1.
+  private hex4(at: i32): i32 {
+    if (at + 4 > this.len) return -1;
+    let value = 0;
+    for (let i = 0; i < 4; i++) {
+      const c = this.byteAt(at + i);
+      let digit = -1;
+      if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+      else if (c >= 0x61 && c <= 0x66) digit = c - 0x61 + 10;
+      else if (c >= 0x41 && c <= 0x46) digit = c - 0x41 + 10;
+      if (digit < 0) return -1;
+      value = (value << 4) | digit;
+    }
+    return value;
+  }
+
+  // Decodes one strict UTF-8 sequence at `at` and advances; -1 (not advancing) when invalid:
+  // overlong forms, encoded surrogates, values past U+10FFFF, truncation.
+  private decodeUtf8(at: i32): i32 {
+    const b0 = this.byteAt(at);
+    let need = 0;
+    let cp = 0;
+    let min = 0;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+      need = 1;
+      cp = b0 & 0x1f;
+      min = 0x80;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      need = 2;
+      cp = b0 & 0x0f;
+      min = 0x800;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      need = 3;
+      cp = b0 & 0x07;
+      min = 0x10000;
+    } else {
+      return -1;
+    }
+    if (at + need >= this.len) return -1;
+    for (let i = 1; i <= need; i++) {
+      const b = this.byteAt(at + i);
+      if ((b & 0xc0) != 0x80) return -1;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+    this.pos = at + need + 1;
+    return cp;
+  }
+
+  private push(unit: u16): void {
+    const capacity = this.scratch.byteLength >> 1;
+    if (this.scratchLen == capacity) {
+      const grown = new ArrayBuffer(capacity << 2);
+      memory.copy(changetype<usize>(grown), changetype<usize>(this.scratch), <usize>capacity << 1);
+      this.scratch = grown;
+    }
+    store<u16>(changetype<usize>(this.scratch) + (<usize>this.scratchLen << 1), unit);
+    this.scratchLen++;
+  }
+
+  private pushCodePoint(cp: u32): void {
+    if (cp < 0x10000) {
+      this.push(<u16>cp);
+    } else {
+      const v = cp - 0x10000;
+      this.push(<u16>(0xd800 | (v >> 10)));
+      this.push(<u16>(0xdc00 | (v & 0x3ff)));
+    }
+  }
+
+  private skipSpace(): void {
+    while (this.pos < this.len) {
+      const b = this.byteAt(this.pos);
+      if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) return;
+      this.pos++;
+    }
+  }
+
+  // The byte at `pos`, or END.
+  private peek(): i32 {
+    return this.pos < this.len ? <i32>this.byteAt(this.pos) : END;
+  }
+
+  // Callers keep `at` below `len`; out of range reads as 0 rather than trapping.
+  private byteAt(at: i32): u32 {
+    return at >= 0 && at < this.len ? <u32>load<u8>(this.ptr + <usize>at) : 0;
+  }
+
+  private rawText(at: i32, count: i32): string {
+    const end = min(at + count, this.len);
+    return String.UTF8.decodeUnsafe(this.ptr + <usize>at, <usize>max(0, end - at));
+  }
+
+  private describeEscape(at: i32): string {
+    const e = this.byteAt(at + 1);
+    if (e > 0x20 && e < 0x7f) return "'\\" + String.fromCharCode(e) + "'";
+    return "'\\' followed by " + this.describeCharacter(at + 1);
+  }
+
+  private describeCharacter(at: i32): string {
+    const b = this.byteAt(at);
+    if (b > 0x20 && b < 0x7f) return "'" + String.fromCharCode(b) + "'";
+    if (b < 0x80) return "U+" + hex(b, 4, true);
+    const saved = this.pos;
+    const cp = this.decodeUtf8(at);
+    this.pos = saved;
+    if (cp < 0) return "byte 0x" + hex(b, 2, true);
+    return "U+" + hex(<u32>cp, cp > 0xffff ? 6 : 4, true);
+  }
+
+  // Records "unexpected character ..." (or end of input) at `at`.
+  private unexpected(at: i32): void {
+    if (at >= this.len) {
+      this.fail("unexpected end of input", this.len);
+      return;
+    }
+    const b = this.byteAt(at);
+    if (b >= 0x80) {
+      const saved = this.pos;
+      const cp = this.decodeUtf8(at);
+      this.pos = saved;
+      if (cp < 0) {
+        this.fail("invalid UTF-8 byte 0x" + hex(b, 2, true), at);
+        return;
+      }
+    }
+    this.fail("unexpected character " + this.describeCharacter(at), at);
+  }
+
+  private fail(message: string, at: i32): void {
+    if (this.errorMessage === null) {
+      this.errorMessage = message;
+      this.errorOffset = at;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function isDigit(c: i32): bool {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function clip(text: string, limit: i32): string {
+  return text.length <= limit ? text : text.substring(0, limit) + "...";
+}
