@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `npm test`: every suite, in order, with one closing line "N passed, N failed".
+#
+#   1. Envoy (pinned, project-local) installed if missing
+#   2. every example and filter built to build/ (the module check reads them)
+#   3. AssemblyScript unit tests (as-pect)
+#   4. vitest: module-surface check, host emulator, conformance suite, real-Envoy tests
+#
+# A suite that fails does not stop the others; the exit status is non-zero if any failed.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mkdir -p test/.tmp
+passed=0
+failed=0
+status=0
+
+bash scripts/setup-envoy.sh || { echo "test: Envoy set-up failed" >&2; exit 1; }
+
+echo "== build"
+if npx tsx src/build/cli.ts; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
+echo "== as-pect (AssemblyScript unit tests)"
+aspect_log="test/.tmp/aspect.log"
+npx asp --config as-pect.config.cjs 2>&1 | tee "$aspect_log"
+aspect_status=${PIPESTATUS[0]}
+# The summary line reads "[Tests]: <passed> / <total>" (colour codes stripped first).
+tests_line="$(sed 's/\x1b\[[0-9;]*m//g' "$aspect_log" | grep -E '^\s*\[Tests\]:' | tail -1)"
+if [[ "$tests_line" =~ ([0-9]+)\ /\ ([0-9]+) ]]; then
+  passed=$((passed + BASH_REMATCH[1]))
+  failed=$((failed + BASH_REMATCH[2] - BASH_REMATCH[1]))
+else
+  failed=$((failed + 1))
+fi
+[[ $aspect_status -eq 0 ]] || status=1
+
+echo "== vitest"
+vitest_json="test/.tmp/vitest.json"
+rm -f "$vitest_json"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json" "$@"
+vitest_status=$?
+if [[ -f "$vitest_json" ]]; then
+  read -r vp vf < <(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    // Suites that failed to load count as failures too.
+    const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    console.log(r.numPassedTests, r.numFailedTests + broken);
+  ' "$vitest_json")
+  passed=$((passed + vp))
+  failed=$((failed + vf))
+else
+  failed=$((failed + 1))
+fi
+[[ $vitest_status -eq 0 ]] || status=1
+[[ $failed -eq 0 ]] || status=1
+
+echo "$passed passed, $failed failed"
+exit $status
