@@ -41,7 +41,7 @@ export interface EnvoyProcess {
   listenerUrl: string;
   /** `http://127.0.0.1:<port>` of the admin interface. */
   adminUrl: string;
-  /** Everything Envoy wrote to stdout and stderr so far. */
+  /** Everything Envoy wrote to stdout and stderr so far (kept in memory: quiet it for long runs). */
   logs(): string;
   /** Resolves with the first match in the logs (past or future); rejects on timeout or exit. */
   waitForLog(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
@@ -146,6 +146,52 @@ async function getText(url: string): Promise<{ status: number; body: string }> {
   return { status: res.status, body: await res.text() };
 }
 
+/** Envoy's combined output, with waiters that re-check on every chunk and on exit. */
+class LogBuffer {
+  text = "";
+  private readonly waiters = new Set<() => void>();
+  private ended = false;
+
+  append(chunk: string): void {
+    this.text += chunk;
+    this.notify();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    // A global or sticky regex would carry lastIndex between checks; match from the start.
+    const pattern = new RegExp(re.source, re.flags.replace(/[gy]/g, ""));
+    return new Promise((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        outcome();
+      };
+      const failWith = (why: string) =>
+        settle(() => reject(new Error(`${why}; last lines:\n${tail(this.text, 20)}`)));
+      const check = () => {
+        const match = pattern.exec(this.text);
+        if (match) settle(() => resolve(match));
+        else if (this.ended) failWith(`Envoy exited before logging ${re}`);
+      };
+      const timer = setTimeout(
+        () => failWith(`No log line matched ${re} in ${timeoutMs} ms`),
+        timeoutMs,
+      );
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  private notify(): void {
+    for (const check of this.waiters) check();
+  }
+}
+
 interface StatsJson {
   stats?: Array<{ name?: string; value?: unknown }>;
 }
@@ -161,10 +207,11 @@ interface StatsJson {
  */
 export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess> {
   const binary = envoyBinary();
+  const configJson = JSON.stringify(opts.config, null, 2);
   const dir = mkdtempSync(join(tmpdir(), "meshwasm-envoy-"));
   const configPath = join(dir, "bootstrap.json");
   const adminPath = join(dir, "admin-address");
-  writeFileSync(configPath, JSON.stringify(opts.config, null, 2));
+  writeFileSync(configPath, configJson);
 
   const envoyArgs = [
     "-c",
@@ -192,12 +239,8 @@ export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess>
   live.add(tracked);
   trackHandlers();
 
-  let output = "";
-  const listeners = new Set<() => void>();
-  const onOutput = (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-    for (const notify of listeners) notify();
-  };
+  const log = new LogBuffer();
+  const onOutput = (chunk: Buffer) => log.append(chunk.toString("utf8"));
   child.stdout?.on("data", onOutput);
   child.stderr?.on("data", onOutput);
 
@@ -208,13 +251,13 @@ export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess>
       exitInfo = exit;
       live.delete(tracked);
       if (live.size === 0) untrackHandlers();
-      for (const notify of listeners) notify();
+      log.end();
       resolve(exit);
     };
     // 'close' comes after the output streams end, so logs() is complete when this settles.
     child.on("close", (code, signal) => done({ code, signal }));
     child.on("error", (err) => {
-      output += `\n[meshwasm] could not run ${command}: ${err.message}\n`;
+      log.append(`\n[meshwasm] could not run ${command}: ${err.message}\n`);
       done({ code: null, signal: null });
     });
   });
@@ -238,13 +281,13 @@ export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess>
   const fail = async (reason: string): Promise<never> => {
     await stop();
     const exit = exitInfo ?? { code: null, signal: null };
-    const errors = errorLines(output);
+    const errors = errorLines(log.text);
     const said = errors.length > 0 ? `\nEnvoy errors:\n${errors.join("\n")}` : "";
     throw new EnvoyStartError(
-      `Envoy failed to start: ${reason}.${said}\nLast ${TAIL_LINES} log lines:\n${tail(output, TAIL_LINES)}`,
+      `Envoy failed to start: ${reason}.${said}\nLast ${TAIL_LINES} log lines:\n${tail(log.text, TAIL_LINES)}`,
       child.pid,
       exit,
-      output,
+      log.text,
     );
   };
 
@@ -270,39 +313,6 @@ export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess>
   const admin = adminUrl;
   const listenerUrl = `http://127.0.0.1:${listenerPort}`;
 
-  const waitForLog = (re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> => {
-    const pattern = new RegExp(re.source, re.flags.replace(/[gy]/g, ""));
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const match = pattern.exec(output);
-        if (match) finish(() => resolve(match));
-        else if (exitInfo) {
-          finish(() =>
-            reject(
-              new Error(`Envoy exited before logging ${re}; last lines:\n${tail(output, 20)}`),
-            ),
-          );
-        }
-      };
-      const timer = setTimeout(() => {
-        finish(() =>
-          reject(
-            new Error(
-              `No log line matched ${re} in ${timeoutMs} ms; last lines:\n${tail(output, 20)}`,
-            ),
-          ),
-        );
-      }, timeoutMs);
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        settle();
-      };
-      listeners.add(check);
-      check();
-    });
-  };
-
   const stats = async (filter?: string): Promise<Record<string, number>> => {
     const query = filter === undefined ? "" : `&filter=${encodeURIComponent(filter)}`;
     const { body } = await getText(`${admin}/stats?format=json${query}`);
@@ -319,11 +329,11 @@ export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess>
     pid: child.pid,
     listenerUrl,
     adminUrl: admin,
-    logs: () => output,
-    waitForLog,
+    logs: () => log.text,
+    waitForLog: (re, timeoutMs = 10_000) => log.waitFor(re, timeoutMs),
     stats,
     prometheus: async () => (await getText(`${admin}/stats/prometheus`)).body,
-    request: (path, init) => fetch(`${listenerUrl}${path}`, init),
+    request: (path, init) => fetch(new URL(path, listenerUrl), init),
     stop,
     exited,
   };
