@@ -201,7 +201,7 @@ export function parseJsonString(text: string, maxDepth: i32 = JSON_MAX_DEPTH): J
  */
 export function stringifyJson(value: JsonValue): string {
   const writer = new Writer(0);
-  writer.value(value, 0);
+  writer.write(value);
   return writer.parts.join("");
 }
 
@@ -212,7 +212,7 @@ export function stringifyJson(value: JsonValue): string {
  */
 export function describeJson(value: JsonValue, limit: i32 = JSON_ECHO_LIMIT): string {
   const writer = new Writer(limit);
-  writer.value(value, 0);
+  writer.write(value);
   const text = writer.parts.join("");
   if (text.length <= limit) return text;
   let cut = limit;
@@ -234,9 +234,10 @@ export function formatJsonNumber(value: f64): string {
 // ---------------------------------------------------------------------------------------------
 // Serializer
 
-// Far beyond any parsed tree (parsing stops at maxDepth); guards hand-built cyclic trees.
+// Iterative like the parser, so depth costs heap, not stack. The limit is far beyond any
+// parsed tree and only stops hand-built cycles, which would otherwise never end.
 // @ts-ignore: decorator
-@inline const WRITE_DEPTH_LIMIT: i32 = 1000;
+@inline const WRITE_DEPTH_LIMIT: i32 = 10000;
 
 class Writer {
   parts: string[] = [];
@@ -252,55 +253,73 @@ class Writer {
     this.length += text.length;
   }
 
-  value(value: JsonValue, depth: i32): void {
-    if (this.full) return;
-    if (depth > WRITE_DEPTH_LIMIT) {
-      this.put("...");
-      return;
-    }
-    switch (value.kind) {
-      case JsonKind.Null:
-        this.put("null");
-        break;
-      case JsonKind.Bool:
-        this.put(changetype<JsonBool>(value).value ? "true" : "false");
-        break;
-      case JsonKind.Number: {
-        const n = changetype<JsonNumber>(value);
-        this.put(n.isInteger ? n.integer.toString() : formatJsonNumber(n.value));
-        break;
-      }
-      case JsonKind.String:
-        this.put(quoteJsonString(changetype<JsonString>(value).value));
-        break;
-      case JsonKind.Array: {
-        const items = changetype<JsonArray>(value).items;
-        this.put("[");
-        for (let i = 0; i < items.length && !this.full; i++) {
-          if (i > 0) this.put(",");
-          this.value(unchecked(items[i]), depth + 1);
+  write(root: JsonValue): void {
+    // Open containers and the index of the next member of each.
+    const open: JsonValue[] = [];
+    const nextIndex: i32[] = [];
+    let pending: JsonValue | null = root;
+    while (!this.full) {
+      if (pending !== null) {
+        const value: JsonValue = pending;
+        pending = null;
+        const kind = value.kind;
+        if (kind == JsonKind.Array || kind == JsonKind.Object) {
+          if (open.length >= WRITE_DEPTH_LIMIT) {
+            this.put("...");
+          } else {
+            this.put(kind == JsonKind.Array ? "[" : "{");
+            open.push(value);
+            nextIndex.push(0);
+          }
+        } else {
+          this.scalar(value);
         }
-        this.put("]");
-        break;
       }
-      case JsonKind.Object: {
-        const obj = changetype<JsonObject>(value);
-        const keys = obj.keys;
-        this.put("{");
-        for (let i = 0; i < keys.length && !this.full; i++) {
-          if (i > 0) this.put(",");
-          const key = unchecked(keys[i]);
+      const depth = open.length;
+      if (depth == 0) return;
+      const top = unchecked(open[depth - 1]);
+      const index = unchecked(nextIndex[depth - 1]);
+      if (top.kind == JsonKind.Array) {
+        const items = changetype<JsonArray>(top).items;
+        if (index < items.length) {
+          if (index > 0) this.put(",");
+          pending = unchecked(items[index]);
+          unchecked((nextIndex[depth - 1] = index + 1));
+        } else {
+          this.put("]");
+          open.pop();
+          nextIndex.pop();
+        }
+      } else {
+        const obj = changetype<JsonObject>(top);
+        if (index < obj.keys.length) {
+          if (index > 0) this.put(",");
+          const key = unchecked(obj.keys[index]);
           this.put(quoteJsonString(key));
           this.put(":");
           const member = obj.get(key);
-          if (member !== null) this.value(member, depth + 1);
-          else this.put("null");
+          pending = member !== null ? member : new JsonNull();
+          unchecked((nextIndex[depth - 1] = index + 1));
+        } else {
+          this.put("}");
+          open.pop();
+          nextIndex.pop();
         }
-        this.put("}");
-        break;
       }
-      default:
-        this.put("null");
+    }
+  }
+
+  private scalar(value: JsonValue): void {
+    const kind = value.kind;
+    if (kind == JsonKind.Bool) {
+      this.put(changetype<JsonBool>(value).value ? "true" : "false");
+    } else if (kind == JsonKind.Number) {
+      const n = changetype<JsonNumber>(value);
+      this.put(n.isInteger ? n.integer.toString() : formatJsonNumber(n.value));
+    } else if (kind == JsonKind.String) {
+      this.put(quoteJsonString(changetype<JsonString>(value).value));
+    } else {
+      this.put("null");
     }
   }
 }
