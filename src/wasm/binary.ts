@@ -1,11 +1,12 @@
 // A strict reader for the sections of a wasm binary that decide whether a proxy-wasm module
 // links: type, import, function, memory, export and start (plus the code section's count).
 //
-// Hand-written rather than a dependency: it is ~150 lines, and `WebAssembly.Module.imports()`
-// gives names and kinds but no function signatures, while a signature that differs from the
-// host's is exactly what Envoy rejects ("import type mismatch"). Strict on purpose: magic,
-// version, LEB128 bounds, section order, sizes and indices are validated, and anything
-// malformed throws a WasmFormatError naming the byte offset and the section.
+// Hand-written rather than a dependency: it is a couple of hundred lines, and
+// `WebAssembly.Module.imports()` gives names and kinds but no function signatures, while a
+// signature that differs from the host's is exactly what Envoy rejects ("import type
+// mismatch"). Strict on purpose: magic, version, LEB128 bounds, section order, sizes and
+// indices are validated, and anything malformed throws a WasmFormatError naming the byte
+// offset and the section.
 
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";
 export type ExternKind = "function" | "table" | "memory" | "global" | "tag";
@@ -224,31 +225,29 @@ export function readWasmModule(bytes: Uint8Array): WasmModuleInfo {
 
     switch (id) {
       case 1:
-        types.push(...r.vec(() => readFuncType(r)));
+        for (const type of r.vec(() => readFuncType(r))) types.push(type);
         break;
       case 2:
-        imports.push(...r.vec(() => readImport(r, types, functions, memories)));
+        for (const imp of r.vec(() => readImport(r, types, functions, memories))) imports.push(imp);
         break;
       case 3: {
         const own = r.vec(() => types[r.index(types.length, "type")] as FuncType);
         ownFunctions = own.length;
-        functions.push(...own);
+        for (const type of own) functions.push(type);
         break;
       }
       case 5:
-        memories.push(...r.vec(() => ({ ...r.limits(), imported: false })));
+        for (const limits of r.vec(() => r.limits())) memories.push({ ...limits, imported: false });
         break;
       case 7: {
         const seen = new Set<string>();
-        exports.push(
-          ...r.vec(() => {
-            const at = r.pos;
-            const name = r.name();
-            if (seen.has(name)) r.fail(`duplicate export name "${name}"`, at);
-            seen.add(name);
-            return readExportDesc(r, name, functions, memories);
-          }),
-        );
+        r.vec(() => {
+          const at = r.pos;
+          const name = r.name();
+          if (seen.has(name)) r.fail(`duplicate export name "${name}"`, at);
+          seen.add(name);
+          exports.push(readExportDesc(r, name, functions, memories));
+        });
         break;
       }
       case 8:
