@@ -1,0 +1,38 @@
+// Bench module "headers20": the published cross-SDK header test. On request headers it
+// reads 20 headers the client sent (x-bench-in-0..19), adds 20 new ones
+// (x-bench-out-0..19) and removes the 20 it read. Header names are encoded once, at start.
+
+import { Action, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
+
+export * from "../../../../assembly/exports";
+
+const COUNT = 20;
+const inNames = new Array<ArrayBuffer>(COUNT);
+const outNames = new Array<ArrayBuffer>(COUNT);
+const outValues = new Array<ArrayBuffer>(COUNT);
+for (let i = 0; i < COUNT; i++) {
+  inNames[i] = String.UTF8.encode("x-bench-in-" + i.toString());
+  outNames[i] = String.UTF8.encode("x-bench-out-" + i.toString());
+  outValues[i] = String.UTF8.encode("value-" + i.toString());
+}
+
+class Headers20 extends HttpContext {
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const headers = this.request.headers;
+    let seen = 0;
+    for (let i = 0; i < COUNT; i++) {
+      if (headers.getBytes(unchecked(inNames[i])) !== null) seen++;
+    }
+    for (let i = 0; i < COUNT; i++) headers.addBytes(unchecked(outNames[i]), unchecked(outValues[i]));
+    for (let i = 0; i < COUNT; i++) headers.removeBytes(unchecked(inNames[i]));
+    return seen == COUNT ? Action.Continue : Action.Continue;
+  }
+}
+
+class Headers20Root extends RootContext {
+  createHttpContext(contextId: u32): HttpContext | null {
+    return new Headers20(contextId, this);
+  }
+}
+
+registerRootContext((id: u32): RootContext => new Headers20Root(id), "headers20");

@@ -1,0 +1,33 @@
+// Bench module "properties5": five Envoy attributes read on every request
+// (request.path, request.method, request.host, request.protocol, source.address).
+
+import { Action, HttpContext, RootContext, getProperty, registerRootContext } from "../../../../assembly";
+
+export * from "../../../../assembly/exports";
+
+const PATHS: string[][] = [
+  ["request", "path"],
+  ["request", "method"],
+  ["request", "host"],
+  ["request", "protocol"],
+  ["source", "address"],
+];
+
+class Properties5 extends HttpContext {
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    let bytes = 0;
+    for (let i = 0; i < PATHS.length; i++) {
+      const value = getProperty(unchecked(PATHS[i]));
+      if (value !== null) bytes += value.byteLength;
+    }
+    return bytes > 0 ? Action.Continue : Action.Continue;
+  }
+}
+
+class Properties5Root extends RootContext {
+  createHttpContext(contextId: u32): HttpContext | null {
+    return new Properties5(contextId, this);
+  }
+}
+
+registerRootContext((id: u32): RootContext => new Properties5Root(id), "properties5");

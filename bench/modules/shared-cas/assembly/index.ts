@@ -1,0 +1,21 @@
+// Bench module "shared-cas": one shared-data counter (u64, little-endian, key
+// "bench_counter") incremented with compare-and-swap on every request.
+
+import { Action, HttpContext, RootContext, addSharedCounter, registerRootContext } from "../../../../assembly";
+
+export * from "../../../../assembly/exports";
+
+class SharedCas extends HttpContext {
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    addSharedCounter("bench_counter", 1);
+    return Action.Continue;
+  }
+}
+
+class SharedCasRoot extends RootContext {
+  createHttpContext(contextId: u32): HttpContext | null {
+    return new SharedCas(contextId, this);
+  }
+}
+
+registerRootContext((id: u32): RootContext => new SharedCasRoot(id), "shared-cas");

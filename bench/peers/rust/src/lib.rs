@@ -1,0 +1,1 @@
+//! Nothing here: every bench module is an example target (one cdylib each).
