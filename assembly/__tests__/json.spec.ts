@@ -299,15 +299,21 @@ describe("parseJson errors", () => {
   });
 
   it("rejects lone surrogates in escapes", () => {
-    expect<string>(errorOf('"\\ud800"')).toBe("lone surrogate \\ud800 in string at line 1, column 2");
-    expect<string>(errorOf('"\\uDC00"')).toBe("lone surrogate \\uDC00 in string at line 1, column 2");
+    expect<string>(errorOf('"\\ud800"')).toBe(
+      "lone surrogate \\ud800 in string at line 1, column 2",
+    );
+    expect<string>(errorOf('"\\uDC00"')).toBe(
+      "lone surrogate \\uDC00 in string at line 1, column 2",
+    );
     expect<string>(errorOf('"\\ud800\\u0041"')).toBe(
       "lone surrogate \\ud800 in string at line 1, column 2",
     );
     expect<string>(errorOf('"\\ud800\\ud800"')).toBe(
       "lone surrogate \\ud800 in string at line 1, column 2",
     );
-    expect<string>(errorOf('"x\\ud800')).toBe("lone surrogate \\ud800 in string at line 1, column 3");
+    expect<string>(errorOf('"x\\ud800')).toBe(
+      "lone surrogate \\ud800 in string at line 1, column 3",
+    );
   });
 
   it("rejects bad escapes", () => {
