@@ -14,5 +14,7 @@ module.exports = {
   async instantiate(memory, createImports, instantiate, binary) {
     return instantiate(binary, createImports({ env: { memory } }));
   },
+  /** as-pect's summary plus a closing "N passed, N failed" line (see the file). */
+  reporter: "as-pect.reporter.mjs",
   outputBinary: false,
 };

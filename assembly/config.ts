@@ -9,7 +9,8 @@
 //   invalid configuration: field "port": 99999 is out of range 1..65535
 //   invalid configuration: unexpected character '}' at line 3, column 5
 //
-// Pure module: no host imports, so it compiles and tests anywhere.
+// Pure module: no host imports, so it compiles and tests anywhere, and every function here is
+// legal in any callback.
 
 import {
   describeJson,

@@ -7,7 +7,8 @@
 // Parsing is iterative (an explicit stack of open containers, bounded by `maxDepth`), so
 // hostile nesting costs memory proportional to the limit, never stack.
 //
-// Pure module: no host imports, so it compiles and tests anywhere.
+// Pure module: no host imports, so it compiles and tests anywhere, and every function here is
+// legal in any callback.
 
 /** The six JSON value kinds. */
 export enum JsonKind {
