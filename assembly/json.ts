@@ -189,8 +189,8 @@ export function parseJson(bytes: ArrayBuffer, maxDepth: i32 = JSON_MAX_DEPTH): J
 }
 
 /**
- * Parses JSON from a string (encoded to UTF-8 first, so offsets are UTF-8 byte offsets).
- * Example: `parseJsonString('{"a":1}')`.
+ * Parses JSON from a string (encoded to UTF-8 first, so offsets are UTF-8 byte offsets; a
+ * lone surrogate in `text` is reported as invalid UTF-8). Example: `parseJsonString('{"a":1}')`.
  */
 export function parseJsonString(text: string, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
   return parseJson(String.UTF8.encode(text), maxDepth);
@@ -215,7 +215,7 @@ export function describeJson(value: JsonValue, limit: i32 = JSON_ECHO_LIMIT): st
   const writer = new Writer(limit);
   writer.write(value);
   const text = writer.parts.join("");
-  if (text.length <= limit) return text;
+  if (limit <= 0 || text.length <= limit) return text;
   let cut = limit;
   // Do not split a surrogate pair.
   if (cut > 0 && (text.charCodeAt(cut - 1) & 0xfc00) == 0xd800) cut--;
@@ -296,7 +296,7 @@ class Writer {
         if (index < obj.keys.length) {
           if (index > 0) this.put(",");
           const key = unchecked(obj.keys[index]);
-          this.put(quoteJsonString(key));
+          this.put(this.quoted(key));
           this.put(":");
           const member = obj.get(key);
           pending = member !== null ? member : new JsonNull();
@@ -310,6 +310,12 @@ class Writer {
     }
   }
 
+  // With a limit, only the part of a long string that can show is escaped.
+  private quoted(text: string): string {
+    const limit = this.limit;
+    return quoteJsonString(limit > 0 && text.length > limit ? text.substring(0, limit + 1) : text);
+  }
+
   private scalar(value: JsonValue): void {
     const kind = value.kind;
     if (kind == JsonKind.Bool) {
@@ -318,7 +324,7 @@ class Writer {
       const n = changetype<JsonNumber>(value);
       this.put(n.isInteger ? n.integer.toString() : formatJsonNumber(n.value));
     } else if (kind == JsonKind.String) {
-      this.put(quoteJsonString(changetype<JsonString>(value).value));
+      this.put(this.quoted(changetype<JsonString>(value).value));
     } else {
       this.put("null");
     }

@@ -406,6 +406,10 @@ describe("parseJson invalid UTF-8", () => {
     );
   });
 
+  it("reports a lone surrogate in a string argument as invalid UTF-8", () => {
+    expect<string>(errorOf('"\uD800"')).toBe("invalid UTF-8 byte 0xED at line 1, column 2");
+  });
+
   it("accepts four-byte sequences", () => {
     const value = parseJson(bytes([0x22, 0xf0, 0x9f, 0x98, 0x80, 0x22])).value!;
     expect<string>(value.asString()!.value).toBe("\uD83D\uDE00");
@@ -471,6 +475,15 @@ describe("describeJson", () => {
   it("does not split a surrogate pair", () => {
     const text = describeJson(new JsonString("\uD83D\uDE00".repeat(40)), 10);
     expect<string>(text).toBe('"' + "\uD83D\uDE00".repeat(4) + "...");
+  });
+
+  it("escapes only the visible part of a huge string", () => {
+    const text = describeJson(new JsonString("a".repeat(1000000) + "\n"));
+    expect<string>(text).toBe('"' + "a".repeat(59) + "...");
+  });
+
+  it("returns the whole text when the limit is 0", () => {
+    expect<string>(describeJson(new JsonString("abc"), 0)).toBe('"abc"');
   });
 
   it("stops early on huge arrays", () => {
