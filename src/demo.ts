@@ -27,7 +27,11 @@ async function main(): Promise<number> {
     console.log(`listening on ${envoy.listenerUrl} (admin ${envoy.adminUrl})\n`);
     for (const path of ["/", "/orders/42", "/search?q=envoy"]) {
       const res = await fetch(`${envoy.listenerUrl}${path}`, { headers: { "x-demo": "yes" } });
-      const seen = (await res.json()) as { method: string; path: string; headers: Record<string, string> };
+      const seen = (await res.json()) as {
+        method: string;
+        path: string;
+        headers: Record<string, string>;
+      };
       console.log(`GET ${path} -> ${res.status}, x-hello: ${res.headers.get("x-hello")}`);
       console.log(`  upstream saw ${seen.method} ${seen.path}, x-demo: ${seen.headers["x-demo"]}`);
     }

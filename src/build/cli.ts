@@ -7,11 +7,11 @@
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  type OptimizeLevel,
-  type RuntimeVariant,
+  compileFilter,
   DEFAULT_OPTIMIZE,
   DEFAULT_RUNTIME,
-  compileFilter,
+  type OptimizeLevel,
+  type RuntimeVariant,
 } from "./compile.ts";
 import { findTargets } from "./targets.ts";
 
@@ -30,16 +30,22 @@ async function main(): Promise<number> {
   if (positionals.length > 0) {
     const unknown = positionals.filter((p) => !targets.some((t) => t.name === p));
     if (unknown.length > 0) {
-      console.error(`unknown module(s): ${unknown.join(", ")}; known: ${targets.map((t) => t.name).join(", ")}`);
+      console.error(
+        `unknown module(s): ${unknown.join(", ")}; known: ${targets.map((t) => t.name).join(", ")}`,
+      );
       return 2;
     }
     targets = targets.filter((t) => positionals.includes(t.name));
   }
   if (targets.length === 0) {
-    console.error("nothing to build: no examples/*/assembly/index.ts or filters/*/assembly/index.ts");
+    console.error(
+      "nothing to build: no examples/*/assembly/index.ts or filters/*/assembly/index.ts",
+    );
     return 1;
   }
-  console.log(`building ${targets.length} module(s) with -${values.optimize}, ${values.runtime} runtime`);
+  console.log(
+    `building ${targets.length} module(s) with -${values.optimize}, ${values.runtime} runtime`,
+  );
   let failed = 0;
   for (const target of targets) {
     const outFile = join(values.out, `${target.name}.wasm`);

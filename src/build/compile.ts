@@ -46,7 +46,9 @@ export function sdkAssemblyDir(): string {
  * directory, or `~lib/<package path>` when the SDK lives under node_modules.
  */
 export function panicModulePath(cwd: string = process.cwd()): string {
-  const rel = relative(cwd, resolve(sdkAssemblyDir(), "internal", "panic")).split(sep).join("/");
+  const rel = relative(cwd, resolve(sdkAssemblyDir(), "internal", "panic"))
+    .split(sep)
+    .join("/");
   const marker = "node_modules/";
   const at = rel.lastIndexOf(marker);
   return at >= 0 ? `~lib/${rel.slice(at + marker.length)}` : rel;

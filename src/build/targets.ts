@@ -12,7 +12,10 @@ export interface BuildTarget {
 }
 
 /** Every `<group>/<name>/assembly/index.ts` under `root`, sorted by group then name. */
-export function findTargets(root: string, groups: string[] = ["examples", "filters"]): BuildTarget[] {
+export function findTargets(
+  root: string,
+  groups: string[] = ["examples", "filters"],
+): BuildTarget[] {
   const targets: BuildTarget[] = [];
   for (const group of groups) {
     const dir = join(root, group);

@@ -5,10 +5,10 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../src/build/compile.ts";
 import {
+  buildBootstrap,
   type EchoUpstream,
   type EnvoyProcess,
   EnvoyStartError,
-  buildBootstrap,
   envoyVersion,
   startEchoUpstream,
   startEnvoy,
@@ -53,7 +53,10 @@ describe("examples/hello in Envoy", () => {
   beforeAll(async () => {
     echo = await startEchoUpstream();
     envoy = await startEnvoy({
-      config: helloBootstrap(echo.port, JSON.stringify({ header: "X-Greeting", value: "from meshwasm" })),
+      config: helloBootstrap(
+        echo.port,
+        JSON.stringify({ header: "X-Greeting", value: "from meshwasm" }),
+      ),
       componentLogLevel: "wasm:debug",
     });
   });
@@ -64,7 +67,9 @@ describe("examples/hello in Envoy", () => {
   });
 
   it("adds the configured response header", async () => {
-    const res = await fetch(`${envoy.listenerUrl}/greet?who=envoy`, { headers: { "x-client": "vitest" } });
+    const res = await fetch(`${envoy.listenerUrl}/greet?who=envoy`, {
+      headers: { "x-client": "vitest" },
+    });
     expect(res.status).toBe(200);
     // The name is lower-cased by the filter, as HTTP/2 requires.
     expect(res.headers.get("x-greeting")).toBe("from meshwasm");
@@ -76,7 +81,12 @@ describe("examples/hello in Envoy", () => {
       headers: { "x-client": "vitest", "content-type": "text/plain" },
       body: "payload",
     });
-    const seen = (await res.json()) as { method: string; path: string; headers: Record<string, string>; body: string };
+    const seen = (await res.json()) as {
+      method: string;
+      path: string;
+      headers: Record<string, string>;
+      body: string;
+    };
     expect(seen.method).toBe("POST");
     expect(seen.path).toBe("/echo/path?q=1");
     expect(seen.headers["x-client"]).toBe("vitest");
@@ -97,14 +107,17 @@ describe("examples/hello in Envoy", () => {
       await res.arrayBuffer();
     }
     // Envoy flushes worker counters to the admin view on its stats flush; poll briefly.
-    await expect.poll(() => helloRequests(envoy), { timeout: 10_000, interval: 200 }).toBe(before + 5);
+    await expect
+      .poll(() => helloRequests(envoy), { timeout: 10_000, interval: 200 })
+      .toBe(before + 5);
   });
 });
 
 async function helloRequests(envoy: EnvoyProcess): Promise<number> {
   const text = await envoy.prometheus();
   const line = text.split("\n").find((l) => /^hello_requests(\{\})? /.test(l));
-  if (line === undefined) throw new Error(`hello_requests not in /stats/prometheus:\n${text.slice(0, 2000)}`);
+  if (line === undefined)
+    throw new Error(`hello_requests not in /stats/prometheus:\n${text.slice(0, 2000)}`);
   return Number(line.split(" ").pop());
 }
 
