@@ -1,0 +1,416 @@
+// HTTP and gRPC callouts: answered by handlers the test registers or by a real local server,
+// delivered to the root context that owns them (the SDK then makes the requesting stream
+// effective), with Envoy's answers for timeouts and connection failures.
+
+import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
+import { Status } from "./status.ts";
+import type { RootContextState, Vm } from "./vm.ts";
+import type { Pairs } from "./wire.ts";
+import { utf8 } from "./wire.ts";
+import type { World } from "./world.ts";
+
+export interface HttpCallRequest {
+  cluster: string;
+  headers: Pairs;
+  body: Uint8Array;
+  trailers: Pairs;
+  timeoutMs: number;
+}
+
+/** How a callout is answered: a response, or a failure Envoy reports as a reset. */
+export type HttpCallReply =
+  | { status?: number; headers?: HeadersInit; body?: string | Uint8Array; trailers?: HeadersInit }
+  | { failure: "reset" };
+
+/** One callout the module made. */
+export interface HttpCall {
+  readonly token: number;
+  readonly cluster: string;
+  /** Request headers as the module sent them (with content-length added for a body). */
+  readonly headers: HeaderMap;
+  readonly body: Uint8Array;
+  readonly trailers: HeaderMap;
+  readonly timeoutMs: number;
+  /** True once answered (by a handler, the test, a timeout or a failure). */
+  readonly done: boolean;
+  respond(reply: HttpCallReply): void;
+}
+
+export type HttpCallHandler = (
+  call: HttpCall,
+) => HttpCallReply | Promise<HttpCallReply> | undefined | void;
+
+export interface GrpcReply {
+  initialMetadata?: HeadersInit;
+  /** Messages the server sends (unary: the first is the response). */
+  messages?: Uint8Array[];
+  trailingMetadata?: HeadersInit;
+  /** gRPC status; default 0 (OK). */
+  status?: number;
+  message?: string;
+}
+
+/** A gRPC call or stream the module opened. */
+export interface GrpcCall {
+  readonly token: number;
+  readonly cluster: string;
+  readonly service: string;
+  readonly method: string;
+  readonly metadata: HeaderMap;
+  /** Messages the module sent (the request for a unary call). */
+  readonly sent: Uint8Array[];
+  readonly stream: boolean;
+  readonly done: boolean;
+  /** Delivers server events: initial metadata, messages, trailing metadata, close. */
+  reply(reply: GrpcReply): void;
+}
+
+/** Called when a unary call is made, when a stream opens and on each message the module sends. */
+export type GrpcHandler = (
+  call: GrpcCall,
+  event: { message?: Uint8Array; endOfStream?: boolean },
+) => GrpcReply | undefined | void;
+
+/** Envoy's own answers when the upstream does not. */
+export const TIMEOUT_REPLY = { status: 504, body: "upstream request timeout" } as const;
+export const CONNECT_FAILURE_REPLY = {
+  status: 503,
+  body: "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused",
+} as const;
+
+class PendingHttp implements HttpCall {
+  done = false;
+  deadline = 0;
+  constructor(
+    readonly callouts: Callouts,
+    readonly vm: Vm,
+    readonly root: RootContextState,
+    readonly token: number,
+    readonly cluster: string,
+    readonly headers: HeaderMap,
+    readonly body: Uint8Array,
+    readonly trailers: HeaderMap,
+    readonly timeoutMs: number,
+  ) {}
+  respond(reply: HttpCallReply): void {
+    this.callouts.deliverHttp(this, reply);
+  }
+}
+
+class PendingGrpc implements GrpcCall {
+  done = false;
+  localClosed = false;
+  readonly sent: Uint8Array[] = [];
+  constructor(
+    readonly callouts: Callouts,
+    readonly vm: Vm,
+    readonly root: RootContextState,
+    readonly token: number,
+    readonly cluster: string,
+    readonly service: string,
+    readonly method: string,
+    readonly metadata: HeaderMap,
+    readonly stream: boolean,
+  ) {}
+  reply(reply: GrpcReply): void {
+    this.callouts.deliverGrpc(this, reply);
+  }
+}
+
+export class Callouts {
+  readonly httpHandlers = new Map<string, HttpCallHandler>();
+  readonly grpcHandlers = new Map<string, GrpcHandler>();
+  /** Clusters served by a real server: name → base URL. */
+  readonly clusterUrls = new Map<string, string>();
+  /** Clusters that exist but nobody answers (calls stay pending until answered or timed out). */
+  readonly knownClusters = new Set<string>();
+  readonly http: PendingHttp[] = [];
+  readonly grpc: PendingGrpc[] = [];
+  private readonly inflight = new Set<Promise<unknown>>();
+  private nextHttpToken = 1;
+  private nextGrpcCall = 1;
+  private nextGrpcStream = 2;
+
+  constructor(private readonly world: World) {}
+
+  private exists(cluster: string): boolean {
+    return (
+      this.httpHandlers.has(cluster) ||
+      this.grpcHandlers.has(cluster) ||
+      this.clusterUrls.has(cluster) ||
+      this.knownClusters.has(cluster)
+    );
+  }
+
+  /** proxy_http_call: a token, or a negated status. */
+  httpCall(vm: Vm, root: RootContextState, req: HttpCallRequest): number {
+    if (req.timeoutMs < 0) return -Status.BadArgument;
+    if (!this.exists(req.cluster)) return -Status.BadArgument;
+    const headers = new HeaderMap(req.headers);
+    if (!headers.has(":path") || !headers.has(":method") || !headers.has(":authority")) {
+      return -Status.BadArgument;
+    }
+    if (req.body.length > 0) headers.set("content-length", String(req.body.length));
+    const call = new PendingHttp(
+      this,
+      vm,
+      root,
+      this.nextHttpToken++,
+      req.cluster,
+      headers,
+      req.body.slice(),
+      new HeaderMap(req.trailers),
+      req.timeoutMs,
+    );
+    if (req.timeoutMs > 0) call.deadline = this.world.clock.nowMs() + req.timeoutMs;
+    this.http.push(call);
+    const url = this.clusterUrls.get(req.cluster);
+    if (url) {
+      this.track(fetchReply(url, call).then((reply) => call.respond(reply)));
+    } else {
+      const handler = this.httpHandlers.get(req.cluster);
+      const reply = handler?.(call);
+      if (reply instanceof Promise) this.track(reply.then((r) => call.respond(r)));
+      else if (reply) this.world.post(() => call.respond(reply));
+    }
+    return call.token;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  /** Resolves once no handler or server answer is in flight. */
+  async settle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  get busy(): boolean {
+    return this.inflight.size > 0;
+  }
+
+  /** The earliest virtual-time timeout among pending callouts. */
+  nextDeadline(): { at: number; run: () => void } | undefined {
+    let best: PendingHttp | undefined;
+    for (const c of this.http) {
+      if (!c.done && c.deadline > 0 && !this.clusterUrls.has(c.cluster)) {
+        if (!best || c.deadline < best.deadline) best = c;
+      }
+    }
+    const call = best;
+    return call ? { at: call.deadline, run: () => call.respond(TIMEOUT_REPLY) } : undefined;
+  }
+
+  deliverHttp(call: PendingHttp, reply: HttpCallReply): void {
+    if (call.done) return;
+    call.done = true;
+    const { vm, root } = call;
+    if (vm.failed || !vm.contexts.has(root.id)) return;
+    if ("failure" in reply) {
+      this.world.setStatus(root, { code: Status.BrokenConnection, message: "reset" });
+      try {
+        vm.call("proxy_on_http_call_response", root, root.id, call.token, 0, 0, 0);
+      } finally {
+        this.world.setStatus(root, null);
+      }
+      return;
+    }
+    const headers = toHeaderMap(reply.headers);
+    const body =
+      typeof reply.body === "string" ? utf8(reply.body) : (reply.body ?? new Uint8Array(0));
+    headers.set(":status", String(reply.status ?? 200));
+    if (body.length > 0 && !headers.has("content-length")) {
+      headers.set("content-length", String(body.length));
+    }
+    if ("status" in reply && (reply.status === 503 || reply.status === 504) && body.length > 0) {
+      if (!headers.has("content-type")) headers.set("content-type", "text/plain");
+    }
+    const trailers = toHeaderMap(reply.trailers);
+    root.callout = { headers, body, trailers };
+    try {
+      vm.call(
+        "proxy_on_http_call_response",
+        root,
+        root.id,
+        call.token,
+        headers.count,
+        body.length,
+        trailers.count,
+      );
+    } finally {
+      root.callout = null;
+    }
+  }
+
+  // ---- gRPC ------------------------------------------------------------------------------------
+
+  grpcCall(
+    vm: Vm,
+    root: RootContextState,
+    req: {
+      cluster: string;
+      service: string;
+      method: string;
+      metadata: Pairs;
+      message: Uint8Array;
+      timeoutMs: number;
+      stream: boolean;
+    },
+  ): number {
+    if (!this.exists(req.cluster)) return -Status.ParseFailure;
+    const token = req.stream ? this.nextGrpcStream : this.nextGrpcCall;
+    if (req.stream) this.nextGrpcStream += 2;
+    else this.nextGrpcCall += 2;
+    const call = new PendingGrpc(
+      this,
+      vm,
+      root,
+      token,
+      req.cluster,
+      req.service,
+      req.method,
+      new HeaderMap(req.metadata),
+      req.stream,
+    );
+    if (!req.stream) call.sent.push(req.message.slice());
+    this.grpc.push(call);
+    const reply = this.grpcHandlers.get(req.cluster)?.(
+      call,
+      req.stream ? {} : { message: req.message, endOfStream: true },
+    );
+    if (reply) this.world.post(() => call.reply(reply));
+    return token;
+  }
+
+  private grpcFind(token: number): PendingGrpc | undefined {
+    return this.grpc.find((c) => c.token === token && !c.done);
+  }
+
+  grpcSend(vm: Vm, token: number, message: Uint8Array, endOfStream: boolean): number {
+    if (token % 2 !== 0) return Status.BadArgument;
+    const call = this.grpcFind(token);
+    if (!call || call.vm !== vm) return Status.NotFound;
+    call.sent.push(message.slice());
+    const reply = this.grpcHandlers.get(call.cluster)?.(call, { message, endOfStream });
+    if (reply) this.world.post(() => call.reply(reply));
+    return Status.Ok;
+  }
+
+  grpcCancel(vm: Vm, token: number): number {
+    const call = this.grpcFind(token);
+    if (!call || call.vm !== vm) return Status.NotFound;
+    call.done = true;
+    return Status.Ok;
+  }
+
+  grpcClose(vm: Vm, token: number): number {
+    const call = this.grpcFind(token);
+    if (!call || call.vm !== vm) return Status.NotFound;
+    if (!call.stream) call.done = true;
+    else call.localClosed = true;
+    return Status.Ok;
+  }
+
+  deliverGrpc(call: PendingGrpc, reply: GrpcReply): void {
+    if (call.done) return;
+    const { vm, root } = call;
+    if (vm.failed || !vm.contexts.has(root.id)) return;
+    const status = reply.status ?? 0;
+    if (!call.stream) {
+      // Unary calls: the response message on success, otherwise only the close.
+      call.done = true;
+      const first = reply.messages?.[0];
+      if (status === 0 && first) {
+        root.grpcMessage = first;
+        try {
+          vm.call("proxy_on_grpc_receive", root, root.id, call.token, first.length);
+        } finally {
+          root.grpcMessage = null;
+        }
+        return;
+      }
+      this.grpcClosed(call, status === 0 ? 13 : status, reply.message ?? "");
+      return;
+    }
+    if (reply.initialMetadata) {
+      root.grpcMetadata = toHeaderMap(reply.initialMetadata);
+      try {
+        vm.call(
+          "proxy_on_grpc_receive_initial_metadata",
+          root,
+          root.id,
+          call.token,
+          root.grpcMetadata.count,
+        );
+      } finally {
+        root.grpcMetadata = null;
+      }
+    }
+    for (const message of reply.messages ?? []) {
+      if (call.done) return;
+      root.grpcMessage = message;
+      try {
+        vm.call("proxy_on_grpc_receive", root, root.id, call.token, message.length);
+      } finally {
+        root.grpcMessage = null;
+      }
+    }
+    if (reply.trailingMetadata && !call.done) {
+      root.grpcMetadata = toHeaderMap(reply.trailingMetadata);
+      try {
+        vm.call(
+          "proxy_on_grpc_receive_trailing_metadata",
+          root,
+          root.id,
+          call.token,
+          root.grpcMetadata.count,
+        );
+      } finally {
+        root.grpcMetadata = null;
+      }
+    }
+    if (reply.status !== undefined && !call.done) {
+      call.done = true;
+      this.grpcClosed(call, status, reply.message ?? "");
+    }
+  }
+
+  private grpcClosed(call: PendingGrpc, status: number, message: string): void {
+    const { vm, root } = call;
+    this.world.setStatus(root, { code: status, message });
+    try {
+      vm.call("proxy_on_grpc_close", root, root.id, call.token, status);
+    } finally {
+      this.world.setStatus(root, null);
+    }
+  }
+}
+
+/** Sends a callout to a real server the way Envoy's async client would, with its failures. */
+async function fetchReply(base: string, call: HttpCall): Promise<HttpCallReply> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of call.headers.pairs()) {
+    if (!k.startsWith(":") && k !== "content-length") headers[k] = v;
+  }
+  headers.host = call.headers.get(":authority") ?? "";
+  const method = call.headers.get(":method") ?? "GET";
+  try {
+    const res = await fetch(new URL(call.headers.get(":path") ?? "/", base), {
+      method,
+      headers,
+      body: call.body.length > 0 ? Buffer.from(call.body) : undefined,
+      signal: call.timeoutMs > 0 ? AbortSignal.timeout(call.timeoutMs) : undefined,
+    });
+    const body = new Uint8Array(await res.arrayBuffer());
+    const pairs: Pairs = [];
+    res.headers.forEach((v, k) => {
+      if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") pairs.push([k, v]);
+    });
+    return { status: res.status, headers: pairs, body };
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === "TimeoutError" || name === "AbortError") return TIMEOUT_REPLY;
+    return CONNECT_FAILURE_REPLY;
+  }
+}

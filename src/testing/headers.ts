@@ -1,0 +1,104 @@
+// A header map that behaves like Envoy's HeaderMapImpl as proxy-wasm sees it: names are
+// lower-cased on the way in, pseudo-headers (":path", ":status", ...) always sort before
+// regular headers, a lookup returns the first value only, "replace" removes every value and
+// appends one, and the "size" the ABI reports is the byte size (names plus values), not a count.
+
+import type { Pairs } from "./wire.ts";
+
+export class HeaderMap {
+  private entries: Pairs;
+
+  constructor(pairs: Pairs = []) {
+    this.entries = [];
+    for (const [k, v] of pairs) this.add(k, v);
+  }
+
+  /** Envoy's map->size(): the number of entries (passed as num_headers to callbacks). */
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /** Envoy's map->byteSize(): what proxy_get_header_map_size returns. */
+  byteSize(): number {
+    let size = 0;
+    for (const [k, v] of this.entries) size += Buffer.byteLength(k) + Buffer.byteLength(v);
+    return size;
+  }
+
+  /** The first value of `name`, as Envoy's getHeaderMapValue returns it. */
+  get(name: string): string | undefined {
+    const key = name.toLowerCase();
+    for (const [k, v] of this.entries) if (k === key) return v;
+    return undefined;
+  }
+
+  /** Every value of `name`. */
+  getAll(name: string): string[] {
+    const key = name.toLowerCase();
+    return this.entries.filter(([k]) => k === key).map(([, v]) => v);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  add(name: string, value: string): void {
+    const key = name.toLowerCase();
+    if (key.startsWith(":")) {
+      // Pseudo-headers go after the last pseudo-header, before the first regular header.
+      let at = 0;
+      while (at < this.entries.length && this.entries[at]?.[0].startsWith(":")) at++;
+      this.entries.splice(at, 0, [key, value]);
+    } else {
+      this.entries.push([key, value]);
+    }
+  }
+
+  /** Envoy's setCopy: drop every value of `name`, then add one. */
+  set(name: string, value: string): void {
+    this.remove(name);
+    this.add(name, value);
+  }
+
+  remove(name: string): void {
+    const key = name.toLowerCase();
+    this.entries = this.entries.filter(([k]) => k !== key);
+  }
+
+  /** Envoy's setHeaderMapPairs: remove everything, then add each pair in order. */
+  replaceAll(pairs: Pairs): void {
+    this.entries = [];
+    for (const [k, v] of pairs) this.add(k, v);
+  }
+
+  pairs(): Pairs {
+    return this.entries.map(([k, v]) => [k, v]);
+  }
+
+  /** A plain object; repeated names are joined with ", " like HTTP clients fold them. */
+  toObject(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of this.entries) out[k] = k in out ? `${out[k]}, ${v}` : v;
+    return out;
+  }
+
+  clone(): HeaderMap {
+    const copy = new HeaderMap();
+    copy.entries = this.pairs();
+    return copy;
+  }
+}
+
+/** Anything a test may pass as headers. */
+export type HeadersInit = Record<string, string | string[]> | Pairs | HeaderMap;
+
+export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
+  if (init === undefined) return new HeaderMap();
+  if (init instanceof HeaderMap) return init.clone();
+  if (Array.isArray(init)) return new HeaderMap(init);
+  const map = new HeaderMap();
+  for (const [k, v] of Object.entries(init)) {
+    for (const value of Array.isArray(v) ? v : [v]) map.add(k, value);
+  }
+  return map;
+}

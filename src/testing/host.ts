@@ -1,0 +1,592 @@
+// The test host: loads a compiled filter like Envoy does (one VM per worker, all sharing one
+// vm_id's shared data and queues) and drives requests, responses and TCP connections through it.
+//
+//   const host = await createHost({ module: "build/hello.wasm", configuration: { header: "x-hi" } });
+//   const res = await host.request({ path: "/" });
+//   expect(res.headers["x-hi"]).toBe("world");
+
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { GrpcCall, GrpcHandler, HttpCall, HttpCallHandler } from "./callouts.ts";
+import type { Coverage } from "./coverage.ts";
+import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
+import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
+import type { StatsTag } from "./metrics.ts";
+import {
+  type LogLevelName,
+  PluginStartError,
+  WasmLoadError,
+  type WasmTrapError,
+} from "./status.ts";
+import { TcpConnection } from "./tcp.ts";
+import { type LocalReply, linkCheck, type PluginInfo, RootContextState, Vm } from "./vm.ts";
+import { isWasmModule, WA, type WasmModule } from "./wasm-api.ts";
+import { text, utf8 } from "./wire.ts";
+import { type LogEntry, type PropertyValue, World } from "./world.ts";
+
+export interface HostOptions {
+  /** The compiled filter: a path, the bytes, or a compiled WebAssembly.Module. */
+  module: string | Uint8Array | WasmModule;
+  /** Plugin configuration (objects are JSON-encoded), read in onConfigure. */
+  configuration?: string | Uint8Array | object;
+  /** VM configuration, read in onVmStart. */
+  vmConfiguration?: string | Uint8Array;
+  /** PluginConfig name (plugin_name). Default "test". */
+  name?: string;
+  /** PluginConfig root_id (plugin_root_id). Default "". */
+  rootId?: string;
+  /** VmConfig vm_id (plugin_vm_id); VMs with the same id share data and queues. Default "". */
+  vmId?: string;
+  /** Worker threads, each with its own VM instance. Default 1. */
+  workers?: number;
+  /** Envoy's wasm log level; messages below it are dropped. Default "info", like Envoy. */
+  logLevel?: LogLevelName;
+  failurePolicy?: PluginInfo["failurePolicy"];
+  allowOnHeadersStopIteration?: boolean;
+  /** WASI environment (VmConfig environment_variables). */
+  environment?: Record<string, string>;
+  /** Properties by dotted path ("source.address"); they override the host's values. */
+  properties?: Record<string, PropertyValue>;
+  /** Bootstrap stats_tags, for prometheus(). */
+  statsTags?: StatsTag[];
+  /** Callout clusters: a base URL (a real server) or a handler. */
+  clusters?: Record<string, string | HttpCallHandler>;
+  /** gRPC clusters and their handlers. */
+  grpcClusters?: Record<string, GrpcHandler>;
+  /** Where request() sends what passes the filter: a handler or a real server's base URL.
+   *  Default: an echo that answers with a JSON description of the request. */
+  upstream?: string | UpstreamHandler;
+  /** Host-side foreign functions (in addition to Envoy's). */
+  foreignFunctions?: Record<string, (args: Uint8Array) => Uint8Array | number>;
+  /** Virtual clock start (ms since the epoch). Default: now. */
+  startTimeMs?: number;
+  /** Record host calls and callbacks here (the conformance suite shares one). */
+  coverage?: Coverage;
+}
+
+/** A request as the client sends it. */
+export interface RequestInit {
+  method?: string;
+  path?: string;
+  authority?: string;
+  headers?: HeadersInit;
+  /** The body, or its chunks (each delivered as one onRequestBody). */
+  body?: string | Uint8Array | Array<string | Uint8Array>;
+  trailers?: HeadersInit;
+  /** Worker to run on; default round robin. */
+  worker?: number;
+  /** Add the headers Envoy's connection manager adds (x-forwarded-proto, x-request-id). Default true. */
+  envoyHeaders?: boolean;
+}
+
+/** What reached the upstream, as the echo upstream reports it. */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  headerMap: HeaderMap;
+  body: string;
+  bodyBytes: Uint8Array;
+  trailers: HeaderMap | null;
+}
+
+export interface UpstreamResponse {
+  status?: number;
+  headers?: HeadersInit;
+  body?: string | Uint8Array | Array<string | Uint8Array>;
+  trailers?: HeadersInit;
+}
+
+export type UpstreamHandler = (
+  req: UpstreamRequest,
+) => UpstreamResponse | Promise<UpstreamResponse>;
+
+/** The outcome of one exchange. */
+export interface Exchange {
+  /** Response status the client got (0 when the stream was reset or is still paused). */
+  status: number;
+  /** Response headers the client got (names lower-case, repeats joined with ", "). */
+  headers: Record<string, string>;
+  headerMap: HeaderMap;
+  body: string;
+  bodyBytes: Uint8Array;
+  trailers: HeaderMap | null;
+  /** What the upstream received, or null when the request never got there. */
+  upstream: UpstreamRequest | null;
+  localReply: LocalReply | null;
+  reset: boolean;
+  /** True when the filter still holds the stream (e.g. waiting for a callout nobody answered). */
+  paused: boolean;
+  /** Each callback the filter ran, with what it returned. */
+  steps: Step[];
+  trap: WasmTrapError | null;
+  stream: HttpStream;
+}
+
+const echoUpstream: UpstreamHandler = (req) => {
+  const payload = JSON.stringify({
+    method: req.method,
+    path: req.path,
+    headers: req.headers,
+    body: req.body,
+    bodyBase64: Buffer.from(req.bodyBytes).toString("base64"),
+  });
+  return { status: 200, headers: { "content-type": "application/json" }, body: payload };
+};
+
+function bytesOf(v: string | Uint8Array): Uint8Array {
+  return typeof v === "string" ? utf8(v) : v;
+}
+
+function chunksOf(body: RequestInit["body"]): Uint8Array[] {
+  if (body === undefined) return [];
+  if (Array.isArray(body)) return body.map(bytesOf);
+  const b = bytesOf(body);
+  return b.length === 0 ? [] : [b];
+}
+
+async function loadModule(
+  source: HostOptions["module"],
+): Promise<{ module: WasmModule; bytes: Uint8Array | null }> {
+  if (isWasmModule(source)) return { module: source, bytes: null };
+  const bytes = typeof source === "string" ? new Uint8Array(await readFile(source)) : source;
+  try {
+    return { module: await WA.compile(bytes), bytes };
+  } catch (error) {
+    throw new WasmLoadError(`Failed to load Wasm code: ${(error as Error).message}`);
+  }
+}
+
+/** Loads a filter and starts its VMs and root contexts, like Envoy at startup. */
+export async function createHost(options: HostOptions): Promise<Host> {
+  const { module, bytes } = await loadModule(options.module);
+  if (bytes) linkCheck(bytes);
+  return new Host(options, module);
+}
+
+export class Host {
+  readonly world: World;
+  readonly vms: Vm[] = [];
+  readonly roots: RootContextState[] = [];
+  readonly plugin: PluginInfo;
+  private readonly upstream: UpstreamHandler;
+  private readonly nextIds: number[] = [];
+  private nextWorker = 0;
+  private nextConnection = 1;
+  private nextPort = 40000;
+
+  constructor(
+    private readonly options: HostOptions,
+    private readonly module: WasmModule,
+  ) {
+    this.world = new World({
+      logLevel: options.logLevel ?? "info",
+      coverage: options.coverage,
+      startTimeMs: options.startTimeMs,
+    });
+    const config = options.configuration;
+    this.plugin = {
+      name: options.name ?? "test",
+      rootId: options.rootId ?? "",
+      vmId: options.vmId ?? "",
+      configuration:
+        config === undefined
+          ? new Uint8Array(0)
+          : typeof config === "string"
+            ? utf8(config)
+            : config instanceof Uint8Array
+              ? config
+              : utf8(JSON.stringify(config)),
+      vmConfiguration:
+        options.vmConfiguration === undefined
+          ? new Uint8Array(0)
+          : bytesOf(options.vmConfiguration),
+      environment: options.environment ?? {},
+      failurePolicy: options.failurePolicy ?? "FAIL_CLOSED",
+      allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
+    };
+    for (const [k, v] of Object.entries(options.properties ?? {})) this.world.setProperty(k, v);
+    for (const [name, target] of Object.entries(options.clusters ?? {})) {
+      if (typeof target === "string") this.world.callouts.clusterUrls.set(name, target);
+      else this.world.callouts.httpHandlers.set(name, target);
+    }
+    for (const [name, handler] of Object.entries(options.grpcClusters ?? {})) {
+      this.world.callouts.grpcHandlers.set(name, handler);
+    }
+    for (const [name, fn] of Object.entries(options.foreignFunctions ?? {})) {
+      this.world.foreignFunctions.set(name, fn);
+    }
+    const up = options.upstream;
+    this.upstream = typeof up === "string" ? forwardTo(up) : (up ?? echoUpstream);
+    for (let w = 0; w < (options.workers ?? 1); w++) this.startWorker(w);
+  }
+
+  private startWorker(worker: number): void {
+    const vm = new Vm(this.world, this.plugin, worker, this.module);
+    this.vms[worker] = vm;
+    vm.start();
+    this.nextIds[worker] = 1;
+    const root = new RootContextState(vm, this.nextId(worker));
+    this.roots[worker] = root;
+    vm.contexts.set(root.id, root);
+    vm.call("proxy_on_context_create", root, root.id, 0);
+    const logsBefore = this.world.logs.length;
+    if (
+      !vm.call("proxy_on_vm_start", root, root.id, this.plugin.vmConfiguration.length) &&
+      vm.has("proxy_on_vm_start")
+    ) {
+      throw new PluginStartError("proxy_on_vm_start", this.logSince(logsBefore));
+    }
+    root.configuring = this.plugin.configuration;
+    try {
+      if (
+        !vm.call("proxy_on_configure", root, root.id, this.plugin.configuration.length) &&
+        vm.has("proxy_on_configure")
+      ) {
+        throw new PluginStartError("proxy_on_configure", this.logSince(logsBefore));
+      }
+    } finally {
+      root.configuring = null;
+    }
+    this.world.drain();
+  }
+
+  private logSince(index: number): string[] {
+    return this.world.logs.slice(index).map((l) => `${l.level}: ${l.message}`);
+  }
+
+  private nextId(worker: number): number {
+    const id = this.nextIds[worker] ?? 1;
+    this.nextIds[worker] = id + 1;
+    return id;
+  }
+
+  private pickWorker(worker?: number): number {
+    if (worker !== undefined) return worker;
+    const w = this.nextWorker;
+    this.nextWorker = (this.nextWorker + 1) % this.vms.length;
+    return w;
+  }
+
+  /** The VM serving `worker`; under FAIL_RELOAD a failed VM is replaced first. */
+  private vmFor(worker: number): Vm {
+    const vm = this.vms[worker] as Vm;
+    if (vm.failed && this.plugin.failurePolicy === "FAIL_RELOAD") {
+      this.startWorker(worker);
+      return this.vms[worker] as Vm;
+    }
+    return vm;
+  }
+
+  // ---- HTTP ----------------------------------------------------------------------------------
+
+  /** A stream to drive step by step (requestHeaders, requestBody, ..., complete). */
+  stream(opts: { worker?: number } = {}): TestStream {
+    const worker = this.pickWorker(opts.worker);
+    const vm = this.vmFor(worker);
+    const root = this.roots[worker] as RootContextState;
+    const port = this.nextPort++;
+    const info: ConnectionInfo = {
+      sourceAddress: `127.0.0.1:${port}`,
+      destinationAddress: "127.0.0.1:10000",
+      connectionId: this.nextConnection++,
+      upstreamAddress: "127.0.0.1:8080",
+      clusterName: "upstream",
+      routeName: "",
+    };
+    const passthrough = vm.failed !== null && this.plugin.failurePolicy === "FAIL_OPEN";
+    return new TestStream(
+      new HttpStream(vm, this.nextId(worker), root, info, passthrough),
+      this.world,
+    );
+  }
+
+  /**
+   * One whole exchange: the request goes through the filter, what passes reaches the upstream
+   * (the echo by default), and its response comes back through the filter. Callouts answered
+   * by handlers or real servers are awaited; a stream left paused resolves with `paused: true`.
+   */
+  async request(init: RequestInit = {}): Promise<Exchange> {
+    const s = this.stream({ worker: init.worker });
+    const headers = new HeaderMap([
+      [":authority", init.authority ?? "example.com"],
+      [":path", init.path ?? "/"],
+      [":method", init.method ?? (init.body !== undefined ? "POST" : "GET")],
+      [":scheme", "http"],
+    ]);
+    for (const [k, v] of toHeaderMap(init.headers).pairs()) headers.add(k, v);
+    if (init.envoyHeaders ?? true) {
+      if (!headers.has("x-forwarded-proto")) headers.add("x-forwarded-proto", "http");
+      if (!headers.has("x-request-id")) headers.add("x-request-id", randomUUID());
+    }
+    const chunks = chunksOf(init.body);
+    const hasTrailers = init.trailers !== undefined;
+    if (chunks.length > 0 && !headers.has("content-length") && !hasTrailers) {
+      headers.add("content-length", String(chunks.reduce((n, c) => n + c.length, 0)));
+    }
+    s.requestHeaders(headers, { endOfStream: chunks.length === 0 && !hasTrailers });
+    chunks.forEach((chunk, i) => {
+      s.requestBody(chunk, { endOfStream: i === chunks.length - 1 && !hasTrailers });
+    });
+    if (hasTrailers) s.requestTrailers(init.trailers as HeadersInit);
+    const st = s.raw;
+    await this.until(() => st.request.passed.complete || st.localReply !== null || st.reset);
+    let upstream: UpstreamRequest | null = null;
+    if (st.request.passed.complete && !st.reset && !st.localReply) {
+      upstream = upstreamRequest(st.request.passed);
+      const res = await this.upstream(upstream);
+      if (!st.localReply && !st.reset) {
+        const rh = toHeaderMap(res.headers);
+        rh.set(":status", String(res.status ?? 200));
+        const body = chunksOf(res.body);
+        const total = body.reduce((n, c) => n + c.length, 0);
+        if (!rh.has("content-length") && res.trailers === undefined)
+          rh.add("content-length", String(total));
+        rh.add("x-envoy-upstream-service-time", "0");
+        const resTrailers = res.trailers !== undefined;
+        s.responseHeaders(rh, { endOfStream: body.length === 0 && !resTrailers });
+        body.forEach((chunk, i) => {
+          s.responseBody(chunk, { endOfStream: i === body.length - 1 && !resTrailers });
+        });
+        if (resTrailers) s.responseTrailers(res.trailers as HeadersInit);
+      }
+    }
+    await this.until(() => st.response.passed.complete || st.reset);
+    const paused = !st.response.passed.complete && !st.reset;
+    if (!paused) s.complete();
+    this.world.drain();
+    const passed = st.response.passed;
+    const headerMap = passed.headers?.clone() ?? new HeaderMap();
+    if (passed.headers) headerMap.add("server", "envoy");
+    return {
+      status: st.reset || !passed.headers ? 0 : Number(passed.headers.get(":status") ?? 0),
+      headers: Object.fromEntries(
+        Object.entries(headerMap.toObject()).filter(([k]) => !k.startsWith(":")),
+      ),
+      headerMap,
+      body: text(passed.body),
+      bodyBytes: passed.body,
+      trailers: passed.trailers,
+      upstream,
+      localReply: st.localReply,
+      reset: st.reset,
+      paused,
+      steps: st.steps,
+      trap: st.trap,
+      stream: st,
+    };
+  }
+
+  /** Waits, delivering callout answers, until `done` or nothing is left in flight. */
+  private async until(done: () => boolean): Promise<void> {
+    this.world.drain();
+    while (!done() && this.world.callouts.busy) {
+      await this.world.callouts.settle();
+      this.world.drain();
+    }
+  }
+
+  /** Waits for every callout answer in flight and delivers it. */
+  async settle(): Promise<void> {
+    await this.until(() => false);
+  }
+
+  // ---- TCP -----------------------------------------------------------------------------------
+
+  /** A new downstream connection through the filter (a network filter). */
+  connect(opts: { worker?: number } = {}): TcpConnection {
+    const worker = this.pickWorker(opts.worker);
+    const vm = this.vmFor(worker);
+    const conn = new TcpConnection(vm, this.nextId(worker), this.roots[worker] as RootContextState);
+    conn.open();
+    this.world.drain();
+    return conn;
+  }
+
+  // ---- time, callouts, queues -----------------------------------------------------------------
+
+  /** Advances the virtual clock, firing ticks and callout timeouts that fall due. */
+  advance(ms: number): void {
+    this.world.advance(ms);
+  }
+
+  /** The tick period the plugin set (ms; 0 when none). */
+  tickPeriod(worker = 0): number {
+    return this.roots[worker]?.tickPeriodMs ?? 0;
+  }
+
+  /** Every HTTP callout made so far (answered or pending). */
+  get httpCalls(): readonly HttpCall[] {
+    return this.world.callouts.http;
+  }
+
+  get pendingHttpCalls(): HttpCall[] {
+    return this.world.callouts.http.filter((c) => !c.done);
+  }
+
+  get grpcCalls(): readonly GrpcCall[] {
+    return this.world.callouts.grpc;
+  }
+
+  /** Raw shared data under this plugin's vm_id. */
+  sharedData(key: string): Uint8Array | undefined {
+    return this.world.shared.get(this.plugin.vmId, key)?.value;
+  }
+
+  queueSize(name: string, vmId = this.plugin.vmId): number {
+    return this.world.queues.size(vmId, name);
+  }
+
+  /** Calls proxy_on_foreign_function on the root context, with `args` readable as call data. */
+  callForeignFunction(functionId: number, args: Uint8Array = new Uint8Array(0), worker = 0): void {
+    const root = this.roots[worker] as RootContextState;
+    root.callData = args;
+    try {
+      root.vm.call("proxy_on_foreign_function", root, root.id, functionId, args.length);
+    } finally {
+      root.callData = null;
+    }
+    this.world.drain();
+  }
+
+  // ---- what the test reads back ---------------------------------------------------------------
+
+  /** Log messages, optionally of one level. */
+  logs(level?: LogLevelName): string[] {
+    return this.world.logs
+      .filter((l) => level === undefined || l.level === level)
+      .map((l) => l.message);
+  }
+
+  get logEntries(): readonly LogEntry[] {
+    return this.world.logs;
+  }
+
+  counter(name: string): number {
+    return Number(this.world.metrics.find(name, "counter")?.value ?? 0n);
+  }
+
+  gauge(name: string): number {
+    return Number(this.world.metrics.find(name, "gauge")?.value ?? 0n);
+  }
+
+  histogram(name: string): number[] {
+    return (this.world.metrics.find(name, "histogram")?.samples ?? []).map(Number);
+  }
+
+  /** What Envoy's /stats/prometheus would show for the plugin's metrics. */
+  prometheus(): string {
+    return this.world.metrics.prometheus(this.options.statsTags ?? []);
+  }
+
+  get coverage(): Coverage {
+    return this.world.coverage;
+  }
+
+  /** Shuts the plugin down: proxy_on_done on each root (false defers to proxy_done), then delete. */
+  close(): void {
+    this.vms.forEach((vm, w) => {
+      const root = this.roots[w];
+      if (!root || vm.failed || !vm.contexts.has(root.id)) return;
+      if (vm.call("proxy_on_done", root, root.id) || !vm.has("proxy_on_done"))
+        this.world.rootDone(vm, root);
+      else vm.pendingDone.add(root.id);
+    });
+  }
+}
+
+/** The fluent handle on one HTTP stream. */
+export class TestStream {
+  constructor(
+    readonly raw: HttpStream,
+    private readonly world: World,
+  ) {}
+
+  private after<T>(value: T): T {
+    this.world.drain();
+    return value;
+  }
+
+  requestHeaders(headers: HeadersInit, opts: { endOfStream?: boolean } = {}) {
+    return this.after(this.raw.sendRequestHeaders(toHeaderMap(headers), opts.endOfStream ?? true));
+  }
+  requestBody(chunk: string | Uint8Array, opts: { endOfStream?: boolean } = {}) {
+    return this.after(this.raw.sendRequestBody(bytesOf(chunk), opts.endOfStream ?? true));
+  }
+  requestTrailers(trailers: HeadersInit) {
+    return this.after(this.raw.sendRequestTrailers(toHeaderMap(trailers)));
+  }
+  responseHeaders(headers: HeadersInit, opts: { endOfStream?: boolean } = {}) {
+    return this.after(this.raw.sendResponseHeaders(toHeaderMap(headers), opts.endOfStream ?? true));
+  }
+  responseBody(chunk: string | Uint8Array, opts: { endOfStream?: boolean } = {}) {
+    return this.after(this.raw.sendResponseBody(bytesOf(chunk), opts.endOfStream ?? true));
+  }
+  responseTrailers(trailers: HeadersInit) {
+    return this.after(this.raw.sendResponseTrailers(toHeaderMap(trailers)));
+  }
+  /** Ends the stream: onLog, onDone, onDelete. */
+  complete(): void {
+    this.after(this.raw.complete());
+  }
+  /** Request headers as the filter left them. */
+  get requestHeaderMap(): HeaderMap | null {
+    return this.raw.request.headers;
+  }
+  get responseHeaderMap(): HeaderMap | null {
+    return this.raw.response.headers;
+  }
+  /** What passed toward the upstream, and toward the client. */
+  get upstream(): PassedMessage {
+    return this.raw.request.passed;
+  }
+  get downstream(): PassedMessage {
+    return this.raw.response.passed;
+  }
+  get localReply(): LocalReply | null {
+    return this.raw.localReply;
+  }
+  get steps(): Step[] {
+    return this.raw.steps;
+  }
+  get trap(): WasmTrapError | null {
+    return this.raw.trap;
+  }
+}
+
+function upstreamRequest(passed: PassedMessage): UpstreamRequest {
+  const h = passed.headers ?? new HeaderMap();
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h.toObject())) if (!k.startsWith(":")) headers[k] = v;
+  if (h.get(":authority") !== undefined) headers.host = h.get(":authority") as string;
+  headers["x-envoy-expected-rq-timeout-ms"] = "15000";
+  // Envoy's HTTP/1 codec frames a body without Content-Length as chunked.
+  if (!h.has("content-length") && passed.body.length > 0) headers["transfer-encoding"] = "chunked";
+  return {
+    method: h.get(":method") ?? "GET",
+    path: h.get(":path") ?? "/",
+    headers,
+    headerMap: h,
+    body: text(passed.body),
+    bodyBytes: passed.body,
+    trailers: passed.trailers,
+  };
+}
+
+/** An upstream that forwards to a real server. */
+function forwardTo(base: string): UpstreamHandler {
+  return async (req) => {
+    const headers = { ...req.headers };
+    delete headers["content-length"];
+    const res = await fetch(new URL(req.path, base), {
+      method: req.method,
+      headers,
+      body: req.bodyBytes.length > 0 ? Buffer.from(req.bodyBytes) : undefined,
+    });
+    const pairs: Array<[string, string]> = [];
+    res.headers.forEach((v, k) => {
+      if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") pairs.push([k, v]);
+    });
+    return { status: res.status, headers: pairs, body: new Uint8Array(await res.arrayBuffer()) };
+  };
+}

@@ -1,0 +1,586 @@
+// One HTTP stream through the filter, with Envoy's filter-manager rules for a single Wasm
+// filter in front of the router:
+// - Pause on headers is StopAllIterationAndWatermark (unless allow_on_headers_stop_iteration):
+//   body and trailers are held and reach the filter only after continueRequest/Response.
+// - Pause on a body chunk buffers: the next call sees the whole body so far.
+// - Request headers are only readable while the filter holds them (Envoy drops its pointer
+//   when onRequestHeaders returns Continue or after proxy_continue_stream).
+// - A local reply runs after the callback returns; from the request path it goes through the
+//   filter's response callbacks, from the response path it replaces the response directly.
+
+import { HeaderMap } from "./headers.ts";
+import {
+  type ActionName,
+  actionName,
+  BufferType,
+  MapType,
+  Status,
+  StreamType,
+  WasmTrapError,
+} from "./status.ts";
+import { ByteBuffer, GuestContext, type LocalReply, type RootContextState, type Vm } from "./vm.ts";
+import { utf8 } from "./wire.ts";
+import { encodeProperty } from "./world.ts";
+
+/** What has passed the filter in one direction (toward the upstream or the client). */
+export interface PassedMessage {
+  headers: HeaderMap | null;
+  body: Uint8Array;
+  trailers: HeaderMap | null;
+  /** True once the end of stream passed. */
+  complete: boolean;
+}
+
+/** One callback the filter ran and what it returned. */
+export interface Step {
+  callback: string;
+  action: ActionName;
+}
+
+/** Connection facts that feed source.* / destination.* / connection.* properties. */
+export interface ConnectionInfo {
+  sourceAddress: string;
+  destinationAddress: string;
+  connectionId: number;
+  upstreamAddress: string;
+  clusterName: string;
+  routeName: string;
+}
+
+type Direction = "request" | "response";
+
+class Side {
+  headers: HeaderMap | null = null;
+  headersAvailable = false;
+  headersPassed = false;
+  stoppedAll = false;
+  bodyBuffering = false;
+  accumulated = new Uint8Array(0) as Uint8Array;
+  held = new Uint8Array(0) as Uint8Array;
+  heldTrailers: HeaderMap | null = null;
+  trailers: HeaderMap | null = null;
+  trailersAvailable = false;
+  body: ByteBuffer | null = null;
+  endOfStream = false;
+  readonly passed: PassedMessage = {
+    headers: null,
+    body: new Uint8Array(0) as Uint8Array,
+    trailers: null,
+    complete: false,
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBufferLike> {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+export class HttpStream extends GuestContext {
+  readonly request = new Side();
+  readonly response = new Side();
+  readonly steps: Step[] = [];
+  /** The local reply the filter sent, if any. */
+  localReply: LocalReply | null = null;
+  /** True when the filter (or a failure) reset the stream. */
+  reset = false;
+  /** Set when a trap failed the VM during this stream. */
+  trap: WasmTrapError | null = null;
+  readonly filterState = new Map<string, Uint8Array>();
+  routeCacheCleared = 0;
+  private created = false;
+  private accessLog = false;
+  private finished = false;
+  /** Local reply is being sent through the response callbacks. */
+  private replying = false;
+  /** Called whenever something passes the filter (the pipeline forwards it). */
+  onProgress: (() => void) | null = null;
+  private readonly startedAt: bigint;
+
+  constructor(
+    vm: Vm,
+    id: number,
+    private readonly rootState: RootContextState,
+    readonly connection: ConnectionInfo,
+    /** Without a VM context (failed VM under FAIL_OPEN) the stream passes untouched. */
+    private readonly passthrough: boolean,
+  ) {
+    super(vm, id);
+    this.startedAt = vm.world.clock.nowNanos();
+  }
+
+  get root(): RootContextState {
+    return this.rootState;
+  }
+
+  // ---- what the host functions see ---------------------------------------------------------
+
+  override getMap(type: number, write: boolean): HeaderMap | null {
+    switch (type) {
+      case MapType.RequestHeaders:
+        return this.request.headersAvailable || (this.accessLog && !write)
+          ? this.request.headers
+          : null;
+      case MapType.ResponseHeaders:
+        return this.response.headersAvailable || (this.accessLog && !write)
+          ? this.response.headers
+          : null;
+      case MapType.RequestTrailers:
+        return this.request.trailersAvailable ? this.request.trailers : null;
+      case MapType.ResponseTrailers:
+        return this.response.trailersAvailable || (this.accessLog && !write)
+          ? this.response.trailers
+          : null;
+      default:
+        return super.getMap(type, write);
+    }
+  }
+
+  override getBuffer(type: number): ByteBuffer | null {
+    if (type === BufferType.RequestBody)
+      return this.request.body ?? new ByteBuffer(new Uint8Array(0) as Uint8Array, false);
+    if (type === BufferType.ResponseBody)
+      return this.response.body ?? new ByteBuffer(new Uint8Array(0) as Uint8Array, false);
+    return super.getBuffer(type);
+  }
+
+  override streamState() {
+    return this;
+  }
+
+  override setProperty(path: string, value: Uint8Array): number {
+    this.filterState.set(`wasm.${path}`, value.slice());
+    return Status.Ok;
+  }
+
+  override property(path: string[]): Uint8Array | undefined {
+    const dotted = path.join(".");
+    const override = this.vm.world.properties.get(dotted);
+    if (override) return override;
+    const first = path[0] ?? "";
+    const state = this.filterState.get(`wasm.${first}`);
+    if (state && path.length === 1) return state;
+    const value = this.attribute(dotted);
+    if (value !== undefined) return encodeProperty(value);
+    return super.property(path);
+  }
+
+  /** Envoy's request/response/connection attributes for this stream. */
+  private attribute(
+    dotted: string,
+  ): string | number | bigint | boolean | Array<[string, string]> | undefined {
+    const req = this.request.headersAvailable || this.accessLog ? this.request.headers : null;
+    const res = this.response.headersAvailable || this.accessLog ? this.response.headers : null;
+    const c = this.connection;
+    const [addr, port] = splitAddress(c.sourceAddress);
+    const [daddr, dport] = splitAddress(c.destinationAddress);
+    switch (dotted) {
+      case "request.path":
+        return req?.get(":path");
+      case "request.url_path":
+        return req?.get(":path")?.split("?")[0];
+      case "request.host":
+        return req?.get(":authority");
+      case "request.scheme":
+        return req?.get(":scheme");
+      case "request.method":
+        return req?.get(":method");
+      case "request.id":
+        return req?.get("x-request-id");
+      case "request.useragent":
+        return req?.get("user-agent");
+      case "request.referer":
+        return req?.get("referer");
+      case "request.headers":
+        return req?.pairs();
+      case "request.protocol":
+        return "HTTP/1.1";
+      case "request.time":
+        return this.startedAt;
+      case "response.code":
+        return this.response.headers
+          ? Number(this.response.headers.get(":status") ?? 0)
+          : undefined;
+      case "response.headers":
+        return res?.pairs();
+      case "source.address":
+        return c.sourceAddress;
+      case "source.port":
+        return port === undefined ? undefined : BigInt(port);
+      case "destination.address":
+        return c.destinationAddress;
+      case "destination.port":
+        return dport === undefined ? undefined : BigInt(dport);
+      case "connection.id":
+        return BigInt(c.connectionId);
+      case "connection.mtls":
+        return false;
+      case "connection.requested_server_name":
+        return "";
+      case "upstream.address":
+        return this.response.headers ? c.upstreamAddress : undefined;
+      case "cluster_name":
+        return c.clusterName;
+      case "route_name":
+        return c.routeName;
+      default:
+        void addr;
+        void daddr;
+        return undefined;
+    }
+  }
+
+  override continueStream(type: number): number {
+    if (type === StreamType.Request) {
+      this.vm.defer(() => this.resume("request"));
+      this.request.headersAvailable = false;
+      return Status.Ok;
+    }
+    if (type === StreamType.Response) {
+      this.vm.defer(() => this.resume("response"));
+      return Status.Ok;
+    }
+    return super.continueStream(type);
+  }
+
+  override closeStream(type: number): number {
+    if (type === StreamType.Request || type === StreamType.Response) {
+      this.vm.defer(() => {
+        this.reset = true;
+        this.progress();
+      });
+      return Status.Ok;
+    }
+    return super.closeStream(type);
+  }
+
+  override sendLocalResponse(reply: LocalReply): number {
+    this.vm.defer(() => this.sendLocal(reply));
+    return Status.Ok;
+  }
+
+  // ---- driving ---------------------------------------------------------------------------------
+
+  private ensureCreated(): boolean {
+    if (this.passthrough) return false;
+    if (!this.created) {
+      this.created = true;
+      this.vm.contexts.set(this.id, this);
+      const created = this.guard(() =>
+        this.vm.call("proxy_on_context_create", this.rootState, this.id, this.rootState.id),
+      );
+      if (created === false) {
+        return false;
+      }
+    }
+    return !this.vm.failed;
+  }
+
+  /** Runs a guest call; a trap fails the stream per the failure policy. Returns false on trap. */
+  private guard(run: () => number, record?: string): number | false {
+    try {
+      const result = run();
+      if (record) this.steps.push({ callback: record, action: actionName(result) });
+      return result;
+    } catch (error) {
+      if (!(error instanceof WasmTrapError)) throw error;
+      this.trap = error;
+      if (record) this.steps.push({ callback: record, action: "Continue" });
+      this.failStream();
+      return false;
+    }
+  }
+
+  /** Envoy's failStream: 503 with empty body (FAIL_CLOSED), or pass through (FAIL_OPEN). */
+  private failStream(): void {
+    if (this.vm.plugin.failurePolicy === "FAIL_OPEN") return;
+    this.sendLocal(
+      { status: 503, body: "", headers: [], details: "wasm_fail_stream", grpcStatus: 14 },
+      true,
+    );
+  }
+
+  /** Converts a header callback's result the way proxy-wasm-cpp-host and Envoy do. */
+  private headersAction(raw: number): "continue" | "stop" | "stopAll" {
+    if (raw === 0 || raw === 2) return "continue";
+    if (raw === 1 && this.vm.plugin.allowOnHeadersStopIteration) return "stop";
+    return "stopAll";
+  }
+
+  private side(dir: Direction): Side {
+    return dir === "request" ? this.request : this.response;
+  }
+
+  private get ended(): boolean {
+    return this.reset || (this.localReply !== null && !this.replying);
+  }
+
+  /** Request headers from the client. */
+  sendRequestHeaders(headers: HeaderMap, endOfStream: boolean): ActionName {
+    return this.headersIn("request", headers, endOfStream);
+  }
+
+  sendRequestBody(chunk: Uint8Array, endOfStream: boolean): ActionName {
+    return this.bodyIn("request", chunk, endOfStream);
+  }
+
+  sendRequestTrailers(trailers: HeaderMap): ActionName {
+    return this.trailersIn("request", trailers);
+  }
+
+  /** Response headers from the upstream. */
+  sendResponseHeaders(headers: HeaderMap, endOfStream: boolean): ActionName {
+    return this.headersIn("response", headers, endOfStream);
+  }
+
+  sendResponseBody(chunk: Uint8Array, endOfStream: boolean): ActionName {
+    return this.bodyIn("response", chunk, endOfStream);
+  }
+
+  sendResponseTrailers(trailers: HeaderMap): ActionName {
+    return this.trailersIn("response", trailers);
+  }
+
+  private headersIn(dir: Direction, headers: HeaderMap, endOfStream: boolean): ActionName {
+    const s = this.side(dir);
+    s.headers = headers;
+    s.endOfStream = endOfStream;
+    if (this.ended && dir === "request") return "Continue";
+    if (this.response.passed.headers && dir === "response" && !this.replying) return "Continue";
+    if (!this.ensureCreated() || (this.response.passed.complete && dir === "response")) {
+      if (this.vm.failed && !this.passthrough && !this.trap && dir === "request") this.failStream();
+      if (!this.ended || this.replying) this.passHeaders(dir);
+      return "Continue";
+    }
+    s.headersAvailable = true;
+    const name = dir === "request" ? "proxy_on_request_headers" : "proxy_on_response_headers";
+    const raw = this.guard(
+      () => this.vm.call(name, this, this.id, headers.count, endOfStream ? 1 : 0),
+      name,
+    );
+    if (raw === false) {
+      s.headersAvailable = false;
+      if (this.vm.plugin.failurePolicy === "FAIL_OPEN") this.passHeaders(dir);
+      return "Continue";
+    }
+    const kind = this.headersAction(raw);
+    if (kind === "continue") {
+      s.headersAvailable = false;
+      if (!this.ended || (dir === "response" && this.replying)) this.passHeaders(dir);
+    } else {
+      s.stoppedAll = kind === "stopAll";
+    }
+    return actionName(raw);
+  }
+
+  private passHeaders(dir: Direction): void {
+    const s = this.side(dir);
+    if (s.headersPassed || !s.headers) return;
+    s.headersPassed = true;
+    s.passed.headers = s.headers.clone();
+    if (s.endOfStream && s.held.length === 0 && !s.heldTrailers && !s.bodyBuffering)
+      s.passed.complete = true;
+    this.progress();
+  }
+
+  private bodyIn(dir: Direction, chunk: Uint8Array, endOfStream: boolean): ActionName {
+    const s = this.side(dir);
+    s.endOfStream = endOfStream;
+    if (this.ended && !(dir === "response" && this.replying)) return "Continue";
+    if (s.stoppedAll) {
+      s.held = concat(s.held, chunk);
+      return "Pause";
+    }
+    return this.deliverBody(dir, chunk, endOfStream);
+  }
+
+  private deliverBody(dir: Direction, chunk: Uint8Array, endOfStream: boolean): ActionName {
+    const s = this.side(dir);
+    if (this.passthrough || this.vm.failed || !this.created) {
+      this.passBody(dir, chunk, endOfStream);
+      return "Continue";
+    }
+    s.body = new ByteBuffer(s.bodyBuffering ? concat(s.accumulated, chunk) : chunk);
+    const name = dir === "request" ? "proxy_on_request_body" : "proxy_on_response_body";
+    const raw = this.guard(
+      () => this.vm.call(name, this, this.id, s.body?.bytes.length ?? 0, endOfStream ? 1 : 0),
+      name,
+    );
+    const bytes = s.body.bytes;
+    s.bodyBuffering = false;
+    s.accumulated = new Uint8Array(0) as Uint8Array;
+    if (raw === false) {
+      s.body = null;
+      if (this.vm.plugin.failurePolicy === "FAIL_OPEN") this.passBody(dir, bytes, endOfStream);
+      return "Continue";
+    }
+    if (this.ended && !(dir === "response" && this.replying)) {
+      s.body = null;
+      return actionName(raw);
+    }
+    if (raw === 0) {
+      s.body = null;
+      this.passBody(dir, bytes, endOfStream);
+    } else {
+      s.bodyBuffering = true;
+      s.accumulated = bytes;
+    }
+    return actionName(raw);
+  }
+
+  private passBody(dir: Direction, bytes: Uint8Array, endOfStream: boolean): void {
+    const s = this.side(dir);
+    if (!s.headersPassed) this.passHeaders(dir);
+    s.passed.body = concat(s.passed.body, bytes);
+    if (endOfStream && !s.heldTrailers) s.passed.complete = true;
+    this.progress();
+  }
+
+  private trailersIn(dir: Direction, trailers: HeaderMap): ActionName {
+    const s = this.side(dir);
+    s.endOfStream = true;
+    s.trailers = trailers;
+    if (this.ended) return "Continue";
+    if (s.stoppedAll || s.bodyBuffering || !s.headersPassed) {
+      s.heldTrailers = trailers;
+      return "Pause";
+    }
+    return this.deliverTrailers(dir, trailers);
+  }
+
+  private deliverTrailers(dir: Direction, trailers: HeaderMap): ActionName {
+    const s = this.side(dir);
+    s.heldTrailers = null;
+    if (this.passthrough || this.vm.failed) {
+      this.passTrailers(dir, trailers);
+      return "Continue";
+    }
+    s.trailersAvailable = true;
+    const name = dir === "request" ? "proxy_on_request_trailers" : "proxy_on_response_trailers";
+    const raw = this.guard(() => this.vm.call(name, this, this.id, trailers.count), name);
+    if (raw === false || raw === 0) {
+      s.trailersAvailable = false;
+      if (!this.ended) this.passTrailers(dir, trailers);
+      return "Continue";
+    }
+    s.heldTrailers = trailers;
+    return actionName(raw);
+  }
+
+  private passTrailers(dir: Direction, trailers: HeaderMap): void {
+    const s = this.side(dir);
+    if (!s.headersPassed) this.passHeaders(dir);
+    s.passed.trailers = trailers.clone();
+    s.passed.complete = true;
+    this.progress();
+  }
+
+  /** proxy_continue_stream, after the callback that asked for it returned. */
+  private resume(dir: Direction): void {
+    const s = this.side(dir);
+    if (this.ended || s.passed.complete) return;
+    if (!s.headersPassed) {
+      s.headersAvailable = dir === "response" && s.headersAvailable;
+      const hadBody = s.held.length > 0;
+      const wasStoppedAll = s.stoppedAll;
+      s.stoppedAll = false;
+      this.passHeaders(dir);
+      if (wasStoppedAll && hadBody) {
+        const held = s.held;
+        s.held = new Uint8Array(0) as Uint8Array;
+        this.deliverBody(dir, held, s.endOfStream && !s.heldTrailers);
+      }
+      if (s.heldTrailers && !this.ended && !s.bodyBuffering)
+        this.deliverTrailers(dir, s.heldTrailers);
+      return;
+    }
+    if (s.bodyBuffering) {
+      s.bodyBuffering = false;
+      const bytes = s.body?.bytes ?? s.accumulated;
+      s.accumulated = new Uint8Array(0) as Uint8Array;
+      s.body = null;
+      this.passBody(dir, bytes, s.endOfStream && !s.heldTrailers);
+      if (s.heldTrailers) this.deliverTrailers(dir, s.heldTrailers);
+      return;
+    }
+    if (s.heldTrailers) {
+      const t = s.heldTrailers;
+      s.heldTrailers = null;
+      s.trailersAvailable = false;
+      this.passTrailers(dir, t);
+    }
+  }
+
+  private sendLocal(reply: LocalReply, failure = false): void {
+    if (this.localReply || this.reset) return;
+    this.localReply = reply;
+    const headers = new HeaderMap([[":status", String(reply.status)]]);
+    const body = utf8(reply.body);
+    if (body.length > 0) {
+      headers.add("content-length", String(body.length));
+      headers.add("content-type", "text/plain");
+    }
+    for (const [k, v] of reply.headers) headers.add(k, v);
+    const r = this.response;
+    if (r.passed.headers) {
+      // Headers already went to the client: Envoy can only reset.
+      this.reset = true;
+      this.progress();
+      return;
+    }
+    if (r.headers && !failure) {
+      // Response in progress but not yet sent: a direct reply that skips the filter.
+      r.passed.headers = headers;
+      r.passed.body = body;
+      r.passed.complete = true;
+      r.headersPassed = true;
+      this.progress();
+      return;
+    }
+    // From the request path: through the filter's response callbacks (unless it failed).
+    this.replying = true;
+    r.headers = null;
+    if (failure || !this.created || this.vm.failed) {
+      r.passed.headers = headers;
+      r.passed.body = body;
+      r.passed.complete = true;
+      r.headersPassed = true;
+    } else {
+      this.headersIn("response", headers, body.length === 0);
+      if (body.length > 0) this.bodyIn("response", body, true);
+    }
+    this.replying = false;
+    this.progress();
+  }
+
+  private progress(): void {
+    this.onProgress?.();
+  }
+
+  /** The stream is over: onLog (access-log phase), then onDone and onDelete, as Envoy does. */
+  complete(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.created || this.vm.failed) {
+      this.vm.contexts.delete(this.id);
+      return;
+    }
+    this.accessLog = true;
+    this.request.headersAvailable = false;
+    this.response.headersAvailable = false;
+    this.guard(() => this.vm.call("proxy_on_log", this, this.id));
+    this.accessLog = false;
+    if (!this.vm.failed) this.guard(() => this.vm.call("proxy_on_done", this, this.id));
+    if (!this.vm.failed) this.guard(() => this.vm.call("proxy_on_delete", this, this.id));
+    this.vm.contexts.delete(this.id);
+  }
+}
+
+function splitAddress(address: string): [string, number | undefined] {
+  const at = address.lastIndexOf(":");
+  if (at < 0) return [address, undefined];
+  return [address.slice(0, at), Number(address.slice(at + 1))];
+}

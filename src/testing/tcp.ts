@@ -1,0 +1,153 @@
+// One TCP connection through a Wasm network filter, with Envoy's callback order: data both
+// ways, then the close events; the context ends (onDone, onLog, onDelete) once the downstream
+// side has closed.
+
+import {
+  type ActionName,
+  actionName,
+  BufferType,
+  Status,
+  StreamType,
+  WasmTrapError,
+} from "./status.ts";
+import { ByteBuffer, GuestContext, type RootContextState, type Vm } from "./vm.ts";
+
+export type PeerType = "unknown" | "local" | "remote";
+const PEERS: Record<PeerType, number> = { unknown: 0, local: 1, remote: 2 };
+
+export class TcpConnection extends GuestContext {
+  /** Bytes the filter let through toward the upstream, and toward the client. */
+  toUpstream = new Uint8Array(0) as Uint8Array;
+  toDownstream = new Uint8Array(0) as Uint8Array;
+  readonly steps: Array<{ callback: string; action: ActionName }> = [];
+  trap: WasmTrapError | null = null;
+  closedByFilter: "downstream" | "upstream" | null = null;
+  private downstream: ByteBuffer | null = null;
+  private upstream: ByteBuffer | null = null;
+  private downstreamClosed = false;
+  private upstreamClosed = false;
+  private finished = false;
+
+  constructor(
+    vm: Vm,
+    id: number,
+    private readonly rootState: RootContextState,
+  ) {
+    super(vm, id);
+  }
+
+  get root(): RootContextState {
+    return this.rootState;
+  }
+
+  override getBuffer(type: number): ByteBuffer | null {
+    if (type === BufferType.DownstreamData)
+      return this.downstream ?? new ByteBuffer(new Uint8Array(0) as Uint8Array, false);
+    if (type === BufferType.UpstreamData)
+      return this.upstream ?? new ByteBuffer(new Uint8Array(0) as Uint8Array, false);
+    return super.getBuffer(type);
+  }
+
+  override continueStream(type: number): number {
+    if (type === StreamType.Downstream) {
+      this.vm.defer(() => {
+        if (this.downstream) {
+          this.toUpstream = concat(this.toUpstream, this.downstream.bytes);
+          this.downstream = null;
+        }
+      });
+      return Status.Ok;
+    }
+    return super.continueStream(type);
+  }
+
+  override closeStream(type: number): number {
+    if (type === StreamType.Downstream) this.vm.defer(() => (this.closedByFilter = "downstream"));
+    if (type === StreamType.Upstream) this.vm.defer(() => (this.closedByFilter = "upstream"));
+    return super.closeStream(type);
+  }
+
+  private run(name: string, ...args: number[]): number | false {
+    try {
+      const raw = this.vm.call(name, this, this.id, ...args);
+      this.steps.push({ callback: name, action: actionName(raw) });
+      return raw;
+    } catch (error) {
+      if (!(error instanceof WasmTrapError)) throw error;
+      this.trap = error;
+      this.closedByFilter = "downstream";
+      return false;
+    }
+  }
+
+  /** A new downstream connection (proxy_on_context_create, proxy_on_new_connection). */
+  open(): ActionName {
+    this.vm.contexts.set(this.id, this);
+    this.vm.call("proxy_on_context_create", this.rootState, this.id, this.rootState.id);
+    const raw = this.run("proxy_on_new_connection");
+    return raw === false ? "Continue" : actionName(raw);
+  }
+
+  /** Bytes from the client. While the filter pauses, unread bytes accumulate. */
+  downstreamData(chunk: Uint8Array, endOfStream = false): ActionName {
+    this.downstream = new ByteBuffer(
+      concat(this.downstream?.bytes ?? (new Uint8Array(0) as Uint8Array), chunk),
+    );
+    const raw = this.run(
+      "proxy_on_downstream_data",
+      this.downstream.bytes.length,
+      endOfStream ? 1 : 0,
+    );
+    if (raw === 0) {
+      this.toUpstream = concat(this.toUpstream, this.downstream.bytes);
+      this.downstream = null;
+    }
+    return raw === false ? "Continue" : actionName(raw);
+  }
+
+  /** Bytes from the upstream; end of stream also reports the upstream close (as Envoy does). */
+  upstreamData(chunk: Uint8Array, endOfStream = false): ActionName {
+    this.upstream = new ByteBuffer(
+      concat(this.upstream?.bytes ?? (new Uint8Array(0) as Uint8Array), chunk),
+    );
+    const raw = this.run("proxy_on_upstream_data", this.upstream.bytes.length, endOfStream ? 1 : 0);
+    if (raw === 0) {
+      this.toDownstream = concat(this.toDownstream, this.upstream.bytes);
+      this.upstream = null;
+    }
+    if (endOfStream) this.closeUpstream("unknown");
+    return raw === false ? "Continue" : actionName(raw);
+  }
+
+  closeUpstream(peer: PeerType = "remote"): void {
+    if (this.upstreamClosed || this.finished) return;
+    this.upstreamClosed = true;
+    this.run("proxy_on_upstream_connection_close", PEERS[peer]);
+    if (this.downstreamClosed) this.finish();
+  }
+
+  closeDownstream(peer: PeerType = "remote"): void {
+    if (this.downstreamClosed || this.finished) return;
+    this.downstreamClosed = true;
+    this.run("proxy_on_downstream_connection_close", PEERS[peer]);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.vm.failed) this.run("proxy_on_done");
+    if (!this.vm.failed) this.run("proxy_on_log");
+    if (!this.vm.failed) this.run("proxy_on_delete");
+    this.vm.contexts.delete(this.id);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBufferLike> {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

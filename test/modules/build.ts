@@ -1,0 +1,47 @@
+// Builds the purpose-built test modules under test/modules/<name>/assembly/index.ts into
+// build/test-modules/<name>.wasm, skipping a build when the module is newer than every source
+// it could depend on (its folder and the SDK's assembly/).
+
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileFilter } from "../../src/build/compile.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "__tests__") newest = Math.max(newest, newestMtime(path));
+    } else newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The absolute path of build/test-modules/<name>.wasm, compiled if out of date. */
+export async function buildTestModule(name: string): Promise<string> {
+  const entry = join(ROOT, "test", "modules", name, "assembly", "index.ts");
+  const outFile = join(ROOT, "build", "test-modules", `${name}.wasm`);
+  const sources = Math.max(
+    newestMtime(join(ROOT, "test", "modules", name)),
+    newestMtime(join(ROOT, "assembly")),
+  );
+  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
+  await compileFilter({ entry, outFile });
+  return outFile;
+}
+
+/** examples/<name> compiled to build/examples/<name>.wasm (the same check). */
+export async function buildExample(name: string): Promise<string> {
+  const entry = join(ROOT, "examples", name, "assembly", "index.ts");
+  const outFile = join(ROOT, "build", "test-modules", `example-${name}.wasm`);
+  const sources = Math.max(
+    newestMtime(join(ROOT, "examples", name)),
+    newestMtime(join(ROOT, "assembly")),
+  );
+  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
+  await compileFilter({ entry, outFile });
+  return outFile;
+}
