@@ -292,8 +292,9 @@ export class HttpContext extends Context {
 
   /**
    * Delivers the request body to onRequestBody once, whole, with endOfStream = true. Call in
-   * onRequestHeaders. The SDK holds the headers meanwhile, so that after you replace the
-   * body it can set Content-Length to the new length before anything goes upstream.
+   * onRequestHeaders. The headers go on when onRequestHeaders returns (Envoy cannot deliver a
+   * body to a filter that holds its headers), minus Content-Length, so the body may change
+   * size; they are no longer readable in onRequestBody.
    */
   bufferRequestBody(): void {
     this.bufferingRequest = true;

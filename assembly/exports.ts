@@ -175,9 +175,13 @@ function fixContentLength(headers: HeaderMap, body: Buffer): void {
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_request_headers");
   if (ctx === null) return Action.Continue;
-  let action = ctx.onRequestHeaders(numHeaders, endOfStream);
-  // Hold the headers while buffering, so Content-Length can still be corrected.
-  if (ctx.bufferingRequest && !endOfStream && action == Action.Continue) action = Action.Pause;
+  const action = ctx.onRequestHeaders(numHeaders, endOfStream);
+  // Envoy turns Pause on headers into StopAllIterationAndWatermark: the body would never reach
+  // us. So the headers go on now, without Content-Length (the body may change size; Envoy
+  // then frames it itself), and onRequestBody pauses until the body is complete.
+  if (ctx.bufferingRequest && !endOfStream && action == Action.Continue) {
+    requestHeaders.remove("content-length");
+  }
   endOfCallback();
   return action;
 }
@@ -217,8 +221,10 @@ export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Act
 export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_response_headers");
   if (ctx === null) return Action.Continue;
-  let action = ctx.onResponseHeaders(numHeaders, endOfStream);
-  if (ctx.bufferingResponse && !endOfStream && action == Action.Continue) action = Action.Pause;
+  const action = ctx.onResponseHeaders(numHeaders, endOfStream);
+  if (ctx.bufferingResponse && !endOfStream && action == Action.Continue) {
+    responseHeaders.remove("content-length");
+  }
   endOfCallback();
   return action;
 }
