@@ -608,26 +608,25 @@ class Parser {
       }
       if (negativeExponent) exponent = -exponent;
     }
-    const text = String.UTF8.decodeUnsafe(this.ptr + <usize>start, <usize>(this.pos - start));
-    const value = parseFloat(text);
-    if (!isFinite(value)) {
-      this.fail("number " + clip(text, 24) + " is out of range", start);
-      return null;
+    const number = this.numberValue(negative, intStart, intEnd, fracStart, fracEnd, exponent);
+    if (number === null) {
+      const length = this.pos - start;
+      const shown = this.rawText(start, min(length, 24)) + (length > 24 ? "..." : "");
+      this.fail("number " + shown + " is out of range", start);
     }
-    return this.exactInteger(value, negative, intStart, intEnd, fracStart, fracEnd, exponent);
+    return number;
   }
 
-  // Decides from the digits (not the rounded f64) whether the literal is a whole i64.
-  private exactInteger(
-    value: f64,
+  // The value of digits intStart..intEnd, then fracStart..fracEnd, times 10^exponent; null when
+  // too large for f64. `integer` is decided from the digits, not from the rounded f64.
+  private numberValue(
     negative: bool,
     intStart: i32,
     intEnd: i32,
     fracStart: i32,
     fracEnd: i32,
     exponent: i64,
-  ): JsonNumber {
-    // Digits are intStart..intEnd then fracStart..fracEnd; find first and last non-zero.
+  ): JsonNumber | null {
     let first = -1;
     let last = -1;
     for (let i = intStart; i < fracEnd; i++) {
@@ -638,13 +637,37 @@ class Parser {
         last = i;
       }
     }
-    if (first < 0) return new JsonNumber(value, true, 0);
-    // Power of ten of the last non-zero digit.
+    if (first < 0) return new JsonNumber(negative ? -0.0 : 0.0, true, 0);
+    // The number is (digits first..last) * 10^scale, with `count` digits.
     const lastPower = last < intEnd ? <i64>(intEnd - 1 - last) : <i64>(fracStart - 1 - last);
     const scale: i64 = lastPower + exponent;
-    const digits: i64 =
+    const count: i64 =
       first >= intEnd || last < intEnd ? <i64>(last - first + 1) : <i64>(last - first);
-    if (scale < 0 || digits + scale > 19) return new JsonNumber(value, false, 0);
+
+    // The power of the leading digit settles overflow and underflow before any arithmetic.
+    const leading = count - 1 + scale;
+    if (leading > 308) return null;
+    let value: f64 = 0;
+    if (leading >= -324) {
+      const kept = <i32>min<i64>(count, MAX_DIGITS);
+      const digits = new StaticArray<u8>(kept + 1);
+      let n = 0;
+      for (let i = first; i <= last && n < kept; i++) {
+        if (i == intEnd) i = fracStart;
+        unchecked((digits[n++] = <u8>(this.byteAt(i) - 0x30)));
+      }
+      let power = scale;
+      if (count > kept) {
+        // Past MAX_DIGITS only "something non-zero follows" can change the rounding.
+        unchecked((digits[n++] = 1));
+        power = scale + (count - kept - 1);
+      }
+      value = decimalToF64(digits, n, <i32>power);
+      if (!isFinite(value)) return null;
+    }
+    if (negative) value = -value;
+
+    if (scale < 0 || count + scale > 19) return new JsonNumber(value, false, 0);
     const limit: u64 = negative ? 0x8000000000000000 : 0x7fffffffffffffff;
     let magnitude: u64 = 0;
     for (let i = first; i <= last; i++) {
@@ -888,6 +911,182 @@ class Parser {
   return c >= 0x30 && c <= 0x39;
 }
 
-function clip(text: string, limit: i32): string {
-  return text.length <= limit ? text : text.substring(0, limit) + "...";
+// ---------------------------------------------------------------------------------------------
+// Decimal to binary64, correctly rounded (round half to even).
+//
+// Not AssemblyScript's parseFloat: in 0.27 it is not correctly rounded past 17 digits, and for
+// 16-19 digit mantissas with exponents 23..37 it drops powers of ten (1.4034970365003757e42
+// reads as 1.4034970365003757e38). Here: Clinger's exact fast path, else an estimate within a
+// few ulps, corrected by exact big-integer comparisons with the rounding midpoints.
+
+// Enough digits to decide any rounding, given a sticky digit for the rest.
+// @ts-ignore: decorator
+@inline const MAX_DIGITS: i32 = 800;
+
+// digits[0..count) (values 0-9, the first non-zero) times 10^power.
+function decimalToF64(digits: StaticArray<u8>, count: i32, power: i32): f64 {
+  if (count <= 15) {
+    // Exact integer times an exact power of ten: a single rounding.
+    let d: u64 = 0;
+    for (let i = 0; i < count; i++) d = d * 10 + <u64>unchecked(digits[i]);
+    const df = <f64>d;
+    if (power == 0) return df;
+    if (power > 0 && power <= 22) return df * exactPow10(power);
+    if (power < 0 && power >= -22) return df / exactPow10(-power);
+    if (power > 22 && count + power - 22 <= 15) {
+      for (let k = 22; k < power; k++) d *= 10;
+      return <f64>d * 1e22;
+    }
+  }
+  let head: u64 = 0;
+  const headCount = min(count, 19);
+  for (let i = 0; i < headCount; i++) head = head * 10 + <u64>unchecked(digits[i]);
+  let z = scaleByPow10(<f64>head, power + (count - headCount));
+  if (z > f64.MAX_VALUE) z = f64.MAX_VALUE;
+  const exact = Big.fromDigits(digits, count);
+  // The estimate is a few ulps off at most; the bound only guards against a logic error.
+  for (let step = 0; step < 200; step++) {
+    const above = compareWithMidpointAbove(exact, power, z);
+    if (above > 0 || (above == 0 && (mantissaOf(z) & 1) != 0)) {
+      if (z == f64.MAX_VALUE) return Infinity;
+      z = reinterpret<f64>(reinterpret<u64>(z) + 1);
+      continue;
+    }
+    if (z > 0) {
+      const below = reinterpret<f64>(reinterpret<u64>(z) - 1);
+      const under = compareWithMidpointAbove(exact, power, below);
+      if (under < 0 || (under == 0 && (mantissaOf(below) & 1) == 0)) {
+        z = below;
+        continue;
+      }
+    }
+    return z;
+  }
+  return z;
+}
+
+function exactPow10(k: i32): f64 {
+  let p = 1.0;
+  for (let i = 0; i < k; i++) p *= 10; // exact up to 1e22
+  return p;
+}
+
+// x * 10^e in floating point (a few ulps of error), in steps that avoid spurious overflow.
+function scaleByPow10(x: f64, e: i32): f64 {
+  while (e > 300) {
+    x *= 1e300;
+    e -= 300;
+  }
+  while (e < -300) {
+    x /= 1e300;
+    e += 300;
+  }
+  return e >= 0 ? x * Math.pow(10, e) : x / Math.pow(10, -e);
+}
+
+// The 53-bit significand of a non-negative finite f64.
+function mantissaOf(z: f64): u64 {
+  const bits = reinterpret<u64>(z);
+  const fraction = bits & 0xfffffffffffff;
+  return (bits >> 52) & 0x7ff ? fraction | 0x10000000000000 : fraction;
+}
+
+// Sign of exact * 10^power - (the midpoint between z and the next f64 up).
+function compareWithMidpointAbove(exact: Big, power: i32, z: f64): i32 {
+  const biased = <i32>((reinterpret<u64>(z) >> 52) & 0x7ff);
+  // z = m * 2^e2, so the midpoint is (2m + 1) * 2^(e2 - 1).
+  const e2 = biased ? biased - 1075 : -1074;
+  const left = exact.copy();
+  const right = Big.fromU64(2 * mantissaOf(z) + 1);
+  if (power >= 0) left.mulPow10(power);
+  else right.mulPow10(-power);
+  const shift = e2 - 1;
+  if (shift >= 0) right.shiftLeft(shift);
+  else left.shiftLeft(-shift);
+  return Big.compare(left, right);
+}
+
+// Just enough of an unsigned big integer for the comparisons above: little-endian u32 limbs,
+// no leading zero limb.
+class Big {
+  limbs: u32[] = [];
+
+  static fromU64(value: u64): Big {
+    const big = new Big();
+    if (value != 0) big.limbs.push(<u32>value);
+    if (value >> 32 != 0) big.limbs.push(<u32>(value >> 32));
+    return big;
+  }
+
+  static fromDigits(digits: StaticArray<u8>, count: i32): Big {
+    const big = new Big();
+    let chunk: u32 = 0;
+    let chunkDigits = 0;
+    for (let i = 0; i < count; i++) {
+      chunk = chunk * 10 + <u32>unchecked(digits[i]);
+      if (++chunkDigits == 9) {
+        big.mulAdd(1000000000, chunk);
+        chunk = 0;
+        chunkDigits = 0;
+      }
+    }
+    if (chunkDigits > 0) big.mulAdd(<u32>smallPow10(chunkDigits), chunk);
+    return big;
+  }
+
+  copy(): Big {
+    const big = new Big();
+    big.limbs = this.limbs.slice(0);
+    return big;
+  }
+
+  // this = this * factor + addend
+  mulAdd(factor: u32, addend: u32): void {
+    const limbs = this.limbs;
+    let carry = <u64>addend;
+    for (let i = 0; i < limbs.length; i++) {
+      const t = <u64>unchecked(limbs[i]) * factor + carry;
+      unchecked((limbs[i] = <u32>t));
+      carry = t >> 32;
+    }
+    if (carry != 0) limbs.push(<u32>carry);
+  }
+
+  mulPow10(e: i32): void {
+    for (; e >= 9; e -= 9) this.mulAdd(1000000000, 0);
+    if (e > 0) this.mulAdd(<u32>smallPow10(e), 0);
+  }
+
+  shiftLeft(bits: i32): void {
+    const limbs = this.limbs;
+    if (limbs.length == 0 || bits == 0) return;
+    const words = bits >> 5;
+    const rest = bits & 31;
+    const out = new Array<u32>(limbs.length + words + 1);
+    for (let i = 0; i < limbs.length; i++) {
+      const v = <u64>unchecked(limbs[i]) << rest;
+      unchecked((out[i + words] = out[i + words] | <u32>v));
+      unchecked((out[i + words + 1] = <u32>(v >> 32)));
+    }
+    if (unchecked(out[out.length - 1]) == 0) out.pop();
+    this.limbs = out;
+  }
+
+  static compare(a: Big, b: Big): i32 {
+    const x = a.limbs;
+    const y = b.limbs;
+    if (x.length != y.length) return x.length < y.length ? -1 : 1;
+    for (let i = x.length - 1; i >= 0; i--) {
+      const p = unchecked(x[i]);
+      const q = unchecked(y[i]);
+      if (p != q) return p < q ? -1 : 1;
+    }
+    return 0;
+  }
+}
+
+function smallPow10(k: i32): u64 {
+  let p: u64 = 1;
+  for (let i = 0; i < k; i++) p *= 10;
+  return p;
 }

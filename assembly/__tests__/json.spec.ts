@@ -111,6 +111,35 @@ describe("parseJson scalars", () => {
     expect<f64>(1 / n.value).toBe(-Infinity);
   });
 
+  it("rounds correctly where AssemblyScript's parseFloat does not", () => {
+    expect<f64>(number("1.4034970365003757e+42").value).toBe(1.4034970365003757e42);
+    expect<f64>(number("123456789012345.78901234").value).toBe(123456789012345.78);
+    expect<f64>(number("12345678981235678901234").value).toBe(1.2345678981235678e22);
+  });
+
+  it("rounds halfway cases to even", () => {
+    // 2^53 + 1 lies halfway between 2^53 and 2^53 + 2; the even one is 2^53.
+    expect<f64>(number("9007199254740993").value).toBe(9007199254740992.0);
+    expect<f64>(number("9007199254740995").value).toBe(9007199254740996.0);
+    expect<f64>(number("9007199254740993.0000000001").value).toBe(9007199254740994.0);
+  });
+
+  it("reads the extremes of f64", () => {
+    expect<f64>(number("1.7976931348623157e308").value).toBe(f64.MAX_VALUE);
+    expect<f64>(number("2.2250738585072014e-308").value).toBe(f64.MIN_NORMAL_VALUE);
+    expect<f64>(number("5e-324").value).toBe(f64.MIN_VALUE);
+    expect<f64>(number("2.4703282292062328e-324").value).toBe(f64.MIN_VALUE);
+    expect<f64>(number("2.4703282292062327e-324").value).toBe(0);
+    expect<string>(errorOf("1.7976931348623159e308")).toBe(
+      "number 1.7976931348623159e308 is out of range at line 1, column 1",
+    );
+  });
+
+  it("uses every digit of a long mantissa", () => {
+    expect<f64>(number("0." + "0".repeat(330) + "1e330").value).toBe(0.1);
+    expect<f64>(number("1" + "0".repeat(1000) + "e-1000").value).toBe(1);
+  });
+
   it("rounds tiny numbers to zero", () => {
     expect<f64>(number("1e-400").value).toBe(0);
     expect<f64>(number("-1e-99999999999").value).toBe(0);
