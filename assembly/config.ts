@@ -51,6 +51,8 @@ export function readConfig(bytes: ArrayBuffer): ConfigReader {
 /** Problems found so far; shared by a reader and every reader derived from it. */
 class ConfigErrors {
   messages: string[] = [];
+  // The same broken parent reached through several paths is reported once.
+  seen: Set<string> = new Set();
 }
 
 /** Where a path led: the value (null when absent), its display path, and whether it broke. */
@@ -407,7 +409,10 @@ export class ConfigReader {
   }
 
   private record(message: string): void {
-    this.errors.messages.push(message);
+    const errors = this.errors;
+    if (errors.seen.has(message)) return;
+    errors.seen.add(message);
+    errors.messages.push(message);
   }
 
   // Walks `path` from this object. Intermediate values of the wrong type are reported (when

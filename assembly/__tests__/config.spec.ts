@@ -400,6 +400,13 @@ describe("ConfigReader nesting", () => {
     );
   });
 
+  it("reports a broken parent once however many fields are read through it", () => {
+    const cfg = config('{"upstream":5}');
+    cfg.string("upstream.cluster");
+    cfg.integer("upstream.port", 80);
+    expect<i32>(cfg.allErrors.length).toBe(1);
+  });
+
   it("reports a malformed path argument instead of trapping", () => {
     const cfg = config('{"a":{"b":1}}');
     cfg.string("a..b");
