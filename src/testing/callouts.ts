@@ -2,6 +2,7 @@
 // delivered to the root context that owns them (the SDK then makes the requesting stream
 // effective), with Envoy's answers for timeouts and connection failures.
 
+import { request as httpRequest } from "node:http";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { Status } from "./status.ts";
 import type { RootContextState, Vm } from "./vm.ts";
@@ -307,8 +308,14 @@ export class Callouts {
   grpcClose(vm: Vm, token: number): number {
     const call = this.grpcFind(token);
     if (!call || call.vm !== vm) return Status.NotFound;
-    if (!call.stream) call.done = true;
-    else call.localClosed = true;
+    if (!call.stream) {
+      call.done = true;
+      return Status.Ok;
+    }
+    call.localClosed = true;
+    // The server sees our half-close and may finish the stream.
+    const reply = this.grpcHandlers.get(call.cluster)?.(call, { endOfStream: true });
+    if (reply) this.world.post(() => call.reply(reply));
     return Status.Ok;
   }
 
@@ -388,29 +395,37 @@ export class Callouts {
 }
 
 /** Sends a callout to a real server the way Envoy's async client would, with its failures. */
-async function fetchReply(base: string, call: HttpCall): Promise<HttpCallReply> {
+function fetchReply(base: string, call: HttpCall): Promise<HttpCallReply> {
+  const url = new URL(call.headers.get(":path") ?? "/", base);
   const headers: Record<string, string> = {};
-  for (const [k, v] of call.headers.pairs()) {
-    if (!k.startsWith(":") && k !== "content-length") headers[k] = v;
-  }
-  headers.host = call.headers.get(":authority") ?? "";
-  const method = call.headers.get(":method") ?? "GET";
-  try {
-    const res = await fetch(new URL(call.headers.get(":path") ?? "/", base), {
-      method,
-      headers,
-      body: call.body.length > 0 ? Buffer.from(call.body) : undefined,
-      signal: call.timeoutMs > 0 ? AbortSignal.timeout(call.timeoutMs) : undefined,
-    });
-    const body = new Uint8Array(await res.arrayBuffer());
-    const pairs: Pairs = [];
-    res.headers.forEach((v, k) => {
-      if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") pairs.push([k, v]);
-    });
-    return { status: res.status, headers: pairs, body };
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === "TimeoutError" || name === "AbortError") return TIMEOUT_REPLY;
-    return CONNECT_FAILURE_REPLY;
-  }
+  for (const [k, v] of call.headers.pairs()) if (!k.startsWith(":")) headers[k] = v;
+  headers.host = call.headers.get(":authority") ?? url.host;
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      url,
+      { method: call.headers.get(":method") ?? "GET", headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const pairs: Pairs = [];
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+            const k = (res.rawHeaders[i] ?? "").toLowerCase();
+            if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") {
+              pairs.push([k, res.rawHeaders[i + 1] ?? ""]);
+            }
+          }
+          resolve({ status: res.statusCode ?? 0, headers: pairs, body: new Uint8Array(Buffer.concat(chunks)) });
+        });
+      },
+    );
+    if (call.timeoutMs > 0) {
+      req.setTimeout(call.timeoutMs, () => {
+        req.destroy();
+        resolve(TIMEOUT_REPLY);
+      });
+    }
+    req.on("error", () => resolve(CONNECT_FAILURE_REPLY));
+    req.end(call.body.length > 0 ? Buffer.from(call.body) : undefined);
+  });
 }

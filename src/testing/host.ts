@@ -123,6 +123,9 @@ export interface Exchange {
   stream: HttpStream;
 }
 
+/** How much virtual time request() lets pass while a stream waits for a tick or timeout. */
+const MAX_VIRTUAL_WAIT_MS = 60_000;
+
 const echoUpstream: UpstreamHandler = (req) => {
   const payload = JSON.stringify({
     method: req.method,
@@ -380,15 +383,32 @@ export class Host {
   /** Waits, delivering callout answers, until `done` or nothing is left in flight. */
   private async until(done: () => boolean): Promise<void> {
     this.world.drain();
-    while (!done() && this.world.callouts.busy) {
-      await this.world.callouts.settle();
-      this.world.drain();
+    let waitedMs = 0;
+    while (!done()) {
+      if (this.world.callouts.busy) {
+        await this.world.callouts.settle();
+        this.world.drain();
+        continue;
+      }
+      // Nothing in flight: time passes while the client waits, up to the next tick or
+      // callout timeout (at most a minute of virtual time).
+      const next = this.world.nextEventAt();
+      if (next === undefined || waitedMs + (next - this.world.clock.nowMs()) > MAX_VIRTUAL_WAIT_MS) {
+        return;
+      }
+      const step = Math.max(0, next - this.world.clock.nowMs());
+      waitedMs += step;
+      this.world.advance(step);
     }
   }
 
   /** Waits for every callout answer in flight and delivers it. */
   async settle(): Promise<void> {
-    await this.until(() => false);
+    this.world.drain();
+    while (this.world.callouts.busy) {
+      await this.world.callouts.settle();
+      this.world.drain();
+    }
   }
 
   // ---- TCP -----------------------------------------------------------------------------------

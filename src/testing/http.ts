@@ -165,6 +165,15 @@ export class HttpStream extends GuestContext {
     if (state && path.length === 1) return state;
     const value = this.attribute(dotted);
     if (value !== undefined) return encodeProperty(value);
+    // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
+    if (path.length > 1) {
+      const parent = this.attribute(path.slice(0, -1).join("."));
+      if (Array.isArray(parent)) {
+        const key = path[path.length - 1];
+        const found = parent.find(([k]) => k === key);
+        return found ? encodeProperty(found[1]) : undefined;
+      }
+    }
     return super.property(path);
   }
 

@@ -200,6 +200,17 @@ export class World {
     else this.roots.delete(root);
   }
 
+  /** When the next tick or callout timeout falls due (ms of virtual time), if any. */
+  nextEventAt(): number | undefined {
+    let at: number | undefined;
+    for (const root of this.roots) {
+      if (root.tickPeriodMs > 0 && (at === undefined || root.nextTickAt < at)) at = root.nextTickAt;
+    }
+    const timeout = this.callouts.nextDeadline();
+    if (timeout && (at === undefined || timeout.at < at)) at = timeout.at;
+    return at;
+  }
+
   /** Moves virtual time forward by `ms`, firing ticks and callout timeouts in time order. */
   advance(ms: number): void {
     const end = this.clock.nowMs() + ms;

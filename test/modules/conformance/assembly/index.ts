@@ -20,6 +20,7 @@ import {
   callForeignFunction,
   clearRouteCache,
   closeStream,
+  currentTimeNanos,
   continueStream,
   dequeueSharedQueue,
   enqueueSharedQueue,
@@ -187,7 +188,8 @@ class Conformance extends HttpContext {
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const p = this.request.headers.get(":path");
-    this.path = p === null ? "" : p;
+    // Scenarios are chosen by the path without its query string.
+    this.path = p === null ? "" : p.split("?")[0];
     const path = this.path;
     const h = this.request.headers;
     requests.increment();
@@ -368,6 +370,9 @@ class Conformance extends HttpContext {
     } else if (path == "/ticks") {
       const t = new Counter("conf_ticks");
       this.note("ticked", t.value() >= 2 ? "yes" : "no");
+    } else if (path == "/time/now") {
+      const now = currentTimeNanos();
+      this.note("after-2020", now > 1_577_836_800_000_000_000 ? "yes" : "no");
     } else if (path == "/lifecycle/done") {
       this.note("done-status", proxy_done().toString());
     } else if (path == "/lifecycle/effective-bad") {
@@ -399,7 +404,7 @@ class Conformance extends HttpContext {
 
   callout(path: string): Action {
     const cluster = path == "/callout/unknown-cluster" ? "no_such_cluster" : path == "/callout/refused" ? "refused" : "callout";
-    const headers: Header[] = [new Header(":method", "GET"), new Header(":path", path == "/callout/timeout" ? "/slow" : "/from-callout"), new Header("x-callout", "1")];
+    const headers: Header[] = [new Header(":method", path == "/callout/post" ? "POST" : "GET"), new Header(":path", path == "/callout/timeout" ? "/slow" : "/from-callout"), new Header("x-callout", "1")];
     if (path != "/callout/no-authority") headers.push(new Header(":authority", "callout.local"));
     const body: ArrayBuffer | null = path == "/callout/post" ? String.UTF8.encode("callout-body") : null;
     const timeout: u32 = path == "/callout/timeout" ? 200 : 5000;

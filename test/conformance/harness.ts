@@ -1,0 +1,258 @@
+// The conformance harness: one scenario, two hosts. Each scenario gets a fresh target (the
+// emulator, or a real Envoy with its own process) built from the same Setup, runs the same
+// steps, and checks the same assertions. Servers the targets talk to (echo upstream, callout
+// echo, gRPC echo, a refused port) are started once per file; they hold no per-test state the
+// assertions read.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  buildBootstrap,
+  type EchoUpstream,
+  EnvoyStartError,
+  type StatsTag,
+  startEchoUpstream,
+  startEnvoy,
+} from "../../src/envoy/index.ts";
+import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
+import { buildTestModule } from "../modules/build.ts";
+import { grpcEchoHandler, type GrpcServer, refusedPort, startGrpcEchoServer } from "./servers.ts";
+
+export interface Setup {
+  /** Test module under test/modules (default "conformance"). */
+  module?: string;
+  configuration?: string;
+  vmConfiguration?: string;
+  name?: string;
+  rootId?: string;
+  vmId?: string;
+  failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN";
+  statsTags?: StatsTag[];
+}
+
+export interface Response {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The echo upstream's report of what it received, when the body is its JSON. */
+  upstream: { method: string; path: string; headers: Record<string, string>; body: string } | null;
+  /** The stream was reset (the client saw no response). */
+  reset: boolean;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+}
+
+export interface Target {
+  readonly kind: "emulator" | "envoy";
+  request(path: string, init?: RequestOptions): Promise<Response>;
+  /** proxy_log messages (and WASI output) seen so far. */
+  logs(): LogLine[];
+  /** Waits until a log message matches (Envoy logs after the response may lag). */
+  waitForLog(re: RegExp): Promise<void>;
+  counter(name: string): Promise<number>;
+  gauge(name: string): Promise<number>;
+  prometheus(): Promise<string>;
+  /** Lets time pass: virtual time in the emulator, real time for Envoy. */
+  wait(ms: number): Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  /** The Envoy behaviour the emulator reproduces, when the scenario pins a quirk. */
+  quirk?: string;
+  setup?: Setup;
+  /** The plugin must fail to start; the error (or its logs) must match. */
+  startFails?: RegExp;
+  run?(t: Target): Promise<void>;
+}
+
+export interface Servers {
+  echo: EchoUpstream;
+  callout: EchoUpstream;
+  grpc: GrpcServer;
+  refused: number;
+}
+
+export async function startServers(): Promise<Servers> {
+  const echo = await startEchoUpstream();
+  const callout = await startEchoUpstream({ routes: { "/slow": { delayMs: 1500 } } });
+  const grpc = await startGrpcEchoServer();
+  return { echo, callout, grpc, refused: await refusedPort() };
+}
+
+export async function stopServers(s: Servers | undefined): Promise<void> {
+  if (!s) return;
+  await Promise.all([s.echo.close(), s.callout.close(), s.grpc.close()]);
+}
+
+function parseUpstream(body: string): Response["upstream"] {
+  try {
+    const parsed = JSON.parse(body) as Response["upstream"];
+    return parsed && typeof parsed === "object" && "headers" in parsed ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+const PLUGIN_NAME = "conf";
+
+/** Builds the emulator target for a scenario. */
+export async function emulatorTarget(
+  setup: Setup,
+  servers: Servers,
+  coverage: Coverage,
+): Promise<{ target: Target; close(): void }> {
+  const module = await buildTestModule(setup.module ?? "conformance");
+  const host: Host = await createHost({
+    module,
+    configuration: setup.configuration ?? "",
+    vmConfiguration: setup.vmConfiguration,
+    name: setup.name ?? PLUGIN_NAME,
+    rootId: setup.rootId,
+    vmId: setup.vmId,
+    failurePolicy: setup.failurePolicy,
+    statsTags: setup.statsTags,
+    logLevel: "debug",
+    clusters: {
+      callout: servers.callout.url,
+      refused: `http://127.0.0.1:${servers.refused}`,
+    },
+    grpcClusters: { grpc: grpcEchoHandler },
+    coverage,
+  });
+  const target: Target = {
+    kind: "emulator",
+    async request(path, init = {}) {
+      const res = await host.request({
+        path,
+        authority: "127.0.0.1:10000",
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+      });
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: res.body,
+        upstream: parseUpstream(res.body),
+        reset: res.reset,
+      };
+    },
+    logs: () => host.logEntries.filter((l) => l.source === "wasm").map(({ level, message }) => ({ level, message })),
+    async waitForLog(re) {
+      if (!host.logs().some((m) => re.test(m))) throw new Error(`no log line matched ${re}`);
+    },
+    counter: async (name) => host.counter(name),
+    gauge: async (name) => host.gauge(name),
+    prometheus: async () => host.prometheus(),
+    wait: async (ms) => host.advance(ms),
+  };
+  return { target, close: () => host.close() };
+}
+
+const LOG_LINE = /^\[(\w+)\]\[wasm\] wasm log[^:]*: (.*)$/;
+
+/** Builds the real-Envoy target for a scenario. */
+export async function envoyTarget(
+  setup: Setup,
+  servers: Servers,
+): Promise<{ target: Target; close(): Promise<void> }> {
+  const module = await buildTestModule(setup.module ?? "conformance");
+  const config = buildBootstrap({
+    wasmFilters: [
+      {
+        name: setup.name ?? PLUGIN_NAME,
+        rootId: setup.rootId,
+        vmId: setup.vmId,
+        wasmPath: module,
+        configuration: setup.configuration ?? "",
+        vmConfiguration: setup.vmConfiguration,
+        failurePolicy: setup.failurePolicy,
+      },
+    ],
+    upstream: { kind: "cluster", port: servers.echo.port },
+    extraClusters: [
+      { name: "callout", port: servers.callout.port },
+      { name: "refused", port: servers.refused },
+      { name: "grpc", port: servers.grpc.port, http2: true },
+    ],
+    statsTags: setup.statsTags,
+  });
+  const envoy = await startEnvoy({ config });
+  const logs = (): LogLine[] =>
+    envoy
+      .logs()
+      .split("\n")
+      .map((line) => LOG_LINE.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ level: m[1] === "warning" ? "warn" : (m[1] ?? ""), message: m[2] ?? "" }));
+  const target: Target = {
+    kind: "envoy",
+    async request(path, init = {}) {
+      try {
+        const res = await envoy.request(path, {
+          method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
+          headers: init.headers,
+          body: init.body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        const body = await res.text();
+        const headers: Record<string, string> = {};
+        res.headers.forEach((v, k) => {
+          headers[k] = v;
+        });
+        return { status: res.status, headers, body, upstream: parseUpstream(body), reset: false };
+      } catch (error) {
+        if ((error as Error).name === "TimeoutError") throw error;
+        return { status: 0, headers: {}, body: "", upstream: null, reset: true };
+      }
+    },
+    logs,
+    async waitForLog(re) {
+      const deadline = Date.now() + 5_000;
+      while (!logs().some((l) => re.test(l.message))) {
+        if (Date.now() > deadline) throw new Error(`no Envoy log line matched ${re}`);
+        await sleep(20);
+      }
+    },
+    async counter(name) {
+      return (await envoy.stats())[`wasmcustom.${name}`] ?? 0;
+    },
+    async gauge(name) {
+      return (await envoy.stats())[`wasmcustom.${name}`] ?? 0;
+    },
+    prometheus: () => envoy.prometheus(),
+    wait: (ms) => sleep(ms),
+  };
+  return { target, close: () => envoy.stop() };
+}
+
+/** Runs a scenario's start-failure expectation against one host kind. */
+export async function expectStartFailure(
+  kind: "emulator" | "envoy",
+  scenario: Scenario,
+  servers: Servers,
+  coverage: Coverage,
+): Promise<string> {
+  try {
+    if (kind === "emulator") {
+      const t = await emulatorTarget(scenario.setup ?? {}, servers, coverage);
+      t.close();
+    } else {
+      const t = await envoyTarget(scenario.setup ?? {}, servers);
+      await t.close();
+    }
+  } catch (error) {
+    const logs = error instanceof EnvoyStartError ? error.logs : "";
+    return `${(error as Error).message}\n${logs}`;
+  }
+  throw new Error(`${kind}: the plugin started, but scenario "${scenario.name}" expects it to fail`);
+}

@@ -1,0 +1,23 @@
+import type { Scenario } from "../harness.ts";
+import { bodyScenarios } from "./bodies.ts";
+import { calloutScenarios } from "./callouts.ts";
+import { grpcScenarios } from "./grpc.ts";
+import { headerScenarios } from "./headers.ts";
+import { lifecycleScenarios } from "./lifecycle.ts";
+import { observabilityScenarios } from "./observability.ts";
+import { propertyScenarios } from "./properties.ts";
+import { stateScenarios } from "./state.ts";
+import { streamScenarios } from "./stream.ts";
+
+/** Every conformance scenario, each run against the emulator and against real Envoy. */
+export const scenarios: Scenario[] = [
+  ...headerScenarios,
+  ...bodyScenarios,
+  ...streamScenarios,
+  ...calloutScenarios,
+  ...propertyScenarios,
+  ...observabilityScenarios,
+  ...stateScenarios,
+  ...lifecycleScenarios,
+  ...grpcScenarios,
+];

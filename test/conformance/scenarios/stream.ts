@@ -1,0 +1,123 @@
+// Stream control: local replies, pausing and resuming, closing.
+
+import { expect } from "vitest";
+import type { Scenario } from "../harness.ts";
+
+export const streamScenarios: Scenario[] = [
+  {
+    name: "a local reply from onRequestHeaders ends the stream before the upstream",
+    async run(t) {
+      const res = await t.request("/local/request-headers");
+      expect(res.status).toBe(403);
+      expect(res.body).toBe("denied by conformance\n");
+      expect(res.headers["x-local"]).toBe("yes");
+      expect(res.headers["content-type"]).toBe("text/plain");
+      expect(res.upstream).toBeNull();
+    },
+  },
+  {
+    name: "a local reply from the request path runs the filter's own onResponseHeaders",
+    quirk: "Envoy sends a decoder filter's local reply through the whole encoder chain, this filter included",
+    async run(t) {
+      const res = await t.request("/local/request-headers");
+      expect(res.headers["x-note-resp-seen"]).toBe("yes");
+    },
+  },
+  {
+    name: "a local reply with an empty body has no content-type",
+    async run(t) {
+      const res = await t.request("/local/empty-body");
+      expect(res.status).toBe(204);
+      expect(res.body).toBe("");
+      expect(res.headers["content-type"]).toBeUndefined();
+    },
+  },
+  {
+    name: "a local reply with a gRPC status to a plain HTTP client stays HTTP",
+    async run(t) {
+      const res = await t.request("/local/with-grpc");
+      expect(res.status).toBe(200);
+      expect(res.body).toBe("grpc-ish");
+      expect(res.headers["x-grpc-local"]).toBe("yes");
+    },
+  },
+  {
+    name: "a local reply from onRequestBody sees the whole body",
+    async run(t) {
+      const res = await t.request("/local/request-body", { body: "twelve bytes" });
+      expect(res.status).toBe(413);
+      expect(res.body).toBe("body rejected: 12 bytes\n");
+    },
+  },
+  {
+    name: "a local reply from onResponseHeaders replaces the response and skips the filter",
+    quirk: "once the response started, Envoy sends the local reply directly, without the encoder filters",
+    async run(t) {
+      const res = await t.request("/local/response-headers");
+      expect(res.status).toBe(502);
+      expect(res.body).toBe("replaced response\n");
+      expect(res.headers["x-local-resp"]).toBe("yes");
+      expect(res.headers["x-note-resp-seen"]).toBeUndefined();
+    },
+  },
+  {
+    name: "close_stream on the request resets the stream",
+    async run(t) {
+      const res = await t.request("/stream/close");
+      expect(res.reset).toBe(true);
+    },
+  },
+  {
+    name: "continue_stream on a stream that is not paused is Ok and harmless",
+    async run(t) {
+      const res = await t.request("/stream/continue-unpaused");
+      expect(res.status).toBe(200);
+      expect(res.headers["x-note-continue-status"]).toBe("0");
+    },
+  },
+  {
+    name: "continue_stream for the upstream direction is Unimplemented, a bad type BadArgument",
+    async run(t) {
+      const res = await t.request("/stream/upstream-unimplemented");
+      expect(res.headers["x-note-upstream-continue"]).toBe("12");
+      expect(res.headers["x-note-bad-stream-type"]).toBe("2");
+    },
+  },
+  {
+    name: "a request paused in onRequestHeaders resumes from onTick",
+    setup: { configuration: "tick" },
+    async run(t) {
+      const res = await t.request("/stream/pause-until-tick");
+      expect(res.status).toBe(200);
+      expect(res.upstream?.path).toBe("/stream/pause-until-tick");
+    },
+  },
+  {
+    name: "a trap in onRequestHeaders fails the request with 503 (fail closed)",
+    async run(t) {
+      const res = await t.request("/trap/request-headers");
+      expect(res.status).toBe(503);
+      expect(res.upstream).toBeNull();
+      const after = await t.request("/headers/add");
+      expect(after.status).toBe(503);
+    },
+  },
+  {
+    name: "a trap with fail_open lets requests through",
+    setup: { failurePolicy: "FAIL_OPEN" },
+    async run(t) {
+      const res = await t.request("/trap/request-headers");
+      expect(res.status).toBe(200);
+      const after = await t.request("/headers/add");
+      expect(after.status).toBe(200);
+      expect(after.upstream?.headers["x-added"]).toBeUndefined();
+    },
+  },
+  {
+    name: "a trap in onResponseHeaders fails the response with 503",
+    async run(t) {
+      const res = await t.request("/trap/response-headers");
+      expect(res.status).toBe(503);
+    },
+  },
+];
