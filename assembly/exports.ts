@@ -7,8 +7,8 @@
 
 import { proxy_set_effective_context } from "./abi/imports";
 import { Action, GrpcStatus, PeerType } from "./abi/types";
-import { requestBody, responseBody, Buffer } from "./host/buffers";
-import { HeaderMap, requestHeaders, responseHeaders } from "./host/headers";
+import { requestBody, responseBody } from "./host/buffers";
+import { requestHeaders, responseHeaders } from "./host/headers";
 import { refreshLogLevel } from "./host/log";
 import { getPropertyString } from "./host/properties";
 import { hostAlloc } from "./internal/memory";
@@ -164,14 +164,6 @@ export function proxy_on_delete(contextId: u32): void {
 
 // ---- HTTP ----------------------------------------------------------------------------------
 
-/** Sets Content-Length to the body's length when a filter changed the body's size. */
-function fixContentLength(headers: HeaderMap, body: Buffer): void {
-  const declared = headers.get("content-length");
-  if (declared === null) return;
-  const actual = body.length();
-  if (actual >= 0 && declared != actual.toString()) headers.set("content-length", actual.toString());
-}
-
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_request_headers");
   if (ctx === null) return Action.Continue;
@@ -194,7 +186,6 @@ export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream
     if (!endOfStream) return Action.Pause;
     ctx.bufferingRequest = false;
     action = ctx.onRequestBody(bodySize, true);
-    fixContentLength(requestHeaders, requestBody);
   } else {
     action = ctx.onRequestBody(bodySize, endOfStream);
   }
@@ -211,7 +202,6 @@ export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Act
     ctx.bufferingRequest = false;
     const size = requestBody.length();
     bodyAction = ctx.onRequestBody(size < 0 ? 0 : <u32>size, true);
-    fixContentLength(requestHeaders, requestBody);
   }
   const action = ctx.onRequestTrailers(numTrailers);
   endOfCallback();
@@ -237,7 +227,6 @@ export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStrea
     if (!endOfStream) return Action.Pause;
     ctx.bufferingResponse = false;
     action = ctx.onResponseBody(bodySize, true);
-    fixContentLength(responseHeaders, responseBody);
   } else {
     action = ctx.onResponseBody(bodySize, endOfStream);
   }
@@ -253,7 +242,6 @@ export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Ac
     ctx.bufferingResponse = false;
     const size = responseBody.length();
     bodyAction = ctx.onResponseBody(size < 0 ? 0 : <u32>size, true);
-    fixContentLength(responseHeaders, responseBody);
   }
   const action = ctx.onResponseTrailers(numTrailers);
   endOfCallback();
