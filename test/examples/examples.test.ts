@@ -5,9 +5,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../src/build/compile.ts";
 import {
+  buildBootstrap,
   type EchoUpstream,
   type EnvoyProcess,
-  buildBootstrap,
   startEchoUpstream,
   startEnvoy,
 } from "../../src/envoy/index.ts";
@@ -29,7 +29,15 @@ async function runExample(name: string, configuration: object) {
     const envoy = await startEnvoy({
       config: buildBootstrap({
         upstream: { kind: "cluster", port: echo.port },
-        wasmFilters: [{ name, rootId: name, vmId: name, wasmPath, configuration: JSON.stringify(configuration) }],
+        wasmFilters: [
+          {
+            name,
+            rootId: name,
+            vmId: name,
+            wasmPath,
+            configuration: JSON.stringify(configuration),
+          },
+        ],
       }),
     });
     return { echo, envoy };
@@ -73,7 +81,10 @@ describe("examples/redact-body", () => {
   let echo: EchoUpstream;
   let envoy: EnvoyProcess;
   beforeAll(async () => {
-    ({ echo, envoy } = await runExample("redact-body", { words: ["secret", "hunter2"], mask: "[redacted]" }));
+    ({ echo, envoy } = await runExample("redact-body", {
+      words: ["secret", "hunter2"],
+      mask: "[redacted]",
+    }));
   });
   afterAll(async () => {
     await envoy?.stop();
@@ -117,7 +128,10 @@ describe("examples/redact-body", () => {
   });
 
   it("leaves bodies without the words untouched", async () => {
-    const res = await fetch(`${envoy.listenerUrl}/form`, { method: "POST", body: "nothing to hide" });
+    const res = await fetch(`${envoy.listenerUrl}/form`, {
+      method: "POST",
+      body: "nothing to hide",
+    });
     const seen = (await res.json()) as Echoed;
     expect(seen.body).toBe("nothing to hide");
     expect(seen.headers["transfer-encoding"]).toBe("chunked");
