@@ -305,9 +305,17 @@ export class HttpContext extends Context {
     this.bufferingResponse = true;
   }
 
-  /** Ends the exchange with a local reply; return Action.Pause from the callback. */
-  sendLocalResponse(statusCode: u32, body: string = "", headers: Header[] = []): Status {
-    return hostSendLocalResponse(statusCode, body, headers);
+  /** Ends the exchange with a local reply; return Action.Pause from the callback. `details`
+   *  shows in access logs as %RESPONSE_CODE_DETAILS%; a `grpcStatus` makes it a gRPC reply.
+   *  Example: `this.sendLocalResponse(429, "slow down\n", [new Header("retry-after", "1")])` */
+  sendLocalResponse(
+    statusCode: u32,
+    body: string = "",
+    headers: Header[] = [],
+    details: string = "",
+    grpcStatus: GrpcStatus = GrpcStatus.None,
+  ): Status {
+    return hostSendLocalResponse(statusCode, body, headers, details, grpcStatus);
   }
 
   /** Resumes the request after Action.Pause. */
