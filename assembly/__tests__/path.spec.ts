@@ -1,4 +1,4 @@
-// Wire-format fixtures for property paths: each segment followed by a NUL byte.
+// Wire-format fixtures for property paths: segments separated by NUL bytes, none trailing.
 import { serializePath, splitPath } from "../internal/path";
 
 function listOf(buf: ArrayBuffer): u8[] {
@@ -8,21 +8,21 @@ function listOf(buf: ArrayBuffer): u8[] {
 }
 
 describe("property paths", () => {
-  it("ends every segment with NUL", () => {
-    // "request\0path\0"
+  it("separates segments with NUL, without a trailing NUL", () => {
+    // "request\0path"
     expect(listOf(serializePath(["request", "path"]))).toStrictEqual([
       0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x00,
-      0x70, 0x61, 0x74, 0x68, 0x00,
+      0x70, 0x61, 0x74, 0x68,
     ] as u8[]);
   });
 
   it("keeps dots inside a segment", () => {
-    // "filter_state\0wasm.k\0"
+    // "filter_state\0wasm.k"
     const bytes = listOf(serializePath(["filter_state", "wasm.k"]));
-    expect(bytes.length).toBe(20);
+    expect(bytes.length).toBe(19);
     expect(bytes[12]).toBe(0x00);
     expect(bytes[17]).toBe(0x2e);
-    expect(bytes[19]).toBe(0x00);
+    expect(bytes[18]).toBe(0x6b);
   });
 
   it("serializes an empty path as no bytes", () => {
