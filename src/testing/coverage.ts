@@ -2,21 +2,42 @@
 
 import { GUEST_EXPORTS, PROXY_HOST_FUNCTIONS } from "../wasm/abi.ts";
 
-export class Coverage {
-  readonly hostCalls = new Map<string, number>();
-  readonly callbacks = new Map<string, number>();
+/** A counter the host bumps in place (cheaper than a map update per call). */
+export interface CountCell {
+  count: number;
+}
 
-  hostCall(name: string): void {
-    this.hostCalls.set(name, (this.hostCalls.get(name) ?? 0) + 1);
+export class Coverage {
+  private readonly hostCells = new Map<string, CountCell>();
+  private readonly callbackCells = new Map<string, CountCell>();
+
+  /** The cell counting calls of host function `name`. */
+  hostCell(name: string): CountCell {
+    let cell = this.hostCells.get(name);
+    if (!cell) {
+      cell = { count: 0 };
+      this.hostCells.set(name, cell);
+    }
+    return cell;
   }
 
   callback(name: string): void {
-    this.callbacks.set(name, (this.callbacks.get(name) ?? 0) + 1);
+    let cell = this.callbackCells.get(name);
+    if (!cell) {
+      cell = { count: 0 };
+      this.callbackCells.set(name, cell);
+    }
+    cell.count++;
   }
 
-  merge(other: Coverage): void {
-    for (const [k, v] of other.hostCalls) this.hostCalls.set(k, (this.hostCalls.get(k) ?? 0) + v);
-    for (const [k, v] of other.callbacks) this.callbacks.set(k, (this.callbacks.get(k) ?? 0) + v);
+  /** Host functions called at least once, with their counts. */
+  get hostCalls(): Map<string, number> {
+    return new Map([...this.hostCells].filter(([, c]) => c.count > 0).map(([k, c]) => [k, c.count]));
+  }
+
+  /** Guest callbacks run at least once, with their counts. */
+  get callbacks(): Map<string, number> {
+    return new Map([...this.callbackCells].filter(([, c]) => c.count > 0).map(([k, c]) => [k, c.count]));
   }
 
   /** A listing of every ABI 0.2.1 host function and callback with its count; misses marked. */
@@ -25,16 +46,18 @@ export class Coverage {
     const callbackNames = GUEST_EXPORTS.filter((e) => e.role === "callback" && e.inSpec).map(
       (e) => e.name,
     );
-    const missingHostCalls = hostNames.filter((n) => !this.hostCalls.has(n));
-    const missingCallbacks = callbackNames.filter((n) => !this.callbacks.has(n));
+    const hostCalls = this.hostCalls;
+    const callbacks = this.callbacks;
+    const missingHostCalls = hostNames.filter((n) => !hostCalls.has(n));
+    const missingCallbacks = callbackNames.filter((n) => !callbacks.has(n));
     const line = (name: string, count: number | undefined) =>
       `  ${count ? "✓" : "✗"} ${name.padEnd(44)} ${count ?? 0}`;
-    const wasi = [...this.hostCalls].filter(([n]) => !n.startsWith("proxy_"));
+    const wasi = [...hostCalls].filter(([n]) => !n.startsWith("proxy_"));
     const text = [
       `host calls: ${hostNames.length - missingHostCalls.length}/${hostNames.length}`,
-      ...hostNames.map((n) => line(n, this.hostCalls.get(n))),
+      ...hostNames.map((n) => line(n, hostCalls.get(n))),
       `callbacks: ${callbackNames.length - missingCallbacks.length}/${callbackNames.length}`,
-      ...callbackNames.map((n) => line(n, this.callbacks.get(n))),
+      ...callbackNames.map((n) => line(n, callbacks.get(n))),
       `other imports touched: ${wasi.map(([n, c]) => `${n} ${c}`).join(", ") || "none"}`,
     ].join("\n");
     return { text, missingHostCalls, missingCallbacks };

@@ -7,6 +7,8 @@ import type { Pairs } from "./wire.ts";
 
 export class HeaderMap {
   private entries: Pairs;
+  /** How many entries at the front are pseudo-headers. */
+  private pseudo = 0;
 
   constructor(pairs: Pairs = []) {
     this.entries = [];
@@ -44,11 +46,11 @@ export class HeaderMap {
 
   add(name: string, value: string): void {
     const key = name.toLowerCase();
-    if (key.startsWith(":")) {
+    if (key.charCodeAt(0) === 58 /* ":" */) {
       // Pseudo-headers go after the last pseudo-header, before the first regular header.
-      let at = 0;
-      while (at < this.entries.length && this.entries[at]?.[0].startsWith(":")) at++;
-      this.entries.splice(at, 0, [key, value]);
+      if (this.pseudo === this.entries.length) this.entries.push([key, value]);
+      else this.entries.splice(this.pseudo, 0, [key, value]);
+      this.pseudo++;
     } else {
       this.entries.push([key, value]);
     }
@@ -62,12 +64,15 @@ export class HeaderMap {
 
   remove(name: string): void {
     const key = name.toLowerCase();
+    if (!this.entries.some(([k]) => k === key)) return;
     this.entries = this.entries.filter(([k]) => k !== key);
+    if (key.charCodeAt(0) === 58) this.pseudo = this.entries.filter(([k]) => k.startsWith(":")).length;
   }
 
   /** Envoy's setHeaderMapPairs: remove everything, then add each pair in order. */
   replaceAll(pairs: Pairs): void {
     this.entries = [];
+    this.pseudo = 0;
     for (const [k, v] of pairs) this.add(k, v);
   }
 
@@ -85,6 +90,7 @@ export class HeaderMap {
   clone(): HeaderMap {
     const copy = new HeaderMap();
     copy.entries = this.pairs();
+    copy.pseudo = this.pseudo;
     return copy;
   }
 }
@@ -97,8 +103,10 @@ export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
   if (init instanceof HeaderMap) return init.clone();
   if (Array.isArray(init)) return new HeaderMap(init);
   const map = new HeaderMap();
-  for (const [k, v] of Object.entries(init)) {
-    for (const value of Array.isArray(v) ? v : [v]) map.add(k, value);
+  for (const k in init) {
+    const v = init[k] as string | string[];
+    if (typeof v === "string") map.add(k, v);
+    else for (const value of v) map.add(k, value);
   }
   return map;
 }

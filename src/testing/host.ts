@@ -328,9 +328,7 @@ export class Host {
       headers.add("content-length", String(chunks.reduce((n, c) => n + c.length, 0)));
     }
     s.requestHeaders(headers, { endOfStream: chunks.length === 0 && !hasTrailers });
-    chunks.forEach((chunk, i) => {
-      s.requestBody(chunk, { endOfStream: i === chunks.length - 1 && !hasTrailers });
-    });
+    this.sendBody(chunks, hasTrailers, (chunk, eos) => s.requestBody(chunk, { endOfStream: eos }));
     if (hasTrailers) s.requestTrailers(init.trailers as HeadersInit);
     const st = s.raw;
     await this.until(() => st.request.passed.complete || st.localReply !== null || st.reset);
@@ -348,9 +346,7 @@ export class Host {
         rh.add("x-envoy-upstream-service-time", "0");
         const resTrailers = res.trailers !== undefined;
         s.responseHeaders(rh, { endOfStream: body.length === 0 && !resTrailers });
-        body.forEach((chunk, i) => {
-          s.responseBody(chunk, { endOfStream: i === body.length - 1 && !resTrailers });
-        });
+        this.sendBody(body, resTrailers, (chunk, eos) => s.responseBody(chunk, { endOfStream: eos }));
         if (resTrailers) s.responseTrailers(res.trailers as HeadersInit);
       }
     }
@@ -378,6 +374,20 @@ export class Host {
       trap: st.trap,
       stream: st,
     };
+  }
+
+  /**
+   * Body chunks as Envoy's HTTP/1 codec delivers them: each chunk without end of stream, then
+   * the end of the message as an empty chunk with end_of_stream (unless trailers end it).
+   */
+  private sendBody(
+    chunks: Uint8Array[],
+    trailers: boolean,
+    send: (chunk: Uint8Array, endOfStream: boolean) => void,
+  ): void {
+    if (chunks.length === 0) return;
+    for (const chunk of chunks) send(chunk, false);
+    if (!trailers) send(new Uint8Array(0), true);
   }
 
   /** Waits, delivering callout answers, until `done` or nothing is left in flight. */

@@ -89,7 +89,7 @@ export class HttpStream extends GuestContext {
   reset = false;
   /** Set when a trap failed the VM during this stream. */
   trap: WasmTrapError | null = null;
-  readonly filterState = new Map<string, Uint8Array>();
+  private filterStateMap: Map<string, Uint8Array> | null = null;
   routeCacheCleared = 0;
   private created = false;
   private accessLog = false;
@@ -147,6 +147,12 @@ export class HttpStream extends GuestContext {
     return super.getBuffer(type);
   }
 
+  /** Filter state set through proxy_set_property and set_envoy_filter_state. */
+  get filterState(): Map<string, Uint8Array> {
+    this.filterStateMap ??= new Map();
+    return this.filterStateMap;
+  }
+
   override streamState() {
     return this;
   }
@@ -160,9 +166,8 @@ export class HttpStream extends GuestContext {
     const dotted = path.join(".");
     const override = this.vm.world.properties.get(dotted);
     if (override) return override;
-    const first = path[0] ?? "";
-    const state = this.filterState.get(`wasm.${first}`);
-    if (state && path.length === 1) return state;
+    const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
+    if (state) return state;
     const value = this.attribute(dotted);
     if (value !== undefined) return encodeProperty(value);
     // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
@@ -184,8 +189,6 @@ export class HttpStream extends GuestContext {
     const req = this.request.headersAvailable || this.accessLog ? this.request.headers : null;
     const res = this.response.headersAvailable || this.accessLog ? this.response.headers : null;
     const c = this.connection;
-    const [addr, port] = splitAddress(c.sourceAddress);
-    const [daddr, dport] = splitAddress(c.destinationAddress);
     switch (dotted) {
       case "request.path":
         return req?.get(":path");
@@ -218,11 +221,11 @@ export class HttpStream extends GuestContext {
       case "source.address":
         return c.sourceAddress;
       case "source.port":
-        return port === undefined ? undefined : BigInt(port);
+        return portOf(c.sourceAddress);
       case "destination.address":
         return c.destinationAddress;
       case "destination.port":
-        return dport === undefined ? undefined : BigInt(dport);
+        return portOf(c.destinationAddress);
       case "connection.id":
         return BigInt(c.connectionId);
       case "connection.mtls":
@@ -232,12 +235,11 @@ export class HttpStream extends GuestContext {
       case "upstream.address":
         return this.response.headers ? c.upstreamAddress : undefined;
       case "cluster_name":
-        return c.clusterName;
+        // Set on the stream info by the router, i.e. once the request went upstream.
+        return this.request.passed.headers ? c.clusterName : undefined;
       case "route_name":
         return c.routeName;
       default:
-        void addr;
-        void daddr;
         return undefined;
     }
   }
@@ -303,9 +305,11 @@ export class HttpStream extends GuestContext {
     }
   }
 
-  /** Envoy's failStream: 503 with empty body (FAIL_CLOSED), or pass through (FAIL_OPEN). */
+  /**
+   * Envoy's failStream: the stream that hit the failure gets a 503 with an empty body whatever
+   * the failure policy (fail_open only lets later streams bypass the failed VM).
+   */
   private failStream(): void {
-    if (this.vm.plugin.failurePolicy === "FAIL_OPEN") return;
     this.sendLocal(
       { status: 503, body: "", headers: [], details: "wasm_fail_stream", grpcStatus: 14 },
       true,
@@ -372,7 +376,6 @@ export class HttpStream extends GuestContext {
     );
     if (raw === false) {
       s.headersAvailable = false;
-      if (this.vm.plugin.failurePolicy === "FAIL_OPEN") this.passHeaders(dir);
       return "Continue";
     }
     const kind = this.headersAction(raw);
@@ -423,7 +426,6 @@ export class HttpStream extends GuestContext {
     s.accumulated = new Uint8Array(0) as Uint8Array;
     if (raw === false) {
       s.body = null;
-      if (this.vm.plugin.failurePolicy === "FAIL_OPEN") this.passBody(dir, bytes, endOfStream);
       return "Continue";
     }
     if (this.ended && !(dir === "response" && this.replying)) {
@@ -588,8 +590,7 @@ export class HttpStream extends GuestContext {
   }
 }
 
-function splitAddress(address: string): [string, number | undefined] {
+function portOf(address: string): bigint | undefined {
   const at = address.lastIndexOf(":");
-  if (at < 0) return [address, undefined];
-  return [address.slice(0, at), Number(address.slice(at + 1))];
+  return at < 0 ? undefined : BigInt(address.slice(at + 1));
 }

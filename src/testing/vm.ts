@@ -289,8 +289,10 @@ export class Vm {
    * naming the export. Host actions deferred by the guest (local replies, continue) run after
    * the outermost call returns, as Envoy's DeferAfterCallActions do.
    */
-  call(name: string, ctx: GuestContext | null, ...args: number[]): number {
-    const fn = this.exports[name] as unknown as ((...a: number[]) => unknown) | undefined;
+  call(name: string, ctx: GuestContext | null, a = 0, b = 0, c = 0, d = 0, e = 0): number {
+    const fn = this.exports[name] as unknown as
+      | ((a: number, b: number, c: number, d: number, e: number) => unknown)
+      | undefined;
     if (!fn) return 0;
     if (this.failed) throw this.failed;
     this.world.coverage.callback(name);
@@ -301,7 +303,7 @@ export class Vm {
     this.depth++;
     let result: unknown;
     try {
-      result = fn(...args);
+      result = fn(a, b, c, d, e);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const trap =
@@ -349,8 +351,9 @@ export class Vm {
   }
 
   readString(ptr: number, size: number): string | null {
-    const bytes = this.read(ptr, size);
-    return bytes === null ? null : text(bytes);
+    this.refresh();
+    if (ptr < 0 || size < 0 || ptr + size > this.u8.length) return null;
+    return text(this.u8.subarray(ptr, ptr + size));
   }
 
   setU32(ptr: number, value: number): boolean {
@@ -397,16 +400,19 @@ export class Vm {
       const target = fn.module === "env" ? env : wasi;
       const body = impl[fn.name] ?? (() => (fn.module === "env" ? Status.Unimplemented : 52));
       const name = fn.name;
-      const coverage = this.world.coverage;
-      target[name] = ((...args: number[]) => {
-        coverage.hostCall(name);
-        if (this.starting && !START_ALLOWED.has(name)) {
+      const cell = this.world.coverage.hostCell(name);
+      const allowedAtStart = START_ALLOWED.has(name);
+      const call = body as (...a: unknown[]) => unknown;
+      // Fixed arity (the longest ABI call has 12 parameters): no rest/spread on the hot path.
+      target[name] = ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown, i: unknown, j: unknown, k: unknown, l: unknown) => {
+        cell.count++;
+        if (this.starting && !allowedAtStart) {
           throw new WasmTrapError(
             this.exports._initialize ? "_initialize" : "_start",
             `restricted_callback: ${fn.module}.${name} is not allowed while the VM starts`,
           );
         }
-        return (body as (...a: number[]) => unknown)(...args);
+        return call(a, b, c, d, e, f, g, h, i, j, k, l);
       }) as Fn;
     }
     return { env, wasi_snapshot_preview1: wasi, wasi_unstable: wasi };

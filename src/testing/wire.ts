@@ -10,12 +10,30 @@ export type Pairs = Array<[string, string]>;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** UTF-8 of `text`; short ASCII strings (most header names and values) skip TextEncoder. */
 export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
+  const n = text.length;
+  if (n > 64) return encoder.encode(text);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return encoder.encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
+/** `bytes` decoded as UTF-8; short ASCII runs skip TextDecoder. */
 export function text(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  const n = bytes.length;
+  if (n > 64) return decoder.decode(bytes);
+  let out = "";
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i] as number;
+    if (c >= 0x80) return decoder.decode(bytes);
+    out += String.fromCharCode(c);
+  }
+  return out;
 }
 
 /** Serializes pairs; an empty map is zero bytes, as Envoy sends it. */
@@ -66,13 +84,28 @@ export function decodePairs(bytes: Uint8Array): Pairs | null {
 /** Splits a NUL-separated property path into its segments. */
 export function decodePath(bytes: Uint8Array): string[] {
   const parts: string[] = [];
+  let current = "";
   let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(0, start);
-    if (end < 0) end = bytes.length;
-    parts.push(text(bytes.subarray(start, end)));
-    start = end + 1;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i] as number;
+    if (c === 0) {
+      parts.push(current);
+      current = "";
+      start = i + 1;
+    } else if (c < 0x80) {
+      current += String.fromCharCode(c);
+    } else {
+      // Non-ASCII: decode this segment properly.
+      let end = bytes.indexOf(0, i);
+      if (end < 0) end = bytes.length;
+      current = text(bytes.subarray(start, end));
+      parts.push(current);
+      current = "";
+      i = end;
+      start = end + 1;
+    }
   }
+  if (start < bytes.length) parts.push(current);
   return parts;
 }
 

@@ -71,11 +71,10 @@ export async function startGrpcEchoServer(): Promise<GrpcServer> {
     });
     stream.on("data", (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
+      if (method !== "Chat") return;
       const { messages, rest } = takeFrames(buffered);
       buffered = rest;
-      for (const m of messages) {
-        if (method === "Chat") stream.write(frame(encoder.encode(`echo:${decoder.decode(m)}`)));
-      }
+      for (const m of messages) stream.write(frame(encoder.encode(`echo:${decoder.decode(m)}`)));
     });
     stream.on("end", () => {
       respond();

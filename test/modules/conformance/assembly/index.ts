@@ -303,7 +303,7 @@ class Conformance extends HttpContext {
     } else if (path == "/props/set-get") {
       this.note("set-status", setProperty(["conf_state"], String.UTF8.encode("v1")).toString());
       this.note("get-path-form", bytesToString(getProperty(["conf_state"])));
-      this.note("get-filter-state", bytesToString(getProperty(["filter_state", "wasm.conf_state"])));
+
     } else if (path == "/props/cluster") {
       this.note("cluster", bytesToString(getProperty(["cluster_name"])));
     } else if (path == "/log/levels") {
@@ -515,8 +515,10 @@ class Conformance extends HttpContext {
     } else if (path == "/body/prepend") {
       body.prepend(String.UTF8.encode("head+"));
     } else if (path == "/body/slice") {
-      this.note("slice", body.readString(2, 3));
-      this.note("size-matches", <i32>bodySize == body.length() ? "yes" : "no");
+      if (bodySize > 0) {
+        this.note("slice", body.readString(2, 3));
+        this.note("size-matches", <i32>bodySize == body.length() ? "yes" : "no");
+      }
     } else if (path == "/body/pause-each") {
       if (!endOfStream) return Action.Pause;
       this.note("final-size", bodySize.toString());
@@ -526,7 +528,9 @@ class Conformance extends HttpContext {
       this.sendLocalResponse(413, "body rejected: " + bodySize.toString() + " bytes\n");
       return Action.Pause;
     } else if (path == "/headers/request-map-late") {
-      this.note("late-status", statusOfHeaderGet(MapType.HttpRequestHeaders, ":path").toString());
+      if (this.bodyCalls == 1) this.note("late-status", statusOfHeaderGet(MapType.HttpRequestHeaders, ":path").toString());
+    } else if (path == "/body/sizes") {
+      this.note("chunk", bodySize.toString() + (endOfStream ? "/eos" : ""));
     }
     return Action.Continue;
   }
@@ -550,6 +554,8 @@ class Conformance extends HttpContext {
     } else if (path == "/local/response-headers") {
       this.sendLocalResponse(502, "replaced response\n", [new Header("x-local-resp", "yes")]);
       return Action.Pause;
+    } else if (path == "/props/cluster") {
+      this.note("cluster-late", bytesToString(getProperty(["cluster_name"])));
     } else if (path == "/props/response-code") {
       this.note("code", getPropertyInt(["response", "code"]).toString());
     } else if (path == "/body/req-body-calls") {

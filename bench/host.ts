@@ -1,0 +1,71 @@
+// npm run bench:host — requests per second through examples/hello in the TypeScript host,
+// single-threaded. Two figures: the step-by-step stream API (what a unit test drives), and
+// host.request() (the whole exchange with the built-in echo upstream).
+
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileFilter } from "../src/build/compile.ts";
+import { createHost, type Host } from "../src/testing/index.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..");
+const WARMUP_MS = 1_000;
+const MEASURE_MS = 3_000;
+
+function streamOnce(host: Host, i: number): void {
+  const s = host.stream();
+  s.requestHeaders(
+    { ":method": "GET", ":path": `/bench/${i & 1023}`, ":authority": "bench", ":scheme": "http" },
+    { endOfStream: true },
+  );
+  s.responseHeaders({ ":status": "200", "content-length": "0" }, { endOfStream: true });
+  s.complete();
+}
+
+function measureSync(label: string, run: (i: number) => void): number {
+  let i = 0;
+  const warmEnd = performance.now() + WARMUP_MS;
+  while (performance.now() < warmEnd) run(i++);
+  const start = performance.now();
+  let n = 0;
+  let now = start;
+  while (now - start < MEASURE_MS) {
+    for (let k = 0; k < 1000; k++) run(n++);
+    now = performance.now();
+  }
+  const rps = n / ((now - start) / 1000);
+  console.log(`${label.padEnd(34)} ${Math.round(rps).toLocaleString("en-US")} req/s (${n} requests)`);
+  return rps;
+}
+
+async function measureAsync(label: string, run: (i: number) => Promise<unknown>): Promise<number> {
+  let i = 0;
+  const warmEnd = performance.now() + WARMUP_MS;
+  while (performance.now() < warmEnd) await run(i++);
+  const start = performance.now();
+  let n = 0;
+  let now = start;
+  while (now - start < MEASURE_MS) {
+    for (let k = 0; k < 200; k++) await run(n++);
+    now = performance.now();
+  }
+  const rps = n / ((now - start) / 1000);
+  console.log(`${label.padEnd(34)} ${Math.round(rps).toLocaleString("en-US")} req/s (${n} requests)`);
+  return rps;
+}
+
+const wasm = join(ROOT, "build", "bench-host", "hello.wasm");
+await compileFilter({ entry: join(ROOT, "examples", "hello", "assembly", "index.ts"), outFile: wasm });
+const options = { module: wasm, rootId: "hello", configuration: { header: "x-hello", value: "bench" } };
+
+const streamHost = await createHost(options);
+const streamRps = measureSync("hello, stream API (headers only)", (i) => streamOnce(streamHost, i));
+const probe = streamHost.stream();
+probe.requestHeaders({ ":method": "GET", ":path": "/", ":authority": "b", ":scheme": "http" });
+probe.responseHeaders({ ":status": "200" });
+if (probe.downstream.headers?.get("x-hello") !== "bench") throw new Error("hello did not add its header");
+if (streamHost.counter("hello_requests") < 1000) throw new Error("hello_requests did not count");
+
+const exchangeHost = await createHost(options);
+await measureAsync("hello, host.request() with echo", (i) => exchangeHost.request({ path: `/r/${i & 1023}` }));
+
+console.log(`\nbench:host ${Math.round(streamRps)} req/s single-threaded (target 100000)`);
