@@ -87,13 +87,15 @@ export namespace properties {
   export function destinationAddress(): string | null {
     return getPropertyString("destination.address");
   }
-  /** The matched route's name (route_name); null before routing or without a name. */
+  /** The matched route's name (xds.route_name; empty when the route has none). Envoy 1.40
+   *  no longer serves the old top-level route_name. */
   export function routeName(): string | null {
-    return getPropertyString("route_name");
+    return getPropertyString("xds.route_name");
   }
-  /** The upstream cluster chosen for the request (cluster_name). */
+  /** The upstream cluster chosen for the request (xds.cluster_name), from onRequestHeaders on.
+   *  Envoy 1.40 no longer serves the old top-level cluster_name. */
   export function clusterName(): string | null {
-    return getPropertyString("cluster_name");
+    return getPropertyString("xds.cluster_name");
   }
   /** This plugin's name from PluginConfig.name (plugin_name). */
   export function pluginName(): string | null {
