@@ -234,10 +234,10 @@ export class HttpStream extends GuestContext {
         return "";
       case "upstream.address":
         return this.response.headers ? c.upstreamAddress : undefined;
-      case "cluster_name":
-        // Set on the stream info by the router, i.e. once the request went upstream.
-        return this.request.passed.headers ? c.clusterName : undefined;
-      case "route_name":
+      // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
+      case "xds.cluster_name":
+        return c.clusterName;
+      case "xds.route_name":
         return c.routeName;
       default:
         return undefined;

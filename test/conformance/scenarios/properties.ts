@@ -66,12 +66,15 @@ export const propertyScenarios: Scenario[] = [
     },
   },
   {
-    name: "cluster_name exists once the router picked the cluster",
-    quirk: "in onRequestHeaders the upstream cluster is not on the stream info yet",
+    name: "xds.cluster_name names the routed cluster; top-level cluster_name is gone",
+    quirk: "Envoy 1.40 serves cluster and route names only as xds.cluster_name / xds.route_name",
     async run(t) {
       const res = await t.request("/props/cluster");
       expect(res.headers["x-note-cluster"]).toBe("<null>");
-      expect(res.headers["x-note-cluster-late"]).toBe("upstream");
+      expect(res.headers["x-note-cluster-late"]).toBe("<null>");
+      expect(res.headers["x-note-xds-cluster"]).toBe("upstream");
+      expect(res.headers["x-note-xds-cluster-late"]).toBe("upstream");
+      expect(res.headers["x-note-route-late"]).toBe("");
     },
   },
   {

@@ -306,6 +306,7 @@ class Conformance extends HttpContext {
 
     } else if (path == "/props/cluster") {
       this.note("cluster", bytesToString(getProperty(["cluster_name"])));
+      this.note("xds-cluster", bytesToString(getProperty(["xds", "cluster_name"])));
     } else if (path == "/log/levels") {
       log.trace("conf-log trace");
       log.debug("conf-log debug");
@@ -556,6 +557,8 @@ class Conformance extends HttpContext {
       return Action.Pause;
     } else if (path == "/props/cluster") {
       this.note("cluster-late", bytesToString(getProperty(["cluster_name"])));
+      this.note("xds-cluster-late", bytesToString(getProperty(["xds", "cluster_name"])));
+      this.note("route-late", bytesToString(getProperty(["xds", "route_name"])));
     } else if (path == "/props/response-code") {
       this.note("code", getPropertyInt(["response", "code"]).toString());
     } else if (path == "/body/req-body-calls") {
