@@ -33,7 +33,9 @@ function measureSync(label: string, run: (i: number) => void): number {
     now = performance.now();
   }
   const rps = n / ((now - start) / 1000);
-  console.log(`${label.padEnd(34)} ${Math.round(rps).toLocaleString("en-US")} req/s (${n} requests)`);
+  console.log(
+    `${label.padEnd(34)} ${Math.round(rps).toLocaleString("en-US")} req/s (${n} requests)`,
+  );
   return rps;
 }
 
@@ -49,23 +51,35 @@ async function measureAsync(label: string, run: (i: number) => Promise<unknown>)
     now = performance.now();
   }
   const rps = n / ((now - start) / 1000);
-  console.log(`${label.padEnd(34)} ${Math.round(rps).toLocaleString("en-US")} req/s (${n} requests)`);
+  console.log(
+    `${label.padEnd(34)} ${Math.round(rps).toLocaleString("en-US")} req/s (${n} requests)`,
+  );
   return rps;
 }
 
 const wasm = join(ROOT, "build", "bench-host", "hello.wasm");
-await compileFilter({ entry: join(ROOT, "examples", "hello", "assembly", "index.ts"), outFile: wasm });
-const options = { module: wasm, rootId: "hello", configuration: { header: "x-hello", value: "bench" } };
+await compileFilter({
+  entry: join(ROOT, "examples", "hello", "assembly", "index.ts"),
+  outFile: wasm,
+});
+const options = {
+  module: wasm,
+  rootId: "hello",
+  configuration: { header: "x-hello", value: "bench" },
+};
 
 const streamHost = await createHost(options);
 const streamRps = measureSync("hello, stream API (headers only)", (i) => streamOnce(streamHost, i));
 const probe = streamHost.stream();
 probe.requestHeaders({ ":method": "GET", ":path": "/", ":authority": "b", ":scheme": "http" });
 probe.responseHeaders({ ":status": "200" });
-if (probe.downstream.headers?.get("x-hello") !== "bench") throw new Error("hello did not add its header");
+if (probe.downstream.headers?.get("x-hello") !== "bench")
+  throw new Error("hello did not add its header");
 if (streamHost.counter("hello_requests") < 1000) throw new Error("hello_requests did not count");
 
 const exchangeHost = await createHost(options);
-await measureAsync("hello, host.request() with echo", (i) => exchangeHost.request({ path: `/r/${i & 1023}` }));
+await measureAsync("hello, host.request() with echo", (i) =>
+  exchangeHost.request({ path: `/r/${i & 1023}` }),
+);
 
 console.log(`\nbench:host ${Math.round(streamRps)} req/s single-threaded (target 100000)`);

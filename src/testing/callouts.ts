@@ -415,7 +415,11 @@ function fetchReply(base: string, call: HttpCall): Promise<HttpCallReply> {
               pairs.push([k, res.rawHeaders[i + 1] ?? ""]);
             }
           }
-          resolve({ status: res.statusCode ?? 0, headers: pairs, body: new Uint8Array(Buffer.concat(chunks)) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: pairs,
+            body: new Uint8Array(Buffer.concat(chunks)),
+          });
         });
       },
     );

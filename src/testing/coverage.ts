@@ -32,12 +32,16 @@ export class Coverage {
 
   /** Host functions called at least once, with their counts. */
   get hostCalls(): Map<string, number> {
-    return new Map([...this.hostCells].filter(([, c]) => c.count > 0).map(([k, c]) => [k, c.count]));
+    return new Map(
+      [...this.hostCells].filter(([, c]) => c.count > 0).map(([k, c]) => [k, c.count]),
+    );
   }
 
   /** Guest callbacks run at least once, with their counts. */
   get callbacks(): Map<string, number> {
-    return new Map([...this.callbackCells].filter(([, c]) => c.count > 0).map(([k, c]) => [k, c.count]));
+    return new Map(
+      [...this.callbackCells].filter(([, c]) => c.count > 0).map(([k, c]) => [k, c.count]),
+    );
   }
 
   /** A listing of every ABI 0.2.1 host function and callback with its count; misses marked. */

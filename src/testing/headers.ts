@@ -66,7 +66,8 @@ export class HeaderMap {
     const key = name.toLowerCase();
     if (!this.entries.some(([k]) => k === key)) return;
     this.entries = this.entries.filter(([k]) => k !== key);
-    if (key.charCodeAt(0) === 58) this.pseudo = this.entries.filter(([k]) => k.startsWith(":")).length;
+    if (key.charCodeAt(0) === 58)
+      this.pseudo = this.entries.filter(([k]) => k.startsWith(":")).length;
   }
 
   /** Envoy's setHeaderMapPairs: remove everything, then add each pair in order. */

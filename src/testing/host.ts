@@ -346,7 +346,9 @@ export class Host {
         rh.add("x-envoy-upstream-service-time", "0");
         const resTrailers = res.trailers !== undefined;
         s.responseHeaders(rh, { endOfStream: body.length === 0 && !resTrailers });
-        this.sendBody(body, resTrailers, (chunk, eos) => s.responseBody(chunk, { endOfStream: eos }));
+        this.sendBody(body, resTrailers, (chunk, eos) =>
+          s.responseBody(chunk, { endOfStream: eos }),
+        );
         if (resTrailers) s.responseTrailers(res.trailers as HeadersInit);
       }
     }
@@ -403,7 +405,10 @@ export class Host {
       // Nothing in flight: time passes while the client waits, up to the next tick or
       // callout timeout (at most a minute of virtual time).
       const next = this.world.nextEventAt();
-      if (next === undefined || waitedMs + (next - this.world.clock.nowMs()) > MAX_VIRTUAL_WAIT_MS) {
+      if (
+        next === undefined ||
+        waitedMs + (next - this.world.clock.nowMs()) > MAX_VIRTUAL_WAIT_MS
+      ) {
         return;
       }
       const step = Math.max(0, next - this.world.clock.nowMs());

@@ -305,7 +305,7 @@ export class Vm {
     try {
       result = fn(a, b, c, d, e);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const trap =
         error instanceof WasmTrapError ? error : new WasmTrapError(name, `Uncaught ${reason}`);
       this.failed = trap;
@@ -404,7 +404,20 @@ export class Vm {
       const allowedAtStart = START_ALLOWED.has(name);
       const call = body as (...a: unknown[]) => unknown;
       // Fixed arity (the longest ABI call has 12 parameters): no rest/spread on the hot path.
-      target[name] = ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown, i: unknown, j: unknown, k: unknown, l: unknown) => {
+      target[name] = ((
+        a: unknown,
+        b: unknown,
+        c: unknown,
+        d: unknown,
+        e: unknown,
+        f: unknown,
+        g: unknown,
+        h: unknown,
+        i: unknown,
+        j: unknown,
+        k: unknown,
+        l: unknown,
+      ) => {
         cell.count++;
         if (this.starting && !allowedAtStart) {
           throw new WasmTrapError(

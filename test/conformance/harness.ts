@@ -15,7 +15,7 @@ import {
 } from "../../src/envoy/index.ts";
 import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
 import { buildTestModule } from "../modules/build.ts";
-import { grpcEchoHandler, type GrpcServer, refusedPort, startGrpcEchoServer } from "./servers.ts";
+import { type GrpcServer, grpcEchoHandler, refusedPort, startGrpcEchoServer } from "./servers.ts";
 
 export interface Setup {
   /** Test module under test/modules (default "conformance"). */
@@ -146,7 +146,10 @@ export async function emulatorTarget(
         reset: res.reset,
       };
     },
-    logs: () => host.logEntries.filter((l) => l.source === "wasm").map(({ level, message }) => ({ level, message })),
+    logs: () =>
+      host.logEntries
+        .filter((l) => l.source === "wasm")
+        .map(({ level, message }) => ({ level, message })),
     async waitForLog(re) {
       if (!host.logs().some((m) => re.test(m))) throw new Error(`no log line matched ${re}`);
     },
@@ -254,5 +257,7 @@ export async function expectStartFailure(
     const logs = error instanceof EnvoyStartError ? error.logs : "";
     return `${(error as Error).message}\n${logs}`;
   }
-  throw new Error(`${kind}: the plugin started, but scenario "${scenario.name}" expects it to fail`);
+  throw new Error(
+    `${kind}: the plugin started, but scenario "${scenario.name}" expects it to fail`,
+  );
 }

@@ -2,7 +2,7 @@
 // the emulator): a gRPC echo service over h2c, and a port nobody listens on.
 
 import { createServer as createH2cServer, type ServerHttp2Stream } from "node:http2";
-import { createServer as createTcpServer, type AddressInfo, type Server } from "node:net";
+import { type AddressInfo, createServer as createTcpServer, type Server } from "node:net";
 import type { GrpcHandler } from "../../src/testing/index.ts";
 
 const encoder = new TextEncoder();
@@ -40,7 +40,8 @@ export const grpcEchoHandler: GrpcHandler = (call, event) => {
     }
     return { status: 7, message: "denied" };
   }
-  if (event.message === undefined && !event.endOfStream) return { initialMetadata: { "x-server-md": "1" } };
+  if (event.message === undefined && !event.endOfStream)
+    return { initialMetadata: { "x-server-md": "1" } };
   if (event.endOfStream && (event.message === undefined || event.message.length === 0)) {
     return { trailingMetadata: { "grpc-status": "0" }, status: 0 };
   }
@@ -61,13 +62,18 @@ export async function startGrpcEchoServer(): Promise<GrpcServer> {
     let buffered = Buffer.alloc(0);
     const respond = () => {
       if (!stream.headersSent) {
-        stream.respond({ ":status": 200, "content-type": "application/grpc", "x-server-md": "1" }, { waitForTrailers: true });
+        stream.respond(
+          { ":status": 200, "content-type": "application/grpc", "x-server-md": "1" },
+          { waitForTrailers: true },
+        );
       }
     };
     if (method === "Chat") respond();
     stream.on("wantTrailers", () => {
       const failed = method === "Fail";
-      stream.sendTrailers(failed ? { "grpc-status": "7", "grpc-message": "denied" } : { "grpc-status": "0" });
+      stream.sendTrailers(
+        failed ? { "grpc-status": "7", "grpc-message": "denied" } : { "grpc-status": "0" },
+      );
     });
     stream.on("data", (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);

@@ -2,7 +2,7 @@
 // Envoy: listener → envoy.filters.network.wasm → tcp_proxy → echo. Emulator: the same
 // connection driven through host.connect(), with the echo played by the scenario.
 
-import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
 import { startEnvoy, WASM_RUNTIME_V8 } from "../../src/envoy/index.ts";
@@ -42,7 +42,9 @@ async function startTcpEcho(): Promise<{ port: number; close(): Promise<void> }>
 }
 
 function tcpBootstrap(wasmPath: string, echoPort: number): object {
-  const address = (port: number) => ({ socket_address: { address: "127.0.0.1", port_value: port } });
+  const address = (port: number) => ({
+    socket_address: { address: "127.0.0.1", port_value: port },
+  });
   return {
     admin: { address: address(0) },
     static_resources: {
@@ -59,14 +61,18 @@ function tcpBootstrap(wasmPath: string, echoPort: number): object {
                     "@type": "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
                     config: {
                       name: "conf_tcp",
-                      vm_config: { runtime: WASM_RUNTIME_V8, code: { local: { filename: wasmPath } } },
+                      vm_config: {
+                        runtime: WASM_RUNTIME_V8,
+                        code: { local: { filename: wasmPath } },
+                      },
                     },
                   },
                 },
                 {
                   name: "envoy.filters.network.tcp_proxy",
                   typed_config: {
-                    "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                    "@type":
+                      "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
                     stat_prefix: "tcp",
                     cluster: "tcp_echo",
                   },
@@ -100,7 +106,9 @@ async function viaEnvoy(message: string): Promise<TcpOutcome> {
     const port = Number(new URL(envoy.listenerUrl).port);
     const received = await new Promise<string>((resolve, reject) => {
       let data = "";
-      const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => socket.write(message));
+      const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () =>
+        socket.write(message),
+      );
       socket.setTimeout(5_000, () => reject(new Error("tcp scenario timed out")));
       socket.on("data", (d) => {
         data += d.toString();
@@ -125,7 +133,11 @@ async function viaEnvoy(message: string): Promise<TcpOutcome> {
 
 /** The same connection through the emulator; the scenario plays tcp_proxy and the echo. */
 async function viaEmulator(message: string, coverage: Coverage): Promise<TcpOutcome> {
-  const host = await createHost({ module: await buildTestModule("tcp"), name: "conf_tcp", coverage });
+  const host = await createHost({
+    module: await buildTestModule("tcp"),
+    name: "conf_tcp",
+    coverage,
+  });
   const conn = host.connect();
   conn.downstreamData(new TextEncoder().encode(message));
   const toEcho = conn.toUpstream;

@@ -103,7 +103,9 @@ export const bodyScenarios: Scenario[] = [
     async run(t) {
       const res = await t.request("/body/append-response");
       expect(res.body.endsWith("<!-- conformance -->")).toBe(true);
-      expect(JSON.parse(res.body.replace("<!-- conformance -->", "")).path).toBe("/body/append-response");
+      expect(JSON.parse(res.body.replace("<!-- conformance -->", "")).path).toBe(
+        "/body/append-response",
+      );
     },
   },
 ];

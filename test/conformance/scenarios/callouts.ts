@@ -55,7 +55,9 @@ export const calloutScenarios: Scenario[] = [
     async run(t) {
       const res = await t.request("/callout/refused");
       expect(res.headers["x-note-callout-status"]).toBe("503");
-      expect(res.headers["x-note-callout-body"]).toMatch(/^upstream connect error or disconnect\/reset before headers/);
+      expect(res.headers["x-note-callout-body"]).toMatch(
+        /^upstream connect error or disconnect\/reset before headers/,
+      );
     },
   },
   {

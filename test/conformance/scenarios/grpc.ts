@@ -23,7 +23,8 @@ export const grpcScenarios: Scenario[] = [
   },
   {
     name: "a gRPC call to an unknown cluster is ParseFailure",
-    quirk: "Envoy first tries to parse the name as a GrpcService proto, and reports the unknown cluster as ParseFailure",
+    quirk:
+      "Envoy first tries to parse the name as a GrpcService proto, and reports the unknown cluster as ParseFailure",
     async run(t) {
       const res = await t.request("/grpc/unknown-cluster");
       expect(res.headers["x-note-dispatch"]).toBe("4");

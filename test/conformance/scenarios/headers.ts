@@ -22,7 +22,9 @@ export const headerScenarios: Scenario[] = [
   {
     name: "removes a request header",
     async run(t) {
-      const res = await t.request("/headers/remove", { headers: { "x-remove": "bye", "x-keep": "1" } });
+      const res = await t.request("/headers/remove", {
+        headers: { "x-remove": "bye", "x-keep": "1" },
+      });
       expect(res.upstream?.headers["x-remove"]).toBeUndefined();
       expect(res.upstream?.headers["x-keep"]).toBe("1");
     },

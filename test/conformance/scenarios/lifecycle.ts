@@ -12,11 +12,15 @@ const signature = sign("sha256", Buffer.from(message), keys.privateKey).toString
 export const lifecycleScenarios: Scenario[] = [
   {
     name: "callbacks of one request run in Envoy's order",
-    quirk: "Envoy runs proxy_on_log (access-log phase, headers readable again) before proxy_on_done and proxy_on_delete",
+    quirk:
+      "Envoy runs proxy_on_log (access-log phase, headers readable again) before proxy_on_done and proxy_on_delete",
     async run(t) {
       await t.request("/lifecycle/order");
       await t.waitForLog(/cb:delete/);
-      const order = t.logs().filter((l) => l.message.startsWith("cb:")).map((l) => l.message);
+      const order = t
+        .logs()
+        .filter((l) => l.message.startsWith("cb:"))
+        .map((l) => l.message);
       expect(order).toEqual([
         "cb:request_headers",
         "cb:response_headers",

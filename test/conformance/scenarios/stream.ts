@@ -17,7 +17,8 @@ export const streamScenarios: Scenario[] = [
   },
   {
     name: "a local reply from the request path runs the filter's own onResponseHeaders",
-    quirk: "Envoy sends a decoder filter's local reply through the whole encoder chain, this filter included",
+    quirk:
+      "Envoy sends a decoder filter's local reply through the whole encoder chain, this filter included",
     async run(t) {
       const res = await t.request("/local/request-headers");
       expect(res.headers["x-note-resp-seen"]).toBe("yes");
@@ -51,7 +52,8 @@ export const streamScenarios: Scenario[] = [
   },
   {
     name: "a local reply from onResponseHeaders replaces the response and skips the filter",
-    quirk: "once the response started, Envoy sends the local reply directly, without the encoder filters",
+    quirk:
+      "once the response started, Envoy sends the local reply directly, without the encoder filters",
     async run(t) {
       const res = await t.request("/local/response-headers");
       expect(res.status).toBe(502);

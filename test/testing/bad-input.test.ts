@@ -1,0 +1,107 @@
+// Bad modules and bad runs: each fails with an error that names the cause (the import, the
+// export, the callback), never a hang.
+
+import { describe, expect, it } from "vitest";
+import {
+  createHost,
+  PluginStartError,
+  WasmLoadError,
+  WasmTrapError,
+} from "../../src/testing/index.ts";
+import { buildTestModule } from "../modules/build.ts";
+
+describe("modules Envoy would refuse", () => {
+  it("names a stray import", async () => {
+    const module = await buildTestModule("stray-import");
+    await expect(createHost({ module })).rejects.toThrow(
+      /missing import: env\.proxy_get_configuration/,
+    );
+    await expect(createHost({ module })).rejects.toBeInstanceOf(WasmLoadError);
+  });
+
+  it("names the missing allocator export", async () => {
+    const module = await buildTestModule("no-malloc");
+    await expect(createHost({ module })).rejects.toThrow(/missing malloc function/);
+  });
+
+  it("names the missing ABI marker", async () => {
+    const module = await buildTestModule("no-marker");
+    await expect(createHost({ module })).rejects.toThrow(
+      /Missing or unknown Proxy-Wasm ABI version.*proxy_abi_version_0_2_1/,
+    );
+  });
+
+  it("rejects bytes that are not a module", async () => {
+    await expect(createHost({ module: new Uint8Array([0, 97, 115, 109, 9, 9]) })).rejects.toThrow(
+      WasmLoadError,
+    );
+  });
+});
+
+describe("traps", () => {
+  it("a trap in the start call names _initialize", async () => {
+    const module = await buildTestModule("start-trap");
+    const failure = await createHost({ module }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WasmTrapError);
+    expect((failure as WasmTrapError).callback).toBe("_initialize");
+    expect((failure as Error).message).toMatch(/Function: _initialize failed/);
+  });
+
+  it("a host call forbidden during start is a restricted_callback naming the function", async () => {
+    const module = await buildTestModule("start-restricted");
+    await expect(createHost({ module })).rejects.toThrow(
+      /_initialize failed: restricted_callback: env\.proxy_define_metric/,
+    );
+  });
+
+  it("a trap in onConfigure names proxy_on_configure", async () => {
+    const module = await buildTestModule("conformance");
+    const failure = await createHost({ module, configuration: "trap-configure" }).catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(WasmTrapError);
+    expect((failure as WasmTrapError).callback).toBe("proxy_on_configure");
+  });
+
+  it("onConfigure returning false is a start error quoting the plugin's log", async () => {
+    const module = await buildTestModule("conformance");
+    const failure = await createHost({ module, configuration: "refuse" }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PluginStartError);
+    expect((failure as Error).message).toMatch(
+      /proxy_on_configure returned false.*refused on purpose/,
+    );
+  });
+
+  it("a trap in a request callback fails that request with 503 and names the callback", async () => {
+    const host = await createHost({ module: await buildTestModule("conformance") });
+    const res = await host.request({ path: "/trap/request-headers" });
+    expect(res.status).toBe(503);
+    expect(res.trap?.callback).toBe("proxy_on_request_headers");
+    expect(host.logs("critical").join("\n")).toMatch(
+      /Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable/,
+    );
+    // The VM stays failed, like Envoy's: fail closed answers 503 from now on.
+    expect((await host.request({ path: "/headers/add" })).status).toBe(503);
+  });
+});
+
+describe("no hangs", () => {
+  it("a stream paused with nothing left to resume it comes back paused", async () => {
+    const host = await createHost({ module: await buildTestModule("conformance") });
+    const res = await host.request({ path: "/stream/pause-until-tick" });
+    expect(res.paused).toBe(true);
+    expect(res.status).toBe(0);
+    expect(res.upstream).toBeNull();
+  });
+
+  it("a callout nobody answers times out in virtual time, as Envoy's would", async () => {
+    const host = await createHost({
+      module: await buildTestModule("conformance"),
+      clusters: { callout: () => undefined },
+    });
+    const res = await host.request({ path: "/callout/ok" });
+    expect(res.status).toBe(200);
+    expect(res.headers["x-note-callout-status"]).toBe("504");
+    expect(host.httpCalls[0]?.done).toBe(true);
+  });
+});
