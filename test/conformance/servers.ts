@@ -59,7 +59,7 @@ export async function startGrpcEchoServer(): Promise<GrpcServer> {
   server.on("stream", (stream: ServerHttp2Stream, headers) => {
     const path = String(headers[":path"] ?? "");
     const method = path.split("/").pop() ?? "";
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     const respond = () => {
       if (!stream.headersSent) {
         stream.respond(
