@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { type OptimizeLevel, type RuntimeVariant, compileFilter } from "../../src/build/compile.ts";
+import { compileFilter, type OptimizeLevel, type RuntimeVariant } from "../../src/build/compile.ts";
 import { buildBootstrap, startEnvoy } from "../../src/envoy/index.ts";
 
 const VARIANTS: [OptimizeLevel, RuntimeVariant][] = [
@@ -27,7 +27,9 @@ async function drive(url: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 50) {
     await Promise.all(
       Array.from({ length: 50 }, (_, j) =>
-        fetch(`${url}/probe/${i + j}`, { headers: { "x-pad": header } }).then((r) => r.arrayBuffer()),
+        fetch(`${url}/probe/${i + j}`, { headers: { "x-pad": header } }).then((r) =>
+          r.arrayBuffer(),
+        ),
       ),
     );
   }
@@ -48,7 +50,12 @@ interface Row {
 const rows: Row[] = [];
 for (const [optimize, runtime] of VARIANTS) {
   const outFile = resolve(`bench/.work/build-variants/${optimize}-${runtime}.wasm`);
-  const built = await compileFilter({ entry: "bench/build-variants/assembly/index.ts", outFile, optimize, runtime });
+  const built = await compileFilter({
+    entry: "bench/build-variants/assembly/index.ts",
+    outFile,
+    optimize,
+    runtime,
+  });
   rows.push({ name: `-${optimize} ${runtime}`, bytes: built.bytes, ticks: [], pages: [] });
 }
 
@@ -84,10 +91,15 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const base = median((rows[0] as Row).ticks);
-console.log(`${ROUNDS} alternating rounds of ${REQUESTS} requests per variant (CPU in 1/100 s ticks)`);
-console.log("variant                 bytes   CPU ticks median (min-max)   vs -O3 incr.   memory pages");
+console.log(
+  `${ROUNDS} alternating rounds of ${REQUESTS} requests per variant (CPU in 1/100 s ticks)`,
+);
+console.log(
+  "variant                 bytes   CPU ticks median (min-max)   vs -O3 incr.   memory pages",
+);
 for (const row of rows) {
   const m = median(row.ticks);
   console.log(
