@@ -15,7 +15,15 @@ import {
 } from "../../src/envoy/index.ts";
 import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
 import { buildTestModule } from "../modules/build.ts";
-import { type GrpcServer, grpcEchoHandler, refusedPort, startGrpcEchoServer } from "./servers.ts";
+import { h2Request } from "./h2client.ts";
+import {
+  type GrpcServer,
+  grpcEchoHandler,
+  refusedPort,
+  startGrpcEchoServer,
+  startTrailerServer,
+  trailerUpstream,
+} from "./servers.ts";
 
 export interface Setup {
   /** Test module under test/modules (default "conformance"). */
@@ -27,6 +35,8 @@ export interface Setup {
   vmId?: string;
   failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN";
   statsTags?: StatsTag[];
+  /** The route's upstream: the JSON echo (default), or an h2c server that sends trailers. */
+  upstream?: "echo" | "trailers";
 }
 
 export interface Response {
@@ -37,12 +47,16 @@ export interface Response {
   upstream: { method: string; path: string; headers: Record<string, string>; body: string } | null;
   /** The stream was reset (the client saw no response). */
   reset: boolean;
+  /** Response trailers (requests sent with trailers use HTTP/2). */
+  trailers: Record<string, string>;
 }
 
 export interface RequestOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Request trailers; the Envoy side then speaks HTTP/2 (h2c) to the listener. */
+  trailers?: Record<string, string>;
 }
 
 export interface LogLine {
@@ -62,6 +76,8 @@ export interface Target {
   prometheus(): Promise<string>;
   /** Lets time pass: virtual time in the emulator, real time for Envoy. */
   wait(ms: number): Promise<void>;
+  /** Emulator only: the host calls proxy_on_foreign_function. */
+  callForeignFunction?(functionId: number, args: string): void;
 }
 
 export interface Scenario {
@@ -69,6 +85,8 @@ export interface Scenario {
   /** The Envoy behaviour the emulator reproduces, when the scenario pins a quirk. */
   quirk?: string;
   setup?: Setup;
+  /** Why the scenario cannot run on Envoy (it is then skipped there, with this reason). */
+  emulatorOnly?: string;
   /** The plugin must fail to start; the error (or its logs) must match. */
   startFails?: RegExp;
   run?(t: Target): Promise<void>;
@@ -78,6 +96,7 @@ export interface Servers {
   echo: EchoUpstream;
   callout: EchoUpstream;
   grpc: GrpcServer;
+  trailers: GrpcServer;
   refused: number;
 }
 
@@ -85,12 +104,13 @@ export async function startServers(): Promise<Servers> {
   const echo = await startEchoUpstream();
   const callout = await startEchoUpstream({ routes: { "/slow": { delayMs: 1500 } } });
   const grpc = await startGrpcEchoServer();
-  return { echo, callout, grpc, refused: await refusedPort() };
+  const trailers = await startTrailerServer();
+  return { echo, callout, grpc, trailers, refused: await refusedPort() };
 }
 
 export async function stopServers(s: Servers | undefined): Promise<void> {
   if (!s) return;
-  await Promise.all([s.echo.close(), s.callout.close(), s.grpc.close()]);
+  await Promise.all([s.echo.close(), s.callout.close(), s.grpc.close(), s.trailers.close()]);
 }
 
 function parseUpstream(body: string): Response["upstream"] {
@@ -126,6 +146,7 @@ export async function emulatorTarget(
       refused: `http://127.0.0.1:${servers.refused}`,
     },
     grpcClusters: { grpc: grpcEchoHandler },
+    upstream: setup.upstream === "trailers" ? trailerUpstream : undefined,
     coverage,
   });
   const target: Target = {
@@ -137,6 +158,7 @@ export async function emulatorTarget(
         method: init.method,
         headers: init.headers,
         body: init.body,
+        trailers: init.trailers,
       });
       return {
         status: res.status,
@@ -144,6 +166,7 @@ export async function emulatorTarget(
         body: res.body,
         upstream: parseUpstream(res.body),
         reset: res.reset,
+        trailers: res.trailers?.toObject() ?? {},
       };
     },
     logs: () =>
@@ -157,6 +180,7 @@ export async function emulatorTarget(
     gauge: async (name) => host.gauge(name),
     prometheus: async () => host.prometheus(),
     wait: async (ms) => host.advance(ms),
+    callForeignFunction: (id, args) => host.callForeignFunction(id, new TextEncoder().encode(args)),
   };
   return { target, close: () => host.close() };
 }
@@ -181,7 +205,10 @@ export async function envoyTarget(
         failurePolicy: setup.failurePolicy,
       },
     ],
-    upstream: { kind: "cluster", port: servers.echo.port },
+    upstream:
+      setup.upstream === "trailers"
+        ? { kind: "cluster", port: servers.trailers.port, http2: true }
+        : { kind: "cluster", port: servers.echo.port },
     extraClusters: [
       { name: "callout", port: servers.callout.port },
       { name: "refused", port: servers.refused },
@@ -200,6 +227,10 @@ export async function envoyTarget(
   const target: Target = {
     kind: "envoy",
     async request(path, init = {}) {
+      if (init.trailers) {
+        const r = await h2Request(envoy.listenerUrl, path, init);
+        return { ...r, upstream: parseUpstream(r.body), reset: false };
+      }
       try {
         const res = await envoy.request(path, {
           method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
@@ -212,10 +243,17 @@ export async function envoyTarget(
         res.headers.forEach((v, k) => {
           headers[k] = v;
         });
-        return { status: res.status, headers, body, upstream: parseUpstream(body), reset: false };
+        return {
+          status: res.status,
+          headers,
+          body,
+          upstream: parseUpstream(body),
+          reset: false,
+          trailers: {},
+        };
       } catch (error) {
         if ((error as Error).name === "TimeoutError") throw error;
-        return { status: 0, headers: {}, body: "", upstream: null, reset: true };
+        return { status: 0, headers: {}, body: "", upstream: null, reset: true, trailers: {} };
       }
     },
     logs,

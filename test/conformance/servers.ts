@@ -3,7 +3,7 @@
 
 import { createServer as createH2cServer, type ServerHttp2Stream } from "node:http2";
 import { type AddressInfo, createServer as createTcpServer, type Server } from "node:net";
-import type { GrpcHandler } from "../../src/testing/index.ts";
+import type { GrpcHandler, UpstreamRequest, UpstreamResponse } from "../../src/testing/index.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -112,3 +112,42 @@ export async function refusedPort(): Promise<number> {
   await new Promise<void>((ok) => server.close(() => ok()));
   return port;
 }
+
+/**
+ * An h2c upstream that sends trailers: it answers 200 "ok" with trailers x-upstream-trailer: u1
+ * and x-saw-trailer echoing the request trailer x-added-trailer (what the filter added).
+ */
+export async function startTrailerServer(): Promise<GrpcServer> {
+  const server = createH2cServer();
+  server.on("stream", (stream: ServerHttp2Stream) => {
+    stream.on("data", () => undefined);
+    let seen = "<none>";
+    stream.on("trailers", (trailers) => {
+      seen = String(trailers["x-added-trailer"] ?? "<none>");
+    });
+    stream.on("end", () => {
+      stream.respond({ ":status": 200, "content-type": "text/plain" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () =>
+        stream.sendTrailers({ "x-upstream-trailer": "u1", "x-saw-trailer": seen }),
+      );
+      stream.end("ok");
+    });
+    stream.on("error", () => undefined);
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+/** The same upstream for the emulator. */
+export const trailerUpstream = (req: UpstreamRequest): UpstreamResponse => ({
+  status: 200,
+  headers: { "content-type": "text/plain" },
+  body: "ok",
+  trailers: {
+    "x-upstream-trailer": "u1",
+    "x-saw-trailer": req.trailers?.get("x-added-trailer") ?? "<none>",
+  },
+});

@@ -109,3 +109,20 @@ export const bodyScenarios: Scenario[] = [
     },
   },
 ];
+
+bodyScenarios.push({
+  name: "trailers both ways: read and extended by the filter",
+  setup: { upstream: "trailers" },
+  async run(t) {
+    const res = await t.request("/trailers", {
+      body: "with trailers",
+      trailers: { "x-client-trailer": "t1" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("ok");
+    expect(res.headers["x-note-req-trailer"]).toBe("t1");
+    expect(res.headers["x-note-req-trailers-count"]).toBe("1");
+    expect(res.trailers["x-saw-trailer"]).toBe("from-filter");
+    expect(res.trailers["x-conf-trailer"]).toBe("saw-u1");
+  },
+});

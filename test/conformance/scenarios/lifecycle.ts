@@ -96,4 +96,13 @@ export const lifecycleScenarios: Scenario[] = [
       expect(res.headers["x-note-unknown-key"]).toBe("1");
     },
   },
+  {
+    name: "proxy_on_foreign_function reaches the root with its arguments as call data",
+    emulatorOnly: "Envoy calls proxy_on_foreign_function from no HTTP or network filter path",
+    async run(t) {
+      t.callForeignFunction?.(7, "args-from-host");
+      const res = await t.request("/foreign/called");
+      expect(res.headers["x-note-foreign"]).toBe("7:args-from-host:14");
+    },
+  },
 ];

@@ -24,6 +24,7 @@ import {
   continueStream,
   dequeueSharedQueue,
   enqueueSharedQueue,
+  foreignCallData,
   getLogLevel,
   getProperty,
   getPropertyBool,
@@ -165,6 +166,11 @@ class ConformanceRoot extends RootContext {
       const again = dequeueSharedQueue(queueId);
       setSharedData("conf_queue_empty_status", String.UTF8.encode(again.status.toString()));
     }
+  }
+
+  onForeignFunction(functionId: u32, argumentsSize: u32): void {
+    const args = String.UTF8.decode(foreignCallData.read());
+    setSharedData("conf_foreign", String.UTF8.encode(functionId.toString() + ":" + args + ":" + argumentsSize.toString()));
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
@@ -353,6 +359,9 @@ class Conformance extends HttpContext {
       this.note("stale", setSharedData("conf_cas", String.UTF8.encode("c"), v.cas).toString());
       this.note("unconditional", setSharedData("conf_cas", String.UTF8.encode("d"), 0).toString());
       this.note("final", String.UTF8.decode(getSharedData("conf_cas")!.value));
+    } else if (path == "/foreign/called") {
+      const v = getSharedData("conf_foreign");
+      this.note("foreign", v === null ? "<null>" : String.UTF8.decode(v.value));
     } else if (path == "/shared/missing") {
       this.note("missing", getSharedData("conf_never_set") === null ? "null" : "present");
     } else if (path == "/queue/enqueue") {
@@ -533,6 +542,20 @@ class Conformance extends HttpContext {
     } else if (path == "/body/sizes") {
       this.note("chunk", bodySize.toString() + (endOfStream ? "/eos" : ""));
     }
+    return Action.Continue;
+  }
+
+  onRequestTrailers(numTrailers: u32): Action {
+    const t = this.request.trailers.get("x-client-trailer");
+    this.note("req-trailer", t === null ? "<null>" : t);
+    this.note("req-trailers-count", numTrailers.toString());
+    this.request.trailers.add("x-added-trailer", "from-filter");
+    return Action.Continue;
+  }
+
+  onResponseTrailers(numTrailers: u32): Action {
+    const t = this.response.trailers.get("x-upstream-trailer");
+    this.response.trailers.add("x-conf-trailer", t === null ? "<null>" : "saw-" + t);
     return Action.Continue;
   }
 
