@@ -1,0 +1,88 @@
+// The testing API beyond what the conformance suite exercises: several workers sharing one
+// vm_id, the virtual clock, callouts answered by the test, properties set by the test.
+
+import { describe, expect, it } from "vitest";
+import { createHost } from "../../src/testing/index.ts";
+import { buildTestModule } from "../modules/build.ts";
+
+const module = await buildTestModule("conformance");
+
+describe("workers", () => {
+  it("share shared data across VMs of one vm_id", async () => {
+    const host = await createHost({ module, workers: 2, vmId: "shared" });
+    await host.request({ path: "/shared/set", worker: 0 });
+    const read = await host.request({ path: "/shared/get", worker: 1 });
+    expect(read.headers["x-note-value"]).toBe("hello-shared");
+    expect(new TextDecoder().decode(host.sharedData("conf_key"))).toBe("hello-shared");
+    expect(host.vms).toHaveLength(2);
+  });
+
+  it("wake the VM that registered a queue when another worker enqueues", async () => {
+    const host = await createHost({ module, workers: 2, vmId: "q" });
+    // Both workers register "conf_queue"; the last registration (worker 1) gets the wake-up,
+    // dequeues the item and stores it in shared data, where worker 0 reads it.
+    await host.request({ path: "/queue/enqueue", worker: 0 });
+    expect(host.queueSize("conf_queue")).toBe(0);
+    const read = await host.request({ path: "/queue/read", worker: 0 });
+    expect(read.headers["x-note-last"]).toBe("queued-item");
+    expect(host.coverage.callbacks.get("proxy_on_queue_ready")).toBe(1);
+  });
+
+  it("count metrics once per process, whichever worker records", async () => {
+    const host = await createHost({ module, workers: 3 });
+    for (let i = 0; i < 6; i++) await host.request({ path: "/x" });
+    expect(host.counter("conf_requests")).toBe(6);
+  });
+});
+
+describe("virtual clock", () => {
+  it("fires ticks only when the test advances time", async () => {
+    const host = await createHost({ module, configuration: "tick" });
+    expect(host.tickPeriod()).toBe(20);
+    expect(host.counter("conf_ticks")).toBe(0);
+    host.advance(19);
+    expect(host.counter("conf_ticks")).toBe(0);
+    host.advance(1);
+    expect(host.counter("conf_ticks")).toBe(1);
+    host.advance(100);
+    expect(host.counter("conf_ticks")).toBe(6);
+  });
+});
+
+describe("callouts answered by the test", () => {
+  it("stay pending until answered, then resume the request", async () => {
+    const host = await createHost({ module, clusters: { callout: () => undefined } });
+    const stream = host.stream();
+    const action = stream.requestHeaders(
+      { ":method": "GET", ":path": "/callout/ok", ":authority": "a" },
+      { endOfStream: true },
+    );
+    expect(action).toBe("Pause");
+    const [call] = host.pendingHttpCalls;
+    expect(call?.cluster).toBe("callout");
+    expect(call?.headers.get(":path")).toBe("/from-callout");
+    expect(stream.upstream.headers).toBeNull();
+    call?.respond({ status: 201, body: '{"path":"/from-callout"}' });
+    await host.settle();
+    expect(stream.upstream.headers?.get("x-from-callout")).toBe("201");
+    expect(stream.upstream.complete).toBe(true);
+  });
+
+  it("report a reset as Envoy does: no headers, BrokenConnection", async () => {
+    const host = await createHost({
+      module,
+      clusters: { refused: () => ({ failure: "reset" }) },
+    });
+    const res = await host.request({ path: "/callout/refused" });
+    expect(res.headers["x-note-callout-status"]).toBe("<none>");
+    expect(res.headers["x-note-get-status"]).toBe("11");
+  });
+});
+
+describe("properties", () => {
+  it("can be set by the test, overriding the host's values", async () => {
+    const host = await createHost({ module, properties: { "source.address": "10.1.2.3:4444" } });
+    const res = await host.request({ path: "/props/connection" });
+    expect(res.headers["x-note-source-loopback"]).toBe("no");
+  });
+});
