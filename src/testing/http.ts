@@ -49,14 +49,17 @@ export interface ConnectionInfo {
 
 type Direction = "request" | "response";
 
+/** Shared empty body: arrays are replaced, never written in place, so one instance serves all. */
+const EMPTY = new Uint8Array(0) as Uint8Array;
+
 class Side {
   headers: HeaderMap | null = null;
   headersAvailable = false;
   headersPassed = false;
   stoppedAll = false;
   bodyBuffering = false;
-  accumulated = new Uint8Array(0) as Uint8Array;
-  held = new Uint8Array(0) as Uint8Array;
+  accumulated = EMPTY;
+  held = EMPTY;
   heldTrailers: HeaderMap | null = null;
   trailers: HeaderMap | null = null;
   trailersAvailable = false;
@@ -64,7 +67,7 @@ class Side {
   endOfStream = false;
   readonly passed: PassedMessage = {
     headers: null,
-    body: new Uint8Array(0) as Uint8Array,
+    body: EMPTY,
     trailers: null,
     complete: false,
   };
@@ -98,7 +101,7 @@ export class HttpStream extends GuestContext {
   private replying = false;
   /** Called whenever something passes the filter (the pipeline forwards it). */
   onProgress: (() => void) | null = null;
-  private readonly startedAt: bigint;
+  private readonly startedAtMs: number;
 
   constructor(
     vm: Vm,
@@ -109,7 +112,7 @@ export class HttpStream extends GuestContext {
     private readonly passthrough: boolean,
   ) {
     super(vm, id);
-    this.startedAt = vm.world.clock.nowNanos();
+    this.startedAtMs = vm.world.clock.nowMs();
   }
 
   get root(): RootContextState {
@@ -140,10 +143,8 @@ export class HttpStream extends GuestContext {
   }
 
   override getBuffer(type: number): ByteBuffer | null {
-    if (type === BufferType.RequestBody)
-      return this.request.body ?? new ByteBuffer(new Uint8Array(0) as Uint8Array, false);
-    if (type === BufferType.ResponseBody)
-      return this.response.body ?? new ByteBuffer(new Uint8Array(0) as Uint8Array, false);
+    if (type === BufferType.RequestBody) return this.request.body ?? new ByteBuffer(EMPTY, false);
+    if (type === BufferType.ResponseBody) return this.response.body ?? new ByteBuffer(EMPTY, false);
     return super.getBuffer(type);
   }
 
@@ -211,7 +212,10 @@ export class HttpStream extends GuestContext {
       case "request.protocol":
         return "HTTP/1.1";
       case "request.time":
-        return this.startedAt;
+        return (
+          this.vm.world.clock.nowNanos() -
+          BigInt(Math.round((this.vm.world.clock.nowMs() - this.startedAtMs) * 1e6))
+        );
       case "response.code":
         return this.response.headers
           ? Number(this.response.headers.get(":status") ?? 0)
@@ -392,7 +396,8 @@ export class HttpStream extends GuestContext {
     const s = this.side(dir);
     if (s.headersPassed || !s.headers) return;
     s.headersPassed = true;
-    s.passed.headers = s.headers.clone();
+    // The same map object goes on, as in Envoy's filter chain.
+    s.passed.headers = s.headers;
     if (s.endOfStream && s.held.length === 0 && !s.heldTrailers && !s.bodyBuffering)
       s.passed.complete = true;
     this.progress();
@@ -423,7 +428,7 @@ export class HttpStream extends GuestContext {
     );
     const bytes = s.body.bytes;
     s.bodyBuffering = false;
-    s.accumulated = new Uint8Array(0) as Uint8Array;
+    s.accumulated = EMPTY;
     if (raw === false) {
       s.body = null;
       return "Continue";
@@ -501,7 +506,7 @@ export class HttpStream extends GuestContext {
       this.passHeaders(dir);
       if (wasStoppedAll && hadBody) {
         const held = s.held;
-        s.held = new Uint8Array(0) as Uint8Array;
+        s.held = EMPTY;
         this.deliverBody(dir, held, s.endOfStream && !s.heldTrailers);
       }
       if (s.heldTrailers && !this.ended && !s.bodyBuffering)
@@ -511,7 +516,7 @@ export class HttpStream extends GuestContext {
     if (s.bodyBuffering) {
       s.bodyBuffering = false;
       const bytes = s.body?.bytes ?? s.accumulated;
-      s.accumulated = new Uint8Array(0) as Uint8Array;
+      s.accumulated = EMPTY;
       s.body = null;
       this.passBody(dir, bytes, s.endOfStream && !s.heldTrailers);
       if (s.heldTrailers) this.deliverTrailers(dir, s.heldTrailers);

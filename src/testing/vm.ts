@@ -337,7 +337,9 @@ export class Vm {
   // ---- memory ---------------------------------------------------------------------------
 
   private refresh(): void {
-    if (this.u8.buffer !== this.memory.buffer) {
+    // Growing the memory detaches the old buffer, and views on it then have length 0:
+    // cheaper to test than reading memory.buffer on every host call.
+    if (this.u8.length === 0) {
       this.u8 = new Uint8Array(this.memory.buffer);
       this.dv = new DataView(this.memory.buffer);
     }
