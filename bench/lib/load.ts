@@ -81,7 +81,9 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
     opts.url,
   ];
   const [command, args] =
-    opts.cpu === undefined ? ["wrk", wrkArgs] : ["taskset", ["-c", String(opts.cpu), "wrk", ...wrkArgs]];
+    opts.cpu === undefined
+      ? ["wrk", wrkArgs]
+      : ["taskset", ["-c", String(opts.cpu), "wrk", ...wrkArgs]];
   try {
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });

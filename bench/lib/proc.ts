@@ -1,8 +1,8 @@
 // Envoy's own resource use, read from /proc: CPU seconds (user + system, all threads) and
 // resident memory.
 
-import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 

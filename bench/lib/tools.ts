@@ -14,7 +14,10 @@ function has(command: string, probe: string[]): boolean {
 /** apt-get update, then install `packages`; throws with apt's output on failure. */
 export function aptInstall(packages: string[]): void {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...packages]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", ...packages],
+  ]) {
     const run = spawnSync("apt-get", args, { env, encoding: "utf8", timeout: 600_000 });
     if (run.status !== 0) {
       throw new Error(`apt-get ${args.join(" ")} failed:\n${run.stdout}${run.stderr}`);

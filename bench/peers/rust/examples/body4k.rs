@@ -1,4 +1,5 @@
-// body4k: the whole request body read once and replaced with as many bytes.
+// body4k: the whole request body read once and replaced with as many bytes. The headers go
+// on at once; Envoy buffers the body while on_http_request_body returns Pause.
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, LogLevel};
 
@@ -7,14 +8,6 @@ struct Body4k;
 impl Context for Body4k {}
 
 impl HttpContext for Body4k {
-    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
-        if end_of_stream {
-            Action::Continue
-        } else {
-            Action::Pause
-        }
-    }
-
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         if !end_of_stream {
             return Action::Pause;

@@ -9,6 +9,11 @@ import {
 } from "@solo-io/proxy-runtime";
 
 class Header1Root extends RootContext {
+  // The SDK's own onConfigure passes the configuration size where the host expects a
+  // pointer and traps with an empty configuration; these modules take none.
+  onConfigure(configuration_size: u32): bool {
+    return true;
+  }
   createContext(context_id: u32): Context {
     return new Header1(context_id, this);
   }

@@ -18,6 +18,11 @@ const PATHS: string[] = [
 ];
 
 class Properties5Root extends RootContext {
+  // The SDK's own onConfigure passes the configuration size where the host expects a
+  // pointer and traps with an empty configuration; these modules take none.
+  onConfigure(configuration_size: u32): bool {
+    return true;
+  }
   createContext(context_id: u32): Context {
     return new Properties5(context_id, this);
   }

@@ -1,0 +1,96 @@
+// One Envoy per scenario: its bootstrap, and a free port for the upstream listener.
+//
+// Scenarios whose work needs a request body run in front of an upstream. Rather than a third
+// process, the upstream is a second listener of the same Envoy ("sink": a buffer filter so
+// the whole request is read, then a direct response), so all the work stays in the one
+// pinned process that is measured, and the body floor pays for the same hop.
+
+import { createServer } from "node:net";
+import { buildBootstrap, type WasmFilterOptions } from "../../src/envoy/index.ts";
+import { needsUpstream, type Scenario } from "../scenarios.ts";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sinkListener(port: number): Record<string, unknown> {
+  return {
+    name: "sink",
+    address: { socket_address: { address: "127.0.0.1", port_value: port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: "envoy.filters.network.http_connection_manager",
+            typed_config: {
+              "@type":
+                "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+              stat_prefix: "sink",
+              generate_request_id: false,
+              route_config: {
+                name: "sink",
+                virtual_hosts: [
+                  {
+                    name: "all",
+                    domains: ["*"],
+                    routes: [
+                      {
+                        match: { prefix: "/" },
+                        direct_response: { status: 200, body: { inline_string: "ok" } },
+                      },
+                    ],
+                  },
+                ],
+              },
+              http_filters: [
+                {
+                  name: "envoy.filters.http.buffer",
+                  typed_config: {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer",
+                    max_request_bytes: 65536,
+                  },
+                },
+                {
+                  name: "envoy.filters.http.router",
+                  typed_config: {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The bootstrap for one scenario; `wasm` is its filter when the peer is a Wasm SDK. */
+export async function scenarioBootstrap(
+  scenario: Scenario,
+  wasm: WasmFilterOptions | undefined,
+): Promise<Record<string, unknown>> {
+  const upstream = needsUpstream(scenario.work);
+  const sinkPort = upstream ? await freePort() : 0;
+  const config = buildBootstrap({
+    wasmFilters: wasm ? [wasm] : [],
+    extraHttpFilters: scenario.httpFilters ?? [],
+    upstream: upstream
+      ? { kind: "cluster", port: sinkPort }
+      : { kind: "direct", status: 200, body: "ok" },
+    generateRequestId: false,
+  });
+  if (upstream) {
+    const resources = config.static_resources as { listeners: unknown[] };
+    resources.listeners.push(sinkListener(sinkPort));
+  }
+  return config;
+}

@@ -1,0 +1,164 @@
+// Builds each Wasm peer's modules, one builder per peer, every output under bench/.work/.
+// A builder returns work → module path for the works it built; when a toolchain or a
+// dependency cannot be had it throws, and the bench reports that peer's scenarios as not
+// built, quoting the error.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileFilter } from "../../src/build/compile.ts";
+import type { WasmPeer, Work } from "../scenarios.ts";
+import { aptInstall } from "./tools.ts";
+
+export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const projectDir = resolve(benchDir, "..");
+export const workDir = join(benchDir, ".work");
+
+export type Log = (line: string) => void;
+export type Builder = (works: Work[], log: Log) => Promise<Map<Work, string>>;
+
+/** Newest modification time of any file under `paths` (recursively). */
+function newest(paths: string[]): number {
+  let latest = 0;
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    const info = statSync(path);
+    if (info.isDirectory()) {
+      for (const entry of readdirSync(path)) {
+        if (entry !== "node_modules" && entry !== "__tests__") visit(join(path, entry));
+      }
+    } else latest = Math.max(latest, info.mtimeMs);
+  };
+  for (const p of paths) visit(p);
+  return latest;
+}
+
+/** Whether `out` exists and is newer than every input. */
+function fresh(out: string, inputs: string[]): boolean {
+  return existsSync(out) && statSync(out).mtimeMs > newest(inputs);
+}
+
+/** Registry hosts stay out of reports: a URL's origin becomes "<registry>". */
+export function redactHosts(text: string): string {
+  return text.replace(/https?:\/\/[^\s/]+/g, "<registry>");
+}
+
+function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const result = spawnSync(command, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() || String(result.error);
+    throw new Error(`${command} ${args.join(" ")} failed:\n${redactHosts(output)}`);
+  }
+  return result;
+}
+
+const meshwasm: Builder = async (works, log) => {
+  const out = new Map<Work, string>();
+  for (const work of works) {
+    const entry = join(benchDir, "peers", "meshwasm", work, "index.ts");
+    const outFile = join(workDir, "meshwasm", `${work}.wasm`);
+    if (
+      !fresh(outFile, [join(benchDir, "peers", "meshwasm", work), join(projectDir, "assembly")])
+    ) {
+      log(`compiling meshwasm ${work}`);
+      await compileFilter({ entry, outFile });
+    }
+    out.set(work, outFile);
+  }
+  return out;
+};
+
+const soloDir = join(benchDir, "peers", "solo");
+
+const solo: Builder = async (works, log) => {
+  if (!existsSync(join(soloDir, "node_modules", "@solo-io", "proxy-runtime"))) {
+    log("installing @solo-io/proxy-runtime and its AssemblyScript into bench/peers/solo");
+    run("npm", ["install", "--prefix", soloDir, "--no-audit", "--no-fund"], { cwd: soloDir });
+  }
+  const asc = join(soloDir, "node_modules", ".bin", "asc");
+  const out = new Map<Work, string>();
+  for (const work of works) {
+    const source = join(soloDir, "assembly", `${work}.ts`);
+    const outFile = join(workDir, "solo", `${work}.wasm`);
+    mkdirSync(dirname(outFile), { recursive: true });
+    if (!fresh(outFile, [source])) {
+      log(`compiling solo ${work}`);
+      run(asc, [source, "-b", outFile, "--use", "abort=abort_proc_exit", "-O3"], { cwd: soloDir });
+    }
+    out.set(work, outFile);
+  }
+  return out;
+};
+
+const rustDir = join(benchDir, "peers", "rust");
+const WASM32_STD = "/usr/lib/rustlib/wasm32-unknown-unknown";
+
+const rust: Builder = async (works, log) => {
+  if (!existsSync("/usr/bin/cargo") || !existsSync(WASM32_STD)) {
+    log("installing Debian's rustc, cargo and libstd-rust-dev-wasm32 with apt-get");
+    aptInstall(["rustc", "cargo", "libstd-rust-dev-wasm32"]);
+  }
+  const target = join(workDir, "rust-target");
+  const examples = join(target, "wasm32-unknown-unknown", "release", "examples");
+  const outputs = works.map((w) => join(examples, `${w.replace(/-/g, "_")}.wasm`));
+  if (!outputs.every((o) => fresh(o, [rustDir]))) {
+    log("building the Rust peer with Debian's cargo (first time: downloads crates)");
+    // Debian's cargo (1.65) reaches the crates registry only through the sparse protocol,
+    // which that release still marks unstable: RUSTC_BOOTSTRAP lets it take `-Z`.
+    run(
+      "/usr/bin/cargo",
+      [
+        "-Z",
+        "sparse-registry",
+        "build",
+        "--locked",
+        "--release",
+        "--examples",
+        "--target",
+        "wasm32-unknown-unknown",
+      ],
+      {
+        cwd: rustDir,
+        env: {
+          CARGO_HOME: join(workDir, "cargo-home"),
+          CARGO_TARGET_DIR: target,
+          RUSTC: "/usr/bin/rustc",
+          RUSTC_BOOTSTRAP: "1",
+        },
+      },
+    );
+  }
+  return new Map(works.map((w, i) => [w, outputs[i] as string]));
+};
+
+const goDir = join(benchDir, "peers", "go");
+
+const go: Builder = async (works, log) => {
+  const out = new Map<Work, string>();
+  for (const work of works) {
+    const outFile = join(workDir, "go", `${work}.wasm`);
+    if (!fresh(outFile, [goDir])) {
+      log(`building go ${work}`);
+      run("go", ["build", "-buildmode=c-shared", "-o", outFile, `./${work}`], {
+        cwd: goDir,
+        env: { GOOS: "wasip1", GOARCH: "wasm", GOFLAGS: "-mod=mod" },
+      });
+    }
+    out.set(work, outFile);
+  }
+  return out;
+};
+
+export const builders: Record<WasmPeer, Builder> = { meshwasm, solo, rust, go };
+
+/** The root id each peer's module registers for `work` (Rust and Go ignore it). */
+export function rootIdFor(_peer: WasmPeer, work: Work): string {
+  return work;
+}

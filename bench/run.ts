@@ -1,0 +1,46 @@
+// `npm run bench` — the full benchmark; writes bench/RESULTS.md, bench/cpu-per-request.svg and
+// bench/.work/results.json. `npm run bench -- --smoke` runs the short check instead (nothing
+// written unless --write). Options: --rounds N, --seconds S, --only REGEX.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runBench } from "./bench.ts";
+import { benchDir, workDir } from "./lib/peers.ts";
+import { renderChart, renderResults } from "./lib/report.ts";
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    only: { type: "string" },
+  },
+});
+
+const argv = [
+  "npm",
+  "run",
+  "bench",
+  ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : []),
+];
+const result = await runBench({
+  smoke: values.smoke,
+  rounds: values.rounds === undefined ? undefined : Number(values.rounds),
+  seconds: values.seconds === undefined ? undefined : Number(values.seconds),
+  only: values.only === undefined ? undefined : new RegExp(values.only),
+});
+
+mkdirSync(workDir, { recursive: true });
+writeFileSync(join(workDir, "results.json"), JSON.stringify(result, null, 2));
+const markdown = renderResults(result, argv.join(" "));
+if (!values.smoke || values.write) {
+  writeFileSync(join(benchDir, "RESULTS.md"), markdown);
+  writeFileSync(join(benchDir, "cpu-per-request.svg"), renderChart(result));
+  console.log("wrote bench/RESULTS.md and bench/cpu-per-request.svg");
+} else {
+  console.log(markdown);
+}
+const broken = result.results.filter((r) => r.status === "failed");
+process.exitCode = broken.length > 0 ? 1 : 0;

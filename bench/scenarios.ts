@@ -1,0 +1,194 @@
+// Every benchmark scenario, one entry each. A scenario is a unit of work ("headers20") done by
+// one implementation ("meshwasm", "rust", "lua", ...). Adding one is one entry here, plus, for
+// a Wasm peer, a module in that peer's source folder (bench/peers/meshwasm/<work>/ for meshwasm,
+// bench/peers/<peer>/ for the others); peers.ts builds it by the work's name.
+//
+// The same work in every implementation (what each scenario's filter does per request):
+// - none:        no filter (the floor; direct_response route).
+// - header1:     add one request header (x-bench-one: 1).
+// - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
+//                (x-bench-out-0..19: value-N), remove the 20 read. Native header_mutation cannot
+//                read a header, so it only adds and removes.
+// - shared-cas:  increment a u64 shared-data counter with compare-and-swap.
+// - properties5: read request.path, request.method, request.host, request.protocol and
+//                source.address (Lua: the same five from headers and streamInfo()).
+// - body4k:      read the whole 4 KiB request body and replace it with as many bytes. Runs in
+//                front of an upstream (Envoy's own second listener), with its own floor.
+
+/** Who implements a scenario. "floor" is no filter at all. */
+export type Peer = "floor" | "meshwasm" | "native" | "lua" | "rust" | "solo" | "go";
+/** Wasm peers: the ones whose module the bench builds. */
+export type WasmPeer = "meshwasm" | "rust" | "solo" | "go";
+
+export type Work = "none" | "header1" | "headers20" | "shared-cas" | "properties5" | "body4k";
+
+export interface Scenario {
+  /** `<work>/<peer>`, unique. */
+  name: string;
+  work: Work;
+  peer: Peer;
+  /** Native HTTP filters (raw `http_filters` entries) placed before the router. */
+  httpFilters?: unknown[];
+}
+
+export function isWasmPeer(peer: Peer): peer is WasmPeer {
+  return peer === "meshwasm" || peer === "rust" || peer === "solo" || peer === "go";
+}
+
+/** Works that need a request body and so an upstream rather than a direct response. */
+export function needsUpstream(work: Work): boolean {
+  return work === "body4k";
+}
+
+const COUNT = 20;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function headerMutation(mutations: unknown[]): unknown {
+  return {
+    name: "envoy.filters.http.header_mutation",
+    typed_config: {
+      "@type":
+        "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
+      mutations: { request_mutations: mutations },
+    },
+  };
+}
+
+function append(key: string, value: string): unknown {
+  return { append: { header: { key, value }, append_action: "APPEND_IF_EXISTS_OR_ADD" } };
+}
+
+function lua(source: string): unknown {
+  return {
+    name: "envoy.filters.http.lua",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+      default_source_code: { inline_string: source },
+    },
+  };
+}
+
+const LUA_HEADER1 = `
+function envoy_on_request(h)
+  h:headers():add("x-bench-one", "1")
+end
+`;
+
+const LUA_HEADERS20 = `
+local inNames, outNames, outValues = {}, {}, {}
+for i = 0, ${COUNT - 1} do
+  inNames[i + 1] = "x-bench-in-" .. i
+  outNames[i + 1] = "x-bench-out-" .. i
+  outValues[i + 1] = "value-" .. i
+end
+function envoy_on_request(h)
+  local headers = h:headers()
+  local seen = 0
+  for i = 1, ${COUNT} do
+    if headers:get(inNames[i]) ~= nil then seen = seen + 1 end
+  end
+  for i = 1, ${COUNT} do headers:add(outNames[i], outValues[i]) end
+  for i = 1, ${COUNT} do headers:remove(inNames[i]) end
+end
+`;
+
+const LUA_PROPERTIES5 = `
+function envoy_on_request(h)
+  local headers = h:headers()
+  local info = h:streamInfo()
+  local path = headers:get(":path")
+  local method = headers:get(":method")
+  local host = headers:get(":authority")
+  local protocol = info:protocol()
+  local source = info:downstreamRemoteAddress()
+end
+`;
+
+const LUA_BODY4K = `
+function envoy_on_request(h)
+  local body = h:body()
+  if body == nil then return end
+  local n = body:length()
+  local bytes = body:getBytes(0, n)
+  body:setBytes(string.rep("b", #bytes))
+end
+`;
+
+function wasm(work: Work, peer: WasmPeer): Scenario {
+  return { name: `${work}/${peer}`, work, peer };
+}
+
+function native(work: Work, peer: "native" | "lua", filter: unknown): Scenario {
+  return { name: `${work}/${peer}`, work, peer, httpFilters: [filter] };
+}
+
+/** All scenarios, in report order. */
+export const scenarios: Scenario[] = [
+  { name: "none/floor", work: "none", peer: "floor" },
+
+  wasm("header1", "meshwasm"),
+  wasm("header1", "rust"),
+  wasm("header1", "solo"),
+  native("header1", "native", headerMutation([append("x-bench-one", "1")])),
+  native("header1", "lua", lua(LUA_HEADER1)),
+
+  wasm("headers20", "meshwasm"),
+  wasm("headers20", "rust"),
+  wasm("headers20", "solo"),
+  wasm("headers20", "go"),
+  native(
+    "headers20",
+    "native",
+    headerMutation([
+      ...range(COUNT).map((i) => append(`x-bench-out-${i}`, `value-${i}`)),
+      ...range(COUNT).map((i) => ({ remove: `x-bench-in-${i}` })),
+    ]),
+  ),
+  native("headers20", "lua", lua(LUA_HEADERS20)),
+
+  wasm("shared-cas", "meshwasm"),
+  wasm("shared-cas", "rust"),
+  wasm("shared-cas", "go"),
+
+  wasm("properties5", "meshwasm"),
+  wasm("properties5", "rust"),
+  wasm("properties5", "solo"),
+  wasm("properties5", "go"),
+  native("properties5", "lua", lua(LUA_PROPERTIES5)),
+
+  { name: "body4k/floor", work: "body4k", peer: "floor" },
+  wasm("body4k", "meshwasm"),
+  wasm("body4k", "rust"),
+  wasm("body4k", "go"),
+  native("body4k", "lua", lua(LUA_BODY4K)),
+];
+
+/** What the client sends for each work. */
+export function requestShape(work: Work): {
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+} {
+  if (work === "headers20") {
+    const headers: Record<string, string> = {};
+    for (const i of range(COUNT)) headers[`x-bench-in-${i}`] = `in-${i}`;
+    return { method: "GET", headers };
+  }
+  if (work === "body4k") {
+    return {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: "a".repeat(4096),
+    };
+  }
+  return { method: "GET", headers: {} };
+}
+
+/** Features a peer's SDK lacks, so the scenario is reported as not applicable. */
+export const unsupported: Partial<Record<`${Work}/${Peer}`, string>> = {
+  "shared-cas/solo":
+    "@solo-io/proxy-runtime 0.1.8 has no usable set_shared_data (it takes no value and no CAS)",
+  "body4k/solo": "@solo-io/proxy-runtime 0.1.8 has no set_buffer_bytes (a body cannot be replaced)",
+  "shared-cas/lua": "Envoy's Lua filter has no store shared across workers",
+  "shared-cas/native": "no native filter keeps a shared counter per request",
+};
