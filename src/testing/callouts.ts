@@ -39,7 +39,7 @@ export interface HttpCall {
 
 export type HttpCallHandler = (
   call: HttpCall,
-) => HttpCallReply | Promise<HttpCallReply> | undefined | void;
+) => HttpCallReply | Promise<HttpCallReply> | undefined;
 
 export interface GrpcReply {
   initialMetadata?: HeadersInit;
@@ -70,7 +70,7 @@ export interface GrpcCall {
 export type GrpcHandler = (
   call: GrpcCall,
   event: { message?: Uint8Array; endOfStream?: boolean },
-) => GrpcReply | undefined | void;
+) => GrpcReply | undefined;
 
 /** Envoy's own answers when the upstream does not. */
 export const TIMEOUT_REPLY = { status: 504, body: "upstream request timeout" } as const;
