@@ -106,3 +106,31 @@ export const lifecycleScenarios: Scenario[] = [
     },
   },
 ];
+
+lifecycleScenarios.push(
+  {
+    name: "a module with a stray import does not load, naming the import",
+    setup: { module: "stray-import" },
+    startFails: /missing import: env\.proxy_get_configuration/,
+  },
+  {
+    name: "a module without an allocator does not load",
+    setup: { module: "no-malloc" },
+    startFails: /missing malloc function/,
+  },
+  {
+    name: "a module without the ABI marker does not load",
+    setup: { module: "no-marker" },
+    startFails: /Missing or unknown Proxy-Wasm ABI version/,
+  },
+  {
+    name: "a trap in the start call stops the plugin, naming _initialize",
+    setup: { module: "start-trap" },
+    startFails: /_initialize failed/,
+  },
+  {
+    name: "a host call forbidden during the start call stops the plugin",
+    setup: { module: "start-restricted" },
+    startFails: /restricted_callback/,
+  },
+);
