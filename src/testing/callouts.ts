@@ -3,6 +3,7 @@
 // effective), with Envoy's answers for timeouts and connection failures.
 
 import { request as httpRequest } from "node:http";
+import { type GrpcConnection, openGrpc } from "./grpc-client.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { Status } from "./status.ts";
 import type { RootContextState, Vm } from "./vm.ts";
@@ -123,6 +124,9 @@ export class Callouts {
   readonly grpcHandlers = new Map<string, GrpcHandler>();
   /** Clusters served by a real server: name → base URL. */
   readonly clusterUrls = new Map<string, string>();
+  /** gRPC clusters served by a real h2c server: name → base URL. */
+  readonly grpcUrls = new Map<string, string>();
+  private readonly grpcConnections = new Map<number, GrpcConnection>();
   /** Clusters that exist but nobody answers (calls stay pending until answered or timed out). */
   readonly knownClusters = new Set<string>();
   readonly http: PendingHttp[] = [];
@@ -138,6 +142,7 @@ export class Callouts {
     return (
       this.httpHandlers.has(cluster) ||
       this.grpcHandlers.has(cluster) ||
+      this.grpcUrls.has(cluster) ||
       this.clusterUrls.has(cluster) ||
       this.knownClusters.has(cluster)
     );
@@ -276,6 +281,17 @@ export class Callouts {
     );
     if (!req.stream) call.sent.push(req.message.slice());
     this.grpc.push(call);
+    const url = this.grpcUrls.get(req.cluster);
+    if (url) {
+      const connection = openGrpc(url, { ...req, metadata: req.metadata }, (r) => {
+        call.reply(r);
+        this.world.drain();
+      });
+      this.grpcConnections.set(token, connection);
+      this.track(connection.done);
+      if (!req.stream) connection.send(req.message, true);
+      return token;
+    }
     const reply = this.grpcHandlers.get(req.cluster)?.(
       call,
       req.stream ? {} : { message: req.message, endOfStream: true },
@@ -293,6 +309,11 @@ export class Callouts {
     const call = this.grpcFind(token);
     if (!call || call.vm !== vm) return Status.NotFound;
     call.sent.push(message.slice());
+    const connection = this.grpcConnections.get(token);
+    if (connection) {
+      connection.send(message, endOfStream);
+      return Status.Ok;
+    }
     const reply = this.grpcHandlers.get(call.cluster)?.(call, { message, endOfStream });
     if (reply) this.world.post(() => call.reply(reply));
     return Status.Ok;
@@ -302,6 +323,7 @@ export class Callouts {
     const call = this.grpcFind(token);
     if (!call || call.vm !== vm) return Status.NotFound;
     call.done = true;
+    this.grpcConnections.get(token)?.cancel();
     return Status.Ok;
   }
 
@@ -313,6 +335,11 @@ export class Callouts {
       return Status.Ok;
     }
     call.localClosed = true;
+    const connection = this.grpcConnections.get(token);
+    if (connection) {
+      connection.send(new Uint8Array(0), true);
+      return Status.Ok;
+    }
     // The server sees our half-close and may finish the stream.
     const reply = this.grpcHandlers.get(call.cluster)?.(call, { endOfStream: true });
     if (reply) this.world.post(() => call.reply(reply));

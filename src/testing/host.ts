@@ -51,8 +51,8 @@ export interface HostOptions {
   statsTags?: StatsTag[];
   /** Callout clusters: a base URL (a real server) or a handler. */
   clusters?: Record<string, string | HttpCallHandler>;
-  /** gRPC clusters and their handlers. */
-  grpcClusters?: Record<string, GrpcHandler>;
+  /** gRPC clusters: a handler, or a real h2c server's base URL. */
+  grpcClusters?: Record<string, string | GrpcHandler>;
   /** Where request() sends what passes the filter: a handler or a real server's base URL.
    *  Default: an echo that answers with a JSON description of the request. */
   upstream?: string | UpstreamHandler;
@@ -213,8 +213,9 @@ export class Host {
       if (typeof target === "string") this.world.callouts.clusterUrls.set(name, target);
       else this.world.callouts.httpHandlers.set(name, target);
     }
-    for (const [name, handler] of Object.entries(options.grpcClusters ?? {})) {
-      this.world.callouts.grpcHandlers.set(name, handler);
+    for (const [name, target] of Object.entries(options.grpcClusters ?? {})) {
+      if (typeof target === "string") this.world.callouts.grpcUrls.set(name, target);
+      else this.world.callouts.grpcHandlers.set(name, target);
     }
     for (const [name, fn] of Object.entries(options.foreignFunctions ?? {})) {
       this.world.foreignFunctions.set(name, fn);

@@ -18,7 +18,6 @@ import { buildTestModule } from "../modules/build.ts";
 import { h2Request } from "./h2client.ts";
 import {
   type GrpcServer,
-  grpcEchoHandler,
   refusedPort,
   startGrpcEchoServer,
   startTrailerServer,
@@ -145,7 +144,8 @@ export async function emulatorTarget(
       callout: servers.callout.url,
       refused: `http://127.0.0.1:${servers.refused}`,
     },
-    grpcClusters: { grpc: grpcEchoHandler },
+    // The same gRPC server Envoy talks to (host.test.ts covers handler-answered gRPC).
+    grpcClusters: { grpc: `http://127.0.0.1:${servers.grpc.port}` },
     upstream: setup.upstream === "trailers" ? trailerUpstream : undefined,
     coverage,
   });

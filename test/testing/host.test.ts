@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { createHost } from "../../src/testing/index.ts";
+import { grpcEchoHandler } from "../conformance/servers.ts";
 import { buildTestModule } from "../modules/build.ts";
 
 const module = await buildTestModule("conformance");
@@ -84,5 +85,21 @@ describe("properties", () => {
     const host = await createHost({ module, properties: { "source.address": "10.1.2.3:4444" } });
     const res = await host.request({ path: "/props/connection" });
     expect(res.headers["x-note-source-loopback"]).toBe("no");
+  });
+});
+
+describe("gRPC answered by a handler", () => {
+  it("delivers a unary response and a stream's events in Envoy's order", async () => {
+    const host = await createHost({ module, grpcClusters: { grpc: grpcEchoHandler } });
+    const unary = await host.request({ path: "/grpc/unary" });
+    expect(unary.headers["x-note-grpc-message"]).toBe("pong:ping");
+    const stream = await host.request({ path: "/grpc/stream" });
+    expect(stream.headers["x-note-initial-md"]).toBe("yes");
+    expect(stream.headers["x-note-grpc-message"]).toBe("echo:one");
+    expect(stream.headers["x-note-grpc-close"]).toBe("0");
+    const call = host.grpcCalls.find((c) => c.stream);
+    expect(call?.method).toBe("Chat");
+    expect(call?.metadata.get("x-md")).toBe("1");
+    expect(new TextDecoder().decode(call?.sent[0])).toBe("one");
   });
 });

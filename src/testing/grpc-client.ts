@@ -1,0 +1,105 @@
+// gRPC callouts answered by a real server: an h2c client that turns the server's frames into
+// the replies Callouts delivers (initial metadata, messages, trailing metadata, close).
+
+import { connect } from "node:http2";
+import type { GrpcReply } from "./callouts.ts";
+
+export interface GrpcConnection {
+  send(message: Uint8Array, endOfStream: boolean): void;
+  cancel(): void;
+  /** Settles when the call is over (closed, failed or cancelled). */
+  readonly done: Promise<void>;
+}
+
+function frame(message: Uint8Array): Buffer {
+  const out = Buffer.alloc(5 + message.length);
+  out.writeUInt32BE(message.length, 1);
+  out.set(message, 5);
+  return out;
+}
+
+function metadata(headers: Record<string, unknown>): Array<[string, string]> {
+  return Object.entries(headers)
+    .filter(([k]) => !k.startsWith(":"))
+    .map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]);
+}
+
+/**
+ * Opens `/<service>/<method>` on the server at `base`. Stream calls get each event as it
+ * comes; unary calls get one reply at the end (the message on success, else the status).
+ */
+export function openGrpc(
+  base: string,
+  call: { service: string; method: string; metadata: Array<[string, string]>; stream: boolean },
+  deliver: (reply: GrpcReply) => void,
+): GrpcConnection {
+  const session = connect(base);
+  const headers: Record<string, string> = {
+    ":method": "POST",
+    ":path": `/${call.service}/${call.method}`,
+    "content-type": "application/grpc",
+    te: "trailers",
+  };
+  for (const [k, v] of call.metadata) headers[k] = v;
+  const req = session.request(headers);
+  let buffered = Buffer.alloc(0) as Buffer;
+  const messages: Uint8Array[] = [];
+  let status: number | undefined;
+  let message = "";
+  let finished = false;
+  const finish = (reply: GrpcReply) => {
+    if (finished) return;
+    finished = true;
+    deliver(reply);
+    session.close();
+  };
+  const done = new Promise<void>((resolve) => {
+    req.on("response", (h) => {
+      if (h["grpc-status"] !== undefined) {
+        status = Number(h["grpc-status"]);
+        message = String(h["grpc-message"] ?? "");
+      }
+      if (call.stream && status === undefined) deliver({ initialMetadata: metadata(h) });
+    });
+    req.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 5 && buffered.length - 5 >= buffered.readUInt32BE(1)) {
+        const len = buffered.readUInt32BE(1);
+        const m = new Uint8Array(buffered.subarray(5, 5 + len));
+        buffered = buffered.subarray(5 + len);
+        if (call.stream) deliver({ messages: [m] });
+        else messages.push(m);
+      }
+    });
+    req.on("trailers", (t) => {
+      status = Number(t["grpc-status"] ?? 2);
+      message = String(t["grpc-message"] ?? "");
+      if (call.stream) deliver({ trailingMetadata: metadata(t) });
+    });
+    req.on("close", () => {
+      const code = status ?? 14;
+      if (call.stream) finish({ status: code, message });
+      else finish(code === 0 ? { messages, status: 0 } : { status: code, message });
+      resolve();
+    });
+    req.on("error", () => undefined);
+    session.on("error", () => {
+      finish({ status: 14, message: "upstream connect error" });
+      resolve();
+    });
+  });
+  return {
+    send(m, endOfStream) {
+      if (req.writable) {
+        if (m.length > 0 || !endOfStream) req.write(frame(m));
+        if (endOfStream) req.end();
+      }
+    },
+    cancel() {
+      finished = true;
+      req.close();
+      session.close();
+    },
+    done,
+  };
+}
