@@ -565,6 +565,10 @@ export class TestStream {
   complete(): void {
     this.after(this.raw.complete());
   }
+  /** Resets the stream from the client side (onLog, onDone, onDelete follow). */
+  reset(): void {
+    this.after(this.raw.resetByClient());
+  }
   /** Request headers as the filter left them. */
   get requestHeaderMap(): HeaderMap | null {
     return this.raw.request.headers;

@@ -576,6 +576,13 @@ export class HttpStream extends GuestContext {
     this.onProgress?.();
   }
 
+  /** The client went away (or the test resets the stream): Envoy then logs and destroys the
+   *  filter as for a finished stream. */
+  resetByClient(): void {
+    this.reset = true;
+    this.complete();
+  }
+
   /** The stream is over: onLog (access-log phase), then onDone and onDelete, as Envoy does. */
   complete(): void {
     if (this.finished) return;

@@ -56,6 +56,9 @@ export interface RequestOptions {
   body?: string;
   /** Request trailers; the Envoy side then speaks HTTP/2 (h2c) to the listener. */
   trailers?: Record<string, string>;
+  /** The client gives up after this long (real time on Envoy; at once if the emulator's
+   *  stream is left paused). */
+  abortAfterMs?: number;
 }
 
 export interface LogLine {
@@ -160,6 +163,10 @@ export async function emulatorTarget(
         body: init.body,
         trailers: init.trailers,
       });
+      if (init.abortAfterMs !== undefined && res.paused) {
+        res.stream.resetByClient();
+        return { status: 0, headers: {}, body: "", upstream: null, reset: true, trailers: {} };
+      }
       return {
         status: res.status,
         headers: res.headers,
@@ -236,7 +243,7 @@ export async function envoyTarget(
           method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
           headers: init.headers,
           body: init.body,
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(init.abortAfterMs ?? 10_000),
         });
         const body = await res.text();
         const headers: Record<string, string> = {};
@@ -252,7 +259,8 @@ export async function envoyTarget(
           trailers: {},
         };
       } catch (error) {
-        if ((error as Error).name === "TimeoutError") throw error;
+        if ((error as Error).name === "TimeoutError" && init.abortAfterMs === undefined)
+          throw error;
         return { status: 0, headers: {}, body: "", upstream: null, reset: true, trailers: {} };
       }
     },

@@ -134,3 +134,23 @@ lifecycleScenarios.push(
     startFails: /restricted_callback/,
   },
 );
+
+lifecycleScenarios.push({
+  name: "a client that gives up on a paused request still gets onLog, onDone, onDelete",
+  async run(t) {
+    const res = await t.request("/lifecycle/abort", { abortAfterMs: 300 });
+    expect(res.reset).toBe(true);
+    await t.waitForLog(/cb:delete/);
+    const order = t
+      .logs()
+      .filter((l) => l.message.startsWith("cb:"))
+      .map((l) => l.message);
+    expect(order).toEqual([
+      "cb:request_headers",
+      "cb:log",
+      "cb:log-path /lifecycle/abort",
+      "cb:done",
+      "cb:delete",
+    ]);
+  },
+});

@@ -269,6 +269,8 @@ class Conformance extends HttpContext {
     } else if (path == "/stream/pause-until-tick") {
       this.conf.paused.push(this.contextId);
       return Action.Pause;
+    } else if (path == "/lifecycle/abort") {
+      return Action.Pause;
     } else if (path == "/stream/upstream-unimplemented") {
       this.note("upstream-continue", continueStream(StreamType.Upstream).toString());
       this.note("bad-stream-type", continueStream(<StreamType>7).toString());
