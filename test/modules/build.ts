@@ -20,10 +20,17 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** The absolute path of build/test-modules/<name>.wasm, compiled if out of date. */
+/** Modules Envoy must refuse: built outside build/, whose modules must all pass the check. */
+const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
+
+/** The absolute path of build/test-modules/<name>.wasm (test/.tmp/refused-modules/ for the
+ *  modules built to be refused), compiled if out of date. */
 export async function buildTestModule(name: string): Promise<string> {
   const entry = join(ROOT, "test", "modules", name, "assembly", "index.ts");
-  const outFile = join(ROOT, "build", "test-modules", `${name}.wasm`);
+  const outDir = REFUSED.has(name)
+    ? join(ROOT, "test", ".tmp", "refused-modules")
+    : join(ROOT, "build", "test-modules");
+  const outFile = join(outDir, `${name}.wasm`);
   const sources = Math.max(
     newestMtime(join(ROOT, "test", "modules", name)),
     newestMtime(join(ROOT, "assembly")),
