@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { collectWasmFiles } from "../../src/check/cli.ts";
@@ -9,7 +10,11 @@ import { formatFuncType, type ValType } from "../../src/wasm/binary.ts";
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 describe("built modules", () => {
-  const { files } = collectWasmFiles([root("build")]);
+  // Only what `npm run build` makes (build/<name>.wasm): subfolders hold test modules that
+  // are broken on purpose.
+  const files = collectWasmFiles([root("build")]).files.filter(
+    (file) => dirname(file) === root("build").replace(/\/$/, ""),
+  );
 
   // Without CI, a fresh checkout may not have run the build yet; CI must have modules.
   it.skipIf(files.length === 0 && !process.env.CI)(
