@@ -5,6 +5,7 @@
 //
 // The same work in every implementation (what each scenario's filter does per request):
 // - none:        no filter (the floor; direct_response route).
+// - empty:       a Wasm filter whose HTTP context overrides nothing (the Wasm per-request floor).
 // - header1:     add one request header (x-bench-one: 1).
 // - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
 //                (x-bench-out-0..19: value-N), remove the 20 read. Native header_mutation cannot
@@ -20,7 +21,14 @@ export type Peer = "floor" | "meshwasm" | "native" | "lua" | "rust" | "solo" | "
 /** Wasm peers: the ones whose module the bench builds. */
 export type WasmPeer = "meshwasm" | "rust" | "solo" | "go";
 
-export type Work = "none" | "header1" | "headers20" | "shared-cas" | "properties5" | "body4k";
+export type Work =
+  | "none"
+  | "empty"
+  | "header1"
+  | "headers20"
+  | "shared-cas"
+  | "properties5"
+  | "body4k";
 
 export interface Scenario {
   /** `<work>/<peer>`, unique. */
@@ -126,9 +134,13 @@ function native(work: Work, peer: "native" | "lua", filter: unknown): Scenario {
 export const scenarios: Scenario[] = [
   { name: "none/floor", work: "none", peer: "floor" },
 
+  wasm("empty", "meshwasm"),
+  wasm("empty", "rust"),
+
   wasm("header1", "meshwasm"),
   wasm("header1", "rust"),
   wasm("header1", "solo"),
+  wasm("header1", "go"),
   native("header1", "native", headerMutation([append("x-bench-one", "1")])),
   native("header1", "lua", lua(LUA_HEADER1)),
 

@@ -208,6 +208,12 @@ export function renderResults(bench: BenchResult, command: string): string {
     `- Header work: meshwasm ≤ 2× native header_mutation: ${mw.toFixed(1)} µs vs ${nat.toFixed(1)} µs = ${ratio(mw, nat)} → ${verdict(cmp(mw, nat, 2))} (native does no reads: it cannot get a header)`,
     `- Header work: meshwasm below Lua: ${mw.toFixed(1)} µs vs ${luaAdded.toFixed(1)} µs = ${ratio(mw, luaAdded)} → ${verdict(Number.isFinite(mw) && Number.isFinite(luaAdded) ? mw < luaAdded : undefined)}`,
   );
+  const emptyMw = added(summaries, "empty", "meshwasm");
+  const emptyRust = added(summaries, "empty", "rust");
+  const rustH = added(summaries, h, "rust");
+  lines.push(
+    `- For reading the above: an empty Wasm filter (no callback overridden) already adds ${emptyMw.toFixed(1)} µs (meshwasm) and ${emptyRust.toFixed(1)} µs (Rust) per request — Envoy's per-stream Wasm cost, the same for every SDK. Net of it, the header work costs ${(mw - emptyMw).toFixed(1)} µs in meshwasm and ${(rustH - emptyRust).toFixed(1)} µs in Rust.`,
+  );
   const one = summaries.get("header1/meshwasm");
   const oneRatio = one ? median(one.rpsVsFloor) : Number.NaN;
   lines.push(
