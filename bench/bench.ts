@@ -11,9 +11,9 @@ import { availableParallelism } from "node:os";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { type LoadResult, runWrk } from "./lib/load.ts";
-import { builders, type Log, redactHosts, rootIdFor } from "./lib/peers.ts";
+import { builders, type Log, projectDir, redactHosts, rootIdFor } from "./lib/peers.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc.ts";
-import { ensureLoadTools } from "./lib/tools.ts";
+import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
 import {
   scenarios as allScenarios,
   isWasmPeer,
@@ -157,6 +157,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   };
   const startedAt = new Date().toISOString();
   ensureLoadTools(log);
+  ensureEnvoy(projectDir, log);
 
   const cpus = availableParallelism();
   const pinned = cpus >= 2;

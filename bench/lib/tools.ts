@@ -6,6 +6,8 @@
 // gives the fixed-rate latency run (see load.ts for what that pacing does and does not do).
 
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { envoyBinary } from "../../src/envoy/index.ts";
 
 function has(command: string, probe: string[]): boolean {
   return spawnSync(command, probe, { stdio: "ignore" }).error === undefined;
@@ -39,4 +41,20 @@ export function ensureLoadTools(log: (line: string) => void): void {
 export function wrkVersion(): string {
   const run = spawnSync("wrk", ["--version"], { encoding: "utf8" });
   return `${run.stdout}${run.stderr}`.split("\n")[0]?.trim() ?? "wrk";
+}
+
+/** Installs the pinned Envoy with the project's set-up script when it is not there yet. */
+export function ensureEnvoy(projectDir: string, log: (line: string) => void): void {
+  try {
+    envoyBinary();
+    return;
+  } catch {
+    log("installing the pinned Envoy (scripts/setup-envoy.sh)");
+  }
+  const run = spawnSync("bash", [join(projectDir, "scripts", "setup-envoy.sh")], {
+    cwd: projectDir,
+    encoding: "utf8",
+    timeout: 900_000,
+  });
+  if (run.status !== 0) throw new Error(`Envoy set-up failed:\n${run.stdout}${run.stderr}`);
 }
