@@ -284,8 +284,12 @@ export class HttpStream extends GuestContext {
     if (!this.created) {
       this.created = true;
       this.vm.contexts.set(this.id, this);
-      const created = this.guard(() =>
-        this.vm.call("proxy_on_context_create", this.rootState, this.id, this.rootState.id),
+      const created = this.guard(
+        "proxy_on_context_create",
+        this.rootState,
+        false,
+        this.id,
+        this.rootState.id,
       );
       if (created === false) {
         return false;
@@ -295,15 +299,22 @@ export class HttpStream extends GuestContext {
   }
 
   /** Runs a guest call; a trap fails the stream per the failure policy. Returns false on trap. */
-  private guard(run: () => number, record?: string): number | false {
+  private guard(
+    name: string,
+    ctx: GuestContext,
+    record: boolean,
+    a: number,
+    b = 0,
+    c = 0,
+  ): number | false {
     try {
-      const result = run();
-      if (record) this.steps.push({ callback: record, action: actionName(result) });
+      const result = this.vm.call(name, ctx, a, b, c);
+      if (record) this.steps.push({ callback: name, action: actionName(result) });
       return result;
     } catch (error) {
       if (!(error instanceof WasmTrapError)) throw error;
       this.trap = error;
-      if (record) this.steps.push({ callback: record, action: "Continue" });
+      if (record) this.steps.push({ callback: name, action: "Continue" });
       this.failStream();
       return false;
     }
@@ -374,10 +385,7 @@ export class HttpStream extends GuestContext {
     }
     s.headersAvailable = true;
     const name = dir === "request" ? "proxy_on_request_headers" : "proxy_on_response_headers";
-    const raw = this.guard(
-      () => this.vm.call(name, this, this.id, headers.count, endOfStream ? 1 : 0),
-      name,
-    );
+    const raw = this.guard(name, this, true, this.id, headers.count, endOfStream ? 1 : 0);
     if (raw === false) {
       s.headersAvailable = false;
       return "Continue";
@@ -422,10 +430,7 @@ export class HttpStream extends GuestContext {
     }
     s.body = new ByteBuffer(s.bodyBuffering ? concat(s.accumulated, chunk) : chunk);
     const name = dir === "request" ? "proxy_on_request_body" : "proxy_on_response_body";
-    const raw = this.guard(
-      () => this.vm.call(name, this, this.id, s.body?.bytes.length ?? 0, endOfStream ? 1 : 0),
-      name,
-    );
+    const raw = this.guard(name, this, true, this.id, s.body.bytes.length, endOfStream ? 1 : 0);
     const bytes = s.body.bytes;
     s.bodyBuffering = false;
     s.accumulated = EMPTY;
@@ -476,7 +481,7 @@ export class HttpStream extends GuestContext {
     }
     s.trailersAvailable = true;
     const name = dir === "request" ? "proxy_on_request_trailers" : "proxy_on_response_trailers";
-    const raw = this.guard(() => this.vm.call(name, this, this.id, trailers.count), name);
+    const raw = this.guard(name, this, true, this.id, trailers.count);
     if (raw === false || raw === 0) {
       s.trailersAvailable = false;
       if (!this.ended) this.passTrailers(dir, trailers);
@@ -594,10 +599,10 @@ export class HttpStream extends GuestContext {
     this.accessLog = true;
     this.request.headersAvailable = false;
     this.response.headersAvailable = false;
-    this.guard(() => this.vm.call("proxy_on_log", this, this.id));
+    this.guard("proxy_on_log", this, false, this.id);
     this.accessLog = false;
-    if (!this.vm.failed) this.guard(() => this.vm.call("proxy_on_done", this, this.id));
-    if (!this.vm.failed) this.guard(() => this.vm.call("proxy_on_delete", this, this.id));
+    if (!this.vm.failed) this.guard("proxy_on_done", this, false, this.id);
+    if (!this.vm.failed) this.guard("proxy_on_delete", this, false, this.id);
     this.vm.contexts.delete(this.id);
   }
 }
