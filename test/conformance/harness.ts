@@ -34,6 +34,8 @@ export interface Setup {
   vmId?: string;
   failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN";
   statsTags?: StatsTag[];
+  /** Worker threads (Envoy --concurrency), each with its own VM. Default 1. */
+  workers?: number;
   /** The route's upstream: the JSON echo (default), or an h2c server that sends trailers. */
   upstream?: "echo" | "trailers";
 }
@@ -142,6 +144,7 @@ export async function emulatorTarget(
     vmId: setup.vmId,
     failurePolicy: setup.failurePolicy,
     statsTags: setup.statsTags,
+    workers: setup.workers,
     logLevel: "debug",
     clusters: {
       callout: servers.callout.url,
@@ -223,7 +226,7 @@ export async function envoyTarget(
     ],
     statsTags: setup.statsTags,
   });
-  const envoy = await startEnvoy({ config });
+  const envoy = await startEnvoy({ config, concurrency: setup.workers ?? 1 });
   const logs = (): LogLine[] =>
     envoy
       .logs()

@@ -64,3 +64,25 @@ export const stateScenarios: Scenario[] = [
     },
   },
 ];
+
+stateScenarios.push(
+  {
+    name: "two workers: shared data is one store for every VM of the vm_id",
+    setup: { workers: 2, vmId: "conf_shared" },
+    async run(t) {
+      await t.request("/shared/set");
+      for (let i = 0; i < 4; i++) {
+        const res = await t.request("/shared/get");
+        expect(res.headers["x-note-value"]).toBe("hello-shared");
+      }
+    },
+  },
+  {
+    name: "two workers: a counter sums what every VM records",
+    setup: { workers: 2 },
+    async run(t) {
+      for (let i = 0; i < 6; i++) await t.request("/metrics/x");
+      expect(await t.counter("conf_requests")).toBe(6);
+    },
+  },
+);
