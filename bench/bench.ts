@@ -94,7 +94,8 @@ async function buildAll(
       const built = await builders[peer](works, log);
       for (const [work, path] of built) modules.set(`${work}/${peer}`, path);
     } catch (err) {
-      errors[peer] = redactHosts(err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      errors[peer] = redactHosts(message).split(`${projectDir}/`).join("");
       log(`${peer}: build failed: ${firstLines(errors[peer] ?? "", 6)}`);
     }
   }

@@ -10,6 +10,8 @@
 // - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
 //                (x-bench-out-0..19: value-N), remove the 20 read. Native header_mutation cannot
 //                read a header, so it only adds and removes.
+// - headers20-pairs: the same effect as headers20 in two host calls (read the whole map once,
+//                write it back once); meshwasm only, to show what the shape of host calls costs.
 // - shared-cas:  increment a u64 shared-data counter with compare-and-swap.
 // - properties5: read request.path, request.method, request.host, request.protocol and
 //                source.address (Lua: the same five from headers and streamInfo()).
@@ -26,6 +28,7 @@ export type Work =
   | "empty"
   | "header1"
   | "headers20"
+  | "headers20-pairs"
   | "shared-cas"
   | "properties5"
   | "body4k";
@@ -157,6 +160,7 @@ export const scenarios: Scenario[] = [
     ]),
   ),
   native("headers20", "lua", lua(LUA_HEADERS20)),
+  wasm("headers20-pairs", "meshwasm"),
 
   wasm("shared-cas", "meshwasm"),
   wasm("shared-cas", "rust"),
@@ -181,7 +185,7 @@ export function requestShape(work: Work): {
   headers: Record<string, string>;
   body?: string;
 } {
-  if (work === "headers20") {
+  if (work === "headers20" || work === "headers20-pairs") {
     const headers: Record<string, string> = {};
     for (const i of range(COUNT)) headers[`x-bench-in-${i}`] = `in-${i}`;
     return { method: "GET", headers };

@@ -178,6 +178,25 @@ export function renderResults(bench: BenchResult, command: string): string {
   lines.push("");
   if (notes.length > 0) lines.push("Not measured, or with errors:", "", ...notes, "");
 
+  lines.push("## meshwasm against each peer, per work", "");
+  lines.push(
+    "Added CPU per request over the floor (µs, median of rounds), and meshwasm's added CPU divided by that peer's (below 1 means meshwasm costs less).",
+    "",
+  );
+  const peers: Peer[] = ["meshwasm", "rust", "solo", "go", "native", "lua"];
+  lines.push(`| work | ${peers.join(" | ")} |`, `|---|${peers.map(() => "---:").join("|")}|`);
+  const works = [...new Set(bench.results.map((r) => r.scenario.work))].filter((w) => w !== "none");
+  for (const work of works) {
+    const mine = added(summaries, work, "meshwasm");
+    const cells = peers.map((peer) => {
+      const value = added(summaries, work, peer);
+      if (!Number.isFinite(value)) return "–";
+      return peer === "meshwasm" ? fmt(value, 1) : `${fmt(value, 1)} (${ratio(mine, value)})`;
+    });
+    lines.push(`| ${work} | ${cells.join(" | ")} |`);
+  }
+  lines.push("");
+
   const buildErrors = Object.entries(bench.buildErrors);
   if (buildErrors.length > 0) {
     lines.push("## Peer build failures", "");
