@@ -82,7 +82,7 @@ async function buildAll(
 ): Promise<{ modules: Map<string, string>; errors: Partial<Record<WasmPeer, string>> }> {
   const byPeer = new Map<WasmPeer, Work[]>();
   for (const s of list) {
-    if (!isWasmPeer(s.peer)) continue;
+    if (!isWasmPeer(s.peer) || unsupported[`${s.work}/${s.peer}`]) continue;
     const works = byPeer.get(s.peer) ?? [];
     works.push(s.work);
     byPeer.set(s.peer, works);

@@ -164,6 +164,7 @@ export const scenarios: Scenario[] = [
 
   wasm("shared-cas", "meshwasm"),
   wasm("shared-cas", "rust"),
+  wasm("shared-cas", "solo"),
   wasm("shared-cas", "go"),
 
   wasm("properties5", "meshwasm"),
@@ -175,6 +176,7 @@ export const scenarios: Scenario[] = [
   { name: "body4k/floor", work: "body4k", peer: "floor" },
   wasm("body4k", "meshwasm"),
   wasm("body4k", "rust"),
+  wasm("body4k", "solo"),
   wasm("body4k", "go"),
   native("body4k", "lua", lua(LUA_BODY4K)),
 ];

@@ -270,12 +270,12 @@ export function renderChart(bench: BenchResult): string {
   const plot = width - left - 80;
   const rowHeight = 22;
   const top = 40;
-  const height = top + rows.length * rowHeight + 40;
+  const height = top + rows.length * rowHeight + 62;
   const x = (v: number) => left + (Math.max(0, v) / maxValue) * plot;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="14" font-weight="bold">Envoy CPU added per request over the floor (µs, median of rounds; whiskers min–max)</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">Envoy CPU added per request over the floor (µs, median of rounds; whiskers min–max)</text>`,
   ];
   rows.forEach((s, i) => {
     const y = top + i * rowHeight;
@@ -297,6 +297,15 @@ export function renderChart(bench: BenchResult): string {
       `<text x="${x(v).toFixed(1)}" y="${axisY + 16}" text-anchor="middle">${fmt(v, 1)}</text>`,
     );
   }
+  const legendY = axisY + 40;
+  const shown = [...new Set(rows.map((s) => s.result.scenario.peer))];
+  shown.forEach((peer, i) => {
+    const lx = left + i * 90;
+    parts.push(
+      `<rect x="${lx}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[peer]}"/>`,
+      `<text x="${lx + 16}" y="${legendY}">${peer}</text>`,
+    );
+  });
   parts.push("</svg>");
   return `${parts.join("\n")}\n`;
 }
