@@ -64,10 +64,15 @@ export class HeaderMap {
 
   remove(name: string): void {
     const key = name.toLowerCase();
-    if (!this.entries.some(([k]) => k === key)) return;
-    this.entries = this.entries.filter(([k]) => k !== key);
-    if (key.charCodeAt(0) === 58)
-      this.pseudo = this.entries.filter(([k]) => k.startsWith(":")).length;
+    const entries = this.entries;
+    const pseudo = this.pseudo;
+    let kept = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as [string, string];
+      if (entry[0] !== key) entries[kept++] = entry;
+      else if (i < pseudo) this.pseudo--;
+    }
+    entries.length = kept;
   }
 
   /** Envoy's setHeaderMapPairs: remove everything, then add each pair in order. */

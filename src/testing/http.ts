@@ -164,8 +164,9 @@ export class HttpStream extends GuestContext {
   }
 
   override property(path: string[]): Uint8Array | undefined {
-    const dotted = path.join(".");
-    const override = this.vm.world.properties.get(dotted);
+    const dotted = path.length === 1 ? (path[0] as string) : path.join(".");
+    const overrides = this.vm.world.properties;
+    const override = overrides.size > 0 ? overrides.get(dotted) : undefined;
     if (override) return override;
     const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
     if (state) return state;
