@@ -212,6 +212,19 @@ export function renderResults(bench: BenchResult, command: string): string {
     }
   }
 
+  lines.push(
+    "## Notes on the peers",
+    "",
+    "- Every peer's source is in `bench/peers/<sdk>/`, written for this bench; each does the work listed in `bench/scenarios.ts`.",
+    "- meshwasm and Rust make the same host calls per request for header1, headers20, shared-cas and properties5 (checked with Envoy's wasm trace log). For body4k meshwasm makes two more: `bufferRequestBody()` removes Content-Length at the headers (the body then goes upstream chunked) and `Buffer.replace()` asks the host for the body length before writing.",
+    "- @solo-io/proxy-runtime 0.1.8 (ABI 0.2.0) calls proxy_log for debug lines it builds on every context create, onLog and onDone, whatever the log level; that cost is part of its figures. Its own onConfigure traps when the plugin has no configuration, so our solo modules override it. It has no usable shared-data write and no body write (see above).",
+    "- Rust: Debian's rustc is 1.63, so proxy-wasm is pinned to 0.2.1 and its dependencies to versions that build with 1.63 (ahash 0.8.5, once_cell 1.17.1, log 0.4.17) in `bench/peers/rust/Cargo.lock`.",
+    "- Go: proxy-wasm-go-sdk (the Go ≥ 1.24 wasip1 SDK) is not served by the Go module proxy here (error above). The older tetratelabs/proxy-wasm-go-sdk v0.24.0 is served, but it exports its callbacks with TinyGo's `//export`, which upstream Go ignores (it needs `//go:wasmexport`), so it cannot stand in.",
+    "- Native header_mutation cannot read a header: its headers20 row only adds and removes. Lua reads the five properties from the headers and `streamInfo()` (it has no attribute API).",
+    "- `headers20-pairs` is meshwasm only: the same effect as headers20 through one read and one write of the whole header map.",
+    "",
+  );
+
   lines.push("## Goals", "");
   const h = "headers20";
   const mw = added(summaries, h, "meshwasm");
