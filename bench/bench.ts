@@ -61,6 +61,8 @@ export interface ScenarioResult {
   moduleBytes?: number;
   rounds: RoundSample[];
   rssMiB?: number;
+  /** From spawning Envoy to its listener serving (includes compiling the module). */
+  startMs?: number;
 }
 
 export interface BenchResult {
@@ -199,6 +201,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         };
       }
       try {
+        const started = performance.now();
         const envoy = await startEnvoy({
           config: await scenarioBootstrap(scenario, wasm),
           concurrency: 1,
@@ -206,6 +209,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
           componentLogLevel: "wasm:warning,lua:warning",
           cpuAffinity: envoyCpu,
         });
+        result.startMs = performance.now() - started;
         live.push({ result, envoy });
         const shape = requestShape(scenario.work);
         const response = await envoy.request("/bench", {

@@ -145,14 +145,14 @@ export function renderResults(bench: BenchResult, command: string): string {
     `- Max RPS: wrk closed loop, ${o.connections} connections, ${o.seconds} s. Envoy CPU seconds per 10k requests: utime+stime of the Envoy process (/proc/<pid>/stat) across that run ÷ its requests.`,
     `- Added CPU per request: scenario minus its floor in the same round (µs), median over rounds. Ratios (× native, × Lua, × best other SDK) divide added CPU by added CPU.`,
     `- Latency p50/p99: wrk paced, ${o.pacedConnections} connections each waiting ${o.pacedIntervalMs} ms between requests (≈${Math.round((o.pacedConnections * 1000) / o.pacedIntervalMs)} requests/s, far below saturation), ${o.seconds} s. This is wrk's delay() pacing, not wrk2's coordinated-omission correction: Debian has no wrk2, and h2load (which can pace) reports no percentiles.`,
-    "- RSS: Envoy's resident memory after all rounds. Module: size of the .wasm file.",
+    "- RSS: Envoy's resident memory after all rounds. Module: size of the .wasm file. Start: from spawning Envoy to its listener serving, which includes compiling and starting the module (one sample, while the other Envoys idle).",
     "",
   );
 
   lines.push("## Results", "");
   lines.push(
-    "| scenario | module KiB | max RPS | × floor RPS | CPU s/10k req | added CPU µs/req | × best other SDK | × native | × Lua | p50 µs | p99 µs | RSS MiB |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | module KiB | max RPS | × floor RPS | CPU s/10k req | added CPU µs/req | × best other SDK | × native | × Lua | p50 µs | p99 µs | RSS MiB | start ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   const notes: string[] = [];
   for (const r of bench.results) {
@@ -172,7 +172,7 @@ export function renderResults(bench: BenchResult, command: string): string {
         `- \`${name}\`: ${errors} wrk errors (socket errors, timeouts or non-2xx) over all runs`,
       );
     lines.push(
-      `| ${name} | ${r.moduleBytes ? fmt(r.moduleBytes / 1024, 1) : "–"} | ${withSpread(s.rps)} | ${isFloor ? "1" : fmt(median(s.rpsVsFloor), 3)} | ${withSpread(s.cpuPer10k, 3)} | ${isFloor ? "0" : withSpread(s.addedCpuUs, 1)} | ${best ? `${ratio(mine, best.addedUs)} (${best.peer})` : "–"} | ${isFloor || peer === "native" ? "–" : ratio(mine, added(summaries, work, "native"))} | ${isFloor || peer === "lua" ? "–" : ratio(mine, added(summaries, work, "lua"))} | ${withSpread(s.p50)} | ${withSpread(s.p99)} | ${fmt(r.rssMiB ?? Number.NaN, 1)} |`,
+      `| ${name} | ${r.moduleBytes ? fmt(r.moduleBytes / 1024, 1) : "–"} | ${withSpread(s.rps)} | ${isFloor ? "1" : fmt(median(s.rpsVsFloor), 3)} | ${withSpread(s.cpuPer10k, 3)} | ${isFloor ? "0" : withSpread(s.addedCpuUs, 1)} | ${best ? `${ratio(mine, best.addedUs)} (${best.peer})` : "–"} | ${isFloor || peer === "native" ? "–" : ratio(mine, added(summaries, work, "native"))} | ${isFloor || peer === "lua" ? "–" : ratio(mine, added(summaries, work, "lua"))} | ${withSpread(s.p50)} | ${withSpread(s.p99)} | ${fmt(r.rssMiB ?? Number.NaN, 1)} | ${fmt(r.startMs ?? Number.NaN)} |`,
     );
   }
   lines.push("");
