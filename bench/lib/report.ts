@@ -98,8 +98,9 @@ const withSpread = (values: number[], digits = 0) => {
   const [lo, hi] = spread(values);
   return `${fmt(median(values), digits)} (${fmt(lo, digits)}–${fmt(hi, digits)})`;
 };
+/** a ÷ b, or "–" when either is missing or not positive (a negative added cost is noise). */
 const ratio = (a: number, b: number) =>
-  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "–";
+  Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : "–";
 
 function machine(): string[] {
   const model = cpus()[0]?.model ?? "unknown CPU";
@@ -159,7 +160,11 @@ export function renderResults(bench: BenchResult, command: string): string {
     const name = r.scenario.name;
     const s = summaries.get(name);
     if (!s) {
-      notes.push(`- \`${name}\`: ${r.status}${r.reason ? ` — ${r.reason.split("\n")[0]}` : ""}`);
+      const why =
+        r.status === "not-built"
+          ? "the peer did not build (see Peer build failures)"
+          : (r.reason?.split("\n")[0] ?? "");
+      notes.push(`- \`${name}\`: ${r.status}${why ? ` — ${why}` : ""}`);
       continue;
     }
     const { work, peer } = r.scenario;
