@@ -27,9 +27,9 @@ import {
 export interface BenchOptions {
   /** A short run that only proves every scenario starts, serves and is measured. */
   smoke?: boolean;
-  /** Measured rounds after the warm-up. Default 8 (smoke: 1). */
+  /** Measured rounds after the warm-up. Default 10 (smoke: 1). */
   rounds?: number;
-  /** Seconds of each closed-loop run and of each paced run. Default 3 (smoke: 1). */
+  /** Seconds of each closed-loop run and of each paced run. Default 2 (smoke: 1). */
   seconds?: number;
   /** Connections of the closed-loop run. Default 16. */
   connections?: number;
@@ -152,8 +152,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const smoke = options.smoke ?? false;
   const opts = {
     smoke,
-    rounds: options.rounds ?? (smoke ? 1 : 8),
-    seconds: options.seconds ?? (smoke ? 1 : 3),
+    rounds: options.rounds ?? (smoke ? 1 : 10),
+    seconds: options.seconds ?? (smoke ? 1 : 2),
     connections: options.connections ?? 16,
     pacedConnections: options.pacedConnections ?? 10,
     pacedIntervalMs: options.pacedIntervalMs ?? 10,
