@@ -21,13 +21,18 @@ export class Coverage {
     return cell;
   }
 
-  callback(name: string): void {
+  /** The cell counting runs of guest callback `name`. */
+  callbackCell(name: string): CountCell {
     let cell = this.callbackCells.get(name);
     if (!cell) {
       cell = { count: 0 };
       this.callbackCells.set(name, cell);
     }
-    cell.count++;
+    return cell;
+  }
+
+  callback(name: string): void {
+    this.callbackCell(name).count++;
   }
 
   /** Host functions called at least once, with their counts. */

@@ -13,6 +13,7 @@ import {
 } from "../wasm/abi.ts";
 import { formatFuncType, readWasmModule, sameFuncType } from "../wasm/binary.ts";
 import type { GuestContext } from "./contexts.ts";
+import type { CountCell } from "./coverage.ts";
 import { hostFunctions } from "./hostcalls.ts";
 import { MetricIds } from "./metrics.ts";
 import { Status, WasmLoadError, WasmTrapError } from "./status.ts";
@@ -118,6 +119,7 @@ export class Vm {
   u8 = new Uint8Array(0);
   dv = new DataView(new ArrayBuffer(0));
   private readonly alloc: (size: number) => number;
+  private readonly callbackCells = new Map<string, CountCell>();
   /** "proxy_done" pending for root contexts that returned false from proxy_on_done. */
   readonly pendingDone = new Set<number>();
 
@@ -167,7 +169,12 @@ export class Vm {
       | undefined;
     if (!fn) return 0;
     if (this.failed) throw this.failed;
-    this.world.coverage.callback(name);
+    let cell = this.callbackCells.get(name);
+    if (!cell) {
+      cell = this.world.coverage.callbackCell(name);
+      this.callbackCells.set(name, cell);
+    }
+    cell.count++;
     const savedCurrent = this.current;
     const savedEffective = this.effective;
     this.current = ctx;
