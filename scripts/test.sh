@@ -2,9 +2,10 @@
 # `npm test`: every suite, in order, with one closing line "N passed, N failed".
 #
 #   1. Envoy (pinned, project-local) installed if missing
-#   2. every example and filter built to build/ (the module check reads them)
-#   3. AssemblyScript unit tests (as-pect)
-#   4. vitest: module-surface check, host emulator, conformance suite, real-Envoy tests
+#   2. TypeScript types and lint (one counted check)
+#   3. every example and filter built to build/ (the module check reads them)
+#   4. AssemblyScript unit tests (as-pect)
+#   5. vitest: module-surface check, host emulator, conformance suite, real-Envoy tests
 #
 # A suite that fails does not stop the others; the exit status is non-zero if any failed.
 set -uo pipefail
@@ -17,6 +18,14 @@ failed=0
 status=0
 
 bash scripts/setup-envoy.sh || { echo "test: Envoy set-up failed" >&2; exit 1; }
+
+echo "== typecheck and lint (npm run check)"
+if npx tsc --noEmit -p tsconfig.json && npx biome check .; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
 
 echo "== build"
 if npx tsx src/build/cli.ts; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi

@@ -1,8 +1,8 @@
 // The example from the README ("Testing your filter"), verbatim apart from where the module
 // is built. readme-pin.test.ts keeps the two in step.
 // --- example start ---
-import { describe, expect, it } from "vitest";
 import { createHost, PluginStartError } from "meshwasm/testing";
+import { describe, expect, it } from "vitest";
 import { buildExample } from "../modules/build.ts";
 
 const wasm = await buildExample("hello");
