@@ -446,6 +446,14 @@ export class Host {
     this.world.advance(ms);
   }
 
+  /** The linear memory of a worker's VM in bytes. Wasm memory never shrinks, so a filter
+   *  that leaks shows it here: compare after a warm-up and after many requests. */
+  memoryBytes(worker = 0): number {
+    const vm = this.vms[worker];
+    if (vm === undefined) throw new Error(`no worker ${worker}: the host has ${this.vms.length}`);
+    return vm.memoryBytes;
+  }
+
   /** The tick period the plugin set (ms; 0 when none). */
   tickPeriod(worker = 0): number {
     return this.roots[worker]?.tickPeriodMs ?? 0;

@@ -215,6 +215,11 @@ export class Vm {
 
   // ---- memory ---------------------------------------------------------------------------
 
+  /** The guest's linear memory in bytes (it only grows; a leak shows as growth). */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   refresh(): void {
     // Growing the memory detaches the old buffer, and views on it then have length 0:
     // cheaper to test than reading memory.buffer on every host call.
