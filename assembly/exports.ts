@@ -7,7 +7,7 @@
 
 import { proxy_set_effective_context } from "./abi/imports";
 import { Action, GrpcStatus, PeerType } from "./abi/types";
-import { requestBody, responseBody } from "./host/buffers";
+import { downstreamData, requestBody, responseBody, upstreamData } from "./host/buffers";
 import { requestHeaders, responseHeaders } from "./host/headers";
 import { refreshLogLevel } from "./host/log";
 import { getPropertyString } from "./host/properties";
@@ -185,10 +185,13 @@ export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream
   if (ctx.bufferingRequest) {
     if (!endOfStream) return Action.Pause;
     ctx.bufferingRequest = false;
+    requestBody.knownLength = <i32>bodySize;
     action = ctx.onRequestBody(bodySize, true);
   } else {
+    requestBody.knownLength = <i32>bodySize;
     action = ctx.onRequestBody(bodySize, endOfStream);
   }
+  requestBody.knownLength = -1;
   endOfCallback();
   return action;
 }
@@ -226,10 +229,13 @@ export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStrea
   if (ctx.bufferingResponse) {
     if (!endOfStream) return Action.Pause;
     ctx.bufferingResponse = false;
+    responseBody.knownLength = <i32>bodySize;
     action = ctx.onResponseBody(bodySize, true);
   } else {
+    responseBody.knownLength = <i32>bodySize;
     action = ctx.onResponseBody(bodySize, endOfStream);
   }
+  responseBody.knownLength = -1;
   endOfCallback();
   return action;
 }
@@ -259,14 +265,18 @@ export function proxy_on_new_connection(contextId: u32): Action {
 
 export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStream: bool): Action {
   const ctx = streamOf(contextId, "proxy_on_downstream_data");
+  downstreamData.knownLength = <i32>dataSize;
   const action = ctx === null ? Action.Continue : ctx.onDownstreamData(dataSize, endOfStream);
+  downstreamData.knownLength = -1;
   endOfCallback();
   return action;
 }
 
 export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStream: bool): Action {
   const ctx = streamOf(contextId, "proxy_on_upstream_data");
+  upstreamData.knownLength = <i32>dataSize;
   const action = ctx === null ? Action.Continue : ctx.onUpstreamData(dataSize, endOfStream);
+  upstreamData.knownLength = -1;
   endOfCallback();
   return action;
 }

@@ -54,6 +54,11 @@ export {
 export { getLogLevel, isLogEnabled, log, logAt } from "./host/log";
 export { currentTimeMillis, currentTimeNanos } from "./host/time";
 export {
+  PropertyPath,
+  readProperty,
+  readPropertyBool,
+  readPropertyInt,
+  readPropertyString,
   getProperty,
   getPropertyBool,
   getPropertyInt,

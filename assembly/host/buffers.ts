@@ -20,10 +20,16 @@ const APPEND_AT: usize = 0x7fff_ffff;
  * Example: `const body = this.request.body.readString();`
  */
 export class Buffer {
+  /** The length as the host announced it to the running callback (-1: ask the host). The
+   *  dispatcher sets it on entry to a body or data callback and clears it on exit; writes
+   *  keep it current. It saves a host call per replace. */
+  knownLength: i32 = -1;
+
   constructor(public readonly bufferType: BufferType) {}
 
   /** The buffer's current length, or -1 when it is not available here. */
   length(): i32 {
+    if (this.knownLength >= 0) return this.knownLength;
     clearOut();
     if (proxy_get_buffer_status(this.bufferType, OUT_SIZE, OUT_EXTRA) != Status.Ok) return -1;
     return <i32>load<u32>(OUT_SIZE);
@@ -46,9 +52,11 @@ export class Buffer {
   replace(data: ArrayBuffer): Status {
     const current = this.length();
     if (current < 0) return Status.NotFound;
-    return <Status>proxy_set_buffer_bytes(
+    const status = <Status>proxy_set_buffer_bytes(
       this.bufferType, 0, <usize>current, ptrOf(data), data.byteLength,
     );
+    if (this.knownLength >= 0) this.knownLength = status == Status.Ok ? data.byteLength : -1;
+    return status;
   }
 
   /** Replaces the whole buffer with the UTF-8 of `text`. */
@@ -58,9 +66,15 @@ export class Buffer {
 
   /** Appends `data` to the buffer. */
   append(data: ArrayBuffer): Status {
-    return <Status>proxy_set_buffer_bytes(
+    const status = <Status>proxy_set_buffer_bytes(
       this.bufferType, APPEND_AT, 0, ptrOf(data), data.byteLength,
     );
+    this.grew(status, data.byteLength);
+    return status;
+  }
+
+  private grew(status: Status, by: i32): void {
+    if (this.knownLength >= 0) this.knownLength = status == Status.Ok ? this.knownLength + by : -1;
   }
 
   /** Appends the UTF-8 of `text`. */
@@ -70,11 +84,14 @@ export class Buffer {
 
   /** Inserts `data` before the buffer's bytes. */
   prepend(data: ArrayBuffer): Status {
-    return <Status>proxy_set_buffer_bytes(this.bufferType, 0, 0, ptrOf(data), data.byteLength);
+    const status = <Status>proxy_set_buffer_bytes(this.bufferType, 0, 0, ptrOf(data), data.byteLength);
+    this.grew(status, data.byteLength);
+    return status;
   }
 
   /** Replaces `length` bytes from `start` with `data` (start 0 only, as Envoy allows). */
   splice(start: usize, length: usize, data: ArrayBuffer): Status {
+    this.knownLength = -1;
     return <Status>proxy_set_buffer_bytes(this.bufferType, start, length, ptrOf(data), data.byteLength);
   }
 }

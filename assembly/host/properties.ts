@@ -9,15 +9,65 @@ import { Status } from "../abi/types";
 import { OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
 import { serializePath, splitPath } from "../internal/path";
 
-/** The raw value at `path` (segments), or null when Envoy has no such attribute here.
- *  Legal in every callback; request attributes exist from onRequestHeaders on.
- *  Example: `getProperty(["filter_state", "wasm.my_key"])` */
-export function getProperty(path: string[]): ArrayBuffer | null {
-  const encoded = serializePath(path);
+/**
+ * A property path encoded once. Reading through a PropertyPath costs one host call and the
+ * result's copy; a `string[]` path is re-encoded on every call. Safe as a top-level constant.
+ * Example: `const USER = new PropertyPath(["metadata", "filter_metadata", "auth", "user"]);`
+ */
+export class PropertyPath {
+  readonly encoded: ArrayBuffer;
+  constructor(public readonly segments: string[]) {
+    this.encoded = serializePath(segments);
+  }
+  /** A path from its dotted form ("request.path"); use segments when one contains a dot. */
+  static of(dotted: string): PropertyPath {
+    return new PropertyPath(splitPath(dotted));
+  }
+}
+
+/** The raw value at an encoded path, or null when Envoy has no such attribute here. */
+export function readProperty(path: PropertyPath): ArrayBuffer | null {
+  return getPropertyEncoded(path.encoded);
+}
+
+/** The value at an encoded path as UTF-8, or null. */
+export function readPropertyString(path: PropertyPath): string | null {
+  const value = getPropertyEncoded(path.encoded);
+  return value === null ? null : String.UTF8.decode(value);
+}
+
+/** The value at an encoded path as a 64-bit integer, or `fallback`. */
+export function readPropertyInt(path: PropertyPath, fallback: i64 = -1): i64 {
+  return decodeInt(getPropertyEncoded(path.encoded), fallback);
+}
+
+/** The value at an encoded path as a boolean, or `fallback`. */
+export function readPropertyBool(path: PropertyPath, fallback: bool = false): bool {
+  return decodeBool(getPropertyEncoded(path.encoded), fallback);
+}
+
+function getPropertyEncoded(encoded: ArrayBuffer): ArrayBuffer | null {
   clearOut();
   const status = proxy_get_property(ptrOf(encoded), encoded.byteLength, OUT_PTR, OUT_SIZE);
   if (status != Status.Ok) return null;
   return takeOutBytes();
+}
+
+function decodeInt(value: ArrayBuffer | null, fallback: i64): i64 {
+  if (value === null || value.byteLength != 8) return fallback;
+  return load<i64>(changetype<usize>(value));
+}
+
+function decodeBool(value: ArrayBuffer | null, fallback: bool): bool {
+  if (value === null || value.byteLength < 1) return fallback;
+  return load<u8>(changetype<usize>(value)) != 0;
+}
+
+/** The raw value at `path` (segments), or null when Envoy has no such attribute here.
+ *  Legal in every callback; request attributes exist from onRequestHeaders on.
+ *  Example: `getProperty(["filter_state", "wasm.my_key"])` */
+export function getProperty(path: string[]): ArrayBuffer | null {
+  return getPropertyEncoded(serializePath(path));
 }
 
 /** The value at a dotted path ("request.path") as UTF-8, or null. */
@@ -29,16 +79,12 @@ export function getPropertyString(dotted: string): string | null {
 /** The value at `path` decoded as a 64-bit integer (Envoy's int64/uint64 encoding), or
  *  `fallback` when absent or not 8 bytes long. */
 export function getPropertyInt(path: string[], fallback: i64 = -1): i64 {
-  const value = getProperty(path);
-  if (value === null || value.byteLength != 8) return fallback;
-  return load<i64>(changetype<usize>(value));
+  return decodeInt(getProperty(path), fallback);
 }
 
 /** The value at `path` decoded as a boolean, or `fallback` when absent. */
 export function getPropertyBool(path: string[], fallback: bool = false): bool {
-  const value = getProperty(path);
-  if (value === null || value.byteLength < 1) return fallback;
-  return load<u8>(changetype<usize>(value)) != 0;
+  return decodeBool(getProperty(path), fallback);
 }
 
 /** Sets a property (Envoy: filter state under `wasm.` keys, readable by later filters and
@@ -54,79 +100,99 @@ export function setPropertyString(path: string[], value: string): Status {
 }
 
 /** Typed helpers for Envoy's common attributes. Each returns null (or -1) when absent. */
+// Paths of the typed helpers, encoded once.
+const P_REQUEST_PATH = PropertyPath.of("request.path");
+const P_REQUEST_METHOD = PropertyPath.of("request.method");
+const P_REQUEST_HOST = PropertyPath.of("request.host");
+const P_REQUEST_PROTOCOL = PropertyPath.of("request.protocol");
+const P_REQUEST_ID = PropertyPath.of("request.id");
+const P_SOURCE_ADDRESS = PropertyPath.of("source.address");
+const P_DESTINATION_ADDRESS = PropertyPath.of("destination.address");
+const P_XDS_ROUTE_NAME = PropertyPath.of("xds.route_name");
+const P_XDS_CLUSTER_NAME = PropertyPath.of("xds.cluster_name");
+const P_PLUGIN_NAME = PropertyPath.of("plugin_name");
+const P_PLUGIN_ROOT_ID = PropertyPath.of("plugin_root_id");
+const P_PLUGIN_VM_ID = PropertyPath.of("plugin_vm_id");
+const P_CONNECTION_REQUESTED_SERVER_NAME = PropertyPath.of("connection.requested_server_name");
+const P_UPSTREAM_ADDRESS = PropertyPath.of("upstream.address");
+const P_SOURCE_PORT = new PropertyPath(["source", "port"]);
+const P_CONNECTION_ID = new PropertyPath(["connection", "id"]);
+const P_RESPONSE_CODE = new PropertyPath(["response", "code"]);
+const P_CONNECTION_MTLS = new PropertyPath(["connection", "mtls"]);
+
 export namespace properties {
   /** The request path with query string (request.path). From onRequestHeaders on. */
   export function requestPath(): string | null {
-    return getPropertyString("request.path");
+    return readPropertyString(P_REQUEST_PATH);
   }
   /** The request method (request.method). */
   export function requestMethod(): string | null {
-    return getPropertyString("request.method");
+    return readPropertyString(P_REQUEST_METHOD);
   }
   /** The request host (request.host). */
   export function requestHost(): string | null {
-    return getPropertyString("request.host");
+    return readPropertyString(P_REQUEST_HOST);
   }
   /** The request protocol, e.g. "HTTP/1.1" (request.protocol). */
   export function requestProtocol(): string | null {
-    return getPropertyString("request.protocol");
+    return readPropertyString(P_REQUEST_PROTOCOL);
   }
   /** The request id Envoy assigned (request.id). */
   export function requestId(): string | null {
-    return getPropertyString("request.id");
+    return readPropertyString(P_REQUEST_ID);
   }
   /** The downstream peer's address "ip:port" (source.address). */
   export function sourceAddress(): string | null {
-    return getPropertyString("source.address");
+    return readPropertyString(P_SOURCE_ADDRESS);
   }
   /** The downstream peer's port (source.port). */
   export function sourcePort(): i64 {
-    return getPropertyInt(["source", "port"]);
+    return readPropertyInt(P_SOURCE_PORT);
   }
   /** The local address that accepted the connection (destination.address). */
   export function destinationAddress(): string | null {
-    return getPropertyString("destination.address");
+    return readPropertyString(P_DESTINATION_ADDRESS);
   }
   /** The matched route's name (xds.route_name; empty when the route has none). Envoy 1.40
    *  no longer serves the old top-level route_name. */
   export function routeName(): string | null {
-    return getPropertyString("xds.route_name");
+    return readPropertyString(P_XDS_ROUTE_NAME);
   }
   /** The upstream cluster chosen for the request (xds.cluster_name), from onRequestHeaders on.
    *  Envoy 1.40 no longer serves the old top-level cluster_name. */
   export function clusterName(): string | null {
-    return getPropertyString("xds.cluster_name");
+    return readPropertyString(P_XDS_CLUSTER_NAME);
   }
   /** This plugin's name from PluginConfig.name (plugin_name). */
   export function pluginName(): string | null {
-    return getPropertyString("plugin_name");
+    return readPropertyString(P_PLUGIN_NAME);
   }
   /** This plugin's root id (plugin_root_id). */
   export function pluginRootId(): string | null {
-    return getPropertyString("plugin_root_id");
+    return readPropertyString(P_PLUGIN_ROOT_ID);
   }
   /** The VM id (plugin_vm_id). */
   export function pluginVmId(): string | null {
-    return getPropertyString("plugin_vm_id");
+    return readPropertyString(P_PLUGIN_VM_ID);
   }
   /** The downstream connection's id (connection.id). */
   export function connectionId(): i64 {
-    return getPropertyInt(["connection", "id"]);
+    return readPropertyInt(P_CONNECTION_ID);
   }
   /** Whether the downstream connection uses mutual TLS (connection.mtls). */
   export function connectionMtls(): bool {
-    return getPropertyBool(["connection", "mtls"]);
+    return readPropertyBool(P_CONNECTION_MTLS);
   }
   /** The SNI the client asked for (connection.requested_server_name). */
   export function requestedServerName(): string | null {
-    return getPropertyString("connection.requested_server_name");
+    return readPropertyString(P_CONNECTION_REQUESTED_SERVER_NAME);
   }
   /** The upstream host's address "ip:port" (upstream.address). From onResponseHeaders on. */
   export function upstreamAddress(): string | null {
-    return getPropertyString("upstream.address");
+    return readPropertyString(P_UPSTREAM_ADDRESS);
   }
   /** The response status code (response.code), or -1. From onResponseHeaders on. */
   export function responseCode(): i64 {
-    return getPropertyInt(["response", "code"]);
+    return readPropertyInt(P_RESPONSE_CODE);
   }
 }

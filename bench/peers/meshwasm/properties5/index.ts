@@ -1,23 +1,31 @@
 // Bench module "properties5": five Envoy attributes read on every request
 // (request.path, request.method, request.host, request.protocol, source.address).
 
-import { Action, HttpContext, RootContext, getProperty, registerRootContext } from "../../../../assembly";
+import {
+  Action,
+  HttpContext,
+  PropertyPath,
+  RootContext,
+  readProperty,
+  registerRootContext,
+} from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
-const PATHS: string[][] = [
-  ["request", "path"],
-  ["request", "method"],
-  ["request", "host"],
-  ["request", "protocol"],
-  ["source", "address"],
+// Encoded once, as the SDK recommends for paths read on every request.
+const PATHS: PropertyPath[] = [
+  new PropertyPath(["request", "path"]),
+  new PropertyPath(["request", "method"]),
+  new PropertyPath(["request", "host"]),
+  new PropertyPath(["request", "protocol"]),
+  new PropertyPath(["source", "address"]),
 ];
 
 class Properties5 extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     let bytes = 0;
     for (let i = 0; i < PATHS.length; i++) {
-      const value = getProperty(unchecked(PATHS[i]));
+      const value = readProperty(unchecked(PATHS[i]));
       if (value !== null) bytes += value.byteLength;
     }
     return bytes > 0 ? Action.Continue : Action.Continue;
