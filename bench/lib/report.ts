@@ -283,8 +283,9 @@ export function renderChart(bench: BenchResult): string {
   const rows = [...summaries.values()].filter((s) => s.result.scenario.peer !== "floor");
   const values = rows.flatMap((s) => s.addedCpuUs).filter((v) => Number.isFinite(v));
   const maxValue = Math.max(1, ...values);
-  const left = 170;
-  const width = 760;
+  // Room for the longest label (about 7 px a character at 12 px sans-serif).
+  const left = 16 + 7 * Math.max(...rows.map((s) => s.result.scenario.name.length), 10);
+  const width = left + 590;
   const plot = width - left - 80;
   const rowHeight = 22;
   const top = 40;
