@@ -23,14 +23,33 @@ export function serializeHeaders(headers: Header[]): ArrayBuffer {
   const n = headers.length;
   const names = new Array<ArrayBuffer>(n);
   const values = new Array<ArrayBuffer>(n);
-  let size = 4 + n * 8;
   for (let i = 0; i < n; i++) {
     const h = unchecked(headers[i]);
-    const name = String.UTF8.encode(h.name);
-    const value = String.UTF8.encode(h.value);
-    unchecked((names[i] = name));
-    unchecked((values[i] = value));
-    size += name.byteLength + value.byteLength + 2;
+    unchecked((names[i] = String.UTF8.encode(h.name)));
+    unchecked((values[i] = String.UTF8.encode(h.value)));
+  }
+  return writePairs(names, values);
+}
+
+/** Serializes byte pairs. */
+export function serializeHeaderBytes(headers: HeaderBytes[]): ArrayBuffer {
+  const n = headers.length;
+  const names = new Array<ArrayBuffer>(n);
+  const values = new Array<ArrayBuffer>(n);
+  for (let i = 0; i < n; i++) {
+    const h = unchecked(headers[i]);
+    unchecked((names[i] = h.name));
+    unchecked((values[i] = h.value));
+  }
+  return writePairs(names, values);
+}
+
+/** Writes the pairs block for parallel lists of encoded names and values. */
+function writePairs(names: ArrayBuffer[], values: ArrayBuffer[]): ArrayBuffer {
+  const n = names.length;
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    size += unchecked(names[i]).byteLength + unchecked(values[i]).byteLength + 2;
   }
   const out = new ArrayBuffer(size);
   const base = changetype<usize>(out);
@@ -48,34 +67,6 @@ export function serializeHeaders(headers: Header[]): ArrayBuffer {
     store<u8>(data++, 0);
     memory.copy(data, changetype<usize>(value), value.byteLength);
     data += value.byteLength;
-    store<u8>(data++, 0);
-  }
-  return out;
-}
-
-/** Serializes byte pairs. */
-export function serializeHeaderBytes(headers: HeaderBytes[]): ArrayBuffer {
-  const n = headers.length;
-  let size = 4 + n * 8;
-  for (let i = 0; i < n; i++) {
-    const h = unchecked(headers[i]);
-    size += h.name.byteLength + h.value.byteLength + 2;
-  }
-  const out = new ArrayBuffer(size);
-  const base = changetype<usize>(out);
-  store<u32>(base, n);
-  let sizes = base + 4;
-  let data = base + 4 + <usize>n * 8;
-  for (let i = 0; i < n; i++) {
-    const h = unchecked(headers[i]);
-    store<u32>(sizes, h.name.byteLength);
-    store<u32>(sizes, h.value.byteLength, 4);
-    sizes += 8;
-    memory.copy(data, changetype<usize>(h.name), h.name.byteLength);
-    data += h.name.byteLength;
-    store<u8>(data++, 0);
-    memory.copy(data, changetype<usize>(h.value), h.value.byteLength);
-    data += h.value.byteLength;
     store<u8>(data++, 0);
   }
   return out;
