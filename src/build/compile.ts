@@ -4,8 +4,9 @@
 // code runs in the host's start call instead of at instantiation, and `--use` aliases that
 // send AssemblyScript's hidden imports (abort, trace, seed) to the SDK's replacements.
 
+import { existsSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 
@@ -25,6 +26,9 @@ export interface CompileOptions {
   text?: boolean;
   /** Keep debug names (bigger module, readable traps). */
   debug?: boolean;
+  /** The project folder that `entry` and `outFile` are relative to (default: the working
+   *  directory). */
+  baseDir?: string;
 }
 
 export interface CompileResult {
@@ -42,11 +46,14 @@ export function sdkAssemblyDir(): string {
 }
 
 /**
- * The compiler's internal path of the SDK's panic module: relative to the working
- * directory, or `~lib/<package path>` when the SDK lives under node_modules.
+ * The compiler's internal path of the SDK's panic module. In a project that depends on
+ * meshwasm (installed or linked under node_modules/meshwasm) the compiler knows it as
+ * `~lib/meshwasm/...`; in this repository it is a path relative to the project folder.
  */
-export function panicModulePath(cwd: string = process.cwd()): string {
-  const rel = relative(cwd, resolve(sdkAssemblyDir(), "internal", "panic"))
+export function panicModulePath(baseDir: string = process.cwd()): string {
+  const dependency = join(baseDir, "node_modules", "meshwasm", "assembly", "internal", "panic.ts");
+  if (existsSync(dependency)) return "~lib/meshwasm/assembly/internal/panic";
+  const rel = relative(baseDir, resolve(sdkAssemblyDir(), "internal", "panic"))
     .split(sep)
     .join("/");
   const marker = "node_modules/";
@@ -58,7 +65,7 @@ export function panicModulePath(cwd: string = process.cwd()): string {
 export function compilerArgs(options: CompileOptions): string[] {
   const optimize = options.optimize ?? DEFAULT_OPTIMIZE;
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
-  const panic = panicModulePath();
+  const panic = panicModulePath(options.baseDir);
   const args = [
     options.entry,
     "--outFile",
@@ -75,6 +82,7 @@ export function compilerArgs(options: CompileOptions): string[] {
     `seed=${panic}/meshwasmSeed`,
     "--noColors",
   ];
+  if (options.baseDir) args.push("--baseDir", options.baseDir);
   if (optimize !== "none") {
     // --converge would shrink modules by under 1% for twice the compile time.
     args.push(`-${optimize}`);
@@ -86,7 +94,8 @@ export function compilerArgs(options: CompileOptions): string[] {
 
 /** Compiles one filter; rejects with the compiler's diagnostics on failure. */
 export async function compileFilter(options: CompileOptions): Promise<CompileResult> {
-  await mkdir(dirname(options.outFile), { recursive: true });
+  const outPath = resolve(options.baseDir ?? ".", options.outFile);
+  await mkdir(dirname(outPath), { recursive: true });
   const started = performance.now();
   let output = "";
   const sink = {
@@ -99,6 +108,6 @@ export async function compileFilter(options: CompileOptions): Promise<CompileRes
   if (result.error) {
     throw new Error(`compiling ${options.entry} failed:\n${output.trim() || result.error.message}`);
   }
-  const { size } = await stat(options.outFile);
+  const { size } = await stat(outPath);
   return { outFile: options.outFile, bytes: size, millis: performance.now() - started };
 }

@@ -1,0 +1,50 @@
+// A user's project that depends on meshwasm: the filter imports "meshwasm/assembly" and the
+// build finds the SDK (and its abort/trace/seed replacements) under node_modules.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compileFilter, panicModulePath } from "../../src/build/compile.ts";
+import { checkModule } from "../../src/check/surface.ts";
+import { createHost } from "../../src/testing/index.ts";
+
+const project = mkdtempSync(join(tmpdir(), "meshwasm-user-"));
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+const FILTER = `import { Action, HttpContext, RootContext, registerRootContext } from "meshwasm/assembly";
+export * from "meshwasm/assembly/exports";
+
+class Root extends RootContext {
+  createHttpContext(id: u32): HttpContext | null {
+    return new Tag(id, this);
+  }
+}
+
+class Tag extends HttpContext {
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    this.response.headers.set("x-built-as", "dependency");
+    return Action.Continue;
+  }
+}
+
+registerRootContext((id: u32): RootContext => new Root(id));
+`;
+
+describe("building in a project that depends on meshwasm", () => {
+  it("resolves the SDK under node_modules and makes an Envoy-clean module", async () => {
+    mkdirSync(join(project, "node_modules"));
+    mkdirSync(join(project, "assembly"));
+    symlinkSync(resolve("."), join(project, "node_modules", "meshwasm"), "dir");
+    writeFileSync(join(project, "assembly", "index.ts"), FILTER);
+    expect(panicModulePath(project)).toBe("~lib/meshwasm/assembly/internal/panic");
+
+    const outFile = join(project, "build", "filter.wasm");
+    await compileFilter({ entry: "assembly/index.ts", outFile, baseDir: project });
+
+    const report = checkModule(readFileSync(outFile));
+    expect([...report.errors, ...report.warnings]).toEqual([]);
+    const host = await createHost({ module: outFile });
+    const res = await host.request({ path: "/" });
+    expect(res.headers["x-built-as"]).toBe("dependency");
+  });
+});
