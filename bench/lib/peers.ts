@@ -100,6 +100,27 @@ const solo: Builder = async (works, log) => {
 const rustDir = join(benchDir, "peers", "rust");
 const WASM32_STD = "/usr/lib/rustlib/wasm32-unknown-unknown";
 
+/**
+ * The crate versions the Rust peer builds with. Debian's rustc is 1.63, older than what the
+ * newest releases of these crates need, so the lock file is made from this list (proxy-wasm
+ * itself is pinned in Cargo.toml). Kept here rather than as a committed Cargo.lock, whose
+ * source lines would name the registry.
+ */
+const RUST_PINS: [string, string][] = [
+  ["ahash", "0.8.5"],
+  ["once_cell", "1.17.1"],
+  ["log", "0.4.17"],
+  ["hashbrown", "0.13.2"],
+  ["cfg-if", "1.0.5"],
+  ["version_check", "0.9.5"],
+  ["zerocopy", "0.7.35"],
+  ["zerocopy-derive", "0.7.35"],
+  ["proc-macro2", "1.0.107"],
+  ["quote", "1.0.47"],
+  ["syn", "2.0.119"],
+  ["unicode-ident", "1.0.27"],
+];
+
 const rust: Builder = async (works, log) => {
   if (!existsSync("/usr/bin/cargo") || !existsSync(WASM32_STD)) {
     log("installing Debian's rustc, cargo and libstd-rust-dev-wasm32 with apt-get");
@@ -112,19 +133,8 @@ const rust: Builder = async (works, log) => {
     log("building the Rust peer with Debian's cargo (first time: downloads crates)");
     // Debian's cargo (1.65) reaches the crates registry only through the sparse protocol,
     // which that release still marks unstable: RUSTC_BOOTSTRAP lets it take `-Z`.
-    run(
-      "/usr/bin/cargo",
-      [
-        "-Z",
-        "sparse-registry",
-        "build",
-        "--locked",
-        "--release",
-        "--examples",
-        "--target",
-        "wasm32-unknown-unknown",
-      ],
-      {
+    const cargo = (args: string[]) =>
+      run("/usr/bin/cargo", ["-Z", "sparse-registry", ...args], {
         cwd: rustDir,
         env: {
           CARGO_HOME: join(workDir, "cargo-home"),
@@ -132,8 +142,12 @@ const rust: Builder = async (works, log) => {
           RUSTC: "/usr/bin/rustc",
           RUSTC_BOOTSTRAP: "1",
         },
-      },
-    );
+      });
+    if (!existsSync(join(rustDir, "Cargo.lock"))) {
+      cargo(["generate-lockfile"]);
+      for (const [name, version] of RUST_PINS) cargo(["update", "-p", name, "--precise", version]);
+    }
+    cargo(["build", "--locked", "--release", "--examples", "--target", "wasm32-unknown-unknown"]);
   }
   return new Map(works.map((w, i) => [w, outputs[i] as string]));
 };
