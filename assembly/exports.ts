@@ -164,16 +164,62 @@ export function proxy_on_delete(contextId: u32): void {
 
 // ---- HTTP ----------------------------------------------------------------------------------
 
+// Request and response run the same buffering logic; `request` picks the direction.
+
+function onHeaders(ctx: HttpContext, request: bool, numHeaders: u32, endOfStream: bool): Action {
+  const action = request
+    ? ctx.onRequestHeaders(numHeaders, endOfStream)
+    : ctx.onResponseHeaders(numHeaders, endOfStream);
+  // Envoy turns Pause on headers into StopAllIterationAndWatermark: the body would never reach
+  // us. So the headers go on now, without Content-Length (the body may change size; Envoy
+  // then frames it itself), and the body callback pauses until the body is complete.
+  const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
+  if (buffering && !endOfStream && action == Action.Continue) {
+    (request ? requestHeaders : responseHeaders).remove("content-length");
+  }
+  return action;
+}
+
+/** Calls the user's body callback, with the length the host announced remembered so that a
+ *  replace() inside it needs no extra host call. */
+function callBody(ctx: HttpContext, request: bool, size: u32, endOfStream: bool): Action {
+  const body = request ? requestBody : responseBody;
+  body.knownLength = <i32>size;
+  const action = request ? ctx.onRequestBody(size, endOfStream) : ctx.onResponseBody(size, endOfStream);
+  body.knownLength = -1;
+  return action;
+}
+
+/** Ends whole-body buffering of a direction; true when it was on. */
+function stopBuffering(ctx: HttpContext, request: bool): bool {
+  const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
+  if (request) ctx.bufferingRequest = false;
+  else ctx.bufferingResponse = false;
+  return buffering;
+}
+
+function onBody(ctx: HttpContext, request: bool, bodySize: u32, endOfStream: bool): Action {
+  const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
+  if (buffering && !endOfStream) return Action.Pause;
+  stopBuffering(ctx, request);
+  return callBody(ctx, request, bodySize, endOfStream);
+}
+
+function onTrailers(ctx: HttpContext, request: bool, numTrailers: u32): Action {
+  let bodyAction = Action.Continue;
+  if (stopBuffering(ctx, request)) {
+    // Trailers end the body: deliver it now.
+    const size = (request ? requestBody : responseBody).length();
+    bodyAction = callBody(ctx, request, size < 0 ? 0 : <u32>size, true);
+  }
+  const action = request ? ctx.onRequestTrailers(numTrailers) : ctx.onResponseTrailers(numTrailers);
+  return bodyAction != Action.Continue ? bodyAction : action;
+}
+
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_request_headers");
   if (ctx === null) return Action.Continue;
-  const action = ctx.onRequestHeaders(numHeaders, endOfStream);
-  // Envoy turns Pause on headers into StopAllIterationAndWatermark: the body would never reach
-  // us. So the headers go on now, without Content-Length (the body may change size; Envoy
-  // then frames it itself), and onRequestBody pauses until the body is complete.
-  if (ctx.bufferingRequest && !endOfStream && action == Action.Continue) {
-    requestHeaders.remove("content-length");
-  }
+  const action = onHeaders(ctx, true, numHeaders, endOfStream);
   endOfCallback();
   return action;
 }
@@ -181,17 +227,7 @@ export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfS
 export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_request_body");
   if (ctx === null) return Action.Continue;
-  let action: Action;
-  if (ctx.bufferingRequest) {
-    if (!endOfStream) return Action.Pause;
-    ctx.bufferingRequest = false;
-    requestBody.knownLength = <i32>bodySize;
-    action = ctx.onRequestBody(bodySize, true);
-  } else {
-    requestBody.knownLength = <i32>bodySize;
-    action = ctx.onRequestBody(bodySize, endOfStream);
-  }
-  requestBody.knownLength = -1;
+  const action = onBody(ctx, true, bodySize, endOfStream);
   endOfCallback();
   return action;
 }
@@ -199,25 +235,15 @@ export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream
 export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Action {
   const ctx = httpOf(contextId, "proxy_on_request_trailers");
   if (ctx === null) return Action.Continue;
-  let bodyAction = Action.Continue;
-  if (ctx.bufferingRequest) {
-    // Trailers end the body: deliver it now.
-    ctx.bufferingRequest = false;
-    const size = requestBody.length();
-    bodyAction = ctx.onRequestBody(size < 0 ? 0 : <u32>size, true);
-  }
-  const action = ctx.onRequestTrailers(numTrailers);
+  const action = onTrailers(ctx, true, numTrailers);
   endOfCallback();
-  return bodyAction != Action.Continue ? bodyAction : action;
+  return action;
 }
 
 export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_response_headers");
   if (ctx === null) return Action.Continue;
-  const action = ctx.onResponseHeaders(numHeaders, endOfStream);
-  if (ctx.bufferingResponse && !endOfStream && action == Action.Continue) {
-    responseHeaders.remove("content-length");
-  }
+  const action = onHeaders(ctx, false, numHeaders, endOfStream);
   endOfCallback();
   return action;
 }
@@ -225,17 +251,7 @@ export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOf
 export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
   const ctx = httpOf(contextId, "proxy_on_response_body");
   if (ctx === null) return Action.Continue;
-  let action: Action;
-  if (ctx.bufferingResponse) {
-    if (!endOfStream) return Action.Pause;
-    ctx.bufferingResponse = false;
-    responseBody.knownLength = <i32>bodySize;
-    action = ctx.onResponseBody(bodySize, true);
-  } else {
-    responseBody.knownLength = <i32>bodySize;
-    action = ctx.onResponseBody(bodySize, endOfStream);
-  }
-  responseBody.knownLength = -1;
+  const action = onBody(ctx, false, bodySize, endOfStream);
   endOfCallback();
   return action;
 }
@@ -243,15 +259,9 @@ export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStrea
 export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Action {
   const ctx = httpOf(contextId, "proxy_on_response_trailers");
   if (ctx === null) return Action.Continue;
-  let bodyAction = Action.Continue;
-  if (ctx.bufferingResponse) {
-    ctx.bufferingResponse = false;
-    const size = responseBody.length();
-    bodyAction = ctx.onResponseBody(size < 0 ? 0 : <u32>size, true);
-  }
-  const action = ctx.onResponseTrailers(numTrailers);
+  const action = onTrailers(ctx, false, numTrailers);
   endOfCallback();
-  return bodyAction != Action.Continue ? bodyAction : action;
+  return action;
 }
 
 // ---- TCP -------------------------------------------------------------------------------------
