@@ -6,7 +6,7 @@
 // assertions are reported as test failures instead of reaching a proxy host.
 module.exports = {
   /** Test files: one compilation (one wasm module) per spec file. */
-  entries: ["assembly/__tests__/**/*.spec.ts"],
+  entries: ["assembly/__tests__/**/*.spec.ts", "filters/**/__tests__/**/*.spec.ts"],
   /** Helpers compiled into every spec. */
   include: ["assembly/__tests__/**/*.include.ts"],
   disclude: [/node_modules/],

@@ -1,0 +1,220 @@
+import { Regex } from "../index";
+
+function re(pattern: string, ignoreCase: bool = false): Regex {
+  const r = Regex.compile(pattern, ignoreCase);
+  if (r.error !== null) expect<string>(r.error!.toString()).toBe("(compiled)", pattern);
+  return r.regex!;
+}
+
+function errorOf(pattern: string, maxInstructions: i32 = 10000): string {
+  const r = Regex.compile(pattern, false, maxInstructions);
+  return r.error !== null ? r.error!.toString() : "ok";
+}
+
+function span(pattern: string, text: string): string {
+  const r = re(pattern);
+  if (!r.search(text)) return "none";
+  return r.matchStart.toString() + ".." + r.matchEnd.toString();
+}
+
+function bytes(values: u8[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(values.length);
+  for (let i = 0; i < values.length; i++) store<u8>(changetype<usize>(buffer) + i, values[i]);
+  return buffer;
+}
+
+describe("Regex syntax", () => {
+  it("matches literals fully and by search", () => {
+    const r = re("abc");
+    expect<bool>(r.fullMatch("abc")).toBe(true);
+    expect<bool>(r.fullMatch("abcd")).toBe(false);
+    expect<bool>(r.test("xxabcxx")).toBe(true);
+    expect<bool>(r.test("xxabxcx")).toBe(false);
+    expect<string>(span("abc", "xxabcxx")).toBe("2..5");
+  });
+
+  it("reads escapes, Perl and POSIX classes and brackets", () => {
+    expect<bool>(re("\\d+\\.\\d+").fullMatch("12.5")).toBe(true);
+    expect<bool>(re("\\d+\\.\\d+").fullMatch("12x5")).toBe(false);
+    expect<bool>(re("\\w+").fullMatch("a_Z9")).toBe(true);
+    expect<bool>(re("\\W").fullMatch("-")).toBe(true);
+    expect<bool>(re("\\s").fullMatch("\t")).toBe(true);
+    expect<bool>(re("\\s").fullMatch("\v")).toBe(false); // RE2: \s has no \v
+    expect<bool>(re("\\S\\D").fullMatch("xy")).toBe(true);
+    expect<bool>(re("[[:alpha:]][[:digit:]]").fullMatch("a1")).toBe(true);
+    expect<bool>(re("[[:^digit:]]").fullMatch("1")).toBe(false);
+    expect<bool>(re("[a-cx-z]+").fullMatch("abzyx")).toBe(true);
+    expect<bool>(re("[^a-c]").fullMatch("b")).toBe(false);
+    expect<bool>(re("[]a]+").fullMatch("]a]")).toBe(true); // ] first is a literal
+    expect<bool>(re("[a-]+").fullMatch("-a")).toBe(true);
+    expect<bool>(re("[\\d.]+").fullMatch("1.2")).toBe(true);
+    expect<bool>(re("\\x41\\x{20AC}\\n\\t").fullMatch("A€\n\t")).toBe(true);
+    expect<bool>(re("a\\.b\\*\\\\").fullMatch("a.b*\\")).toBe(true);
+  });
+
+  it("reads anchors, alternation, groups and every quantifier", () => {
+    expect<string>(span("^ab|cd$", "xcd")).toBe("1..3");
+    expect<string>(span("^ab", "xab")).toBe("none");
+    expect<string>(span("\\bfoo\\b", "a foo b")).toBe("2..5");
+    expect<string>(span("\\Bo\\B", "foo")).toBe("1..2");
+    expect<string>(span("\\Aab\\z", "ab")).toBe("0..2");
+    expect<string>(span("a{2}", "aaaa")).toBe("0..2");
+    expect<string>(span("a{2,}", "aaaa")).toBe("0..4");
+    expect<string>(span("a{1,3}", "aaaa")).toBe("0..3");
+    expect<string>(span("a{1,3}?", "aaaa")).toBe("0..1");
+    expect<string>(span("a+?", "aaa")).toBe("0..1");
+    expect<string>(span("a*?b", "aab")).toBe("0..3");
+    expect<string>(span("a??", "a")).toBe("0..0");
+    expect<string>(span("(?:ab)+", "ababa")).toBe("0..4");
+    expect<string>(span("x(?:a|ab)(?:c|bcd)", "xabcd")).toBe("0..5");
+    expect<string>(span("a{,2}", "a{,2}")).toBe("0..5"); // not a repetition: literal braces
+  });
+
+  it("applies flags to the rest of the group, or inside (?flags:...)", () => {
+    expect<bool>(re("(?i)abc").fullMatch("AbC")).toBe(true);
+    expect<bool>(re("a(?i)b").fullMatch("aB")).toBe(true);
+    expect<bool>(re("a(?i)b").fullMatch("AB")).toBe(false);
+    expect<bool>(re("(?i:a)b").fullMatch("Ab")).toBe(true);
+    expect<bool>(re("(?i:a)b").fullMatch("AB")).toBe(false);
+    expect<bool>(re("(?i)a(?-i)b").fullMatch("Ab")).toBe(true);
+    expect<bool>(re("(?i)a(?-i)b").fullMatch("AB")).toBe(false);
+    expect<bool>(re("(?s).").fullMatch("\n")).toBe(true);
+    expect<bool>(re(".").fullMatch("\n")).toBe(false);
+    expect<string>(span("(?m)^b$", "a\nb\nc")).toBe("2..3");
+    expect<string>(span("^b$", "a\nb\nc")).toBe("none");
+    expect<string>(span("(?U)a+", "aaa")).toBe("0..1");
+  });
+
+  it("ignores case for literals and classes, ASCII and beyond", () => {
+    expect<bool>(re("hello", true).fullMatch("HeLLo")).toBe(true);
+    expect<bool>(re("[a-c]+", true).fullMatch("AbC")).toBe(true);
+    expect<bool>(re("[^a]", true).fullMatch("A")).toBe(false);
+    expect<bool>(re("é", true).fullMatch("É")).toBe(true);
+    expect<bool>(re("[а-я]+", true).fullMatch("ПРИВЕТ")).toBe(true);
+    expect<bool>(re("µ", true).fullMatch("μ")).toBe(true); // micro sign, small mu
+    expect<bool>(re("x", true).fullMatch("y")).toBe(false);
+  });
+
+  it("walks UTF-8 by code point; invalid bytes read as one U+FFFD each", () => {
+    const r = re("^.€.$");
+    expect<bool>(r.testBytes(String.UTF8.encode("a€😀"))).toBe(true);
+    expect<bool>(r.test("a€😀")).toBe(true);
+    expect<bool>(re("^[^a]$").testBytes(bytes([0xff]))).toBe(true);
+    expect<bool>(re("^..$").testBytes(bytes([0xe2, 0x82]))).toBe(true); // truncated sequence
+    expect<bool>(re("^.$").testBytes(bytes([0xc0, 0x80]))).toBe(false); // overlong: two bytes
+    expect<bool>(re("^\\x{FFFD}$").testBytes(bytes([0xed, 0xa0, 0x80]))).toBe(false);
+    const s = re("€+");
+    expect<bool>(s.searchBytes(String.UTF8.encode("ab€€c"))).toBe(true);
+    expect<i32>(s.matchStart).toBe(2);
+    expect<i32>(s.matchEnd).toBe(8);
+  });
+
+  it("reports capture groups, numbered and named", () => {
+    const r = re("(?P<user>\\w+)@(\\w+)(x)?");
+    expect<i32>(r.groups).toBe(3);
+    expect<i32>(r.groupIndex("user")).toBe(1);
+    expect<i32>(r.groupIndex("nope")).toBe(-1);
+    expect<bool>(r.search("mail: bob@host!", true)).toBe(true);
+    expect<i32>(r.groupStart(0)).toBe(6);
+    expect<i32>(r.groupEnd(0)).toBe(14);
+    expect<i32>(r.groupStart(1)).toBe(6);
+    expect<i32>(r.groupEnd(1)).toBe(9);
+    expect<i32>(r.groupStart(2)).toBe(10);
+    expect<i32>(r.groupEnd(2)).toBe(14);
+    expect<i32>(r.groupStart(3)).toBe(-1);
+    expect<i32>(r.groupStart(9)).toBe(-1);
+    expect<i32>(re("(?<v>\\d)").groupIndex("v")).toBe(1);
+  });
+});
+
+describe("Regex refusals", () => {
+  it("names the position and construct of what it does not support", () => {
+    expect<string>(errorOf("a(?=b)")).toBe("at position 1: lookahead (?= is not supported");
+    expect<string>(errorOf("(?!b)")).toBe("at position 0: lookahead (?! is not supported");
+    expect<string>(errorOf("x(?<=b)")).toBe("at position 1: lookbehind (?<= is not supported");
+    expect<string>(errorOf("(?<!b)")).toBe("at position 0: lookbehind (?<! is not supported");
+    expect<string>(errorOf("(a)\\1")).toBe("at position 3: backreferences (\\1) are not supported");
+    expect<string>(errorOf("\\k<a>")).toBe("at position 0: backreferences (\\k) are not supported");
+    expect<string>(errorOf("a*+")).toBe("at position 1: possessive quantifier *+ is not supported");
+    expect<string>(errorOf("a{2}+")).toBe("at position 1: possessive quantifier {2}+ is not supported");
+    expect<string>(errorOf("(?>a)")).toBe("at position 0: atomic group (?> is not supported");
+    expect<string>(errorOf("\\p{L}")).toBe("at position 0: Unicode classes (\\p) are not supported");
+    expect<string>(errorOf("\\Qa\\E")).toBe("at position 0: quoted literals (\\Q...\\E) are not supported");
+    expect<string>(errorOf("\\012")).toBe("at position 0: octal escapes are not supported");
+  });
+
+  it("refuses malformed patterns", () => {
+    expect<string>(errorOf("(ab")).toBe("at position 0: missing closing )");
+    expect<string>(errorOf("ab)")).toBe("at position 2: unmatched )");
+    expect<string>(errorOf("[ab")).toBe("at position 0: missing closing ]");
+    expect<string>(errorOf("[z-a]")).toBe("at position 1: invalid character class range z-a");
+    expect<string>(errorOf("*a")).toBe("at position 0: missing argument to repetition operator *");
+    expect<string>(errorOf("a**")).toBe("at position 2: repetition of a repetition (**)");
+    expect<string>(errorOf("a{3,2}")).toBe("at position 1: invalid repetition range {3,2}");
+    expect<string>(errorOf("a{1001}")).toBe("at position 1: repetition count above 1000 in {1001}");
+    expect<string>(errorOf("a\\")).toBe("at position 1: trailing backslash");
+    expect<string>(errorOf("\\q")).toBe("at position 0: unknown escape \\q");
+    expect<string>(errorOf("\\xZ1")).toBe(
+      "at position 0: invalid hexadecimal escape (\\x needs two hex digits or {...})",
+    );
+    expect<string>(errorOf("\\x{110000}")).toBe("at position 0: invalid hexadecimal escape \\x{...}");
+    expect<string>(errorOf("[[:nope:]]")).toBe("at position 1: unknown POSIX class [:nope:]");
+    expect<string>(errorOf("[a-\\d]")).toBe("at position 3: a class escape cannot end a range");
+    expect<string>(errorOf("(?z)")).toBe("at position 0: invalid or unsupported group syntax (?z");
+    expect<string>(errorOf("(?P<a>x)(?P<a>y)")).toBe("at position 8: duplicate capture group name a");
+    expect<string>(errorOf("(?P<>x)")).toBe("at position 0: invalid capture group name");
+  });
+
+  it("bounds nesting and the compiled size", () => {
+    expect<string>(errorOf("(".repeat(200) + ")".repeat(200))).toBe("ok");
+    expect<string>(errorOf("(".repeat(201) + ")".repeat(201))).toBe(
+      "at position 200: groups nested deeper than 200",
+    );
+    expect<string>(errorOf("(".repeat(100000))).toBe("at position 200: groups nested deeper than 200");
+    expect<string>(errorOf("(?:a{1000}){1000}")).toBe(
+      "at position 0: pattern too large: it compiles to more than 10000 instructions (reduce repetition counts)",
+    );
+    expect<string>(errorOf("x(?:y|[a-z]{100}){50}", 1000)).toBe(
+      "at position 1: pattern too large: it compiles to more than 1000 instructions (reduce repetition counts)",
+    );
+    expect<string>(errorOf("[a-z]{1000}")).toBe("ok");
+    expect<i32>(re("[a-z]{1000}").instructions).toBe(1001);
+  });
+});
+
+// Each of these takes exponential or polynomial time in a backtracking engine on 64 KiB;
+// here every pattern runs in one pass. The test finishing is the point; the answers are
+// checked too.
+const n = 65536;
+const as = "a".repeat(n);
+const xs = "x".repeat(n);
+
+describe("Regex on hostile input", () => {
+  it("(a*)*b over 64 KiB of a", () => {
+    const r = re("(a*)*b");
+    expect<bool>(r.test(as)).toBe(false);
+    expect<bool>(r.search(as, true)).toBe(false);
+    expect<bool>(r.fullMatch(as)).toBe(false);
+    expect<bool>(r.testBytes(String.UTF8.encode(as + "b"))).toBe(true);
+  });
+
+  it("(a|aa)+$ over 64 KiB of a then !", () => {
+    const r = re("(a|aa)+$");
+    expect<bool>(r.test(as + "!")).toBe(false);
+    expect<bool>(r.search(as)).toBe(true);
+    expect<i32>(r.matchEnd).toBe(n);
+  });
+
+  it("(x+x+)+y over 64 KiB of x", () => {
+    const r = re("(x+x+)+y");
+    expect<bool>(r.test(xs)).toBe(false);
+    expect<bool>(r.fullMatch(xs)).toBe(false);
+    expect<bool>(r.search(xs + "y", true)).toBe(true);
+    expect<i32>(r.matchStart).toBe(0);
+  });
+
+  it("a large counted pattern over 64 KiB", () => {
+    const r = re("(?:a|b){50}c");
+    expect<bool>(r.test(as)).toBe(false);
+  });
+});

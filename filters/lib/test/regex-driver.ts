@@ -1,0 +1,131 @@
+// Loads the regex engine into Node through the AssemblyScript test driver
+// (harness/regex.ts), compiled here with the project's compiler.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+import { WA, type WasmMemory } from "../../../src/testing/wasm-api.ts";
+
+interface Exports {
+  memory: WasmMemory;
+  reserve(size: number): number;
+  compile(len: number, ignoreCase: number, maxInstructions: number): number;
+  errorText(): number;
+  errorLength(): number;
+  instructions(): number;
+  byteSize(): number;
+  search(len: number): number;
+  fullMatch(len: number): number;
+  searchUtf16(units: number): number;
+  testUtf16(units: number): number;
+  fullMatchUtf16(units: number): number;
+  matchStart(): number;
+  matchEnd(): number;
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** The engine as the tests use it; positions are UTF-8 byte offsets or UTF-16 indexes. */
+export class RegexDriver {
+  private constructor(private readonly x: Exports) {}
+
+  /** Compiles the driver and instantiates it. */
+  static async load(): Promise<RegexDriver> {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), "meshwasm-regex-"));
+    try {
+      const outFile = join(dir, "regex.wasm");
+      let output = "";
+      const sink = {
+        write(chunk: string | Uint8Array) {
+          output += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+          return true;
+        },
+      };
+      const entry = resolve(here, "harness", "regex.ts");
+      // Unoptimized: compiles in a third of the time; REGEX_O3=1 builds as filters are built.
+      const optimize = process.env.REGEX_O3 ? ["-O3"] : [];
+      const args = [entry, "--outFile", outFile, ...optimize, "--runtime", "incremental"];
+      args.push("--noColors");
+      const result = await asc.main(args, { stdout: sink, stderr: sink });
+      if (result.error) throw new Error(`compiling the regex driver failed:\n${output}`);
+      const module = await WA.compile(readFileSync(outFile));
+      const instance = new WA.Instance(module, {
+        env: {
+          abort(_msg: number, _file: number, line: number, column: number) {
+            throw new Error(`regex driver aborted at ${line}:${column}`);
+          },
+          seed: () => 1,
+          trace: () => {},
+        },
+      });
+      return new RegexDriver(instance.exports as unknown as Exports);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  private put(bytes: Uint8Array): void {
+    const ptr = this.x.reserve(bytes.length);
+    new Uint8Array(this.x.memory.buffer, ptr, bytes.length).set(bytes);
+  }
+
+  private putUtf16(text: string): void {
+    const ptr = this.x.reserve(text.length * 2);
+    const view = new DataView(this.x.memory.buffer, ptr, text.length * 2);
+    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), true);
+  }
+
+  /** null when compiled, else the refusal ("at position N: ..."). */
+  compile(pattern: string, ignoreCase = false, maxInstructions = 10000): string | null {
+    this.put(Buffer.from(pattern, "utf8"));
+    if (this.x.compile(Buffer.byteLength(pattern), ignoreCase ? 1 : 0, maxInstructions)) {
+      return null;
+    }
+    const ptr = this.x.errorText();
+    const len = this.x.errorLength();
+    return Buffer.from(new Uint8Array(this.x.memory.buffer, ptr, len)).toString("utf8");
+  }
+
+  get instructions(): number {
+    return this.x.instructions();
+  }
+
+  get byteSize(): number {
+    return this.x.byteSize();
+  }
+
+  /** Leftmost-first search over the UTF-8 bytes; byte offsets. */
+  searchBytes(input: Uint8Array): Span | null {
+    this.put(input);
+    if (!this.x.search(input.length)) return null;
+    return { start: this.x.matchStart(), end: this.x.matchEnd() };
+  }
+
+  fullMatchBytes(input: Uint8Array): boolean {
+    this.put(input);
+    return this.x.fullMatch(input.length) === 1;
+  }
+
+  /** Leftmost-first search through the string API; UTF-16 indexes. */
+  search(text: string): Span | null {
+    this.putUtf16(text);
+    if (!this.x.searchUtf16(text.length)) return null;
+    return { start: this.x.matchStart(), end: this.x.matchEnd() };
+  }
+
+  test(text: string): boolean {
+    this.putUtf16(text);
+    return this.x.testUtf16(text.length) === 1;
+  }
+
+  fullMatch(text: string): boolean {
+    this.putUtf16(text);
+    return this.x.fullMatchUtf16(text.length) === 1;
+  }
+}
