@@ -15,30 +15,20 @@
  * drop the UUID work (benchmarks).
  */
 import { isAbsolute } from "node:path";
+import {
+  configurationText,
+  type PluginSettings,
+  resolvePluginSettings,
+  type StatsTag,
+} from "../plugin.ts";
 
-/** What a wasm plugin does after a fatal VM error; Envoy's own default is FAIL_CLOSED. */
-export type FailurePolicy = "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+export type { FailurePolicy, PluginSettings, StatsTag } from "../plugin.ts";
 
-/** One `envoy.filters.http.wasm` filter running a module on the V8 runtime. */
-export interface WasmFilterOptions {
-  /** PluginConfig name; also the HTTP filter's name, so routes can disable it by name. */
-  name: string;
-  /** Selects the root context; filters sharing vm_id + root_id share one root. */
-  rootId?: string;
-  /** Filters with the same vm_id and code share one VM. */
-  vmId?: string;
+/** One `envoy.filters.http.wasm` filter running a module on the V8 runtime: the plugin's
+ *  settings (one shape with the test host's) and where its module is. */
+export interface WasmFilterOptions extends PluginSettings {
   /** Absolute path of the `.wasm` module. */
   wasmPath: string;
-  /** Plugin configuration, passed raw to `proxy_on_configure` (a google.protobuf.StringValue). */
-  configuration?: string;
-  /** VM configuration, passed raw to `proxy_on_vm_start`. */
-  vmConfiguration?: string;
-  /** Defaults to FAIL_CLOSED, written out explicitly (see reference §1.4). */
-  failurePolicy?: FailurePolicy;
-  /** Lets onRequestHeaders/onResponseHeaders return a real StopIteration (Envoy ≥ 1.35). */
-  allowOnHeadersStopIteration?: boolean;
-  /** WASI environment of the VM (`environ_get`). */
-  environment?: Record<string, string>;
 }
 
 /** Where the route sends requests: an inline response or the static cluster `upstream`. */
@@ -52,12 +42,6 @@ export interface ClusterOptions {
   port: number;
   /** Speak cleartext HTTP/2 (h2c) to the endpoint, as gRPC targets need. */
   http2?: boolean;
-}
-
-/** A `stats_config.stats_tags` entry: the regex's first group is cut, the second is the value. */
-export interface StatsTag {
-  tagName: string;
-  regex: string;
 }
 
 export interface BootstrapOptions {
@@ -106,18 +90,22 @@ export function wasmHttpFilter(opts: WasmFilterOptions): Record<string, unknown>
   };
   if (opts.vmId !== undefined) vmConfig.vm_id = opts.vmId;
   if (opts.vmConfiguration !== undefined) {
-    vmConfig.configuration = stringValue(opts.vmConfiguration);
+    vmConfig.configuration = stringValue(configurationText(opts.vmConfiguration));
   }
   if (opts.environment !== undefined) {
     vmConfig.environment_variables = { key_values: opts.environment };
   }
+  // The policy is written out even when it is Envoy's default (FAIL_CLOSED): a bootstrap read
+  // on its own then says what happens after a VM failure.
   const config: Record<string, unknown> = {
     name: opts.name,
-    failure_policy: opts.failurePolicy ?? "FAIL_CLOSED",
+    failure_policy: resolvePluginSettings(opts).failurePolicy,
     vm_config: vmConfig,
   };
   if (opts.rootId !== undefined) config.root_id = opts.rootId;
-  if (opts.configuration !== undefined) config.configuration = stringValue(opts.configuration);
+  if (opts.configuration !== undefined) {
+    config.configuration = stringValue(configurationText(opts.configuration));
+  }
   if (opts.allowOnHeadersStopIteration !== undefined) {
     config.allow_on_headers_stop_iteration = opts.allowOnHeadersStopIteration;
   }

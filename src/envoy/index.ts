@@ -14,6 +14,7 @@ export {
   buildBootstrap,
   type ClusterOptions,
   type FailurePolicy,
+  type PluginSettings,
   type StatsTag,
   staticCluster,
   type UpstreamOptions,

@@ -6,10 +6,42 @@ import { request as httpRequest } from "node:http";
 import { type GrpcConnection, openGrpc } from "./grpc-client.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { Status } from "./status.ts";
-import type { RootContextState, Vm } from "./vm.ts";
 import type { Pairs } from "./wire.ts";
 import { utf8 } from "./wire.ts";
-import type { World } from "./world.ts";
+
+/** What callouts need of the process: virtual time and a queue for work after the current
+ *  guest call. */
+export interface Scheduler {
+  nowMs(): number;
+  post(action: () => void): void;
+  /** Runs the posted work now (after an answer arrived from a real server). */
+  drain(): void;
+}
+
+/** A code and message proxy_get_status reports while a callout's callback runs. */
+export interface CalloutStatus {
+  code: number;
+  message: string;
+}
+
+/**
+ * The root context a callout answers to. Callouts never see the VM: the owner runs the
+ * callbacks (with the response readable through its buffers and maps) and drops them once
+ * its VM failed or it was deleted.
+ */
+export interface CalloutOwner {
+  /** proxy_on_http_call_response; `response` null when the upstream reset the call. */
+  httpCallResponse(
+    token: number,
+    response: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap } | null,
+  ): void;
+  grpcReceive(token: number, message: Uint8Array): void;
+  grpcInitialMetadata(token: number, metadata: HeaderMap): void;
+  grpcTrailingMetadata(token: number, metadata: HeaderMap): void;
+  grpcClose(token: number, status: CalloutStatus): void;
+  /** False once the VM failed or the root context was deleted: answers are then dropped. */
+  readonly listening: boolean;
+}
 
 export interface HttpCallRequest {
   cluster: string;
@@ -85,8 +117,7 @@ class PendingHttp implements HttpCall {
   deadline = 0;
   constructor(
     readonly callouts: Callouts,
-    readonly vm: Vm,
-    readonly root: RootContextState,
+    readonly owner: CalloutOwner,
     readonly token: number,
     readonly cluster: string,
     readonly headers: HeaderMap,
@@ -105,8 +136,7 @@ class PendingGrpc implements GrpcCall {
   readonly sent: Uint8Array[] = [];
   constructor(
     readonly callouts: Callouts,
-    readonly vm: Vm,
-    readonly root: RootContextState,
+    readonly owner: CalloutOwner,
     readonly token: number,
     readonly cluster: string,
     readonly service: string,
@@ -136,7 +166,7 @@ export class Callouts {
   private nextGrpcCall = 1;
   private nextGrpcStream = 2;
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly scheduler: Scheduler) {}
 
   private exists(cluster: string): boolean {
     return (
@@ -149,7 +179,7 @@ export class Callouts {
   }
 
   /** proxy_http_call: a token, or a negated status. */
-  httpCall(vm: Vm, root: RootContextState, req: HttpCallRequest): number {
+  httpCall(owner: CalloutOwner, req: HttpCallRequest): number {
     if (req.timeoutMs < 0) return -Status.BadArgument;
     if (!this.exists(req.cluster)) return -Status.BadArgument;
     const headers = new HeaderMap(req.headers);
@@ -159,8 +189,7 @@ export class Callouts {
     if (req.body.length > 0) headers.set("content-length", String(req.body.length));
     const call = new PendingHttp(
       this,
-      vm,
-      root,
+      owner,
       this.nextHttpToken++,
       req.cluster,
       headers,
@@ -168,7 +197,7 @@ export class Callouts {
       new HeaderMap(req.trailers),
       req.timeoutMs,
     );
-    if (req.timeoutMs > 0) call.deadline = this.world.clock.nowMs() + req.timeoutMs;
+    if (req.timeoutMs > 0) call.deadline = this.scheduler.nowMs() + req.timeoutMs;
     this.http.push(call);
     const url = this.clusterUrls.get(req.cluster);
     if (url) {
@@ -177,7 +206,7 @@ export class Callouts {
       const handler = this.httpHandlers.get(req.cluster);
       const reply = handler?.(call);
       if (reply instanceof Promise) this.track(reply.then((r) => call.respond(r)));
-      else if (reply) this.world.post(() => call.respond(reply));
+      else if (reply) this.scheduler.post(() => call.respond(reply));
     }
     return call.token;
   }
@@ -211,15 +240,9 @@ export class Callouts {
   deliverHttp(call: PendingHttp, reply: HttpCallReply): void {
     if (call.done) return;
     call.done = true;
-    const { vm, root } = call;
-    if (vm.failed || !vm.contexts.has(root.id)) return;
+    if (!call.owner.listening) return;
     if ("failure" in reply) {
-      this.world.setStatus(root, { code: Status.BrokenConnection, message: "reset" });
-      try {
-        vm.call("proxy_on_http_call_response", root, root.id, call.token, 0, 0, 0);
-      } finally {
-        this.world.setStatus(root, null);
-      }
+      call.owner.httpCallResponse(call.token, null);
       return;
     }
     const headers = toHeaderMap(reply.headers);
@@ -232,28 +255,17 @@ export class Callouts {
     if ("status" in reply && (reply.status === 503 || reply.status === 504) && body.length > 0) {
       if (!headers.has("content-type")) headers.set("content-type", "text/plain");
     }
-    const trailers = toHeaderMap(reply.trailers);
-    root.callout = { headers, body, trailers };
-    try {
-      vm.call(
-        "proxy_on_http_call_response",
-        root,
-        root.id,
-        call.token,
-        headers.count,
-        body.length,
-        trailers.count,
-      );
-    } finally {
-      root.callout = null;
-    }
+    call.owner.httpCallResponse(call.token, {
+      headers,
+      body,
+      trailers: toHeaderMap(reply.trailers),
+    });
   }
 
   // ---- gRPC ------------------------------------------------------------------------------------
 
   grpcCall(
-    vm: Vm,
-    root: RootContextState,
+    owner: CalloutOwner,
     req: {
       cluster: string;
       service: string;
@@ -270,8 +282,7 @@ export class Callouts {
     else this.nextGrpcCall += 2;
     const call = new PendingGrpc(
       this,
-      vm,
-      root,
+      owner,
       token,
       req.cluster,
       req.service,
@@ -285,7 +296,7 @@ export class Callouts {
     if (url) {
       const connection = openGrpc(url, { ...req, metadata: req.metadata }, (r) => {
         call.reply(r);
-        this.world.drain();
+        this.scheduler.drain();
       });
       this.grpcConnections.set(token, connection);
       this.track(connection.done);
@@ -296,7 +307,7 @@ export class Callouts {
       call,
       req.stream ? {} : { message: req.message, endOfStream: true },
     );
-    if (reply) this.world.post(() => call.reply(reply));
+    if (reply) this.scheduler.post(() => call.reply(reply));
     return token;
   }
 
@@ -304,10 +315,10 @@ export class Callouts {
     return this.grpc.find((c) => c.token === token && !c.done);
   }
 
-  grpcSend(vm: Vm, token: number, message: Uint8Array, endOfStream: boolean): number {
+  grpcSend(owner: CalloutOwner, token: number, message: Uint8Array, endOfStream: boolean): number {
     if (token % 2 !== 0) return Status.BadArgument;
     const call = this.grpcFind(token);
-    if (!call || call.vm !== vm) return Status.NotFound;
+    if (!call || call.owner !== owner) return Status.NotFound;
     call.sent.push(message.slice());
     const connection = this.grpcConnections.get(token);
     if (connection) {
@@ -315,21 +326,21 @@ export class Callouts {
       return Status.Ok;
     }
     const reply = this.grpcHandlers.get(call.cluster)?.(call, { message, endOfStream });
-    if (reply) this.world.post(() => call.reply(reply));
+    if (reply) this.scheduler.post(() => call.reply(reply));
     return Status.Ok;
   }
 
-  grpcCancel(vm: Vm, token: number): number {
+  grpcCancel(owner: CalloutOwner, token: number): number {
     const call = this.grpcFind(token);
-    if (!call || call.vm !== vm) return Status.NotFound;
+    if (!call || call.owner !== owner) return Status.NotFound;
     call.done = true;
     this.grpcConnections.get(token)?.cancel();
     return Status.Ok;
   }
 
-  grpcClose(vm: Vm, token: number): number {
+  grpcClose(owner: CalloutOwner, token: number): number {
     const call = this.grpcFind(token);
-    if (!call || call.vm !== vm) return Status.NotFound;
+    if (!call || call.owner !== owner) return Status.NotFound;
     if (!call.stream) {
       call.done = true;
       return Status.Ok;
@@ -342,81 +353,42 @@ export class Callouts {
     }
     // The server sees our half-close and may finish the stream.
     const reply = this.grpcHandlers.get(call.cluster)?.(call, { endOfStream: true });
-    if (reply) this.world.post(() => call.reply(reply));
+    if (reply) this.scheduler.post(() => call.reply(reply));
     return Status.Ok;
   }
 
   deliverGrpc(call: PendingGrpc, reply: GrpcReply): void {
     if (call.done) return;
-    const { vm, root } = call;
-    if (vm.failed || !vm.contexts.has(root.id)) return;
+    const { owner } = call;
+    if (!owner.listening) return;
     const status = reply.status ?? 0;
     if (!call.stream) {
       // Unary calls: the response message on success, otherwise only the close.
       call.done = true;
       const first = reply.messages?.[0];
       if (status === 0 && first) {
-        root.grpcMessage = first;
-        try {
-          vm.call("proxy_on_grpc_receive", root, root.id, call.token, first.length);
-        } finally {
-          root.grpcMessage = null;
-        }
+        owner.grpcReceive(call.token, first);
         return;
       }
-      this.grpcClosed(call, status === 0 ? 13 : status, reply.message ?? "");
+      owner.grpcClose(call.token, {
+        code: status === 0 ? 13 : status,
+        message: reply.message ?? "",
+      });
       return;
     }
     if (reply.initialMetadata) {
-      root.grpcMetadata = toHeaderMap(reply.initialMetadata);
-      try {
-        vm.call(
-          "proxy_on_grpc_receive_initial_metadata",
-          root,
-          root.id,
-          call.token,
-          root.grpcMetadata.count,
-        );
-      } finally {
-        root.grpcMetadata = null;
-      }
+      owner.grpcInitialMetadata(call.token, toHeaderMap(reply.initialMetadata));
     }
     for (const message of reply.messages ?? []) {
       if (call.done) return;
-      root.grpcMessage = message;
-      try {
-        vm.call("proxy_on_grpc_receive", root, root.id, call.token, message.length);
-      } finally {
-        root.grpcMessage = null;
-      }
+      owner.grpcReceive(call.token, message);
     }
     if (reply.trailingMetadata && !call.done) {
-      root.grpcMetadata = toHeaderMap(reply.trailingMetadata);
-      try {
-        vm.call(
-          "proxy_on_grpc_receive_trailing_metadata",
-          root,
-          root.id,
-          call.token,
-          root.grpcMetadata.count,
-        );
-      } finally {
-        root.grpcMetadata = null;
-      }
+      owner.grpcTrailingMetadata(call.token, toHeaderMap(reply.trailingMetadata));
     }
     if (reply.status !== undefined && !call.done) {
       call.done = true;
-      this.grpcClosed(call, status, reply.message ?? "");
-    }
-  }
-
-  private grpcClosed(call: PendingGrpc, status: number, message: string): void {
-    const { vm, root } = call;
-    this.world.setStatus(root, { code: status, message });
-    try {
-      vm.call("proxy_on_grpc_close", root, root.id, call.token, status);
-    } finally {
-      this.world.setStatus(root, null);
+      owner.grpcClose(call.token, { code: status, message: reply.message ?? "" });
     }
   }
 }

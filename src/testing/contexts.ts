@@ -2,10 +2,12 @@
 // current (or effective). GuestContext has Envoy's defaults for a root context; HTTP streams
 // and TCP connections override what they own.
 
+import type { CalloutOwner, CalloutStatus } from "./callouts.ts";
 import type { HeaderMap } from "./headers.ts";
-import { BufferType, MapType, Status } from "./status.ts";
+import { BROKEN_CONNECTION, BufferType, MapType, Status } from "./status.ts";
 import type { Vm } from "./vm.ts";
-import type { Pairs } from "./wire.ts";
+import { type Pairs, utf8 } from "./wire.ts";
+import type { QueueOwner, TickTarget } from "./world.ts";
 
 /** A host byte buffer with Envoy's proxy_set_buffer_bytes rules. */
 export class ByteBuffer {
@@ -36,6 +38,8 @@ export class ByteBuffer {
   }
 }
 
+const NO_STATUS: CalloutStatus = { code: 0, message: "" };
+
 /** A local reply a filter asked for. */
 export interface LocalReply {
   status: number;
@@ -63,9 +67,21 @@ export abstract class GuestContext {
     return this.root.rootBuffer(type);
   }
 
-  /** An attribute (Envoy property) by path, already encoded. */
+  /** An attribute (Envoy property) by path, already encoded: what every context can read. */
   property(path: string[]): Uint8Array | undefined {
-    return this.vm.world.pluginProperty(this.vm, path);
+    const dotted = path.join(".");
+    const override = this.vm.world.properties.get(dotted);
+    if (override) return override;
+    switch (dotted) {
+      case "plugin_name":
+        return utf8(this.vm.plugin.name);
+      case "plugin_root_id":
+        return utf8(this.vm.plugin.rootId);
+      case "plugin_vm_id":
+        return utf8(this.vm.plugin.vmId);
+      default:
+        return undefined;
+    }
   }
 
   setProperty(_path: string, _value: Uint8Array): number {
@@ -91,7 +107,7 @@ export abstract class GuestContext {
 }
 
 /** The root context: configuration buffers, callout responses, tick period. */
-export class RootContextState extends GuestContext {
+export class RootContextState extends GuestContext implements CalloutOwner, QueueOwner, TickTarget {
   configuring: Uint8Array | null = null;
   vmConfiguration: Uint8Array | null = null;
   callData: Uint8Array | null = null;
@@ -100,15 +116,113 @@ export class RootContextState extends GuestContext {
   grpcMetadata: HeaderMap | null = null;
   tickPeriodMs = 0;
   nextTickAt = 0;
+  /** What proxy_get_status reports: set while a failed callout's callback runs. */
+  status: CalloutStatus = NO_STATUS;
 
   get root(): RootContextState {
     return this;
   }
 
+  get vmId(): string {
+    return this.vm.plugin.vmId;
+  }
+
+  get listening(): boolean {
+    return !this.vm.failed && this.vm.contexts.has(this.id);
+  }
+
+  // ---- what the world and callouts call back into ---------------------------------------------
+
+  tick(): void {
+    if (!this.vm.failed) this.vm.call("proxy_on_tick", this, this.id);
+  }
+
+  queueReady(token: number): void {
+    if (this.vm.contexts.has(this.id) && !this.vm.failed) {
+      this.vm.call("proxy_on_queue_ready", this, this.id, token);
+    }
+  }
+
+  httpCallResponse(
+    token: number,
+    response: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap } | null,
+  ): void {
+    if (!response) {
+      this.withStatus({ code: BROKEN_CONNECTION, message: "reset" }, () =>
+        this.vm.call("proxy_on_http_call_response", this, this.id, token, 0, 0, 0),
+      );
+      return;
+    }
+    this.callout = response;
+    try {
+      this.vm.call(
+        "proxy_on_http_call_response",
+        this,
+        this.id,
+        token,
+        response.headers.count,
+        response.body.length,
+        response.trailers.count,
+      );
+    } finally {
+      this.callout = null;
+    }
+  }
+
+  grpcReceive(token: number, message: Uint8Array): void {
+    this.grpcMessage = message;
+    try {
+      this.vm.call("proxy_on_grpc_receive", this, this.id, token, message.length);
+    } finally {
+      this.grpcMessage = null;
+    }
+  }
+
+  grpcInitialMetadata(token: number, metadata: HeaderMap): void {
+    this.withMetadata(metadata, "proxy_on_grpc_receive_initial_metadata", token);
+  }
+
+  grpcTrailingMetadata(token: number, metadata: HeaderMap): void {
+    this.withMetadata(metadata, "proxy_on_grpc_receive_trailing_metadata", token);
+  }
+
+  grpcClose(token: number, status: CalloutStatus): void {
+    this.withStatus(status, () =>
+      this.vm.call("proxy_on_grpc_close", this, this.id, token, status.code),
+    );
+  }
+
+  private withMetadata(metadata: HeaderMap, callback: string, token: number): void {
+    this.grpcMetadata = metadata;
+    try {
+      this.vm.call(callback, this, this.id, token, metadata.count);
+    } finally {
+      this.grpcMetadata = null;
+    }
+  }
+
+  private withStatus(status: CalloutStatus, run: () => void): void {
+    this.status = status;
+    try {
+      run();
+    } finally {
+      this.status = NO_STATUS;
+    }
+  }
+
+  /** proxy_on_delete, once the root context is done (proxy_on_done or proxy_done). */
+  delete(): void {
+    this.vm.call("proxy_on_delete", this, this.id);
+    this.vm.contexts.delete(this.id);
+  }
+
   calloutMap(type: number): HeaderMap | null {
     if (type === MapType.HttpCallResponseHeaders) return this.callout?.headers ?? null;
     if (type === MapType.HttpCallResponseTrailers) return this.callout?.trailers ?? null;
-    if (type === MapType.GrpcInitialMetadata || type === MapType.GrpcTrailingMetadata) {
+    if (
+      type === MapType.GrpcReceiveInitialMetadata ||
+      type === MapType.GrpcReceiveTrailingMetadata
+    ) {
       return this.grpcMetadata;
     }
     return null;
@@ -126,8 +240,8 @@ export class RootContextState extends GuestContext {
         return this.grpcMessage ? new ByteBuffer(this.grpcMessage, false) : null;
       case BufferType.CallData:
         return new ByteBuffer(this.callData ?? new Uint8Array(0), false);
-      case BufferType.RequestBody:
-      case BufferType.ResponseBody:
+      case BufferType.HttpRequestBody:
+      case BufferType.HttpResponseBody:
       case BufferType.DownstreamData:
       case BufferType.UpstreamData:
         // Envoy hands back an empty buffer object outside the callbacks that fill it.

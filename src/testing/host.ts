@@ -7,11 +7,16 @@
 
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import {
+  type PluginSettings,
+  type ResolvedPluginSettings,
+  resolvePluginSettings,
+  type StatsTag,
+} from "../plugin.ts";
 import type { GrpcCall, GrpcHandler, HttpCall, HttpCallHandler } from "./callouts.ts";
 import type { Coverage } from "./coverage.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
-import type { StatsTag } from "./metrics.ts";
 import {
   type LogLevelName,
   PluginStartError,
@@ -19,32 +24,21 @@ import {
   type WasmTrapError,
 } from "./status.ts";
 import { TcpConnection } from "./tcp.ts";
-import { type LocalReply, linkCheck, type PluginInfo, RootContextState, Vm } from "./vm.ts";
+import { type LocalReply, linkCheck, RootContextState, Vm } from "./vm.ts";
 import { isWasmModule, WA, type WasmModule } from "./wasm-api.ts";
 import { text, utf8 } from "./wire.ts";
 import { type LogEntry, type PropertyValue, World } from "./world.ts";
 
-export interface HostOptions {
+/** The plugin's settings (the shape the Envoy runner takes too) and the test host's own. */
+export interface HostOptions extends Omit<PluginSettings, "name"> {
   /** The compiled filter: a path, the bytes, or a compiled WebAssembly.Module. */
   module: string | Uint8Array | WasmModule;
-  /** Plugin configuration (objects are JSON-encoded), read in onConfigure. */
-  configuration?: string | Uint8Array | object;
-  /** VM configuration, read in onVmStart. */
-  vmConfiguration?: string | Uint8Array;
   /** PluginConfig name (plugin_name). Default "test". */
   name?: string;
-  /** PluginConfig root_id (plugin_root_id). Default "". */
-  rootId?: string;
-  /** VmConfig vm_id (plugin_vm_id); VMs with the same id share data and queues. Default "". */
-  vmId?: string;
   /** Worker threads, each with its own VM instance. Default 1. */
   workers?: number;
   /** Envoy's wasm log level; messages below it are dropped. Default "info", like Envoy. */
   logLevel?: LogLevelName;
-  failurePolicy?: PluginInfo["failurePolicy"];
-  allowOnHeadersStopIteration?: boolean;
-  /** WASI environment (VmConfig environment_variables). */
-  environment?: Record<string, string>;
   /** Properties by dotted path ("source.address"); they override the host's values. */
   properties?: Record<string, PropertyValue>;
   /** Bootstrap stats_tags, for prometheus(). */
@@ -171,7 +165,7 @@ export class Host {
   readonly world: World;
   readonly vms: Vm[] = [];
   readonly roots: RootContextState[] = [];
-  readonly plugin: PluginInfo;
+  readonly plugin: ResolvedPluginSettings;
   private readonly upstream: UpstreamHandler;
   private readonly nextIds: number[] = [];
   private nextWorker = 0;
@@ -187,27 +181,7 @@ export class Host {
       coverage: options.coverage,
       startTimeMs: options.startTimeMs,
     });
-    const config = options.configuration;
-    this.plugin = {
-      name: options.name ?? "test",
-      rootId: options.rootId ?? "",
-      vmId: options.vmId ?? "",
-      configuration:
-        config === undefined
-          ? new Uint8Array(0)
-          : typeof config === "string"
-            ? utf8(config)
-            : config instanceof Uint8Array
-              ? config
-              : utf8(JSON.stringify(config)),
-      vmConfiguration:
-        options.vmConfiguration === undefined
-          ? new Uint8Array(0)
-          : bytesOf(options.vmConfiguration),
-      environment: options.environment ?? {},
-      failurePolicy: options.failurePolicy ?? "FAIL_CLOSED",
-      allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
-    };
+    this.plugin = resolvePluginSettings({ ...options, name: options.name ?? "test" });
     for (const [k, v] of Object.entries(options.properties ?? {})) this.world.setProperty(k, v);
     for (const [name, target] of Object.entries(options.clusters ?? {})) {
       if (typeof target === "string") this.world.callouts.clusterUrls.set(name, target);
@@ -532,8 +506,7 @@ export class Host {
     this.vms.forEach((vm, w) => {
       const root = this.roots[w];
       if (!root || vm.failed || !vm.contexts.has(root.id)) return;
-      if (vm.call("proxy_on_done", root, root.id) || !vm.has("proxy_on_done"))
-        this.world.rootDone(vm, root);
+      if (vm.call("proxy_on_done", root, root.id) || !vm.has("proxy_on_done")) root.delete();
       else vm.pendingDone.add(root.id);
     });
   }

@@ -1,5 +1,6 @@
-// One HTTP stream through the filter, with Envoy's filter-manager rules for a single Wasm
-// filter in front of the router:
+// One HTTP stream through the filter: the filter-manager state machine, with Envoy's rules for
+// a single Wasm filter in front of the router (the host calls the guest makes from these
+// callbacks are served by the stream's HttpContext, http-context.ts):
 // - Pause on headers is StopAllIterationAndWatermark (unless allow_on_headers_stop_iteration):
 //   body and trailers are held and reach the filter only after continueRequest/Response.
 // - Pause on a body chunk buffers: the next call sees the whole body so far.
@@ -8,19 +9,25 @@
 // - A local reply runs after the callback returns; from the request path it goes through the
 //   filter's response callbacks, from the response path it replaces the response directly.
 
+import {
+  ByteBuffer,
+  type GuestContext,
+  type LocalReply,
+  type RootContextState,
+} from "./contexts.ts";
 import { HeaderMap } from "./headers.ts";
 import {
-  type ActionName,
-  actionName,
-  BufferType,
-  MapType,
-  Status,
-  StreamType,
-  WasmTrapError,
-} from "./status.ts";
-import { ByteBuffer, GuestContext, type LocalReply, type RootContextState, type Vm } from "./vm.ts";
+  type ConnectionInfo,
+  type Direction,
+  HttpContext,
+  type SideView,
+  type StreamControl,
+} from "./http-context.ts";
+import { type ActionName, actionName, WasmTrapError } from "./status.ts";
+import type { Vm } from "./vm.ts";
 import { utf8 } from "./wire.ts";
-import { encodeProperty } from "./world.ts";
+
+export type { ConnectionInfo } from "./http-context.ts";
 
 /** What has passed the filter in one direction (toward the upstream or the client). */
 export interface PassedMessage {
@@ -37,22 +44,10 @@ export interface Step {
   action: ActionName;
 }
 
-/** Connection facts that feed source.* / destination.* / connection.* properties. */
-export interface ConnectionInfo {
-  sourceAddress: string;
-  destinationAddress: string;
-  connectionId: number;
-  upstreamAddress: string;
-  clusterName: string;
-  routeName: string;
-}
-
-type Direction = "request" | "response";
-
 /** Shared empty body: arrays are replaced, never written in place, so one instance serves all. */
 const EMPTY = new Uint8Array(0) as Uint8Array;
 
-class Side {
+class Side implements SideView {
   headers: HeaderMap | null = null;
   headersAvailable = false;
   headersPassed = false;
@@ -82,200 +77,67 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBufferLike> {
   return out;
 }
 
-export class HttpStream extends GuestContext {
+export class HttpStream implements StreamControl {
   readonly request = new Side();
   readonly response = new Side();
   readonly steps: Step[] = [];
+  /** The guest-facing side: what host calls made from this stream's callbacks act on. */
+  readonly context: HttpContext;
   /** The local reply the filter sent, if any. */
   localReply: LocalReply | null = null;
   /** True when the filter (or a failure) reset the stream. */
   reset = false;
   /** Set when a trap failed the VM during this stream. */
   trap: WasmTrapError | null = null;
-  private filterStateMap: Map<string, Uint8Array> | null = null;
-  routeCacheCleared = 0;
   private created = false;
-  private accessLog = false;
+  accessLog = false;
   private finished = false;
   /** Local reply is being sent through the response callbacks. */
   private replying = false;
   /** Called whenever something passes the filter (the pipeline forwards it). */
   onProgress: (() => void) | null = null;
-  private readonly startedAtMs: number;
 
   constructor(
-    vm: Vm,
-    id: number,
+    private readonly vm: Vm,
+    readonly id: number,
     private readonly rootState: RootContextState,
-    readonly connection: ConnectionInfo,
+    connection: ConnectionInfo,
     /** Without a VM context (failed VM under FAIL_OPEN) the stream passes untouched. */
     private readonly passthrough: boolean,
   ) {
-    super(vm, id);
-    this.startedAtMs = vm.world.clock.nowMs();
+    this.context = new HttpContext(vm, id, rootState, connection, this);
   }
 
-  get root(): RootContextState {
-    return this.rootState;
-  }
-
-  // ---- what the host functions see ---------------------------------------------------------
-
-  override getMap(type: number, write: boolean): HeaderMap | null {
-    switch (type) {
-      case MapType.RequestHeaders:
-        return this.request.headersAvailable || (this.accessLog && !write)
-          ? this.request.headers
-          : null;
-      case MapType.ResponseHeaders:
-        return this.response.headersAvailable || (this.accessLog && !write)
-          ? this.response.headers
-          : null;
-      case MapType.RequestTrailers:
-        return this.request.trailersAvailable ? this.request.trailers : null;
-      case MapType.ResponseTrailers:
-        return this.response.trailersAvailable || (this.accessLog && !write)
-          ? this.response.trailers
-          : null;
-      default:
-        return super.getMap(type, write);
-    }
-  }
-
-  override getBuffer(type: number): ByteBuffer | null {
-    if (type === BufferType.RequestBody) return this.request.body ?? new ByteBuffer(EMPTY, false);
-    if (type === BufferType.ResponseBody) return this.response.body ?? new ByteBuffer(EMPTY, false);
-    return super.getBuffer(type);
+  get connection(): ConnectionInfo {
+    return this.context.connection;
   }
 
   /** Filter state set through proxy_set_property and set_envoy_filter_state. */
   get filterState(): Map<string, Uint8Array> {
-    this.filterStateMap ??= new Map();
-    return this.filterStateMap;
+    return this.context.filterState;
   }
 
-  override streamState() {
-    return this;
+  /** How often the filter called clear_route_cache. */
+  get routeCacheCleared(): number {
+    return this.context.routeCacheCleared;
   }
 
-  override setProperty(path: string, value: Uint8Array): number {
-    this.filterState.set(`wasm.${path}`, value.slice());
-    return Status.Ok;
+  // ---- what the context asks for on the guest's behalf ---------------------------------------
+
+  continueAfterCallback(dir: Direction): void {
+    this.vm.defer(() => this.resume(dir));
+    if (dir === "request") this.request.headersAvailable = false;
   }
 
-  override property(path: string[]): Uint8Array | undefined {
-    const dotted = path.length === 1 ? (path[0] as string) : path.join(".");
-    const overrides = this.vm.world.properties;
-    const override = overrides.size > 0 ? overrides.get(dotted) : undefined;
-    if (override) return override;
-    const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
-    if (state) return state;
-    const value = this.attribute(dotted);
-    if (value !== undefined) return encodeProperty(value);
-    // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
-    if (path.length > 1) {
-      const parent = this.attribute(path.slice(0, -1).join("."));
-      if (Array.isArray(parent)) {
-        const key = path[path.length - 1];
-        const found = parent.find(([k]) => k === key);
-        return found ? encodeProperty(found[1]) : undefined;
-      }
-    }
-    return super.property(path);
+  resetAfterCallback(): void {
+    this.vm.defer(() => {
+      this.reset = true;
+      this.progress();
+    });
   }
 
-  /** Envoy's request/response/connection attributes for this stream. */
-  private attribute(
-    dotted: string,
-  ): string | number | bigint | boolean | Array<[string, string]> | undefined {
-    const req = this.request.headersAvailable || this.accessLog ? this.request.headers : null;
-    const res = this.response.headersAvailable || this.accessLog ? this.response.headers : null;
-    const c = this.connection;
-    switch (dotted) {
-      case "request.path":
-        return req?.get(":path");
-      case "request.url_path":
-        return req?.get(":path")?.split("?")[0];
-      case "request.host":
-        return req?.get(":authority");
-      case "request.scheme":
-        return req?.get(":scheme");
-      case "request.method":
-        return req?.get(":method");
-      case "request.id":
-        return req?.get("x-request-id");
-      case "request.useragent":
-        return req?.get("user-agent");
-      case "request.referer":
-        return req?.get("referer");
-      case "request.headers":
-        return req?.pairs();
-      case "request.protocol":
-        return "HTTP/1.1";
-      case "request.time":
-        return (
-          this.vm.world.clock.nowNanos() -
-          BigInt(Math.round((this.vm.world.clock.nowMs() - this.startedAtMs) * 1e6))
-        );
-      case "response.code":
-        return this.response.headers
-          ? Number(this.response.headers.get(":status") ?? 0)
-          : undefined;
-      case "response.headers":
-        return res?.pairs();
-      case "source.address":
-        return c.sourceAddress;
-      case "source.port":
-        return portOf(c.sourceAddress);
-      case "destination.address":
-        return c.destinationAddress;
-      case "destination.port":
-        return portOf(c.destinationAddress);
-      case "connection.id":
-        return BigInt(c.connectionId);
-      case "connection.mtls":
-        return false;
-      case "connection.requested_server_name":
-        return "";
-      case "upstream.address":
-        return this.response.headers ? c.upstreamAddress : undefined;
-      // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
-      case "xds.cluster_name":
-        return c.clusterName;
-      case "xds.route_name":
-        return c.routeName;
-      default:
-        return undefined;
-    }
-  }
-
-  override continueStream(type: number): number {
-    if (type === StreamType.Request) {
-      this.vm.defer(() => this.resume("request"));
-      this.request.headersAvailable = false;
-      return Status.Ok;
-    }
-    if (type === StreamType.Response) {
-      this.vm.defer(() => this.resume("response"));
-      return Status.Ok;
-    }
-    return super.continueStream(type);
-  }
-
-  override closeStream(type: number): number {
-    if (type === StreamType.Request || type === StreamType.Response) {
-      this.vm.defer(() => {
-        this.reset = true;
-        this.progress();
-      });
-      return Status.Ok;
-    }
-    return super.closeStream(type);
-  }
-
-  override sendLocalResponse(reply: LocalReply): number {
+  localReplyAfterCallback(reply: LocalReply): void {
     this.vm.defer(() => this.sendLocal(reply));
-    return Status.Ok;
   }
 
   // ---- driving ---------------------------------------------------------------------------------
@@ -284,7 +146,7 @@ export class HttpStream extends GuestContext {
     if (this.passthrough) return false;
     if (!this.created) {
       this.created = true;
-      this.vm.contexts.set(this.id, this);
+      this.vm.contexts.set(this.id, this.context);
       const created = this.guard(
         "proxy_on_context_create",
         this.rootState,
@@ -386,7 +248,7 @@ export class HttpStream extends GuestContext {
     }
     s.headersAvailable = true;
     const name = dir === "request" ? "proxy_on_request_headers" : "proxy_on_response_headers";
-    const raw = this.guard(name, this, true, this.id, headers.count, endOfStream ? 1 : 0);
+    const raw = this.guard(name, this.context, true, this.id, headers.count, endOfStream ? 1 : 0);
     if (raw === false) {
       s.headersAvailable = false;
       return "Continue";
@@ -431,7 +293,14 @@ export class HttpStream extends GuestContext {
     }
     s.body = new ByteBuffer(s.bodyBuffering ? concat(s.accumulated, chunk) : chunk);
     const name = dir === "request" ? "proxy_on_request_body" : "proxy_on_response_body";
-    const raw = this.guard(name, this, true, this.id, s.body.bytes.length, endOfStream ? 1 : 0);
+    const raw = this.guard(
+      name,
+      this.context,
+      true,
+      this.id,
+      s.body.bytes.length,
+      endOfStream ? 1 : 0,
+    );
     const bytes = s.body.bytes;
     s.bodyBuffering = false;
     s.accumulated = EMPTY;
@@ -482,7 +351,7 @@ export class HttpStream extends GuestContext {
     }
     s.trailersAvailable = true;
     const name = dir === "request" ? "proxy_on_request_trailers" : "proxy_on_response_trailers";
-    const raw = this.guard(name, this, true, this.id, trailers.count);
+    const raw = this.guard(name, this.context, true, this.id, trailers.count);
     if (raw === false || raw === 0) {
       s.trailersAvailable = false;
       if (!this.ended) this.passTrailers(dir, trailers);
@@ -600,15 +469,10 @@ export class HttpStream extends GuestContext {
     this.accessLog = true;
     this.request.headersAvailable = false;
     this.response.headersAvailable = false;
-    this.guard("proxy_on_log", this, false, this.id);
+    this.guard("proxy_on_log", this.context, false, this.id);
     this.accessLog = false;
-    if (!this.vm.failed) this.guard("proxy_on_done", this, false, this.id);
-    if (!this.vm.failed) this.guard("proxy_on_delete", this, false, this.id);
+    if (!this.vm.failed) this.guard("proxy_on_done", this.context, false, this.id);
+    if (!this.vm.failed) this.guard("proxy_on_delete", this.context, false, this.id);
     this.vm.contexts.delete(this.id);
   }
-}
-
-function portOf(address: string): bigint | undefined {
-  const at = address.lastIndexOf(":");
-  return at < 0 ? undefined : BigInt(address.slice(at + 1));
 }

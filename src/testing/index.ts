@@ -5,6 +5,12 @@
 //   const res = await host.request({ path: "/" });
 
 export type {
+  FailurePolicy,
+  PluginConfiguration,
+  PluginSettings,
+  StatsTag,
+} from "../plugin.ts";
+export type {
   GrpcCall,
   GrpcHandler,
   GrpcReply,
@@ -26,7 +32,6 @@ export {
   type UpstreamResponse,
 } from "./host.ts";
 export type { PassedMessage, Step } from "./http.ts";
-export type { StatsTag } from "./metrics.ts";
 export {
   type ActionName,
   type LogLevelName,

@@ -3,6 +3,8 @@
 // low two bits, and a Prometheus rendering that strips the namespace and turns stats_tags
 // matches into labels.
 
+import type { StatsTag } from "../plugin.ts";
+
 export type MetricKind = "counter" | "gauge" | "histogram";
 
 const KINDS: readonly MetricKind[] = ["counter", "gauge", "histogram"];
@@ -18,11 +20,7 @@ export interface Metric {
   samples: bigint[];
 }
 
-/** A stats_tags entry: group 1 is cut from the name, group 2 is the tag's value. */
-export interface StatsTag {
-  tagName: string;
-  regex: string;
-}
+export type { StatsTag } from "../plugin.ts";
 
 /** Envoy's default histogram bucket bounds. */
 const BUCKETS = [

@@ -3,6 +3,7 @@
 // call from the context that is current or effective. Contexts (root, HTTP, TCP) subclass
 // GuestContext; process-wide state (shared data, queues, metrics, clock, logs) lives in World.
 
+import type { ResolvedPluginSettings } from "../plugin.ts";
 import {
   ABI_MARKER,
   ALLOCATOR_EXPORTS,
@@ -14,7 +15,7 @@ import {
 import { formatFuncType, readWasmModule, sameFuncType } from "../wasm/binary.ts";
 import type { GuestContext } from "./contexts.ts";
 import type { CountCell } from "./coverage.ts";
-import { hostFunctions } from "./hostcalls.ts";
+import { hostFunctions } from "./hostcalls/index.ts";
 import { MetricIds } from "./metrics.ts";
 import { Status, WasmLoadError, WasmTrapError } from "./status.ts";
 import {
@@ -28,18 +29,6 @@ import { text } from "./wire.ts";
 import type { World } from "./world.ts";
 
 export { ByteBuffer, GuestContext, type LocalReply, RootContextState } from "./contexts.ts";
-
-/** Plugin settings a VM needs (from PluginConfig and VmConfig). */
-export interface PluginInfo {
-  name: string;
-  rootId: string;
-  vmId: string;
-  configuration: Uint8Array;
-  vmConfiguration: Uint8Array;
-  environment: Record<string, string>;
-  failurePolicy: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
-  allowOnHeadersStopIteration: boolean;
-}
 
 /** Host functions allowed while _initialize/_start run (cpp-host startVm). */
 const START_ALLOWED = new Set([
@@ -125,7 +114,7 @@ export class Vm {
 
   constructor(
     readonly world: World,
-    readonly plugin: PluginInfo,
+    readonly plugin: ResolvedPluginSettings,
     readonly worker: number,
     module: WasmModule,
   ) {
@@ -188,7 +177,7 @@ export class Vm {
       const trap =
         error instanceof WasmTrapError ? error : new WasmTrapError(name, `Uncaught ${reason}`);
       this.failed = trap;
-      this.world.log(this, 5, trap.message, "host");
+      this.world.log(this.worker, 5, trap.message, "host");
       this.after.length = 0;
       throw trap;
     } finally {

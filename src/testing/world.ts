@@ -1,11 +1,12 @@
 // Everything one Envoy process shares between its VMs and workers: the virtual clock, logs,
 // shared data and queues (keyed by vm_id), metrics, callouts in flight and the coverage record.
+// The world knows no VM: VMs hold the world, and what the world calls back into (a root
+// context's tick, a queue's owner, a callout's owner) it sees through narrow interfaces.
 
-import { Callouts } from "./callouts.ts";
+import { Callouts, type Scheduler } from "./callouts.ts";
 import { Coverage } from "./coverage.ts";
 import { MetricStore } from "./metrics.ts";
 import { LOG_LEVELS, type LogLevelName, Status } from "./status.ts";
-import type { RootContextState, Vm } from "./vm.ts";
 import { encodePairs, utf8 } from "./wire.ts";
 
 export interface LogEntry {
@@ -56,12 +57,18 @@ export class SharedData {
   }
 }
 
+/** The root context that registered a queue: it is woken when an item arrives. */
+export interface QueueOwner {
+  readonly vmId: string;
+  /** proxy_on_queue_ready (a no-op once the VM failed or the context is gone). */
+  queueReady(token: number): void;
+}
+
 interface Queue {
   vmId: string;
   name: string;
   items: Uint8Array[];
-  vm: Vm;
-  rootContextId: number;
+  owner: QueueOwner;
 }
 
 export class SharedQueues {
@@ -69,20 +76,18 @@ export class SharedQueues {
   private readonly byName = new Map<string, number>();
   private nextToken = 1;
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly scheduler: Pick<Scheduler, "post">) {}
 
-  register(vm: Vm, root: RootContextState, name: string): number {
-    const key = `${vm.plugin.vmId}\0${name}`;
+  register(owner: QueueOwner, name: string): number {
+    const key = `${owner.vmId}\0${name}`;
     const existing = this.byName.get(key);
     if (existing !== undefined) {
-      const q = this.byToken.get(existing) as Queue;
-      q.vm = vm;
-      q.rootContextId = root.id;
+      (this.byToken.get(existing) as Queue).owner = owner;
       return existing;
     }
     const token = this.nextToken++;
     this.byName.set(key, token);
-    this.byToken.set(token, { vmId: vm.plugin.vmId, name, items: [], vm, rootContextId: root.id });
+    this.byToken.set(token, { vmId: owner.vmId, name, items: [], owner });
     return token;
   }
 
@@ -96,17 +101,15 @@ export class SharedQueues {
     q.items.push(value.slice());
     // Envoy posts proxy_on_queue_ready to the registering VM's thread: it runs after the
     // current callback returns.
-    this.world.post(() => {
-      const root = q.vm.contexts.get(q.rootContextId);
-      if (root && !q.vm.failed) q.vm.call("proxy_on_queue_ready", root, q.rootContextId, token);
-    });
+    const owner = q.owner;
+    this.scheduler.post(() => owner.queueReady(token));
     return Status.Ok;
   }
 
-  dequeue(vm: Vm, token: number): Uint8Array | number {
+  dequeue(vmId: string, token: number): Uint8Array | number {
     const q = this.byToken.get(token);
     if (!q) return Status.NotFound;
-    if (q.vmId !== vm.plugin.vmId) return Status.BadArgument;
+    if (q.vmId !== vmId) return Status.BadArgument;
     const item = q.items.shift();
     return item ?? Status.Empty;
   }
@@ -126,7 +129,15 @@ export type PropertyValue =
   | Uint8Array
   | Array<[string, string]>;
 
-export class World {
+/** A root context with a tick period (proxy_set_tick_period_milliseconds). */
+export interface TickTarget {
+  tickPeriodMs: number;
+  nextTickAt: number;
+  /** proxy_on_tick (a no-op once the VM failed). */
+  tick(): void;
+}
+
+export class World implements Scheduler {
   readonly clock: Clock;
   readonly metrics = new MetricStore();
   readonly shared = new SharedData();
@@ -143,10 +154,8 @@ export class World {
     "envoy.string",
   ]);
   readonly properties = new Map<string, Uint8Array>();
-  /** Status left for proxy_get_status by the last callout failure, per root context. */
-  private readonly statuses = new Map<RootContextState, { code: number; message: string }>();
   private readonly posted: Array<() => void> = [];
-  private readonly roots = new Set<RootContextState>();
+  private readonly roots = new Set<TickTarget>();
   logLevel: number;
 
   constructor(opts: { logLevel: LogLevelName; coverage?: Coverage; startTimeMs?: number }) {
@@ -156,44 +165,22 @@ export class World {
     this.callouts = new Callouts(this);
   }
 
-  log(vm: Vm, level: number, message: string, source: "wasm" | "host"): void {
+  log(worker: number, level: number, message: string, source: "wasm" | "host"): void {
     if (level < this.logLevel && source === "wasm") return;
-    this.logs.push({ level: LOG_LEVELS[level] ?? "info", message, worker: vm.worker, source });
+    this.logs.push({ level: LOG_LEVELS[level] ?? "info", message, worker, source });
+  }
+
+  nowMs(): number {
+    return this.clock.nowMs();
   }
 
   setProperty(dotted: string, value: PropertyValue): void {
     this.properties.set(dotted, encodeProperty(value));
   }
 
-  /** Plugin-level attributes every context can read. */
-  pluginProperty(vm: Vm, path: string[]): Uint8Array | undefined {
-    const dotted = path.join(".");
-    const override = this.properties.get(dotted);
-    if (override) return override;
-    switch (dotted) {
-      case "plugin_name":
-        return utf8(vm.plugin.name);
-      case "plugin_root_id":
-        return utf8(vm.plugin.rootId);
-      case "plugin_vm_id":
-        return utf8(vm.plugin.vmId);
-      default:
-        return undefined;
-    }
-  }
-
-  statusOf(root: RootContextState): { code: number; message: string } {
-    return this.statuses.get(root) ?? { code: 0, message: "" };
-  }
-
-  setStatus(root: RootContextState, status: { code: number; message: string } | null): void {
-    if (status) this.statuses.set(root, status);
-    else this.statuses.delete(root);
-  }
-
   // ---- ticks -----------------------------------------------------------------------------
 
-  setTickPeriod(root: RootContextState, periodMs: number): void {
+  setTickPeriod(root: TickTarget, periodMs: number): void {
     root.tickPeriodMs = periodMs;
     root.nextTickAt = periodMs > 0 ? this.clock.nowMs() + periodMs : 0;
     if (periodMs > 0) this.roots.add(root);
@@ -227,7 +214,7 @@ export class World {
             at: r.nextTickAt,
             run: () => {
               r.nextTickAt += r.tickPeriodMs;
-              if (!r.vm.failed) r.vm.call("proxy_on_tick", r, r.id);
+              r.tick();
             },
           };
         }
@@ -241,11 +228,6 @@ export class World {
     }
     this.clock.advanceTo(end);
     this.drain();
-  }
-
-  rootDone(vm: Vm, root: RootContextState): void {
-    vm.call("proxy_on_delete", root, root.id);
-    vm.contexts.delete(root.id);
   }
 
   // ---- posted work (queue wake-ups), run once no guest call is active ------------------------

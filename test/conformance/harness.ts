@@ -9,10 +9,10 @@ import {
   buildBootstrap,
   type EchoUpstream,
   EnvoyStartError,
-  type StatsTag,
   startEchoUpstream,
   startEnvoy,
 } from "../../src/envoy/index.ts";
+import type { PluginSettings, StatsTag } from "../../src/plugin.ts";
 import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
 import { buildTestModule } from "../modules/build.ts";
 import { h2Request } from "./h2client.ts";
@@ -24,15 +24,11 @@ import {
   trailerUpstream,
 } from "./servers.ts";
 
-export interface Setup {
+/** A scenario's plugin (the one settings shape both hosts take; name defaults to "conf") and
+ *  the world around it. */
+export interface Setup extends Partial<PluginSettings> {
   /** Test module under test/modules (default "conformance"). */
   module?: string;
-  configuration?: string;
-  vmConfiguration?: string;
-  name?: string;
-  rootId?: string;
-  vmId?: string;
-  failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN";
   statsTags?: StatsTag[];
   /** Worker threads (Envoy --concurrency), each with its own VM. Default 1. */
   workers?: number;
@@ -128,6 +124,18 @@ function parseUpstream(body: string): Response["upstream"] {
 
 const PLUGIN_NAME = "conf";
 
+/** The scenario's plugin settings, the same object for both hosts. */
+function pluginOf(setup: Setup): PluginSettings {
+  const {
+    module: _module,
+    statsTags: _tags,
+    workers: _workers,
+    upstream: _upstream,
+    ...plugin
+  } = setup;
+  return { ...plugin, name: setup.name ?? PLUGIN_NAME, configuration: setup.configuration ?? "" };
+}
+
 /** Builds the emulator target for a scenario. */
 export async function emulatorTarget(
   setup: Setup,
@@ -136,13 +144,8 @@ export async function emulatorTarget(
 ): Promise<{ target: Target; close(): void }> {
   const module = await buildTestModule(setup.module ?? "conformance");
   const host: Host = await createHost({
+    ...pluginOf(setup),
     module,
-    configuration: setup.configuration ?? "",
-    vmConfiguration: setup.vmConfiguration,
-    name: setup.name ?? PLUGIN_NAME,
-    rootId: setup.rootId,
-    vmId: setup.vmId,
-    failurePolicy: setup.failurePolicy,
     statsTags: setup.statsTags,
     workers: setup.workers,
     logLevel: "debug",
@@ -204,17 +207,7 @@ export async function envoyTarget(
 ): Promise<{ target: Target; close(): Promise<void> }> {
   const module = await buildTestModule(setup.module ?? "conformance");
   const config = buildBootstrap({
-    wasmFilters: [
-      {
-        name: setup.name ?? PLUGIN_NAME,
-        rootId: setup.rootId,
-        vmId: setup.vmId,
-        wasmPath: module,
-        configuration: setup.configuration ?? "",
-        vmConfiguration: setup.vmConfiguration,
-        failurePolicy: setup.failurePolicy,
-      },
-    ],
+    wasmFilters: [{ ...pluginOf(setup), wasmPath: module }],
     upstream:
       setup.upstream === "trailers"
         ? { kind: "cluster", port: servers.trailers.port, http2: true }

@@ -1,0 +1,229 @@
+// The guest-facing side of one HTTP stream: what the host functions read and write while the
+// stream's context is current (header maps, bodies, attributes, filter state) and how
+// proxy_continue_stream, proxy_close_stream and proxy_send_local_response reach the
+// filter-manager state machine (http.ts). The state machine runs the callbacks; this serves
+// the calls the guest makes from them.
+
+import { ByteBuffer, GuestContext, type LocalReply, type RootContextState } from "./contexts.ts";
+import type { HeaderMap } from "./headers.ts";
+import { BufferType, MapType, Status, StreamType } from "./status.ts";
+import type { Vm } from "./vm.ts";
+import { encodeProperty } from "./world.ts";
+
+/** Connection facts that feed source.* / destination.* / connection.* properties. */
+export interface ConnectionInfo {
+  sourceAddress: string;
+  destinationAddress: string;
+  connectionId: number;
+  upstreamAddress: string;
+  clusterName: string;
+  routeName: string;
+}
+
+export type Direction = "request" | "response";
+
+/** One direction of the stream as the host functions see it. */
+export interface SideView {
+  readonly headers: HeaderMap | null;
+  /** The filter holds the headers (Envoy keeps its pointer to them). */
+  readonly headersAvailable: boolean;
+  readonly trailers: HeaderMap | null;
+  readonly trailersAvailable: boolean;
+  /** The body the current callback sees, if a body callback is running or buffering. */
+  readonly body: ByteBuffer | null;
+}
+
+/** What the context needs of the filter-manager state machine. */
+export interface StreamControl {
+  readonly request: SideView;
+  readonly response: SideView;
+  /** In the access-log phase (onLog): headers are readable, not writable. */
+  readonly accessLog: boolean;
+  /** proxy_continue_stream, run after the callback that asked for it. */
+  continueAfterCallback(dir: Direction): void;
+  /** proxy_close_stream: resets the stream after the callback. */
+  resetAfterCallback(): void;
+  /** proxy_send_local_response: sent after the callback returns. */
+  localReplyAfterCallback(reply: LocalReply): void;
+}
+
+/** Shared empty body: arrays are replaced, never written in place, so one instance serves all. */
+const EMPTY = new Uint8Array(0) as Uint8Array;
+
+type AttributeValue = string | number | bigint | boolean | Array<[string, string]>;
+
+export class HttpContext extends GuestContext {
+  private filterStateMap: Map<string, Uint8Array> | null = null;
+  routeCacheCleared = 0;
+  private readonly startedAtMs: number;
+
+  constructor(
+    vm: Vm,
+    id: number,
+    private readonly rootState: RootContextState,
+    readonly connection: ConnectionInfo,
+    private readonly stream: StreamControl,
+  ) {
+    super(vm, id);
+    this.startedAtMs = vm.world.clock.nowMs();
+  }
+
+  get root(): RootContextState {
+    return this.rootState;
+  }
+
+  override getMap(type: number, write: boolean): HeaderMap | null {
+    const { request, response, accessLog } = this.stream;
+    const readOnly = accessLog && !write;
+    switch (type) {
+      case MapType.HttpRequestHeaders:
+        return request.headersAvailable || readOnly ? request.headers : null;
+      case MapType.HttpResponseHeaders:
+        return response.headersAvailable || readOnly ? response.headers : null;
+      case MapType.HttpRequestTrailers:
+        return request.trailersAvailable ? request.trailers : null;
+      case MapType.HttpResponseTrailers:
+        return response.trailersAvailable || readOnly ? response.trailers : null;
+      default:
+        return super.getMap(type, write);
+    }
+  }
+
+  override getBuffer(type: number): ByteBuffer | null {
+    if (type === BufferType.HttpRequestBody) {
+      return this.stream.request.body ?? new ByteBuffer(EMPTY, false);
+    }
+    if (type === BufferType.HttpResponseBody) {
+      return this.stream.response.body ?? new ByteBuffer(EMPTY, false);
+    }
+    return super.getBuffer(type);
+  }
+
+  /** Filter state set through proxy_set_property and set_envoy_filter_state. */
+  get filterState(): Map<string, Uint8Array> {
+    this.filterStateMap ??= new Map();
+    return this.filterStateMap;
+  }
+
+  override streamState() {
+    return this;
+  }
+
+  override setProperty(path: string, value: Uint8Array): number {
+    this.filterState.set(`wasm.${path}`, value.slice());
+    return Status.Ok;
+  }
+
+  override property(path: string[]): Uint8Array | undefined {
+    const dotted = path.length === 1 ? (path[0] as string) : path.join(".");
+    const overrides = this.vm.world.properties;
+    const override = overrides.size > 0 ? overrides.get(dotted) : undefined;
+    if (override) return override;
+    const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
+    if (state) return state;
+    const value = this.attribute(dotted);
+    if (value !== undefined) return encodeProperty(value);
+    // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
+    if (path.length > 1) {
+      const parent = this.attribute(path.slice(0, -1).join("."));
+      if (Array.isArray(parent)) {
+        const key = path[path.length - 1];
+        const found = parent.find(([k]) => k === key);
+        return found ? encodeProperty(found[1]) : undefined;
+      }
+    }
+    return super.property(path);
+  }
+
+  /** Envoy's request/response/connection attributes for this stream. */
+  private attribute(dotted: string): AttributeValue | undefined {
+    const { request, response, accessLog } = this.stream;
+    const req = request.headersAvailable || accessLog ? request.headers : null;
+    const res = response.headersAvailable || accessLog ? response.headers : null;
+    const c = this.connection;
+    switch (dotted) {
+      case "request.path":
+        return req?.get(":path");
+      case "request.url_path":
+        return req?.get(":path")?.split("?")[0];
+      case "request.host":
+        return req?.get(":authority");
+      case "request.scheme":
+        return req?.get(":scheme");
+      case "request.method":
+        return req?.get(":method");
+      case "request.id":
+        return req?.get("x-request-id");
+      case "request.useragent":
+        return req?.get("user-agent");
+      case "request.referer":
+        return req?.get("referer");
+      case "request.headers":
+        return req?.pairs();
+      case "request.protocol":
+        return "HTTP/1.1";
+      case "request.time":
+        return (
+          this.vm.world.clock.nowNanos() -
+          BigInt(Math.round((this.vm.world.clock.nowMs() - this.startedAtMs) * 1e6))
+        );
+      case "response.code":
+        return response.headers ? Number(response.headers.get(":status") ?? 0) : undefined;
+      case "response.headers":
+        return res?.pairs();
+      case "source.address":
+        return c.sourceAddress;
+      case "source.port":
+        return portOf(c.sourceAddress);
+      case "destination.address":
+        return c.destinationAddress;
+      case "destination.port":
+        return portOf(c.destinationAddress);
+      case "connection.id":
+        return BigInt(c.connectionId);
+      case "connection.mtls":
+        return false;
+      case "connection.requested_server_name":
+        return "";
+      case "upstream.address":
+        return response.headers ? c.upstreamAddress : undefined;
+      // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
+      case "xds.cluster_name":
+        return c.clusterName;
+      case "xds.route_name":
+        return c.routeName;
+      default:
+        return undefined;
+    }
+  }
+
+  override continueStream(type: number): number {
+    if (type === StreamType.HttpRequest) {
+      this.stream.continueAfterCallback("request");
+      return Status.Ok;
+    }
+    if (type === StreamType.HttpResponse) {
+      this.stream.continueAfterCallback("response");
+      return Status.Ok;
+    }
+    return super.continueStream(type);
+  }
+
+  override closeStream(type: number): number {
+    if (type === StreamType.HttpRequest || type === StreamType.HttpResponse) {
+      this.stream.resetAfterCallback();
+      return Status.Ok;
+    }
+    return super.closeStream(type);
+  }
+
+  override sendLocalResponse(reply: LocalReply): number {
+    this.stream.localReplyAfterCallback(reply);
+    return Status.Ok;
+  }
+}
+
+function portOf(address: string): bigint | undefined {
+  const at = address.lastIndexOf(":");
+  return at < 0 ? undefined : BigInt(address.slice(at + 1));
+}
