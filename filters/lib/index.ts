@@ -5,3 +5,17 @@
 //   import { Regex } from "meshwasm/filters/lib";
 
 export { Regex, RegexCompileResult, RegexError, REGEX_MAX_INSTRUCTIONS } from "./regex";
+export {
+  Base64Padding,
+  base64Decode,
+  base64DecodeBytes,
+  base64DecodeInto,
+  base64DecodeRaw,
+  base64DecodedLength,
+  base64Encode,
+  base64EncodeRaw,
+  base64Error,
+} from "./base64";
+export { constantTimeEqual, constantTimeEqualRaw, constantTimeEqualString } from "./ct";
+export { Hash, HashAlgorithm, newHash, Sha256, Sha512, sha256, sha384, sha512 } from "./sha2";
+export { Hmac, hmac } from "./hmac";

@@ -1,12 +1,8 @@
 // Loads the regex engine into Node through the AssemblyScript test driver
 // (harness/regex.ts), compiled here with the project's compiler.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
-import { WA, type WasmMemory } from "../../../src/testing/wasm-api.ts";
+import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
+import { loadHarness } from "./load-harness.ts";
 
 interface Exports {
   memory: WasmMemory;
@@ -36,38 +32,7 @@ export class RegexDriver {
 
   /** Compiles the driver and instantiates it. */
   static async load(): Promise<RegexDriver> {
-    const here = dirname(fileURLToPath(import.meta.url));
-    const dir = mkdtempSync(join(tmpdir(), "meshwasm-regex-"));
-    try {
-      const outFile = join(dir, "regex.wasm");
-      let output = "";
-      const sink = {
-        write(chunk: string | Uint8Array) {
-          output += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-          return true;
-        },
-      };
-      const entry = resolve(here, "harness", "regex.ts");
-      // Unoptimized: compiles in a third of the time; REGEX_O3=1 builds as filters are built.
-      const optimize = process.env.REGEX_O3 ? ["-O3"] : [];
-      const args = [entry, "--outFile", outFile, ...optimize, "--runtime", "incremental"];
-      args.push("--noColors");
-      const result = await asc.main(args, { stdout: sink, stderr: sink });
-      if (result.error) throw new Error(`compiling the regex driver failed:\n${output}`);
-      const module = await WA.compile(readFileSync(outFile));
-      const instance = new WA.Instance(module, {
-        env: {
-          abort(_msg: number, _file: number, line: number, column: number) {
-            throw new Error(`regex driver aborted at ${line}:${column}`);
-          },
-          seed: () => 1,
-          trace: () => {},
-        },
-      });
-      return new RegexDriver(instance.exports as unknown as Exports);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return new RegexDriver(await loadHarness<Exports>("regex"));
   }
 
   private put(bytes: Uint8Array): void {

@@ -1,0 +1,45 @@
+// Compiles one AssemblyScript test driver from harness/ with the project's compiler and
+// instantiates it: the way the vitest suites reach the building blocks.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+import { WA, type WasmMemory } from "../../../src/testing/wasm-api.ts";
+
+/** Instantiates harness/<name>.ts. Unoptimized (a third of the compile time) unless
+ *  LIB_O3=1, which builds it as filters are built (for measuring speed). */
+export async function loadHarness<T extends { memory: WasmMemory }>(name: string): Promise<T> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), `meshwasm-${name}-`));
+  try {
+    const outFile = join(dir, `${name}.wasm`);
+    let output = "";
+    const sink = {
+      write(chunk: string | Uint8Array) {
+        output += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        return true;
+      },
+    };
+    const entry = resolve(here, "harness", `${name}.ts`);
+    const optimize = process.env.LIB_O3 ? ["-O3"] : [];
+    const args = [entry, "--outFile", outFile, ...optimize, "--runtime", "incremental"];
+    args.push("--noColors");
+    const result = await asc.main(args, { stdout: sink, stderr: sink });
+    if (result.error) throw new Error(`compiling harness/${name}.ts failed:\n${output}`);
+    const module = await WA.compile(readFileSync(outFile));
+    const instance = new WA.Instance(module, {
+      env: {
+        abort(_msg: number, _file: number, line: number, column: number) {
+          throw new Error(`harness/${name}.ts aborted at ${line}:${column}`);
+        },
+        seed: () => 1,
+        trace: () => {},
+      },
+    });
+    return instance.exports as unknown as T;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
