@@ -19,3 +19,10 @@ export {
 export { constantTimeEqual, constantTimeEqualRaw, constantTimeEqualString } from "./ct";
 export { Hash, HashAlgorithm, newHash, Sha256, Sha512, sha256, sha384, sha512 } from "./sha2";
 export { Hmac, hmac } from "./hmac";
+export {
+  MATCHER_KEYS,
+  MatchKind,
+  readStringMatcher,
+  StringMatcher,
+  StringMatcherResult,
+} from "./matchers";

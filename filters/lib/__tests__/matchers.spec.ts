@@ -1,0 +1,176 @@
+import { ConfigReader, readConfig } from "../../../assembly/config";
+import { MatchKind, readStringMatcher, StringMatcher } from "../index";
+
+function make(kind: MatchKind, value: string, ignoreCase: bool = false, invert: bool = false): StringMatcher {
+  const r = StringMatcher.create(kind, value, ignoreCase, invert);
+  if (r.matcher === null) expect<string>(r.error).toBe("(created)");
+  return r.matcher!;
+}
+
+function both(m: StringMatcher, value: string): bool {
+  const a = m.matches(value);
+  const b = m.matchesBytes(String.UTF8.encode(value));
+  expect<bool>(b).toBe(a, "bytes and string forms agree on " + value);
+  return a;
+}
+
+function config(text: string): ConfigReader {
+  return readConfig(String.UTF8.encode(text));
+}
+
+/** The first error reading the matcher at `key` of `text`, or "ok". */
+function problem(text: string, key: string = "match", other: string[] = []): string {
+  const cfg = config(text);
+  const m = readStringMatcher(cfg, key, other);
+  if (cfg.ok) {
+    expect<bool>(m !== null).toBe(true);
+    return "ok";
+  }
+  expect<bool>(m === null).toBe(true);
+  return cfg.firstError;
+}
+
+describe("StringMatcher", () => {
+  it("matches exact, prefix, suffix and contains, in both encodings", () => {
+    expect<bool>(both(make(MatchKind.Exact, "beta"), "beta")).toBe(true);
+    expect<bool>(both(make(MatchKind.Exact, "beta"), "betas")).toBe(false);
+    expect<bool>(both(make(MatchKind.Prefix, "/api/"), "/api/users")).toBe(true);
+    expect<bool>(both(make(MatchKind.Prefix, "/api/"), "/ap")).toBe(false);
+    expect<bool>(both(make(MatchKind.Suffix, ".json"), "a.json")).toBe(true);
+    expect<bool>(both(make(MatchKind.Suffix, ".json"), "json")).toBe(false);
+    expect<bool>(both(make(MatchKind.Contains, "Mobile"), "Mozilla Mobile Safari")).toBe(true);
+    expect<bool>(both(make(MatchKind.Contains, "Mobile"), "Mozilla Mobil")).toBe(false);
+    expect<bool>(both(make(MatchKind.Contains, "é€"), "caféé€!")).toBe(true);
+    expect<bool>(both(make(MatchKind.Prefix, ""), "")).toBe(true);
+  });
+
+  it("finds contains in linear time, agreeing with indexOf on tricky overlaps", () => {
+    const needles = ["aab", "abab", "aaaa", "abcab", "a", "ba"];
+    const hay = ["aaab", "abaabab", "aaaaa", "ababcabcab", "", "bbbb", "abba"];
+    for (let i = 0; i < needles.length; i++) {
+      const m = make(MatchKind.Contains, needles[i]);
+      for (let j = 0; j < hay.length; j++) {
+        expect<bool>(both(m, hay[j])).toBe(hay[j].indexOf(needles[i]) >= 0, needles[i] + " in " + hay[j]);
+      }
+    }
+    const long = "a".repeat(65536);
+    expect<bool>(make(MatchKind.Contains, "a".repeat(100) + "b").matches(long)).toBe(false);
+  });
+
+  it("folds ASCII case when asked, and inverts", () => {
+    expect<bool>(both(make(MatchKind.Exact, "Beta", true), "bEtA")).toBe(true);
+    expect<bool>(both(make(MatchKind.Contains, "MOBILE", true), "x mobile y")).toBe(true);
+    expect<bool>(both(make(MatchKind.Suffix, ".JSON", true), "A.Json")).toBe(true);
+    expect<bool>(both(make(MatchKind.Exact, "beta", false, true), "beta")).toBe(false);
+    expect<bool>(both(make(MatchKind.Exact, "beta", false, true), "alpha")).toBe(true);
+    expect<bool>(both(make(MatchKind.Regex, "v[0-9]+", true), "V12")).toBe(true);
+  });
+
+  it("matches a regex against the whole value", () => {
+    const m = make(MatchKind.Regex, "[a-z]+-[0-9]+");
+    expect<bool>(both(m, "user-42")).toBe(true);
+    expect<bool>(both(m, "xuser-42!")).toBe(false);
+    expect<bool>(both(make(MatchKind.Regex, ".*canary.*"), "a canary b")).toBe(true);
+    expect<string>(StringMatcher.create(MatchKind.Regex, "a(?=b)").error).toBe(
+      "at position 1: lookahead (?= is not supported",
+    );
+  });
+
+  it("reads whole base-10 integers for ranges, end exclusive", () => {
+    const m = StringMatcher.create(MatchKind.Range, "", false, false, false, -10, 100).matcher!;
+    expect<bool>(both(m, "-10")).toBe(true);
+    expect<bool>(both(m, "99")).toBe(true);
+    expect<bool>(both(m, "+5")).toBe(true);
+    expect<bool>(both(m, "100")).toBe(false);
+    expect<bool>(both(m, "-11")).toBe(false);
+    expect<bool>(both(m, "5 ")).toBe(false);
+    expect<bool>(both(m, "")).toBe(false);
+    expect<bool>(both(m, "-")).toBe(false);
+    expect<bool>(both(m, "0x10")).toBe(false);
+    expect<bool>(both(m, "99999999999999999999999")).toBe(false);
+    const wide = StringMatcher.create(MatchKind.Range, "", false, false, false, i64.MIN_VALUE, i64.MAX_VALUE).matcher!;
+    expect<bool>(both(wide, "-9223372036854775808")).toBe(true);
+    expect<bool>(both(wide, "9223372036854775806")).toBe(true);
+    expect<bool>(both(wide, "9223372036854775808")).toBe(false);
+  });
+
+  it("treats a missing value as absent, or as empty when asked; invert applies last", () => {
+    expect<bool>(make(MatchKind.Present, "").matches(null)).toBe(false);
+    expect<bool>(make(MatchKind.Present, "").matches("")).toBe(true);
+    expect<bool>(make(MatchKind.Absent, "").matches(null)).toBe(true);
+    expect<bool>(make(MatchKind.Absent, "").matches("x")).toBe(false);
+    expect<bool>(make(MatchKind.Exact, "x").matches(null)).toBe(false);
+    expect<bool>(make(MatchKind.Exact, "x", false, true).matches(null)).toBe(true);
+    const empty = StringMatcher.create(MatchKind.Exact, "", false, false, true).matcher!;
+    expect<bool>(empty.matches(null)).toBe(true);
+    expect<bool>(empty.matchesBytes(null)).toBe(true);
+    const re = StringMatcher.create(MatchKind.Regex, "x*", false, false, true).matcher!;
+    expect<bool>(re.matches(null)).toBe(true);
+  });
+});
+
+describe("readStringMatcher", () => {
+  it("reads every kind and flag", () => {
+    const cfg = config(
+      '{"a":{"prefix":"/api","ignore_case":true},"b":{"present":true},"c":{"present":false},' +
+        '"d":{"range":{"start":1,"end":5},"invert":true},"e":{"regex":"v[0-9]+"},' +
+        '"f":{"exact":"","treat_missing_as_empty":true},"g":{"name":"x","suffix":"z"}}',
+    );
+    const a = readStringMatcher(cfg, "a")!;
+    expect<i32>(a.kind).toBe(MatchKind.Prefix);
+    expect<bool>(a.matches("/API/x")).toBe(true);
+    expect<i32>(readStringMatcher(cfg, "b")!.kind).toBe(MatchKind.Present);
+    expect<i32>(readStringMatcher(cfg, "c")!.kind).toBe(MatchKind.Absent);
+    const d = readStringMatcher(cfg, "d")!;
+    expect<bool>(d.matches("3")).toBe(false);
+    expect<bool>(d.matches("5")).toBe(true);
+    expect<bool>(readStringMatcher(cfg, "e")!.matches("v2")).toBe(true);
+    expect<bool>(readStringMatcher(cfg, "f")!.matches(null)).toBe(true);
+    expect<bool>(readStringMatcher(cfg, "g", ["name"])!.matches("xyz")).toBe(true);
+    expect<bool>(cfg.ok).toBe(true);
+  });
+
+  it("names the field path of every mistake", () => {
+    expect<string>(problem('{"rules":[{},{},{"match":{"regex":"a(?=b)"}}]}', "rules[2].match")).toBe(
+      'invalid configuration: field "rules[2].match.regex": at position 1: lookahead (?= is not supported',
+    );
+    expect<string>(problem('{"match":{}}')).toBe(
+      'invalid configuration: field "match": needs one of exact, prefix, suffix, contains, regex, present, absent, range',
+    );
+    expect<string>(problem("{}")).toBe('invalid configuration: field "match": required field missing');
+    expect<string>(problem('{"match":"x"}')).toBe('invalid configuration: field "match": expected an object, got "x"');
+    expect<string>(problem('{"match":{"exact":"a","prefix":"b"}}')).toBe(
+      'invalid configuration: field "match.prefix": only one of exact, prefix, suffix, contains, regex, present, absent, range may be set (exact is too)',
+    );
+    expect<string>(problem('{"match":{"exact":1}}')).toBe(
+      'invalid configuration: field "match.exact": expected a string, got 1',
+    );
+    expect<string>(problem('{"match":{"exact":"a","ignorecase":true}}')).toBe(
+      'invalid configuration: field "match.ignorecase": unknown field (did you mean "ignore_case"?)',
+    );
+    expect<string>(problem('{"match":{"exact":"a","invert":"yes"}}')).toBe(
+      'invalid configuration: field "match.invert": expected true or false, got "yes"',
+    );
+    expect<string>(problem('{"match":{"present":1}}')).toBe(
+      'invalid configuration: field "match.present": expected true or false, got 1',
+    );
+    expect<string>(problem('{"match":{"range":{"start":5,"end":5}}}')).toBe(
+      'invalid configuration: field "match.range.end": must be above start (5); the end is exclusive',
+    );
+    expect<string>(problem('{"match":{"range":{"start":1}}}')).toBe(
+      'invalid configuration: field "match.range.end": required field missing',
+    );
+    expect<string>(problem('{"match":{"range":{"start":1.5,"end":3}}}')).toBe(
+      'invalid configuration: field "match.range.start": expected an integer, got 1.5',
+    );
+    expect<string>(problem('{"match":{"range":[1,2]}}')).toBe(
+      'invalid configuration: field "match.range": expected an object, got [1,2]',
+    );
+    expect<string>(problem('{"match":{"present":true,"ignore_case":true}}')).toBe(
+      'invalid configuration: field "match.ignore_case": applies to exact, prefix, suffix, contains and regex only',
+    );
+    expect<string>(problem('{"h":[{"name":"x","regex":"(a"}]}', "h[0]", ["name"])).toBe(
+      'invalid configuration: field "h[0].regex": at position 0: missing closing )',
+    );
+  });
+});
