@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
+import { asc } from "./asc.ts";
 
 /** Optimization presets. O3 was chosen by measurement (see README "Build choices"). */
 export type OptimizeLevel = "O3" | "Oz" | "O2" | "Os" | "none";

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import asc from "assemblyscript/asc";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { asc } from "../../src/build/asc.ts";
 import {
   buildBootstrap,
   type EchoRequest,

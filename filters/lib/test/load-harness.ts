@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
+import { asc } from "../../../src/build/asc.ts";
 import { WA, type WasmMemory } from "../../../src/testing/wasm-api.ts";
 
 /** Instantiates harness/<name>.ts. Unoptimized (a third of the compile time) unless
