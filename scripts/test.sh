@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every suite, in order, with one closing line "N passed, N failed".
 #
-#   1. Envoy (pinned, project-local) installed if missing
+#   1. Envoy (pinned, in the user cache) installed if missing
 #   2. TypeScript types and lint (one counted check)
 #   3. every example and filter built to build/ (the module check reads them)
 #   4. AssemblyScript unit tests (as-pect)
@@ -17,7 +17,7 @@ passed=0
 failed=0
 status=0
 
-bash scripts/setup-envoy.sh || { echo "test: Envoy set-up failed" >&2; exit 1; }
+npx tsx src/cli/main.ts envoy setup || { echo "test: Envoy set-up failed" >&2; exit 1; }
 
 echo "== typecheck and lint (npm run check)"
 if npx tsc --noEmit -p tsconfig.json && npx biome check .; then
@@ -28,7 +28,7 @@ else
 fi
 
 echo "== build"
-if npx tsx src/build/cli.ts; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+if npx tsx src/cli/main.ts build; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
 echo "== as-pect (AssemblyScript unit tests)"
 aspect_log="test/.tmp/aspect.log"

@@ -3,6 +3,7 @@
 // AssemblyScript's standard library imports `env.abort`, `env.trace` and `env.seed`, which
 // Envoy does not provide: a module importing them fails to load. The build maps them to the
 // functions below (asconfig `use`), which only use proxy_log and WASI calls Envoy links.
+// They are `@global` so the aliases (`abort=meshwasmAbort`) hold wherever the SDK is installed.
 
 import { proxy_log, wasi_random_get } from "../abi/imports";
 
@@ -31,6 +32,7 @@ export function panic(message: string): void {
 }
 
 /** Replacement for AssemblyScript's `abort` (failed assertions, out-of-range accesses, throw). */
+@global
 export function meshwasmAbort(
   message: string | null,
   fileName: string | null,
@@ -46,6 +48,7 @@ export function meshwasmAbort(
 }
 
 /** Replacement for AssemblyScript's `trace`: logs at info through the host. */
+@global
 export function meshwasmTrace(
   message: string,
   n: i32 = 0,
@@ -66,6 +69,7 @@ export function meshwasmTrace(
 }
 
 /** Replacement for AssemblyScript's `seed` (Math.random): entropy from WASI random_get. */
+@global
 export function meshwasmSeed(): f64 {
   const slot = memory.data(8, 8);
   wasi_random_get(slot, 8);

@@ -1,12 +1,15 @@
 // Compiles an AssemblyScript filter to a proxy-wasm module that loads in Envoy.
 //
-// The flags are what make a module Envoy-clean: `--exportStart _initialize` so top-level
-// code runs in the host's start call instead of at instantiation, and `--use` aliases that
-// send AssemblyScript's hidden imports (abort, trace, seed) to the SDK's replacements.
+// The settings that make a module Envoy-clean live in the package's `asconfig.json` (so a
+// plain `asc --config node_modules/meshwasm/asconfig.json` builds the same module):
+// `exportStart: _initialize`, so top-level code runs in the host's start call instead of at
+// instantiation, and `use` aliases that send AssemblyScript's hidden imports (abort, trace,
+// seed) to the SDK's replacements, which the SDK declares `@global` so the aliases need no
+// path. This module adds the entry, the output file and the optional overrides.
 
-import { existsSync } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { asc } from "./asc.ts";
 
@@ -35,79 +38,164 @@ export interface CompileResult {
   outFile: string;
   bytes: number;
   millis: number;
+  /** Warnings the compiler reported (errors reject instead). */
+  warnings: Diagnostic[];
+}
+
+/** One compiler message, with the place it points at when it has one. */
+export interface Diagnostic {
+  category: "error" | "warning" | "info";
+  /** AssemblyScript's diagnostic code, e.g. 2304 for "Cannot find name". */
+  code: number;
+  message: string;
+  /** The compiler's path of the file (relative to the project, or `~lib/...`). */
+  file?: string;
+  /** 1-based line and column. */
+  line?: number;
+  column?: number;
+}
+
+/** A failed compile; `diagnostics` holds every message, errors first. */
+export class CompileError extends Error {
+  constructor(
+    readonly entry: string,
+    readonly diagnostics: Diagnostic[],
+    readonly output: string,
+  ) {
+    const errors = diagnostics.filter((d) => d.category === "error");
+    const text = errors.length > 0 ? errors.map(formatDiagnostic).join("\n") : output.trim();
+    super(`compiling ${entry} failed:\n${text}`);
+    this.name = "CompileError";
+  }
 }
 
 export const DEFAULT_OPTIMIZE: OptimizeLevel = "O3";
 export const DEFAULT_RUNTIME: RuntimeVariant = "incremental";
 
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The package's `asconfig.json`: the SDK's build settings. */
+export const ASCONFIG_PATH: string = join(packageRoot, "asconfig.json");
+
 /** The SDK's `assembly/` folder, wherever this package is installed. */
 export function sdkAssemblyDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "assembly");
+  return join(packageRoot, "assembly");
 }
 
-/**
- * The compiler's internal path of the SDK's panic module. In a project that depends on
- * meshwasm (installed or linked under node_modules/meshwasm) the compiler knows it as
- * `~lib/meshwasm/...`; in this repository it is a path relative to the project folder.
- */
-export function panicModulePath(baseDir: string = process.cwd()): string {
-  const dependency = join(baseDir, "node_modules", "meshwasm", "assembly", "internal", "panic.ts");
-  if (existsSync(dependency)) return "~lib/meshwasm/assembly/internal/panic";
-  const rel = relative(baseDir, resolve(sdkAssemblyDir(), "internal", "panic"))
-    .split(sep)
-    .join("/");
-  const marker = "node_modules/";
-  const at = rel.lastIndexOf(marker);
-  return at >= 0 ? `~lib/${rel.slice(at + marker.length)}` : rel;
+/** `file:line:column: error TS2304: message`, the shape editors and terminals link. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}: ` : "";
+  return `${where}${d.category} TS${d.code}: ${d.message}`;
 }
 
 /** The asc arguments for a filter build. */
 export function compilerArgs(options: CompileOptions): string[] {
   const optimize = options.optimize ?? DEFAULT_OPTIMIZE;
-  const runtime = options.runtime ?? DEFAULT_RUNTIME;
-  const panic = panicModulePath(options.baseDir);
   const args = [
     options.entry,
+    "--config",
+    ASCONFIG_PATH,
+    "--target",
+    "release",
     "--outFile",
     options.outFile,
-    "--runtime",
-    runtime,
-    "--exportStart",
-    "_initialize",
-    "--use",
-    `abort=${panic}/meshwasmAbort`,
-    "--use",
-    `trace=${panic}/meshwasmTrace`,
-    "--use",
-    `seed=${panic}/meshwasmSeed`,
     "--noColors",
   ];
+  if (options.runtime && options.runtime !== DEFAULT_RUNTIME)
+    args.push("--runtime", options.runtime);
   if (options.baseDir) args.push("--baseDir", options.baseDir);
-  if (optimize !== "none") {
-    // --converge would shrink modules by under 1% for twice the compile time.
-    args.push(`-${optimize}`);
-  }
+  // The release target is -O3; other presets override it, "none" turns optimization off.
+  if (optimize === "none") args.push("--optimizeLevel", "0", "--shrinkLevel", "0");
+  else if (optimize !== DEFAULT_OPTIMIZE) args.push(`-${optimize}`);
   if (options.debug) args.push("--debug");
   if (options.text) args.push("--textFile", options.outFile.replace(/\.wasm$/, ".wat"));
   return args;
 }
 
-/** Compiles one filter; rejects with the compiler's diagnostics on failure. */
+const CATEGORIES: Record<number, Diagnostic["category"]> = { 1: "info", 2: "warning", 3: "error" };
+
+interface RawDiagnostic {
+  code: number;
+  category: number;
+  message: string;
+  range: { start: number; source: { normalizedPath: string } } | null;
+}
+
+/**
+ * The file on disk behind a compiler path: project files are relative to `baseDir`, packages
+ * are `~lib/<package>/...` under node_modules, the standard library (`~lib/rt/...`) has none.
+ */
+function sourceFile(normalizedPath: string, baseDir: string): string | undefined {
+  if (!normalizedPath.startsWith("~lib/")) return resolve(baseDir, normalizedPath);
+  const inPackage = normalizedPath.slice("~lib/".length);
+  const candidate = join(baseDir, "node_modules", inPackage);
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+function toDiagnostic(
+  message: RawDiagnostic,
+  baseDir: string,
+  texts: Map<string, string>,
+): Diagnostic {
+  const d: Diagnostic = {
+    category: CATEGORIES[message.category] ?? "info",
+    code: message.code,
+    message: message.message,
+  };
+  const range = message.range;
+  if (range) {
+    d.file = range.source.normalizedPath;
+    const path = sourceFile(d.file, baseDir);
+    let text = path ? texts.get(path) : undefined;
+    if (path && text === undefined && existsSync(path)) {
+      text = readFileSync(path, "utf8");
+      texts.set(path, text);
+    }
+    if (text !== undefined) {
+      const before = text.slice(0, range.start);
+      d.line = before.split("\n").length;
+      d.column = range.start - before.lastIndexOf("\n");
+    }
+  }
+  return d;
+}
+
+/** Compiles one filter; rejects with a `CompileError` listing file:line diagnostics. */
 export async function compileFilter(options: CompileOptions): Promise<CompileResult> {
   const outPath = resolve(options.baseDir ?? ".", options.outFile);
   await mkdir(dirname(outPath), { recursive: true });
   const started = performance.now();
   let output = "";
+  const diagnostics: Diagnostic[] = [];
+  const baseDir = resolve(options.baseDir ?? ".");
+  const texts = new Map<string, string>();
   const sink = {
     write(chunk: string | Uint8Array) {
       output += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
       return true;
     },
   };
-  const result = await asc.main(compilerArgs(options), { stdout: sink, stderr: sink });
-  if (result.error) {
-    throw new Error(`compiling ${options.entry} failed:\n${output.trim() || result.error.message}`);
+  const result = await asc.main(compilerArgs(options), {
+    stdout: sink,
+    stderr: sink,
+    reportDiagnostic: (message) => diagnostics.push(toDiagnostic(message, baseDir, texts)),
+  });
+  if (result.error || diagnostics.some((d) => d.category === "error")) {
+    const sorted = [...diagnostics].sort(
+      (a, b) => Number(b.category === "error") - Number(a.category === "error"),
+    );
+    throw new CompileError(options.entry, sorted, output || (result.error?.message ?? ""));
   }
   const { size } = await stat(outPath);
-  return { outFile: options.outFile, bytes: size, millis: performance.now() - started };
+  return {
+    outFile: options.outFile,
+    bytes: size,
+    millis: performance.now() - started,
+    warnings: diagnostics.filter((d) => d.category === "warning"),
+  };
+}
+
+/** Reads a built module (for the module check after a build). */
+export function readModule(path: string): Promise<Buffer> {
+  return readFile(path);
 }

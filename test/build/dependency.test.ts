@@ -1,10 +1,11 @@
 // A user's project that depends on meshwasm: the filter imports "meshwasm/assembly" and the
 // build finds the SDK (and its abort/trace/seed replacements) under node_modules.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileFilter, panicModulePath } from "../../src/build/compile.ts";
+import { compileFilter } from "../../src/build/compile.ts";
 import { checkModule } from "../../src/check/surface.ts";
 import { createHost } from "../../src/testing/index.ts";
 
@@ -36,7 +37,6 @@ describe("building in a project that depends on meshwasm", () => {
     mkdirSync(join(project, "assembly"));
     symlinkSync(resolve("."), join(project, "node_modules", "meshwasm"), "dir");
     writeFileSync(join(project, "assembly", "index.ts"), FILTER);
-    expect(panicModulePath(project)).toBe("~lib/meshwasm/assembly/internal/panic");
 
     const outFile = join(project, "build", "filter.wasm");
     await compileFilter({ entry: "assembly/index.ts", outFile, baseDir: project });
@@ -46,5 +46,28 @@ describe("building in a project that depends on meshwasm", () => {
     const host = await createHost({ module: outFile });
     const res = await host.request({ path: "/" });
     expect(res.headers["x-built-as"]).toBe("dependency");
+  });
+
+  it("builds the same way with a plain asc and the package's asconfig.json", () => {
+    const asc = resolve("node_modules/assemblyscript/bin/asc.js");
+    const run = spawnSync(
+      process.execPath,
+      [
+        asc,
+        "assembly/index.ts",
+        "--config",
+        "node_modules/meshwasm/asconfig.json",
+        "--outFile",
+        "build/plain.wasm",
+      ],
+      { cwd: project, encoding: "utf8" },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+
+    const report = checkModule(readFileSync(join(project, "build", "plain.wasm")));
+    expect(report.errors).toEqual([]);
+    // AssemblyScript's own abort/trace/seed would be env imports Envoy refuses.
+    expect(report.imports.map((i) => `${i.module}.${i.name}`)).not.toContain("env.abort");
   });
 });

@@ -1,0 +1,189 @@
+// `meshwasm build [name...]`: compiles filters to build/<name>.wasm, runs the module check on
+// each, prints sizes; compiler errors come as file:line:column lines.
+
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { Command, Option } from "commander";
+import {
+  CompileError,
+  compileFilter,
+  DEFAULT_OPTIMIZE,
+  DEFAULT_RUNTIME,
+  type Diagnostic,
+  formatDiagnostic,
+  type OptimizeLevel,
+  type RuntimeVariant,
+} from "../../build/compile.ts";
+import { checkModule } from "../../check/surface.ts";
+import type { CliContext } from "../context.ts";
+import { CliError, ExitCode } from "../errors.ts";
+import type { Filter, Project } from "../project.ts";
+
+export interface BuildSettings {
+  optimize: OptimizeLevel;
+  runtime: RuntimeVariant;
+  /** Output folder relative to the project root. */
+  out: string;
+  text: boolean;
+  debug: boolean;
+}
+
+export interface BuiltFilter {
+  name: string;
+  /** Entry file relative to the project root. */
+  source: string;
+  /** Module path relative to the project root. */
+  wasm: string;
+  ok: boolean;
+  bytes?: number;
+  millis?: number;
+  /** Compiler errors and warnings, and module-check findings, as file:line text. */
+  errors: string[];
+  warnings: string[];
+}
+
+export const DEFAULT_BUILD: BuildSettings = {
+  optimize: DEFAULT_OPTIMIZE,
+  runtime: DEFAULT_RUNTIME,
+  out: "build",
+  text: false,
+  debug: false,
+};
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+function relDiagnostic(project: Project, d: Diagnostic): string {
+  // The compiler names project files relative to the project and SDK files as ~lib/...
+  const file =
+    d.file && !d.file.startsWith("~lib/")
+      ? relative(project.root, `${project.root}/${d.file}`)
+      : d.file;
+  return formatDiagnostic({ ...d, ...(file ? { file } : {}) });
+}
+
+/** Builds `filters` and prints one line each; returns what happened to each. */
+export async function buildFilters(
+  ctx: CliContext,
+  filters: readonly Filter[],
+  settings: BuildSettings = DEFAULT_BUILD,
+): Promise<BuiltFilter[]> {
+  const { out } = ctx;
+  const project = ctx.project();
+  const results: BuiltFilter[] = [];
+  const progress = out.progress(
+    `building ${filters.length} filter${filters.length === 1 ? "" : "s"} (-${settings.optimize}, ${settings.runtime} runtime)`,
+  );
+  for (const filter of filters) {
+    progress.update(`building ${filter.name}`);
+    const wasm = `${settings.out}/${filter.name}.wasm`;
+    const built: BuiltFilter = {
+      name: filter.name,
+      source: project.rel(filter.entry),
+      wasm,
+      ok: false,
+      errors: [],
+      warnings: [],
+    };
+    results.push(built);
+    try {
+      const result = await compileFilter({
+        entry: project.rel(filter.entry),
+        outFile: wasm,
+        baseDir: project.root,
+        optimize: settings.optimize,
+        runtime: settings.runtime,
+        text: settings.text,
+        debug: settings.debug,
+      });
+      built.bytes = result.bytes;
+      built.millis = Math.round(result.millis);
+      built.warnings.push(...result.warnings.map((d) => relDiagnostic(project, d)));
+      const report = checkModule(readFileSync(join(project.root, wasm)));
+      built.errors.push(...report.errors.map((e) => `${wasm}: module check: ${e}`));
+      built.warnings.push(...report.warnings.map((w) => `${wasm}: module check: ${w}`));
+      built.ok = report.ok;
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      const errors = error.diagnostics.filter((d) => d.category === "error");
+      built.errors.push(
+        ...(errors.length > 0
+          ? errors.map((d) => relDiagnostic(project, d))
+          : [error.output.trim()]),
+      );
+    }
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0)
+    progress.done(`built ${results.length} filter${results.length === 1 ? "" : "s"}`);
+  else progress.fail(`${failed.length} of ${results.length} failed to build`);
+  for (const r of results) {
+    const size =
+      r.bytes === undefined
+        ? ""
+        : `  ${kib(r.bytes).padStart(9)}  ${String(r.millis).padStart(5)} ms`;
+    if (r.ok) out.line(`  ${out.c.green("ok")}    ${r.wasm.padEnd(36)}${size}`);
+    else out.line(`  ${out.c.red("FAIL")}  ${r.wasm.padEnd(36)}${size}`);
+    for (const e of r.errors) out.line(`        ${out.c.red(e)}`);
+    for (const w of r.warnings) out.line(`        ${out.c.yellow(w)}`);
+  }
+  return results;
+}
+
+/** Builds the named filters (all when none) or throws a CliError when any fails. */
+export async function buildOrFail(ctx: CliContext, names: readonly string[]): Promise<Filter[]> {
+  const filters = ctx.project().select(names);
+  if (filters.length === 0) throw noFilters(ctx.project());
+  const results = await buildFilters(ctx, filters);
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    throw new CliError(`${failed.map((r) => r.name).join(", ")} did not build`, {
+      hint: "fix the errors above (file:line:column) and run the command again",
+    });
+  }
+  return filters;
+}
+
+export function noFilters(project: Project): CliError {
+  return new CliError(
+    `no filters found in ${project.filterDirs.map((d) => `${d}/`).join(", ")} of ${project.root}`,
+    {
+      exitCode: ExitCode.Usage,
+      hint: "create one with `meshwasm new <name>` (a filter is <dir>/<name>/assembly/index.ts)",
+    },
+  );
+}
+
+export default function buildCommand(ctx: CliContext): Command {
+  return new Command("build")
+    .description("compile filters to build/<name>.wasm and check them the way Envoy would")
+    .argument("[name...]", "filters to build (default: all)")
+    .addOption(
+      new Option("-O, --optimize <level>", "optimization preset")
+        .choices(["O3", "Oz", "O2", "Os", "none"])
+        .default(DEFAULT_BUILD.optimize),
+    )
+    .addOption(
+      new Option("--runtime <variant>", "AssemblyScript runtime")
+        .choices(["incremental", "minimal", "stub"])
+        .default(DEFAULT_BUILD.runtime),
+    )
+    .option("--out <dir>", "output folder, relative to the project", DEFAULT_BUILD.out)
+    .option("--text", "also write the text format (.wat)", false)
+    .option("--debug", "keep debug names (bigger module, readable traps)", false)
+    .option("--json", "print the results as JSON", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  meshwasm build                 every filter\n  meshwasm build my-filter -O Oz --runtime minimal",
+    )
+    .action(async (names: string[], opts: BuildSettings & { json: boolean }) => {
+      ctx.out.setJson(opts.json);
+      const project = ctx.project();
+      const filters = project.select(names);
+      if (filters.length === 0) throw noFilters(project);
+      const results = await buildFilters(ctx, filters, opts);
+      if (opts.json) ctx.out.result({ ok: results.every((r) => r.ok), filters: results });
+      if (results.some((r) => !r.ok)) process.exitCode = ExitCode.Failed;
+    });
+}

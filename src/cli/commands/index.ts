@@ -1,0 +1,12 @@
+// Every `meshwasm` subcommand, in the order `meshwasm --help` lists them. One module per
+// command; a new command is a new file here plus one line in this list.
+
+import type { Command } from "commander";
+import type { CliContext } from "../context.ts";
+import buildCommand from "./build.ts";
+import checkCommand from "./check.ts";
+import envoyCommand from "./envoy.ts";
+
+export type CommandFactory = (ctx: CliContext) => Command;
+
+export const commands: readonly CommandFactory[] = [buildCommand, checkCommand, envoyCommand];
