@@ -35,12 +35,20 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   out?: Output;
+  /** Stops a long-running command (`run`) as Ctrl-C would. */
+  signal?: AbortSignal;
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves with the exit code. */
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
   const out = options.out ?? new Output();
-  const ctx = createContext(out, options.cwd ?? process.cwd(), options.env ?? process.env);
+  const ctx = createContext(
+    out,
+    options.cwd ?? process.cwd(),
+    options.env ?? process.env,
+    argv,
+    options.signal,
+  );
   const program = createProgram(ctx);
   process.exitCode = undefined;
   try {

@@ -31,7 +31,8 @@ class Tag extends HttpContext {
 registerRootContext((id: u32): RootContext => new Root(id));
 `;
 
-describe("building in a project that depends on meshwasm", () => {
+// Each case compiles with -O3: minutes on a loaded machine.
+describe("building in a project that depends on meshwasm", { timeout: 300_000 }, () => {
   it("resolves the SDK under node_modules and makes an Envoy-clean module", async () => {
     mkdirSync(join(project, "node_modules"));
     mkdirSync(join(project, "assembly"));

@@ -41,7 +41,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("meshwasm build", () => {
+describe("meshwasm build", { timeout: 300_000 }, () => {
   it("builds and checks the named filter, and reports it as JSON", async () => {
     const run = await cli(["build", "good", "--json"], { cwd: project.dir });
     expect(run.code).toBe(0);

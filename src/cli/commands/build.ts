@@ -1,7 +1,7 @@
 // `meshwasm build [name...]`: compiles filters to build/<name>.wasm, runs the module check on
 // each, prints sizes; compiler errors come as file:line:column lines.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Command, Option } from "commander";
 import {
@@ -17,7 +17,7 @@ import {
 import { checkModule } from "../../check/surface.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import type { Filter, Project } from "../project.ts";
+import { type Filter, type Project, packageRoot } from "../project.ts";
 
 export interface BuildSettings {
   optimize: OptimizeLevel;
@@ -131,10 +131,47 @@ export async function buildFilters(
   return results;
 }
 
-/** Builds the named filters (all when none) or throws a CliError when any fails. */
+/** Newest modification time of the files under `dir`, skipping test folders and node_modules. */
+function newestSource(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "test" || entry.name === "__tests__")
+      continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Whether build/<name>.wasm is newer than everything it could be built from: the project's
+ * filter folders and the installed SDK (assembly/ and filters/lib).
+ */
+export function isUpToDate(project: Project, filter: Filter): boolean {
+  const wasm = project.wasmPath(filter.name);
+  if (!existsSync(wasm)) return false;
+  const sources = Math.max(
+    ...project.filterDirs.map((d) => newestSource(join(project.root, d))),
+    newestSource(join(packageRoot, "assembly")),
+    newestSource(join(packageRoot, "filters", "lib")),
+  );
+  return statSync(wasm).mtimeMs > sources;
+}
+
+/**
+ * Builds the named filters (all when none) that are not up to date, with the default settings;
+ * throws a CliError when any fails. `meshwasm test` and `meshwasm run` build this way.
+ */
 export async function buildOrFail(ctx: CliContext, names: readonly string[]): Promise<Filter[]> {
-  const filters = ctx.project().select(names);
-  if (filters.length === 0) throw noFilters(ctx.project());
+  const project = ctx.project();
+  const selected = project.select(names);
+  if (selected.length === 0) throw noFilters(project);
+  const filters = selected.filter((f) => !isUpToDate(project, f));
+  for (const f of selected) {
+    if (!filters.includes(f)) ctx.out.detail(`${f.name} is up to date (build/${f.name}.wasm)`);
+  }
+  if (filters.length === 0) return selected;
   const results = await buildFilters(ctx, filters);
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {
@@ -142,7 +179,7 @@ export async function buildOrFail(ctx: CliContext, names: readonly string[]): Pr
       hint: "fix the errors above (file:line:column) and run the command again",
     });
   }
-  return filters;
+  return selected;
 }
 
 export function noFilters(project: Project): CliError {

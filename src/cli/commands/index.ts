@@ -6,7 +6,17 @@ import type { CliContext } from "../context.ts";
 import buildCommand from "./build.ts";
 import checkCommand from "./check.ts";
 import envoyCommand from "./envoy.ts";
+import newCommand from "./new.ts";
+import runCommand from "./run.ts";
+import testCommand from "./test.ts";
 
 export type CommandFactory = (ctx: CliContext) => Command;
 
-export const commands: readonly CommandFactory[] = [buildCommand, checkCommand, envoyCommand];
+export const commands: readonly CommandFactory[] = [
+  newCommand,
+  buildCommand,
+  checkCommand,
+  testCommand,
+  runCommand,
+  envoyCommand,
+];
