@@ -18,6 +18,16 @@ export interface APIOptions {
     baseDir: string,
   ) => void | Promise<void>;
   listFiles?: (dirname: string, baseDir: string) => string[] | null | Promise<string[] | null>;
+  /** Receives every diagnostic (errors, warnings) as it is reported. */
+  reportDiagnostic?: (diagnostic: DiagnosticMessage) => void;
+}
+/** A compiler diagnostic as `reportDiagnostic` receives it (category 1 info, 2 warning,
+ *  3 error; the range's source carries only its path). */
+export interface DiagnosticMessage {
+  code: number;
+  category: number;
+  message: string;
+  range: { start: number; end: number; source: { normalizedPath: string } } | null;
 }
 export interface APIResult {
   error: Error | null;
