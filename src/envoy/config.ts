@@ -7,8 +7,9 @@
  *   listener "main" 127.0.0.1:<listenerPort|0>
  *     http_connection_manager (stat_prefix ingress_http)
  *       http_filters: [extra "before"] → wasm filters in order → [extra "after"] → router
- *       route "/" → direct_response | cluster "upstream" (127.0.0.1:<port>)
+ *       virtual host "all", route "/" → direct_response | cluster "upstream" (127.0.0.1:<port>)
  *   clusters: "upstream" (cluster mode) + extraClusters
+ *   (the cluster, route and virtual host names can be set with `route`)
  *
  * Request ids: `generate_request_id` is left at Envoy's default (on), as in Istio sidecars, so
  * filters see an `x-request-id` like they would in a mesh; pass `generateRequestId: false` to
@@ -16,12 +17,19 @@
  */
 import { isAbsolute } from "node:path";
 import {
+  type HttpLimits,
+  type RouteNames,
+  resolveLimits,
+  resolveRouteNames,
+} from "../connection-manager.ts";
+import {
   configurationText,
   type PluginSettings,
   resolvePluginSettings,
   type StatsTag,
 } from "../plugin.ts";
 
+export type { HttpLimits, RouteNames } from "../connection-manager.ts";
 export type { FailurePolicy, PluginSettings, StatsTag } from "../plugin.ts";
 
 /** One `envoy.filters.http.wasm` filter running a module on the V8 runtime: the plugin's
@@ -60,6 +68,11 @@ export interface BootstrapOptions {
   listenerPort?: number;
   /** Admin port on 127.0.0.1; default 0. */
   adminPort?: number;
+  /** The connection manager's limits; written out only when given (Envoy's defaults apply). */
+  limits?: HttpLimits;
+  /** Names of the upstream cluster, the route and its virtual host (default "upstream", an
+   *  unnamed route, "all"). */
+  route?: RouteNames;
 }
 
 /** Envoy's name for the V8 engine, the one Wasm runtime in official builds. */
@@ -140,7 +153,7 @@ export function staticCluster(opts: ClusterOptions): Record<string, unknown> {
   return cluster;
 }
 
-function routeAction(upstream: UpstreamOptions): Record<string, unknown> {
+function routeAction(upstream: UpstreamOptions, cluster: string): Record<string, unknown> {
   if (upstream.kind === "direct") {
     return {
       direct_response: {
@@ -149,7 +162,7 @@ function routeAction(upstream: UpstreamOptions): Record<string, unknown> {
       },
     };
   }
-  return { route: { cluster: "upstream" } };
+  return { route: { cluster } };
 }
 
 /**
@@ -172,6 +185,12 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
   };
   const httpFilters = before ? [...extra, ...wasm, router] : [...wasm, ...extra, router];
 
+  const names = resolveRouteNames(opts.route);
+  const route: Record<string, unknown> = {
+    match: { prefix: "/" },
+    ...routeAction(opts.upstream, names.clusterName),
+  };
+  if (names.routeName !== "") route.name = names.routeName;
   const hcm = {
     "@type":
       "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -179,21 +198,20 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
     generate_request_id: opts.generateRequestId ?? true,
     route_config: {
       name: "local",
-      virtual_hosts: [
-        {
-          name: "all",
-          domains: ["*"],
-          routes: [{ match: { prefix: "/" }, ...routeAction(opts.upstream) }],
-        },
-      ],
+      virtual_hosts: [{ name: names.virtualHostName, domains: ["*"], routes: [route] }],
     },
     http_filters: httpFilters,
-  };
+  } as Record<string, unknown>;
+  const limits = opts.limits ? resolveLimits(opts.limits) : null;
+  if (limits) {
+    hcm.max_request_headers_kb = limits.maxRequestHeadersKb;
+    hcm.http_protocol_options = { accept_http_10: limits.acceptHttp10 };
+  }
 
   const clusters = (opts.extraClusters ?? []).map(staticCluster);
   if (opts.upstream.kind === "cluster") {
     const { port, http2 } = opts.upstream;
-    clusters.unshift(staticCluster({ name: "upstream", port, http2: http2 ?? false }));
+    clusters.unshift(staticCluster({ name: names.clusterName, port, http2: http2 ?? false }));
   }
 
   const bootstrap: Record<string, unknown> = {
@@ -203,6 +221,7 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
         {
           name: "main",
           address: socketAddress(opts.listenerPort ?? 0),
+          ...(limits ? { per_connection_buffer_limit_bytes: limits.bufferLimitBytes } : {}),
           filter_chains: [
             {
               filters: [

@@ -3,7 +3,7 @@
 // and TCP connections override what they own.
 
 import type { CalloutOwner, CalloutStatus } from "./callouts.ts";
-import type { HeaderMap } from "./headers.ts";
+import { HeaderMap } from "./headers.ts";
 import { BROKEN_CONNECTION, BufferType, MapType, Status } from "./status.ts";
 import type { Vm } from "./vm.ts";
 import { type Pairs, utf8 } from "./wire.ts";
@@ -43,7 +43,9 @@ const NO_STATUS: CalloutStatus = { code: 0, message: "" };
 /** A local reply a filter asked for. */
 export interface LocalReply {
   status: number;
+  /** The body as text (UTF-8 decoded); `bodyBytes` is what is sent. */
   body: string;
+  bodyBytes: Uint8Array;
   headers: Pairs;
   details: string;
   grpcStatus: number | null;
@@ -250,4 +252,21 @@ export class RootContextState extends GuestContext implements CalloutOwner, Queu
         return null;
     }
   }
+}
+
+/**
+ * The headers of a local reply as Envoy's connection manager builds them: `:status`, the
+ * filter's headers, then for a body its content-length and (unless the filter gave one)
+ * `content-type: text/plain`; without a body no content-type at all.
+ */
+export function localReplyHeaders(status: number, headers: Pairs, body: Uint8Array): HeaderMap {
+  const map = new HeaderMap([[":status", String(status)]]);
+  for (const [k, v] of headers) map.add(k, v);
+  if (body.length > 0) {
+    map.set("content-length", String(body.length));
+    if (!map.has("content-type")) map.add("content-type", "text/plain");
+  } else {
+    map.remove("content-type");
+  }
+  return map;
 }

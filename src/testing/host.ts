@@ -8,6 +8,12 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
+  type HttpLimits,
+  type RouteNames,
+  resolveLimits,
+  resolveRouteNames,
+} from "../connection-manager.ts";
+import {
   type PluginSettings,
   type ResolvedPluginSettings,
   resolvePluginSettings,
@@ -15,6 +21,7 @@ import {
 } from "../plugin.ts";
 import type { GrpcCall, GrpcHandler, HttpCall, HttpCallHandler } from "./callouts.ts";
 import type { Coverage } from "./coverage.ts";
+import { needsZeroContentLength, normalizeRequestHeaders, refuseRequest } from "./hcm.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
 import {
@@ -56,6 +63,14 @@ export interface HostOptions extends Omit<PluginSettings, "name"> {
   startTimeMs?: number;
   /** Record host calls and callbacks here (the conformance suite shares one). */
   coverage?: Coverage;
+  /** The names of the route requests take (xds.cluster_name, xds.route_name,
+   *  xds.virtual_host_name); default cluster "upstream", an unnamed route, virtual host "all". */
+  route?: RouteNames;
+  /** The connection manager's limits (431, 426, 413); Envoy's defaults unless given. */
+  limits?: HttpLimits;
+  /** The upstream speaks HTTP/2 (its response trailers reach the filter). Default false:
+   *  HTTP/1.1, whose trailers Envoy drops. */
+  upstreamHttp2?: boolean;
 }
 
 /** A request as the client sends it. */
@@ -69,8 +84,14 @@ export interface RequestInit {
   trailers?: HeadersInit;
   /** Worker to run on; default round robin. */
   worker?: number;
-  /** Add the headers Envoy's connection manager adds (x-forwarded-proto, x-request-id). Default true. */
+  /** Apply what Envoy's connection manager does before the filter: refusals (431, 426), header
+   *  normalisation (trimmed values, folded inline headers, no hop-by-hop headers) and the
+   *  headers it adds (x-forwarded-proto, x-request-id). Default true. */
   envoyHeaders?: boolean;
+  /** The client's protocol; "HTTP/1.0" is refused with 426 unless `limits.acceptHttp10`. */
+  version?: "HTTP/1.0" | "HTTP/1.1";
+  /** Send the body chunked (no content-length reaches the filter or the upstream). */
+  chunked?: boolean;
 }
 
 /** What reached the upstream, as the echo upstream reports it. */
@@ -116,6 +137,9 @@ export interface Exchange {
   trap: WasmTrapError | null;
   stream: HttpStream;
 }
+
+/** Envoy's FAIL_RELOAD backoff base interval (PluginConfig reload_config default). */
+const RELOAD_BACKOFF_MS = 1000;
 
 /** How much virtual time request() lets pass while a stream waits for a tick or timeout. */
 const MAX_VIRTUAL_WAIT_MS = 60_000;
@@ -167,6 +191,9 @@ export class Host {
   readonly roots: RootContextState[] = [];
   readonly plugin: ResolvedPluginSettings;
   private readonly upstream: UpstreamHandler;
+  private readonly limits: Required<HttpLimits>;
+  private readonly routeNames: Required<RouteNames>;
+  private readonly upstreamHttp2: boolean;
   private readonly nextIds: number[] = [];
   private nextWorker = 0;
   private nextConnection = 1;
@@ -182,6 +209,9 @@ export class Host {
       startTimeMs: options.startTimeMs,
     });
     this.plugin = resolvePluginSettings({ ...options, name: options.name ?? "test" });
+    this.limits = resolveLimits(options.limits);
+    this.routeNames = resolveRouteNames(options.route);
+    this.upstreamHttp2 = options.upstreamHttp2 ?? false;
     for (const [k, v] of Object.entries(options.properties ?? {})) this.world.setProperty(k, v);
     for (const [name, target] of Object.entries(options.clusters ?? {})) {
       if (typeof target === "string") this.world.callouts.clusterUrls.set(name, target);
@@ -246,10 +276,15 @@ export class Host {
     return w;
   }
 
-  /** The VM serving `worker`; under FAIL_RELOAD a failed VM is replaced first. */
+  /** The VM serving `worker`; under FAIL_RELOAD a failed VM is replaced once Envoy's reload
+   *  backoff (its base interval, 1 s) has passed; until then streams get the failed VM's 503. */
   private vmFor(worker: number): Vm {
     const vm = this.vms[worker] as Vm;
-    if (vm.failed && this.plugin.failurePolicy === "FAIL_RELOAD") {
+    if (
+      vm.failed &&
+      this.plugin.failurePolicy === "FAIL_RELOAD" &&
+      this.world.clock.nowMs() >= vm.failedAtMs + RELOAD_BACKOFF_MS
+    ) {
       this.startWorker(worker);
       return this.vms[worker] as Vm;
     }
@@ -269,12 +304,18 @@ export class Host {
       destinationAddress: "127.0.0.1:10000",
       connectionId: this.nextConnection++,
       upstreamAddress: "127.0.0.1:8080",
-      clusterName: "upstream",
-      routeName: "",
+      ...this.routeNames,
     };
     const passthrough = vm.failed !== null && this.plugin.failurePolicy === "FAIL_OPEN";
     return new TestStream(
-      new HttpStream(vm, this.nextId(worker), root, info, passthrough),
+      new HttpStream(
+        vm,
+        this.nextId(worker),
+        root,
+        info,
+        passthrough,
+        this.limits.bufferLimitBytes,
+      ),
       this.world,
     );
   }
@@ -286,26 +327,40 @@ export class Host {
    */
   async request(init: RequestInit = {}): Promise<Exchange> {
     const s = this.stream({ worker: init.worker });
+    const st = s.raw;
+    const given = toHeaderMap(init.headers);
+    // The HTTP/1 codec turns Host into :authority.
+    const host = given.get("host");
+    given.remove("host");
     const headers = new HeaderMap([
-      [":authority", init.authority ?? "example.com"],
+      [":authority", host ?? init.authority ?? "example.com"],
       [":path", init.path ?? "/"],
       [":method", init.method ?? (init.body !== undefined ? "POST" : "GET")],
       [":scheme", "http"],
     ]);
-    for (const [k, v] of toHeaderMap(init.headers).pairs()) headers.add(k, v);
-    if (init.envoyHeaders ?? true) {
-      if (!headers.has("x-forwarded-proto")) headers.add("x-forwarded-proto", "http");
-      if (!headers.has("x-request-id")) headers.add("x-request-id", randomUUID());
-    }
+    for (const [k, v] of given.pairs()) headers.add(k, v);
     const chunks = chunksOf(init.body);
     const hasTrailers = init.trailers !== undefined;
-    if (chunks.length > 0 && !headers.has("content-length") && !hasTrailers) {
+    if (chunks.length > 0 && !headers.has("content-length") && !hasTrailers && !init.chunked) {
       headers.add("content-length", String(chunks.reduce((n, c) => n + c.length, 0)));
     }
-    s.requestHeaders(headers, { endOfStream: chunks.length === 0 && !hasTrailers });
+    const envoyHeaders = init.envoyHeaders ?? true;
+    const refusal = envoyHeaders
+      ? refuseRequest(headers, init.version ?? "HTTP/1.1", this.limits)
+      : null;
+    if (refusal) {
+      st.refuse(refusal.status, refusal.body);
+      return this.finish(s, null, init);
+    }
+    const filtered = envoyHeaders ? normalizeRequestHeaders(headers) : headers;
+    st.routerChecks = envoyHeaders;
+    if (envoyHeaders) {
+      if (!filtered.has("x-forwarded-proto")) filtered.add("x-forwarded-proto", "http");
+      if (!filtered.has("x-request-id")) filtered.add("x-request-id", randomUUID());
+    }
+    s.requestHeaders(filtered, { endOfStream: chunks.length === 0 && !hasTrailers });
     this.sendBody(chunks, hasTrailers, (chunk, eos) => s.requestBody(chunk, { endOfStream: eos }));
     if (hasTrailers) s.requestTrailers(init.trailers as HeadersInit);
-    const st = s.raw;
     await this.until(() => st.request.passed.complete || st.localReply !== null || st.reset);
     let upstream: UpstreamRequest | null = null;
     if (st.request.passed.complete && !st.reset && !st.localReply) {
@@ -319,7 +374,8 @@ export class Host {
         if (!rh.has("content-length") && res.trailers === undefined)
           rh.add("content-length", String(total));
         rh.add("x-envoy-upstream-service-time", "0");
-        const resTrailers = res.trailers !== undefined;
+        // An HTTP/1.1 upstream's trailers end at Envoy's codec: the response ends with its body.
+        const resTrailers = res.trailers !== undefined && this.upstreamHttp2;
         s.responseHeaders(rh, { endOfStream: body.length === 0 && !resTrailers });
         this.sendBody(body, resTrailers, (chunk, eos) =>
           s.responseBody(chunk, { endOfStream: eos }),
@@ -327,13 +383,29 @@ export class Host {
         if (resTrailers) s.responseTrailers(res.trailers as HeadersInit);
       }
     }
+    return this.finish(s, upstream, init);
+  }
+
+  /** Waits for the response to pass the filter, ends the stream and reports the exchange. */
+  private async finish(
+    s: TestStream,
+    upstream: UpstreamRequest | null,
+    init: RequestInit,
+  ): Promise<Exchange> {
+    const st = s.raw;
     await this.until(() => st.response.passed.complete || st.reset);
     const paused = !st.response.passed.complete && !st.reset;
     if (!paused) s.complete();
     this.world.drain();
     const passed = st.response.passed;
-    const headerMap = passed.headers?.clone() ?? new HeaderMap();
-    if (passed.headers) headerMap.add("server", "envoy");
+    const headerMap = passed.headers ? onTheWire(passed.headers) : new HeaderMap();
+    if (passed.headers) {
+      headerMap.add("server", "envoy");
+      if (passed.complete && needsZeroLength(headerMap, passed.body, init.method)) {
+        // Envoy's HTTP/1 codec frames a response that ends at its headers with a zero length.
+        headerMap.add("content-length", "0");
+      }
+    }
     return {
       status: st.reset || !passed.headers ? 0 : Number(passed.headers.get(":status") ?? 0),
       headers: Object.fromEntries(
@@ -581,8 +653,12 @@ function upstreamRequest(passed: PassedMessage): UpstreamRequest {
   for (const [k, v] of Object.entries(h.toObject())) if (!k.startsWith(":")) headers[k] = v;
   if (h.get(":authority") !== undefined) headers.host = h.get(":authority") as string;
   headers["x-envoy-expected-rq-timeout-ms"] = "15000";
-  // Envoy's HTTP/1 codec frames a body without Content-Length as chunked.
+  // Envoy's HTTP/1 codec frames a body without Content-Length as chunked, and gives a request
+  // that ends at its headers `content-length: 0` when its method carries a body.
   if (!h.has("content-length") && passed.body.length > 0) headers["transfer-encoding"] = "chunked";
+  if (needsZeroContentLength(h.get(":method") ?? "GET", h, passed.body.length)) {
+    headers["content-length"] = "0";
+  }
   return {
     method: h.get(":method") ?? "GET",
     path: h.get(":path") ?? "/",
@@ -592,6 +668,37 @@ function upstreamRequest(passed: PassedMessage): UpstreamRequest {
     bodyBytes: passed.body,
     trailers: passed.trailers,
   };
+}
+
+/** Response headers as the client parses them: Envoy writes response header values unchecked,
+ *  so a value with CR LF arrives as more header lines. */
+function onTheWire(headers: HeaderMap): HeaderMap {
+  if (!headers.pairs().some(([, v]) => v.includes("\n"))) return headers.clone();
+  const out = new HeaderMap();
+  for (const [name, value] of headers.pairs()) {
+    const [first, ...rest] = value.split(/\r?\n/);
+    out.add(name, first ?? "");
+    for (const line of rest) {
+      const colon = line.indexOf(":");
+      if (colon > 0) out.add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+  }
+  return out;
+}
+
+/** A response that ends without a body and says nothing of its length (not 1xx, 204, 304,
+ *  nor the answer to HEAD) goes to the client with `content-length: 0`. */
+function needsZeroLength(headers: HeaderMap, body: Uint8Array, method?: string): boolean {
+  const status = Number(headers.get(":status") ?? 0);
+  return (
+    body.length === 0 &&
+    !headers.has("content-length") &&
+    !headers.has("transfer-encoding") &&
+    status >= 200 &&
+    status !== 204 &&
+    status !== 304 &&
+    method?.toUpperCase() !== "HEAD"
+  );
 }
 
 /** An upstream that forwards to a real server. */

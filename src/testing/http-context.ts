@@ -4,21 +4,14 @@
 // filter-manager state machine (http.ts). The state machine runs the callbacks; this serves
 // the calls the guest makes from them.
 
+import { type ConnectionInfo, HTTP_ATTRIBUTES, type StreamFacts } from "./attributes.ts";
 import { ByteBuffer, GuestContext, type LocalReply, type RootContextState } from "./contexts.ts";
 import type { HeaderMap } from "./headers.ts";
 import { BufferType, MapType, Status, StreamType } from "./status.ts";
 import type { Vm } from "./vm.ts";
 import { encodeProperty } from "./world.ts";
 
-/** Connection facts that feed source.* / destination.* / connection.* properties. */
-export interface ConnectionInfo {
-  sourceAddress: string;
-  destinationAddress: string;
-  connectionId: number;
-  upstreamAddress: string;
-  clusterName: string;
-  routeName: string;
-}
+export type { ConnectionInfo } from "./attributes.ts";
 
 export type Direction = "request" | "response";
 
@@ -39,6 +32,13 @@ export interface StreamControl {
   readonly response: SideView;
   /** In the access-log phase (onLog): headers are readable, not writable. */
   readonly accessLog: boolean;
+  /** Body bytes received from the client, and sent to it, so far. */
+  readonly requestBodyBytes: number;
+  readonly responseBodyBytes: number;
+  /** The router has the request headers (and chose an upstream host). */
+  readonly upstreamChosen: boolean;
+  /** Why the response is what it is: "via_upstream", or a local reply's details. */
+  readonly responseDetails: string | null;
   /** proxy_continue_stream, run after the callback that asked for it. */
   continueAfterCallback(dir: Direction): void;
   /** proxy_close_stream: resets the stream after the callback. */
@@ -49,8 +49,6 @@ export interface StreamControl {
 
 /** Shared empty body: arrays are replaced, never written in place, so one instance serves all. */
 const EMPTY = new Uint8Array(0) as Uint8Array;
-
-type AttributeValue = string | number | bigint | boolean | Array<[string, string]>;
 
 export class HttpContext extends GuestContext {
   private filterStateMap: Map<string, Uint8Array> | null = null;
@@ -136,65 +134,31 @@ export class HttpContext extends GuestContext {
   }
 
   /** Envoy's request/response/connection attributes for this stream. */
-  private attribute(dotted: string): AttributeValue | undefined {
-    const { request, response, accessLog } = this.stream;
-    const req = request.headersAvailable || accessLog ? request.headers : null;
-    const res = response.headersAvailable || accessLog ? response.headers : null;
-    const c = this.connection;
-    switch (dotted) {
-      case "request.path":
-        return req?.get(":path");
-      case "request.url_path":
-        return req?.get(":path")?.split("?")[0];
-      case "request.host":
-        return req?.get(":authority");
-      case "request.scheme":
-        return req?.get(":scheme");
-      case "request.method":
-        return req?.get(":method");
-      case "request.id":
-        return req?.get("x-request-id");
-      case "request.useragent":
-        return req?.get("user-agent");
-      case "request.referer":
-        return req?.get("referer");
-      case "request.headers":
-        return req?.pairs();
-      case "request.protocol":
-        return "HTTP/1.1";
-      case "request.time":
-        return (
-          this.vm.world.clock.nowNanos() -
-          BigInt(Math.round((this.vm.world.clock.nowMs() - this.startedAtMs) * 1e6))
-        );
-      case "response.code":
-        return response.headers ? Number(response.headers.get(":status") ?? 0) : undefined;
-      case "response.headers":
-        return res?.pairs();
-      case "source.address":
-        return c.sourceAddress;
-      case "source.port":
-        return portOf(c.sourceAddress);
-      case "destination.address":
-        return c.destinationAddress;
-      case "destination.port":
-        return portOf(c.destinationAddress);
-      case "connection.id":
-        return BigInt(c.connectionId);
-      case "connection.mtls":
-        return false;
-      case "connection.requested_server_name":
-        return "";
-      case "upstream.address":
-        return response.headers ? c.upstreamAddress : undefined;
-      // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
-      case "xds.cluster_name":
-        return c.clusterName;
-      case "xds.route_name":
-        return c.routeName;
-      default:
-        return undefined;
-    }
+  private attribute(dotted: string) {
+    const read = HTTP_ATTRIBUTES[dotted];
+    if (!read) return undefined;
+    this.vm.world.coverage.attributeCell(dotted).count++;
+    return read(this.facts());
+  }
+
+  private facts(): StreamFacts {
+    const s = this.stream;
+    const clock = this.vm.world.clock;
+    const nowNanos = clock.nowNanos();
+    return {
+      requestHeaders: s.request.headersAvailable || s.accessLog ? s.request.headers : null,
+      responseHeaders: s.response.headersAvailable || s.accessLog ? s.response.headers : null,
+      response: s.response.headers,
+      responseTrailers: s.response.trailers,
+      requestBodyBytes: s.requestBodyBytes,
+      responseBodyBytes: s.responseBodyBytes,
+      upstreamChosen: s.upstreamChosen,
+      responseDetails: s.responseDetails,
+      accessLog: s.accessLog,
+      connection: this.connection,
+      startedAtNanos: nowNanos - BigInt(Math.round((clock.nowMs() - this.startedAtMs) * 1e6)),
+      nowNanos,
+    };
   }
 
   override continueStream(type: number): number {
@@ -221,9 +185,4 @@ export class HttpContext extends GuestContext {
     this.stream.localReplyAfterCallback(reply);
     return Status.Ok;
   }
-}
-
-function portOf(address: string): bigint | undefined {
-  const at = address.lastIndexOf(":");
-  return at < 0 ? undefined : BigInt(address.slice(at + 1));
 }

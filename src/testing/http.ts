@@ -13,9 +13,10 @@ import {
   ByteBuffer,
   type GuestContext,
   type LocalReply,
+  localReplyHeaders,
   type RootContextState,
 } from "./contexts.ts";
-import { HeaderMap } from "./headers.ts";
+import type { HeaderMap } from "./headers.ts";
 import {
   type ConnectionInfo,
   type Direction,
@@ -43,6 +44,14 @@ export interface Step {
   callback: string;
   action: ActionName;
 }
+
+/** A local reply Envoy itself sends (plain text). */
+function envoyReply(status: number, text: string, details: string): LocalReply {
+  return { status, body: text, bodyBytes: utf8(text), headers: [], details, grpcStatus: null };
+}
+
+/** A :status Envoy's codec can send: three digits. */
+const VALID_STATUS = /^[1-9][0-9]{2}$/;
 
 /** Shared empty body: arrays are replaced, never written in place, so one instance serves all. */
 const EMPTY = new Uint8Array(0) as Uint8Array;
@@ -94,6 +103,15 @@ export class HttpStream implements StreamControl {
   private finished = false;
   /** Local reply is being sent through the response callbacks. */
   private replying = false;
+  /** The connection manager answered in the filter's place (e.g. an invalid :status). */
+  private refused = false;
+  /** Body bytes received from the client so far (request.size). */
+  requestBodyBytes = 0;
+  /** Why the response is what it is (response.code_details). */
+  responseDetails: string | null = null;
+  /** The router checks the request (route, header values): set for requests that came
+   *  through the connection manager (Host.request with Envoy's headers). */
+  routerChecks = false;
   /** Called whenever something passes the filter (the pipeline forwards it). */
   onProgress: (() => void) | null = null;
 
@@ -104,8 +122,20 @@ export class HttpStream implements StreamControl {
     connection: ConnectionInfo,
     /** Without a VM context (failed VM under FAIL_OPEN) the stream passes untouched. */
     private readonly passthrough: boolean,
+    /** A body the filter buffers beyond this gets 413 (the listener's buffer limit). */
+    private readonly bufferLimitBytes = 1024 * 1024,
   ) {
     this.context = new HttpContext(vm, id, rootState, connection, this);
+  }
+
+  /** Body bytes sent to the client so far (response.size). */
+  get responseBodyBytes(): number {
+    return this.response.passed.body.length;
+  }
+
+  /** The router has the request headers and chose an upstream host. */
+  get upstreamChosen(): boolean {
+    return this.request.passed.headers !== null && !this.refused;
   }
 
   get connection(): ConnectionInfo {
@@ -189,7 +219,14 @@ export class HttpStream implements StreamControl {
    */
   private failStream(): void {
     this.sendLocal(
-      { status: 503, body: "", headers: [], details: "wasm_fail_stream", grpcStatus: 14 },
+      {
+        status: 503,
+        body: "",
+        bodyBytes: EMPTY,
+        headers: [],
+        details: "wasm_fail_stream",
+        grpcStatus: 14,
+      },
       true,
     );
   }
@@ -206,7 +243,7 @@ export class HttpStream implements StreamControl {
   }
 
   private get ended(): boolean {
-    return this.reset || (this.localReply !== null && !this.replying);
+    return this.reset || this.refused || (this.localReply !== null && !this.replying);
   }
 
   /** Request headers from the client. */
@@ -237,6 +274,9 @@ export class HttpStream implements StreamControl {
 
   private headersIn(dir: Direction, headers: HeaderMap, endOfStream: boolean): ActionName {
     const s = this.side(dir);
+    if (dir === "response" && !this.replying && this.localReply === null) {
+      this.responseDetails = "via_upstream";
+    }
     s.headers = headers;
     s.endOfStream = endOfStream;
     if (this.ended && dir === "request") return "Continue";
@@ -266,6 +306,13 @@ export class HttpStream implements StreamControl {
   private passHeaders(dir: Direction): void {
     const s = this.side(dir);
     if (s.headersPassed || !s.headers) return;
+    if (dir === "request" && this.routerChecks && this.refusedByRouter(s.headers)) return;
+    if (dir === "response" && !VALID_STATUS.test(s.headers.get(":status") ?? "")) {
+      // Envoy's codec cannot send a response without a valid :status: the connection manager
+      // answers 502 itself, past the filter, and the stream ends there.
+      this.answerDirectly(502, "missing required header: :status");
+      return;
+    }
     s.headersPassed = true;
     // The same map object goes on, as in Envoy's filter chain.
     s.passed.headers = s.headers;
@@ -276,6 +323,7 @@ export class HttpStream implements StreamControl {
 
   private bodyIn(dir: Direction, chunk: Uint8Array, endOfStream: boolean): ActionName {
     const s = this.side(dir);
+    if (dir === "request") this.requestBodyBytes += chunk.length;
     s.endOfStream = endOfStream;
     if (this.ended && !(dir === "response" && this.replying)) return "Continue";
     if (s.stoppedAll) {
@@ -318,6 +366,12 @@ export class HttpStream implements StreamControl {
     } else {
       s.bodyBuffering = true;
       s.accumulated = bytes;
+      if (dir === "request" && bytes.length > this.bufferLimitBytes) {
+        // The buffered body outgrew the connection's buffer: Envoy answers 413 through the
+        // filter's response callbacks.
+        s.body = null;
+        this.sendLocal(envoyReply(413, "Payload Too Large", "request_payload_too_large"));
+      }
     }
     return actionName(raw);
   }
@@ -335,7 +389,9 @@ export class HttpStream implements StreamControl {
     s.endOfStream = true;
     s.trailers = trailers;
     if (this.ended) return "Continue";
-    if (s.stoppedAll || s.bodyBuffering || !s.headersPassed) {
+    // A body the filter is buffering does not hold the trailers back: they end the body, the
+    // filter sees them, and continuing them sends the buffered body first.
+    if (s.stoppedAll || !s.headersPassed) {
       s.heldTrailers = trailers;
       return "Pause";
     }
@@ -364,6 +420,13 @@ export class HttpStream implements StreamControl {
   private passTrailers(dir: Direction, trailers: HeaderMap): void {
     const s = this.side(dir);
     if (!s.headersPassed) this.passHeaders(dir);
+    if (s.bodyBuffering) {
+      s.bodyBuffering = false;
+      const bytes = s.accumulated;
+      s.accumulated = EMPTY;
+      s.body = null;
+      this.passBody(dir, bytes, false);
+    }
     s.passed.trailers = trailers.clone();
     s.passed.complete = true;
     this.progress();
@@ -384,8 +447,7 @@ export class HttpStream implements StreamControl {
         s.held = EMPTY;
         this.deliverBody(dir, held, s.endOfStream && !s.heldTrailers);
       }
-      if (s.heldTrailers && !this.ended && !s.bodyBuffering)
-        this.deliverTrailers(dir, s.heldTrailers);
+      if (s.heldTrailers && !this.ended) this.deliverTrailers(dir, s.heldTrailers);
       return;
     }
     if (s.bodyBuffering) {
@@ -408,13 +470,11 @@ export class HttpStream implements StreamControl {
   private sendLocal(reply: LocalReply, failure = false): void {
     if (this.localReply || this.reset) return;
     this.localReply = reply;
-    const headers = new HeaderMap([[":status", String(reply.status)]]);
-    const body = utf8(reply.body);
-    if (body.length > 0) {
-      headers.add("content-length", String(body.length));
-      headers.add("content-type", "text/plain");
-    }
-    for (const [k, v] of reply.headers) headers.add(k, v);
+    this.responseDetails = reply.details;
+    const body = reply.bodyBytes;
+    const headers = localReplyHeaders(reply.status, reply.headers, body);
+    // A reply to HEAD keeps its content-length but sends no body (and no body callback).
+    const head = this.request.headers?.get(":method") === "HEAD";
     const r = this.response;
     if (r.passed.headers) {
       // Headers already went to the client: Envoy can only reset.
@@ -424,26 +484,62 @@ export class HttpStream implements StreamControl {
     }
     if (r.headers && !failure) {
       // Response in progress but not yet sent: a direct reply that skips the filter.
-      r.passed.headers = headers;
-      r.passed.body = body;
-      r.passed.complete = true;
-      r.headersPassed = true;
-      this.progress();
+      this.passDirectly(headers, head ? EMPTY : body);
       return;
     }
     // From the request path: through the filter's response callbacks (unless it failed).
     this.replying = true;
     r.headers = null;
     if (failure || !this.created || this.vm.failed) {
-      r.passed.headers = headers;
-      r.passed.body = body;
-      r.passed.complete = true;
-      r.headersPassed = true;
+      this.passDirectly(headers, head ? EMPTY : body);
     } else {
-      this.headersIn("response", headers, body.length === 0);
-      if (body.length > 0) this.bodyIn("response", body, true);
+      this.headersIn("response", headers, body.length === 0 || head);
+      if (body.length > 0 && !head) this.bodyIn("response", body, true);
     }
     this.replying = false;
+    this.progress();
+  }
+
+  /**
+   * What the router checks when the request headers reach it: a header value with CR, LF or
+   * NUL cannot be encoded upstream (503), and without x-forwarded-proto the route the filter's
+   * header edits made Envoy re-match is not found (404). Both replies run through the filter's
+   * response callbacks.
+   */
+  private refusedByRouter(headers: HeaderMap): boolean {
+    const bad = headers.pairs().find(([, v]) => /[\r\n\0]/.test(v));
+    if (bad) {
+      this.sendLocal(
+        envoyReply(503, `invalid header value for: ${bad[0]}`, "invalid_header_value"),
+      );
+      return true;
+    }
+    if (!headers.has("x-forwarded-proto")) {
+      this.sendLocal(envoyReply(404, "", "route_not_found"));
+      return true;
+    }
+    return false;
+  }
+
+  /** The connection manager refused the request before any filter ran (431, 426). */
+  refuse(status: number, text: string): void {
+    this.answerDirectly(status, text);
+  }
+
+  /** The connection manager's own reply (not the filter's), straight to the client. */
+  private answerDirectly(status: number, text: string): void {
+    const body = utf8(text);
+    this.refused = true;
+    this.responseDetails = text.replace(/[\s:]+/g, "_");
+    this.passDirectly(localReplyHeaders(status, [], body), body);
+  }
+
+  private passDirectly(headers: HeaderMap, body: Uint8Array): void {
+    const r = this.response;
+    r.passed.headers = headers;
+    r.passed.body = body;
+    r.passed.complete = true;
+    r.headersPassed = true;
     this.progress();
   }
 

@@ -4,6 +4,7 @@
 //   const host = await createHost({ module: "build/hello.wasm", configuration: { value: "hi" } });
 //   const res = await host.request({ path: "/" });
 
+export type { HttpLimits, RouteNames } from "../connection-manager.ts";
 export type {
   FailurePolicy,
   PluginConfiguration,

@@ -22,6 +22,17 @@ export interface Metric {
 
 export type { StatsTag } from "../plugin.ts";
 
+/**
+ * Envoy's default tag extractors (use_all_default_tags) that can match a Wasm stat: a Wasm
+ * stat's name starts with `wasmcustom.`, and every other default regex is anchored to another
+ * prefix (`cluster.`, `http.`, `listener.`, `vhost.`, ...), so only the response-code ones
+ * apply: `probe_rq_200` is `probe_rq{envoy_response_code="200"}` in /stats/prometheus.
+ */
+export const DEFAULT_STATS_TAGS: readonly StatsTag[] = [
+  { tagName: "envoy.response_code", regex: "_rq(_(\\d{3}))$" },
+  { tagName: "envoy.response_code_class", regex: "_rq(_(\\dxx))$" },
+];
+
 /** Envoy's default histogram bucket bounds. */
 const BUCKETS = [
   0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
@@ -54,11 +65,13 @@ export class MetricStore {
     return [...this.byName.values()];
   }
 
-  /** The `/stats/prometheus` lines Envoy would print for these metrics. */
+  /** The `/stats/prometheus` lines Envoy would print for these metrics: the bootstrap's
+   *  stats_tags first, then Envoy's default tags. */
   prometheus(tags: readonly StatsTag[] = []): string {
     const families = new Map<string, { kind: MetricKind; lines: string[] }>();
+    const all = [...tags, ...DEFAULT_STATS_TAGS];
     for (const metric of this.all()) {
-      const { name, labels } = extractTags(`${CUSTOM_NAMESPACE}.${metric.name}`, tags);
+      const { name, labels } = extractTags(`${CUSTOM_NAMESPACE}.${metric.name}`, all);
       const family = sanitize(name.slice(CUSTOM_NAMESPACE.length + 1));
       const entry = families.get(family) ?? { kind: metric.kind, lines: [] };
       families.set(family, entry);

@@ -100,6 +100,8 @@ export class Vm {
   effective: GuestContext | null = null;
   /** Set once a guest function trapped: Envoy's VM is then failed for good. */
   failed: WasmTrapError | null = null;
+  /** When it failed (virtual ms): FAIL_RELOAD backs off from here. */
+  failedAtMs = 0;
   private starting = false;
   private depth = 0;
   private readonly after: Array<() => void> = [];
@@ -177,6 +179,7 @@ export class Vm {
       const trap =
         error instanceof WasmTrapError ? error : new WasmTrapError(name, `Uncaught ${reason}`);
       this.failed = trap;
+      this.failedAtMs = this.world.clock.nowMs();
       this.world.log(this.worker, 5, trap.message, "host");
       this.after.length = 0;
       throw trap;

@@ -78,11 +78,12 @@ for (const kind of ["emulator", "envoy"] as const) {
 
 describe("conformance coverage", () => {
   it.skipIf(only === "envoy" || filter !== undefined)(
-    "touches every ABI 0.2.1 host call and callback",
+    "touches every ABI 0.2.1 host call and callback, and reads every HTTP attribute served",
     () => {
       const report = coverage.report();
       expect(report.missingHostCalls).toEqual([]);
       expect(report.missingCallbacks).toEqual([]);
+      expect(report.missingAttributes).toEqual([]);
     },
   );
 });

@@ -5,6 +5,7 @@
 // assertions read.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import type { HttpLimits, RouteNames } from "../../src/connection-manager.ts";
 import {
   buildBootstrap,
   type EchoUpstream,
@@ -15,11 +16,13 @@ import {
 import type { PluginSettings, StatsTag } from "../../src/plugin.ts";
 import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
 import { buildTestModule } from "../modules/build.ts";
+import { type RawRequest, type RawResponse, rawRequest } from "./h1client.ts";
 import { h2Request } from "./h2client.ts";
 import {
   type GrpcServer,
   refusedPort,
   startGrpcEchoServer,
+  startH1TrailerServer,
   startTrailerServer,
   trailerUpstream,
 } from "./servers.ts";
@@ -32,8 +35,13 @@ export interface Setup extends Partial<PluginSettings> {
   statsTags?: StatsTag[];
   /** Worker threads (Envoy --concurrency), each with its own VM. Default 1. */
   workers?: number;
-  /** The route's upstream: the JSON echo (default), or an h2c server that sends trailers. */
-  upstream?: "echo" | "trailers";
+  /** The route's upstream: the JSON echo (default), an h2c server that sends trailers, or an
+   *  HTTP/1.1 server that ends its chunked response with trailers. */
+  upstream?: "echo" | "trailers" | "h1-trailers";
+  /** The connection manager's limits (Envoy's defaults unless given). */
+  limits?: HttpLimits;
+  /** Names of the upstream cluster, the route and its virtual host. */
+  route?: RouteNames;
 }
 
 export interface Response {
@@ -76,6 +84,9 @@ export interface Target {
   prometheus(): Promise<string>;
   /** Lets time pass: virtual time in the emulator, real time for Envoy. */
   wait(ms: number): Promise<void>;
+  /** A byte-exact HTTP/1 exchange: the request as written (repeats, spacing, version,
+   *  chunked framing), the response as the client reads it. */
+  raw(req: RawRequest): Promise<RawResponse>;
   /** Emulator only: the host calls proxy_on_foreign_function. */
   callForeignFunction?(functionId: number, args: string): void;
 }
@@ -97,6 +108,7 @@ export interface Servers {
   callout: EchoUpstream;
   grpc: GrpcServer;
   trailers: GrpcServer;
+  h1Trailers: GrpcServer;
   refused: number;
 }
 
@@ -105,12 +117,19 @@ export async function startServers(): Promise<Servers> {
   const callout = await startEchoUpstream({ routes: { "/slow": { delayMs: 1500 } } });
   const grpc = await startGrpcEchoServer();
   const trailers = await startTrailerServer();
-  return { echo, callout, grpc, trailers, refused: await refusedPort() };
+  const h1Trailers = await startH1TrailerServer();
+  return { echo, callout, grpc, trailers, h1Trailers, refused: await refusedPort() };
 }
 
 export async function stopServers(s: Servers | undefined): Promise<void> {
   if (!s) return;
-  await Promise.all([s.echo.close(), s.callout.close(), s.grpc.close(), s.trailers.close()]);
+  await Promise.all([
+    s.echo.close(),
+    s.callout.close(),
+    s.grpc.close(),
+    s.trailers.close(),
+    s.h1Trailers.close(),
+  ]);
 }
 
 function parseUpstream(body: string): Response["upstream"] {
@@ -123,6 +142,11 @@ function parseUpstream(body: string): Response["upstream"] {
 }
 
 const PLUGIN_NAME = "conf";
+
+/** Bytes as a binary string (one character per byte), the way header values travel here. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("latin1");
+}
 
 /** The scenario's plugin settings, the same object for both hosts. */
 function pluginOf(setup: Setup): PluginSettings {
@@ -155,7 +179,13 @@ export async function emulatorTarget(
     },
     // The same gRPC server Envoy talks to (host.test.ts covers handler-answered gRPC).
     grpcClusters: { grpc: `http://127.0.0.1:${servers.grpc.port}` },
-    upstream: setup.upstream === "trailers" ? trailerUpstream : undefined,
+    upstream:
+      setup.upstream === "trailers" || setup.upstream === "h1-trailers"
+        ? trailerUpstream
+        : undefined,
+    upstreamHttp2: setup.upstream === "trailers",
+    limits: setup.limits,
+    route: setup.route,
     coverage,
   });
   const target: Target = {
@@ -180,6 +210,25 @@ export async function emulatorTarget(
         upstream: parseUpstream(res.body),
         reset: res.reset,
         trailers: res.trailers?.toObject() ?? {},
+      };
+    },
+    async raw(req) {
+      const res = await host.request({
+        method: req.method,
+        path: req.path,
+        version: req.version === "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
+        headers: req.headers.map(([k, v]): [string, string] => [
+          k,
+          typeof v === "string" ? v : latin1(v),
+        ]),
+        body: req.body,
+        chunked: req.chunked,
+      });
+      return {
+        status: res.status,
+        headers: res.headerMap.pairs().filter(([k]) => !k.startsWith(":")),
+        body: res.bodyBytes,
+        reset: res.reset,
       };
     },
     logs: () =>
@@ -211,13 +260,17 @@ export async function envoyTarget(
     upstream:
       setup.upstream === "trailers"
         ? { kind: "cluster", port: servers.trailers.port, http2: true }
-        : { kind: "cluster", port: servers.echo.port },
+        : setup.upstream === "h1-trailers"
+          ? { kind: "cluster", port: servers.h1Trailers.port }
+          : { kind: "cluster", port: servers.echo.port },
     extraClusters: [
       { name: "callout", port: servers.callout.port },
       { name: "refused", port: servers.refused },
       { name: "grpc", port: servers.grpc.port, http2: true },
     ],
     statsTags: setup.statsTags,
+    limits: setup.limits,
+    route: setup.route,
   });
   const envoy = await startEnvoy({ config, concurrency: setup.workers ?? 1 });
   const logs = (): LogLine[] =>
@@ -260,6 +313,7 @@ export async function envoyTarget(
         return { status: 0, headers: {}, body: "", upstream: null, reset: true, trailers: {} };
       }
     },
+    raw: (req) => rawRequest(Number(new URL(envoy.listenerUrl).port), req),
     logs,
     async waitForLog(re) {
       const deadline = Date.now() + 5_000;

@@ -1,6 +1,7 @@
 // Real servers the Envoy side of the conformance suite talks to (and their in-process twins for
 // the emulator): a gRPC echo service over h2c, and a port nobody listens on.
 
+import { createServer as createHttp1Server } from "node:http";
 import { createServer as createH2cServer, type ServerHttp2Stream } from "node:http2";
 import { type AddressInfo, createServer as createTcpServer, type Server } from "node:net";
 import type { GrpcHandler, UpstreamRequest, UpstreamResponse } from "../../src/testing/index.ts";
@@ -151,3 +152,27 @@ export const trailerUpstream = (req: UpstreamRequest): UpstreamResponse => ({
     "x-saw-trailer": req.trailers?.get("x-added-trailer") ?? "<none>",
   },
 });
+
+/**
+ * An HTTP/1.1 upstream that ends its chunked response with trailers: 200 "ok" and the trailer
+ * x-upstream-trailer: u1 (which Envoy's HTTP/1 codec drops).
+ */
+export async function startH1TrailerServer(): Promise<GrpcServer> {
+  const server = createHttp1Server((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "text/plain", trailer: "x-upstream-trailer" });
+      res.addTrailers({ "x-upstream-trailer": "u1" });
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}

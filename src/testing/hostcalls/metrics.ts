@@ -23,8 +23,8 @@ export function metricCalls({ vm }: HostCallScope): HostCalls {
         if (offset <= 0n) return Status.BadArgument;
         metric.value += offset;
       } else {
-        metric.value += offset;
-        if (metric.value < 0n) metric.value = 0n;
+        // A gauge is a uint64 in Envoy: taken below zero it wraps to 2^64 - n.
+        metric.value = BigInt.asUintN(64, metric.value + offset);
       }
       return Status.Ok;
     },

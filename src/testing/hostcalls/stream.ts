@@ -2,7 +2,7 @@
 // proxy_send_local_response.
 
 import { Status } from "../status.ts";
-import { decodePairs } from "../wire.ts";
+import { decodePairs, text } from "../wire.ts";
 import type { HostCallScope, HostCalls } from "./scope.ts";
 
 export function streamCalls({ vm, need }: HostCallScope): HostCalls {
@@ -20,7 +20,7 @@ export function streamCalls({ vm, need }: HostCallScope): HostCalls {
       grpc: number,
     ) => {
       const details = vm.readString(dp, ds);
-      const body = vm.readString(bp, bs);
+      const body = vm.read(bp, bs);
       const headerBytes = vm.read(hp, hs);
       if (details === null || body === null || !headerBytes) return Status.InvalidMemoryAccess;
       const headers = decodePairs(headerBytes);
@@ -28,7 +28,8 @@ export function streamCalls({ vm, need }: HostCallScope): HostCalls {
       const grpcStatus = grpc >= 0 && grpc <= 16 ? grpc : null;
       return need().sendLocalResponse({
         status,
-        body,
+        body: text(body),
+        bodyBytes: body,
         headers,
         details: details.replace(/\s/g, "_"),
         grpcStatus,

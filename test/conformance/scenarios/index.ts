@@ -1,6 +1,9 @@
 import type { Scenario } from "../harness.ts";
+import { attributeScenarios } from "./attributes.ts";
 import { bodyScenarios } from "./bodies.ts";
 import { calloutScenarios } from "./callouts.ts";
+import { edgeScenarios } from "./edges.ts";
+import { moreEdgeScenarios } from "./edges-more.ts";
 import { grpcScenarios } from "./grpc.ts";
 import { headerScenarios } from "./headers.ts";
 import { lifecycleScenarios } from "./lifecycle.ts";
@@ -20,4 +23,7 @@ export const scenarios: Scenario[] = [
   ...stateScenarios,
   ...lifecycleScenarios,
   ...grpcScenarios,
+  ...edgeScenarios,
+  ...moreEdgeScenarios,
+  ...attributeScenarios,
 ];

@@ -1,0 +1,137 @@
+// The attributes (Envoy properties) an HTTP stream serves, by name, with when each is readable,
+// as observed in Envoy 1.40: request.* header attributes only while the filter holds the request
+// headers (and again in onLog); upstream.* once the router chose a host; response.code and
+// code_details once a response exists; request.duration only in onLog; sizes as bytes so far.
+// A name not here is NotFound, as for TLS attributes on a plaintext connection.
+
+import type { HeaderMap } from "./headers.ts";
+
+/** Connection and route facts that feed source.*, destination.*, connection.* and xds.*. */
+export interface ConnectionInfo {
+  sourceAddress: string;
+  destinationAddress: string;
+  connectionId: number;
+  upstreamAddress: string;
+  clusterName: string;
+  routeName: string;
+  virtualHostName: string;
+}
+
+/** What the attributes of one stream are computed from. */
+export interface StreamFacts {
+  /** Request headers while readable (held by the filter, or in onLog); else null. */
+  readonly requestHeaders: HeaderMap | null;
+  /** Response headers while readable; else null. */
+  readonly responseHeaders: HeaderMap | null;
+  /** The response headers, readable or not (response.code, grpc_status). */
+  readonly response: HeaderMap | null;
+  readonly responseTrailers: HeaderMap | null;
+  /** Body bytes received from the client so far. */
+  readonly requestBodyBytes: number;
+  /** Body bytes sent to the client so far. */
+  readonly responseBodyBytes: number;
+  /** The router chose an upstream host. */
+  readonly upstreamChosen: boolean;
+  /** Why the response is what it is ("via_upstream", a local reply's details). */
+  readonly responseDetails: string | null;
+  /** In the access-log phase (onLog). */
+  readonly accessLog: boolean;
+  readonly connection: ConnectionInfo;
+  /** Virtual time: when the stream started and now (ns since the epoch). */
+  readonly startedAtNanos: bigint;
+  readonly nowNanos: bigint;
+}
+
+export type AttributeValue = string | number | bigint | boolean | Array<[string, string]>;
+
+type Attribute = (f: StreamFacts) => AttributeValue | undefined;
+
+function portOf(address: string): bigint | undefined {
+  const at = address.lastIndexOf(":");
+  return at < 0 ? undefined : BigInt(address.slice(at + 1));
+}
+
+function query(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const at = path.indexOf("?");
+  return at < 0 ? "" : path.slice(at + 1);
+}
+
+/** Envoy's gRPC status for a response: its grpc-status, else the one its HTTP status maps to. */
+function grpcStatus(f: StreamFacts): bigint | undefined {
+  if (!f.response) return undefined;
+  const given = f.responseTrailers?.get("grpc-status") ?? f.response.get("grpc-status");
+  if (given !== undefined && /^\d+$/.test(given)) return BigInt(given);
+  switch (Number(f.response.get(":status"))) {
+    case 400:
+      return 13n; // INTERNAL
+    case 401:
+      return 16n; // UNAUTHENTICATED
+    case 403:
+      return 7n; // PERMISSION_DENIED
+    case 404:
+      return 12n; // UNIMPLEMENTED
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14n; // UNAVAILABLE
+    default:
+      return 2n; // UNKNOWN
+  }
+}
+
+const fromRequest =
+  (read: (h: HeaderMap) => string | undefined): Attribute =>
+  (f) =>
+    f.requestHeaders ? read(f.requestHeaders) : undefined;
+
+const afterRouter =
+  (read: (f: StreamFacts) => AttributeValue | undefined): Attribute =>
+  (f) =>
+    f.upstreamChosen ? read(f) : undefined;
+
+/** Every HTTP attribute the emulator serves, by dotted name. */
+export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
+  "request.path": fromRequest((h) => h.get(":path")),
+  "request.url_path": fromRequest((h) => h.get(":path")?.split("?")[0]),
+  "request.host": fromRequest((h) => h.get(":authority")),
+  "request.scheme": fromRequest((h) => h.get(":scheme")),
+  "request.method": fromRequest((h) => h.get(":method")),
+  "request.referer": fromRequest((h) => h.get("referer")),
+  "request.useragent": fromRequest((h) => h.get("user-agent")),
+  "request.id": fromRequest((h) => h.get("x-request-id")),
+  "request.query": fromRequest((h) => query(h.get(":path"))),
+  "request.headers": (f) => f.requestHeaders?.pairs(),
+  "request.protocol": () => "HTTP/1.1",
+  "request.time": (f) => f.startedAtNanos,
+  "request.duration": (f) => (f.accessLog ? f.nowNanos - f.startedAtNanos : undefined),
+  "request.size": (f) => BigInt(f.requestBodyBytes),
+  "request.total_size": (f) => BigInt((f.requestHeaders?.byteSize() ?? 0) + f.requestBodyBytes),
+  "response.code": (f) => (f.response ? Number(f.response.get(":status") ?? 0) : undefined),
+  "response.code_details": (f) => f.responseDetails ?? undefined,
+  "response.flags": () => 0n,
+  "response.grpc_status": grpcStatus,
+  "response.headers": (f) => f.responseHeaders?.pairs(),
+  "response.size": (f) => BigInt(f.responseBodyBytes),
+  "response.total_size": (f) => BigInt((f.responseHeaders?.byteSize() ?? 0) + f.responseBodyBytes),
+  "source.address": (f) => f.connection.sourceAddress,
+  "source.port": (f) => portOf(f.connection.sourceAddress),
+  "destination.address": (f) => f.connection.destinationAddress,
+  "destination.port": (f) => portOf(f.connection.destinationAddress),
+  "connection.id": (f) => BigInt(f.connection.connectionId),
+  "connection.mtls": () => false,
+  "connection.requested_server_name": () => "",
+  "upstream.address": afterRouter((f) => f.connection.upstreamAddress),
+  "upstream.port": afterRouter((f) => portOf(f.connection.upstreamAddress)),
+  "upstream.request_attempt_count": (f) => (f.upstreamChosen ? 1n : 0n),
+  // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
+  "xds.cluster_name": (f) => f.connection.clusterName,
+  "xds.route_name": (f) => f.connection.routeName,
+  "xds.virtual_host_name": (f) => f.connection.virtualHostName,
+  "xds.listener_direction": () => 0n,
+  "xds.filter_chain_name": () => "",
+};
+
+/** The plugin attributes every context serves. */
+export const PLUGIN_ATTRIBUTES = ["plugin_name", "plugin_root_id", "plugin_vm_id"] as const;

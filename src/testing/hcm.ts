@@ -1,0 +1,127 @@
+// What Envoy's HTTP connection manager and HTTP/1 codec do to a request before the first filter
+// sees it, and to what goes upstream after the last one, as observed in Envoy 1.40 with its
+// defaults: values trimmed, repeats of inline headers folded, hop-by-hop and internal headers
+// removed, requests refused for their size or protocol.
+
+import type { HttpLimits } from "../connection-manager.ts";
+import { HeaderMap } from "./headers.ts";
+
+/**
+ * Request headers Envoy keeps as one inline entry: a repeat is appended to the first with ","
+ * (no space). Other names keep each repeat as its own entry. Observed in Envoy 1.40 over HTTP/1.
+ */
+const FOLDED = new Set([
+  "accept",
+  "accept-encoding",
+  "access-control-request-headers",
+  "access-control-request-method",
+  "authorization",
+  "cache-control",
+  "content-encoding",
+  "content-type",
+  "grpc-accept-encoding",
+  "grpc-timeout",
+  "if-match",
+  "if-none-match",
+  "origin",
+  "proxy-status",
+  "referer",
+  "user-agent",
+  "via",
+  "x-client-trace-id",
+  "x-envoy-attempt-count",
+  "x-envoy-decorator-operation",
+  "x-envoy-downstream-service-cluster",
+  "x-envoy-downstream-service-node",
+  "x-envoy-external-address",
+  "x-envoy-is-timeout-retry",
+  "x-envoy-original-path",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "x-request-id",
+]);
+
+/** Hop-by-hop headers the codec consumes, and Envoy-internal headers the connection manager
+ *  removes from an external request (edge defaults). */
+const REMOVED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "x-forwarded-client-cert",
+  "x-envoy-expected-rq-timeout-ms",
+  "x-envoy-force-trace",
+  "x-envoy-hedge-on-per-try-timeout",
+  "x-envoy-internal",
+  "x-envoy-ip-tags",
+  "x-envoy-max-retries",
+  "x-envoy-original-url",
+  "x-envoy-retriable-header-names",
+  "x-envoy-retriable-status-codes",
+  "x-envoy-retry-grpc-on",
+  "x-envoy-retry-on",
+  "x-envoy-upstream-alt-stat-name",
+  "x-envoy-upstream-rq-per-try-timeout-ms",
+  "x-envoy-upstream-rq-timeout-alt-response",
+  "x-envoy-upstream-rq-timeout-ms",
+  "x-envoy-upstream-stream-duration-ms",
+]);
+
+/** The space and tab Envoy trims from both ends of a header value. */
+const EDGE_WHITESPACE = /^[ \t]+|[ \t]+$/g;
+
+/**
+ * The request headers as the first filter sees them: values trimmed, inline headers folded,
+ * hop-by-hop and internal headers removed, `expect: 100-continue` answered and dropped.
+ */
+export function normalizeRequestHeaders(headers: HeaderMap): HeaderMap {
+  const out = new HeaderMap();
+  for (const [name, raw] of headers.pairs()) {
+    const value = raw.replace(EDGE_WHITESPACE, "");
+    if (REMOVED.has(name)) continue;
+    if (name === "expect" && value.toLowerCase() === "100-continue") continue;
+    const first = FOLDED.has(name) ? out.get(name) : undefined;
+    if (first !== undefined) out.set(name, `${first},${value}`);
+    else out.add(name, value);
+  }
+  return out;
+}
+
+/** Methods whose requests carry no body: the upstream codec adds no `content-length: 0`. */
+const BODILESS_METHODS = new Set(["GET", "HEAD", "DELETE", "TRACE", "CONNECT"]);
+
+/** Whether Envoy's upstream HTTP/1 codec adds `content-length: 0` to a request that ends at its
+ *  headers (POST, PUT, PATCH, ... without a body and without a length of their own). */
+export function needsZeroContentLength(method: string, headers: HeaderMap, bodyLength: number) {
+  return (
+    bodyLength === 0 &&
+    !headers.has("content-length") &&
+    !headers.has("transfer-encoding") &&
+    !BODILESS_METHODS.has(method.toUpperCase())
+  );
+}
+
+/** A refusal the connection manager sends before any filter runs. */
+export interface Refusal {
+  status: number;
+  body: string;
+}
+
+/** Refuses a request the way Envoy does before the filter chain: HTTP/1.0 (426) unless
+ *  accepted, headers over the limit (431). */
+export function refuseRequest(
+  headers: HeaderMap,
+  version: string,
+  limits: Required<HttpLimits>,
+): Refusal | null {
+  if (version === "HTTP/1.0" && !limits.acceptHttp10) {
+    return { status: 426, body: "Upgrade Required" };
+  }
+  if (headers.byteSize() > limits.maxRequestHeadersKb * 1024) {
+    return { status: 431, body: "Request Header Fields Too Large" };
+  }
+  return null;
+}
