@@ -26,3 +26,15 @@ export {
   StringMatcher,
   StringMatcherResult,
 } from "./matchers";
+export {
+  Jwt,
+  JwtAlgorithm,
+  JwtError,
+  JwtParseResult,
+  jwtAlgorithmBit,
+  jwtAlgorithmByName,
+  jwtAlgorithmName,
+  jwtErrorMessage,
+  parseJwt,
+  parseJwtBytes,
+} from "./jwt";
