@@ -38,3 +38,4 @@ export {
   parseJwt,
   parseJwtBytes,
 } from "./jwt";
+export { RSA_MAX_BITS, RSA_MIN_BITS, RsaPublicKey } from "./rsa";

@@ -11,7 +11,10 @@ import {
   constantTimeEqual,
   HashAlgorithm,
   Hmac,
+  JwtAlgorithm,
   newHash,
+  parseJwtBytes,
+  RsaPublicKey,
 } from "../../index";
 
 let input = new ArrayBuffer(0);
@@ -97,4 +100,49 @@ export function decodeError(url: bool, padding: i32): void {
 
 export function equal(): i32 {
   return constantTimeEqual(input, second) ? 1 : 0;
+}
+
+let rsaKey: RsaPublicKey | null = null;
+
+/** Loads an RSA key: modulus in the input, exponent in the second buffer. 1 if usable. */
+export function rsaLoad(minBits: i32): i32 {
+  rsaKey = RsaPublicKey.fromBytes(input, second, minBits);
+  return rsaKey !== null ? 1 : 0;
+}
+
+export function rsaBits(): i32 {
+  return rsaKey!.bits;
+}
+
+/** Verifies the second buffer as a signature of the input: kind 0 PKCS#1 v1.5, 1 PSS. */
+export function rsaVerify(kind: i32, hash: i32): i32 {
+  const key = rsaKey!;
+  const ok = kind == 0
+    ? key.verifyPkcs1(<HashAlgorithm>hash, input, second)
+    : key.verifyPss(<HashAlgorithm>hash, input, second);
+  return ok ? 1 : 0;
+}
+
+/**
+ * Parses the input as a JWT (every algorithm allowed) and verifies it: HS* with an HMAC keyed
+ * by the second buffer, RS and PS with the loaded RSA key. Returns the JwtError (> 0) of a
+ * refused token, 0 for a valid signature, -1 for a bad one.
+ */
+export function jwtVerify(): i32 {
+  const parsed = parseJwtBytes(input, 0xfff, 16384);
+  if (parsed.jwt === null) return <i32>parsed.error;
+  const jwt = parsed.jwt!;
+  const alg = jwt.alg;
+  const ptr = jwt.signingInputPtr;
+  const len = jwt.signingInputLength;
+  let ok = false;
+  if (alg <= JwtAlgorithm.HS512) {
+    const mac = new Hmac(<HashAlgorithm>(<i32>alg), second);
+    ok = mac.verifyRaw(ptr, len, changetype<usize>(jwt.signature), jwt.signature.byteLength);
+  } else if (alg <= JwtAlgorithm.RS512) {
+    ok = rsaKey!.verifyPkcs1Raw(<HashAlgorithm>(<i32>alg - 3), ptr, len, jwt.signature);
+  } else if (alg <= JwtAlgorithm.PS512) {
+    ok = rsaKey!.verifyPssRaw(<HashAlgorithm>(<i32>alg - 6), ptr, len, jwt.signature);
+  }
+  return ok ? 0 : -1;
 }
