@@ -24,7 +24,11 @@ export async function loadHarness<T extends { memory: WasmMemory }>(name: string
     };
     const entry = resolve(here, "harness", `${name}.ts`);
     const optimize = process.env.LIB_O3 ? ["-O3"] : [];
-    const args = [entry, "--outFile", outFile, ...optimize, "--runtime", "incremental"];
+    // Our own asconfig: the project's (found by default) aliases abort/trace/seed to the
+    // SDK's proxy-wasm shims, which these host-free drivers do not link.
+    const config = resolve(here, "harness", "asconfig.json");
+    const args = [entry, "--config", config, "--outFile", outFile, ...optimize];
+    args.push("--runtime", "incremental");
     args.push("--noColors");
     const result = await asc.main(args, { stdout: sink, stderr: sink });
     if (result.error) throw new Error(`compiling harness/${name}.ts failed:\n${output}`);
