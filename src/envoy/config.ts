@@ -35,19 +35,41 @@ export type { FailurePolicy, PluginSettings, StatsTag } from "../plugin.ts";
 /** One `envoy.filters.http.wasm` filter running a module on the V8 runtime: the plugin's
  *  settings (one shape with the test host's) and where its module is. */
 export interface WasmFilterOptions extends PluginSettings {
-  /** Absolute path of the `.wasm` module. */
-  wasmPath: string;
+  /** Absolute path of the `.wasm` module; give this or `remote`. */
+  wasmPath?: string;
+  /** The module fetched by Envoy over HTTP(S) from a cluster, pinned by its sha256. */
+  remote?: RemoteWasmCode;
+}
+
+/** `vm_config.code.remote`: Envoy fetches the module itself and refuses it on a sha256 mismatch. */
+export interface RemoteWasmCode {
+  /** `https://…/filter.wasm` (or http://). */
+  uri: string;
+  /** The cluster Envoy sends the fetch to. */
+  cluster: string;
+  /** Hex sha256 of the module; required, so a changed module never loads silently. */
+  sha256: string;
+  /** Fetch timeout in seconds; default 10. */
+  timeoutSeconds?: number;
 }
 
 /** Where the route sends requests: an inline response or the static cluster `upstream`. */
 export type UpstreamOptions =
   | { kind: "direct"; status?: number; body?: string }
-  | { kind: "cluster"; port: number; host?: "127.0.0.1"; http2?: boolean };
+  | {
+      kind: "cluster";
+      port: number;
+      /** Default 127.0.0.1; a DNS name (a compose service) makes the cluster STRICT_DNS. */
+      host?: string;
+      http2?: boolean;
+    };
 
 /** An extra static cluster on 127.0.0.1, e.g. the target of a filter's `dispatchHttpCall`. */
 export interface ClusterOptions {
   name: string;
   port: number;
+  /** Default 127.0.0.1; a DNS name makes the cluster STRICT_DNS. */
+  host?: string;
   /** Speak cleartext HTTP/2 (h2c) to the endpoint, as gRPC targets need. */
   http2?: boolean;
 }
@@ -73,6 +95,11 @@ export interface BootstrapOptions {
   /** Names of the upstream cluster, the route and its virtual host (default "upstream", an
    *  unnamed route, "all"). */
   route?: RouteNames;
+  /**
+   * Address the listener and admin bind; default 127.0.0.1. Only a container (the compose
+   * harness) binds 0.0.0.0, so its mapped ports reach Envoy.
+   */
+  bindAddress?: string;
 }
 
 /** Envoy's name for the V8 engine, the one Wasm runtime in official builds. */
@@ -80,8 +107,8 @@ export const WASM_RUNTIME_V8 = "envoy.wasm.runtime.v8";
 
 const LOOPBACK = "127.0.0.1";
 
-function socketAddress(port: number) {
-  return { socket_address: { address: LOOPBACK, port_value: port } };
+function socketAddress(port: number, address: string = LOOPBACK) {
+  return { socket_address: { address, port_value: port } };
 }
 
 function stringValue(value: string) {
@@ -94,13 +121,7 @@ function stringValue(value: string) {
  * @example wasmHttpFilter({ name: "add_header", wasmPath: resolve("build/add_header.wasm") })
  */
 export function wasmHttpFilter(opts: WasmFilterOptions): Record<string, unknown> {
-  if (!isAbsolute(opts.wasmPath)) {
-    throw new Error(`wasm filter "${opts.name}": wasmPath must be absolute, got ${opts.wasmPath}`);
-  }
-  const vmConfig: Record<string, unknown> = {
-    runtime: WASM_RUNTIME_V8,
-    code: { local: { filename: opts.wasmPath } },
-  };
+  const vmConfig: Record<string, unknown> = { runtime: WASM_RUNTIME_V8, code: wasmCode(opts) };
   if (opts.vmId !== undefined) vmConfig.vm_id = opts.vmId;
   if (opts.vmConfiguration !== undefined) {
     vmConfig.configuration = stringValue(configurationText(opts.vmConfiguration));
@@ -131,15 +152,49 @@ export function wasmHttpFilter(opts: WasmFilterOptions): Record<string, unknown>
   };
 }
 
-/** A STATIC cluster with one endpoint on 127.0.0.1. */
+/** `vm_config.code`: a local file or a remote module pinned by sha256. */
+function wasmCode(opts: WasmFilterOptions): Record<string, unknown> {
+  const where = `wasm filter "${opts.name}"`;
+  if ((opts.wasmPath === undefined) === (opts.remote === undefined)) {
+    throw new Error(`${where}: give exactly one of wasmPath and remote`);
+  }
+  if (opts.wasmPath !== undefined) {
+    if (!isAbsolute(opts.wasmPath)) {
+      throw new Error(`${where}: wasmPath must be absolute, got ${opts.wasmPath}`);
+    }
+    return { local: { filename: opts.wasmPath } };
+  }
+  const remote = opts.remote as RemoteWasmCode;
+  if (!/^[a-f0-9]{64}$/.test(remote.sha256)) {
+    throw new Error(
+      `${where}: remote.sha256 must be 64 lower-case hex digits, got "${remote.sha256}"`,
+    );
+  }
+  if (!/^https?:\/\/[^/]+/.test(remote.uri)) {
+    throw new Error(`${where}: remote.uri must be an http(s) URL, got "${remote.uri}"`);
+  }
+  return {
+    remote: {
+      http_uri: {
+        uri: remote.uri,
+        cluster: remote.cluster,
+        timeout: `${remote.timeoutSeconds ?? 10}s`,
+      },
+      sha256: remote.sha256,
+    },
+  };
+}
+
+/** A cluster with one endpoint: STATIC on an IPv4 address (127.0.0.1 by default), STRICT_DNS on a name. */
 export function staticCluster(opts: ClusterOptions): Record<string, unknown> {
+  const host = opts.host ?? LOOPBACK;
   const cluster: Record<string, unknown> = {
     name: opts.name,
-    type: "STATIC",
+    type: /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "STATIC" : "STRICT_DNS",
     connect_timeout: "1s",
     load_assignment: {
       cluster_name: opts.name,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(opts.port) } }] }],
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(opts.port, host) } }] }],
     },
   };
   if (opts.http2) {
@@ -210,17 +265,19 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
 
   const clusters = (opts.extraClusters ?? []).map(staticCluster);
   if (opts.upstream.kind === "cluster") {
-    const { port, http2 } = opts.upstream;
-    clusters.unshift(staticCluster({ name: names.clusterName, port, http2: http2 ?? false }));
+    const { port, http2, host } = opts.upstream;
+    const upstream: ClusterOptions = { name: names.clusterName, port, http2: http2 ?? false };
+    if (host !== undefined) upstream.host = host;
+    clusters.unshift(staticCluster(upstream));
   }
 
   const bootstrap: Record<string, unknown> = {
-    admin: { address: socketAddress(opts.adminPort ?? 0) },
+    admin: { address: socketAddress(opts.adminPort ?? 0, opts.bindAddress) },
     static_resources: {
       listeners: [
         {
           name: "main",
-          address: socketAddress(opts.listenerPort ?? 0),
+          address: socketAddress(opts.listenerPort ?? 0, opts.bindAddress),
           ...(limits ? { per_connection_buffer_limit_bytes: limits.bufferLimitBytes } : {}),
           filter_chains: [
             {

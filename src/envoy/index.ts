@@ -17,6 +17,7 @@ export {
   type FailurePolicy,
   type HttpLimits,
   type PluginSettings,
+  type RemoteWasmCode,
   type RouteNames,
   type StatsTag,
   staticCluster,

@@ -1,0 +1,152 @@
+/**
+ * What the shipping commands know about a filter: where it lives (`filters/<name>/` or
+ * `examples/<name>/`), its built module, its configuration schema, and the settings its own
+ * `envoy.yaml` runs it with (configuration, root id, failure policy), which serve as the
+ * defaults of every manifest made for it.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { parse } from "yaml";
+import type { FailurePolicy } from "../plugin.ts";
+
+export const FAILURE_POLICIES: readonly FailurePolicy[] = [
+  "FAIL_CLOSED",
+  "FAIL_OPEN",
+  "FAIL_RELOAD",
+];
+
+export interface FilterInfo {
+  name: string;
+  /** The filter's folder. */
+  dir: string;
+  /** `build/<name>.wasm` (present once `npm run build` ran). */
+  wasmPath: string;
+  /** The parsed `schema.json`, when the filter has one. */
+  schema?: Record<string, unknown>;
+  /** The settings of the filter in its own envoy.yaml, when it has one. */
+  defaults: {
+    rootId: string;
+    configuration?: unknown;
+    failurePolicy: FailurePolicy;
+  };
+}
+
+const GROUPS = ["filters", "examples"] as const;
+
+/** Every filter and example with an `assembly/index.ts`, filters first, each group by name. */
+export function listFilters(root = process.cwd()): string[] {
+  const names: string[] = [];
+  for (const group of GROUPS) {
+    const dir = join(root, group);
+    if (!existsSync(dir)) continue;
+    const found = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "assembly", "index.ts")))
+      .map((d) => d.name)
+      .sort();
+    names.push(...found.filter((n) => !names.includes(n)));
+  }
+  return names;
+}
+
+/** Finds a filter by name (filters/ wins over examples/) and reads its schema and envoy.yaml. */
+export function loadFilter(name: string, root = process.cwd()): FilterInfo {
+  const dir = GROUPS.map((g) => join(root, g, name)).find((d) =>
+    existsSync(join(d, "assembly", "index.ts")),
+  );
+  if (!dir) {
+    const known = listFilters(root).join(", ") || "none";
+    throw new Error(
+      `filter "${name}": no filters/${name}/ or examples/${name}/ with assembly/index.ts (known: ${known})`,
+    );
+  }
+  const info: FilterInfo = {
+    name,
+    dir,
+    wasmPath: resolve(root, "build", `${name}.wasm`),
+    defaults: { rootId: name, failurePolicy: "FAIL_CLOSED" },
+  };
+  const schemaPath = join(dir, "schema.json");
+  if (existsSync(schemaPath)) {
+    try {
+      info.schema = JSON.parse(readFileSync(schemaPath, "utf8"));
+    } catch (err) {
+      throw new Error(`filter "${name}": ${schemaPath} is not JSON (${(err as Error).message})`);
+    }
+  }
+  const envoyYaml = join(dir, "envoy.yaml");
+  if (existsSync(envoyYaml))
+    Object.assign(info.defaults, envoyDefaults(name, readFileSync(envoyYaml, "utf8")));
+  return info;
+}
+
+/** The wasm filter's settings in an envoy.yaml: the one whose module is `<name>.wasm`, else the first. */
+function envoyDefaults(name: string, yaml: string): Partial<FilterInfo["defaults"]> {
+  const configs: Record<string, unknown>[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      const obj = node as Record<string, unknown>;
+      const typed = obj.typed_config as Record<string, unknown> | undefined;
+      if (
+        typeof typed?.["@type"] === "string" &&
+        typed["@type"].endsWith("filters.http.wasm.v3.Wasm")
+      ) {
+        configs.push((typed.config ?? {}) as Record<string, unknown>);
+      }
+      Object.values(obj).forEach(walk);
+    }
+  };
+  walk(parse(yaml));
+  const ours =
+    configs.find((c) => JSON.stringify(c.vm_config ?? {}).includes(`${name}.wasm`)) ?? configs[0];
+  if (!ours) return {};
+  const out: Partial<FilterInfo["defaults"]> = {};
+  if (typeof ours.root_id === "string") out.rootId = ours.root_id;
+  const policy = ours.failure_policy;
+  if (typeof policy === "string" && (FAILURE_POLICIES as string[]).includes(policy)) {
+    out.failurePolicy = policy as FailurePolicy;
+  }
+  const value = (ours.configuration as { value?: unknown } | undefined)?.value;
+  if (typeof value === "string") {
+    try {
+      out.configuration = JSON.parse(value);
+    } catch {
+      // A configuration that is not JSON is not one a manifest can carry as pluginConfig.
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks a configuration against the filter's schema.json (JSON Schema 2020-12), when it has
+ * one; throws naming every field that is wrong and its value.
+ */
+export function validateConfiguration(filter: FilterInfo, configuration: unknown): void {
+  if (
+    configuration !== undefined &&
+    (typeof configuration !== "object" || Array.isArray(configuration))
+  ) {
+    throw new Error(
+      `filter "${filter.name}": configuration must be a JSON object, got ${JSON.stringify(configuration)}`,
+    );
+  }
+  if (!filter.schema) return;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(filter.schema);
+  if (validate(configuration ?? {})) return;
+  const problems = (validate.errors ?? []).map((e) => {
+    const path = e.instancePath
+      .split("/")
+      .slice(1)
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const field = path.join(".") || "(root)";
+    if (e.keyword === "additionalProperties") {
+      return `field "${field}": unknown field "${String(e.params.additionalProperty)}"`;
+    }
+    let value: unknown = configuration ?? {};
+    for (const key of path) value = (value as Record<string, unknown> | undefined)?.[key];
+    return `field "${field}": ${e.message}, got ${JSON.stringify(value)}`;
+  });
+  throw new Error(`filter "${filter.name}": invalid configuration: ${problems.join("; ")}`);
+}
