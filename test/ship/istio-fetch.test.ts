@@ -31,7 +31,7 @@ beforeAll(async () => {
   await run("bash", ["scripts/setup-ship.sh"], { timeout: 300_000 });
   // The first build downloads Istio's module graph and compiles it; later runs reuse the cache.
   fetcher = (
-    await run("bash", ["scripts/build-istio-fetch.sh"], { timeout: 1_200_000 })
+    await run("bash", ["scripts/build-fetcher.sh", "istio-fetch"], { timeout: 1_200_000 })
   ).stdout.trim();
   work = await mkdtemp(join(tmpdir(), "meshwasm-istio-fetch-"));
   const wasmPath = join(work, "hello.wasm");
