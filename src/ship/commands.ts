@@ -1,12 +1,11 @@
 /**
- * The shipping subcommands of `meshwasm`: package, push, manifest, envoy-config. Each takes its
- * arguments (after the subcommand name) and returns what it prints; errors throw with a message
- * that names the flag and the value.
+ * What the shipping subcommands of `meshwasm` do (package, manifest, envoy-config; push is
+ * `pushLayout`): each returns what it prints, and throws with a message that names the flag and
+ * the value. The commander definitions live in src/cli/commands/.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { FailurePolicy } from "../plugin.ts";
 import { envoySnippet, type SnippetOptions } from "./envoy-config.ts";
 import { FAILURE_POLICIES, type FilterInfo, loadFilter, validateConfiguration } from "./filters.ts";
@@ -29,7 +28,6 @@ import {
   sha256Hex,
   writeLayout,
 } from "./oci.ts";
-import { pushLayout } from "./push.ts";
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
@@ -54,28 +52,28 @@ function moduleOf(
   return { name: arg, wasm: readFileSync(filter.wasmPath), filter };
 }
 
-/** `meshwasm package <filter|file.wasm> [--format image|docker|artifact] [--out dir|file.tar] [--tag t]` */
-export async function packageCommand(argv: string[], root = process.cwd()): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: "string", default: "image" },
-      out: { type: "string" },
-      tag: { type: "string" },
-    },
-  });
-  if (positionals.length !== 1) throw new Error("package: expected one filter name or .wasm path");
-  const format = oneOf<PackageFormat>("format", values.format as string, PACKAGE_FORMATS);
-  const { name, wasm, filter } = moduleOf(positionals[0] as string, root);
-  const opts: Parameters<typeof packageModule>[0] = {
+export interface PackageCommandOptions {
+  format?: string;
+  out?: string;
+  tag?: string;
+}
+
+/** `meshwasm package <filter|file.wasm>`: writes the layout, returns the lines to print. */
+export async function packageCommand(
+  target: string,
+  opts: PackageCommandOptions,
+  root: string,
+): Promise<string> {
+  const format = oneOf<PackageFormat>("format", opts.format ?? "image", PACKAGE_FORMATS);
+  const { name, wasm, filter } = moduleOf(target, root);
+  const options: Parameters<typeof packageModule>[0] = {
     wasm,
     format,
     rootIds: [filter?.defaults.rootId ?? name],
   };
-  if (values.tag !== undefined) opts.tag = values.tag;
-  const pkg = await packageModule(opts);
-  const out = resolve(root, values.out ?? join("build", "oci", `${name}-${format}`));
+  if (opts.tag !== undefined) options.tag = opts.tag;
+  const pkg = await packageModule(options);
+  const out = resolve(root, opts.out ?? join("build", "oci", `${name}-${format}`));
   if (out.endsWith(".tar")) {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, await layoutTar(pkg));
@@ -89,36 +87,25 @@ export async function packageCommand(argv: string[], root = process.cwd()): Prom
   ].join("\n");
 }
 
-/** `meshwasm push <layout> <registry/repository[:tag]> [--insecure] [--creds user:pass] [--tag t]` */
-export async function pushCommand(argv: string[]): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { insecure: { type: "boolean" }, creds: { type: "string" }, tag: { type: "string" } },
-  });
-  if (positionals.length !== 2)
-    throw new Error("push: expected <layout dir> <registry/repository[:tag]>");
-  const [layout, reference] = positionals as [string, string];
-  const result = await pushLayout({
-    layout,
-    reference,
-    ...(values.tag !== undefined ? { tag: values.tag } : {}),
-    ...(values.insecure ? { insecure: true } : {}),
-    ...(values.creds !== undefined ? { credentials: values.creds } : {}),
-  });
-  return `pushed ${result.reference}\ndigest ${result.digest}`;
-}
-
-function readConfiguration(values: { config?: string; "config-json"?: string }): unknown {
-  if (values.config !== undefined && values["config-json"] !== undefined) {
+function readConfiguration(
+  values: { config?: string; configJson?: string },
+  root: string,
+): unknown {
+  if (values.config !== undefined && values.configJson !== undefined) {
     throw new Error("--config and --config-json: give one, not both");
   }
-  const [flag, text] =
-    values.config !== undefined
-      ? ["config", readFileSync(values.config, "utf8")]
-      : values["config-json"] !== undefined
-        ? ["config-json", values["config-json"]]
-        : [undefined, undefined];
+  let text: string | undefined;
+  let flag = "config-json";
+  if (values.config !== undefined) {
+    flag = "config";
+    try {
+      text = readFileSync(resolve(root, values.config), "utf8");
+    } catch (err) {
+      throw new Error(`--config: cannot read ${values.config} (${(err as Error).message})`);
+    }
+  } else {
+    text = values.configJson;
+  }
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
@@ -145,47 +132,45 @@ function failurePolicyOf(
   return policy;
 }
 
-/**
- * `meshwasm manifest <filter> --image <registry/repo:tag | https://…/x.wasm> [--kind K]…`
- * `meshwasm manifest --examples` rewrites envoy/istio, envoy/gateway and envoy/compose/envoy.yaml.
- */
-export async function manifestCommand(argv: string[], root = process.cwd()): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      image: { type: "string" },
-      kind: { type: "string", multiple: true },
-      digest: { type: "string" },
-      layout: { type: "string" },
-      format: { type: "string", default: "image" },
-      config: { type: "string" },
-      "config-json": { type: "string" },
-      selector: { type: "string" },
-      "target-ref": { type: "string", multiple: true },
-      namespace: { type: "string" },
-      name: { type: "string" },
-      phase: { type: "string" },
-      priority: { type: "string" },
-      "failure-policy": { type: "string" },
-      "allow-fail-open": { type: "boolean" },
-      "pull-secret": { type: "string" },
-      examples: { type: "boolean" },
-    },
-  });
-  if (values.examples) {
-    const files = await generatedFiles(root);
-    for (const [path, content] of files) {
-      await mkdir(dirname(join(root, path)), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-    return [...files.keys()].map((p) => `wrote ${p}`).join("\n");
+export interface ManifestCommandOptions {
+  image?: string;
+  kind?: string[];
+  digest?: string;
+  layout?: string;
+  format?: string;
+  config?: string;
+  configJson?: string;
+  selector?: string;
+  targetRef?: string[];
+  namespace?: string;
+  name?: string;
+  phase?: string;
+  priority?: string;
+  failurePolicy?: string;
+  allowFailOpen?: boolean;
+  pullSecret?: string;
+}
+
+/** `meshwasm manifest --examples`: rewrites envoy/istio, envoy/gateway and envoy/compose/envoy.yaml. */
+export async function writeExamples(root: string): Promise<string> {
+  const files = await generatedFiles(root);
+  for (const [path, content] of files) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
   }
-  if (positionals.length !== 1) throw new Error("manifest: expected one filter name");
+  return [...files.keys()].map((p) => `wrote ${p}`).join("\n");
+}
+
+/** `meshwasm manifest <filter> --image <registry/repo:tag | https://…/x.wasm>`: the YAML to print. */
+export async function manifestCommand(
+  name: string,
+  values: ManifestCommandOptions,
+  root: string,
+): Promise<string> {
   if (values.image === undefined)
-    throw new Error("manifest: --image is required (registry/repository:tag or an http(s) URL)");
-  const filter = loadFilter(positionals[0] as string, root);
-  const configuration = readConfiguration(values) ?? filter.defaults.configuration;
+    throw new Error("--image is required (registry/repository:tag or an http(s) URL)");
+  const filter = loadFilter(name, root);
+  const configuration = readConfiguration(values, root) ?? filter.defaults.configuration;
   validateConfiguration(filter, configuration);
 
   const http = /^https?:\/\//.test(values.image);
@@ -200,10 +185,12 @@ export async function manifestCommand(argv: string[], root = process.cwd()): Pro
       throw new Error(
         "--layout: an http(s) --image is pinned by the module's sha256, not an image digest",
       );
-    sha256 = (await readLayoutManifest(values.layout)).descriptor.digest.slice("sha256:".length);
+    sha256 = (await readLayoutManifest(resolve(root, values.layout))).descriptor.digest.slice(
+      "sha256:".length,
+    );
   } else {
     const { wasm } = moduleOf(filter.name, root);
-    const format = oneOf<PackageFormat>("format", values.format as string, PACKAGE_FORMATS);
+    const format = oneOf<PackageFormat>("format", values.format ?? "image", PACKAGE_FORMATS);
     // Packaging is reproducible: the digest here is the one `meshwasm package` printed.
     sha256 = http
       ? sha256Hex(wasm)
@@ -216,15 +203,11 @@ export async function manifestCommand(argv: string[], root = process.cwd()): Pro
     sha256,
     rootId: filter.defaults.rootId,
     configuration,
-    failurePolicy: failurePolicyOf(
-      filter,
-      values["failure-policy"],
-      values["allow-fail-open"] ?? false,
-    ),
+    failurePolicy: failurePolicyOf(filter, values.failurePolicy, values.allowFailOpen ?? false),
   };
   if (values.namespace !== undefined) input.namespace = values.namespace;
   if (values.selector !== undefined) input.selector = parseSelector(values.selector);
-  if (values["target-ref"]) input.targetRefs = values["target-ref"].map(parseTargetRef);
+  if (values.targetRef?.length) input.targetRefs = values.targetRef.map(parseTargetRef);
   if (values.phase !== undefined)
     input.phase = oneOf("phase", values.phase, ["AUTHN", "AUTHZ", "STATS"] as const);
   if (values.priority !== undefined) {
@@ -233,71 +216,62 @@ export async function manifestCommand(argv: string[], root = process.cwd()): Pro
       throw new Error(`--priority: expected an integer, got "${values.priority}"`);
     input.priority = priority;
   }
-  if (values["pull-secret"] !== undefined) input.pullSecret = values["pull-secret"];
+  if (values.pullSecret !== undefined) input.pullSecret = values.pullSecret;
 
-  const kinds = (values.kind ?? ["TrafficExtension"]).map((k) =>
+  const kinds = (values.kind?.length ? values.kind : ["TrafficExtension"]).map((k) =>
     oneOf<ManifestKind>("kind", k, MANIFEST_KINDS),
   );
   return toYaml(kinds.map((kind) => MANIFEST_BUILDERS[kind](input))).trimEnd();
 }
 
-/**
- * `meshwasm envoy-config <filter...> [--path-prefix /etc/envoy/modules | --url-prefix https://host/path]`
- * `meshwasm envoy-config --compose [filter...]` writes envoy/compose/envoy.yaml (default: hello).
- */
-export async function envoyConfigCommand(argv: string[], root = process.cwd()): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "path-prefix": { type: "string" },
-      "url-prefix": { type: "string" },
-      cluster: { type: "string" },
-      "failure-policy": { type: "string" },
-      "allow-fail-open": { type: "boolean" },
-      config: { type: "string" },
-      "config-json": { type: "string" },
-      compose: { type: "boolean" },
-    },
-  });
-  if (values.compose) {
-    const names = positionals.length > 0 ? positionals : COMPOSE_FILTERS;
-    const path = join(root, "envoy", "compose", "envoy.yaml");
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, composeEnvoyConfig(names, root));
-    return `wrote envoy/compose/envoy.yaml (${names.join(", ")})`;
-  }
-  if (positionals.length === 0) throw new Error("envoy-config: expected one or more filter names");
-  if (values["path-prefix"] !== undefined && values["url-prefix"] !== undefined) {
+export interface EnvoyConfigCommandOptions {
+  pathPrefix?: string;
+  urlPrefix?: string;
+  cluster?: string;
+  failurePolicy?: string;
+  allowFailOpen?: boolean;
+  config?: string;
+  configJson?: string;
+}
+
+/** `meshwasm envoy-config --compose [filter...]`: writes envoy/compose/envoy.yaml (default: hello). */
+export async function writeComposeConfig(names: string[], root: string): Promise<string> {
+  const filters = names.length > 0 ? names : COMPOSE_FILTERS;
+  const path = join(root, "envoy", "compose", "envoy.yaml");
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, composeEnvoyConfig(filters, root));
+  return `wrote envoy/compose/envoy.yaml (${filters.join(", ")})`;
+}
+
+/** `meshwasm envoy-config <filter...>`: the http_filters entries as YAML. */
+export async function envoyConfigCommand(
+  names: string[],
+  values: EnvoyConfigCommandOptions,
+  root: string,
+): Promise<string> {
+  if (names.length === 0) throw new Error("expected one or more filter names");
+  if (values.pathPrefix !== undefined && values.urlPrefix !== undefined) {
     throw new Error("--path-prefix and --url-prefix: give one, not both");
   }
-  const configuration = readConfiguration(values);
-  if (configuration !== undefined && positionals.length > 1) {
+  const configuration = readConfiguration(values, root);
+  if (configuration !== undefined && names.length > 1) {
     throw new Error("--config: applies to one filter; name only one");
   }
-  const filters = positionals.map((name) => {
+  const filters = names.map((name) => {
     const filter = loadFilter(name, root);
     const options: SnippetOptions = {};
-    if (values["path-prefix"] !== undefined)
-      options.path = `${values["path-prefix"].replace(/\/$/, "")}/${name}.wasm`;
-    if (values["url-prefix"] !== undefined)
-      options.url = `${values["url-prefix"].replace(/\/$/, "")}/${name}.wasm`;
+    if (values.pathPrefix !== undefined)
+      options.path = `${values.pathPrefix.replace(/\/$/, "")}/${name}.wasm`;
+    if (values.urlPrefix !== undefined)
+      options.url = `${values.urlPrefix.replace(/\/$/, "")}/${name}.wasm`;
     if (values.cluster !== undefined) options.cluster = values.cluster;
     if (configuration !== undefined) options.configuration = configuration;
     options.failurePolicy = failurePolicyOf(
       filter,
-      values["failure-policy"],
-      values["allow-fail-open"] ?? false,
+      values.failurePolicy,
+      values.allowFailOpen ?? false,
     );
     return { filter, options };
   });
   return envoySnippet(filters).trimEnd();
 }
-
-/** The subcommands this module serves, for the CLI's dispatcher. */
-export const SHIP_COMMANDS = {
-  package: packageCommand,
-  push: pushCommand,
-  manifest: manifestCommand,
-  "envoy-config": envoyConfigCommand,
-} as const;

@@ -1,13 +1,14 @@
 /**
- * What the shipping commands know about a filter: where it lives (`filters/<name>/` or
- * `examples/<name>/`), its built module, its configuration schema, and the settings its own
+ * What the shipping commands know about a filter: where it lives (found the way every
+ * `meshwasm` command finds filters), its built module, its configuration schema, and the settings its own
  * `envoy.yaml` runs it with (configuration, root id, failure policy), which serve as the
  * defaults of every manifest made for it.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
+import { type Filter, Project } from "../cli/project.ts";
 import type { FailurePolicy } from "../plugin.ts";
 
 export const FAILURE_POLICIES: readonly FailurePolicy[] = [
@@ -32,38 +33,23 @@ export interface FilterInfo {
   };
 }
 
-const GROUPS = ["filters", "examples"] as const;
-
-/** Every filter and example with an `assembly/index.ts`, filters first, each group by name. */
+/** Every filter of the project around `root` (the CLI's own discovery: filters/, examples/, and
+ *  the folders listed under "meshwasm.filterDirs" in package.json). */
 export function listFilters(root = process.cwd()): string[] {
-  const names: string[] = [];
-  for (const group of GROUPS) {
-    const dir = join(root, group);
-    if (!existsSync(dir)) continue;
-    const found = readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "assembly", "index.ts")))
-      .map((d) => d.name)
-      .sort();
-    names.push(...found.filter((n) => !names.includes(n)));
-  }
-  return names;
+  return Project.find(root)
+    .filters()
+    .map((f) => f.name);
 }
 
-/** Finds a filter by name (filters/ wins over examples/) and reads its schema and envoy.yaml. */
+/** Finds a filter by name and reads its schema.json and envoy.yaml. */
 export function loadFilter(name: string, root = process.cwd()): FilterInfo {
-  const dir = GROUPS.map((g) => join(root, g, name)).find((d) =>
-    existsSync(join(d, "assembly", "index.ts")),
-  );
-  if (!dir) {
-    const known = listFilters(root).join(", ") || "none";
-    throw new Error(
-      `filter "${name}": no filters/${name}/ or examples/${name}/ with assembly/index.ts (known: ${known})`,
-    );
-  }
+  const project = Project.find(root);
+  const [found] = project.select([name]);
+  const dir = (found as Filter).folder;
   const info: FilterInfo = {
     name,
     dir,
-    wasmPath: resolve(root, "build", `${name}.wasm`),
+    wasmPath: project.wasmPath(name),
     defaults: { rootId: name, failurePolicy: "FAIL_CLOSED" },
   };
   const schemaPath = join(dir, "schema.json");

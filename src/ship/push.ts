@@ -18,6 +18,11 @@ import { type Descriptor, readLayoutManifest } from "./oci.ts";
 
 const run = promisify(execFile);
 
+/** The registry refused or failed the push (the input was fine). */
+export class PushError extends Error {}
+/** skopeo is not installed. */
+export class MissingToolError extends Error {}
+
 export interface PushOptions {
   /** The OCI image layout directory (`meshwasm package --out`). */
   layout: string;
@@ -99,9 +104,11 @@ export async function pushLayout(opts: PushOptions): Promise<PushResult> {
     } catch (err) {
       const e = err as { code?: string; stderr?: string; message: string };
       if (e.code === "ENOENT") {
-        throw new Error("push: skopeo is not installed (Debian/Ubuntu: apt-get install skopeo)");
+        throw new MissingToolError(
+          "push: skopeo is not installed (Debian/Ubuntu: apt-get install skopeo)",
+        );
       }
-      throw new Error(`push to ${reference} failed: ${(e.stderr ?? e.message).trim()}`);
+      throw new PushError(`push to ${reference} failed: ${(e.stderr ?? e.message).trim()}`);
     }
     const digest = (await readFile(digestFile, "utf8")).trim();
     if (digest !== descriptor.digest) {

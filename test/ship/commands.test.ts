@@ -1,4 +1,4 @@
-// The shipping subcommands as a user runs them, the generated files under envoy/, and the
+// The shipping subcommands as a user runs them (meshwasm package/manifest/envoy-config), the generated files under envoy/, and the
 // envoy-config snippet in real Envoy (a local file, and a remote module pinned by sha256).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -14,13 +14,20 @@ import {
   startEnvoy,
   wasmHttpFilter,
 } from "../../src/envoy/index.ts";
-import { envoyConfigCommand, manifestCommand, packageCommand } from "../../src/ship/commands.ts";
 import { filterOptions } from "../../src/ship/envoy-config.ts";
 import { listFilters, loadFilter } from "../../src/ship/filters.ts";
 import { generatedFiles, maskDigests } from "../../src/ship/generated.ts";
 import { readLayoutManifest, sha256Hex } from "../../src/ship/oci.ts";
+import { cli } from "../cli/helpers.ts";
 
 const root = resolve(".");
+
+/** `meshwasm <args>`: stdout when it exits 0, else an error carrying the exit code and stderr. */
+async function meshwasm(...args: string[]): Promise<string> {
+  const r = await cli(args, { cwd: root });
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
 const work = mkdtempSync(join(tmpdir(), "meshwasm-ship-cli-"));
 
 beforeAll(async () => {
@@ -40,13 +47,25 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("meshwasm package", () => {
   it("prints the digest and the module's sha256, the same on every run", async () => {
     const out = join(work, "hello-artifact");
-    const first = await packageCommand(
-      ["hello", "--format", "artifact", "--out", out, "--tag", "1.2.3"],
-      root,
+    const first = await meshwasm(
+      "package",
+      "hello",
+      "--format",
+      "artifact",
+      "--out",
+      out,
+      "--tag",
+      "1.2.3",
     );
-    const second = await packageCommand(
-      ["hello", "--format", "artifact", "--out", join(work, "again"), "--tag", "1.2.3"],
-      root,
+    const second = await meshwasm(
+      "package",
+      "hello",
+      "--format",
+      "artifact",
+      "--out",
+      join(work, "again"),
+      "--tag",
+      "1.2.3",
     );
     const digest = /digest +(sha256:[a-f0-9]{64})/.exec(first)?.[1];
     expect(digest).toBeDefined();
@@ -58,36 +77,34 @@ describe("meshwasm package", () => {
   });
 
   it("writes a tar when --out ends in .tar, and names a bad format", async () => {
-    await packageCommand(["hello", "--out", join(work, "hello.tar")], root);
+    await meshwasm("package", "hello", "--out", join(work, "hello.tar"));
     expect(readFileSync(join(work, "hello.tar")).subarray(0, 10).toString()).toBe("oci-layout");
-    await expect(packageCommand(["hello", "--format", "oci"], root)).rejects.toThrow(
-      /--format: expected one of image, docker, artifact, got "oci"/,
+    await expect(meshwasm("package", "hello", "--format", "oci")).rejects.toThrow(
+      /exit 2: .*--format <format>.* argument .oci. is invalid/,
     );
-    await expect(packageCommand(["no-such-filter"], root)).rejects.toThrow(
-      /filter "no-such-filter": no filters\/no-such-filter\//,
+    await expect(meshwasm("package", "no-such-filter")).rejects.toThrow(
+      /exit 2: error: no filter named "no-such-filter"/,
     );
   });
 });
 
 describe("meshwasm manifest", () => {
   it("pins the digest of the packaged module, validated configuration, explicit failure strategy", async () => {
-    const pkg = await packageCommand(["hello", "--out", join(work, "hello-image")], root);
+    const pkg = await meshwasm("package", "hello", "--out", join(work, "hello-image"));
     const digest = /digest +sha256:([a-f0-9]{64})/.exec(pkg)?.[1];
-    const yaml = await manifestCommand(
-      [
-        "hello",
-        "--image",
-        "registry.example.com/f/hello:1",
-        "--kind",
-        "TrafficExtension",
-        "--kind",
-        "EnvoyExtensionPolicy",
-        "--target-ref",
-        "Gateway/eg",
-        "--config-json",
-        '{"header":"x-a","value":"b"}',
-      ],
-      root,
+    const yaml = await meshwasm(
+      "manifest",
+      "hello",
+      "--image",
+      "registry.example.com/f/hello:1",
+      "--kind",
+      "TrafficExtension",
+      "--kind",
+      "EnvoyExtensionPolicy",
+      "--target-ref",
+      "Gateway/eg",
+      "--config-json",
+      '{"header":"x-a","value":"b"}',
     );
     const [te, eep] = parseAllDocuments(yaml).map((d) => d.toJS());
     expect(te.spec.wasm).toMatchObject({
@@ -112,25 +129,25 @@ describe("meshwasm manifest", () => {
       "--failure-policy",
       "FAIL_OPEN",
     ];
-    await expect(manifestCommand(args, root)).rejects.toThrow(
+    await expect(meshwasm("manifest", ...args)).rejects.toThrow(
       /runs FAIL_CLOSED .* add --allow-fail-open/,
     );
-    const yaml = await manifestCommand([...args, "--allow-fail-open"], root);
+    const yaml = await meshwasm("manifest", ...args, "--allow-fail-open");
     expect(parse(yaml).spec.wasm.failStrategy).toBe("FAIL_OPEN");
   });
 
   it("names bad flags and values", async () => {
-    await expect(manifestCommand(["hello"], root)).rejects.toThrow(/--image is required/);
+    await expect(meshwasm("manifest", "hello")).rejects.toThrow(/exit 2: .*--image is required/);
     await expect(
-      manifestCommand(["hello", "--image", "r.example.com/a:1", "--kind", "Wasm"], root),
+      meshwasm("manifest", "hello", "--image", "r.example.com/a:1", "--kind", "Wasm"),
     ).rejects.toThrow(
       /--kind: expected one of TrafficExtension, WasmPlugin, EnvoyExtensionPolicy, got "Wasm"/,
     );
     await expect(
-      manifestCommand(["hello", "--image", "r.example.com/a:1", "--digest", "sha256:xyz"], root),
+      meshwasm("manifest", "hello", "--image", "r.example.com/a:1", "--digest", "sha256:xyz"),
     ).rejects.toThrow(/--digest: expected sha256:<64 hex digits>, got "sha256:xyz"/);
     await expect(
-      manifestCommand(["hello", "--image", "r.example.com/a:1", "--config-json", "{x"], root),
+      meshwasm("manifest", "hello", "--image", "r.example.com/a:1", "--config-json", "{x"),
     ).rejects.toThrow(/--config-json: not JSON/);
   });
 });
@@ -156,7 +173,7 @@ describe("generated files under envoy/", () => {
 
 describe("meshwasm envoy-config", () => {
   it("prints what the runner's own generator makes for the filter", async () => {
-    const yaml = await envoyConfigCommand(["hello", "--path-prefix", "/etc/envoy/modules"], root);
+    const yaml = await meshwasm("envoy-config", "hello", "--path-prefix", "/etc/envoy/modules");
     const filter = loadFilter("hello", root);
     expect(parse(yaml).http_filters).toEqual([
       wasmHttpFilter(filterOptions(filter, { path: "/etc/envoy/modules/hello.wasm" })),
@@ -175,9 +192,11 @@ describe("meshwasm envoy-config", () => {
     const echo = await startEchoUpstream();
     try {
       const port = (files.address() as AddressInfo).port;
-      const yaml = await envoyConfigCommand(
-        ["hello", "--url-prefix", `http://127.0.0.1:${port}/wasm`],
-        root,
+      const yaml = await meshwasm(
+        "envoy-config",
+        "hello",
+        "--url-prefix",
+        `http://127.0.0.1:${port}/wasm`,
       );
       const httpFilters = parse(yaml).http_filters;
       expect(httpFilters[0].typed_config.config.vm_config.code.remote.sha256).toBe(sha256Hex(wasm));

@@ -6,7 +6,11 @@ import type { CliContext } from "../context.ts";
 import buildCommand from "./build.ts";
 import checkCommand from "./check.ts";
 import envoyCommand from "./envoy.ts";
+import envoyConfigCmd from "./envoy-config.ts";
+import manifestCmd from "./manifest.ts";
 import newCommand from "./new.ts";
+import packageCmd from "./package.ts";
+import pushCmd from "./push.ts";
 import runCommand from "./run.ts";
 import testCommand from "./test.ts";
 
@@ -19,4 +23,8 @@ export const commands: readonly CommandFactory[] = [
   testCommand,
   runCommand,
   envoyCommand,
+  packageCmd,
+  pushCmd,
+  manifestCmd,
+  envoyConfigCmd,
 ];
