@@ -52,8 +52,11 @@ vitest_status=$?
 if [[ -f "$vitest_json" ]]; then
   read -r vp vf < <(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    // Suites that failed to load count as failures too.
-    const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    // A file that failed with none of its tests marked failed (it did not load, or a
+    // beforeAll threw and its tests were skipped) counts as one failure.
+    const broken = r.testResults.filter(
+      (f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"),
+    ).length;
     console.log(r.numPassedTests, r.numFailedTests + broken);
   ' "$vitest_json")
   passed=$((passed + vp))
@@ -61,7 +64,11 @@ if [[ -f "$vitest_json" ]]; then
 else
   failed=$((failed + 1))
 fi
-[[ $vitest_status -eq 0 ]] || status=1
+if [[ $vitest_status -ne 0 ]]; then
+  status=1
+  # vitest failed but its report named no failure: still one failure, never "0 failed".
+  [[ -f "$vitest_json" && ${vf:-0} -gt 0 ]] || failed=$((failed + 1))
+fi
 [[ $failed -eq 0 ]] || status=1
 
 echo "$passed passed, $failed failed"
