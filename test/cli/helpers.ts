@@ -12,11 +12,12 @@ export interface CliRun {
   stderr: string;
 }
 
-function sink(): { stream: Writable; text: () => string } {
+function sink(onText?: (text: string) => void): { stream: Writable; text: () => string } {
   let text = "";
   const stream = new Writable({
     write(chunk, _encoding, done) {
       text += String(chunk);
+      onText?.(String(chunk));
       done();
     },
   });
@@ -26,13 +27,24 @@ function sink(): { stream: Writable; text: () => string } {
 /** `meshwasm <args>` in `cwd`, with `env` layered over process.env. */
 export async function cli(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    /** Sees stdout as it is written (for long-running commands). */
+    onStdout?: (text: string) => void;
+  } = {},
 ): Promise<CliRun> {
-  const stdout = sink();
+  const stdout = sink(options.onStdout);
   const stderr = sink();
   const env = { ...process.env, NO_COLOR: "1", ...options.env };
   const out = new Output({ stdout: stdout.stream, stderr: stderr.stream }, env);
-  const code = await run(args, { cwd: options.cwd ?? process.cwd(), env, out });
+  const code = await run(args, {
+    cwd: options.cwd ?? process.cwd(),
+    env,
+    out,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
