@@ -18,7 +18,7 @@ const LINE = /^\[(\w+)\]\[([\w.]+)\] (.*)$/;
 const FILTER_LINE = /^wasm log ([^:]*?): (.*)$/;
 const SHOWN_LEVELS = new Set(["warning", "error", "critical"]);
 /** Start-up warnings about Envoy's own defaults, not about the filters: noise here. */
-const IGNORED = /global_downstream_max_connections/;
+const IGNORED = /global_downstream_max_connections|caught ENVOY_SIG/;
 
 /** Parses one output line; undefined for lines `run` does not show. */
 export function parseEnvoyLogLine(raw: string): EnvoyLogLine | undefined {
