@@ -25,11 +25,12 @@ export class Hmac {
     const inner = newHash(algorithm);
     const outer = newHash(algorithm);
     const blockSize = inner.blockSize;
-    const pad = new StaticArray<u8>(blockSize);
-    const padPtr = changetype<usize>(pad);
-    // A key longer than a block is hashed first; a shorter one is zero-padded.
+    // A key longer than a block is hashed first; a shorter one is zero-padded. (Before `pad`
+    // exists: nothing may allocate while `pad` is known only by its address.)
     const material = key.byteLength > blockSize ? inner.update(key).finish() : key;
     inner.reset();
+    const pad = new StaticArray<u8>(blockSize);
+    const padPtr = changetype<usize>(pad);
     memory.copy(padPtr, changetype<usize>(material), <usize>material.byteLength);
     for (let i = 0; i < blockSize; i++) store<u8>(padPtr + <usize>i, load<u8>(padPtr + <usize>i) ^ 0x36);
     inner.updateRaw(padPtr, blockSize);

@@ -39,3 +39,4 @@ export {
   parseJwtBytes,
 } from "./jwt";
 export { RSA_MAX_BITS, RSA_MIN_BITS, RsaPublicKey } from "./rsa";
+export { EcCurve, EcdsaPublicKey } from "./ecdsa";

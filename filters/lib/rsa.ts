@@ -13,6 +13,7 @@
 //   const key = RsaPublicKey.fromBytes(nBytes, eBytes);   // JWK n and e, decoded; onConfigure
 //   key!.verifyPkcs1(HashAlgorithm.Sha256, signingInput, signature);
 
+import { bytesToLimbs, compare, limbsToBytes, montMul, negInverse, rSquared } from "./bignum";
 import { constantTimeEqualRaw } from "./ct";
 import { Hash, HashAlgorithm, newHash } from "./sha2";
 
@@ -39,6 +40,10 @@ export class RsaPublicKey {
   private readonly tmp: StaticArray<u32>;
   private readonly em: StaticArray<u8>;
   private readonly hashes: Hash[] = [];
+  // PSS scratch: DB, an MGF1 counter and block, the eight zero bytes of M'. Fields, not
+  // locals: a buffer known only by its address could be collected by the next allocation.
+  private readonly db: StaticArray<u8>;
+  private readonly mgfBlock: StaticArray<u8> = new StaticArray<u8>(64 + 4 + 8);
 
   private constructor(n: StaticArray<u32>, bits: i32, e: u64) {
     const limbs = n.length;
@@ -52,6 +57,7 @@ export class RsaPublicKey {
     this.acc = new StaticArray<u32>(limbs);
     this.tmp = new StaticArray<u32>(limbs + 2);
     this.em = new StaticArray<u8>((bits + 7) >> 3);
+    this.db = new StaticArray<u8>((bits + 7) >> 3);
     this.r2 = rSquared(n, bits);
     for (let i = 0; i < 3; i++) this.hashes.push(newHash(<HashAlgorithm>i));
   }
@@ -90,13 +96,14 @@ export class RsaPublicKey {
   verifyPkcs1Raw(hash: HashAlgorithm, ptr: usize, len: i32, signature: ArrayBuffer): bool {
     if (!this.open(signature)) return false;
     const h = this.digest(hash, ptr, len);
-    // Expected EM: 00 01 FF..FF 00 DigestInfo(hash) digest; compared whole, in constant time.
-    const k = this.byteLength;
-    const expected = new StaticArray<u8>(k);
-    const out = changetype<usize>(expected);
     const prefix = digestInfoPrefix(hash);
+    // Expected EM: 00 01 FF..FF 00 DigestInfo(hash) digest; compared whole, in constant time.
+    // `expected` is allocated last: nothing allocates while it is known by address only.
+    const k = this.byteLength;
     const tLen = prefix.length + h.byteLength;
     if (k < tLen + 11) return false;
+    const expected = new StaticArray<u8>(k);
+    const out = changetype<usize>(expected);
     store<u8>(out, 0);
     store<u8>(out, 1, 1);
     memory.fill(out + 2, 0xff, <usize>(k - tLen - 3));
@@ -133,8 +140,7 @@ export class RsaPublicKey {
     const topMask = <u8>(<u32>0xff >> <u32>(8 * emLen - emBits));
     if ((load<u8>(em) & ~topMask) != 0) return false;
     // DB = maskedDB xor MGF1(H, dbLen), computed in place in a copy.
-    const db = new StaticArray<u8>(dbLen);
-    const dbPtr = changetype<usize>(db);
+    const dbPtr = changetype<usize>(this.db);
     memory.copy(dbPtr, em, <usize>dbLen);
     this.mgf1Xor(hash, em + <usize>dbLen, hLen, dbPtr, dbLen);
     store<u8>(dbPtr, load<u8>(dbPtr) & topMask);
@@ -145,9 +151,10 @@ export class RsaPublicKey {
     if (bad != 0) return false;
     // H' = Hash(00 x 8 || mHash || salt)
     const hasher = this.hasher(hash);
-    const zeros = new StaticArray<u8>(8);
+    const zeros = changetype<usize>(this.mgfBlock) + 68;
+    memory.fill(zeros, 0, 8);
     hasher.reset();
-    hasher.updateRaw(changetype<usize>(zeros), 8);
+    hasher.updateRaw(zeros, 8);
     hasher.updateRaw(changetype<usize>(mHash), hLen);
     hasher.updateRaw(dbPtr + <usize>(psLen + 1), sLen);
     const h2 = hasher.finish();
@@ -203,10 +210,8 @@ export class RsaPublicKey {
   // XORs MGF1(seed, len) into `len` bytes at `out`.
   private mgf1Xor(hash: HashAlgorithm, seed: usize, seedLen: i32, out: usize, len: i32): void {
     const h = this.hasher(hash);
-    const counter = new StaticArray<u8>(4);
-    const c = changetype<usize>(counter);
-    const block = new StaticArray<u8>(h.outputSize);
-    const b = changetype<usize>(block);
+    const b = changetype<usize>(this.mgfBlock);
+    const c = b + 64;
     let done = 0;
     for (let i: u32 = 0; done < len; i++) {
       store<u32>(c, bswap<u32>(i));
@@ -245,112 +250,4 @@ function digestInfoPrefix(hash: HashAlgorithm): StaticArray<u8> {
   out[i++] = 0x04;
   out[i++] = hLen;
   return out;
-}
-
-// Big-endian bytes to little-endian limbs (zero-extended).
-function bytesToLimbs(src: usize, len: i32, dst: usize, limbs: i32): void {
-  memory.fill(dst, 0, <usize>limbs << 2);
-  for (let i = 0; i < len; i++) {
-    const byte = <u32>load<u8>(src + <usize>(len - 1 - i));
-    const at = dst + (<usize>(i >> 2) << 2);
-    store<u32>(at, load<u32>(at) | (byte << (<u32>(i & 3) << 3)));
-  }
-}
-
-// Little-endian limbs to `len` big-endian bytes.
-function limbsToBytes(src: usize, limbs: i32, dst: usize, len: i32): void {
-  for (let i = 0; i < len; i++) {
-    const limb = i >> 2 < limbs ? load<u32>(src + (<usize>(i >> 2) << 2)) : 0;
-    store<u8>(dst + <usize>(len - 1 - i), <u8>(limb >> (<u32>(i & 3) << 3)));
-  }
-}
-
-// -1, 0, 1 as a <, =, > b.
-function compare(a: usize, b: usize, limbs: i32): i32 {
-  for (let i = limbs - 1; i >= 0; i--) {
-    const x = load<u32>(a + (<usize>i << 2));
-    const y = load<u32>(b + (<usize>i << 2));
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-// -n0^-1 mod 2^32 by Newton's iteration (n0 odd).
-function negInverse(n0: u32): u32 {
-  let x: u32 = 1;
-  for (let i = 0; i < 5; i++) x = x * (2 - n0 * x);
-  return 0 - x;
-}
-
-// out = a * b * R^-1 mod n (CIOS). `out` may alias `a` or `b`; `t` has limbs + 2 words.
-function montMul(out: usize, a: usize, b: usize, n: usize, n0inv: u32, limbs: i32, t: usize): void {
-  memory.fill(t, 0, <usize>(limbs + 2) << 2);
-  for (let i = 0; i < limbs; i++) {
-    const ai = <u64>load<u32>(a + (<usize>i << 2));
-    let carry: u64 = 0;
-    for (let j = 0; j < limbs; j++) {
-      const at = t + (<usize>j << 2);
-      const sum = <u64>load<u32>(at) + ai * <u64>load<u32>(b + (<usize>j << 2)) + carry;
-      store<u32>(at, <u32>sum);
-      carry = sum >> 32;
-    }
-    let top = <u64>load<u32>(t + (<usize>limbs << 2)) + carry;
-    store<u32>(t + (<usize>limbs << 2), <u32>top);
-    store<u32>(t + (<usize>(limbs + 1) << 2), <u32>(top >> 32));
-    // Separate u32 statement: inside a u64 cast the product would not wrap at 32 bits.
-    const m32: u32 = load<u32>(t) * n0inv;
-    const m = <u64>m32;
-    let sum = <u64>load<u32>(t) + m * <u64>load<u32>(n);
-    carry = sum >> 32;
-    for (let j = 1; j < limbs; j++) {
-      sum = <u64>load<u32>(t + (<usize>j << 2)) + m * <u64>load<u32>(n + (<usize>j << 2)) + carry;
-      store<u32>(t + (<usize>(j - 1) << 2), <u32>sum);
-      carry = sum >> 32;
-    }
-    top = <u64>load<u32>(t + (<usize>limbs << 2)) + carry;
-    store<u32>(t + (<usize>(limbs - 1) << 2), <u32>top);
-    store<u32>(t + (<usize>limbs << 2), load<u32>(t + (<usize>(limbs + 1) << 2)) + <u32>(top >> 32));
-  }
-  // t < 2n: subtract n once if t >= n.
-  const high = load<u32>(t + (<usize>limbs << 2));
-  if (high != 0 || compare(t, n, limbs) >= 0) {
-    let borrow: i64 = 0;
-    for (let j = 0; j < limbs; j++) {
-      const d = <i64>load<u32>(t + (<usize>j << 2)) - <i64>load<u32>(n + (<usize>j << 2)) + borrow;
-      store<u32>(out + (<usize>j << 2), <u32>d);
-      borrow = d >> 32;
-    }
-  } else {
-    memory.copy(out, t, <usize>limbs << 2);
-  }
-}
-
-// R^2 mod n, R = 2^(32 * limbs): 1 doubled (mod n) 2 * 32 * limbs times. Configure time only.
-function rSquared(n: StaticArray<u32>, bits: i32): StaticArray<u32> {
-  const limbs = n.length;
-  const x = new StaticArray<u32>(limbs);
-  const xp = changetype<usize>(x);
-  const np = changetype<usize>(n);
-  store<u32>(xp, 1);
-  const doublings = 64 * limbs;
-  for (let k = 0; k < doublings; k++) {
-    // x = 2x; if x >= n (including a carry out), x -= n.
-    let carry: u32 = 0;
-    for (let j = 0; j < limbs; j++) {
-      const at = xp + (<usize>j << 2);
-      const v = load<u32>(at);
-      store<u32>(at, (v << 1) | carry);
-      carry = v >> 31;
-    }
-    if (carry != 0 || compare(xp, np, limbs) >= 0) {
-      let borrow: i64 = 0;
-      for (let j = 0; j < limbs; j++) {
-        const at = xp + (<usize>j << 2);
-        const d = <i64>load<u32>(at) - <i64>load<u32>(np + (<usize>j << 2)) + borrow;
-        store<u32>(at, <u32>d);
-        borrow = d >> 32;
-      }
-    }
-  }
-  return x;
 }

@@ -1,5 +1,5 @@
 // JWTs signed by node:crypto (HS256/384/512, RS256/384/512, PS256/384/512 with a generated RSA
-// key), parsed by parseJwt and verified with the library's HMAC and RSA verifiers; and the
+// key, ES256 and ES384 with generated EC keys), parsed by parseJwt and verified with the library's HMAC and RSA verifiers; and the
 // attacks a verifier must refuse: alg none, HS/RS confusion, tampered parts.
 
 import { constants, createHmac, generateKeyPairSync, randomBytes, sign } from "node:crypto";
@@ -12,6 +12,7 @@ interface Exports {
   reserve(size: number): number;
   reserveSecond(size: number): number;
   rsaLoad(minBits: number): number;
+  ecLoad(curve: number): number;
   jwtVerify(): number;
 }
 
@@ -23,6 +24,8 @@ const BAD_SIGNATURE = -1;
 let x: Exports;
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const hmacKey = randomBytes(64);
+const ec256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const ec384 = generateKeyPairSync("ec", { namedCurve: "P-384" });
 
 beforeAll(async () => {
   x = await loadHarness<Exports>("crypto");
@@ -55,7 +58,10 @@ function signToken(alg: string, payload: object): string {
   let signature: Buffer;
   if (alg.startsWith("HS")) signature = createHmac(hash, hmacKey).update(input).digest();
   else if (alg.startsWith("RS")) signature = sign(hash, Buffer.from(input), keys.privateKey);
-  else {
+  else if (alg.startsWith("ES")) {
+    const key = alg === "ES256" ? ec256.privateKey : ec384.privateKey;
+    signature = sign(hash, Buffer.from(input), { key, dsaEncoding: "ieee-p1363" });
+  } else {
     signature = sign(hash, Buffer.from(input), {
       key: keys.privateKey,
       padding: constants.RSA_PKCS1_PSS_PADDING,
@@ -73,8 +79,14 @@ function check(token: string, secret: Buffer = hmacKey): number {
 
 describe("JWT verification with the library's verifiers", () => {
   const algs = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
-  for (const alg of algs) {
+  for (const alg of [...algs, "ES256", "ES384"]) {
     it(`accepts a ${alg} token from node and refuses it tampered`, () => {
+      if (alg.startsWith("ES")) {
+        const jwk = (alg === "ES256" ? ec256 : ec384).publicKey.export({ format: "jwk" });
+        put(Buffer.from(jwk.x as string, "base64url"));
+        putSecond(Buffer.from(jwk.y as string, "base64url"));
+        expect(x.ecLoad(alg === "ES256" ? 0 : 1)).toBe(1);
+      }
       const token = signToken(alg, {
         sub: "alice",
         exp: 4102444800,

@@ -4,6 +4,8 @@
 
 import {
   Base64Padding,
+  EcCurve,
+  EcdsaPublicKey,
   base64DecodeBytes,
   base64Decode,
   base64Encode,
@@ -125,7 +127,7 @@ export function rsaVerify(kind: i32, hash: i32): i32 {
 
 /**
  * Parses the input as a JWT (every algorithm allowed) and verifies it: HS* with an HMAC keyed
- * by the second buffer, RS and PS with the loaded RSA key. Returns the JwtError (> 0) of a
+ * by the second buffer, RS and PS with the loaded RSA key, ES256/384 with the loaded EC key. Returns the JwtError (> 0) of a
  * refused token, 0 for a valid signature, -1 for a bad one.
  */
 export function jwtVerify(): i32 {
@@ -143,6 +145,21 @@ export function jwtVerify(): i32 {
     ok = rsaKey!.verifyPkcs1Raw(<HashAlgorithm>(<i32>alg - 3), ptr, len, jwt.signature);
   } else if (alg <= JwtAlgorithm.PS512) {
     ok = rsaKey!.verifyPssRaw(<HashAlgorithm>(<i32>alg - 6), ptr, len, jwt.signature);
+  } else if (alg <= JwtAlgorithm.ES384 && ecKey !== null) {
+    ok = ecKey!.verifyRaw(<HashAlgorithm>(<i32>alg - 9), ptr, len, jwt.signature);
   }
   return ok ? 0 : -1;
+}
+
+let ecKey: EcdsaPublicKey | null = null;
+
+/** Loads an EC key: x in the input, y in the second buffer. 1 if on the curve. */
+export function ecLoad(curve: i32): i32 {
+  ecKey = EcdsaPublicKey.fromBytes(<EcCurve>curve, input, second);
+  return ecKey !== null ? 1 : 0;
+}
+
+/** Verifies the second buffer (r || s) as a signature of the input. */
+export function ecVerify(hash: i32): i32 {
+  return ecKey!.verify(<HashAlgorithm>hash, input, second) ? 1 : 0;
 }
