@@ -2,8 +2,9 @@
 // lower-cased on the way in, pseudo-headers (":path", ":status", ...) always sort before
 // regular headers, a lookup returns the first value only, "replace" removes every value and
 // appends one, and the "size" the ABI reports is the byte size (names plus values), not a count.
+// Values are byte strings (wire.ts): text as usual, bytes that are not UTF-8 kept exactly.
 
-import type { Pairs } from "./wire.ts";
+import { byteLength, byteString, type Pairs, utf8 } from "./wire.ts";
 
 export class HeaderMap {
   private entries: Pairs;
@@ -23,7 +24,7 @@ export class HeaderMap {
   /** Envoy's map->byteSize(): what proxy_get_header_map_size returns. */
   byteSize(): number {
     let size = 0;
-    for (const [k, v] of this.entries) size += Buffer.byteLength(k) + Buffer.byteLength(v);
+    for (const [k, v] of this.entries) size += byteLength(k) + byteLength(v);
     return size;
   }
 
@@ -32,6 +33,12 @@ export class HeaderMap {
     const key = name.toLowerCase();
     for (const [k, v] of this.entries) if (k === key) return v;
     return undefined;
+  }
+
+  /** The first value of `name` as the bytes that go on the wire. */
+  getBytes(name: string): Uint8Array | undefined {
+    const value = this.get(name);
+    return value === undefined ? undefined : utf8(value);
   }
 
   /** Every value of `name`. */
@@ -101,18 +108,32 @@ export class HeaderMap {
   }
 }
 
+/** A header value a test gives: text, or the exact bytes (a raw latin-1 0xE9, say). */
+export type HeaderValue = string | Uint8Array;
+
 /** Anything a test may pass as headers. */
-export type HeadersInit = Record<string, string | string[]> | Pairs | HeaderMap;
+export type HeadersInit =
+  | Record<string, HeaderValue | HeaderValue[]>
+  | Array<[string, HeaderValue]>
+  | HeaderMap;
+
+/** A value as the map keeps it: bytes become a byte string (see wire.ts). */
+function valueOf(value: HeaderValue): string {
+  return typeof value === "string" ? value : byteString(value);
+}
 
 export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
   if (init === undefined) return new HeaderMap();
   if (init instanceof HeaderMap) return init.clone();
-  if (Array.isArray(init)) return new HeaderMap(init);
   const map = new HeaderMap();
+  if (Array.isArray(init)) {
+    for (const [k, v] of init) map.add(k, valueOf(v));
+    return map;
+  }
   for (const k in init) {
-    const v = init[k] as string | string[];
-    if (typeof v === "string") map.add(k, v);
-    else for (const value of v) map.add(k, value);
+    const v = init[k] as HeaderValue | HeaderValue[];
+    if (Array.isArray(v)) for (const value of v) map.add(k, valueOf(value));
+    else map.add(k, valueOf(v));
   }
   return map;
 }

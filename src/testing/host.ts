@@ -650,7 +650,9 @@ export class TestStream {
 function upstreamRequest(passed: PassedMessage): UpstreamRequest {
   const h = passed.headers ?? new HeaderMap();
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h.toObject())) if (!k.startsWith(":")) headers[k] = v;
+  for (const [k, v] of Object.entries(h.toObject())) {
+    if (!k.startsWith(":")) headers[k] = serverText(v);
+  }
   if (h.get(":authority") !== undefined) headers.host = h.get(":authority") as string;
   headers["x-envoy-expected-rq-timeout-ms"] = "15000";
   // Envoy's HTTP/1 codec frames a body without Content-Length as chunked, and gives a request
@@ -699,6 +701,13 @@ function needsZeroLength(headers: HeaderMap, body: Uint8Array, method?: string):
     status !== 304 &&
     method?.toUpperCase() !== "HEAD"
   );
+}
+
+/** A value as an HTTP server in Node reads it: text as given; a value holding bytes that are
+ *  not UTF-8 (a raw 0xE9) is read byte for byte as latin-1, as Node reads every header. */
+function serverText(value: string): string {
+  const bytes = utf8(value);
+  return text(bytes) === value ? value : Buffer.from(bytes).toString("latin1");
 }
 
 /** An upstream that forwards to a real server. */

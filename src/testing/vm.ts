@@ -25,7 +25,7 @@ import {
   type WasmMemory,
   type WasmModule,
 } from "./wasm-api.ts";
-import { text } from "./wire.ts";
+import { byteString, text } from "./wire.ts";
 import type { World } from "./world.ts";
 
 export { ByteBuffer, GuestContext, type LocalReply, RootContextState } from "./contexts.ts";
@@ -232,6 +232,13 @@ export class Vm {
     this.refresh();
     if (ptr < 0 || size < 0 || ptr + size > this.u8.length) return null;
     return text(this.u8.subarray(ptr, ptr + size));
+  }
+
+  /** Guest bytes as a byte string (header names and values keep their exact bytes). */
+  readByteString(ptr: number, size: number): string | null {
+    this.refresh();
+    if (ptr < 0 || size < 0 || ptr + size > this.u8.length) return null;
+    return byteString(this.u8.subarray(ptr, ptr + size));
   }
 
   setU32(ptr: number, value: number): boolean {

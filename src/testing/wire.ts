@@ -10,17 +10,100 @@ export type Pairs = Array<[string, string]>;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** UTF-8 of `text`; short ASCII strings (most header names and values) skip TextEncoder. */
+/**
+ * A lone low surrogate U+DC80..U+DCFF (one not after a high surrogate): how a byte string
+ * carries a byte that is not part of valid UTF-8. Real text never holds one.
+ */
+const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
+
+/** UTF-8 of `text`, with each escaped byte (see byteString) written back as that byte; short
+ *  ASCII strings (most header names and values) skip TextEncoder. */
 export function utf8(text: string): Uint8Array {
   const n = text.length;
-  if (n > 64) return encoder.encode(text);
+  if (n > 64) return encodeWide(text);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80) return encoder.encode(text);
+    if (c >= 0x80) return encodeWide(text);
     out[i] = c;
   }
   return out;
+}
+
+function encodeWide(text: string): Uint8Array {
+  if (!ESCAPED_BYTE.test(text)) return encoder.encode(text);
+  const parts: number[] = [];
+  let run = "";
+  const flush = () => {
+    if (run) parts.push(...encoder.encode(run));
+    run = "";
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
+    if (c >= 0xdc80 && c <= 0xdcff && !(prev >= 0xd800 && prev <= 0xdbff)) {
+      flush();
+      parts.push(c - 0xdc00);
+    } else {
+      run += text[i];
+    }
+  }
+  flush();
+  return Uint8Array.from(parts);
+}
+
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Bytes as a string without loss, for header names and values: valid UTF-8 decodes as usual,
+ * and each byte that is not part of valid UTF-8 (a raw latin-1 0xE9, say) becomes U+DC80 plus
+ * the byte, which `utf8` turns back into the same byte. So a value keeps its exact bytes from
+ * the client or the filter to the wire, as in Envoy, where header values are bytes.
+ */
+export function byteString(bytes: Uint8Array): string {
+  const fast = text(bytes);
+  if (!fast.includes("\uFFFD")) return fast;
+  try {
+    return strict.decode(bytes);
+  } catch {
+    let out = "";
+    let i = 0;
+    while (i < bytes.length) {
+      const size = sequenceLength(bytes, i);
+      if (size === 0) {
+        out += String.fromCharCode(0xdc00 + (bytes[i] as number));
+        i += 1;
+      } else {
+        out += decoder.decode(bytes.subarray(i, i + size));
+        i += size;
+      }
+    }
+    return out;
+  }
+}
+
+/** The length of the valid UTF-8 sequence at `i`, or 0 when the byte there starts none. */
+function sequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i] as number;
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => {
+    const x = b[i + k];
+    return x !== undefined && x >= lo && x <= hi;
+  };
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+/** The number of bytes `text` takes on the wire (escaped bytes count one). */
+export function byteLength(text: string): number {
+  const n = Buffer.byteLength(text);
+  return n === text.length || !ESCAPED_BYTE.test(text) ? n : utf8(text).length;
 }
 
 /** `bytes` decoded as UTF-8; short ASCII runs skip TextDecoder. */
@@ -72,9 +155,9 @@ export function decodePairs(bytes: Uint8Array): Pairs | null {
     const kl = view.getUint32(4 + i * 8, true);
     const vl = view.getUint32(8 + i * 8, true);
     if (data + kl + vl + 2 > bytes.length) return null;
-    const k = text(bytes.subarray(data, data + kl));
+    const k = byteString(bytes.subarray(data, data + kl));
     data += kl + 1;
-    const v = text(bytes.subarray(data, data + vl));
+    const v = byteString(bytes.subarray(data, data + vl));
     data += vl + 1;
     out.push([k, v]);
   }

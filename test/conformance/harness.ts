@@ -15,6 +15,7 @@ import {
 } from "../../src/envoy/index.ts";
 import type { PluginSettings, StatsTag } from "../../src/plugin.ts";
 import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
+import { utf8 } from "../../src/testing/wire.ts";
 import { buildTestModule } from "../modules/build.ts";
 import { type RawRequest, type RawResponse, rawRequest } from "./h1client.ts";
 import { h2Request } from "./h2client.ts";
@@ -217,16 +218,20 @@ export async function emulatorTarget(
         method: req.method,
         path: req.path,
         version: req.version === "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
-        headers: req.headers.map(([k, v]): [string, string] => [
+        // Bytes as the raw client writes them: strings are binary (one character per byte).
+        headers: req.headers.map(([k, v]): [string, Uint8Array] => [
           k,
-          typeof v === "string" ? v : latin1(v),
+          typeof v === "string" ? Buffer.from(v, "latin1") : v,
         ]),
         body: req.body,
         chunked: req.chunked,
       });
       return {
         status: res.status,
-        headers: res.headerMap.pairs().filter(([k]) => !k.startsWith(":")),
+        headers: res.headerMap
+          .pairs()
+          .filter(([k]) => !k.startsWith(":"))
+          .map(([k, v]): [string, string] => [k, latin1(utf8(v))]),
         body: res.bodyBytes,
         reset: res.reset,
       };

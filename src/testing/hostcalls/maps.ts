@@ -41,7 +41,7 @@ export function mapCalls({ vm, need }: HostCallScope): HostCalls {
       vsp: number,
     ) => {
       if (type > LAST_MAP_TYPE) return Status.BadArgument;
-      const key = vm.readString(kp, ks);
+      const key = vm.readByteString(kp, ks);
       if (key === null) return Status.InvalidMemoryAccess;
       const map = need().getMap(type, false);
       if (!map) return Status.BadArgument;
@@ -73,8 +73,8 @@ function editMap(
   edit: (map: HeaderMap, key: string, value: string) => void,
 ): number {
   if (type > LAST_MAP_TYPE) return Status.BadArgument;
-  const key = vm.readString(kp, ks);
-  const value = vm.readString(vp, vs);
+  const key = vm.readByteString(kp, ks);
+  const value = vm.readByteString(vp, vs);
   if (key === null || value === null) return Status.InvalidMemoryAccess;
   const map = vm.ctx()?.getMap(type, true);
   // Callout and gRPC maps are read-only in Envoy (getMap returns null for them).

@@ -1,10 +1,13 @@
 // Envoy at the edges, part two: what fuzzing found (an invalid :status, a buffered body ended
 // by trailers, FAIL_RELOAD's backoff), stats (default tags, gauges below zero) and header
-// values with CR LF. Helpers and the probe are described in edges.ts.
+// values as bytes: a raw 0xE9 each way, CR LF. Helpers and the probe are described in edges.ts.
+// An HTTP server in Node (the echo upstream) reads header bytes as latin-1, so a raw 0xE9
+// shows there as "\u00e9".
 
 import { expect } from "vitest";
+import { utf8 } from "../../../src/testing/wire.ts";
 import type { Scenario } from "../harness.ts";
-import { echoed, get, header, stepsUntil } from "./edges.ts";
+import { echoed, get, header, seen, stepsUntil } from "./edges.ts";
 
 const EDGES = { module: "edges" } as const;
 
@@ -91,6 +94,36 @@ export const moreEdgeScenarios: Scenario[] = [
       expect(header(res.headers, "x-crlf")).toEqual(["a"]);
       expect(header(res.headers, "x-injected")).toEqual(["1"]);
       expect(echoed(res.body).method).toBe("GET");
+    },
+  },
+  {
+    name: "bytes: a raw latin-1 byte a client sends reaches the filter and the upstream as that byte",
+    setup: EDGES,
+    async run(t) {
+      const res = await t.raw(get("/edge/norm", [["x-raw", Uint8Array.of(0x61, 0xe9, 0x62)]]));
+      expect(res.status).toBe(200);
+      const value = header(seen(res.headers, "x-seen-request"), "x-raw")[0] ?? "";
+      expect([...utf8(value)]).toEqual([0x61, 0xe9, 0x62]);
+      expect(echoed(res.body).headers["x-raw"]).toBe("a\u00e9b");
+    },
+  },
+  {
+    name: "bytes: a request header value a filter writes with byte 0xE9 reaches the upstream raw",
+    setup: EDGES,
+    async run(t) {
+      const res = await t.raw(get("/edge/bytes/request-e9"));
+      expect(res.status).toBe(200);
+      expect(echoed(res.body).headers["x-raw"]).toBe("a\u00e9b");
+    },
+  },
+  {
+    name: "bytes: a response header value a filter writes with byte 0xE9 reaches the client raw",
+    setup: EDGES,
+    async run(t) {
+      const res = await t.raw(get("/edge/bytes/response-e9"));
+      expect(res.status).toBe(200);
+      // The raw client reports values as binary strings: one character per byte.
+      expect(header(res.headers, "x-raw")).toEqual(["a\u00e9b"]);
     },
   },
 ];

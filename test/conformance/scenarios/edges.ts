@@ -52,7 +52,7 @@ async function stepsAfterOneMore(t: Target): Promise<string[]> {
   return stepsUntil(t, /step response_body eos=1/);
 }
 
-export function get(path: string, headers: Array<[string, string]> = []): RawRequest {
+export function get(path: string, headers: Array<[string, string | Uint8Array]> = []): RawRequest {
   return { method: "GET", path, headers: [HOST, ...headers] };
 }
 
