@@ -42,7 +42,19 @@ export interface StreamFacts {
   readonly nowNanos: bigint;
 }
 
-export type AttributeValue = string | number | bigint | boolean | Array<[string, string]>;
+/** An attribute's value, or the status Envoy answers instead (filter_state: a
+ *  SerializationFailure). */
+export type AttributeValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Uint8Array
+  | Array<[string, string]>
+  | { status: number };
+
+/** An empty protobuf message: the metadata attributes of a configuration that sets none. */
+const EMPTY_MESSAGE = new Uint8Array(0);
 
 type Attribute = (f: StreamFacts) => AttributeValue | undefined;
 
@@ -102,7 +114,8 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "request.useragent": fromRequest((h) => h.get("user-agent")),
   "request.id": fromRequest((h) => h.get("x-request-id")),
   "request.query": fromRequest((h) => query(h.get(":path"))),
-  "request.headers": (f) => f.requestHeaders?.pairs(),
+  // Header maps are served in every callback: empty while not readable.
+  "request.headers": (f) => f.requestHeaders?.pairs() ?? [],
   "request.protocol": () => "HTTP/1.1",
   "request.time": (f) => f.startedAtNanos,
   "request.duration": (f) => (f.accessLog ? f.nowNanos - f.startedAtNanos : undefined),
@@ -112,7 +125,8 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "response.code_details": (f) => f.responseDetails ?? undefined,
   "response.flags": () => 0n,
   "response.grpc_status": grpcStatus,
-  "response.headers": (f) => f.responseHeaders?.pairs(),
+  "response.headers": (f) => f.responseHeaders?.pairs() ?? [],
+  "response.trailers": (f) => (f.accessLog ? f.responseTrailers?.pairs() : undefined) ?? [],
   "response.size": (f) => BigInt(f.responseBodyBytes),
   "response.total_size": (f) => BigInt((f.responseHeaders?.byteSize() ?? 0) + f.responseBodyBytes),
   "source.address": (f) => f.connection.sourceAddress,
@@ -125,12 +139,20 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "upstream.address": afterRouter((f) => f.connection.upstreamAddress),
   "upstream.port": afterRouter((f) => portOf(f.connection.upstreamAddress)),
   "upstream.request_attempt_count": (f) => (f.upstreamChosen ? 1n : 0n),
+  "upstream.transport_failure_reason": afterRouter(() => ""),
+  "upstream.locality": afterRouter(() => EMPTY_MESSAGE),
+  metadata: () => EMPTY_MESSAGE,
+  filter_state: () => ({ status: 3 }),
   // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
   "xds.cluster_name": (f) => f.connection.clusterName,
   "xds.route_name": (f) => f.connection.routeName,
   "xds.virtual_host_name": (f) => f.connection.virtualHostName,
   "xds.listener_direction": () => 0n,
   "xds.filter_chain_name": () => "",
+  "xds.cluster_metadata": () => EMPTY_MESSAGE,
+  "xds.route_metadata": () => EMPTY_MESSAGE,
+  "xds.listener_metadata": () => EMPTY_MESSAGE,
+  "xds.virtual_host_metadata": () => EMPTY_MESSAGE,
 };
 
 /** The plugin attributes every context serves. */

@@ -69,8 +69,9 @@ export abstract class GuestContext {
     return this.root.rootBuffer(type);
   }
 
-  /** An attribute (Envoy property) by path, already encoded: what every context can read. */
-  property(path: string[]): Uint8Array | undefined {
+  /** An attribute (Envoy property) by path, already encoded (or the status Envoy answers
+   *  instead): what every context can read. */
+  property(path: string[]): Uint8Array | number | undefined {
     const dotted = path.join(".");
     const override = this.vm.world.properties.get(dotted);
     if (override) return override;

@@ -118,7 +118,7 @@ export type HeadersInit =
   | HeaderMap;
 
 /** A value as the map keeps it: bytes become a byte string (see wire.ts). */
-function valueOf(value: HeaderValue): string {
+function storedValue(value: HeaderValue): string {
   return typeof value === "string" ? value : byteString(value);
 }
 
@@ -127,13 +127,13 @@ export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
   if (init instanceof HeaderMap) return init.clone();
   const map = new HeaderMap();
   if (Array.isArray(init)) {
-    for (const [k, v] of init) map.add(k, valueOf(v));
+    for (const [k, v] of init) map.add(k, storedValue(v));
     return map;
   }
   for (const k in init) {
     const v = init[k] as HeaderValue | HeaderValue[];
-    if (Array.isArray(v)) for (const value of v) map.add(k, valueOf(value));
-    else map.add(k, valueOf(v));
+    if (Array.isArray(v)) for (const value of v) map.add(k, storedValue(value));
+    else map.add(k, storedValue(v));
   }
   return map;
 }

@@ -112,7 +112,7 @@ export class HttpContext extends GuestContext {
     return Status.Ok;
   }
 
-  override property(path: string[]): Uint8Array | undefined {
+  override property(path: string[]): Uint8Array | number | undefined {
     const dotted = path.length === 1 ? (path[0] as string) : path.join(".");
     const overrides = this.vm.world.properties;
     const override = overrides.size > 0 ? overrides.get(dotted) : undefined;
@@ -120,10 +120,12 @@ export class HttpContext extends GuestContext {
     const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
     if (state) return state;
     const value = this.attribute(dotted);
-    if (value !== undefined) return encodeProperty(value);
+    if (value !== undefined) {
+      return typeof value === "object" && "status" in value ? value.status : encodeProperty(value);
+    }
     // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
     if (path.length > 1) {
-      const parent = this.attribute(path.slice(0, -1).join("."));
+      const parent = HTTP_ATTRIBUTES[path.slice(0, -1).join(".")]?.(this.facts());
       if (Array.isArray(parent)) {
         const key = path[path.length - 1];
         const found = parent.find(([k]) => k === key);

@@ -250,6 +250,6 @@ export function encodeProperty(value: PropertyValue): Uint8Array {
     return out;
   }
   if (value instanceof Uint8Array) return value;
-  // A map: Envoy serializes CEL maps in the header-pairs format.
-  return encodePairs(value);
+  // A map: Envoy serializes CEL maps in the header-pairs format; an empty one is a zero count.
+  return value.length === 0 ? new Uint8Array(4) : encodePairs(value);
 }

@@ -13,6 +13,7 @@ export function propertyCalls({ vm, need }: HostCallScope): HostCalls {
       if (!raw) return Status.InvalidMemoryAccess;
       const value = need().property(decodePath(raw));
       if (value === undefined) return Status.NotFound;
+      if (typeof value === "number") return value;
       return vm.copyOut(value, vpp, vsp);
     },
     proxy_set_property: (pp: number, ps: number, vp: number, vs: number) => {

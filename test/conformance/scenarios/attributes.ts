@@ -172,4 +172,30 @@ export const attributeScenarios: Scenario[] = [
       }
     },
   },
+  {
+    name: "attributes: header maps are served empty where not readable; metadata is empty; filter_state does not serialize",
+    setup: { module: "edges" },
+    async run(t) {
+      const { read } = await readAttributes(t);
+      const empty = { status: 0, bytes: Buffer.alloc(4) };
+      expect(read("request_headers", "request.headers").bytes.length).toBeGreaterThan(4);
+      expect(read("request_body", "request.headers")).toEqual(empty);
+      expect(read("request_headers", "response.headers")).toEqual(empty);
+      expect(read("request_headers", "response.trailers")).toEqual(empty);
+      for (const name of [
+        "metadata",
+        "xds.cluster_metadata",
+        "xds.route_metadata",
+        "xds.listener_metadata",
+        "xds.virtual_host_metadata",
+      ]) {
+        expect(read("request_headers", name), name).toEqual({ status: 0, bytes: Buffer.alloc(0) });
+      }
+      for (const name of ["upstream.transport_failure_reason", "upstream.locality"]) {
+        expect(read("request_headers", name).status, name).toBe(1);
+        expect(read("request_body", name), name).toEqual({ status: 0, bytes: Buffer.alloc(0) });
+      }
+      expect(read("request_headers", "filter_state").status).toBe(3);
+    },
+  },
 ];

@@ -160,6 +160,15 @@ function logAttribute(callback: string, dotted: string): void {
 }
 
 const ATTRIBUTES: string[] = [
+  "response.trailers",
+  "metadata",
+  "filter_state",
+  "xds.cluster_metadata",
+  "xds.route_metadata",
+  "xds.listener_metadata",
+  "xds.virtual_host_metadata",
+  "upstream.transport_failure_reason",
+  "upstream.locality",
   "request.headers",
   "request.time",
   "response.headers",
