@@ -37,7 +37,10 @@ export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): St
 }
 
 /** Adds `delta` to a u64 counter stored little-endian under `key`, retrying on CAS
- *  mismatch up to `attempts` times. Returns the new value, or -1 if every attempt lost. */
+ *  mismatch up to `attempts` times. Returns the new value, or -1 if every attempt lost.
+ *  The write that creates the key carries no CAS (the host has no create-if-absent), so two
+ *  workers creating the same counter at once can lose one update: exact counters set their key
+ *  once before traffic. */
 export function addSharedCounter(key: string, delta: i64, attempts: i32 = 8): i64 {
   const k = String.UTF8.encode(key);
   const next = new ArrayBuffer(8);

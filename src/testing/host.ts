@@ -523,6 +523,23 @@ export class Host {
     return this.world.shared.get(this.plugin.vmId, key)?.value;
   }
 
+  /** Sets shared data under this plugin's vm_id, as another VM would (unconditionally). */
+  setSharedData(key: string, value: Uint8Array | string): void {
+    const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
+    this.world.shared.set(this.plugin.vmId, key, bytes, 0);
+  }
+
+  /** Contention on demand: right after each of the plugin's next `times` reads of `key`,
+   *  `write` (given the value read) rewrites it, as another worker landing between the
+   *  plugin's read and its compare-and-swap write. */
+  contendSharedData(
+    key: string,
+    times: number,
+    write: (current: Uint8Array | undefined) => Uint8Array,
+  ): void {
+    this.world.shared.contend(this.plugin.vmId, key, { remaining: times, write });
+  }
+
   queueSize(name: string, vmId = this.plugin.vmId): number {
     return this.world.queues.size(vmId, name);
   }

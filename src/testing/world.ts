@@ -36,9 +36,35 @@ export class Clock {
   }
 }
 
+/** Another writer the test stands in for: it rewrites a key right after the guest reads it. */
+export interface SharedWriter {
+  /** Reads still to be followed by a write. */
+  remaining: number;
+  /** The value written, given the one the guest just read (undefined when unset). */
+  write(current: Uint8Array | undefined): Uint8Array;
+}
+
 export class SharedData {
   private readonly stores = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
+  private readonly writers = new Map<string, SharedWriter>();
   private nextCas = 1;
+
+  /** After each of the guest's next `writer.remaining` reads of `key`, `writer.write` replaces
+   *  the value (a new CAS), as another worker writing between the read and the guest's write. */
+  contend(vmId: string, key: string, writer: SharedWriter): void {
+    this.writers.set(`${vmId}\0${key}`, writer);
+  }
+
+  /** A guest's read (proxy_get_shared_data): the entry as read, then any contending write. */
+  guestRead(vmId: string, key: string): { value: Uint8Array; cas: number } | undefined {
+    const entry = this.get(vmId, key);
+    const writer = this.writers.get(`${vmId}\0${key}`);
+    if (writer && writer.remaining > 0) {
+      writer.remaining--;
+      this.set(vmId, key, writer.write(entry?.value), 0);
+    }
+    return entry;
+  }
 
   get(vmId: string, key: string): { value: Uint8Array; cas: number } | undefined {
     return this.stores.get(vmId)?.get(key);

@@ -55,6 +55,8 @@ export interface Response {
   reset: boolean;
   /** Response trailers (requests sent with trailers use HTTP/2). */
   trailers: Record<string, string>;
+  /** Emulator only: each stream callback and the action the host took from it. */
+  steps?: Array<{ callback: string; action: string }>;
 }
 
 export interface RequestOptions {
@@ -211,6 +213,7 @@ export async function emulatorTarget(
         upstream: parseUpstream(res.body),
         reset: res.reset,
         trailers: res.trailers?.toObject() ?? {},
+        steps: res.stream.steps.map((s) => ({ ...s })),
       };
     },
     async raw(req) {

@@ -11,7 +11,7 @@ export function sharedCalls({ vm, need }: HostCallScope): HostCalls {
     proxy_get_shared_data: (kp: number, ks: number, vpp: number, vsp: number, casp: number) => {
       const key = vm.readString(kp, ks);
       if (key === null) return Status.InvalidMemoryAccess;
-      const entry = shared.get(vmId, key);
+      const entry = shared.guestRead(vmId, key);
       if (!entry) return Status.NotFound;
       const status = vm.copyOut(entry.value, vpp, vsp);
       if (status !== Status.Ok) return status;

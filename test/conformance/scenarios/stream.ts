@@ -86,6 +86,23 @@ export const streamScenarios: Scenario[] = [
     },
   },
   {
+    name: "response headers paused for a callout reach the client only after the resume",
+    async run(t) {
+      const res = await t.request("/response/pause-callout");
+      expect(res.status).toBe(200);
+      expect(res.headers["x-note-dispatch"]).toBe("0");
+      // Added by the callout's handler just before continue_stream: present only if no
+      // response headers left before the resume.
+      expect(res.headers["x-resumed-by"]).toBe("callout");
+      expect(res.upstream?.path).toBe("/response/pause-callout");
+      if (res.steps) {
+        expect(res.steps.find((s) => s.callback === "proxy_on_response_headers")?.action).toBe(
+          "Pause",
+        );
+      }
+    },
+  },
+  {
     name: "a request paused in onRequestHeaders resumes from onTick",
     setup: { configuration: "tick" },
     async run(t) {

@@ -22,6 +22,7 @@ import {
   closeStream,
   currentTimeNanos,
   continueStream,
+  addSharedCounter,
   dequeueSharedQueue,
   enqueueSharedQueue,
   foreignCallData,
@@ -361,6 +362,16 @@ class Conformance extends HttpContext {
       this.note("stale", setSharedData("conf_cas", String.UTF8.encode("c"), v.cas).toString());
       this.note("unconditional", setSharedData("conf_cas", String.UTF8.encode("d"), 0).toString());
       this.note("final", String.UTF8.decode(getSharedData("conf_cas")!.value));
+    } else if (path == "/shared/counter") {
+      // addSharedCounter("conf_counter", x-delta, x-attempts): the value it returned.
+      const delta = h.get("x-delta");
+      const attempts = h.get("x-attempts");
+      const result = addSharedCounter(
+        "conf_counter",
+        delta === null ? 1 : I64.parseInt(delta),
+        attempts === null ? 8 : I32.parseInt(attempts),
+      );
+      this.note("counter", result.toString());
     } else if (path == "/foreign/called") {
       const v = getSharedData("conf_foreign");
       this.note("foreign", v === null ? "<null>" : String.UTF8.decode(v.value));
@@ -428,6 +439,13 @@ class Conformance extends HttpContext {
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    if (this.path == "/response/pause-callout") {
+      const h = this.response.headers;
+      h.add("x-resumed-by", token == this.token ? "callout" : "wrong-token");
+      for (let i = 0; i < this.notes.length; i++) h.add(this.notes[i].name, this.notes[i].value);
+      this.continueResponse();
+      return;
+    }
     this.note("token-matches", token == this.token ? "yes" : "no");
     const status = httpCallResponseHeaders.get(":status");
     this.note("callout-status", status === null ? "<none>" : status);
@@ -590,6 +608,16 @@ class Conformance extends HttpContext {
       this.note("req-body-calls", this.bodyCalls.toString());
     } else if (path == "/trap/response-headers") {
       unreachable();
+    } else if (path == "/response/pause-callout") {
+      // Hold the response headers until a callout answers; its handler adds a header and
+      // resumes, so the client sees that header only if nothing went out before the resume.
+      const d = this.dispatchHttpCall(
+        "callout", [new Header(":method", "GET"), new Header(":path", "/from-callout"), new Header(":authority", "callout.local")], null, [], 5000);
+      this.note("dispatch", d.status.toString());
+      if (d.ok) {
+        this.token = d.token;
+        return Action.Pause;
+      }
     }
     for (let i = 0; i < this.notes.length; i++) h.add(this.notes[i].name, this.notes[i].value);
     return Action.Continue;
