@@ -5,7 +5,8 @@
 //
 // Why our own: no maintained AssemblyScript RSA exists on npm. The arithmetic is Montgomery
 // multiplication over 32-bit limbs (CIOS); a key precomputes its Montgomery constants once,
-// and a verification reuses the key's scratch space (no allocation besides the digest).
+// and a verification reuses the key's scratch space (it allocates the digest and, for
+// PKCS#1 v1.5, the expected encoding).
 // Verified against node:crypto on generated keys by filters/lib/test/rsa.test.ts.
 //
 // Pure module: no host imports; legal in any callback.
