@@ -21,6 +21,7 @@ import {
   parseJson,
   quoteJsonString,
 } from "./json";
+import { Protected, headerNameProblem, headerValueProblem } from "./internal/headercheck";
 
 /** The prefix of every configuration error. */
 // @ts-ignore: decorator
@@ -166,6 +167,39 @@ export class ConfigReader {
       return null;
     }
     return text.value;
+  }
+
+  /**
+   * A header name at `path`, lower-cased, checked as the SDK's header setters check it: a
+   * token, no CR, LF or NUL, and (unless `allow` is Protected.Allow) not a pseudo-header,
+   * content-length, transfer-encoding or host; `def` null makes it required. So a filter
+   * refuses at start a name it would have to refuse on every request.
+   * Example: `this.header = cfg.headerName("header", "x-hello")`.
+   */
+  headerName(path: string, def: string | null = null, allow: Protected = Protected.Refuse): string {
+    const before = this.errors.messages.length;
+    const name = this.string(path, def);
+    if (this.errors.messages.length > before) return name;
+    const problem = headerNameProblem(name, allow);
+    if (problem !== null) {
+      this.fieldError(this.displayPath(path), quoteJsonString(name) + " " + problem);
+      return def !== null ? def.toLowerCase() : "";
+    }
+    return name.toLowerCase();
+  }
+
+  /** A header value at `path`, refused when it holds CR, LF or NUL; `def` null makes it
+   *  required. Example: `this.value = cfg.headerValue("value", "world")`. */
+  headerValue(path: string, def: string | null = null): string {
+    const before = this.errors.messages.length;
+    const value = this.string(path, def);
+    if (this.errors.messages.length > before) return value;
+    const problem = headerValueProblem(value);
+    if (problem !== null) {
+      this.fieldError(this.displayPath(path), quoteJsonString(value) + " " + problem);
+      return def !== null ? def : "";
+    }
+    return value;
   }
 
   /**

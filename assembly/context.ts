@@ -9,23 +9,37 @@
 // root with `registerRootContext((id) => new MyRoot(id))` at top level; the root creates
 // the per-request contexts in createHttpContext (or createStreamContext for TCP).
 
-import { Action, BufferType, GrpcStatus, PeerType, Status } from "./abi/types";
+import { Action, GrpcStatus, PeerType, Status, StreamType } from "./abi/types";
 import { proxy_set_tick_period_milliseconds } from "./abi/imports";
-import { Buffer, pluginConfiguration, requestBody, responseBody, vmConfiguration } from "./host/buffers";
+import {
+  Buffer,
+  downstreamData,
+  httpCallResponseBody,
+  pluginConfiguration,
+  requestBody,
+  responseBody,
+  upstreamData,
+  vmConfiguration,
+} from "./host/buffers";
 import {
   Dispatch,
   grpcCall,
   grpcStream,
   httpCall,
 } from "./host/callouts";
-import { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./host/headers";
+import {
+  HeaderMap,
+  httpCallResponseHeaders,
+  httpCallResponseTrailers,
+  requestHeaders,
+  requestTrailers,
+  responseHeaders,
+  responseTrailers,
+} from "./host/headers";
 import { Header } from "./internal/pairs";
 import { currentTimeNanos } from "./host/time";
-import {
-  continueRequest as hostContinueRequest,
-  continueResponse as hostContinueResponse,
-  sendLocalResponse as hostSendLocalResponse,
-} from "./host/stream";
+import { closeStream, continueStream, sendLocalResponseBytes } from "./host/stream";
+import { useContext } from "./internal/current";
 
 /** Pending callouts: token → the context that dispatched it (see host/callouts.ts). */
 export const pendingHttpCalls = new Map<u32, Context>();
@@ -35,10 +49,18 @@ export const unaryGrpcTokens = new Set<u32>();
 
 /** What every context can do: dispatch callouts and receive their responses. */
 export class Context {
-  /** False once the host deleted this context; late callout responses are then dropped. */
+  /** False once the host deleted this context; late callout responses are then dropped,
+   *  and the context's methods return Status.NotFound. */
   alive: bool = true;
 
   constructor(public readonly contextId: u32) {}
+
+  /** Makes this context the host's current one (see "Resume from anywhere" in the SDK
+   *  README); Status.NotFound once the host deleted it. */
+  protected enter(): Status {
+    if (!this.alive) return Status.NotFound;
+    return useContext(this.contextId);
+  }
 
   /**
    * Sends an HTTP request to the cluster `upstream`; the response arrives in this
@@ -53,6 +75,8 @@ export class Context {
     trailers: Header[],
     timeoutMs: u32,
   ): Dispatch {
+    const entered = this.enter();
+    if (entered != Status.Ok) return new Dispatch(entered, 0);
     const d = httpCall(upstream, headers, body, trailers, timeoutMs);
     if (d.ok) pendingHttpCalls.set(d.token, this);
     return d;
@@ -68,6 +92,8 @@ export class Context {
     message: ArrayBuffer,
     timeoutMs: u32,
   ): Dispatch {
+    const entered = this.enter();
+    if (entered != Status.Ok) return new Dispatch(entered, 0);
     const d = grpcCall(upstream, service, method, initialMetadata, message, timeoutMs);
     if (d.ok) {
       pendingGrpcCalls.set(d.token, this);
@@ -79,13 +105,15 @@ export class Context {
   /** Opens a gRPC stream; use grpcSend with the token, and receive through the
    *  onGrpcReceive* callbacks until onGrpcClose. */
   openGrpcStream(upstream: string, service: string, method: string, initialMetadata: Header[]): Dispatch {
+    const entered = this.enter();
+    if (entered != Status.Ok) return new Dispatch(entered, 0);
     const d = grpcStream(upstream, service, method, initialMetadata);
     if (d.ok) pendingGrpcCalls.set(d.token, this);
     return d;
   }
 
   /** A callout's response (or failure: then numHeaders, bodySize and numTrailers are 0 and
-   *  getStatus() says why). Read it with httpCallResponseHeaders / httpCallResponseBody. */
+   *  getStatus() says why). Read it through `httpCallResponse` (headers, body, trailers). */
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {}
 
   /** Initial metadata of a gRPC call/stream; read it with grpcInitialMetadata. */
@@ -168,16 +196,19 @@ export class RootContext extends Context {
 
   /** The VM configuration bytes (only in onVmStart). */
   vmConfiguration(): ArrayBuffer {
+    this.enter();
     return vmConfiguration.read();
   }
 
-  /** The plugin configuration bytes (only in onConfigure). */
+  /** The plugin configuration bytes (only in onConfigure); pass them to readConfig. */
   pluginConfiguration(): ArrayBuffer {
+    this.enter();
     return pluginConfiguration.read();
   }
 
   /** Sets the period of onTick in milliseconds (0 stops it). Legal from onVmStart on. */
   setTickPeriod(periodMs: u32): Status {
+    this.enter();
     this.explicitTickMs = periodMs;
     return this.applyTickPeriod();
   }
@@ -185,6 +216,7 @@ export class RootContext extends Context {
   /** Runs `timer.onTimer` every `periodMs` milliseconds, sharing the single host tick with
    *  other timers. Legal from onVmStart on. */
   addTimer(periodMs: u32, timer: Timer): Status {
+    this.enter();
     timer.periodMs = periodMs;
     timer.nextDueNanos = currentTimeNanos() + <u64>periodMs * 1_000_000;
     this.timers.push(timer);
@@ -193,6 +225,7 @@ export class RootContext extends Context {
 
   /** Stops a timer added with addTimer. */
   removeTimer(timer: Timer): Status {
+    this.enter();
     const i = this.timers.indexOf(timer);
     if (i >= 0) this.timers.splice(i, 1);
     return this.applyTickPeriod();
@@ -231,11 +264,30 @@ export class HttpMessage {
   ) {}
 }
 
-/** The request side: headers from onRequestHeaders on, body in onRequestBody, trailers in
- *  onRequestTrailers. */
-export const request = new HttpMessage(requestHeaders, requestTrailers, requestBody);
-/** The response side: headers from onResponseHeaders on, body in onResponseBody. */
-export const response = new HttpMessage(responseHeaders, responseTrailers, responseBody);
+/** A callout's answer: headers, body and trailers, only in onHttpCallResponse.
+ *  Example: `const status = httpCallResponse.headers.get(":status");` */
+export const httpCallResponse = new HttpMessage(
+  httpCallResponseHeaders,
+  httpCallResponseTrailers,
+  httpCallResponseBody,
+);
+
+const requestMessage = new HttpMessage(requestHeaders, requestTrailers, requestBody);
+const responseMessage = new HttpMessage(responseHeaders, responseTrailers, responseBody);
+
+/** What whole-body buffering does with a body larger than its limit. */
+export enum Overflow {
+  /** Request: answer 413 and stop the request. Response: reset the stream (its headers
+   *  have gone on already). The default: a filter that must see the whole body fails closed. */
+  Reject = 0,
+  /** Let the body through unchanged; the body callback is not called for it and
+   *  `requestOverflowed` / `responseOverflowed` is true. */
+  PassThrough = 1,
+}
+
+/** The default limit of whole-body buffering: 1 MiB, Envoy's default buffer limit per
+ *  connection (above which Envoy answers 413 itself). */
+export const DEFAULT_BODY_LIMIT: u32 = 1 << 20;
 
 /** One HTTP request/response exchange. */
 export class HttpContext extends Context {
@@ -243,19 +295,33 @@ export class HttpContext extends Context {
   bufferingRequest: bool = false;
   /** Set by bufferResponseBody(). */
   bufferingResponse: bool = false;
+  /** Limits and overflow choices of bufferRequestBody / bufferResponseBody. */
+  requestLimit: u32 = DEFAULT_BODY_LIMIT;
+  responseLimit: u32 = DEFAULT_BODY_LIMIT;
+  requestOverflow: Overflow = Overflow.Reject;
+  responseOverflow: Overflow = Overflow.Reject;
+  /** True when the request body outgrew its buffering limit and went on unread
+   *  (Overflow.PassThrough). */
+  requestOverflowed: bool = false;
+  /** True when the response body outgrew its buffering limit and went on unread. */
+  responseOverflowed: bool = false;
 
   constructor(contextId: u32, public readonly root: RootContext) {
     super(contextId);
   }
 
-  /** The request's headers, body and trailers. */
+  /** The request's headers, body and trailers: the one way to reach them. Headers from
+   *  onRequestHeaders on, the body in onRequestBody, trailers in onRequestTrailers.
+   *  Example: `const key = this.request.headers.get("x-api-key");` */
   get request(): HttpMessage {
-    return request;
+    this.enter();
+    return requestMessage;
   }
 
-  /** The response's headers, body and trailers. */
+  /** The response's headers, body and trailers, from onResponseHeaders on. */
   get response(): HttpMessage {
-    return response;
+    this.enter();
+    return responseMessage;
   }
 
   /** Request headers arrived. Return Action.Pause to hold the request (resume with
@@ -294,20 +360,33 @@ export class HttpContext extends Context {
    * Delivers the request body to onRequestBody once, whole, with endOfStream = true. Call in
    * onRequestHeaders. The headers go on when onRequestHeaders returns (Envoy cannot deliver a
    * body to a filter that holds its headers), minus Content-Length, so the body may change
-   * size; they are no longer readable in onRequestBody.
+   * size; they are no longer readable in onRequestBody. A body larger than `limit` bytes is
+   * not held: `overflow` says whether it is refused (413) or let through unread.
+   * Example: `this.bufferRequestBody(64 * 1024)`
    */
-  bufferRequestBody(): void {
+  bufferRequestBody(limit: u32 = DEFAULT_BODY_LIMIT, overflow: Overflow = Overflow.Reject): void {
     this.bufferingRequest = true;
+    this.requestLimit = limit;
+    this.requestOverflow = overflow;
   }
 
-  /** Delivers the response body to onResponseBody once, whole; see bufferRequestBody. */
-  bufferResponseBody(): void {
+  /** Delivers the response body to onResponseBody once, whole; see bufferRequestBody (a
+   *  rejected response body resets the stream: its headers have gone on). */
+  bufferResponseBody(limit: u32 = DEFAULT_BODY_LIMIT, overflow: Overflow = Overflow.Reject): void {
     this.bufferingResponse = true;
+    this.responseLimit = limit;
+    this.responseOverflow = overflow;
   }
 
-  /** Ends the exchange with a local reply; return Action.Pause from the callback. `details`
-   *  shows in access logs as %RESPONSE_CODE_DETAILS%; a `grpcStatus` makes it a gRPC reply.
-   *  Example: `this.sendLocalResponse(429, "slow down\n", [new Header("retry-after", "1")])` */
+  /**
+   * Ends the exchange with a local reply; return Action.Pause from the callback. `details`
+   * shows in access logs as %RESPONSE_CODE_DETAILS%; a `grpcStatus` makes it a gRPC reply.
+   * Legal on the request path, and from any callback of the VM on a paused request (a
+   * handle kept from onRequestHeaders). A header that could inject (CR, LF or NUL, a name
+   * that is not a token, a pseudo-header, content-length, transfer-encoding, host) is left
+   * out with one log line, the reply is still sent, and the result is Status.BadArgument.
+   * Example: `this.sendLocalResponse(429, "slow down\n", [new Header("retry-after", "1")])`
+   */
   sendLocalResponse(
     statusCode: u32,
     body: string = "",
@@ -315,17 +394,43 @@ export class HttpContext extends Context {
     details: string = "",
     grpcStatus: GrpcStatus = GrpcStatus.None,
   ): Status {
-    return hostSendLocalResponse(statusCode, body, headers, details, grpcStatus);
+    return this.sendLocalResponseBytes(statusCode, String.UTF8.encode(body), headers, details, grpcStatus);
   }
 
-  /** Resumes the request after Action.Pause. */
+  /** Bytes form of sendLocalResponse: the body is sent as given. */
+  sendLocalResponseBytes(
+    statusCode: u32,
+    body: ArrayBuffer,
+    headers: Header[] = [],
+    details: string = "",
+    grpcStatus: GrpcStatus = GrpcStatus.None,
+  ): Status {
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return sendLocalResponseBytes(statusCode, body, headers, details, grpcStatus);
+  }
+
+  /** Resumes the request after Action.Pause: in a later callback of this request, or from
+   *  any callback of the VM through a handle kept on this context (onTick, onQueueReady,
+   *  the root's onHttpCallResponse). Status.NotFound when the request is gone. */
   continueRequest(): Status {
-    return hostContinueRequest();
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return continueStream(StreamType.HttpRequest);
   }
 
-  /** Resumes the response after Action.Pause. */
+  /** Resumes the response after Action.Pause; see continueRequest. */
   continueResponse(): Status {
-    return hostContinueResponse();
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return continueStream(StreamType.HttpResponse);
+  }
+
+  /** Resets the HTTP stream: the client sees the connection's stream reset, no response. */
+  resetStream(): Status {
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return closeStream(StreamType.HttpRequest);
   }
 }
 
@@ -340,14 +445,47 @@ export class StreamContext extends Context {
     return Action.Continue;
   }
 
-  /** Bytes from the client; read them with downstreamData. */
+  /** Bytes from the client; read and change them through this.downstream. */
   onDownstreamData(dataSize: u32, endOfStream: bool): Action {
     return Action.Continue;
   }
 
-  /** Bytes from the upstream; read them with upstreamData. */
+  /** Bytes from the upstream; read and change them through this.upstream. */
   onUpstreamData(dataSize: u32, endOfStream: bool): Action {
     return Action.Continue;
+  }
+
+  /** The client's bytes: in onDownstreamData. */
+  get downstream(): Buffer {
+    this.enter();
+    return downstreamData;
+  }
+
+  /** The upstream's bytes: in onUpstreamData. */
+  get upstream(): Buffer {
+    this.enter();
+    return upstreamData;
+  }
+
+  /** Resumes reading from the client after Action.Pause. */
+  continueDownstream(): Status {
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return continueStream(StreamType.Downstream);
+  }
+
+  /** Closes the client side of the connection. */
+  closeDownstream(): Status {
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return closeStream(StreamType.Downstream);
+  }
+
+  /** Closes the upstream side of the connection. */
+  closeUpstream(): Status {
+    const entered = this.enter();
+    if (entered != Status.Ok) return entered;
+    return closeStream(StreamType.Upstream);
   }
 
   /** The client side closed. */
@@ -394,4 +532,3 @@ export function registeredRootIds(): string {
   return ids.join(", ");
 }
 
-export { BufferType };

@@ -5,17 +5,18 @@
 // state if needed and forwards to the user's method. An id the host never announced is a
 // broken contract: it aborts with a message naming the callback.
 
-import { proxy_set_effective_context } from "./abi/imports";
 import { Action, GrpcStatus, PeerType } from "./abi/types";
 import { downstreamData, requestBody, responseBody, upstreamData } from "./host/buffers";
 import { requestHeaders, responseHeaders } from "./host/headers";
-import { refreshLogLevel } from "./host/log";
-import { getPropertyString } from "./host/properties";
+import { log, refreshLogLevel } from "./host/log";
+import { PropertyPath, getPropertyString } from "./host/properties";
+import { enteredContext, useContext } from "./internal/current";
 import { hostAlloc } from "./internal/memory";
 import { Broken, panic } from "./internal/panic";
 import {
   Context,
   HttpContext,
+  Overflow,
   RootContext,
   StreamContext,
   findRootFactory,
@@ -86,9 +87,12 @@ export function malloc(size: usize): usize {
 
 // ---- lifecycle --------------------------------------------------------------------------
 
+const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
+
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {
+  enteredContext(parentId == 0 ? contextId : parentId);
   if (parentId == 0) {
-    const rootIdValue = getPropertyString("plugin_root_id");
+    const rootIdValue = getPropertyString(PLUGIN_ROOT_ID);
     const rootId = rootIdValue === null ? "" : rootIdValue;
     const factory = findRootFactory(rootId);
     if (factory === null) {
@@ -112,18 +116,21 @@ export function proxy_on_context_create(contextId: u32, parentId: u32): void {
 }
 
 export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): bool {
+  enteredContext(rootContextId);
   const ok = rootOf(rootContextId, "proxy_on_vm_start").onVmStart(vmConfigurationSize);
   endOfCallback();
   return ok;
 }
 
 export function proxy_on_configure(rootContextId: u32, configurationSize: u32): bool {
+  enteredContext(rootContextId);
   const ok = rootOf(rootContextId, "proxy_on_configure").onConfigure(configurationSize);
   endOfCallback();
   return ok;
 }
 
 export function proxy_on_tick(rootContextId: u32): void {
+  enteredContext(rootContextId);
   const root = rootOf(rootContextId, "proxy_on_tick");
   root.runTimers();
   root.onTick();
@@ -131,27 +138,32 @@ export function proxy_on_tick(rootContextId: u32): void {
 }
 
 export function proxy_on_queue_ready(rootContextId: u32, queueId: u32): void {
+  enteredContext(rootContextId);
   rootOf(rootContextId, "proxy_on_queue_ready").onQueueReady(queueId);
   endOfCallback();
 }
 
 export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, argumentsSize: u32): void {
+  enteredContext(rootContextId);
   rootOf(rootContextId, "proxy_on_foreign_function").onForeignFunction(functionId, argumentsSize);
   endOfCallback();
 }
 
 export function proxy_on_done(contextId: u32): bool {
+  enteredContext(contextId);
   const done = anyContext(contextId, "proxy_on_done").onDone();
   endOfCallback();
   return done;
 }
 
 export function proxy_on_log(contextId: u32): void {
+  enteredContext(contextId);
   anyContext(contextId, "proxy_on_log").onLog();
   endOfCallback();
 }
 
 export function proxy_on_delete(contextId: u32): void {
+  enteredContext(contextId);
   const ctx = anyContext(contextId, "proxy_on_delete");
   ctx.onDelete();
   ctx.alive = false;
@@ -199,10 +211,36 @@ function stopBuffering(ctx: HttpContext, request: bool): bool {
 }
 
 function onBody(ctx: HttpContext, request: bool, bodySize: u32, endOfStream: bool): Action {
+  if (request ? ctx.requestOverflowed : ctx.responseOverflowed) return Action.Continue;
   const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
-  if (buffering && !endOfStream) return Action.Pause;
+  if (buffering) {
+    const limit = request ? ctx.requestLimit : ctx.responseLimit;
+    if (bodySize > limit) return overflow(ctx, request, bodySize, limit);
+    if (!endOfStream) return Action.Pause;
+  }
   stopBuffering(ctx, request);
   return callBody(ctx, request, bodySize, endOfStream);
+}
+
+/** A buffered body outgrew its limit: refuse it or let it through unread, as the filter chose. */
+function overflow(ctx: HttpContext, request: bool, bodySize: u32, limit: u32): Action {
+  stopBuffering(ctx, request);
+  const reject = (request ? ctx.requestOverflow : ctx.responseOverflow) == Overflow.Reject;
+  const what = request ? "request" : "response";
+  log.warn(
+    "meshwasm: the " + what + " body outgrew the buffering limit ({} > {} bytes): {}",
+    bodySize.toString(),
+    limit.toString(),
+    reject ? (request ? "answered 413" : "stream reset") : "passed through unread",
+  );
+  if (!reject) {
+    if (request) ctx.requestOverflowed = true;
+    else ctx.responseOverflowed = true;
+    return Action.Continue;
+  }
+  if (request) ctx.sendLocalResponse(413, "payload too large\n", [], "meshwasm_body_limit");
+  else ctx.resetStream();
+  return Action.Pause;
 }
 
 function onTrailers(ctx: HttpContext, request: bool, numTrailers: u32): Action {
@@ -217,6 +255,7 @@ function onTrailers(ctx: HttpContext, request: bool, numTrailers: u32): Action {
 }
 
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
+  enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_request_headers");
   if (ctx === null) return Action.Continue;
   const action = onHeaders(ctx, true, numHeaders, endOfStream);
@@ -225,6 +264,7 @@ export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfS
 }
 
 export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
+  enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_request_body");
   if (ctx === null) return Action.Continue;
   const action = onBody(ctx, true, bodySize, endOfStream);
@@ -233,6 +273,7 @@ export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream
 }
 
 export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Action {
+  enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_request_trailers");
   if (ctx === null) return Action.Continue;
   const action = onTrailers(ctx, true, numTrailers);
@@ -241,6 +282,7 @@ export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Act
 }
 
 export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
+  enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_headers");
   if (ctx === null) return Action.Continue;
   const action = onHeaders(ctx, false, numHeaders, endOfStream);
@@ -249,6 +291,7 @@ export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOf
 }
 
 export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
+  enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_body");
   if (ctx === null) return Action.Continue;
   const action = onBody(ctx, false, bodySize, endOfStream);
@@ -257,6 +300,7 @@ export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStrea
 }
 
 export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Action {
+  enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_trailers");
   if (ctx === null) return Action.Continue;
   const action = onTrailers(ctx, false, numTrailers);
@@ -267,6 +311,7 @@ export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Ac
 // ---- TCP -------------------------------------------------------------------------------------
 
 export function proxy_on_new_connection(contextId: u32): Action {
+  enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_new_connection");
   const action = ctx === null ? Action.Continue : ctx.onNewConnection();
   endOfCallback();
@@ -274,6 +319,7 @@ export function proxy_on_new_connection(contextId: u32): Action {
 }
 
 export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStream: bool): Action {
+  enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_downstream_data");
   downstreamData.knownLength = <i32>dataSize;
   const action = ctx === null ? Action.Continue : ctx.onDownstreamData(dataSize, endOfStream);
@@ -283,6 +329,7 @@ export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStr
 }
 
 export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStream: bool): Action {
+  enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_upstream_data");
   upstreamData.knownLength = <i32>dataSize;
   const action = ctx === null ? Action.Continue : ctx.onUpstreamData(dataSize, endOfStream);
@@ -292,12 +339,14 @@ export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStrea
 }
 
 export function proxy_on_downstream_connection_close(contextId: u32, peerType: u32): void {
+  enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_downstream_connection_close");
   if (ctx !== null) ctx.onDownstreamConnectionClose(<PeerType>peerType);
   endOfCallback();
 }
 
 export function proxy_on_upstream_connection_close(contextId: u32, peerType: u32): void {
+  enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_upstream_connection_close");
   if (ctx !== null) ctx.onUpstreamConnectionClose(<PeerType>peerType);
   endOfCallback();
@@ -307,12 +356,13 @@ export function proxy_on_upstream_connection_close(contextId: u32, peerType: u32
 
 /** Makes `origin` the host's effective context when it is not the root being called. */
 function enter(rootContextId: u32, origin: Context): void {
-  if (origin.contextId != rootContextId) proxy_set_effective_context(origin.contextId);
+  useContext(origin.contextId);
 }
 
 export function proxy_on_http_call_response(
   rootContextId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32,
 ): void {
+  enteredContext(rootContextId);
   let origin: Context = rootOf(rootContextId, "proxy_on_http_call_response");
   if (pendingHttpCalls.has(token)) {
     origin = pendingHttpCalls.get(token);
@@ -331,6 +381,7 @@ function grpcOrigin(rootContextId: u32, token: u32, callback: string): Context {
 }
 
 export function proxy_on_grpc_receive_initial_metadata(rootContextId: u32, token: u32, numElements: u32): void {
+  enteredContext(rootContextId);
   const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_receive_initial_metadata");
   if (origin.alive) {
     enter(rootContextId, origin);
@@ -340,6 +391,7 @@ export function proxy_on_grpc_receive_initial_metadata(rootContextId: u32, token
 }
 
 export function proxy_on_grpc_receive(rootContextId: u32, token: u32, messageSize: u32): void {
+  enteredContext(rootContextId);
   const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_receive");
   // A unary call ends with its one message.
   if (unaryGrpcTokens.has(token)) {
@@ -354,6 +406,7 @@ export function proxy_on_grpc_receive(rootContextId: u32, token: u32, messageSiz
 }
 
 export function proxy_on_grpc_receive_trailing_metadata(rootContextId: u32, token: u32, numElements: u32): void {
+  enteredContext(rootContextId);
   const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_receive_trailing_metadata");
   if (origin.alive) {
     enter(rootContextId, origin);
@@ -363,6 +416,7 @@ export function proxy_on_grpc_receive_trailing_metadata(rootContextId: u32, toke
 }
 
 export function proxy_on_grpc_close(rootContextId: u32, token: u32, statusCode: u32): void {
+  enteredContext(rootContextId);
   const origin = grpcOrigin(rootContextId, token, "proxy_on_grpc_close");
   pendingGrpcCalls.delete(token);
   unaryGrpcTokens.delete(token);

@@ -1,8 +1,10 @@
-// meshwasm: the AssemblyScript SDK for proxy-wasm filters (ABI 0.2.1).
+// meshwasm: the AssemblyScript SDK for proxy-wasm filters (ABI 0.2.1). Everything a filter
+// uses, one spelling each; assembly/README.md says where each is legal.
 //
 // import { RootContext, HttpContext, registerRootContext, Action, log } from "meshwasm/assembly";
 // export * from "meshwasm/assembly/exports";   // the entry file must re-export the dispatcher
 
+// The ABI's enums, with the ABI's names and values.
 export {
   Action,
   BufferType,
@@ -14,51 +16,58 @@ export {
   Status,
   StreamType,
 } from "./abi/types";
+
+// Contexts. Request and response (headers, body, trailers) are reached through
+// `this.request` / `this.response` of an HttpContext; TCP data through `this.downstream` /
+// `this.upstream` of a StreamContext; local replies and resuming are HttpContext methods.
 export {
   Context,
+  DEFAULT_BODY_LIMIT,
   HttpContext,
   HttpMessage,
+  Overflow,
   RootContext,
   RootFactory,
   StreamContext,
   Timer,
+  httpCallResponse,
   registerRootContext,
-  request,
-  response,
 } from "./context";
-export { Header, HeaderBytes, serializeHeaders, deserializeHeadersFrom } from "./internal/pairs";
-export { serializePath } from "./internal/path";
+
+// Headers, bodies and the maps of callout and gRPC answers.
+export { Header, HeaderBytes } from "./internal/pairs";
+export { Protected } from "./internal/headercheck";
+export { HeaderMap, grpcInitialMetadata, grpcTrailingMetadata } from "./host/headers";
+export { Buffer, foreignCallData, grpcReceiveBuffer } from "./host/buffers";
+
+// Bytes and text.
+export { ByteReplacer, indexOfBytes, replaceAllBytes } from "./bytes";
+export { decodeUtf8, decodeUtf8Strict, isValidUtf8 } from "./utf8";
+
+// Configuration and JSON.
+export { ConfigReader, readConfig } from "./config";
 export {
-  HeaderMap,
-  grpcInitialMetadata,
-  grpcTrailingMetadata,
-  httpCallResponseHeaders,
-  httpCallResponseTrailers,
-  requestHeaders,
-  requestTrailers,
-  responseHeaders,
-  responseTrailers,
-} from "./host/headers";
-export {
-  Buffer,
-  downstreamData,
-  foreignCallData,
-  grpcReceiveBuffer,
-  httpCallResponseBody,
-  pluginConfiguration,
-  requestBody,
-  responseBody,
-  upstreamData,
-  vmConfiguration,
-} from "./host/buffers";
-export { getLogLevel, isLogEnabled, log, logAt } from "./host/log";
+  JsonArray,
+  JsonBool,
+  JsonError,
+  JsonKind,
+  JsonNull,
+  JsonNumber,
+  JsonObject,
+  JsonParseResult,
+  JsonString,
+  JsonValue,
+  parseJson,
+  parseJsonString,
+  quoteJsonString,
+  stringifyJson,
+} from "./json";
+
+// Host services.
+export { log } from "./host/log";
 export { currentTimeMillis, currentTimeNanos } from "./host/time";
 export {
   PropertyPath,
-  readProperty,
-  readPropertyBool,
-  readPropertyInt,
-  readPropertyString,
   getProperty,
   getPropertyBool,
   getPropertyInt,
@@ -67,16 +76,7 @@ export {
   setProperty,
   setPropertyString,
 } from "./host/properties";
-export {
-  HostStatus,
-  closeStream,
-  continueRequest,
-  continueResponse,
-  continueStream,
-  getStatus,
-  sendLocalResponse,
-  sendLocalResponseBytes,
-} from "./host/stream";
+export { HostStatus, getStatus } from "./host/stream";
 export {
   Dequeued,
   QueueId,
@@ -99,4 +99,3 @@ export {
   setEnvoyFilterState,
   verifySignature,
 } from "./host/foreign";
-export { panic } from "./internal/panic";

@@ -322,7 +322,9 @@ class Writer {
       this.put(changetype<JsonBool>(value).value ? "true" : "false");
     } else if (kind == JsonKind.Number) {
       const n = changetype<JsonNumber>(value);
-      this.put(n.isInteger ? n.integer.toString() : formatJsonNumber(n.value));
+      // -0 is an integer with integer 0; formatJsonNumber keeps its sign.
+      const plain = n.isInteger && (n.integer != 0 || !(1 / n.value < 0));
+      this.put(plain ? n.integer.toString() : formatJsonNumber(n.value));
     } else if (kind == JsonKind.String) {
       this.put(this.quoted(changetype<JsonString>(value).value));
     } else {

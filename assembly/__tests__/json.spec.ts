@@ -454,8 +454,14 @@ describe("stringifyJson", () => {
 
   it("writes numbers in their shortest form", () => {
     expect<string>(roundTrip("[1.0,1e3,0.1,-0,1e21,1.5e-7,9007199254740993]")).toBe(
-      "[1,1000,0.1,0,1e+21,1.5e-7,9007199254740993]",
+      "[1,1000,0.1,-0,1e+21,1.5e-7,9007199254740993]",
     );
+  });
+
+  it("keeps the sign of -0, as formatJsonNumber documents", () => {
+    expect<string>(roundTrip("[-0]")).toBe("[-0]");
+    expect<string>(roundTrip("[-0.0,0,-0e5]")).toBe("[-0,0,-0]");
+    expect<string>(stringifyJson(JsonNumber.fromF64(-0.0))).toBe("-0");
   });
 
   it("writes non-finite numbers as null", () => {

@@ -7,6 +7,7 @@ import {
 } from "../abi/imports";
 import { BufferType, Status } from "../abi/types";
 import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import { decodeUtf8 } from "../utf8";
 
 /** `start` at or past the end appends (the host clamps it). */
 const APPEND_AT: usize = 0x7fff_ffff;
@@ -43,9 +44,10 @@ export class Buffer {
     return takeOutBytes();
   }
 
-  /** The buffer decoded as UTF-8. */
+  /** The buffer decoded as UTF-8, ill-formed bytes as U+FFFD (so the string may not give
+   *  the same bytes back: to rewrite a body, work on read() with the tools in bytes.ts). */
   readString(start: usize = 0, maxSize: usize = 0x7fff_ffff): string {
-    return String.UTF8.decode(this.read(start, maxSize));
+    return decodeUtf8(this.read(start, maxSize));
   }
 
   /** Replaces the whole buffer with `data`. */

@@ -4,6 +4,11 @@
 // headers, ...) and reads or writes it on the context the host is currently running.
 // Names are lower-case in Envoy (HTTP/2 semantics), and pseudo-headers (":path",
 // ":method", ":authority", ":scheme", ":status") are ordinary entries.
+//
+// Reads: the string forms decode with decodeUtf8 (ill-formed bytes become U+FFFD, nothing is
+// cut); the bytes forms are the host's bytes exactly. Writes are checked (see
+// internal/headercheck.ts): a write that could inject a header or reframe the message is
+// refused with Status.BadArgument and one warning log line that counts refusals so far.
 
 import {
   proxy_add_header_map_value,
@@ -14,7 +19,13 @@ import {
   proxy_replace_header_map_value,
   proxy_set_header_map_pairs,
 } from "../abi/imports";
-import { MapType, Status } from "../abi/types";
+import { LogLevel, MapType, Status } from "../abi/types";
+import {
+  Protected,
+  escapeForLog,
+  headerNameProblemAt,
+  headerValueProblemAt,
+} from "../internal/headercheck";
 import { OUT_PTR, OUT_SIZE, clearOut, freeHostBuffer, ptrOf, takeOutBytes } from "../internal/memory";
 import {
   Header,
@@ -24,6 +35,34 @@ import {
   serializeHeaderBytes,
   serializeHeaders,
 } from "../internal/pairs";
+import { decodeUtf8 } from "../utf8";
+import { logAt } from "./log";
+
+let refusals: u32 = 0;
+
+/** Whether a header write must be refused; logs it (one warning naming the header and the
+ *  problem, with the count of refusals in this VM) when it is. */
+function refusedWrite(name: ArrayBuffer, value: ArrayBuffer, allow: Protected, where: string): bool {
+  let problem = headerNameProblemAt(ptrOf(name), <usize>name.byteLength, allow);
+  let subject = "name";
+  if (problem === null) {
+    problem = headerValueProblemAt(ptrOf(value), <usize>value.byteLength);
+    subject = "value of";
+  }
+  if (problem === null) return false;
+  refusals++;
+  logAt(
+    LogLevel.Warn,
+    "meshwasm: refused header write #" + refusals.toString() + " (" + where + "): " + subject +
+      " \"" + escapeForLog(decodeUtf8(name)) + "\" " + problem,
+  );
+  return true;
+}
+
+/** Whether a header of a local reply or callout must be left out (logged as refused). */
+export function refusedHeader(h: Header, allow: Protected, where: string): bool {
+  return refusedWrite(String.UTF8.encode(h.name), String.UTF8.encode(h.value), allow, where);
+}
 
 /**
  * One of the host's header maps. Which callbacks may use it depends on the map:
@@ -36,11 +75,11 @@ import {
 export class HeaderMap {
   constructor(public readonly mapType: MapType) {}
 
-  /** The value of `name`, or null when absent. With several values, the host joins them
-   *  (Envoy: with ","); use getAll for each value. */
+  /** The value of `name`, or null when absent. With several values Envoy returns the
+   *  first; use getAll for each value. Ill-formed UTF-8 reads as U+FFFD (getBytes is exact). */
   get(name: string): string | null {
     const value = this.getBytes(String.UTF8.encode(name));
-    return value === null ? null : String.UTF8.decode(value);
+    return value === null ? null : decodeUtf8(value);
   }
 
   /** The value of `name` as bytes, or null when absent. `name` is UTF-8. */
@@ -58,7 +97,8 @@ export class HeaderMap {
     return this.getBytes(String.UTF8.encode(name)) !== null;
   }
 
-  /** Every value of `name`, in order (several `set-cookie` headers, say). */
+  /** Every value of `name`, in order (several `set-cookie` headers, say). Reads the whole
+   *  map: one host call, whatever the count. */
   getAll(name: string): string[] {
     const all = this.pairs();
     const out = new Array<string>(0);
@@ -70,25 +110,30 @@ export class HeaderMap {
     return out;
   }
 
-  /** Replaces every value of `name` with `value` (adds it when absent). */
-  set(name: string, value: string): Status {
-    return this.setBytes(String.UTF8.encode(name), String.UTF8.encode(value));
+  /** Replaces every value of `name` with `value` (adds it when absent). Refused with
+   *  Status.BadArgument (and a log line) when the name is not a token or either holds CR, LF
+   *  or NUL, and for pseudo-headers, content-length, transfer-encoding and host unless
+   *  `allow` is Protected.Allow. Example: `this.request.headers.set(":path", "/v2", Protected.Allow)` */
+  set(name: string, value: string, allow: Protected = Protected.Refuse): Status {
+    return this.setBytes(String.UTF8.encode(name), String.UTF8.encode(value), allow);
   }
 
-  /** Bytes form of set. */
-  setBytes(name: ArrayBuffer, value: ArrayBuffer): Status {
+  /** Bytes form of set, checked the same way. */
+  setBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
+    if (refusedWrite(name, value, allow, "set")) return Status.BadArgument;
     return <Status>proxy_replace_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
   }
 
-  /** Adds one more value of `name`, keeping the existing ones. */
-  add(name: string, value: string): Status {
-    return this.addBytes(String.UTF8.encode(name), String.UTF8.encode(value));
+  /** Adds one more value of `name`, keeping the existing ones; checked as set is. */
+  add(name: string, value: string, allow: Protected = Protected.Refuse): Status {
+    return this.addBytes(String.UTF8.encode(name), String.UTF8.encode(value), allow);
   }
 
-  /** Bytes form of add. */
-  addBytes(name: ArrayBuffer, value: ArrayBuffer): Status {
+  /** Bytes form of add, checked the same way. */
+  addBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
+    if (refusedWrite(name, value, allow, "add")) return Status.BadArgument;
     return <Status>proxy_add_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -104,7 +149,8 @@ export class HeaderMap {
     return <Status>proxy_remove_header_map_value(this.mapType, ptrOf(name), name.byteLength);
   }
 
-  /** The whole map, in order, as strings. Empty when the map is not available here. */
+  /** The whole map, in order, as strings (ill-formed UTF-8 as U+FFFD). Empty when the map
+   *  is not available here. */
   pairs(): Header[] {
     clearOut();
     if (proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE) != Status.Ok) {
@@ -116,7 +162,7 @@ export class HeaderMap {
     return out;
   }
 
-  /** The whole map as bytes. */
+  /** The whole map as the host's bytes. */
   pairsBytes(): HeaderBytes[] {
     clearOut();
     if (proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE) != Status.Ok) {
@@ -128,23 +174,23 @@ export class HeaderMap {
     return out;
   }
 
-  /** The raw pairs block as the host serialized it. */
-  pairsBlock(): ArrayBuffer {
-    clearOut();
-    if (proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE) != Status.Ok) {
-      return new ArrayBuffer(0);
+  /** Replaces the whole map. Every pair is checked as set checks it, and nothing is written
+   *  when one is refused; a request map holds its pseudo-headers, so rewriting one usually
+   *  needs Protected.Allow. */
+  setPairs(headers: Header[], allow: Protected = Protected.Refuse): Status {
+    for (let i = 0; i < headers.length; i++) {
+      if (refusedHeader(unchecked(headers[i]), allow, "setPairs")) return Status.BadArgument;
     }
-    return takeOutBytes();
-  }
-
-  /** Replaces the whole map. */
-  setPairs(headers: Header[]): Status {
     const block = serializeHeaders(headers);
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
 
-  /** Bytes form of setPairs. */
-  setPairsBytes(headers: HeaderBytes[]): Status {
+  /** Bytes form of setPairs, checked the same way. */
+  setPairsBytes(headers: HeaderBytes[], allow: Protected = Protected.Refuse): Status {
+    for (let i = 0; i < headers.length; i++) {
+      const h = unchecked(headers[i]);
+      if (refusedWrite(h.name, h.value, allow, "setPairs")) return Status.BadArgument;
+    }
     const block = serializeHeaderBytes(headers);
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }

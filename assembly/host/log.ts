@@ -15,7 +15,7 @@ export function refreshLogLevel(): void {
   cachedLevel = -1;
 }
 
-/** The host's current log level for this plugin. Legal in every callback. */
+/** The host's current log level for this plugin (log.level() is the public form). */
 export function getLogLevel(): LogLevel {
   if (cachedLevel < 0) {
     store<u32>(OUT_EXTRA, 0);
@@ -26,11 +26,6 @@ export function getLogLevel(): LogLevel {
   return <LogLevel>cachedLevel;
 }
 
-/** Whether a message at `level` would be written. Guard expensive log arguments with it:
- *  `if (isLogEnabled(LogLevel.Debug)) log.debug(expensiveDump())`. */
-export function isLogEnabled(level: LogLevel): bool {
-  return <i32>level >= <i32>getLogLevel();
-}
 
 function fill(message: string, a: string | null, b: string | null, c: string | null): string {
   if (a === null) return message;
@@ -49,7 +44,7 @@ function fill(message: string, a: string | null, b: string | null, c: string | n
   return out + message.substring(from);
 }
 
-/** Writes `message` at `level`, filling `{}` placeholders from the arguments. */
+/** Writes `message` at `level`, filling `{}` placeholders (log.at is the public form). */
 export function logAt(
   level: LogLevel,
   message: string,
@@ -65,6 +60,19 @@ export function logAt(
 /** Leveled logging. Legal in every callback, including onVmStart and onConfigure.
  *  Example: `log.info("configured {} routes", routes.length.toString())`. */
 export namespace log {
+  /** Writes at a level chosen at run time: `log.at(level, "...")`. */
+  export function at(level: LogLevel, m: string, a: string | null = null, b: string | null = null, c: string | null = null): void {
+    logAt(level, m, a, b, c);
+  }
+  /** The host's current log level for this plugin. */
+  export function level(): LogLevel {
+    return getLogLevel();
+  }
+  /** Whether a message at `level` would be written. Guard expensive log arguments with it:
+   *  `if (log.enabled(LogLevel.Debug)) log.debug(expensiveDump())`. */
+  export function enabled(lvl: LogLevel): bool {
+    return <i32>lvl >= <i32>getLogLevel();
+  }
   export function trace(m: string, a: string | null = null, b: string | null = null, c: string | null = null): void {
     logAt(LogLevel.Trace, m, a, b, c);
   }

@@ -8,10 +8,11 @@ import { proxy_get_property, proxy_set_property } from "../abi/imports";
 import { Status } from "../abi/types";
 import { OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
 import { serializePath, splitPath } from "../internal/path";
+import { decodeUtf8 } from "../utf8";
 
 /**
- * A property path encoded once. Reading through a PropertyPath costs one host call and the
- * result's copy; a `string[]` path is re-encoded on every call. Safe as a top-level constant.
+ * A property path, encoded once: the one way to name a property. Reading costs one host call
+ * and the result's copy. Safe (and best) as a top-level constant.
  * Example: `const USER = new PropertyPath(["metadata", "filter_metadata", "auth", "user"]);`
  */
 export class PropertyPath {
@@ -25,77 +26,47 @@ export class PropertyPath {
   }
 }
 
-/** The raw value at an encoded path, or null when Envoy has no such attribute here. */
-export function readProperty(path: PropertyPath): ArrayBuffer | null {
-  return getPropertyEncoded(path.encoded);
-}
-
-/** The value at an encoded path as UTF-8, or null. */
-export function readPropertyString(path: PropertyPath): string | null {
-  const value = getPropertyEncoded(path.encoded);
-  return value === null ? null : String.UTF8.decode(value);
-}
-
-/** The value at an encoded path as a 64-bit integer, or `fallback`. */
-export function readPropertyInt(path: PropertyPath, fallback: i64 = -1): i64 {
-  return decodeInt(getPropertyEncoded(path.encoded), fallback);
-}
-
-/** The value at an encoded path as a boolean, or `fallback`. */
-export function readPropertyBool(path: PropertyPath, fallback: bool = false): bool {
-  return decodeBool(getPropertyEncoded(path.encoded), fallback);
-}
-
-function getPropertyEncoded(encoded: ArrayBuffer): ArrayBuffer | null {
+/** The raw value at `path`, or null when Envoy has no such attribute here. Legal in every
+ *  callback; request attributes exist from onRequestHeaders on.
+ *  Example: `getProperty(new PropertyPath(["filter_state", "wasm.my_key"]))` */
+export function getProperty(path: PropertyPath): ArrayBuffer | null {
+  const encoded = path.encoded;
   clearOut();
   const status = proxy_get_property(ptrOf(encoded), encoded.byteLength, OUT_PTR, OUT_SIZE);
   if (status != Status.Ok) return null;
   return takeOutBytes();
 }
 
-function decodeInt(value: ArrayBuffer | null, fallback: i64): i64 {
-  if (value === null || value.byteLength != 8) return fallback;
-  return load<i64>(changetype<usize>(value));
-}
-
-function decodeBool(value: ArrayBuffer | null, fallback: bool): bool {
-  if (value === null || value.byteLength < 1) return fallback;
-  return load<u8>(changetype<usize>(value)) != 0;
-}
-
-/** The raw value at `path` (segments), or null when Envoy has no such attribute here.
- *  Legal in every callback; request attributes exist from onRequestHeaders on.
- *  Example: `getProperty(["filter_state", "wasm.my_key"])` */
-export function getProperty(path: string[]): ArrayBuffer | null {
-  return getPropertyEncoded(serializePath(path));
-}
-
-/** The value at a dotted path ("request.path") as UTF-8, or null. */
-export function getPropertyString(dotted: string): string | null {
-  const value = getProperty(splitPath(dotted));
-  return value === null ? null : String.UTF8.decode(value);
+/** The value at `path` as UTF-8 (ill-formed bytes as U+FFFD; getProperty is exact), or null. */
+export function getPropertyString(path: PropertyPath): string | null {
+  const value = getProperty(path);
+  return value === null ? null : decodeUtf8(value);
 }
 
 /** The value at `path` decoded as a 64-bit integer (Envoy's int64/uint64 encoding), or
  *  `fallback` when absent or not 8 bytes long. */
-export function getPropertyInt(path: string[], fallback: i64 = -1): i64 {
-  return decodeInt(getProperty(path), fallback);
+export function getPropertyInt(path: PropertyPath, fallback: i64 = -1): i64 {
+  const value = getProperty(path);
+  if (value === null || value.byteLength != 8) return fallback;
+  return load<i64>(changetype<usize>(value));
 }
 
 /** The value at `path` decoded as a boolean, or `fallback` when absent. */
-export function getPropertyBool(path: string[], fallback: bool = false): bool {
-  return decodeBool(getProperty(path), fallback);
+export function getPropertyBool(path: PropertyPath, fallback: bool = false): bool {
+  const value = getProperty(path);
+  if (value === null || value.byteLength < 1) return fallback;
+  return load<u8>(changetype<usize>(value)) != 0;
 }
 
 /** Sets a property (Envoy: filter state under `wasm.` keys, readable by later filters and
- *  access logs). Returns the host's status. */
-export function setProperty(path: string[], value: ArrayBuffer): Status {
-  const encoded = serializePath(path);
+ *  access logs). Returns the host's status. Stream callbacks only. */
+export function setProperty(path: PropertyPath, value: ArrayBuffer): Status {
+  const encoded = path.encoded;
   return <Status>proxy_set_property(ptrOf(encoded), encoded.byteLength, ptrOf(value), value.byteLength);
 }
 
 /** Sets a property to the UTF-8 of `value`. */
-export function setPropertyString(path: string[], value: string): Status {
+export function setPropertyString(path: PropertyPath, value: string): Status {
   return setProperty(path, String.UTF8.encode(value));
 }
 
@@ -123,76 +94,76 @@ const P_CONNECTION_MTLS = new PropertyPath(["connection", "mtls"]);
 export namespace properties {
   /** The request path with query string (request.path). From onRequestHeaders on. */
   export function requestPath(): string | null {
-    return readPropertyString(P_REQUEST_PATH);
+    return getPropertyString(P_REQUEST_PATH);
   }
   /** The request method (request.method). */
   export function requestMethod(): string | null {
-    return readPropertyString(P_REQUEST_METHOD);
+    return getPropertyString(P_REQUEST_METHOD);
   }
   /** The request host (request.host). */
   export function requestHost(): string | null {
-    return readPropertyString(P_REQUEST_HOST);
+    return getPropertyString(P_REQUEST_HOST);
   }
   /** The request protocol, e.g. "HTTP/1.1" (request.protocol). */
   export function requestProtocol(): string | null {
-    return readPropertyString(P_REQUEST_PROTOCOL);
+    return getPropertyString(P_REQUEST_PROTOCOL);
   }
   /** The request id Envoy assigned (request.id). */
   export function requestId(): string | null {
-    return readPropertyString(P_REQUEST_ID);
+    return getPropertyString(P_REQUEST_ID);
   }
   /** The downstream peer's address "ip:port" (source.address). */
   export function sourceAddress(): string | null {
-    return readPropertyString(P_SOURCE_ADDRESS);
+    return getPropertyString(P_SOURCE_ADDRESS);
   }
   /** The downstream peer's port (source.port). */
   export function sourcePort(): i64 {
-    return readPropertyInt(P_SOURCE_PORT);
+    return getPropertyInt(P_SOURCE_PORT);
   }
   /** The local address that accepted the connection (destination.address). */
   export function destinationAddress(): string | null {
-    return readPropertyString(P_DESTINATION_ADDRESS);
+    return getPropertyString(P_DESTINATION_ADDRESS);
   }
   /** The matched route's name (xds.route_name; empty when the route has none). Envoy 1.40
    *  no longer serves the old top-level route_name. */
   export function routeName(): string | null {
-    return readPropertyString(P_XDS_ROUTE_NAME);
+    return getPropertyString(P_XDS_ROUTE_NAME);
   }
   /** The upstream cluster chosen for the request (xds.cluster_name), from onRequestHeaders on.
    *  Envoy 1.40 no longer serves the old top-level cluster_name. */
   export function clusterName(): string | null {
-    return readPropertyString(P_XDS_CLUSTER_NAME);
+    return getPropertyString(P_XDS_CLUSTER_NAME);
   }
   /** This plugin's name from PluginConfig.name (plugin_name). */
   export function pluginName(): string | null {
-    return readPropertyString(P_PLUGIN_NAME);
+    return getPropertyString(P_PLUGIN_NAME);
   }
   /** This plugin's root id (plugin_root_id). */
   export function pluginRootId(): string | null {
-    return readPropertyString(P_PLUGIN_ROOT_ID);
+    return getPropertyString(P_PLUGIN_ROOT_ID);
   }
   /** The VM id (plugin_vm_id). */
   export function pluginVmId(): string | null {
-    return readPropertyString(P_PLUGIN_VM_ID);
+    return getPropertyString(P_PLUGIN_VM_ID);
   }
   /** The downstream connection's id (connection.id). */
   export function connectionId(): i64 {
-    return readPropertyInt(P_CONNECTION_ID);
+    return getPropertyInt(P_CONNECTION_ID);
   }
   /** Whether the downstream connection uses mutual TLS (connection.mtls). */
   export function connectionMtls(): bool {
-    return readPropertyBool(P_CONNECTION_MTLS);
+    return getPropertyBool(P_CONNECTION_MTLS);
   }
   /** The SNI the client asked for (connection.requested_server_name). */
   export function requestedServerName(): string | null {
-    return readPropertyString(P_CONNECTION_REQUESTED_SERVER_NAME);
+    return getPropertyString(P_CONNECTION_REQUESTED_SERVER_NAME);
   }
   /** The upstream host's address "ip:port" (upstream.address). From onResponseHeaders on. */
   export function upstreamAddress(): string | null {
-    return readPropertyString(P_UPSTREAM_ADDRESS);
+    return getPropertyString(P_UPSTREAM_ADDRESS);
   }
   /** The response status code (response.code), or -1. From onResponseHeaders on. */
   export function responseCode(): i64 {
-    return readPropertyInt(P_RESPONSE_CODE);
+    return getPropertyInt(P_RESPONSE_CODE);
   }
 }

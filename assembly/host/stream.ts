@@ -8,29 +8,15 @@ import {
 } from "../abi/imports";
 import { GrpcStatus, Status, StreamType } from "../abi/types";
 import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import { Protected } from "../internal/headercheck";
 import { Header, serializeHeaders } from "../internal/pairs";
+import { decodeUtf8 } from "../utf8";
+import { refusedHeader } from "./headers";
 
 const NO_HEADERS: Header[] = [];
 
-/**
- * Ends the stream with a reply made here; the upstream never sees the request. Legal on
- * the request path and in a callout response delivered to an HTTP context. Return
- * `Action.Pause` from the callback that calls it.
- *
- * Example: `sendLocalResponse(403, "forbidden\n", [new Header("x-reason", "policy")])`
- */
-export function sendLocalResponse(
-  statusCode: u32,
-  body: string = "",
-  headers: Header[] = NO_HEADERS,
-  details: string = "",
-  grpcStatus: GrpcStatus = GrpcStatus.None,
-): Status {
-  return sendLocalResponseBytes(statusCode, String.UTF8.encode(body), headers, details, grpcStatus);
-}
-
-/** Bytes form of sendLocalResponse. `details` becomes Envoy's response code details
- *  (%RESPONSE_CODE_DETAILS% in access logs). */
+/** proxy_send_local_response; HttpContext.sendLocalResponse is the public form. Headers that
+ *  could inject are left out (one log line each) and make the result Status.BadArgument. */
 export function sendLocalResponseBytes(
   statusCode: u32,
   body: ArrayBuffer,
@@ -39,24 +25,30 @@ export function sendLocalResponseBytes(
   grpcStatus: GrpcStatus = GrpcStatus.None,
 ): Status {
   const detailBytes = String.UTF8.encode(details);
-  const pairs = serializeHeaders(headers);
-  return <Status>proxy_send_local_response(
+  let refused = false;
+  let safe = headers;
+  for (let i = 0; i < headers.length; i++) {
+    if (refusedHeader(unchecked(headers[i]), Protected.Refuse, "local reply")) {
+      refused = true;
+      break;
+    }
+  }
+  if (refused) {
+    safe = new Array<Header>(0);
+    for (let i = 0; i < headers.length; i++) {
+      const h = unchecked(headers[i]);
+      if (!refusedHeader(h, Protected.Refuse, "")) safe.push(h);
+    }
+  }
+  const pairs = serializeHeaders(safe);
+  const status = <Status>proxy_send_local_response(
     statusCode,
     ptrOf(detailBytes), detailBytes.byteLength,
     ptrOf(body), body.byteLength,
     ptrOf(pairs), pairs.byteLength,
     <i32>grpcStatus,
   );
-}
-
-/** Resumes a request paused by returning Action.Pause. */
-export function continueRequest(): Status {
-  return <Status>proxy_continue_stream(StreamType.HttpRequest);
-}
-
-/** Resumes a response paused by returning Action.Pause. */
-export function continueResponse(): Status {
-  return <Status>proxy_continue_stream(StreamType.HttpResponse);
+  return status == Status.Ok && refused ? Status.BadArgument : status;
 }
 
 /** Resumes a paused direction of a stream (HTTP request/response, TCP downstream/upstream). */
@@ -79,6 +71,6 @@ export function getStatus(): HostStatus {
   clearOut();
   proxy_get_status(OUT_EXTRA, OUT_PTR, OUT_SIZE);
   const code = load<u32>(OUT_EXTRA);
-  const message = String.UTF8.decode(takeOutBytes());
+  const message = decodeUtf8(takeOutBytes());
   return new HostStatus(code, message);
 }

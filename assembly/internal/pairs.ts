@@ -8,6 +8,8 @@
 // to no pairs. Decoding is defensive: a block that claims more bytes than it has decodes as
 // far as it is consistent and stops, instead of reading past its end.
 
+import { decodeUtf8At } from "../utf8";
+
 /** One header (or trailer, or metadata entry) as UTF-8 strings. */
 export class Header {
   constructor(public name: string, public value: string) {}
@@ -98,9 +100,9 @@ export function deserializeHeaders(ptr: usize, size: usize): Header[] {
     const nameLen = <usize>load<u32>(sizes);
     const valueLen = <usize>load<u32>(sizes, 4);
     sizes += 8;
-    const name = String.UTF8.decodeUnsafe(data, nameLen);
+    const name = decodeUtf8At(data, nameLen);
     data += nameLen + 1;
-    const value = String.UTF8.decodeUnsafe(data, valueLen);
+    const value = decodeUtf8At(data, valueLen);
     data += valueLen + 1;
     out.push(new Header(name, value));
   }

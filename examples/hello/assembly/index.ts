@@ -2,6 +2,8 @@
 // and counts requests in a custom metric.
 //
 // Configuration (JSON): {"header": "x-hello", "value": "world"}; both fields are optional.
+// The header must be a token that is not protected (content-length, host, a pseudo-header);
+// neither may hold CR, LF or NUL.
 
 import {
   Action,
@@ -10,9 +12,9 @@ import {
   RootContext,
   log,
   properties,
+  readConfig,
   registerRootContext,
 } from "../../../assembly";
-import { readConfig } from "../../../assembly/config";
 
 export * from "../../../assembly/exports";
 
@@ -25,15 +27,16 @@ class HelloRoot extends RootContext {
 
   onConfigure(configurationSize: u32): bool {
     const config = readConfig(this.pluginConfiguration());
-    const header = config.string("header", "x-hello");
-    const value = config.string("value", "world");
+    // headerName/headerValue refuse what the header setter would refuse per request
+    // (CR, LF, NUL, non-token names, content-length, host, pseudo-headers): fail at start.
+    const header = config.headerName("header", "x-hello");
+    const value = config.headerValue("value", "world");
     config.unknownKeys(["header", "value"]);
-    if (config.ok && header.length == 0) config.fail("header", "must not be empty");
     if (!config.ok) {
       log.error(config.firstError);
       return false;
     }
-    this.header = header.toLowerCase();
+    this.header = header;
     this.value = value;
     log.info("hello configured: {}: {}", this.header, this.value);
     return true;

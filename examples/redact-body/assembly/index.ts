@@ -1,20 +1,31 @@
 // redact-body: replaces every occurrence of configured words in request bodies with a
 // mask, which usually changes the body's length.
-// It shows whole-body buffering: the SDK holds the headers until the body is complete,
-// hands it over once, and sets Content-Length to the new length after the rewrite.
+// It shows whole-body buffering with a limit: the SDK lets the headers go on without
+// Content-Length (so the proxy frames the rewritten body itself, chunked on HTTP/1.1), holds
+// the body until it is complete (up to 1 MiB; larger bodies are refused with 413) and hands it
+// over once. The rewrite works on the bytes (ByteReplacer), so a body that is not UTF-8 is
+// redacted and passed on byte for byte, and a mask of any length fits.
 //
 // Configuration (JSON): {"words": ["secret"], "mask": "[redacted]"}.
 
-import { Action, Counter, HttpContext, RootContext, log, registerRootContext } from "../../../assembly";
-import { readConfig } from "../../../assembly/config";
+import {
+  Action,
+  ByteReplacer,
+  Counter,
+  HttpContext,
+  RootContext,
+  log,
+  readConfig,
+  registerRootContext,
+} from "../../../assembly";
 
 export * from "../../../assembly/exports";
 
+/** Bodies changed; Prometheus shows it as `redact_body_redactions`. */
 const redactions = new Counter("redact_body_redactions");
 
 class Root extends RootContext {
-  words: string[] = [];
-  mask: string = "[redacted]";
+  redactor: ByteReplacer = new ByteReplacer([], new ArrayBuffer(0));
 
   onConfigure(size: u32): bool {
     const config = readConfig(this.pluginConfiguration());
@@ -28,8 +39,10 @@ class Root extends RootContext {
       log.error(config.firstError);
       return false;
     }
-    this.words = words;
-    this.mask = mask;
+    // Encoded once here; each request only compares bytes.
+    const needles = new Array<ArrayBuffer>(words.length);
+    for (let i = 0; i < words.length; i++) needles[i] = String.UTF8.encode(words[i]);
+    this.redactor = new ByteReplacer(needles, String.UTF8.encode(mask));
     return true;
   }
 
@@ -45,18 +58,10 @@ class RedactBody extends HttpContext {
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): Action {
-    const root = this.root as Root;
-    const body = this.request.body.readString();
-    let out = body;
-    for (let i = 0; i < root.words.length; i++) {
-      const word = unchecked(root.words[i]);
-      if (out.includes(word)) {
-        redactions.increment();
-        out = out.replaceAll(word, root.mask);
-      }
-    }
-    if (out != body) this.request.body.replaceString(out);
-    return Action.Continue;
+    const redactor = (this.root as Root).redactor;
+    const action = redactor.applyTo(this.request.body, endOfStream);
+    if (redactor.matches > 0) redactions.increment();
+    return action;
   }
 }
 

@@ -3,8 +3,7 @@
 //
 // Configuration (JSON): {"header": "x-api-key"}; the field is optional.
 
-import { Action, HttpContext, RootContext, log, registerRootContext } from "../../../assembly";
-import { readConfig } from "../../../assembly/config";
+import { Action, HttpContext, RootContext, log, readConfig, registerRootContext } from "../../../assembly";
 
 export * from "../../../assembly/exports"; // the host's entry points: always re-export them
 
@@ -14,7 +13,8 @@ class Root extends RootContext {
   // Runs once per (re)configuration; parse here, never per request.
   onConfigure(size: u32): bool {
     const config = readConfig(this.pluginConfiguration());
-    this.header = config.string("header", "x-api-key").toLowerCase();
+    // A name that is empty, not a token, or protected (host, a pseudo-header) is refused here.
+    this.header = config.headerName("header", "x-api-key");
     config.unknownKeys(["header"]);
     if (!config.ok) {
       log.error(config.firstError); // names the field and the value

@@ -3,7 +3,7 @@
 // (proxy_get_header_map_pairs), edited in the guest, and written back once
 // (proxy_set_header_map_pairs). Same effect on the request; a different shape of host calls.
 
-import { Action, Header, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
+import { Action, Header, HttpContext, Protected, RootContext, registerRootContext } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
@@ -26,7 +26,8 @@ class Headers20Pairs extends HttpContext {
       else kept.push(h);
     }
     for (let i = 0; i < COUNT; i++) kept.push(unchecked(outHeaders[i]));
-    headers.setPairs(kept);
+    // The request map carries its pseudo-headers, which setPairs refuses unless allowed.
+    headers.setPairs(kept, Protected.Allow);
     return seen == COUNT ? Action.Continue : Action.Continue;
   }
 }

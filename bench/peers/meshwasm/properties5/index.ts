@@ -6,7 +6,7 @@ import {
   HttpContext,
   PropertyPath,
   RootContext,
-  readProperty,
+  getProperty,
   registerRootContext,
 } from "../../../../assembly";
 
@@ -25,7 +25,7 @@ class Properties5 extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     let bytes = 0;
     for (let i = 0; i < PATHS.length; i++) {
-      const value = readProperty(unchecked(PATHS[i]));
+      const value = getProperty(unchecked(PATHS[i]));
       if (value !== null) bytes += value.byteLength;
     }
     return bytes > 0 ? Action.Continue : Action.Continue;

@@ -19,25 +19,22 @@ import {
   StreamType,
   callForeignFunction,
   clearRouteCache,
-  closeStream,
   currentTimeNanos,
-  continueStream,
   addSharedCounter,
   dequeueSharedQueue,
   enqueueSharedQueue,
   foreignCallData,
-  getLogLevel,
+  PropertyPath,
   getProperty,
-  getPropertyBool,
-  getPropertyInt,
   getPropertyString,
+  getPropertyInt,
+  getPropertyBool,
   getSharedData,
   getStatus,
   grpcCancel,
   grpcClose,
   grpcSend,
-  httpCallResponseBody,
-  httpCallResponseHeaders,
+  httpCallResponse,
   grpcReceiveBuffer,
   grpcInitialMetadata,
   grpcTrailingMetadata,
@@ -45,7 +42,6 @@ import {
   registerRootContext,
   registerSharedQueue,
   resolveSharedQueue,
-  sendLocalResponse,
   setEnvoyFilterState,
   setProperty,
   setSharedData,
@@ -59,6 +55,7 @@ import {
   proxy_get_header_map_value,
   proxy_increment_metric,
   proxy_define_metric,
+  proxy_continue_stream,
   proxy_set_effective_context,
   wasi_fd_write,
 } from "../../../../assembly/abi/imports";
@@ -66,6 +63,20 @@ import {
 export * from "../../../../assembly/exports";
 
 const SCRATCH: usize = memory.data(32, 8);
+
+// Property reads by literal path (the SDK's one form takes a PropertyPath).
+function prop(path: string[]): ArrayBuffer | null {
+  return getProperty(new PropertyPath(path));
+}
+function propString(dotted: string): string | null {
+  return getPropertyString(PropertyPath.of(dotted));
+}
+function propInt(path: string[]): i64 {
+  return getPropertyInt(new PropertyPath(path));
+}
+function propBool(path: string[], fallback: bool): bool {
+  return getPropertyBool(new PropertyPath(path), fallback);
+}
 
 function statusOfHeaderGet(map: MapType, name: string): u32 {
   const k = String.UTF8.encode(name);
@@ -126,7 +137,7 @@ class ConformanceRoot extends RootContext {
   config: string = "";
   queueId: u32 = 0;
   ticks: i32 = 0;
-  paused: u32[] = [];
+  paused: HttpContext[] = [];
 
   onVmStart(vmConfigurationSize: u32): bool {
     this.vmConfig = String.UTF8.decode(this.vmConfiguration());
@@ -152,11 +163,8 @@ class ConformanceRoot extends RootContext {
     this.ticks++;
     const ticks = new Counter("conf_ticks");
     ticks.increment();
-    // Resume requests parked until the next tick.
-    for (let i = 0; i < this.paused.length; i++) {
-      proxy_set_effective_context(this.paused[i]);
-      continueStream(StreamType.HttpRequest);
-    }
+    // Resume requests parked until the next tick, through the handles kept on them.
+    for (let i = 0; i < this.paused.length; i++) this.paused[i].continueRequest();
     this.paused = [];
   }
 
@@ -255,67 +263,67 @@ class Conformance extends HttpContext {
       this.sendLocalResponse(403, "denied by conformance\n", [new Header("x-local", "yes")]);
       return Action.Pause;
     } else if (path == "/local/empty-body") {
-      sendLocalResponse(204, "", [], "conformance empty");
+      this.sendLocalResponse(204, "", [], "conformance empty");
       return Action.Pause;
     } else if (path == "/local/with-grpc") {
-      sendLocalResponse(200, "grpc-ish", [new Header("x-grpc-local", "yes")], "details", GrpcStatus.PermissionDenied);
+      this.sendLocalResponse(200, "grpc-ish", [new Header("x-grpc-local", "yes")], "details", GrpcStatus.PermissionDenied);
       return Action.Pause;
     } else if (path == "/local/request-body") {
       this.bufferRequestBody();
     } else if (path == "/stream/close") {
-      closeStream(StreamType.HttpRequest);
+      this.resetStream();
       return Action.Pause;
     } else if (path == "/stream/continue-unpaused") {
       this.note("continue-status", this.continueRequest().toString());
     } else if (path == "/stream/pause-until-tick") {
-      this.conf.paused.push(this.contextId);
+      this.conf.paused.push(this);
       return Action.Pause;
     } else if (path == "/lifecycle/abort") {
       return Action.Pause;
     } else if (path == "/stream/upstream-unimplemented") {
-      this.note("upstream-continue", continueStream(StreamType.Upstream).toString());
-      this.note("bad-stream-type", continueStream(<StreamType>7).toString());
+      this.note("upstream-continue", proxy_continue_stream(StreamType.Upstream).toString());
+      this.note("bad-stream-type", proxy_continue_stream(7).toString());
     } else if (path.startsWith("/callout/")) {
       return this.callout(path);
     } else if (path.startsWith("/grpc/")) {
       return this.grpc(path);
     } else if (path == "/props/request") {
-      this.note("path", getPropertyString("request.path")!);
-      this.note("url-path", getPropertyString("request.url_path")!);
-      this.note("method", getPropertyString("request.method")!);
-      this.note("protocol", getPropertyString("request.protocol")!);
-      this.note("scheme", getPropertyString("request.scheme")!);
-      const id = getPropertyString("request.id");
+      this.note("path", propString("request.path")!);
+      this.note("url-path", propString("request.url_path")!);
+      this.note("method", propString("request.method")!);
+      this.note("protocol", propString("request.protocol")!);
+      this.note("scheme", propString("request.scheme")!);
+      const id = propString("request.id");
       const header = h.get("x-request-id");
       this.note("id-matches", id !== null && header !== null && id == header ? "yes" : "no");
-      const time = getPropertyInt(["request", "time"]);
+      const time = propInt(["request", "time"]);
       this.note("time-positive", time > 0 ? "yes" : "no");
-      const hs = getProperty(["request", "headers"]);
+      const hs = prop(["request", "headers"]);
       this.note("headers-map", hs !== null && hs.byteLength > 4 ? "yes" : "no");
-      const ua = getProperty(["request", "headers", "x-conf-ua"]);
+      const ua = prop(["request", "headers", "x-conf-ua"]);
       this.note("map-field", bytesToString(ua));
     } else if (path == "/props/plugin") {
-      this.note("name", getPropertyString("plugin_name")!);
-      this.note("root-id", getPropertyString("plugin_root_id")!);
-      this.note("vm-id", getPropertyString("plugin_vm_id")!);
+      this.note("name", propString("plugin_name")!);
+      this.note("root-id", propString("plugin_root_id")!);
+      this.note("vm-id", propString("plugin_vm_id")!);
     } else if (path == "/props/connection") {
-      const src = getPropertyString("source.address");
+      const src = propString("source.address");
       this.note("source-loopback", src !== null && src.startsWith("127.0.0.1:") ? "yes" : "no");
-      this.note("source-port-positive", getPropertyInt(["source", "port"]) > 0 ? "yes" : "no");
-      this.note("mtls", getPropertyBool(["connection", "mtls"], true) ? "true" : "false");
-      this.note("connection-id-8", (getProperty(["connection", "id"]) !== null ? getProperty(["connection", "id"])!.byteLength : -1).toString());
-      const dst = getPropertyString("destination.address");
+      this.note("source-port-positive", propInt(["source", "port"]) > 0 ? "yes" : "no");
+      this.note("mtls", propBool(["connection", "mtls"], true) ? "true" : "false");
+      this.note("connection-id-8", (prop(["connection", "id"]) !== null ? prop(["connection", "id"])!.byteLength : -1).toString());
+      const dst = propString("destination.address");
       this.note("destination-loopback", dst !== null && dst.startsWith("127.0.0.1:") ? "yes" : "no");
     } else if (path == "/props/missing") {
-      this.note("missing", getProperty(["no_such_attribute"]) === null ? "null" : "present");
-      this.note("missing-field", getProperty(["request", "no_such_field"]) === null ? "null" : "present");
+      this.note("missing", prop(["no_such_attribute"]) === null ? "null" : "present");
+      this.note("missing-field", prop(["request", "no_such_field"]) === null ? "null" : "present");
     } else if (path == "/props/set-get") {
-      this.note("set-status", setProperty(["conf_state"], String.UTF8.encode("v1")).toString());
-      this.note("get-path-form", bytesToString(getProperty(["conf_state"])));
+      this.note("set-status", setProperty(new PropertyPath(["conf_state"]), String.UTF8.encode("v1")).toString());
+      this.note("get-path-form", bytesToString(prop(["conf_state"])));
 
     } else if (path == "/props/cluster") {
-      this.note("cluster", bytesToString(getProperty(["cluster_name"])));
-      this.note("xds-cluster", bytesToString(getProperty(["xds", "cluster_name"])));
+      this.note("cluster", bytesToString(prop(["cluster_name"])));
+      this.note("xds-cluster", bytesToString(prop(["xds", "cluster_name"])));
     } else if (path == "/log/levels") {
       log.trace("conf-log trace");
       log.debug("conf-log debug");
@@ -323,7 +331,7 @@ class Conformance extends HttpContext {
       log.warn("conf-log warn");
       log.error("conf-log error");
       log.critical("conf-log critical");
-      this.note("level", (<i32>getLogLevel()).toString());
+      this.note("level", (<i32>log.level()).toString());
     } else if (path == "/log/stdout") {
       writeStdout("conf-stdout hello");
     } else if (path == "/metrics/counter") {
@@ -378,7 +386,7 @@ class Conformance extends HttpContext {
     } else if (path == "/shared/missing") {
       this.note("missing", getSharedData("conf_never_set") === null ? "null" : "present");
     } else if (path == "/queue/enqueue") {
-      const resolved = resolveSharedQueue(getPropertyString("plugin_vm_id")!, "conf_queue");
+      const resolved = resolveSharedQueue(propString("plugin_vm_id")!, "conf_queue");
       this.note("resolve-status", resolved.status.toString());
       this.note("same-id", resolved.id == this.conf.queueId ? "yes" : "no");
       this.note("enqueue-status", enqueueSharedQueue(resolved.id, String.UTF8.encode("queued-item")).toString());
@@ -447,9 +455,9 @@ class Conformance extends HttpContext {
       return;
     }
     this.note("token-matches", token == this.token ? "yes" : "no");
-    const status = httpCallResponseHeaders.get(":status");
+    const status = httpCallResponse.headers.get(":status");
     this.note("callout-status", status === null ? "<none>" : status);
-    const body = httpCallResponseBody.readString();
+    const body = httpCallResponse.body.readString();
     this.note("body-size-matches", <u32>String.UTF8.byteLength(body) == bodySize ? "yes" : "no");
     if (this.path == "/callout/ok" || this.path == "/callout/post") {
       // The echo reports what it saw: check the callout's path and header arrived.
@@ -591,19 +599,19 @@ class Conformance extends HttpContext {
       this.note("req-in-resp-status", statusOfHeaderGet(MapType.HttpRequestHeaders, ":path").toString());
       this.note("req-pairs-in-resp", this.request.headers.pairs().length.toString());
     } else if (path == "/props/late") {
-      this.note("path-late", getProperty(["request", "path"]) === null ? "null" : "present");
-      this.note("code", getPropertyInt(["response", "code"]).toString());
+      this.note("path-late", prop(["request", "path"]) === null ? "null" : "present");
+      this.note("code", propInt(["response", "code"]).toString());
     } else if (path == "/body/rewrite-response" || path == "/body/append-response") {
       this.bufferResponseBody();
     } else if (path == "/local/response-headers") {
       this.sendLocalResponse(502, "replaced response\n", [new Header("x-local-resp", "yes")]);
       return Action.Pause;
     } else if (path == "/props/cluster") {
-      this.note("cluster-late", bytesToString(getProperty(["cluster_name"])));
-      this.note("xds-cluster-late", bytesToString(getProperty(["xds", "cluster_name"])));
-      this.note("route-late", bytesToString(getProperty(["xds", "route_name"])));
+      this.note("cluster-late", bytesToString(prop(["cluster_name"])));
+      this.note("xds-cluster-late", bytesToString(prop(["xds", "cluster_name"])));
+      this.note("route-late", bytesToString(prop(["xds", "route_name"])));
     } else if (path == "/props/response-code") {
-      this.note("code", getPropertyInt(["response", "code"]).toString());
+      this.note("code", propInt(["response", "code"]).toString());
     } else if (path == "/body/req-body-calls") {
       this.note("req-body-calls", this.bodyCalls.toString());
     } else if (path == "/trap/response-headers") {

@@ -6,10 +6,8 @@ import {
   PeerType,
   RootContext,
   StreamContext,
-  downstreamData,
   log,
   registerRootContext,
-  upstreamData,
 } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
@@ -29,7 +27,7 @@ class TcpMarker extends StreamContext {
   onDownstreamData(dataSize: u32, endOfStream: bool): Action {
     if (dataSize > 0) {
       log.info("tcp:downstream " + dataSize.toString());
-      downstreamData.prepend(String.UTF8.encode(">"));
+      this.downstream.prepend(String.UTF8.encode(">"));
     }
     if (endOfStream) log.info("tcp:downstream-eos");
     return Action.Continue;
@@ -38,7 +36,7 @@ class TcpMarker extends StreamContext {
   onUpstreamData(dataSize: u32, endOfStream: bool): Action {
     if (dataSize > 0) {
       log.info("tcp:upstream " + dataSize.toString());
-      upstreamData.append(String.UTF8.encode("<"));
+      this.upstream.append(String.UTF8.encode("<"));
     }
     return Action.Continue;
   }

@@ -1,0 +1,113 @@
+// What a header write may contain. Shared by the header setters, local replies and the
+// configuration helpers, so a name refused at start is refused per request the same way.
+//
+// Envoy writes header values it is given to the wire as they are: a CR LF in a value starts a
+// new header on HTTP/1.1, and a filter that sets content-length, transfer-encoding, host or a
+// pseudo-header (":status", ":path") changes how the message is framed or routed. So:
+//   - a name must be an RFC 9110 token (a pseudo-header is ":" and a token), lower or upper
+//     case; a value must hold no CR, LF or NUL;
+//   - pseudo-headers, content-length, transfer-encoding and host are "protected": refused
+//     unless the caller passes Protected.Allow.
+//
+// Pure module: no host imports.
+
+/** Whether a header write may touch the protected names (pseudo-headers, content-length,
+ *  transfer-encoding, host). */
+export enum Protected {
+  /** Refuse them (the default). */
+  Refuse = 0,
+  /** Allow them: the filter means to reroute or reframe the message. */
+  Allow = 1,
+}
+
+/** tchar of RFC 9110: ALPHA DIGIT and !#$%&'*+-.^_`|~ */
+// @ts-ignore: decorator
+@inline
+function isTokenChar(c: u32): bool {
+  if (c >= 0x61 && c <= 0x7a) return true; // a-z
+  if (c >= 0x41 && c <= 0x5a) return true; // A-Z
+  if (c >= 0x30 && c <= 0x39) return true; // 0-9
+  return (
+    c == 0x21 || c == 0x23 || c == 0x24 || c == 0x25 || c == 0x26 || c == 0x27 || c == 0x2a ||
+    c == 0x2b || c == 0x2d || c == 0x2e || c == 0x5e || c == 0x5f || c == 0x60 || c == 0x7c ||
+    c == 0x7e
+  );
+}
+
+function lowerAt(p: usize, i: usize): u32 {
+  const c = <u32>load<u8>(p + i);
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/** Whether `len` bytes at `p` equal the lower-case ASCII `word`, ignoring case. */
+function equalsLower(p: usize, len: usize, word: string): bool {
+  if (len != <usize>word.length) return false;
+  for (let i: usize = 0; i < len; i++) {
+    if (lowerAt(p, i) != <u32>word.charCodeAt(<i32>i)) return false;
+  }
+  return true;
+}
+
+/** Why the name at `p` cannot be written, or null when it can. */
+export function headerNameProblemAt(p: usize, len: usize, allow: Protected): string | null {
+  if (len == 0) return "is empty";
+  let start: usize = 0;
+  if (load<u8>(p) == 0x3a) {
+    if (allow != Protected.Allow) return "is a pseudo-header";
+    start = 1;
+    if (len == 1) return "is not a token";
+  }
+  for (let i = start; i < len; i++) {
+    const c = <u32>load<u8>(p + i);
+    if (c == 0x0d || c == 0x0a) return "contains CR or LF";
+    if (c == 0) return "contains NUL";
+    if (!isTokenChar(c)) return "is not a token";
+  }
+  if (allow != Protected.Allow) {
+    if (
+      equalsLower(p, len, "content-length") ||
+      equalsLower(p, len, "transfer-encoding") ||
+      equalsLower(p, len, "host")
+    ) {
+      return "is protected (the proxy frames and routes with it)";
+    }
+  }
+  return null;
+}
+
+/** Why the value at `p` cannot be written, or null when it can. */
+export function headerValueProblemAt(p: usize, len: usize): string | null {
+  for (let i: usize = 0; i < len; i++) {
+    const c = load<u8>(p + i);
+    if (c == 0x0d || c == 0x0a) return "contains CR or LF";
+    if (c == 0) return "contains NUL";
+  }
+  return null;
+}
+
+/** Why `name` (as UTF-8) cannot be written as a header name, or null. */
+export function headerNameProblem(name: string, allow: Protected = Protected.Refuse): string | null {
+  const bytes = String.UTF8.encode(name);
+  return headerNameProblemAt(changetype<usize>(bytes), <usize>bytes.byteLength, allow);
+}
+
+/** Why `value` (as UTF-8) cannot be written as a header value, or null. */
+export function headerValueProblem(value: string): string | null {
+  const bytes = String.UTF8.encode(value);
+  return headerValueProblemAt(changetype<usize>(bytes), <usize>bytes.byteLength);
+}
+
+/** `text` for a log line: control bytes and quotes escaped, cut at 80 characters. */
+export function escapeForLog(text: string): string {
+  let out = "";
+  const n = min(text.length, 80);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c == 0x0d) out += "\\r";
+    else if (c == 0x0a) out += "\\n";
+    else if (c == 0x22 || c == 0x5c) out += "\\" + String.fromCharCode(c);
+    else if (c < 0x20 || c == 0x7f) out += "\\x" + (c < 16 ? "0" : "") + c.toString(16);
+    else out += String.fromCharCode(c);
+  }
+  return text.length > n ? out + "..." : out;
+}
