@@ -14,6 +14,7 @@
 
 import { Action } from "./abi/types";
 import { Buffer } from "./host/buffers";
+import { ensureRoom } from "./internal/memory";
 
 /** The index of the first `needle` in `data` at or after `from`, or -1. An empty needle
  *  matches at `from`. Legal anywhere. Example: `indexOfBytes(body, utf8("secret"))` */
@@ -78,9 +79,11 @@ export class ByteReplacer {
    */
   applyTo(body: Buffer, endOfStream: bool): Action {
     const data = body.read();
-    const out = this.rewrite(data, endOfStream);
-    if (out === null) return Action.Pause;
-    if (this.matches > 0) body.replace(out);
+    const size = this.measure(data, endOfStream);
+    if (size < 0) return Action.Pause;
+    if (this.matches == 0) return Action.Continue;
+    ensureRoom(<u64>size, "rewriting a body");
+    body.replace(this.write(data, size));
     return Action.Continue;
   }
 
@@ -106,18 +109,24 @@ export class ByteReplacer {
    *  still match at the end (more input is needed to decide). The output is sized in a
    *  first pass, so nothing is written past it whatever the lengths. */
   rewrite(data: ArrayBuffer, final: bool): ArrayBuffer | null {
+    const size = this.measure(data, final);
+    if (size < 0) return null;
+    return this.matches == 0 ? data : this.write(data, size);
+  }
+
+  /** The size of the rewritten `data` (setting `matches`), or -1 when more input is needed. */
+  private measure(data: ArrayBuffer, final: bool): i64 {
     const n = data.byteLength;
     const d = changetype<usize>(data);
     const r = this.replacement.byteLength;
     this.matches = 0;
-    if (this.needles.length == 0) return data;
-    // Pass 1: count matches and the output size.
+    if (this.needles.length == 0) return n;
     let size: i64 = 0;
     let i = 0;
     let count = 0;
     while (i < n) {
       const m = this.matchAt(d, n, i, final);
-      if (m < 0) return null;
+      if (m < 0) return -1;
       if (m > 0) {
         count++;
         size += r;
@@ -128,14 +137,20 @@ export class ByteReplacer {
       }
     }
     this.matches = count;
-    if (count == 0) return data;
-    // Pass 2: write.
+    return size;
+  }
+
+  /** Writes the rewritten `data`, `size` bytes as measured. */
+  private write(data: ArrayBuffer, size: i64): ArrayBuffer {
+    const n = data.byteLength;
+    const d = changetype<usize>(data);
+    const r = this.replacement.byteLength;
     const out = new ArrayBuffer(<i32>size);
     const o = changetype<usize>(out);
     const rp = changetype<usize>(this.replacement);
     let w: usize = 0;
     let copyFrom = 0;
-    i = 0;
+    let i = 0;
     while (i < n) {
       const m = this.matchAt(d, n, i, true);
       if (m > 0) {

@@ -99,3 +99,4 @@ export {
   setEnvoyFilterState,
   verifySignature,
 } from "./host/foreign";
+export { setMemoryLimit } from "./internal/memory";

@@ -10,6 +10,8 @@
 // Pure module: no host imports, so it compiles and tests anywhere, and every function here is
 // legal in any callback.
 
+import { decodeUtf8At } from "./utf8";
+
 /** The six JSON value kinds. */
 export enum JsonKind {
   Null = 0,
@@ -861,7 +863,7 @@ class Parser {
 
   private rawText(at: i32, count: i32): string {
     const end = min(at + count, this.len);
-    return String.UTF8.decodeUnsafe(this.ptr + <usize>at, <usize>max(0, end - at));
+    return decodeUtf8At(this.ptr + <usize>at, <usize>max(0, end - at));
   }
 
   private describeEscape(at: i32): string {

@@ -97,6 +97,8 @@ export function headerValueProblem(value: string): string | null {
   return headerValueProblemAt(changetype<usize>(bytes), <usize>bytes.byteLength);
 }
 
+const HEX = "0123456789abcdef";
+
 /** `text` for a log line: control bytes and quotes escaped, cut at 80 characters. */
 export function escapeForLog(text: string): string {
   let out = "";
@@ -106,7 +108,7 @@ export function escapeForLog(text: string): string {
     if (c == 0x0d) out += "\\r";
     else if (c == 0x0a) out += "\\n";
     else if (c == 0x22 || c == 0x5c) out += "\\" + String.fromCharCode(c);
-    else if (c < 0x20 || c == 0x7f) out += "\\x" + (c < 16 ? "0" : "") + c.toString(16);
+    else if (c < 0x20 || c == 0x7f) out += "\\x" + HEX.charAt(c >> 4) + HEX.charAt(c & 15);
     else out += String.fromCharCode(c);
   }
   return text.length > n ? out + "..." : out;

@@ -7,6 +7,8 @@
 // `freeHostBuffer`). Buffers we pass *to* the host are managed objects held by a local for
 // the duration of the call; the host copies them before returning.
 
+import { logCritical } from "./panic";
+
 /** Eight-byte-aligned scratch slots for host-call outputs. Host calls never re-enter us
  *  except through `malloc`, which does not touch these, so static slots are safe. */
 const SCRATCH: usize = memory.data(32, 8);
@@ -20,8 +22,39 @@ export const OUT_EXTRA: usize = SCRATCH + 8;
 /** Output slot for a 64-bit value (time, metric values). */
 export const OUT_U64: usize = SCRATCH + 16;
 
+// Out of memory. AssemblyScript's allocator traps with a bare `unreachable` when linear memory
+// cannot grow, which names nothing. Envoy gives a VM at most 1 GiB (proxy-wasm's V8 limit), so
+// the SDK checks its large allocations (what the host hands over, body copies and rewrites)
+// against a limit first: one that would take linear memory past it logs a critical line naming
+// what needed how much, then stops the VM. Linear memory never shrinks, so the check counts its
+// high-water mark: it may stop a VM whose allocator still had that much free, never later than
+// the host would.
+let memoryLimit: u64 = 1 << 30;
+
+/**
+ * Sets the most linear memory this VM may use (default 1 GiB, Envoy's limit per VM). Lower it
+ * to stop a VM with a named cause before it takes more than its share. Legal anywhere.
+ * Example: `setMemoryLimit(64 << 20)` in onVmStart.
+ */
+export function setMemoryLimit(bytes: u64): void {
+  memoryLimit = bytes;
+}
+
+/** Stops the VM with a critical log line when `size` more bytes would take linear memory past
+ *  the limit; `what` names the allocation. */
+export function ensureRoom(size: u64, what: string): void {
+  const used = <u64>memory.size() << 16;
+  if (used + size <= memoryLimit) return;
+  logCritical(
+    "meshwasm: out of memory: " + what + " needs " + size.toString() + " bytes; linear memory is " +
+      used.toString() + " bytes of a " + memoryLimit.toString() + " byte limit",
+  );
+  unreachable();
+}
+
 /** Allocates `size` bytes for the host. Exported as both `malloc` and `proxy_on_memory_allocate`. */
 export function hostAlloc(size: usize): usize {
+  if (size > 0x10000) ensureRoom(<u64>size, "a buffer the host hands over (malloc)");
   // heap.alloc never returns 0 for size 0 in TLSF; keep the host's "0 = failure" meaning intact.
   return heap.alloc(size);
 }
@@ -35,6 +68,7 @@ export function freeHostBuffer(ptr: usize): void {
 
 /** Copies a host-returned block into a managed ArrayBuffer and frees the block. */
 export function takeBytes(ptr: usize, size: usize): ArrayBuffer {
+  if (size > 0x10000) ensureRoom(<u64>size, "copying host data");
   const out = new ArrayBuffer(<i32>size);
   if (size > 0) memory.copy(changetype<usize>(out), ptr, size);
   freeHostBuffer(ptr);

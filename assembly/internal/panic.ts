@@ -17,7 +17,8 @@ export namespace Broken {
   export const HOST_STATUS = "host call failed: ";
 }
 
-function logCritical(message: string): void {
+/** Writes one critical line through the host; safe anywhere, including near out of memory. */
+export function logCritical(message: string): void {
   const bytes = String.UTF8.encode(message);
   proxy_log(5, changetype<usize>(bytes), bytes.byteLength);
 }

@@ -2,6 +2,8 @@
 // length-delimited fields. Hand-written because three tiny messages do not justify a
 // protobuf runtime in every module.
 
+import { decodeUtf8At } from "../utf8";
+
 /** Appends protobuf fields to a growing byte list. */
 export class ProtoWriter {
   private bytes: u8[] = [];
@@ -101,6 +103,6 @@ export class ProtoReader {
 
   /** The current length-delimited field as a string. */
   stringValue(): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.data) + this.start, this.length);
+    return decodeUtf8At(changetype<usize>(this.data) + this.start, this.length);
   }
 }

@@ -107,7 +107,7 @@ async function envoySide(wasmPath: string): Promise<Side> {
       config: buildBootstrap({
         upstream: { kind: "cluster", port: echo.port },
         extraClusters: [{ name: "callout", port: callout.port }],
-        wasmFilters: [{ name: "sdk", rootId: "sdk", vmId: "sdk", wasmPath }],
+        wasmFilters: [{ name: "sdk-name", rootId: "sdk", vmId: "sdk-vm", wasmPath }],
       }),
     });
   } catch (error) {
@@ -258,6 +258,10 @@ for (const kind of ["emulator", "envoy"] as const) {
       const res = await side.request("/resume/root-callout");
       expect(res.status).toBe(200);
       expect(side.logs()).toMatch(/sdk: root callout answered 200/);
+      if (kind === "envoy") {
+        // Envoy 1.40's prefix: plugin name, root id, vm id (the hello README shows it).
+        expect(side.logs()).toMatch(/wasm log sdk-name sdk sdk-vm: sdk: root callout answered/);
+      }
     });
 
     it("answers 413 when a buffered body outgrows its limit, naming the cause", async () => {
@@ -294,6 +298,24 @@ for (const kind of ["emulator", "envoy"] as const) {
           Buffer.from([...Buffer.from("my [x], "), 0xff, 0x00, ...Buffer.from("[x]")]),
         ),
       ).toBe(true);
+    });
+
+    // Last: it stops the VM.
+    it("names the cause in a critical log line before the VM fails for memory", async () => {
+      const body = [Buffer.alloc(300 << 10, 0x61), Buffer.alloc(300 << 10, 0x62)];
+      const res = await side.request("/memory/read", { body });
+      expect(res.status).toBe(503);
+      await expect
+        .poll(() => side.logs(), { timeout: 10_000 })
+        .toMatch(
+          /meshwasm: out of memory: a buffer the host hands over \(malloc\) needs 614400 bytes; linear memory is \d+ bytes of a \d+ byte limit/,
+        );
+      // The line comes before the trap: the request fails (503 under FAIL_CLOSED).
+      const logs = side.logs();
+      const named = logs.search(/meshwasm: out of memory/);
+      const trapped = logs.search(/unreachable/);
+      expect(named).toBeGreaterThanOrEqual(0);
+      expect(trapped).toBeGreaterThan(named);
     });
   });
 }

@@ -21,6 +21,7 @@ import {
   log,
   registerRootContext,
   registerSharedQueue,
+  setMemoryLimit,
 } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
@@ -52,6 +53,8 @@ class SdkRoot extends RootContext {
   onConfigure(size: u32): bool {
     this.queueId = registerSharedQueue("sdk_resume").id;
     this.setTickPeriod(20);
+    // A budget a little above what the VM holds now: /memory/read goes past it.
+    setMemoryLimit((<u64>memory.size() << 16) + (256 << 10));
     return true;
   }
 
@@ -148,6 +151,8 @@ class SdkStream extends HttpContext {
       this.bufferRequestBody(16);
     } else if (path == "/limit/pass") {
       this.bufferRequestBody(16, Overflow.PassThrough);
+    } else if (path == "/memory/read") {
+      this.bufferRequestBody(8 << 20);
     } else if (path == "/stream/redact") {
       // Not buffered: the body arrives in chunks and may change length.
       this.request.headers.remove("content-length");
@@ -160,6 +165,8 @@ class SdkStream extends HttpContext {
     if (path == "/utf8/body") {
       // The string form, written back: ill-formed bytes come back as U+FFFD, nothing lost.
       this.request.body.replaceString(this.request.body.readString());
+    } else if (path == "/memory/read") {
+      log.info("sdk: read {} bytes", this.request.body.read().byteLength.toString());
     } else if (path == "/limit/pass") {
       log.info("sdk: body callback ran with {} bytes", bodySize.toString());
     } else if (path == "/stream/redact") {
