@@ -45,8 +45,7 @@ function filterSource({ name, sdk }: ScaffoldInput): string {
 //
 // Configuration (JSON, every field optional): {"header": "x-${name}", "value": "on"}
 
-import { Action, Counter, HttpContext, RootContext, log, registerRootContext } from "${sdk}";
-import { readConfig } from "${sdk}/config";
+import { Action, Counter, HttpContext, RootContext, log, readConfig, registerRootContext } from "${sdk}";
 
 export * from "${sdk}/exports"; // the host's entry points: always re-export them
 
@@ -60,15 +59,16 @@ class Root extends RootContext {
   // Runs once per (re)configuration: parse and check everything here, never per request.
   onConfigure(configurationSize: u32): bool {
     const config = readConfig(this.pluginConfiguration());
-    const header = config.string("header", "x-${name}");
-    const value = config.string("value", "on");
+    // Refused here: names that are empty, not tokens or protected (host, content-length,
+    // pseudo-headers), and CR, LF or NUL anywhere; the header setter would refuse them anyway.
+    const header = config.headerName("header", "x-${name}");
+    const value = config.headerValue("value", "on");
     config.unknownKeys(["header", "value"]);
-    if (config.ok && header.length == 0) config.fail("header", "must not be empty");
     if (!config.ok) {
       log.error(config.firstError); // names the field and the value
       return false; // the proxy refuses the configuration
     }
-    this.header = header.toLowerCase();
+    this.header = header;
     this.value = value;
     log.info("${name} configured: {}: {}", this.header, this.value);
     return true;
