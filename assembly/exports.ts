@@ -19,12 +19,11 @@ import {
   Overflow,
   RootContext,
   StreamContext,
-  findRootFactory,
   pendingGrpcCalls,
   pendingHttpCalls,
-  registeredRootIds,
   unaryGrpcTokens,
 } from "./context";
+import { findRootFactory, registeredRootIds } from "./registry";
 
 const roots = new Map<u32, RootContext>();
 const https = new Map<u32, HttpContext>();

@@ -27,12 +27,11 @@ export {
   HttpMessage,
   Overflow,
   RootContext,
-  RootFactory,
   StreamContext,
   Timer,
   httpCallResponse,
-  registerRootContext,
 } from "./context";
+export { RootFactory, registerRootContext } from "./registry";
 
 // Headers, bodies and the maps of callout and gRPC answers.
 export { Header, HeaderBytes } from "./internal/pairs";
