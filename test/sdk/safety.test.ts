@@ -259,8 +259,9 @@ for (const kind of ["emulator", "envoy"] as const) {
       expect(res.status).toBe(200);
       expect(side.logs()).toMatch(/sdk: root callout answered 200/);
       if (kind === "envoy") {
-        // Envoy 1.40's prefix: plugin name, root id, vm id (the hello README shows it).
-        expect(side.logs()).toMatch(/wasm log sdk-name sdk sdk-vm: sdk: root callout answered/);
+        // Envoy 1.40's prefix is the root id and the vm id, not the plugin name (the hello
+        // README shows it: "wasm log hello hello: hello: request for ...").
+        expect(side.logs()).toMatch(/\] wasm log sdk sdk-vm: sdk: root callout answered/);
       }
     });
 
