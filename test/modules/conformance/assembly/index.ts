@@ -25,6 +25,7 @@ import {
   enqueueSharedQueue,
   foreignCallData,
   PropertyPath,
+  Protected,
   getProperty,
   getPropertyString,
   getPropertyInt,
@@ -243,7 +244,7 @@ class Conformance extends HttpContext {
     } else if (path == "/headers/set-pairs") {
       const pairs = h.pairs();
       pairs.push(new Header("x-set-pairs", "yes"));
-      this.note("set-status", h.setPairs(pairs).toString());
+      this.note("set-status", h.setPairs(pairs, Protected.Allow).toString());
     } else if (path == "/headers/missing") {
       this.note("missing-status", statusOfHeaderGet(MapType.HttpRequestHeaders, "x-not-there").toString());
     } else if (path == "/headers/response-map-early") {
