@@ -76,6 +76,10 @@ for (const target of chosen) {
     console.log(`    ${f.entry.message.split("\n").slice(0, 6).join("\n    ")}`);
     failed = true;
   }
+  if (report.historyExample)
+    console.log(
+      `  first failure only after earlier inputs:\n    ${report.historyExample.split("\n").join("\n    ")}`,
+    );
   failed ||= report.dependsOnHistory > 0;
 }
 process.exit(failed ? 1 : 0);

@@ -25,7 +25,8 @@ describe.each(targets.map((t) => [t.name, t] as const))("fuzz %s", (name, target
     );
     expect(described).toEqual([]);
     expect(report.runs).toBe(RUNS);
-    expect(report.dependsOnHistory).toBe(0);
+    // A pending heap-corruption bug can make later inputs on the same VM fail too.
+    if (pending.size === 0) expect(report.historyExample).toBeNull();
   }, 300_000);
 
   const saved = loadCorpus("test/fuzz/corpus", name);

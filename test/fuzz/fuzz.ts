@@ -31,6 +31,8 @@ export interface Report {
   disagreements: number;
   /** Failures seen on a reused host that a fresh host did not reproduce. */
   dependsOnHistory: number;
+  /** The first such failure: what the reused host said. */
+  historyExample: string | null;
   findings: Finding[];
 }
 
@@ -56,6 +58,7 @@ export async function fuzzTarget(target: FuzzTarget, options: FuzzOptions): Prom
     hostErrors: 0,
     disagreements: 0,
     dependsOnHistory: 0,
+    historyExample: null,
     findings: [],
   };
   const count = (v: Verdict) => {
@@ -77,6 +80,7 @@ export async function fuzzTarget(target: FuzzTarget, options: FuzzOptions): Prom
       const fresh = await runCase(target, compiled, input, null);
       if (fresh.ok) {
         if (!shrinking) report.dependsOnHistory++;
+        report.historyExample ??= `${reused.signature}\n${reused.message}`;
         return true;
       }
       const known = findings.get(fresh.signature);
