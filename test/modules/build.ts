@@ -20,6 +20,13 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** When the compiler was installed: a new AssemblyScript release rebuilds every module. */
+function compilerMtime(): number {
+  // The folder is rewritten whenever npm installs another release.
+  const dir = join(ROOT, "node_modules", "assemblyscript");
+  return existsSync(dir) ? statSync(dir).mtimeMs : 0;
+}
+
 /** Modules Envoy must refuse: built outside build/, whose modules must all pass the check. */
 const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
 
@@ -34,6 +41,7 @@ export async function buildTestModule(name: string): Promise<string> {
   const sources = Math.max(
     newestMtime(join(ROOT, "test", "modules", name)),
     newestMtime(join(ROOT, "assembly")),
+    compilerMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
   await compileFilter({ entry, outFile });
@@ -47,6 +55,7 @@ export async function buildExample(name: string): Promise<string> {
   const sources = Math.max(
     newestMtime(join(ROOT, "examples", name)),
     newestMtime(join(ROOT, "assembly")),
+    compilerMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
   await compileFilter({ entry, outFile });
