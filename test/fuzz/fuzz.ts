@@ -77,6 +77,13 @@ export async function fuzzTarget(target: FuzzTarget, options: FuzzOptions): Prom
       if (!shrinking && ++done % 1_000 === 0) options.progress?.(done);
       const reused = await runCase(target, compiled, input, pool);
       if (reused.ok) return true;
+      // A failure already known is counted as it is (replaying it on a fresh host costs a VM).
+      const seen = findings.get(reused.signature);
+      if (seen && !shrinking) {
+        seen.count++;
+        count(reused);
+        return true;
+      }
       const fresh = await runCase(target, compiled, input, null);
       if (fresh.ok) {
         if (!shrinking) report.dependsOnHistory++;
