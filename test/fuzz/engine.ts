@@ -18,7 +18,7 @@ import {
   WasmTrapError,
 } from "../../src/testing/index.ts";
 import type { FuzzCase, FuzzResponse } from "./case.ts";
-import type { FuzzTarget, Message, Observed } from "./target.ts";
+import { type FuzzTarget, type Message, type Observed, requestAsFilterSeesIt } from "./target.ts";
 
 export interface Verdict {
   ok: boolean;
@@ -128,7 +128,7 @@ async function drive(
   input: FuzzCase,
 ): Promise<Omit<Observed, "counters" | "logs"> & { trap: WasmTrapError | null }> {
   const r = input.request;
-  if (r.resetAfterChunks === null) {
+  if (r.resetAfterChunks === null || requestAsFilterSeesIt(input).refused !== null) {
     const res = await host.request({
       method: r.method,
       path: r.path,
@@ -149,15 +149,11 @@ async function drive(
     };
   }
   const s = host.stream();
-  const headers = new HeaderMap([
-    [":authority", "example.com"],
-    [":path", r.path],
-    [":method", r.method],
-    [":scheme", "http"],
-  ]);
-  for (const [k, v] of r.headers) headers.add(k, v);
-  if (!headers.has("x-forwarded-proto")) headers.add("x-forwarded-proto", "http");
-  if (!headers.has("x-request-id")) headers.add("x-request-id", randomUUID());
+  const seen = requestAsFilterSeesIt(input);
+  if (seen.refused !== null)
+    throw new Error("a refused request cannot be reset (the model drops it)");
+  const headers = new HeaderMap(seen.headers);
+  if (headers.get("x-request-id") === "generated") headers.set("x-request-id", randomUUID());
   s.requestHeaders(headers, { endOfStream: false });
   for (const chunk of r.chunks.slice(0, r.resetAfterChunks)) {
     if (s.localReply || s.trap) break;
@@ -234,6 +230,28 @@ export async function runCase(
   };
   if (observed.paused)
     return fail("disagreement", "stream left paused", "the exchange never finished");
+  // Refused by the connection manager (431): the filter never sees it.
+  const filterInput = requestAsFilterSeesIt(input, target.writesRequestHeaders);
+  const refused = filterInput.refused;
+  if (filterInput.unroutable) {
+    // Only robustness counts here (no trap, no host error, checked above); Envoy refuses it.
+    if (observed.kind === "exchange" && observed.upstream !== null)
+      return fail(
+        "disagreement",
+        "unroutable request",
+        "a header value with CR, LF or NUL reached the upstream",
+      );
+    return OK;
+  }
+  if (refused !== null) {
+    if (observed.status !== refused || observed.upstream !== null)
+      return fail(
+        "disagreement",
+        "refusal",
+        `status ${observed.status}, expected ${refused} before the filter`,
+      );
+    return OK;
+  }
   const config = decision === "either" ? null : decision.start ? decision.config : null;
   const problems = target.check(config, input, observed);
   if (problems.length > 0) {

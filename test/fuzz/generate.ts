@@ -172,10 +172,15 @@ function request(vocab: Vocabulary): fc.Arbitrary<FuzzRequest> {
   });
 }
 
+/** What an upstream's codec lets through: no CR, LF or NUL, no space or tab at either end. */
+function wireSafe(pairs: Pairs): Pairs {
+  return pairs.map(([k, v]) => [k, v.replace(/[\r\n\0]/g, "").replace(/^[ \t]+|[ \t]+$/g, "")]);
+}
+
 function response(vocab: Vocabulary): fc.Arbitrary<FuzzResponse> {
   return fc.record({
     status: fc.constantFrom(200, 200, 201, 204, 302, 404, 500, 503),
-    headers: headerSet(vocab, 8),
+    headers: headerSet(vocab, 8).map(wireSafe),
     chunks: chunked(vocab),
     trailers: trailers(vocab),
   });

@@ -5,7 +5,9 @@
 // `filters/<name>/test/fuzz.ts` whose default export is a FuzzTarget (found automatically),
 // or add one line to test/fuzz/targets.ts.
 
-import type { HeaderMap, LogEntry } from "../../src/testing/index.ts";
+import { ENVOY_DEFAULT_LIMITS } from "../../src/connection-manager.ts";
+import { normalizeRequestHeaders, refuseRequest } from "../../src/testing/hcm.ts";
+import { HeaderMap, type LogEntry } from "../../src/testing/index.ts";
 import type { FuzzCase } from "./case.ts";
 import type { Decision } from "./config-model.ts";
 import type { Vocabulary } from "./generate.ts";
@@ -44,6 +46,8 @@ export interface FuzzTarget<C = unknown> {
   /** The PluginConfig root_id the module registers. */
   rootId?: string;
   vocabulary: Vocabulary;
+  /** Request headers the filter always overwrites (a hostile value there is its to fix). */
+  writesRequestHeaders?: string[];
   /** Counters whose movement `check` reads. */
   counters?: string[];
   /** The start-up decision for these configuration bytes. */
@@ -53,22 +57,39 @@ export interface FuzzTarget<C = unknown> {
   check(config: C | null, input: FuzzCase, seen: Observed): string[];
 }
 
-/** The headers the test host's request() adds before the filter (as Envoy's connection
- *  manager does): a target's model needs them to know what the filter sees. */
-export function headersSeenByFilter(input: FuzzCase): Array<[string, string]> {
+/** What the filter is handed: the request after Envoy's connection manager (as the test host
+ *  reproduces it: Host as :authority, Content-Length for a body, values trimmed, inline
+ *  headers folded, hop-by-hop ones removed), or the status it refuses the request with. */
+export interface FilterInput {
+  refused: number | null;
+  /** A header value holds CR, LF or NUL: Envoy never sends such a request upstream (its codec
+   *  or router refuses it), so only the filter's own robustness is judged. */
+  unroutable: boolean;
+  headers: Array<[string, string]>;
+}
+
+export function requestAsFilterSeesIt(input: FuzzCase, overwritten: string[] = []): FilterInput {
   const r = input.request;
-  const out: Array<[string, string]> = [
-    [":authority", "example.com"],
+  const given = new HeaderMap(r.headers);
+  const host = given.get("host");
+  given.remove("host");
+  const map = new HeaderMap([
+    [":authority", host ?? "example.com"],
     [":path", r.path],
     [":method", r.method],
     [":scheme", "http"],
-    ...r.headers.map(([k, v]) => [k.toLowerCase(), v] as [string, string]),
-  ];
-  if (!out.some(([k]) => k === "x-forwarded-proto")) out.push(["x-forwarded-proto", "http"]);
-  if (!out.some(([k]) => k === "x-request-id")) out.push(["x-request-id", "generated"]);
-  const bodyBytes = r.chunks.reduce((n, c) => n + c.length, 0);
-  if (r.chunks.length > 0 && r.trailers === null && r.resetAfterChunks === null) {
-    if (!out.some(([k]) => k === "content-length")) out.push(["content-length", String(bodyBytes)]);
+  ]);
+  for (const [k, v] of given.pairs()) map.add(k, v);
+  if (r.resetAfterChunks === null && r.chunks.length > 0 && r.trailers === null) {
+    if (!map.has("content-length")) {
+      map.add("content-length", String(r.chunks.reduce((n, c) => n + c.length, 0)));
+    }
   }
-  return out;
+  const refusal = refuseRequest(map, "HTTP/1.1", ENVOY_DEFAULT_LIMITS);
+  if (refusal) return { refused: refusal.status, unroutable: false, headers: [] };
+  const seen = normalizeRequestHeaders(map);
+  if (!seen.has("x-forwarded-proto")) seen.add("x-forwarded-proto", "http");
+  if (!seen.has("x-request-id")) seen.add("x-request-id", "generated");
+  const unroutable = seen.pairs().some(([k, v]) => !overwritten.includes(k) && /[\r\n\0]/.test(v));
+  return { refused: null, unroutable, headers: seen.pairs() };
 }

@@ -13,7 +13,7 @@ import {
   stringField,
   unknownKeys,
 } from "../config-model.ts";
-import type { FuzzTarget } from "../target.ts";
+import { type FuzzTarget, requestAsFilterSeesIt } from "../target.ts";
 import { sameBody, sameHeadersExcept } from "./checks.ts";
 
 interface Config {
@@ -111,7 +111,12 @@ export const hello: FuzzTarget<Config> = {
     problems.push(...sameBody("response body", input.response.chunks, res.body));
     if (seen.upstream === null) return [...problems, "upstream: the request never reached it"];
     problems.push(
-      ...sameHeadersExcept("upstream", input.request.headers, seen.upstream.headers, []),
+      ...sameHeadersExcept(
+        "upstream",
+        requestAsFilterSeesIt(input).headers,
+        seen.upstream.headers,
+        [],
+      ),
     );
     problems.push(...sameBody("upstream body", input.request.chunks, seen.upstream.body));
     return problems;

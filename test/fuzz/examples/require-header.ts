@@ -12,7 +12,7 @@ import {
   stringField,
   unknownKeys,
 } from "../config-model.ts";
-import { type FuzzTarget, headersSeenByFilter } from "../target.ts";
+import { type FuzzTarget, requestAsFilterSeesIt } from "../target.ts";
 import { sameBody, sameHeadersExcept } from "./checks.ts";
 
 interface Config {
@@ -24,6 +24,7 @@ const NAMES = ["x-api-key", "X-Api-Key", "authorization", "x-a"];
 export const requireHeader: FuzzTarget<Config> = {
   name: "require-header",
   module: () => buildExample("require-header"),
+  writesRequestHeaders: ["x-checked-by"],
   vocabulary: {
     presets: [{}, { header: "X-Api-Key" }, { header: "authorization" }, { header: "x-a" }],
     headerNames: NAMES,
@@ -59,7 +60,7 @@ export const requireHeader: FuzzTarget<Config> = {
   check(config, input, seen) {
     if (config === null) return [];
     const problems: string[] = [];
-    const present = headersSeenByFilter(input).some(([k]) => k === config.header);
+    const present = requestAsFilterSeesIt(input).headers.some(([k]) => k === config.header);
     if (!present) {
       if (!seen.localReply) problems.push("local reply: none, expected 401");
       if (seen.upstream !== null) problems.push("upstream: reached without the header");
@@ -78,7 +79,9 @@ export const requireHeader: FuzzTarget<Config> = {
     if (tag.length !== 1 || tag[0] !== "meshwasm")
       problems.push(`upstream header x-checked-by: ${JSON.stringify(tag)}`);
     problems.push(
-      ...sameHeadersExcept("upstream", input.request.headers, up.headers, ["x-checked-by"]),
+      ...sameHeadersExcept("upstream", requestAsFilterSeesIt(input).headers, up.headers, [
+        "x-checked-by",
+      ]),
     );
     if (seen.kind === "exchange") {
       problems.push(...sameBody("upstream body", input.request.chunks, up.body));
