@@ -27,7 +27,7 @@ describe.each(targets.map((t) => [t.name, t] as const))("fuzz %s", (name, target
     expect(report.runs).toBe(RUNS);
     // A pending heap-corruption bug can make later inputs on the same VM fail too.
     if (pending.size === 0) expect(report.historyExample).toBeNull();
-  }, 300_000);
+  }, 900_000);
 
   const saved = loadCorpus("test/fuzz/corpus", name);
   it.each(saved.map((s) => [s.file.split("/").pop(), s] as const))(
