@@ -18,7 +18,9 @@ export {
 } from "./base64";
 export { constantTimeEqual, constantTimeEqualRaw, constantTimeEqualString } from "./ct";
 export { Hash, HashAlgorithm, newHash, Sha256, Sha512, sha256, sha384, sha512 } from "./sha2";
+export { Sha1, sha1 } from "./sha1";
 export { Hmac, hmac } from "./hmac";
+export { BCRYPT_MAX_COST, BCRYPT_MIN_COST, BcryptHash, BcryptParseResult, bcryptHash } from "./bcrypt";
 export {
   MATCHER_KEYS,
   MatchKind,
