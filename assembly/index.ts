@@ -89,6 +89,17 @@ export {
   setSharedData,
 } from "./host/shared";
 export { Counter, Gauge, Histogram, Metric, taggedName } from "./host/metrics";
+export {
+  DEFAULT_LABEL_LIMIT,
+  DropListener,
+  Dropped,
+  Labels,
+  OTHER_VALUE,
+  encodeLabelValue,
+  labelNameProblem,
+  statsTagRegex,
+} from "./labels";
+export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from "./metrics";
 export { Dispatch, grpcCancel, grpcClose, grpcSend } from "./host/callouts";
 export {
   ForeignResult,

@@ -37,6 +37,13 @@ export {
   withEnvoy,
 } from "./runner.ts";
 export {
+  DROPPED_VALUE_LABELS,
+  encodeLabelledName,
+  histogramBucketSettings,
+  labelStatsTagRegex,
+  labelStatsTags,
+} from "./stats-tags.ts";
+export {
   type EchoRequest,
   type EchoRoute,
   type EchoUpstream,

@@ -1,0 +1,165 @@
+// Labels for metric names: the encoding Envoy's stats_tags undo, the guards that bound how
+// many names can exist, and the cache key that tells tuples apart.
+import {
+  Dropped,
+  Labels,
+  encodeLabelValue,
+  labelNameProblem,
+  statsTagRegex,
+} from "../labels";
+
+describe("encoding", () => {
+  it("keeps plain values and replaces what could break a name", () => {
+    expect<string>(encodeLabelValue("GET")).toBe("GET");
+    expect<string>(encodeLabelValue("/api/v1.2:x+y-z_w")).toBe("/api/v1.2:x+y-z_w");
+    expect<string>(encodeLabelValue("a;b=c d\"é")).toBe("a_b_c_d__");
+    expect<string>(encodeLabelValue("")).toBe("");
+  });
+
+  it("cuts values to 64 characters", () => {
+    expect<i32>(encodeLabelValue("x".repeat(200)).length).toBe(64);
+    expect<i32>(encodeLabelValue("x;".repeat(100)).length).toBe(64);
+  });
+
+  it("writes labels after the base name and the constant labels", () => {
+    const labels = new Labels(["code", "method"], "d");
+    labels.constant("service", "shop one");
+    labels.setNumber(0, 200).set(1, "GET");
+    expect<string>(labels.encode("rq_total")).toBe("rq_total;service=shop_one;code=200;method=GET");
+    expect<string>(statsTagRegex("code")).toBe("(;code=([^;]*))");
+  });
+});
+
+describe("definition mistakes", () => {
+  it("refuses names Prometheus refuses", () => {
+    expect<bool>(labelNameProblem("code") === null).toBe(true);
+    expect<bool>(labelNameProblem("_x9") === null).toBe(true);
+    expect<bool>(labelNameProblem("") !== null).toBe(true);
+    expect<bool>(labelNameProblem("9a") !== null).toBe(true);
+    expect<bool>(labelNameProblem("a-b") !== null).toBe(true);
+    expect<bool>(labelNameProblem("__name") !== null).toBe(true);
+    expect<bool>(labelNameProblem("x".repeat(65)) !== null).toBe(true);
+  });
+
+  it("names a duplicate, an unknown label, a reserved name and a bad limit", () => {
+    expect<string | null>(new Labels(["a", "a"], "d").problem).toBe('label "a" appears twice');
+    expect<string | null>(new Labels(["a"], "d").constant("a", "x").problem).toBe(
+      'label "a" appears twice',
+    );
+    expect<string | null>(new Labels(["a"], "d").allow("b", ["x"]).problem).toBe(
+      'no label named "b"',
+    );
+    expect<string | null>(new Labels(["reason"], "d").problem).toBe(
+      'label "reason" is reserved for the dropped-values counter',
+    );
+    expect<string | null>(new Labels(["a"], "d").limit("a", 0).problem).toBe(
+      'the limit of label "a" must be 1..10000',
+    );
+    expect<string | null>(new Labels(["a", "b"], "d").problem).toBeNull();
+  });
+
+  it("refuses limits whose product cannot be told apart in one key", () => {
+    const names = new Array<string>();
+    for (let i = 0; i < 6; i++) names.push("l" + i.toString());
+    const labels = new Labels(names, "d");
+    expect<string | null>(labels.problem).toBeNull();
+    for (let i = 0; i < 6; i++) labels.limit(names[i], 10000);
+    expect<bool>(labels.problem !== null).toBe(true);
+  });
+});
+
+describe("guards", () => {
+  it("turns values outside an allow-list into other and counts them", () => {
+    const labels = new Labels(["method"], "d");
+    labels.allow("method", ["GET", "POST"]);
+    expect<string>(labels.set(0, "GET").current(0)).toBe("GET");
+    expect<string>(labels.set(0, "BREW").current(0)).toBe("other");
+    expect<string>(labels.set(0, "get").current(0)).toBe("other");
+    expect<i64>(labels.droppedCount(0, Dropped.NotAllowed)).toBe(2);
+    expect<i64>(labels.droppedCount(0, Dropped.OverLimit)).toBe(0);
+    expect<i32>(labels.distinct(0)).toBe(3);
+  });
+
+  it("keeps the first values up to the limit, then other", () => {
+    const labels = new Labels(["path"], "d");
+    labels.limit("path", 2);
+    expect<string>(labels.set(0, "/a").current(0)).toBe("/a");
+    expect<string>(labels.set(0, "/b").current(0)).toBe("/b");
+    expect<string>(labels.set(0, "/c").current(0)).toBe("other");
+    expect<string>(labels.set(0, "/a").current(0)).toBe("/a");
+    expect<i64>(labels.droppedCount(0, Dropped.OverLimit)).toBe(1);
+    expect<i32>(labels.distinct(0)).toBe(3);
+  });
+
+  it("bounds distinct values under a flood of new ones", () => {
+    const labels = new Labels(["host"], "d");
+    labels.limit("host", 10);
+    for (let i = 0; i < 5000; i++) labels.set(0, "h" + i.toString());
+    expect<i32>(labels.distinct(0)).toBe(11);
+    expect<i64>(labels.droppedCount(0, Dropped.OverLimit)).toBe(4990);
+  });
+
+  it("lets numbers and their text share one slot", () => {
+    const labels = new Labels(["code"], "d");
+    labels.allow("code", ["200", "404"]);
+    expect<string>(labels.setNumber(0, 404).current(0)).toBe("404");
+    expect<string>(labels.setNumber(0, 503).current(0)).toBe("other");
+    expect<string>(labels.setNumber(0, 503).current(0)).toBe("other");
+    expect<string>(labels.set(0, "404").current(0)).toBe("404");
+    expect<i64>(labels.droppedCount(0, Dropped.NotAllowed)).toBe(2);
+  });
+
+  it("gives values that encode alike one slot", () => {
+    const labels = new Labels(["v"], "d");
+    labels.set(0, "a b");
+    labels.set(0, "a;b");
+    expect<i32>(labels.distinct(0)).toBe(2);
+    expect<string>(labels.current(0)).toBe("a_b");
+  });
+});
+
+describe("keys", () => {
+  it("differ for every tuple and repeat for the same tuple", () => {
+    const labels = new Labels(["a", "b"], "d");
+    labels.limit("a", 3).limit("b", 3);
+    const seen = new Set<u64>();
+    const values = ["x", "y", "z"];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        labels.set(0, values[i]).set(1, values[j]);
+        seen.add(labels.key());
+      }
+    }
+    expect<i32>(seen.size).toBe(9);
+    labels.set(0, "y").set(1, "z");
+    const again = labels.key();
+    labels.set(0, "x").set(1, "x");
+    labels.set(0, "y").set(1, "z");
+    expect<u64>(labels.key()).toBe(again);
+  });
+
+  it("stay distinct when an allow-list is longer than the limit", () => {
+    const labels = new Labels(["a", "b"], "d");
+    labels.limit("a", 1);
+    labels.allow("a", ["p", "q", "r"]);
+    const seen = new Set<u64>();
+    const values = ["p", "q", "r", "s"];
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 2; j++) {
+        labels.set(0, values[i]).set(1, j == 0 ? "m" : "n");
+        seen.add(labels.key());
+      }
+    }
+    expect<i32>(seen.size).toBe(8);
+  });
+
+  it("lists stats_tags for every label and the dropped counter's", () => {
+    const labels = new Labels(["code"], "d");
+    labels.constant("service", "x");
+    const tags = labels.statsTags();
+    expect<i32>(tags.length).toBe(4);
+    expect<string>(tags[0][0]).toBe("code");
+    expect<string>(tags[1][0]).toBe("service");
+    expect<string>(tags[2][1]).toBe("(;label=([^;]*))");
+  });
+});
