@@ -1,0 +1,421 @@
+// `npm run mutate:as`: mutation testing for the AssemblyScript SDK (assembly/) and the filters'
+// building blocks (filters/lib). No Stryker exists for AssemblyScript, so this applies the
+// usual operators to the sources itself, one mutant at a time, in a copy of the repository:
+// comparisons negated and their boundaries shifted, && and || swapped, true and false swapped,
+// returned actions and statuses swapped, + and - swapped, integers changed, a `!` dropped, and
+// a call statement removed. Each mutant is rebuilt and tested with the as-pect specs of its
+// group and then its vitest suites on the test host (CONFORMANCE_ONLY=emulator; real Envoy is
+// too slow per mutant). A mutant that does not compile is "invalid" and not scored; one listed in
+// scripts/mutate-as.equivalent.json (with the reason) is "equivalent" and not scored either.
+//
+//   npm run mutate:as                          every group (hours: run it per group)
+//   npm run mutate:as -- --group exports       groups whose name contains "exports"
+//   npm run mutate:as -- --sample 20 --seed 7  20 mutants drawn across the selected groups
+//   npm run mutate:as -- --aspect-only         as-pect alone (fast, weaker)
+//   npm run mutate:as -- --list                print the mutants, run nothing
+//   npm run mutate:as -- --files a.ts --aspect a.spec.ts   any files, judged by those specs
+//
+// Writes reports/mutation/as/report.json and summary.md (git-ignored); exits 1 when a run
+// could not be made (the unmutated tests fail), never because mutants survive.
+
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const HOST_SUITES = ["test/testing/*.test.ts", "test/sdk/*.test.ts", "test/examples/*.test.ts"];
+const CONFORMANCE = "test/conformance/conformance.test.ts";
+
+/** Groups: the files mutated together, and the tests that judge them. */
+export const GROUPS = [
+  {
+    name: "assembly/host",
+    files: ["assembly/host/*.ts"],
+    aspect: ["assembly/__tests__/*.spec.ts"],
+    vitest: [...HOST_SUITES, CONFORMANCE],
+  },
+  {
+    name: "assembly/exports.ts",
+    files: ["assembly/exports.ts"],
+    aspect: [],
+    vitest: [...HOST_SUITES, CONFORMANCE],
+  },
+  {
+    name: "assembly/config.ts",
+    files: ["assembly/config.ts"],
+    aspect: ["assembly/__tests__/config.spec.ts"],
+    vitest: ["test/testing/bad-input.test.ts", "test/examples/*.test.ts"],
+  },
+  {
+    name: "assembly/json.ts",
+    files: ["assembly/json.ts"],
+    aspect: ["assembly/__tests__/json.spec.ts", "assembly/__tests__/config.spec.ts"],
+    vitest: ["test/sdk/stdlib.test.ts", "test/examples/*.test.ts"],
+  },
+  {
+    name: "assembly (other)",
+    files: ["assembly/*.ts", "assembly/internal/*.ts", "assembly/abi/*.ts"],
+    exclude: ["assembly/exports.ts", "assembly/config.ts", "assembly/json.ts", "assembly/index.ts"],
+    aspect: ["assembly/__tests__/*.spec.ts"],
+    vitest: [...HOST_SUITES, CONFORMANCE],
+  },
+  {
+    name: "filters/lib",
+    files: ["filters/lib/*.ts", "filters/lib/regex/*.ts"],
+    exclude: ["filters/lib/index.ts", "filters/lib/blowfish-pi.ts"],
+    aspect: ["filters/lib/__tests__/*.spec.ts"],
+    vitest: ["filters/lib/test/*.test.ts"],
+  },
+];
+
+// --- finding mutants --------------------------------------------------------------------------
+
+/** The source with comments, strings and template literals blanked out (same length), so the
+ *  operators below only ever match code. Import and decorator lines are blanked too. */
+export function codeOnly(source) {
+  const out = source.split("");
+  let i = 0;
+  const blank = (from, to) => {
+    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
+  };
+  while (i < source.length) {
+    const c = source[i];
+    const next = source[i + 1];
+    if (c === "/" && next === "/") {
+      const end = source.indexOf("\n", i);
+      const stop = end < 0 ? source.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "/" && next === "*") {
+      const end = source.indexOf("*/", i + 2);
+      const stop = end < 0 ? source.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"' || c === "'" || c === "`") {
+      let k = i + 1;
+      while (k < source.length && source[k] !== c) k += source[k] === "\\" ? 2 : 1;
+      blank(i, k + 1);
+      i = k + 1;
+    } else {
+      i++;
+    }
+  }
+  const text = out.join("");
+  return text
+    .split("\n")
+    .map((line) => (/^\s*(import|export \{|export \*|@|\} from)/.test(line) ? " ".repeat(line.length) : line))
+    .join("\n");
+}
+
+const SWAPS = [
+  { name: "equality", re: / (===|!==|==|!=) /g, to: { "==": ["!="], "!=": ["=="], "===": ["!=="], "!==": ["==="] } },
+  {
+    name: "relational",
+    re: / (<=|>=|<|>) /g,
+    to: { "<": ["<=", ">="], "<=": ["<", ">"], ">": [">=", "<="], ">=": [">", "<"] },
+  },
+  { name: "logical", re: / (&&|\|\|) /g, to: { "&&": ["||"], "||": ["&&"] } },
+  { name: "arithmetic", re: / ([+-]) (?!=)/g, to: { "+": ["-"], "-": ["+"] } },
+  { name: "boolean", re: /\b(true|false)\b/g, to: { true: ["false"], false: ["true"] } },
+  {
+    name: "action",
+    re: /\bAction\.(Continue|Pause)\b/g,
+    to: { Continue: ["Pause"], Pause: ["Continue"] },
+  },
+  {
+    name: "status",
+    re: /\bStatus\.(Ok|NotFound|BadArgument|CasMismatch|Empty|InternalFailure)\b/g,
+    to: {
+      Ok: ["NotFound"],
+      NotFound: ["Ok"],
+      BadArgument: ["Ok"],
+      CasMismatch: ["Ok"],
+      Empty: ["Ok"],
+      InternalFailure: ["Ok"],
+    },
+  },
+  { name: "not", re: /\((!)(?!=)/g, to: { "!": [""] } },
+];
+
+/** Every mutant of one file: where it is, what it changes, and the mutated source. */
+export function findMutants(file, source) {
+  const code = codeOnly(source);
+  const mutants = [];
+  const lineOf = (offset) => source.slice(0, offset).split("\n").length;
+  const lines = source.split("\n");
+  const add = (operator, start, original, replacement) => {
+    const line = lineOf(start);
+    // + on a line that builds text is concatenation: - would not compile.
+    if (operator === "arithmetic" && /["'`]|toString\(/.test(lines[line - 1])) return;
+    // The source's own text (the code-only copy has its strings blanked).
+    mutants.push({ file, line, operator, start, original: source.slice(start, start + original.length), replacement });
+  };
+  for (const swap of SWAPS) {
+    for (const m of code.matchAll(swap.re)) {
+      const token = m[1];
+      const start = m.index + m[0].indexOf(token, m[0].startsWith(" ") ? 1 : 0);
+      for (const replacement of swap.to[token] ?? []) add(swap.name, start, token, replacement);
+    }
+  }
+  // Integer literals (decimal, not part of a name, a float or a hex literal).
+  for (const m of code.matchAll(/(?<![\w.])(\d+)(?![\w.])/g)) {
+    const value = Number(m[1]);
+    add("integer", m.index, m[1], String(value === 1 ? 0 : value + 1));
+  }
+  // A call on a line of its own, as a statement: removed.
+  let offset = 0;
+  for (const line of code.split("\n")) {
+    const m = /^(\s*)((?:this\.)?[A-Za-z_][\w.]*(?:<[\w<>, ]*>)?\(.*\);)\s*$/.exec(line);
+    if (m && !/^(return|throw|const|let|var|if|for|while|switch)\b/.test(m[2])) {
+      add("call removed", offset + m[1].length, m[2], "");
+    }
+    offset += line.length + 1;
+  }
+  return mutants.sort((a, b) => a.start - b.start || a.replacement.localeCompare(b.replacement));
+}
+
+function apply(source, mutant) {
+  return source.slice(0, mutant.start) + mutant.replacement + source.slice(mutant.start + mutant.original.length);
+}
+
+/** Files matching "dir/*.ts" patterns, relative to `root`, sorted. */
+export function expand(root, patterns, exclude = []) {
+  const files = new Set();
+  for (const pattern of patterns) {
+    if (!pattern.includes("*")) {
+      files.add(pattern);
+      continue;
+    }
+    const dir = dirname(pattern);
+    const suffix = pattern.slice(dir.length + 2); // after "dir/*"
+    let entries = [];
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.isFile() && entry.name.endsWith(suffix)) files.add(`${dir}/${entry.name}`);
+    }
+  }
+  return [...files].filter((f) => !exclude.includes(f)).sort();
+}
+
+// --- running them -----------------------------------------------------------------------------
+
+function run(cmd, args, options) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    child.stdout.on("data", (d) => {
+      output += d;
+    });
+    child.stderr.on("data", (d) => {
+      output += d;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, options.timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, output, timedOut });
+    });
+  });
+}
+
+const COMPILE_ERROR = /ERROR (TS|AS)\d+/;
+
+/** Copies the tracked (and not ignored) files to a temporary folder beside a link to node_modules. */
+function workCopy() {
+  const dir = mkdtempSync(join(tmpdir(), "meshwasm-mutate-as-"));
+  const tracked = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  if (tracked.status !== 0) throw new Error(`git ls-files failed: ${tracked.stderr}`);
+  for (const file of tracked.stdout.split("\0").filter(Boolean)) {
+    // Only what tests can need: sources, tests, configs (not the bench peers or docs images).
+    if (/^(bench\/peers|docs\/.*\.(svg|png))/.test(file)) continue;
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    try {
+      cpSync(join(ROOT, file), join(dir, file));
+    } catch {}
+  }
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+async function judge(copy, group, options, timeoutMs) {
+  const env = { ...process.env, CONFORMANCE_ONLY: "emulator", FORCE_COLOR: "0", NO_COLOR: "1" };
+  const aspect = options.aspect ?? group.aspect;
+  if (aspect.length > 0) {
+    const entries = JSON.stringify(aspect);
+    writeFileSync(
+      join(copy, "as-pect.mutate.cjs"),
+      `module.exports = { ...require("./as-pect.config.cjs"), entries: ${entries} };\n`,
+    );
+    const r = await run("npx", ["asp", "--config", "as-pect.mutate.cjs"], { cwd: copy, env, timeoutMs });
+    if (r.timedOut) return { status: "timeout", by: "as-pect" };
+    if (COMPILE_ERROR.test(r.output)) return { status: "invalid", by: "as-pect", output: r.output };
+    if (r.code !== 0) return { status: "killed", by: "as-pect", output: r.output };
+  }
+  if (!options.aspectOnly && group.vitest.length > 0) {
+    const files = group.vitest.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
+    const r = await run("npx", ["vitest", "run", "--bail=1", ...files], { cwd: copy, env, timeoutMs });
+    if (r.timedOut) return { status: "timeout", by: "vitest" };
+    if (COMPILE_ERROR.test(r.output)) return { status: "invalid", by: "vitest", output: r.output };
+    if (r.code !== 0) return { status: "killed", by: "vitest", output: r.output };
+  }
+  return { status: "survived" };
+}
+
+function parseArgs(argv) {
+  const options = { aspectOnly: false, list: false, sample: 0, seed: Date.now() % 100000 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--group") options.group = argv[++i];
+    else if (a === "--sample") options.sample = Number(argv[++i]);
+    else if (a === "--seed") options.seed = Number(argv[++i]);
+    else if (a === "--aspect-only") options.aspectOnly = true;
+    else if (a === "--aspect") options.aspect = argv[++i].split(",");
+    else if (a === "--file") options.file = argv[++i];
+    else if (a === "--files") options.files = argv[++i].split(",");
+    else if (a === "--line") options.line = Number(argv[++i]);
+    else if (a === "--list") options.list = true;
+    else if (a === "--out") options.out = argv[++i];
+    else throw new Error(`mutate:as: unknown option "${a}"`);
+  }
+  return options;
+}
+
+/** A small deterministic generator, so a sampled run can be repeated with its seed. */
+function random(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+function score(results) {
+  const count = (status) => results.filter((r) => r.status === status).length;
+  const killed = count("killed") + count("timeout");
+  const scored = killed + count("survived");
+  return {
+    mutants: results.length,
+    killed: count("killed"),
+    timeout: count("timeout"),
+    survived: count("survived"),
+    invalid: count("invalid"),
+    equivalent: count("equivalent"),
+    score: scored === 0 ? null : Math.round((killed / scored) * 1000) / 10,
+  };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const equivalent = JSON.parse(readFileSync(join(ROOT, "scripts/mutate-as.equivalent.json"), "utf8"));
+  // --files (with --aspect) mutates files outside the groups, judged by the given specs alone.
+  const groups = options.files
+    ? [{ name: "custom", files: options.files, aspect: options.aspect ?? [], vitest: [] }]
+    : GROUPS.filter((g) => !options.group || g.name.includes(options.group));
+  if (groups.length === 0) throw new Error(`mutate:as: no group matches "${options.group}"`);
+
+  let planned = [];
+  for (const group of groups) {
+    for (const file of expand(ROOT, group.files, group.exclude)) {
+      if (options.file && file !== options.file) continue;
+      const source = readFileSync(join(ROOT, file), "utf8");
+      for (const m of findMutants(file, source)) {
+        if (options.line && m.line !== options.line) continue;
+        planned.push({ ...m, group: group.name });
+      }
+    }
+  }
+  if (options.sample > 0 && planned.length > options.sample) {
+    const next = random(options.seed);
+    const picked = new Set();
+    while (picked.size < options.sample) picked.add(Math.floor(next() * planned.length));
+    planned = [...picked].sort((a, b) => a - b).map((i) => planned[i]);
+  }
+  if (options.list) {
+    for (const m of planned) console.log(`${m.file}:${m.line} ${m.operator}: ${m.original} -> ${m.replacement}`);
+    console.log(`${planned.length} mutants`);
+    return 0;
+  }
+
+  const copy = workCopy();
+  const results = [];
+  try {
+    // The unmutated tests must pass, and give the time limit per mutant.
+    for (const group of groups.filter((g) => planned.some((m) => m.group === g.name))) {
+      const started = Date.now();
+      const base = await judge(copy, group, options, 1_800_000);
+      if (base.status !== "survived") {
+        console.error(`mutate:as: the unmutated ${group.name} tests do not pass (${base.by}):\n${base.output ?? ""}`);
+        return 1;
+      }
+      group.timeoutMs = Math.max(120_000, 3 * (Date.now() - started));
+    }
+    for (const [index, m] of planned.entries()) {
+      const group = groups.find((g) => g.name === m.group);
+      const known = equivalent.find(
+        (e) => e.file === m.file && e.line === m.line && e.original === m.original && e.replacement === m.replacement,
+      );
+      let verdict;
+      if (known) {
+        verdict = { status: "equivalent", reason: known.reason };
+      } else {
+        const path = join(copy, m.file);
+        const original = readFileSync(path, "utf8");
+        writeFileSync(path, apply(original, m));
+        try {
+          verdict = await judge(copy, group, options, group.timeoutMs);
+        } finally {
+          writeFileSync(path, original);
+        }
+      }
+      const { output: _output, ...kept } = verdict;
+      results.push({ ...m, ...kept });
+      const shown = m.replacement === "" ? "(removed)" : m.replacement;
+      console.log(`[${index + 1}/${planned.length}] ${verdict.status.padEnd(10)} ${m.file}:${m.line} ${m.operator}: ${m.original} -> ${shown}`);
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+
+  const byGroup = Object.fromEntries(
+    groups.map((g) => [g.name, score(results.filter((r) => r.group === g.name))]),
+  );
+  const report = { seed: options.seed, sample: options.sample, aspectOnly: options.aspectOnly, byGroup, results };
+  const outDir = options.out ?? join(ROOT, "reports/mutation/as");
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const lines = ["| group | mutants | killed | timeout | survived | invalid | equivalent | score |", "|---|---:|---:|---:|---:|---:|---:|---:|"];
+  for (const [name, s] of Object.entries(byGroup)) {
+    lines.push(
+      `| ${name} | ${s.mutants} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.invalid} | ${s.equivalent} | ${s.score ?? "-"}% |`,
+    );
+  }
+  const survivors = results.filter((r) => r.status === "survived");
+  lines.push("", "Surviving mutants:", ...survivors.map((r) => `- ${r.file}:${r.line} ${r.operator}: \`${r.original}\` -> \`${r.replacement}\``));
+  writeFileSync(join(outDir, "summary.md"), `${lines.join("\n")}\n`);
+  console.log(lines.join("\n"));
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,110 @@
+// The AssemblyScript mutation harness (scripts/mutate-as.mjs) kept from rotting: it finds
+// mutants only in code (never in comments or strings), and a short run over a fixture kills
+// what the fixture's spec tests and reports what it does not, with file and line; then a
+// sampled run over the SDK itself completes with a verdict for each mutant.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain JavaScript script without types
+import { codeOnly, expand, findMutants, GROUPS } from "../../scripts/mutate-as.mjs";
+
+const run = promisify(execFile);
+const out = mkdtempSync(join(tmpdir(), "meshwasm-mutate-as-test-"));
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Result {
+  file: string;
+  line: number;
+  operator: string;
+  original: string;
+  replacement: string;
+  status: string;
+}
+
+async function harness(
+  args: string[],
+  dir: string,
+): Promise<{ results: Result[]; summary: string }> {
+  await run(process.execPath, ["scripts/mutate-as.mjs", ...args, "--out", dir], {
+    timeout: 600_000,
+  });
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as {
+    results: Result[];
+  };
+  return { results: report.results, summary: readFileSync(join(dir, "summary.md"), "utf8") };
+}
+
+describe("finding mutants", () => {
+  it("mutates code, not comments, strings or imports", () => {
+    const source = [
+      'import { a } from "./a"; // a < b',
+      "/* x == y */",
+      'const text = "1 && 2";',
+      "export function f(x: i32): bool {",
+      "  return x > 3 && x != 10;",
+      "}",
+    ].join("\n");
+    expect(codeOnly(source)).not.toContain("a < b");
+    const found = (findMutants("f.ts", source) as Result[]).map(
+      (m) => `${m.line} ${m.original}->${m.replacement}`,
+    );
+    expect(found).toEqual(
+      expect.arrayContaining(["5 >->>=", "5 >-><=", "5 &&->||", "5 !=->==", "5 3->4", "5 10->11"]),
+    );
+    expect(found.every((m) => m.startsWith("5 "))).toBe(true);
+  });
+
+  it("finds mutants in every group's files", () => {
+    type Group = { name: string; files: string[]; exclude?: string[] };
+    for (const group of GROUPS as Group[]) {
+      const files: string[] = expand(process.cwd(), group.files, group.exclude);
+      expect(files.length, group.name).toBeGreaterThan(0);
+      let mutants = 0;
+      for (const file of files) mutants += findMutants(file, readFileSync(file, "utf8")).length;
+      expect(mutants, group.name).toBeGreaterThan(files.length);
+    }
+  });
+});
+
+describe("running mutants", () => {
+  it("kills what the fixture's spec tests and reports the untested function's mutants as survivors", async () => {
+    const { results, summary } = await harness(
+      [
+        "--files",
+        "test/mutate/fixture/assembly/limits.ts",
+        "--aspect",
+        "test/mutate/fixture/assembly/limits.spec.ts",
+      ],
+      join(out, "fixture"),
+    );
+    const verdicts = results.map((r) => `${r.line} ${r.original}->${r.replacement} ${r.status}`);
+    expect(verdicts).toEqual([
+      "6 <-><= killed",
+      "6 <->>= killed",
+      "10 7->8 survived",
+      "10 9->10 survived",
+    ]);
+    expect(summary).toContain("| custom | 4 | 2 | 0 | 2 | 0 | 0 | 50% |");
+    expect(summary).toContain("test/mutate/fixture/assembly/limits.ts:10 integer: `7` -> `8`");
+  }, 600_000);
+
+  it("gives each of a sample of the SDK's mutants a verdict", async () => {
+    const { results } = await harness(
+      [
+        ...["--group", "other", "--file", "assembly/utf8.ts", "--sample", "2"],
+        ...["--aspect-only", "--aspect", "assembly/__tests__/utf8.spec.ts"],
+      ],
+      join(out, "sample"),
+    );
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(r.file).toBe("assembly/utf8.ts");
+      expect(["killed", "survived", "timeout", "invalid"]).toContain(r.status);
+    }
+  }, 600_000);
+});
