@@ -1,5 +1,5 @@
 // String matchers for header, query, cookie and path values: exact, prefix, suffix,
-// contains, regex, present, absent and integer range, with ignore_case and invert; read from
+// contains, regex, present, absent, integer range and path-segment prefix, with ignore_case and invert; read from
 // configuration with errors that name the field path.
 //
 // Everything is prepared at configure time (lower-cased targets, both encodings, a KMP table
@@ -13,6 +13,7 @@
 //   m!.matches(headers.get("x-user"));                         // per request (null = absent)
 
 import { ConfigReader } from "../../assembly/config";
+import { quoteJsonString } from "../../assembly/json";
 import { Regex } from "./regex";
 
 /** What a matcher tests. */
@@ -25,6 +26,9 @@ export enum MatchKind {
   Present = 5,
   Absent = 6,
   Range = 7,
+  /** A path-segment prefix: the value equals the target, or continues it with `/`
+   *  (Envoy's `path_separated_prefix`: `/api` matches `/api` and `/api/x`, not `/apix`). */
+  SegmentPrefix = 8,
 }
 
 /** The configuration keys `readStringMatcher` reads. */
@@ -37,12 +41,23 @@ export const MATCHER_KEYS: string[] = [
   "present",
   "absent",
   "range",
+  "segment_prefix",
   "ignore_case",
   "invert",
   "treat_missing_as_empty",
 ];
 
-const KIND_KEYS: string[] = ["exact", "prefix", "suffix", "contains", "regex", "present", "absent", "range"];
+const KIND_KEYS: string[] = [
+  "exact",
+  "prefix",
+  "suffix",
+  "contains",
+  "regex",
+  "present",
+  "absent",
+  "range",
+  "segment_prefix",
+];
 
 /**
  * One compiled matcher; immutable. A missing value (null) matches only `absent` (or, with
@@ -133,6 +148,10 @@ export class StringMatcher {
     if (kind == MatchKind.Exact) return len == n && equalAt(ptr, 0, t, n, utf16, fold);
     if (kind == MatchKind.Prefix) return len >= n && equalAt(ptr, 0, t, n, utf16, fold);
     if (kind == MatchKind.Suffix) return len >= n && equalAt(ptr, len - n, t, n, utf16, fold);
+    if (kind == MatchKind.SegmentPrefix) {
+      if (len < n || !equalAt(ptr, 0, t, n, utf16, fold)) return false;
+      return len == n || unit(ptr, n, utf16) == 0x2f;
+    }
     const table = utf16 ? this.kmp16 : this.kmp8;
     return containsKmp(ptr, len, t, n, table, utf16, fold);
   }
@@ -206,10 +225,15 @@ export function readStringMatcher(
     else if (chosen == "prefix") kind = MatchKind.Prefix;
     else if (chosen == "suffix") kind = MatchKind.Suffix;
     else if (chosen == "contains") kind = MatchKind.Contains;
-    else kind = MatchKind.Regex;
+    else if (chosen == "segment_prefix") {
+      kind = MatchKind.SegmentPrefix;
+      if (value.length == 0 || value.endsWith("/")) {
+        cfg.fail(chosen, quoteJsonString(value) + " must be non-empty and must not end with /");
+      }
+    } else kind = MatchKind.Regex;
   }
   if (ignoreCase && (kind == MatchKind.Range || kind == MatchKind.Present || kind == MatchKind.Absent)) {
-    cfg.fail("ignore_case", "applies to exact, prefix, suffix, contains and regex only");
+    cfg.fail("ignore_case", "applies to exact, prefix, suffix, contains, segment_prefix and regex only");
   }
   if (parent.allErrors.length > before) return null;
   const result = StringMatcher.create(kind, value, ignoreCase, invert, missingAsEmpty, start, end);

@@ -66,6 +66,17 @@ describe("StringMatcher", () => {
     expect<bool>(both(make(MatchKind.Regex, "v[0-9]+", true), "V12")).toBe(true);
   });
 
+  it("matches a path-segment prefix: the target alone or followed by /", () => {
+    const m = make(MatchKind.SegmentPrefix, "/api");
+    expect<bool>(both(m, "/api")).toBe(true);
+    expect<bool>(both(m, "/api/v1")).toBe(true);
+    expect<bool>(both(m, "/api/")).toBe(true);
+    expect<bool>(both(m, "/apix")).toBe(false);
+    expect<bool>(both(m, "/ap")).toBe(false);
+    expect<bool>(both(make(MatchKind.SegmentPrefix, "/API", true), "/api/x")).toBe(true);
+    expect<bool>(both(make(MatchKind.SegmentPrefix, "/API", true), "/apI-x")).toBe(false);
+  });
+
   it("matches a regex against the whole value", () => {
     const m = make(MatchKind.Regex, "[a-z]+-[0-9]+");
     expect<bool>(both(m, "user-42")).toBe(true);
@@ -135,12 +146,12 @@ describe("readStringMatcher", () => {
       'invalid configuration: field "rules[2].match.regex": at position 1: lookahead (?= is not supported',
     );
     expect<string>(problem('{"match":{}}')).toBe(
-      'invalid configuration: field "match": needs one of exact, prefix, suffix, contains, regex, present, absent, range',
+      'invalid configuration: field "match": needs one of exact, prefix, suffix, contains, regex, present, absent, range, segment_prefix',
     );
     expect<string>(problem("{}")).toBe('invalid configuration: field "match": required field missing');
     expect<string>(problem('{"match":"x"}')).toBe('invalid configuration: field "match": expected an object, got "x"');
     expect<string>(problem('{"match":{"exact":"a","prefix":"b"}}')).toBe(
-      'invalid configuration: field "match.prefix": only one of exact, prefix, suffix, contains, regex, present, absent, range may be set (exact is too)',
+      'invalid configuration: field "match.prefix": only one of exact, prefix, suffix, contains, regex, present, absent, range, segment_prefix may be set (exact is too)',
     );
     expect<string>(problem('{"match":{"exact":1}}')).toBe(
       'invalid configuration: field "match.exact": expected a string, got 1',
@@ -167,10 +178,17 @@ describe("readStringMatcher", () => {
       'invalid configuration: field "match.range": expected an object, got [1,2]',
     );
     expect<string>(problem('{"match":{"present":true,"ignore_case":true}}')).toBe(
-      'invalid configuration: field "match.ignore_case": applies to exact, prefix, suffix, contains and regex only',
+      'invalid configuration: field "match.ignore_case": applies to exact, prefix, suffix, contains, segment_prefix and regex only',
     );
     expect<string>(problem('{"h":[{"name":"x","regex":"(a"}]}', "h[0]", ["name"])).toBe(
       'invalid configuration: field "h[0].regex": at position 0: missing closing )',
     );
+    expect<string>(problem('{"match":{"segment_prefix":"/api/"}}')).toBe(
+      'invalid configuration: field "match.segment_prefix": "/api/" must be non-empty and must not end with /',
+    );
+    expect<string>(problem('{"match":{"segment_prefix":""}}')).toBe(
+      'invalid configuration: field "match.segment_prefix": "" must be non-empty and must not end with /',
+    );
+    expect<string>(problem('{"match":{"segment_prefix":"/v1","ignore_case":true}}')).toBe("ok");
   });
 });
