@@ -137,17 +137,17 @@ function readAllowList(cfg: ConfigReader): AllowList {
   const prefixes = new Array<string>(0);
   for (let i = 0; i < items.length; i++) {
     const raw = unchecked(items[i]);
-    const entry = raw.toLowerCase();
+    const entry = raw;
     const path = "allow_protected[" + i.toString() + "]";
     const wildcard = entry.endsWith("*");
     const name = wildcard ? entry.substring(0, entry.length - 1) : entry;
     let ok = name.length > 0 && name.length <= 256;
     for (let k = 0; k < name.length && ok; k++) {
       const c = name.charCodeAt(k);
-      ok = (c > 0x20 && c < 0x7f && c != 0x2a) || false;
+      ok = c > 0x20 && c < 0x7f && c != 0x2a && !(c >= 0x41 && c <= 0x5a);
     }
     if (!ok) {
-      cfg.fail(path, quoteJsonString(raw) + " is not a header name or a name prefix ending in *");
+      cfg.fail(path, quoteJsonString(raw) + " is not a lower-case header name or a name prefix ending in *");
     } else if (!isProtected(wildcard ? name + "x" : name) || (wildcard && !protectedPrefix(name))) {
       cfg.fail(
         path,

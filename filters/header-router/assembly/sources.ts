@@ -67,7 +67,7 @@ export function parseSource(text: string): SourceResult {
   if (kind == "client_ip" && bare) return ok(new Source(SourceKind.ClientIp, ""));
   if (kind == "header" || kind == "query" || kind == "cookie") {
     if (bare || arg.length == 0) return bad(kind + " needs a name (" + kind + ":<name>)");
-    if (!printableAscii(arg)) return bad("the name must be printable ASCII without spaces");
+    if (!printableAscii(arg)) return bad("the name must be printable ASCII without spaces or braces");
     const name = kind == "header" ? arg.toLowerCase() : arg;
     const k = kind == "header" ? SourceKind.Header : kind == "query" ? SourceKind.Query : SourceKind.Cookie;
     const s = new Source(k, name);
@@ -113,7 +113,7 @@ function bad(why: string): SourceResult {
 function printableAscii(s: string): bool {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return false;
+    if (c <= 0x20 || c >= 0x7f || c == 0x7b || c == 0x7d) return false;
   }
   return true;
 }
