@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Host } from "../../../src/testing/index.ts";
 import { send, startRouter } from "./host.ts";
 import { bucketOf } from "./model.ts";
+import { headerRouterModule } from "./module.ts";
+
+// Compiling the module (when build/ is stale) takes minutes on a loaded machine.
+beforeAll(() => headerRouterModule(), 300_000);
 
 /** One rule that tags the request with x-hit when `match` holds. */
 function tagRule(name: string, match: unknown) {
