@@ -42,3 +42,5 @@ export {
 } from "./jwt";
 export { RSA_MAX_BITS, RSA_MIN_BITS, RsaPublicKey } from "./rsa";
 export { EcCurve, EcdsaPublicKey } from "./ecdsa";
+export { ecSpkiDer, ecdsaSignatureDer, rsaSpkiDer } from "./der";
+export { basicChallenge, bearerChallenge, jsonErrorBody, keyChallenge, quotedParam, reasonPhrase } from "./reply";
