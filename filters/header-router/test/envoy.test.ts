@@ -10,8 +10,8 @@ import { parse } from "yaml";
 import {
   type EchoRequest,
   type EchoUpstream,
-  EnvoyStartError,
   type EnvoyProcess,
+  EnvoyStartError,
   envoyBinary,
   startEchoUpstream,
   startEnvoy,
