@@ -674,7 +674,9 @@ function upstreamRequest(passed: PassedMessage): UpstreamRequest {
   headers["x-envoy-expected-rq-timeout-ms"] = "15000";
   // Envoy's HTTP/1 codec frames a body without Content-Length as chunked, and gives a request
   // that ends at its headers `content-length: 0` when its method carries a body.
-  if (!h.has("content-length") && passed.body.length > 0) headers["transfer-encoding"] = "chunked";
+  // A request that trailers end is not over at its headers either: chunked as well.
+  if (!h.has("content-length") && (passed.body.length > 0 || passed.trailers !== null))
+    headers["transfer-encoding"] = "chunked";
   if (needsZeroContentLength(h.get(":method") ?? "GET", h, passed.body.length)) {
     headers["content-length"] = "0";
   }

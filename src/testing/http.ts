@@ -67,6 +67,8 @@ class Side implements SideView {
   heldTrailers: HeaderMap | null = null;
   trailers: HeaderMap | null = null;
   trailersAvailable = false;
+  /** The filter's trailers callback ran (a resume then passes them, it does not rerun it). */
+  trailersDelivered = false;
   body: ByteBuffer | null = null;
   endOfStream = false;
   readonly passed: PassedMessage = {
@@ -398,7 +400,13 @@ export class HttpStream implements StreamControl {
     return this.deliverTrailers(dir, trailers);
   }
 
-  private deliverTrailers(dir: Direction, trailers: HeaderMap): ActionName {
+  /**
+   * The filter's trailers callback. `afterStopAll`: the trailers were held by a header callback
+   * that paused (StopAll) and the body callback, run on the continue, buffered the body. Envoy
+   * 1.40 then runs the trailers callback a second time once the first continues, and the
+   * buffered body never goes on (observed: the upstream gets the headers and trailers only).
+   */
+  private deliverTrailers(dir: Direction, trailers: HeaderMap, afterStopAll = false): ActionName {
     const s = this.side(dir);
     s.heldTrailers = null;
     if (this.passthrough || this.vm.failed) {
@@ -406,8 +414,15 @@ export class HttpStream implements StreamControl {
       return "Continue";
     }
     s.trailersAvailable = true;
+    s.trailersDelivered = true;
     const name = dir === "request" ? "proxy_on_request_trailers" : "proxy_on_response_trailers";
-    const raw = this.guard(name, this.context, true, this.id, trailers.count);
+    let raw = this.guard(name, this.context, true, this.id, trailers.count);
+    if (raw === 0 && afterStopAll && s.bodyBuffering && !this.ended) {
+      raw = this.guard(name, this.context, true, this.id, trailers.count);
+      s.bodyBuffering = false;
+      s.accumulated = EMPTY;
+      s.body = null;
+    }
     if (raw === false || raw === 0) {
       s.trailersAvailable = false;
       if (!this.ended) this.passTrailers(dir, trailers);
@@ -421,15 +436,36 @@ export class HttpStream implements StreamControl {
     const s = this.side(dir);
     if (!s.headersPassed) this.passHeaders(dir);
     if (s.bodyBuffering) {
-      s.bodyBuffering = false;
-      const bytes = s.accumulated;
-      s.accumulated = EMPTY;
-      s.body = null;
-      this.passBody(dir, bytes, false);
+      // The buffered body as the filter left it: its trailers callback may have replaced it.
+      this.passBuffered(dir, false);
     }
     s.passed.trailers = trailers.clone();
     s.passed.complete = true;
     this.progress();
+  }
+
+  /** Sends on the body the filter buffered, as its callbacks left it (a body or trailers
+   *  callback may have replaced it). */
+  private passBuffered(dir: Direction, endOfStream: boolean): void {
+    const s = this.side(dir);
+    s.bodyBuffering = false;
+    const bytes = s.body?.bytes ?? s.accumulated;
+    s.accumulated = EMPTY;
+    s.body = null;
+    this.passBody(dir, bytes, endOfStream);
+  }
+
+  /** Held trailers go on: to the filter if its trailers callback has not run yet, past it
+   *  if it has (and paused them). */
+  private continueTrailers(dir: Direction, trailers: HeaderMap, afterStopAll = false): void {
+    const s = this.side(dir);
+    if (!s.trailersDelivered) {
+      this.deliverTrailers(dir, trailers, afterStopAll);
+      return;
+    }
+    s.heldTrailers = null;
+    s.trailersAvailable = false;
+    if (!this.ended) this.passTrailers(dir, trailers);
   }
 
   /** proxy_continue_stream, after the callback that asked for it returned. */
@@ -447,16 +483,12 @@ export class HttpStream implements StreamControl {
         s.held = EMPTY;
         this.deliverBody(dir, held, s.endOfStream && !s.heldTrailers);
       }
-      if (s.heldTrailers && !this.ended) this.deliverTrailers(dir, s.heldTrailers);
+      if (s.heldTrailers && !this.ended) this.continueTrailers(dir, s.heldTrailers, wasStoppedAll);
       return;
     }
     if (s.bodyBuffering) {
-      s.bodyBuffering = false;
-      const bytes = s.body?.bytes ?? s.accumulated;
-      s.accumulated = EMPTY;
-      s.body = null;
-      this.passBody(dir, bytes, s.endOfStream && !s.heldTrailers);
-      if (s.heldTrailers) this.deliverTrailers(dir, s.heldTrailers);
+      this.passBuffered(dir, s.endOfStream && !s.heldTrailers);
+      if (s.heldTrailers) this.continueTrailers(dir, s.heldTrailers);
       return;
     }
     if (s.heldTrailers) {

@@ -4,6 +4,7 @@ import { bodyScenarios } from "./bodies.ts";
 import { calloutScenarios } from "./callouts.ts";
 import { edgeScenarios } from "./edges.ts";
 import { moreEdgeScenarios } from "./edges-more.ts";
+import { trailerScenarios } from "./edges-trailers.ts";
 import { grpcScenarios } from "./grpc.ts";
 import { headerScenarios } from "./headers.ts";
 import { lifecycleScenarios } from "./lifecycle.ts";
@@ -25,5 +26,6 @@ export const scenarios: Scenario[] = [
   ...grpcScenarios,
   ...edgeScenarios,
   ...moreEdgeScenarios,
+  ...trailerScenarios,
   ...attributeScenarios,
 ];

@@ -7,7 +7,7 @@
 // - log lines `step <callback> eos=<0|1> n=<count or size>` for each callback;
 // - log lines `attr <callback> <name> <status> <hex>` for each attribute read on /edge/attr.
 
-import { Action, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
+import { Action, Header, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
 import {
   proxy_add_header_map_value,
   proxy_define_metric,
@@ -232,6 +232,11 @@ class Edge extends HttpContext {
   path: string = "";
   seenRequest: string = "";
   attrs: bool = false;
+  /** /edge/trailers/<mode>: how bodies ended by trailers are held ("buffered", "held-headers",
+   *  "held-trailers"); empty otherwise. */
+  trailersMode: string = "";
+  /** The direction a callout answer resumes (true: request). */
+  resumeRequest: bool = true;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     info("step request_headers eos=" + (endOfStream ? "1" : "0") + " n=" + numHeaders.toString());
@@ -241,6 +246,8 @@ class Edge extends HttpContext {
     const path = this.path;
     this.attrs = path.startsWith("/edge/attr");
     if (this.attrs) logAttributes("request_headers");
+    if (path.startsWith("/edge/trailers/")) this.trailersMode = path.slice(15);
+    if (this.trailersMode == "held-headers") return this.holdFor(true);
     if (path == "/edge/trap") unreachable();
     if (path == "/edge/local/json") {
       localReply(200, enc('{"ok":true}'), ["content-type"], [enc("application/json")]);
@@ -288,18 +295,55 @@ class Edge extends HttpContext {
     if (this.attrs) logAttributes("request_body");
     // Buffer the whole body: each chunk before the end is held and delivered again.
     if (this.path == "/edge/buffer/until-end" && !endOfStream) return Action.Pause;
+    if (this.trailersMode != "" && !endOfStream) return Action.Pause;
     return Action.Continue;
   }
 
   onRequestTrailers(numTrailers: u32): Action {
     info("step request_trailers n=" + numTrailers.toString());
-    return Action.Continue;
+    if (this.trailersMode == "") return Action.Continue;
+    this.rewriteBody(true);
+    return this.trailersMode == "held-trailers" ? this.holdFor(true) : Action.Continue;
+  }
+
+  /** The body a buffering filter holds when trailers end it, wrapped: "[body]" on the request,
+   *  "<body>" on the response. Logs what the trailers callback read. */
+  rewriteBody(request: bool): void {
+    const body = request ? this.request.body : this.response.body;
+    const read = body.readString();
+    info("trailers-body " + (request ? "request" : "response") + " " + read);
+    body.replaceString(request ? "[" + read + "]" : "<" + read + ">");
+  }
+
+  /** Pauses a direction until a callout to the "callout" cluster answers. Response headers
+   *  wait for the slow answer (1.5 s), so the upstream's body and trailers are held by then. */
+  holdFor(request: bool): Action {
+    this.resumeRequest = request;
+    const path = !request && this.trailersMode == "held-headers" ? "/slow" : "/hold";
+    const d = this.dispatchHttpCall(
+      "callout",
+      [new Header(":method", "GET"), new Header(":path", path), new Header(":authority", "callout.local")],
+      null,
+      [],
+      5000,
+    );
+    return d.ok ? Action.Pause : Action.Continue;
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    info("step callout_answer " + (this.resumeRequest ? "request" : "response"));
+    if (this.resumeRequest) this.continueRequest();
+    else this.continueResponse();
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     info("step response_headers eos=" + (endOfStream ? "1" : "0") + " n=" + numHeaders.toString());
     const seen = pairsHex(RESPONSE_HEADERS);
     if (this.attrs) logAttributes("response_headers");
+    if (this.trailersMode == "held-headers") {
+      addHeader(RESPONSE_HEADERS, "x-seen-request", enc(this.seenRequest));
+      return this.holdFor(false);
+    }
     addHeader(RESPONSE_HEADERS, "x-seen-request", enc(this.seenRequest));
     addHeader(RESPONSE_HEADERS, "x-seen-response", enc(seen));
     const path = this.path;
@@ -316,12 +360,15 @@ class Edge extends HttpContext {
   onResponseBody(bodySize: u32, endOfStream: bool): Action {
     info("step response_body eos=" + (endOfStream ? "1" : "0") + " n=" + bodySize.toString());
     if (this.attrs) logAttributes("response_body");
+    if (this.trailersMode != "" && !endOfStream) return Action.Pause;
     return Action.Continue;
   }
 
   onResponseTrailers(numTrailers: u32): Action {
     info("step response_trailers n=" + numTrailers.toString());
-    return Action.Continue;
+    if (this.trailersMode == "") return Action.Continue;
+    this.rewriteBody(false);
+    return this.trailersMode == "held-trailers" ? this.holdFor(false) : Action.Continue;
   }
 
   onLog(): void {
