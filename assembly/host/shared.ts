@@ -30,17 +30,46 @@ export function getSharedData(key: string): SharedValue | null {
 }
 
 /** Sets `key`. With `cas` 0 the write is unconditional; otherwise it fails with
- *  Status.CasMismatch when someone wrote since the read that returned `cas`. */
+ *  Status.CasMismatch when someone wrote since the read that returned `cas`. A key that does
+ *  not exist is written whatever `cas` says (the host's rule): to create a key only when it is
+ *  still absent, use createSharedData or pass absentCas(). */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): Status {
   const k = String.UTF8.encode(key);
   return <Status>proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(value), value.byteLength, cas);
 }
 
+// The key whose writes take fresh CAS tokens for absentCas. Never created through absentCas.
+const CAS_PROBE_KEY = String.UTF8.encode("meshwasm.cas_probe");
+const CAS_PROBE_VALUE = new ArrayBuffer(1);
+
+/** A CAS token that no other key of shared data holds: the token of a write just made to a
+ *  key of the SDK's own. Writing a key with it creates the key when it is absent and fails
+ *  with Status.CasMismatch when someone created it meanwhile (the host gives every write a
+ *  new token from one counter, so the probe's token is nobody else's until 2^32 more writes).
+ *  This is the compare-and-swap for "still absent" that the host lacks. Legal in every
+ *  callback after start. Example: `setSharedData(key, initial, absentCas())` */
+export function absentCas(): u32 {
+  proxy_set_shared_data(ptrOf(CAS_PROBE_KEY), CAS_PROBE_KEY.byteLength, ptrOf(CAS_PROBE_VALUE), 1, 0);
+  clearOut();
+  const got = proxy_get_shared_data(ptrOf(CAS_PROBE_KEY), CAS_PROBE_KEY.byteLength, OUT_PTR, OUT_SIZE, OUT_EXTRA);
+  if (got != Status.Ok) return 0;
+  const cas = load<u32>(OUT_EXTRA);
+  takeOutBytes(); // frees the host's copy of the probe's value
+  return cas;
+}
+
+/** Creates `key` only if it does not exist: Status.Ok when this write created it,
+ *  Status.CasMismatch when it already existed (then read it and update with its CAS).
+ *  Example: `if (createSharedData("limits/v1", initial) == Status.CasMismatch) { ... }` */
+export function createSharedData(key: string, value: ArrayBuffer): Status {
+  const k = String.UTF8.encode(key);
+  return <Status>proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(value), value.byteLength, absentCas());
+}
+
 /** Adds `delta` to a u64 counter stored little-endian under `key`, retrying on CAS
  *  mismatch up to `attempts` times. Returns the new value, or -1 if every attempt lost.
- *  The write that creates the key carries no CAS (the host has no create-if-absent), so two
- *  workers creating the same counter at once can lose one update: exact counters set their key
- *  once before traffic. */
+ *  Exact across workers, also while the key is created: the first write is conditional on
+ *  the key being still absent (absentCas), so two workers creating it at once lose nothing. */
 export function addSharedCounter(key: string, delta: i64, attempts: i32 = 8): i64 {
   const k = String.UTF8.encode(key);
   const next = new ArrayBuffer(8);
@@ -52,6 +81,8 @@ export function addSharedCounter(key: string, delta: i64, attempts: i32 = 8): i6
       cas = load<u32>(OUT_EXTRA);
       const bytes = takeOutBytes();
       if (bytes.byteLength == 8) current = load<i64>(changetype<usize>(bytes));
+    } else {
+      cas = absentCas();
     }
     store<i64>(changetype<usize>(next), current + delta);
     const status = proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(next), 8, cas);

@@ -44,3 +44,19 @@ export { RSA_MAX_BITS, RSA_MIN_BITS, RsaPublicKey } from "./rsa";
 export { EcCurve, EcdsaPublicKey } from "./ecdsa";
 export { ecSpkiDer, ecdsaSignatureDer, rsaSpkiDer } from "./der";
 export { basicChallenge, bearerChallenge, jsonErrorBody, keyChallenge, quotedParam, reasonPhrase } from "./reply";
+export {
+  BUCKET_KEY_MAX,
+  BucketEntry,
+  BucketSet,
+  bucketHash,
+  bucketKey,
+  ceilSeconds,
+  check,
+  Decision,
+  freshState,
+  LIMIT_MAX_AMOUNT,
+  LIMIT_MAX_INTERVAL_MS,
+  Limit,
+  LimitKind,
+  limitsSignature,
+} from "./bucket";

@@ -55,19 +55,27 @@ describe("addSharedCounter", () => {
     expect(readU64(host.sharedData("conf_counter"))).toBe(14);
   });
 
-  it("creates an unset counter unconditionally (no CAS exists for a missing key)", async () => {
+  it("creates an unset counter only while it is still absent, keeping a racing creator's write", async () => {
     const host = await createHost({ module });
+    // The other worker creates the counter (1) between the plugin's read (absent) and its write.
     host.contendSharedData("conf_counter", 1, otherWorkerAddsOne);
     const res = await host.request({ path: "/shared/counter", headers: { "x-delta": "5" } });
-    // The other writer's 1 is overwritten: Envoy's shared data has no create-if-absent.
-    expect(res.headers["x-note-counter"]).toBe("5");
-    expect(readU64(host.sharedData("conf_counter"))).toBe(5);
+    expect(res.headers["x-note-counter"]).toBe("6");
+    expect(readU64(host.sharedData("conf_counter"))).toBe(6);
+  });
+
+  it("keeps every creator's update when each attempt is overtaken by another creation", async () => {
+    const host = await createHost({ module });
+    // Each read is followed by another worker's write: the first creates the key, the next add.
+    host.contendSharedData("conf_counter", 3, otherWorkerAddsOne);
+    const res = await host.request({ path: "/shared/counter", headers: { "x-delta": "5" } });
+    expect(res.headers["x-note-counter"]).toBe("8");
+    expect(readU64(host.sharedData("conf_counter"))).toBe(8);
   });
 
   it("counts exactly across two workers taking turns with contention", async () => {
     const host = await createHost({ module, workers: 2, vmId: "counter" });
-    // Set first: a write to an unset key carries no CAS, so it cannot detect a racing creator.
-    host.setSharedData("conf_counter", u64(0));
+    // No value set first: the creating write is itself conditional on the key being absent.
     for (let i = 0; i < 6; i++) {
       if (i % 2 === 0) host.contendSharedData("conf_counter", 1, otherWorkerAddsOne);
       const res = await host.request({ path: "/shared/counter", worker: i % 2 });
