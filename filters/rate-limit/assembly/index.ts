@@ -1,0 +1,297 @@
+// rate-limit: token buckets and fixed or sliding windows per key, exact across Envoy's workers
+// (every decision is a compare-and-swap on shared data), with a bounded key space.
+//
+// Configuration: see ../README.md and ../schema.json. Parsed once in onConfigure.
+
+import {
+  Action,
+  Counter,
+  Gauge,
+  GrpcStatus,
+  Header,
+  HttpContext,
+  LogLevel,
+  RootContext,
+  currentTimeMillis,
+  log,
+  readConfig,
+  registerRootContext,
+  taggedName,
+} from "../../../assembly";
+import { Decision, bucketKey, ceilSeconds } from "../../lib/bucket";
+import { SharedBuckets, TakeOutcome } from "../../lib/shared-buckets";
+import { Config, HeaderStyle, Override, Rule, readRateLimitConfig } from "./config";
+import { keyPart } from "./keys";
+
+export * from "../../../assembly/exports"; // the host's entry points: always re-export them
+
+/** One rule's metrics: `ratelimit_<what>_rule=<name>` (envoy.yaml's stats_tags make `rule` a tag). */
+class RuleStats {
+  allowed: Counter;
+  limited: Counter;
+  shadowLimited: Counter;
+  casRetries: Counter;
+  casExhausted: Counter;
+  keysLive: Gauge;
+  keysEvicted: Counter;
+  rlsErrors: Counter;
+
+  constructor(rule: string) {
+    const tag = ["rule", rule];
+    this.allowed = new Counter(taggedName("ratelimit_allowed", tag));
+    this.limited = new Counter(taggedName("ratelimit_limited", tag));
+    this.shadowLimited = new Counter(taggedName("ratelimit_shadow_limited", tag));
+    this.casRetries = new Counter(taggedName("ratelimit_cas_retries", tag));
+    this.casExhausted = new Counter(taggedName("ratelimit_cas_exhausted", tag));
+    this.keysLive = new Gauge(taggedName("ratelimit_keys_live", tag));
+    this.keysEvicted = new Counter(taggedName("ratelimit_keys_evicted", tag));
+    this.rlsErrors = new Counter(taggedName("ratelimit_rls_errors", tag));
+  }
+}
+
+// Tags of the stored key form: one bucket per value, per override, for missing keys, per rule.
+const TAG_VALUE: u8 = 0;
+const TAG_OVERRIDE: u8 = 1;
+const TAG_MISSING: u8 = 2;
+const TAG_RULE: u8 = 3;
+
+class Root extends RootContext {
+  config: Config | null = null;
+  tables: SharedBuckets[] = [];
+  stats: RuleStats[] = [];
+  /** Sets each table sweeps per tick: the whole table once per idle timeout. */
+  sweepSets: u32[] = [];
+  // Per-request scratch (a VM runs one callback at a time).
+  decision: Decision = new Decision();
+  outcome: TakeOutcome = new TakeOutcome();
+
+  onConfigure(configurationSize: u32): bool {
+    const reader = readConfig(this.pluginConfiguration());
+    const config = readRateLimitConfig(reader);
+    if (config === null) {
+      const errors = reader.allErrors;
+      for (let i = 0; i < errors.length; i++) log.error(unchecked(errors[i]));
+      return false;
+    }
+    const tables: SharedBuckets[] = [];
+    const stats: RuleStats[] = [];
+    const sweepSets: u32[] = [];
+    for (let i = 0; i < config.rules.length; i++) {
+      const rule = unchecked(config.rules[i]);
+      const ways = min(config.ways, rule.maxKeys);
+      const sets = <u32>((rule.maxKeys + ways - 1) / ways);
+      tables.push(new SharedBuckets("ratelimit/" + rule.name, sets, ways, rule.idleMs, config.casAttempts));
+      stats.push(new RuleStats(rule.name));
+      const perTick = (<i64>sets * <i64>config.sweepIntervalMs + rule.idleMs - 1) / rule.idleMs;
+      sweepSets.push(<u32>max<i64>(16, perTick));
+    }
+    this.config = config;
+    this.tables = tables;
+    this.stats = stats;
+    this.sweepSets = sweepSets;
+    this.setTickPeriod(config.sweepIntervalMs);
+    log.info("rate-limit configured: {} rule(s)", config.rules.length.toString());
+    return true;
+  }
+
+  // Idle keys leave the tables a few sets at a time (every worker sweeps; a set's
+  // compare-and-swap makes each removal count once).
+  onTick(): void {
+    const now = <i64>currentTimeMillis();
+    for (let i = 0; i < this.tables.length; i++) {
+      const removed = unchecked(this.tables[i]).sweep(now, unchecked(this.sweepSets[i]));
+      if (removed > 0) unchecked(this.stats[i]).keysLive.add(-removed);
+    }
+  }
+
+  createHttpContext(contextId: u32): HttpContext | null {
+    if (this.config === null) return null;
+    return new RateLimit(contextId, this);
+  }
+}
+
+/** The outcome the response headers describe. */
+class Reported {
+  rule: string = "";
+  limit: i64 = 0;
+  remaining: i64 = 0;
+  resetMs: i64 = 0;
+  windowMs: i64 = 0;
+  set: bool = false;
+}
+
+class RateLimit extends HttpContext {
+  reported: Reported = new Reported();
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const root = this.root as Root;
+    const config = root.config!;
+    const headers = this.request.headers;
+    const now = <i64>currentTimeMillis();
+    let denied = false;
+    let retryMs: i64 = 0;
+    const d = root.decision;
+    const outcome = root.outcome;
+    for (let i = 0; i < config.rules.length; i++) {
+      const rule = unchecked(config.rules[i]);
+      const stats = unchecked(root.stats[i]);
+      // The key: the stored form and the limits that apply.
+      let chosen: Override | null = null;
+      let key: ArrayBuffer;
+      const values = this.keyValues(rule);
+      if (values === null) {
+        if (!rule.missingShared) continue;
+        key = tagged(TAG_MISSING, 0);
+      } else {
+        const text = values.join("|");
+        for (let o = 0; o < rule.overrides.length; o++) {
+          if (unchecked(rule.overrides[o]).matcher.matches(text)) {
+            chosen = unchecked(rule.overrides[o]);
+            break;
+          }
+        }
+        if (chosen !== null && chosen.sharedBucket) key = tagged(TAG_OVERRIDE, chosen.index);
+        else if (chosen === null && rule.sharedBucket) key = tagged(TAG_RULE, 0);
+        else key = bucketKey(encodeValues(values));
+      }
+      const limits = chosen !== null ? chosen.limits : rule.limits;
+      const signature = chosen !== null ? chosen.signature : rule.signature;
+      const cost = this.cost(rule);
+      unchecked(root.tables[i]).take(key, limits, signature, cost, now, d, outcome);
+      if (outcome.casRetries > 0) stats.casRetries.increment(outcome.casRetries);
+      if (outcome.inserted || outcome.expired > 0) stats.keysLive.add((outcome.inserted ? 1 : 0) - outcome.expired);
+      if (outcome.evicted) stats.keysEvicted.increment();
+      let allowed = d.allowed;
+      if (outcome.exhausted) {
+        stats.casExhausted.increment();
+        allowed = !config.denyOnCasExhausted;
+        d.retryAfterMs = 1000;
+        d.remaining = 0;
+      }
+      if (allowed) {
+        stats.allowed.increment();
+      } else if (rule.shadow) {
+        stats.shadowLimited.increment();
+        if (log.enabled(LogLevel.Info)) log.info("rate-limit: rule {} would limit this request (shadow)", rule.name);
+      } else {
+        stats.limited.increment();
+        denied = true;
+        if (d.retryAfterMs > retryMs) retryMs = d.retryAfterMs;
+      }
+      if (!rule.shadow && !outcome.exhausted) this.report(rule.name, d);
+    }
+    if (!denied) return Action.Continue;
+    this.deny(config, retryMs);
+    return Action.Pause;
+  }
+
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const config = (this.root as Root).config!;
+    if (!config.headersOnAllowed || !this.reported.set) return Action.Continue;
+    const out: Header[] = [];
+    this.rateLimitHeaders(config.headerStyle, out);
+    for (let i = 0; i < out.length; i++) this.response.headers.set(unchecked(out[i]).name, unchecked(out[i]).value);
+    return Action.Continue;
+  }
+
+  // The limit closest to refusing is the one the headers describe.
+  private report(rule: string, d: Decision): void {
+    const r = this.reported;
+    if (r.set && d.remaining > r.remaining) return;
+    r.rule = rule;
+    r.limit = d.limit;
+    r.remaining = d.remaining;
+    r.resetMs = d.resetMs;
+    r.windowMs = d.windowMs;
+    r.set = true;
+  }
+
+  private deny(config: Config, retryMs: i64): void {
+    const headers: Header[] = [];
+    if (config.retryAfter) headers.push(new Header("retry-after", max<i64>(1, ceilSeconds(retryMs)).toString()));
+    if (config.envoyRatelimited) headers.push(new Header("x-envoy-ratelimited", "true"));
+    this.rateLimitHeaders(config.headerStyle, headers);
+    const contentType = this.request.headers.get("content-type");
+    const grpc = config.grpcResourceExhausted && contentType !== null && contentType!.startsWith("application/grpc");
+    if (grpc) {
+      this.sendLocalResponse(config.status, config.body, headers, "rate_limited", GrpcStatus.ResourceExhausted);
+    } else {
+      headers.push(new Header("content-type", "text/plain; charset=utf-8"));
+      this.sendLocalResponse(config.status, config.body, headers, "rate_limited");
+    }
+  }
+
+  private rateLimitHeaders(style: HeaderStyle, out: Header[]): void {
+    const r = this.reported;
+    if (!r.set || style == HeaderStyle.None) return;
+    const reset = ceilSeconds(r.resetMs).toString();
+    if (style == HeaderStyle.Ietf) {
+      const name = "\"" + r.rule + "\"";
+      out.push(new Header("ratelimit-policy", name + ";q=" + r.limit.toString() + ";w=" + max<i64>(1, ceilSeconds(r.windowMs)).toString()));
+      out.push(new Header("ratelimit", name + ";r=" + r.remaining.toString() + ";t=" + reset));
+    } else {
+      out.push(new Header("x-ratelimit-limit", r.limit.toString()));
+      out.push(new Header("x-ratelimit-remaining", r.remaining.toString()));
+      out.push(new Header("x-ratelimit-reset", reset));
+    }
+  }
+
+  private keyValues(rule: Rule): string[] | null {
+    const values: string[] = [];
+    for (let s = 0; s < rule.sources.length; s++) {
+      const v = keyPart(unchecked(rule.sources[s]), this.request.headers);
+      if (v === null) return null;
+      values.push(v);
+    }
+    return values;
+  }
+
+  // The request's cost: the rule's constant, or its header's integer (missing: the default;
+  // malformed or above max: max, so a bad value never buys a cheaper request).
+  private cost(rule: Rule): i64 {
+    if (rule.costHeader.length == 0) return rule.cost;
+    const v = this.request.headers.get(rule.costHeader);
+    if (v === null) return rule.cost;
+    const n = v.length;
+    if (n == 0 || n > 10) return rule.maxCost;
+    let value: i64 = 0;
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) return rule.maxCost;
+      value = value * 10 + (c - 0x30);
+    }
+    return value > rule.maxCost ? rule.maxCost : value;
+  }
+}
+
+function tagged(tag: u8, index: i32): ArrayBuffer {
+  const out = new ArrayBuffer(5);
+  store<u8>(changetype<usize>(out), tag);
+  store<i32>(changetype<usize>(out) + 1, index);
+  return out;
+}
+
+// TAG_VALUE, then each value as u16 length + UTF-8 (unambiguous whatever the values hold).
+function encodeValues(values: string[]): ArrayBuffer {
+  const parts: ArrayBuffer[] = [];
+  let size = 1;
+  for (let i = 0; i < values.length; i++) {
+    const b = String.UTF8.encode(unchecked(values[i]));
+    parts.push(b);
+    size += 2 + min(b.byteLength, 0xffff);
+  }
+  const out = new ArrayBuffer(size);
+  const base = changetype<usize>(out);
+  store<u8>(base, TAG_VALUE);
+  let at: usize = 1;
+  for (let i = 0; i < parts.length; i++) {
+    const b = unchecked(parts[i]);
+    const n = min(b.byteLength, 0xffff);
+    store<u16>(base + at, <u16>n);
+    memory.copy(base + at + 2, changetype<usize>(b), n);
+    at += 2 + n;
+  }
+  return out;
+}
+
+registerRootContext((id: u32): RootContext => new Root(id), "rate-limit");

@@ -1,0 +1,309 @@
+// rate-limit on the test host with its virtual clock: the algorithms, keys, responses, stats,
+// the shared-data table (contention, eviction, idle expiry) and shadow mode.
+import { describe, expect, it } from "vitest";
+import { admitted, rateLimitHost, rule, statuses } from "./helpers.ts";
+
+const user = (u: string) => ({ "x-user": u });
+
+describe("token bucket", () => {
+  it("admits the capacity, refills exactly at the end of each interval, says when in Retry-After", async () => {
+    const host = await rateLimitHost({ rules: [rule({})] });
+    expect(await statuses(host, 4, user("a"))).toEqual([200, 200, 200, 429]);
+    host.advance(999);
+    const early = await host.request({ headers: user("a") });
+    expect(early.status).toBe(429);
+    expect(early.headers["retry-after"]).toBe("1");
+    expect(early.headers["x-envoy-ratelimited"]).toBe("true");
+    expect(early.body).toBe("rate limited\n");
+    host.advance(1);
+    expect(await statuses(host, 2, user("a"))).toEqual([200, 429]);
+    host.advance(10_000);
+    expect(admitted(await statuses(host, 5, user("a")))).toBe(3); // full again, never above capacity
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(7);
+    expect(host.counter("ratelimit_limited_rule=r")).toBe(5);
+  });
+
+  it("gives Retry-After for the whole cost when a request costs several tokens", async () => {
+    const host = await rateLimitHost({
+      rules: [
+        rule({
+          limits: [{ token_bucket: { capacity: 10, tokens_per_fill: 1, fill_interval: "2s" } }],
+          cost: { header: "x-cost", default: 1, max: 10 },
+        }),
+      ],
+    });
+    expect((await host.request({ headers: { ...user("a"), "x-cost": "8" } })).status).toBe(200);
+    const res = await host.request({ headers: { ...user("a"), "x-cost": "5" } });
+    expect(res.status).toBe(429);
+    expect(res.headers["retry-after"]).toBe("6"); // 3 more tokens: 3 fills of 2 s
+    host.advance(6000);
+    expect((await host.request({ headers: { ...user("a"), "x-cost": "5" } })).status).toBe(200);
+    // A malformed or oversized cost is charged the maximum, never less.
+    host.advance(20_000);
+    expect((await host.request({ headers: { ...user("a"), "x-cost": "bogus" } })).status).toBe(200);
+    expect((await host.request({ headers: { ...user("a"), "x-cost": "1" } })).status).toBe(429);
+  });
+});
+
+describe("windows", () => {
+  it("fixed: counts per calendar window and rolls over at its start", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ limits: [{ window: { requests: 2, per: "minute" } }] })],
+    });
+    host.advance(30_000);
+    expect(await statuses(host, 3, user("a"))).toEqual([200, 200, 429]);
+    expect((await host.request({ headers: user("a") })).headers["retry-after"]).toBe("30");
+    host.advance(29_999);
+    expect((await host.request({ headers: user("a") })).status).toBe(429);
+    host.advance(1);
+    expect(await statuses(host, 3, user("a"))).toEqual([200, 200, 429]);
+  });
+
+  it("sliding: weights the previous window by the part still inside", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ limits: [{ window: { requests: 10, per: "second", sliding: true } }] })],
+    });
+    host.advance(500);
+    expect(admitted(await statuses(host, 12, user("a")))).toBe(10);
+    host.advance(600); // 1100: the previous 10 count 0.9 -> 9, one more fits
+    expect(await statuses(host, 2, user("a"))).toEqual([200, 429]);
+    host.advance(2000);
+    expect(admitted(await statuses(host, 12, user("a")))).toBe(10);
+  });
+
+  it("several limits on one key: the most restrictive decides", async () => {
+    const host = await rateLimitHost({
+      rules: [
+        rule({
+          limits: [
+            { token_bucket: { capacity: 5, tokens_per_fill: 5, fill_interval: "1s" } },
+            { window: { requests: 7, per: "hour" } },
+          ],
+        }),
+      ],
+    });
+    expect(admitted(await statuses(host, 6, user("a")))).toBe(5);
+    host.advance(1000);
+    expect(admitted(await statuses(host, 6, user("a")))).toBe(2);
+    const res = await host.request({ headers: user("a") });
+    expect(res.headers["retry-after"]).toBe(String(3600 - 1));
+  });
+});
+
+describe("keys", () => {
+  it("keeps one bucket per header value, and skips requests without the header", async () => {
+    const host = await rateLimitHost({ rules: [rule({})] });
+    expect(admitted(await statuses(host, 4, user("a")))).toBe(3);
+    expect(admitted(await statuses(host, 4, user("b")))).toBe(3);
+    expect(admitted(await statuses(host, 5))).toBe(5);
+  });
+
+  it("puts requests without the key in one shared bucket when missing is shared", async () => {
+    const host = await rateLimitHost({ rules: [rule({ missing: "shared" })] });
+    expect(admitted(await statuses(host, 5))).toBe(3);
+    expect(admitted(await statuses(host, 4, user("a")))).toBe(3);
+  });
+
+  it("reads the client address from the socket or the Nth trusted X-Forwarded-For hop", async () => {
+    const socket = await rateLimitHost(
+      { rules: [rule({ key: [{ client_address: {} }] })] },
+      { properties: { "source.address": "10.1.2.3:4444" } },
+    );
+    expect(admitted(await statuses(socket, 4, { "x-forwarded-for": "1.1.1.1" }))).toBe(3);
+    expect(admitted(await statuses(socket, 1, { "x-forwarded-for": "2.2.2.2" }))).toBe(0);
+    const xff = await rateLimitHost({
+      rules: [rule({ key: [{ client_address: { xff_trusted_hops: 1 } }] })],
+    });
+    // The client controls the left entries; the hop the trusted proxy appended decides.
+    expect(admitted(await statuses(xff, 4, { "x-forwarded-for": "6.6.6.6, 9.9.9.9" }))).toBe(3);
+    expect(admitted(await statuses(xff, 1, { "x-forwarded-for": "7.7.7.7, 9.9.9.9" }))).toBe(0);
+    expect(admitted(await statuses(xff, 1, { "x-forwarded-for": "9.9.9.9, 8.8.8.8" }))).toBe(1);
+  });
+
+  it("builds compound keys from path segments, method, query parameter, cookie and constant", async () => {
+    const host = await rateLimitHost({
+      rules: [
+        rule({
+          key: [
+            { path: { segments: 2 } },
+            { method: true },
+            { query: "tenant" },
+            { cookie: "sid" },
+            { constant: "k" },
+          ],
+          limits: [{ window: { requests: 1, per: "day" } }],
+        }),
+      ],
+    });
+    const req = (path: string, cookie: string, method = "GET") =>
+      host.request({ path, method, headers: { cookie } });
+    expect((await req("/api/v1/a?tenant=t1", "x=1; sid=s1")).status).toBe(200);
+    expect((await req("/api/v1/b?z=0&tenant=t1", "sid=s1")).status).toBe(429); // same key
+    expect((await req("/api/v2/a?tenant=t1", "sid=s1")).status).toBe(200);
+    expect((await req("/api/v1/a?tenant=t2", "sid=s1")).status).toBe(200);
+    expect((await req("/api/v1/a?tenant=t1", "sid=s2")).status).toBe(200);
+    expect((await req("/api/v1/a?tenant=t1", "sid=s1", "POST")).status).toBe(200);
+    expect((await req("/api/v1/a", "sid=s1")).status).toBe(200); // no tenant: rule skipped
+  });
+
+  it("applies overrides: exact and regex values, one shared bucket or one per value", async () => {
+    const host = await rateLimitHost({
+      rules: [
+        rule({
+          limits: [{ window: { requests: 1, per: "minute" } }],
+          overrides: [
+            { value: { exact: "vip" }, limits: [{ window: { requests: 5, per: "minute" } }] },
+            {
+              value: { regex: "bot-.*" },
+              limits: [{ window: { requests: 2, per: "minute" } }],
+              bucket: "shared",
+            },
+            { value: { prefix: "team-" }, limits: [{ window: { requests: 3, per: "minute" } }] },
+          ],
+        }),
+      ],
+    });
+    expect(admitted(await statuses(host, 6, user("vip")))).toBe(5);
+    expect(admitted(await statuses(host, 2, user("bot-1")))).toBe(2);
+    expect(admitted(await statuses(host, 2, user("bot-2")))).toBe(0); // shares bot-1's bucket
+    expect(admitted(await statuses(host, 4, user("team-a")))).toBe(3);
+    expect(admitted(await statuses(host, 4, user("team-b")))).toBe(3); // its own bucket
+    expect(admitted(await statuses(host, 2, user("other")))).toBe(1);
+  });
+
+  it("uses one bucket for the whole rule when bucket is shared", async () => {
+    const host = await rateLimitHost({ rules: [rule({ bucket: "shared" })] });
+    expect(
+      admitted([...(await statuses(host, 2, user("a"))), ...(await statuses(host, 2, user("b")))]),
+    ).toBe(3);
+  });
+});
+
+describe("responses", () => {
+  it("sends the configured status, body and IETF headers, also on allowed responses", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ limits: [{ window: { requests: 2, per: "minute" } }] })],
+      response: {
+        status: 503,
+        body: "slow down",
+        headers: "ietf",
+        headers_on_allowed: true,
+        x_envoy_ratelimited: false,
+      },
+    });
+    host.advance(15_000);
+    const ok = await host.request({ headers: user("a") });
+    expect(ok.status).toBe(200);
+    expect(ok.headers["ratelimit-policy"]).toBe('"r";q=2;w=60');
+    expect(ok.headers.ratelimit).toBe('"r";r=1;t=45');
+    await host.request({ headers: user("a") });
+    const no = await host.request({ headers: user("a") });
+    expect(no.status).toBe(503);
+    expect(no.body).toBe("slow down");
+    expect(no.headers.ratelimit).toBe('"r";r=0;t=45');
+    expect(no.headers["x-envoy-ratelimited"]).toBeUndefined();
+  });
+
+  it("sends X-RateLimit-* headers in that style, only on refusals by default", async () => {
+    const host = await rateLimitHost({
+      rules: [
+        rule({
+          limits: [{ token_bucket: { capacity: 2, tokens_per_fill: 1, fill_interval: "10s" } }],
+        }),
+      ],
+      response: { headers: "x-ratelimit" },
+    });
+    const ok = await host.request({ headers: user("a") });
+    expect(ok.headers["x-ratelimit-limit"]).toBeUndefined();
+    await host.request({ headers: user("a") });
+    const no = await host.request({ headers: user("a") });
+    expect(no.headers["x-ratelimit-limit"]).toBe("2");
+    expect(no.headers["x-ratelimit-remaining"]).toBe("0");
+    expect(no.headers["x-ratelimit-reset"]).toBe("20");
+    expect(no.headers["retry-after"]).toBe("10");
+  });
+
+  it("answers gRPC requests with RESOURCE_EXHAUSTED", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ limits: [{ window: { requests: 0, per: "second" } }] })],
+    });
+    const res = await host.request({
+      method: "POST",
+      path: "/pkg.Svc/Call",
+      headers: { ...user("a"), "content-type": "application/grpc" },
+    });
+    expect(res.localReply?.grpcStatus).toBe(8);
+  });
+
+  it("shadow mode counts and logs what it would limit and lets everything through", async () => {
+    const host = await rateLimitHost({ rules: [rule({ shadow: true })] });
+    expect(await statuses(host, 5, user("a"))).toEqual([200, 200, 200, 200, 200]);
+    expect(host.counter("ratelimit_shadow_limited_rule=r")).toBe(2);
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(3);
+    expect(host.counter("ratelimit_limited_rule=r")).toBe(0);
+    expect(host.logs("info").some((l) => l.includes("rule r would limit"))).toBe(true);
+  });
+});
+
+describe("the shared-data table", () => {
+  it("is exact across two workers taking turns", async () => {
+    const host = await rateLimitHost({ rules: [rule({})] }, { workers: 2 });
+    const got: number[] = [];
+    for (let i = 0; i < 6; i++)
+      got.push((await host.request({ headers: user("a"), worker: i % 2 })).status);
+    expect(admitted(got)).toBe(3);
+  });
+
+  it("retries when another worker writes between the read and the write, and counts it", async () => {
+    const host = await rateLimitHost({ rules: [rule({ max_keys: 8 })] }); // one set: ratelimit/r/0
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    const same = (v: Uint8Array | undefined) => (v ? v.slice() : new Uint8Array(0));
+    host.contendSharedData("ratelimit/r/0", 3, same);
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    expect(host.counter("ratelimit_cas_retries_rule=r")).toBe(3);
+    expect(admitted(await statuses(host, 3, user("a")))).toBe(1); // 3 - 2 taken: nothing lost
+  });
+
+  it("applies the configured outcome when every attempt loses, and counts it", async () => {
+    for (const outcome of ["deny", "allow"]) {
+      const host = await rateLimitHost({
+        rules: [rule({ max_keys: 8 })],
+        shared: { cas_attempts: 2, on_cas_exhausted: outcome },
+      });
+      host.contendSharedData("ratelimit/r/0", 2, (v) => (v ? v.slice() : new Uint8Array(0)));
+      const res = await host.request({ headers: user("a") });
+      expect(res.status).toBe(outcome === "deny" ? 429 : 200);
+      expect(host.counter("ratelimit_cas_exhausted_rule=r")).toBe(1);
+    }
+  });
+
+  it("caps live keys, evicting the least recently admitted, and counts evictions", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ max_keys: 4, limits: [{ window: { requests: 1, per: "hour" } }] })],
+      shared: { ways: 4 },
+    });
+    for (const u of ["a", "b", "c", "d"])
+      expect((await host.request({ headers: user(u) })).status).toBe(200);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(4);
+    host.advance(10);
+    expect((await host.request({ headers: user("b") })).status).toBe(429); // b stays limited
+    expect((await host.request({ headers: user("e") })).status).toBe(200); // evicts a
+    expect(host.counter("ratelimit_keys_evicted_rule=r")).toBe(1);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(4);
+    expect((await host.request({ headers: user("a") })).status).toBe(200); // a starts afresh
+    expect((await host.request({ headers: user("e") })).status).toBe(429);
+  });
+
+  it("lets idle keys leave once their limits have recovered, on the sweep timer", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ idle_timeout: "5s" })],
+      shared: { sweep_interval: "1s" },
+    });
+    for (const u of ["a", "b", "c"]) await host.request({ headers: user(u) });
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(3);
+    host.advance(4000);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(3);
+    host.advance(12_000); // idle from 5 s; the sweep covers the whole table every 5 s
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(0);
+  });
+});
