@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildBootstrap,
-  envoyBinary,
   type EnvoyProcess,
+  envoyBinary,
   startEnvoy,
 } from "../../../src/envoy/index.ts";
-import { wasm } from "./helpers.ts";
 import { floodRequests } from "./flood.ts";
+import { wasm } from "./helpers.ts";
 
 const N = 10;
 const configuration = {
