@@ -3,25 +3,10 @@
 
 import { ConfigReader, parseJson, quoteJsonString } from "../../../assembly";
 import { JwtAlgorithm, jwtAlgorithmBit, jwtAlgorithmByName } from "../../lib/jwt";
-import { sha256 } from "../../lib/sha2";
+import { ApiKeys, readApiKeys } from "./apikeys";
+import { BasicAuth, readBasic } from "./basic";
 import { Jwk, readJwks } from "./jwks";
-
-export enum LocationKind {
-  Header = 0,
-  Query = 1,
-  Cookie = 2,
-}
-
-/** Where a credential is read from. */
-export class Location {
-  constructor(
-    public readonly kind: LocationKind,
-    /** Header names lower-case; query and cookie names as given. */
-    public readonly name: string,
-    /** Header only: the value must start with this (ASCII case-insensitive); it is removed. */
-    public readonly prefix: string,
-  ) {}
-}
+import { Location, LocationKind, isToken, readLocations } from "./locations";
 
 export class ClaimHeader {
   constructor(
@@ -62,20 +47,6 @@ export class Provider {
   payloadHeader: string | null = null;
   claimRules: ClaimRule[] = [];
   scopes: string[] = [];
-}
-
-export class Consumer {
-  constructor(
-    public readonly name: string,
-    /** SHA-256 of the key: presented keys are hashed and compared in constant time. */
-    public readonly keyHash: ArrayBuffer,
-  ) {}
-}
-
-export class ApiKeys {
-  from: Location[] = [];
-  consumers: Consumer[] = [];
-  forward: bool = false;
 }
 
 export enum RequirementKind {
@@ -122,6 +93,7 @@ export class Config {
   providers: Provider[] = [];
   providerNames: string[] = [];
   apiKeys: ApiKeys | null = null;
+  basic: BasicAuth | null = null;
   rules: Rule[] = [];
   defaultRequires: Requirement = new Requirement();
   consumerHeader: string = "x-auth-consumer";
@@ -139,7 +111,7 @@ export class Config {
 }
 
 const TOP_KEYS: string[] = [
-  "providers", "api_keys", "rules", "default_requires", "consumer_header", "realm",
+  "providers", "api_keys", "basic", "rules", "default_requires", "consumer_header", "realm",
   "bypass_cors_preflight", "unavailable_status", "deny_body", "token_cache_size",
   "signature_verifier", "stat_prefix",
 ];
@@ -183,8 +155,9 @@ export function readAuthConfig(cfg: ConfigReader): Config {
     }
   }
   if (cfg.has("api_keys")) c.apiKeys = readApiKeys(cfg.object("api_keys"));
-  if (c.providers.length == 0 && c.apiKeys === null) {
-    cfg.fail("providers", "at least one of providers or api_keys must be configured");
+  if (cfg.has("basic")) c.basic = readBasic(cfg.object("basic"));
+  if (c.providers.length == 0 && c.apiKeys === null && c.basic === null) {
+    cfg.fail("providers", "at least one of providers, api_keys or basic must be configured");
   }
   const rules = cfg.array("rules");
   for (let i = 0; i < rules.length; i++) c.rules.push(readRule(rules[i], c));
@@ -232,51 +205,12 @@ function anyOfEverything(c: Config): Requirement {
     k.kind = RequirementKind.ApiKey;
     r.children.push(k);
   }
+  if (c.basic !== null) {
+    const b = new Requirement();
+    b.kind = RequirementKind.Basic;
+    r.children.push(b);
+  }
   return r;
-}
-
-function readLocations(cfg: ConfigReader, path: string, def: Location[]): Location[] {
-  if (!cfg.has(path)) return def;
-  const out: Location[] = [];
-  const items = cfg.array(path);
-  if (items.length == 0 && cfg.ok) cfg.fail(path, "must list at least one location");
-  for (let i = 0; i < items.length; i++) {
-    const l = items[i];
-    l.unknownKeys(["header", "prefix", "query", "cookie"]);
-    let kinds = 0;
-    if (l.has("header")) kinds++;
-    if (l.has("query")) kinds++;
-    if (l.has("cookie")) kinds++;
-    if (kinds != 1) {
-      cfg.fail(path + "[" + i.toString() + "]", "needs exactly one of header, query, cookie");
-      continue;
-    }
-    if (l.has("header")) {
-      const name = l.headerName("header").toLowerCase();
-      if (name == "cookie") l.fail("header", "\"cookie\": use {\"cookie\": name} to read a cookie");
-      out.push(new Location(LocationKind.Header, name, l.string("prefix", "")));
-    } else {
-      if (l.has("prefix")) l.fail("prefix", "applies to header locations only");
-      const kind = l.has("query") ? LocationKind.Query : LocationKind.Cookie;
-      const field = kind == LocationKind.Query ? "query" : "cookie";
-      const name = l.string(field);
-      if (!isToken(name)) l.fail(field, quoteJsonString(name) + " must be 1-128 characters of [A-Za-z0-9_.~-]");
-      out.push(new Location(kind, name, ""));
-    }
-  }
-  return out;
-}
-
-function isToken(s: string): bool {
-  if (s.length == 0 || s.length > 128) return false;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    const ok =
-      (ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x30 && ch <= 0x39) ||
-      ch == 0x5f || ch == 0x2e || ch == 0x7e || ch == 0x2d;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 function readProvider(p: ConfigReader, c: Config, name: string): Provider {
@@ -369,62 +303,6 @@ function isClaimPath(s: string): bool {
   return !s.startsWith(".") && !s.endsWith(".") && !s.includes("..");
 }
 
-function readApiKeys(k: ConfigReader): ApiKeys {
-  const out = new ApiKeys();
-  k.unknownKeys(["from", "consumers", "forward"]);
-  out.from = readLocations(k, "from", [new Location(LocationKind.Header, "x-api-key", "")]);
-  out.forward = k.bool("forward", false);
-  const consumers = k.array("consumers", true);
-  if (consumers.length == 0 && k.ok) k.fail("consumers", "must list at least one consumer");
-  const names: string[] = [];
-  for (let i = 0; i < consumers.length; i++) {
-    const cr = consumers[i];
-    cr.unknownKeys(["name", "key", "key_sha256"]);
-    const name = cr.string("name");
-    if (!isToken(name)) cr.fail("name", quoteJsonString(name) + " must be 1-128 characters of [A-Za-z0-9_.~-]");
-    if (names.includes(name)) cr.fail("name", quoteJsonString(name) + " is used twice");
-    names.push(name);
-    const hasKey = cr.has("key");
-    if (hasKey == cr.has("key_sha256")) {
-      k.fail("consumers[" + i.toString() + "]", "needs exactly one of key, key_sha256");
-      continue;
-    }
-    let hash = new ArrayBuffer(32);
-    if (hasKey) {
-      const key = cr.string("key");
-      // The key itself is never echoed: it is a secret.
-      if (key.length < 16) cr.fail("key", "is " + key.length.toString() + " characters; at least 16 are required");
-      hash = sha256(String.UTF8.encode(key));
-    } else {
-      const hex = cr.string("key_sha256");
-      const h = hexDecode(hex);
-      if (h === null || h.byteLength != 32) cr.fail("key_sha256", "must be 64 hexadecimal digits (a SHA-256 digest)");
-      else hash = h;
-    }
-    out.consumers.push(new Consumer(name, hash));
-  }
-  return out;
-}
-
-function hexDecode(s: string): ArrayBuffer | null {
-  if ((s.length & 1) != 0) return null;
-  const out = new ArrayBuffer(s.length >> 1);
-  for (let i = 0; i < s.length; i += 2) {
-    const hi = hexDigit(s.charCodeAt(i));
-    const lo = hexDigit(s.charCodeAt(i + 1));
-    if (hi < 0 || lo < 0) return null;
-    store<u8>(changetype<usize>(out) + <usize>(i >> 1), <u8>((hi << 4) | lo));
-  }
-  return out;
-}
-
-function hexDigit(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
-
 const REQUIREMENT_KEYS: string[] = ["provider", "any", "all", "api_key", "basic", "none"];
 
 function readRequirement(parent: ConfigReader, key: string, c: Config, depth: i32): Requirement {
@@ -467,7 +345,7 @@ function readRequirement(parent: ConfigReader, key: string, c: Config, depth: i3
       if (c.apiKeys === null && r.ok) r.fail("api_key", "needs api_keys to be configured");
     } else if (chosen == "basic") {
       out.kind = RequirementKind.Basic;
-      if (r.ok) r.fail("basic", "Basic authentication is not available in this build");
+      if (c.basic === null && r.ok) r.fail("basic", "needs basic to be configured");
     } else out.kind = RequirementKind.None;
   }
   return out;

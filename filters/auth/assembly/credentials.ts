@@ -4,7 +4,7 @@
 // parameter or cookie) are refused rather than guessed between.
 
 import { HeaderMap, Protected } from "../../../assembly";
-import { Location, LocationKind } from "./config";
+import { Location, LocationKind } from "./locations";
 
 /** The credential found for one list of locations. */
 export class Found {

@@ -19,7 +19,9 @@ import {
 import { constantTimeEqual } from "../../lib/ct";
 import { basicChallenge, bearerChallenge, jsonErrorBody, keyChallenge } from "../../lib/reply";
 import { sha256 } from "../../lib/sha2";
-import { BodyStyle, Config, Location, Provider, Requirement, RequirementKind, Rule, readAuthConfig } from "./config";
+import { BodyStyle, Config, Provider, Requirement, RequirementKind, Rule, readAuthConfig } from "./config";
+import { Location } from "./locations";
+import { checkBasic } from "./basic";
 import { findCredential, removeCredential } from "./credentials";
 import { Jwk } from "./jwks";
 import { TokenCache, Verdict, claimText, verifyToken } from "./verify";
@@ -134,12 +136,7 @@ class Auth extends HttpContext {
     }
     if (r.kind == RequirementKind.Provider) return this.checkProvider(c.providers[r.provider], headers, path);
     if (r.kind == RequirementKind.ApiKey) return this.checkApiKey(headers, path);
-    if (r.kind == RequirementKind.Basic) {
-      const o = new Outcome();
-      o.status = 401;
-      o.schemes = SCHEME_BASIC;
-      return o;
-    }
+    if (r.kind == RequirementKind.Basic) return this.checkBasic(headers, path);
     // any / all
     let result: Outcome | null = null;
     let schemes = 0;
@@ -255,6 +252,40 @@ class Auth extends HttpContext {
     o.names.push(name);
     if (!keys.forward) o.remove.push(keys.from[found.where]);
     o.headers.push(new Header(root.config.consumerHeader, name));
+    return o;
+  }
+
+  private checkBasic(headers: HeaderMap, path: string): Outcome {
+    const root = this.root as AuthRoot;
+    const basic = root.config.basic!;
+    const o = new Outcome();
+    o.schemes = SCHEME_BASIC;
+    const locations: Location[] = [basic.location];
+    const found = findCredential(headers, path, locations);
+    if (found.count == 0) {
+      o.status = 401;
+      return o;
+    }
+    o.missing = false;
+    o.status = 401;
+    if (found.count > 1) {
+      o.reason = "duplicate";
+      o.error = "invalid_request";
+      o.description = "more than one Basic credential in the request";
+      return o;
+    }
+    const r = checkBasic(basic, found.value!);
+    if (r.reason.length == 0) root.count(r.cached ? "basic_cache_hit" : "basic_cache_miss");
+    if (r.reason.length > 0) {
+      o.reason = r.reason;
+      o.error = "invalid_token";
+      o.description = r.description;
+      return o;
+    }
+    o.status = 0;
+    o.names.push(r.user);
+    if (!basic.forward) o.remove.push(basic.location);
+    o.headers.push(new Header(root.config.consumerHeader, r.user));
     return o;
   }
 

@@ -297,10 +297,29 @@ const BAD: Bad[] = [
     field: '"rules[0].requires": needs exactly one of',
   },
   {
-    name: "a Basic requirement",
+    name: "a Basic requirement without basic",
     config: () => ({ ...p(), rules: [{ match: {}, requires: { basic: true } }] }),
-    field: '"rules[0].requires.basic"',
+    field: '"rules[0].requires.basic": needs basic to be configured',
+    schemaCannot: "a reference to another part of the document",
   },
+  { name: "an htpasswd line without a colon", config: () => ({ basic: { users: ["alice"] } }), field: '"basic.users[0]": is not an htpasswd line' },
+  { name: "a plain-text password line", config: () => ({ basic: { users: ["alice:hunter22"] } }), field: '"basic.users[0]": the hash of user "alice" is neither {SHA} nor bcrypt' },
+  { name: "a {SHA} hash of the wrong size", config: () => ({ basic: { users: ["alice:{SHA}AAAA"] } }), field: '"basic.users[0]": the {SHA} hash of user "alice" is not base64 of 20 bytes' },
+  { name: "a $2x$ bcrypt hash", config: () => ({ basic: { users: [`alice:$2x$05$${"a".repeat(53)}`] } }), field: '"basic.users[0]": user "alice": bcrypt variant' },
+  {
+    name: "a bcrypt cost above the limit",
+    config: () => ({ basic: { users: [`alice:$2b$13$${"a".repeat(53)}`] } }),
+    field: "bcrypt cost 13 is above max_bcrypt_cost 12",
+    schemaCannot: "a relation between two fields' values",
+  },
+  {
+    name: "a user listed twice",
+    config: () => ({ basic: { users: [`a:{SHA}${"A".repeat(27)}=`, `a:{SHA}${"A".repeat(27)}=`] } }),
+    field: '"basic.users[1]": user "a" is listed twice',
+    schemaCannot: "uniqueness of a part of array items",
+  },
+  { name: "no users", config: () => ({ basic: { users: [] } }), field: '"basic.users": must list at least one user' },
+  { name: "a negative Basic cache", config: () => ({ basic: { users: [`a:{SHA}${"A".repeat(27)}=`], cache_size: -1 } }), field: '"basic.cache_size"' },
   {
     name: "a path prefix without a slash",
     config: () => ({
@@ -404,6 +423,8 @@ describe("bad configurations", () => {
   it("never echoes a secret in its message", async () => {
     const logs = await moduleRefusal({ api_keys: { consumers: [{ name: "a", key: "s3cr3t" }] } });
     expect(logs?.join("\n")).not.toContain("s3cr3t");
+    const plain = await moduleRefusal({ basic: { users: ["alice:hunter22"] } });
+    expect(plain?.join("\n")).not.toContain("hunter22");
     const hs = hmacKey("s", 16);
     const logs2 = await moduleRefusal(p({ algorithms: ["HS256"], jwks: jwks(hs) }));
     expect(logs2?.join("\n")).not.toContain(hs.jwk.k as string);
