@@ -7,6 +7,7 @@ import { ApiKeys, readApiKeys } from "./apikeys";
 import { BasicAuth, readBasic } from "./basic";
 import { Jwk, readJwks } from "./jwks";
 import { Location, LocationKind, isToken, readLocations } from "./locations";
+import { RemoteJwks, readRemoteJwks } from "./remote";
 
 export class ClaimHeader {
   constructor(
@@ -36,6 +37,8 @@ export class Provider {
   algorithms: u32 = 0;
   /** Inline keys (remote providers start empty and fill from the fetch). */
   keys: Jwk[] = [];
+  /** Set when the keys are fetched (remote_jwks). */
+  remote: RemoteJwks | null = null;
   from: Location[] = [];
   skew: i64 = 60;
   requireExp: bool = false;
@@ -116,7 +119,7 @@ const TOP_KEYS: string[] = [
   "signature_verifier", "stat_prefix",
 ];
 const PROVIDER_KEYS: string[] = [
-  "issuer", "audiences", "algorithms", "jwks", "from", "clock_skew_seconds",
+  "issuer", "audiences", "algorithms", "jwks", "remote_jwks", "from", "clock_skew_seconds",
   "require_expiration", "max_lifetime_seconds", "max_token_bytes", "forward", "subject_header",
   "claims_to_headers", "payload_header", "require_claims", "scopes",
 ];
@@ -227,8 +230,11 @@ function readProvider(p: ConfigReader, c: Config, name: string): Provider {
       p.fail("algorithms[" + i.toString() + "]", quoteJsonString(a) + " is not supported (" + SUPPORTED_ALGS.join(", ") + ")");
     } else out.algorithms |= jwtAlgorithmBit(<JwtAlgorithm>jwtAlgorithmByName(a));
   }
-  if (!p.has("jwks")) p.fail("jwks", "is required");
-  else {
+  if (p.has("jwks") == p.has("remote_jwks")) {
+    p.fail(p.has("jwks") ? "remote_jwks" : "jwks", p.has("jwks") ? "only one of jwks, remote_jwks may be set" : "is required (or remote_jwks)");
+  } else if (p.has("remote_jwks")) {
+    out.remote = readRemoteJwks(p.object("remote_jwks"));
+  } else {
     const raw = p.raw("jwks")!;
     let doc = raw;
     const text = raw.asString();

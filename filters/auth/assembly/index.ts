@@ -24,6 +24,7 @@ import { Location } from "./locations";
 import { checkBasic } from "./basic";
 import { findCredential, removeCredential } from "./credentials";
 import { Jwk } from "./jwks";
+import { JwksFetcher } from "./remote";
 import { TokenCache, Verdict, claimText, verifyToken } from "./verify";
 
 export * from "../../../assembly/exports";
@@ -36,6 +37,8 @@ const SCHEME_BASIC: i32 = 2;
 class AuthRoot extends RootContext {
   config: Config = new Config();
   cache: TokenCache = new TokenCache(0);
+  /** One per provider: null for inline key sets. */
+  fetchers: Array<JwksFetcher | null> = [];
   private counters: Map<string, Counter> = new Map();
 
   onConfigure(size: u32): bool {
@@ -48,7 +51,48 @@ class AuthRoot extends RootContext {
     this.config = c;
     this.cache = new TokenCache(c.tokenCacheSize);
     this.counters = new Map();
+    this.fetchers = [];
+    let remote = false;
+    for (let i = 0; i < c.providers.length; i++) {
+      const p = c.providers[i];
+      if (p.remote !== null) {
+        this.fetchers.push(new JwksFetcher(p.remote!, c.providerNames[i], p.issuer));
+        remote = true;
+      } else this.fetchers.push(null);
+    }
+    // Remote key sets: poll the shared entry (and fetch when due) twice a second, from the
+    // first tick on (at start-up Envoy's clusters may not take callouts yet).
+    if (remote) this.setTickPeriod(500);
     return true;
+  }
+
+  onTick(): void {
+    const now = <i64>currentTimeMillis();
+    for (let i = 0; i < this.fetchers.length; i++) {
+      const f = this.fetchers[i];
+      if (f === null) continue;
+      if (f.sync()) this.cache.clear();
+      f.maybeFetch(now, this);
+    }
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    for (let i = 0; i < this.fetchers.length; i++) {
+      const f = this.fetchers[i];
+      if (f === null || f.token != token) continue;
+      const ok = f.fetchOk;
+      f.onResponse(<i64>currentTimeMillis(), numHeaders, this);
+      if (f.token != 0) return; // discovery done, the key set is being fetched
+      if (f.fetchOk > ok) {
+        this.count("jwks_fetch_ok");
+        if (f.sync()) this.cache.clear();
+      } else {
+        this.count("jwks_fetch_failed");
+        log.warn("auth: fetching the key set of provider " + this.config.providerNames[i] + " failed: " + f.lastError +
+          (f.keys.length > 0 ? "; the last good set stays in use" : "; requests that need it are refused"));
+      }
+      return;
+    }
   }
 
   /** Increments `<stat_prefix>.<name>`. */
@@ -63,7 +107,14 @@ class AuthRoot extends RootContext {
   }
 
   keysFor(p: Provider): Jwk[] {
-    return p.keys;
+    const f = this.fetchers[p.index];
+    return f === null ? p.keys : f.keys;
+  }
+
+  /** A token named a kid the provider's remote set lacks, or there are no keys yet. */
+  wantKeys(p: Provider): void {
+    const f = this.fetchers[p.index];
+    if (f !== null) f.requestRefetch();
   }
 
   createHttpContext(id: u32): HttpContext | null {
@@ -190,7 +241,10 @@ class Auth extends HttpContext {
     const v = verifyToken(p, root.keysFor(p), found.value!, now, root.cache, c.verifier, c.unavailableStatus);
     if (root.cache.hits > hitsBefore) root.count("token_cache_hit");
     if (root.cache.misses > missesBefore) root.count("token_cache_miss");
-    if (v.status != 0) return fromVerdict(o, v);
+    if (v.status != 0) {
+      if (v.unknownKid || v.reason == "unavailable") root.wantKeys(p);
+      return fromVerdict(o, v);
+    }
     o.status = 0;
     const j = v.jwt!;
     const sub = j.claimString("sub");

@@ -25,8 +25,14 @@ beforeAll(async () => {
   ];
 }, 300_000);
 
-async function hostWith(extra: Record<string, unknown> = {}, basicExtra: Record<string, unknown> = {}): Promise<Host> {
-  return createHost({ module: wasm, configuration: { basic: { users, ...basicExtra }, realm: "staff", ...extra } });
+async function hostWith(
+  extra: Record<string, unknown> = {},
+  basicExtra: Record<string, unknown> = {},
+): Promise<Host> {
+  return createHost({
+    module: wasm,
+    configuration: { basic: { users, ...basicExtra }, realm: "staff", ...extra },
+  });
 }
 
 describe("Basic", () => {
@@ -38,7 +44,9 @@ describe("Basic", () => {
       ["carol", "bob's pässword"],
       ["dave", "dave:with:colons"],
     ] as const) {
-      const res = await host.request({ headers: { authorization: basic(user, password), "x-auth-consumer": "root" } });
+      const res = await host.request({
+        headers: { authorization: basic(user, password), "x-auth-consumer": "root" },
+      });
       expect(res.status, user).toBe(200);
       expect(res.upstream?.headers["x-auth-consumer"]).toBe(user);
       expect(res.upstream?.headers.authorization).toBeUndefined();
@@ -57,7 +65,11 @@ describe("Basic", () => {
       expect(res.headers["www-authenticate"]).toBe('Basic realm="staff", charset="UTF-8"');
     }
     expect(host.counter("auth.denied_reason=bad-password")).toBe(3);
-    for (const auth of ["Basic !!!", "Basic YWxpY2U=", `Basic ${Buffer.from(":x").toString("base64")}`]) {
+    for (const auth of [
+      "Basic !!!",
+      "Basic YWxpY2U=",
+      `Basic ${Buffer.from(":x").toString("base64")}`,
+    ]) {
       expect((await host.request({ headers: { authorization: auth } })).status).toBe(401);
     }
     expect(host.counter("auth.denied_reason=malformed")).toBe(3);
@@ -71,21 +83,41 @@ describe("Basic", () => {
   it("pays bcrypt once per credential (a bounded cache), never caching a failure", async () => {
     const host = await hostWith({}, { cache_size: 1 });
     const bob = basic("bob", "bob's pässword");
-    for (let i = 0; i < 3; i++) expect((await host.request({ headers: { authorization: bob } })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await host.request({ headers: { authorization: bob } })).status).toBe(200);
     expect(host.counter("auth.basic_cache_miss")).toBe(1);
     expect(host.counter("auth.basic_cache_hit")).toBe(2);
     // A second credential pushes the first out of a cache of one.
     await host.request({ headers: { authorization: basic("alice", "alice-secret") } });
     await host.request({ headers: { authorization: bob } });
     expect(host.counter("auth.basic_cache_miss")).toBe(3);
-    for (let i = 0; i < 2; i++) await host.request({ headers: { authorization: basic("bob", "nope") } });
+    for (let i = 0; i < 2; i++)
+      await host.request({ headers: { authorization: basic("bob", "nope") } });
     expect(host.counter("auth.basic_cache_hit")).toBe(2);
   });
 
   it("applies allow-lists to Basic users (403) and keeps the header by option", async () => {
-    const host = await hostWith({ rules: [{ match: { path: { prefix: "/admin" } }, requires: { basic: true }, allow: ["alice"] }] });
-    expect((await host.request({ path: "/admin", headers: { authorization: basic("alice", "alice-secret") } })).status).toBe(200);
-    expect((await host.request({ path: "/admin", headers: { authorization: basic("bob", "bob's pässword") } })).status).toBe(403);
+    const host = await hostWith({
+      rules: [
+        { match: { path: { prefix: "/admin" } }, requires: { basic: true }, allow: ["alice"] },
+      ],
+    });
+    expect(
+      (
+        await host.request({
+          path: "/admin",
+          headers: { authorization: basic("alice", "alice-secret") },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await host.request({
+          path: "/admin",
+          headers: { authorization: basic("bob", "bob's pässword") },
+        })
+      ).status,
+    ).toBe(403);
     const keep = await hostWith({}, { forward: true });
     const res = await keep.request({ headers: { authorization: basic("alice", "alice-secret") } });
     expect(res.upstream?.headers.authorization).toBe(basic("alice", "alice-secret"));

@@ -302,10 +302,26 @@ const BAD: Bad[] = [
     field: '"rules[0].requires.basic": needs basic to be configured',
     schemaCannot: "a reference to another part of the document",
   },
-  { name: "an htpasswd line without a colon", config: () => ({ basic: { users: ["alice"] } }), field: '"basic.users[0]": is not an htpasswd line' },
-  { name: "a plain-text password line", config: () => ({ basic: { users: ["alice:hunter22"] } }), field: '"basic.users[0]": the hash of user "alice" is neither {SHA} nor bcrypt' },
-  { name: "a {SHA} hash of the wrong size", config: () => ({ basic: { users: ["alice:{SHA}AAAA"] } }), field: '"basic.users[0]": the {SHA} hash of user "alice" is not base64 of 20 bytes' },
-  { name: "a $2x$ bcrypt hash", config: () => ({ basic: { users: [`alice:$2x$05$${"a".repeat(53)}`] } }), field: '"basic.users[0]": user "alice": bcrypt variant' },
+  {
+    name: "an htpasswd line without a colon",
+    config: () => ({ basic: { users: ["alice"] } }),
+    field: '"basic.users[0]": is not an htpasswd line',
+  },
+  {
+    name: "a plain-text password line",
+    config: () => ({ basic: { users: ["alice:hunter22"] } }),
+    field: '"basic.users[0]": the hash of user "alice" is neither {SHA} nor bcrypt',
+  },
+  {
+    name: "a {SHA} hash of the wrong size",
+    config: () => ({ basic: { users: ["alice:{SHA}AAAA"] } }),
+    field: '"basic.users[0]": the {SHA} hash of user "alice" is not base64 of 20 bytes',
+  },
+  {
+    name: "a $2x$ bcrypt hash",
+    config: () => ({ basic: { users: [`alice:$2x$05$${"a".repeat(53)}`] } }),
+    field: '"basic.users[0]": user "alice": bcrypt variant',
+  },
   {
     name: "a bcrypt cost above the limit",
     config: () => ({ basic: { users: [`alice:$2b$13$${"a".repeat(53)}`] } }),
@@ -314,12 +330,22 @@ const BAD: Bad[] = [
   },
   {
     name: "a user listed twice",
-    config: () => ({ basic: { users: [`a:{SHA}${"A".repeat(27)}=`, `a:{SHA}${"A".repeat(27)}=`] } }),
+    config: () => ({
+      basic: { users: [`a:{SHA}${"A".repeat(27)}=`, `a:{SHA}${"A".repeat(27)}=`] },
+    }),
     field: '"basic.users[1]": user "a" is listed twice',
     schemaCannot: "uniqueness of a part of array items",
   },
-  { name: "no users", config: () => ({ basic: { users: [] } }), field: '"basic.users": must list at least one user' },
-  { name: "a negative Basic cache", config: () => ({ basic: { users: [`a:{SHA}${"A".repeat(27)}=`], cache_size: -1 } }), field: '"basic.cache_size"' },
+  {
+    name: "no users",
+    config: () => ({ basic: { users: [] } }),
+    field: '"basic.users": must list at least one user',
+  },
+  {
+    name: "a negative Basic cache",
+    config: () => ({ basic: { users: [`a:{SHA}${"A".repeat(27)}=`], cache_size: -1 } }),
+    field: '"basic.cache_size"',
+  },
   {
     name: "a path prefix without a slash",
     config: () => ({
@@ -391,6 +417,75 @@ const BAD: Bad[] = [
     field:
       '"providers.main.subject_header": "x-who" is already an identity header (consumer_header)',
     schemaCannot: "a relation between two fields' values",
+  },
+  {
+    name: "both jwks and remote_jwks",
+    config: () => p({ remote_jwks: { cluster: "idp", path: "/k" } }),
+    field: '"providers.main.remote_jwks": only one of jwks, remote_jwks',
+  },
+  {
+    name: "remote_jwks without a cluster",
+    config: () => ({ providers: { m: { algorithms: ["RS256"], remote_jwks: { path: "/k" } } } }),
+    field: '"providers.m.remote_jwks.cluster": required field missing',
+  },
+  {
+    name: "remote_jwks without a path",
+    config: () => ({
+      providers: { m: { algorithms: ["RS256"], remote_jwks: { cluster: "idp" } } },
+    }),
+    field: '"providers.m.remote_jwks.path": required field missing',
+  },
+  {
+    name: "a JWKS path without a slash",
+    config: () => ({
+      providers: { m: { algorithms: ["RS256"], remote_jwks: { cluster: "idp", path: "keys" } } },
+    }),
+    field: '"providers.m.remote_jwks.path": "keys" must be a path',
+  },
+  {
+    name: "a path with discovery",
+    config: () => ({
+      providers: {
+        m: {
+          algorithms: ["RS256"],
+          remote_jwks: { cluster: "idp", path: "/k", oidc_discovery: true },
+        },
+      },
+    }),
+    field: '"providers.m.remote_jwks.path": is found by discovery',
+  },
+  {
+    name: "a zero refresh",
+    config: () => ({
+      providers: {
+        m: {
+          algorithms: ["RS256"],
+          remote_jwks: { cluster: "idp", path: "/k", refresh_seconds: 0 },
+        },
+      },
+    }),
+    field: '"providers.m.remote_jwks.refresh_seconds"',
+  },
+  {
+    name: "a huge callout timeout",
+    config: () => ({
+      providers: {
+        m: {
+          algorithms: ["RS256"],
+          remote_jwks: { cluster: "idp", path: "/k", timeout_ms: 600000 },
+        },
+      },
+    }),
+    field: '"providers.m.remote_jwks.timeout_ms"',
+  },
+  {
+    name: "a misspelt remote field",
+    config: () => ({
+      providers: {
+        m: { algorithms: ["RS256"], remote_jwks: { cluster: "idp", path: "/k", refresh: 5 } },
+      },
+    }),
+    field: '"providers.m.remote_jwks.refresh": unknown field',
   },
   {
     name: "65 keys in a set",
