@@ -78,6 +78,13 @@ export class Regex {
     return this.program.length;
   }
 
+  /** Thread steps the last match took: live threads summed over the input positions it
+   *  read. At most (input length + 1) x `instructions`; tests use it to check the time is
+   *  linear in the input. */
+  get steps(): i64 {
+    return this.machine.steps;
+  }
+
   /** Bytes this pattern holds (program, classes, matching state). */
   get byteSize(): i32 {
     return this.program.code.length * 4 + this.program.classes.byteSize + this.machine.byteSize;

@@ -452,3 +452,23 @@ async function createTagged() {
     }),
   });
 }
+
+describe("hostile values", () => {
+  it("matches a regex that makes backtracking engines explode against a 48 KiB header", async () => {
+    const host = await startRouter({
+      rules: [
+        tagRule("hostile", { from: "header:x-h", regex: "(a*)*b" }),
+        tagRule("nested", { from: "header:x-h", regex: "(a|aa)+" }),
+      ],
+    });
+    // Under Envoy's default 60 KiB limit for all request headers.
+    const value = "a".repeat(48 * 1024);
+    const miss = await send(host, { path: "/", headers: { "x-h": value } });
+    expect(miss.status).toBe(200);
+    expect(host.counter("header_router_matched_rule=hostile")).toBe(0);
+    expect(miss.upstream?.headers["x-hit"]).toBe("nested"); // first_match: (a|aa)+ matches
+    const hit = await send(host, { path: "/", headers: { "x-h": `${value}b` } });
+    expect(hit.upstream?.headers["x-hit"]).toBe("hostile");
+    host.close();
+  });
+});

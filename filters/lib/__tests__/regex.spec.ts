@@ -217,4 +217,23 @@ describe("Regex on hostile input", () => {
     const r = re("(?:a|b){50}c");
     expect<bool>(r.test(as)).toBe(false);
   });
+
+  it("takes steps linear in the input: within (n + 1) x instructions, and double for double", () => {
+    const patterns = ["(a*)*b", "(a|aa)+$", "(x+x+)+y", "(?:a|b){50}c", "(a|a)*c", "(.*a){20}"];
+    const inputs = ["a", "a", "x", "a", "a", "a"];
+    for (let i = 0; i < patterns.length; i++) {
+      const r = re(patterns[i]);
+      r.search(inputs[i].repeat(n / 4));
+      const quarter = r.steps;
+      r.search(inputs[i].repeat(n / 2));
+      const half = r.steps;
+      r.search(inputs[i].repeat(n));
+      const full = r.steps;
+      expect<bool>(full <= <i64>(n + 1) * <i64>r.instructions).toBe(true, patterns[i] + " within the bound");
+      expect<bool>(quarter > 0).toBe(true, patterns[i] + " ran");
+      // Linear (a*n + b): the second n/2 units cost twice the n/4 before them, up to the
+      // threads of one position. A quadratic engine would cost three times; backtracking more.
+      expect<bool>(full - half <= 2 * (half - quarter) + <i64>r.instructions).toBe(true, patterns[i] + " linear");
+    }
+  });
 });

@@ -98,6 +98,8 @@ function decodeMultiByte(ptr: usize, pos: i32, len: i32, b0: i32): i32 {
 export class Machine {
   /** Slots of the last successful match: [2k, 2k+1] = start and end of group k (0: all). */
   result: StaticArray<i32>;
+  /** Thread steps the last run took (live threads summed over input positions). */
+  steps: i64 = 0;
   private blockA: StaticArray<i32>;
   private blockB: StaticArray<i32>;
   private stackBlock: StaticArray<i32>;
@@ -151,6 +153,7 @@ export class Machine {
     const result = changetype<usize>(this.result);
     for (let k = 0; k < this.slotCount; k++) store<i32>(result + (<usize>k << 2), -1);
     let matched = false;
+    this.steps = 0;
     let pos = 0;
     let prev = -1;
     let cp = -1;
@@ -187,6 +190,7 @@ export class Machine {
       }
       const size = load<i32>(clist);
       if (size == 0) break;
+      this.steps += <i64>size;
       const nextPos = pos + width;
       let nextCp = -1;
       let nextWidth = 0;
