@@ -103,7 +103,10 @@ describe("ConfigReader strings", () => {
     expect<string | null>(cfg.optionalString("n")).toBeNull();
     expect<string | null>(cfg.optionalString("missing")).toBeNull();
     expect<bool>(cfg.ok).toBe(true);
-    expect<string | null>(config('{"a":[]}').optionalString("a")).toBeNull();
+    const wrong = config('{"a":[]}');
+    expect<string | null>(wrong.optionalString("a")).toBeNull();
+    expect<bool>(wrong.ok).toBe(false);
+    expect<string>(wrong.firstError).toBe('invalid configuration: field "a": expected a string, got []');
   });
 
   it("truncates long echoed values", () => {
@@ -414,6 +417,60 @@ describe("ConfigReader nesting", () => {
     cfg.string("");
     expect<i32>(cfg.allErrors.length).toBe(3);
     expect<string>(cfg.firstError).toBe('invalid configuration: field "a..b": invalid field path');
+  });
+
+  it("has every reader report a malformed path", () => {
+    const readers: Array<(cfg: ConfigReader) => void> = [
+      (cfg: ConfigReader): void => {
+        cfg.string("a..b", "d");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.optionalString("a..b");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.headerName("a..b", "x-d");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.headerValue("a..b", "d");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.oneOf("a..b", ["x"], "x");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.integer("a..b", 1);
+      },
+      (cfg: ConfigReader): void => {
+        cfg.number("a..b", 1.5);
+      },
+      (cfg: ConfigReader): void => {
+        cfg.bool("a..b", true);
+      },
+      (cfg: ConfigReader): void => {
+        cfg.stringArray("a..b", []);
+      },
+      (cfg: ConfigReader): void => {
+        cfg.stringMap("a..b");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.object("a..b");
+      },
+      (cfg: ConfigReader): void => {
+        cfg.array("a..b");
+      },
+    ];
+    for (let i = 0; i < readers.length; i++) {
+      const cfg = config('{"a":{"b":1}}');
+      readers[i](cfg);
+      expect<string>(cfg.firstError).toBe('invalid configuration: field "a..b": invalid field path');
+    }
+  });
+
+  it("names keys of letters, digits, - and _ plainly and quotes any other", () => {
+    const cfg = config('{"azAZ09_-":{"k":1},"a b":2}');
+    cfg.object("azAZ09_-").string("k");
+    cfg.string("a b");
+    expect<string>(cfg.allErrors[0]).toBe('invalid configuration: field "azAZ09_-.k": expected a string, got 1');
+    expect<bool>(cfg.allErrors[1].includes("expected a string, got 2")).toBe(true);
   });
 
   it("answers has and raw", () => {
