@@ -198,6 +198,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
           vmId: scenario.name,
           wasmPath: path,
           failurePolicy: "FAIL_CLOSED",
+          ...(scenario.configuration !== undefined
+            ? { configuration: scenario.configuration }
+            : {}),
         };
       }
       try {

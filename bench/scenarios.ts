@@ -17,6 +17,17 @@
 //                source.address (Lua: the same five from headers and streamInfo()).
 // - body4k:      read the whole 4 KiB request body and replace it with as many bytes. Runs in
 //                front of an upstream (Envoy's own second listener), with its own floor.
+// - header-router: filters/header-router with the five rules its envoy.yaml ships (reset a
+//                client's x-route-bucket, a sticky 10% split by x-user, canary by header, by
+//                cookie or query, an /api/v<n>/ rewrite) in front of two routes (canary when
+//                x-route-bucket is canary, else stable). Native: the same route table matching
+//                x-canary, the cookie, the query parameter and a 10% runtime fraction for
+//                requests with x-user (random, not sticky: no native route match hashes a
+//                header into buckets), plus header_mutation removing x-route-bucket and
+//                x-debug-*, copying x-user and setting x-routed-by on the response.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 /** Who implements a scenario. "floor" is no filter at all. */
 export type Peer = "floor" | "meshwasm" | "native" | "lua" | "rust" | "solo" | "go";
@@ -31,7 +42,8 @@ export type Work =
   | "headers20-pairs"
   | "shared-cas"
   | "properties5"
-  | "body4k";
+  | "body4k"
+  | "header-router";
 
 export interface Scenario {
   /** `<work>/<peer>`, unique. */
@@ -40,6 +52,10 @@ export interface Scenario {
   peer: Peer;
   /** Native HTTP filters (raw `http_filters` entries) placed before the router. */
   httpFilters?: unknown[];
+  /** The Wasm filter's configuration (JSON text); none when absent. */
+  configuration?: string;
+  /** The virtual host's routes, replacing the one direct-response route. */
+  routes?: unknown[];
 }
 
 export function isWasmPeer(peer: Peer): peer is WasmPeer {
@@ -125,6 +141,66 @@ function envoy_on_request(h)
 end
 `;
 
+function direct(body: string, match: Record<string, unknown>): unknown {
+  return {
+    match: { prefix: "/", ...match },
+    direct_response: { status: 200, body: { inline_string: body } },
+  };
+}
+
+/** The shipped header-router configuration, read once. */
+const ROUTER_CONFIG = readFileSync(
+  fileURLToPath(new URL("../filters/header-router/config.example.json", import.meta.url)),
+  "utf8",
+);
+
+const BUCKET_ROUTES = [
+  direct("canary", { headers: [{ name: "x-route-bucket", string_match: { exact: "canary" } }] }),
+  direct("stable", {}),
+];
+
+const NATIVE_ROUTER_ROUTES = [
+  direct("canary", { headers: [{ name: "x-canary", string_match: { exact: "1" } }] }),
+  direct("canary", {
+    headers: [
+      { name: "cookie", string_match: { safe_regex: { regex: "(.*;\\s*)?group=beta(;.*)?" } } },
+    ],
+  }),
+  direct("canary", { query_parameters: [{ name: "canary", string_match: { exact: "true" } }] }),
+  direct("canary", {
+    headers: [{ name: "x-user", present_match: true }],
+    runtime_fraction: { default_value: { numerator: 10, denominator: "HUNDRED" } },
+  }),
+  direct("stable", {}),
+];
+
+const NATIVE_ROUTER_MUTATIONS = {
+  name: "envoy.filters.http.header_mutation",
+  typed_config: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
+    mutations: {
+      request_mutations: [
+        { remove: "x-route-bucket" },
+        { remove_on_match: { key_matcher: { prefix: "x-debug-" } } },
+        {
+          append: {
+            header: { key: "x-forwarded-user", value: "%REQ(x-user)%" },
+            append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
+          },
+        },
+      ],
+      response_mutations: [
+        {
+          append: {
+            header: { key: "x-routed-by", value: "native" },
+            append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
+          },
+        },
+      ],
+    },
+  },
+};
+
 function wasm(work: Work, peer: WasmPeer): Scenario {
   return { name: `${work}/${peer}`, work, peer };
 }
@@ -179,6 +255,9 @@ export const scenarios: Scenario[] = [
   wasm("body4k", "solo"),
   wasm("body4k", "go"),
   native("body4k", "lua", lua(LUA_BODY4K)),
+
+  { ...wasm("header-router", "meshwasm"), configuration: ROUTER_CONFIG, routes: BUCKET_ROUTES },
+  { ...native("header-router", "native", NATIVE_ROUTER_MUTATIONS), routes: NATIVE_ROUTER_ROUTES },
 ];
 
 /** What the client sends for each work. */
@@ -191,6 +270,12 @@ export function requestShape(work: Work): {
     const headers: Record<string, string> = {};
     for (const i of range(COUNT)) headers[`x-bench-in-${i}`] = `in-${i}`;
     return { method: "GET", headers };
+  }
+  if (work === "header-router") {
+    return {
+      method: "GET",
+      headers: { "x-user": "user-42", cookie: "a=1; group=alpha", "x-debug-trace": "1" },
+    };
   }
   if (work === "body4k") {
     return {

@@ -92,5 +92,23 @@ export async function scenarioBootstrap(
     const resources = config.static_resources as { listeners: unknown[] };
     resources.listeners.push(sinkListener(sinkPort));
   }
+  if (scenario.routes) setRoutes(config, scenario.routes);
   return config;
+}
+
+/** Replaces the main listener's routes (a scenario that routes by what its filter sets). */
+function setRoutes(config: Record<string, unknown>, routes: unknown[]): void {
+  const resources = config.static_resources as {
+    listeners: Array<{
+      filter_chains: Array<{
+        filters: Array<{
+          typed_config: { route_config: { virtual_hosts: Array<{ routes: unknown[] }> } };
+        }>;
+      }>;
+    }>;
+  };
+  const manager = resources.listeners[0]?.filter_chains[0]?.filters[0]?.typed_config;
+  const host = manager?.route_config.virtual_hosts[0];
+  if (!host) throw new Error("bench bootstrap: no virtual host to route in");
+  host.routes = routes;
 }

@@ -65,7 +65,11 @@ const meshwasm: Builder = async (works, log) => {
     const entry = join(benchDir, "peers", "meshwasm", work, "index.ts");
     const outFile = join(workDir, "meshwasm", `${work}.wasm`);
     if (
-      !fresh(outFile, [join(benchDir, "peers", "meshwasm", work), join(projectDir, "assembly")])
+      !fresh(outFile, [
+        join(benchDir, "peers", "meshwasm", work),
+        join(projectDir, "assembly"),
+        join(projectDir, "filters"),
+      ])
     ) {
       log(`compiling meshwasm ${work}`);
       await compileFilter({ entry, outFile });
