@@ -1,7 +1,9 @@
 // The attributes (Envoy properties) an HTTP stream serves, by name, with when each is readable,
 // as observed in Envoy 1.40: request.* header attributes only while the filter holds the request
 // headers (and again in onLog); upstream.* once the router chose a host; response.code and
-// code_details once a response exists; request.duration only in onLog; sizes as bytes so far.
+// code_details once a response exists; request.duration only in onLog; sizes as bytes so far
+// (request.size: the content-length while the request headers are readable), total sizes with
+// the byteSize of the header maps served at that point.
 // A name not here is NotFound, as for TLS attributes on a plaintext connection.
 
 import type { HeaderMap } from "./headers.ts";
@@ -119,7 +121,13 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "request.protocol": () => "HTTP/1.1",
   "request.time": (f) => f.startedAtNanos,
   "request.duration": (f) => (f.accessLog ? f.nowNanos - f.startedAtNanos : undefined),
-  "request.size": (f) => BigInt(f.requestBodyBytes),
+  // Envoy answers the content-length while the request headers are at hand.
+  "request.size": (f) => {
+    const announced = f.requestHeaders?.get("content-length");
+    return announced !== undefined && /^\d+$/.test(announced)
+      ? BigInt(announced)
+      : BigInt(f.requestBodyBytes);
+  },
   "request.total_size": (f) => BigInt((f.requestHeaders?.byteSize() ?? 0) + f.requestBodyBytes),
   "response.code": (f) => (f.response ? Number(f.response.get(":status") ?? 0) : undefined),
   "response.code_details": (f) => f.responseDetails ?? undefined,

@@ -3,6 +3,7 @@
 // defaults: values trimmed, repeats of inline headers folded, hop-by-hop and internal headers
 // removed, requests refused for their size or protocol.
 
+import { randomUUID } from "node:crypto";
 import type { HttpLimits } from "../connection-manager.ts";
 import { HeaderMap } from "./headers.ts";
 
@@ -124,4 +125,40 @@ export function refuseRequest(
     return { status: 431, body: "Request Header Fields Too Large" };
   }
   return null;
+}
+
+/** How a request reaches the connection manager. */
+export interface Admission {
+  /** The client's protocol (default HTTP/1.1). */
+  version?: "HTTP/1.0" | "HTTP/1.1";
+  /** Apply the connection manager at all (default true); false hands the map over as given. */
+  envoyHeaders?: boolean;
+}
+
+/**
+ * What Envoy's codec and connection manager make of a request's headers before the first
+ * filter, one function for every way a test sends a request: `Host` becomes `:authority`, then
+ * either a refusal (426, 431) or the headers the filter sees (normalised, with
+ * `x-forwarded-proto` and `x-request-id` added when absent).
+ */
+export function admitRequest(
+  given: HeaderMap,
+  limits: Required<HttpLimits>,
+  admission: Admission = {},
+): { refusal: Refusal } | { headers: HeaderMap } {
+  if (admission.envoyHeaders === false) return { headers: given };
+  let headers = given;
+  const host = given.get("host");
+  if (host !== undefined) {
+    // The HTTP/1 codec turns Host into :authority (a given :authority wins), and Envoy keeps
+    // pseudo-headers first.
+    headers = new HeaderMap(given.has(":authority") ? [] : [[":authority", host]]);
+    for (const [k, v] of given.pairs()) if (k !== "host") headers.add(k, v);
+  }
+  const refusal = refuseRequest(headers, admission.version ?? "HTTP/1.1", limits);
+  if (refusal) return { refusal };
+  const out = normalizeRequestHeaders(headers);
+  if (!out.has("x-forwarded-proto")) out.add("x-forwarded-proto", "http");
+  if (!out.has("x-request-id")) out.add("x-request-id", randomUUID());
+  return { headers: out };
 }

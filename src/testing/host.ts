@@ -5,7 +5,6 @@
 //   const res = await host.request({ path: "/" });
 //   expect(res.headers["x-hi"]).toBe("world");
 
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   type HttpLimits,
@@ -21,10 +20,11 @@ import {
 } from "../plugin.ts";
 import type { GrpcCall, GrpcHandler, HttpCall, HttpCallHandler } from "./callouts.ts";
 import type { Coverage } from "./coverage.ts";
-import { needsZeroContentLength, normalizeRequestHeaders, refuseRequest } from "./hcm.ts";
+import { type Admission, admitRequest, needsZeroContentLength } from "./hcm.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
 import {
+  type ActionName,
   type LogLevelName,
   PluginStartError,
   WasmLoadError,
@@ -317,6 +317,7 @@ export class Host {
         this.limits.bufferLimitBytes,
       ),
       this.world,
+      this.limits,
     );
   }
 
@@ -344,21 +345,12 @@ export class Host {
     if (chunks.length > 0 && !headers.has("content-length") && !hasTrailers && !init.chunked) {
       headers.add("content-length", String(chunks.reduce((n, c) => n + c.length, 0)));
     }
-    const envoyHeaders = init.envoyHeaders ?? true;
-    const refusal = envoyHeaders
-      ? refuseRequest(headers, init.version ?? "HTTP/1.1", this.limits)
-      : null;
-    if (refusal) {
-      st.refuse(refusal.status, refusal.body);
-      return this.finish(s, null, init);
-    }
-    const filtered = envoyHeaders ? normalizeRequestHeaders(headers) : headers;
-    st.routerChecks = envoyHeaders;
-    if (envoyHeaders) {
-      if (!filtered.has("x-forwarded-proto")) filtered.add("x-forwarded-proto", "http");
-      if (!filtered.has("x-request-id")) filtered.add("x-request-id", randomUUID());
-    }
-    s.requestHeaders(filtered, { endOfStream: chunks.length === 0 && !hasTrailers });
+    const action = s.requestHeaders(headers, {
+      endOfStream: chunks.length === 0 && !hasTrailers,
+      envoyHeaders: init.envoyHeaders,
+      version: init.version,
+    });
+    if (action === "Refused") return this.finish(s, null, init);
     this.sendBody(chunks, hasTrailers, (chunk, eos) => s.requestBody(chunk, { endOfStream: eos }));
     if (hasTrailers) s.requestTrailers(init.trailers as HeadersInit);
     await this.until(() => st.request.passed.complete || st.localReply !== null || st.reset);
@@ -606,6 +598,7 @@ export class TestStream {
   constructor(
     readonly raw: HttpStream,
     private readonly world: World,
+    private readonly limits: Required<HttpLimits>,
   ) {}
 
   private after<T>(value: T): T {
@@ -613,8 +606,24 @@ export class TestStream {
     return value;
   }
 
-  requestHeaders(headers: HeadersInit, opts: { endOfStream?: boolean } = {}) {
-    return this.after(this.raw.sendRequestHeaders(toHeaderMap(headers), opts.endOfStream ?? true));
+  /**
+   * The request headers, through Envoy's connection manager first (as in `request()`: a
+   * `host` header becomes `:authority`, refusals, normalisation, `x-forwarded-proto` and
+   * `x-request-id` added; `envoyHeaders: false` hands the map to the filter as given).
+   * "Refused" when the connection manager answered (431, 426) and the filter never ran: the
+   * answer is in `downstream`.
+   */
+  requestHeaders(
+    headers: HeadersInit,
+    opts: { endOfStream?: boolean } & Admission = {},
+  ): ActionName | "Refused" {
+    const admitted = admitRequest(toHeaderMap(headers), this.limits, opts);
+    if ("refusal" in admitted) {
+      this.raw.refuse(admitted.refusal.status, admitted.refusal.body);
+      return this.after("Refused");
+    }
+    this.raw.routerChecks = opts.envoyHeaders ?? true;
+    return this.after(this.raw.sendRequestHeaders(admitted.headers, opts.endOfStream ?? true));
   }
   requestBody(chunk: string | Uint8Array, opts: { endOfStream?: boolean } = {}) {
     return this.after(this.raw.sendRequestBody(bytesOf(chunk), opts.endOfStream ?? true));
@@ -671,7 +680,8 @@ function upstreamRequest(passed: PassedMessage): UpstreamRequest {
     if (!k.startsWith(":")) headers[k] = serverText(v);
   }
   if (h.get(":authority") !== undefined) headers.host = h.get(":authority") as string;
-  headers["x-envoy-expected-rq-timeout-ms"] = "15000";
+  // The router adds its timeout (already in the map when the connection manager ran).
+  headers["x-envoy-expected-rq-timeout-ms"] ??= "15000";
   // Envoy's HTTP/1 codec frames a body without Content-Length as chunked, and gives a request
   // that ends at its headers `content-length: 0` when its method carries a body.
   // A request that trailers end is not over at its headers either: chunked as well.

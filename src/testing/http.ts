@@ -50,6 +50,9 @@ function envoyReply(status: number, text: string, details: string): LocalReply {
   return { status, body: text, bodyBytes: utf8(text), headers: [], details, grpcStatus: null };
 }
 
+/** The header Envoy's router adds with the route's timeout (15 s by default). */
+const ROUTER_TIMEOUT = "x-envoy-expected-rq-timeout-ms";
+
 /** A :status Envoy's codec can send: three digits. */
 const VALID_STATUS = /^[1-9][0-9]{2}$/;
 
@@ -308,7 +311,12 @@ export class HttpStream implements StreamControl {
   private passHeaders(dir: Direction): void {
     const s = this.side(dir);
     if (s.headersPassed || !s.headers) return;
-    if (dir === "request" && this.routerChecks && this.refusedByRouter(s.headers)) return;
+    if (dir === "request" && this.routerChecks) {
+      if (this.refusedByRouter(s.headers)) return;
+      // The router adds its timeout to the request headers in place (the filter sees it in
+      // onLog, and it goes upstream).
+      if (!s.headers.has(ROUTER_TIMEOUT)) s.headers.add(ROUTER_TIMEOUT, "15000");
+    }
     if (dir === "response" && !VALID_STATUS.test(s.headers.get(":status") ?? "")) {
       // Envoy's codec cannot send a response without a valid :status: the connection manager
       // answers 502 itself, past the filter, and the stream ends there.

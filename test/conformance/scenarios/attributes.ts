@@ -4,6 +4,7 @@
 // `attr <callback> <name> <status> <hex value>`; status 1 is NotFound.
 
 import { expect } from "vitest";
+import { decodePairs } from "../../../src/testing/wire.ts";
 import type { Scenario, Target } from "../harness.ts";
 
 const CALLBACKS = ["request_headers", "request_body", "response_headers", "log"] as const;
@@ -16,10 +17,14 @@ interface Read {
 
 /** Sends the attribute request and returns the reads by callback and name (the first read in
  *  each callback), once onLog's reads are logged. */
-async function readAttributes(t: Target): Promise<{
+async function readAttributes(
+  t: Target,
+  chunked = false,
+): Promise<{
   read: (callback: Callback, name: string) => Read;
   bodyLength: number;
 }> {
+  const before = t.logs().filter((l) => l.message.startsWith("attr log xds.filter_chain_name "));
   const res = await t.raw({
     method: "POST",
     path: "/edge/attr?a=1&b=2",
@@ -27,14 +32,26 @@ async function readAttributes(t: Target): Promise<{
       ["host", "127.0.0.1"],
       ["user-agent", "ua"],
       ["referer", "r"],
-      ["content-length", "5"],
+      chunked ? ["transfer-encoding", "chunked"] : ["content-length", "5"],
     ],
     body: Buffer.from("hello"),
+    chunked,
   });
   expect(res.status).toBe(200);
+  // The last attribute onLog reads marks the end of this request's lines.
+  const logs = t.logs();
+  let start = 0;
+  for (let seen = 0; start < logs.length && seen < before.length; start++) {
+    if (logs[start]?.message.startsWith("attr log xds.filter_chain_name ")) seen++;
+  }
   await t.waitForLog(/^attr log xds\.filter_chain_name /);
+  for (let i = 0; i < 100; i++) {
+    const ends = t.logs().filter((l) => l.message.startsWith("attr log xds.filter_chain_name "));
+    if (ends.length > before.length) break;
+    await t.wait(20);
+  }
   const reads = new Map<string, Read>();
-  for (const { message } of t.logs()) {
+  for (const { message } of t.logs().slice(start)) {
     const m = /^attr (\w+) (\S+) (\d+) ([0-9a-f]*)$/.exec(message);
     if (!m) continue;
     const key = `${m[1]} ${m[2]}`;
@@ -53,6 +70,16 @@ async function readAttributes(t: Target): Promise<{
 }
 
 const text = (r: Read) => r.bytes.toString("utf8");
+
+/** Envoy's byteSize() of a header map attribute: its names' and values' bytes. */
+function mapSize(r: Read): bigint {
+  const pairs = decodePairs(r.bytes);
+  if (!pairs) throw new Error(`not a header map: ${r.bytes.toString("hex")}`);
+  let size = 0;
+  for (const [k, v] of pairs)
+    size += Buffer.byteLength(k, "latin1") + Buffer.byteLength(v, "latin1");
+  return BigInt(size);
+}
 const int = (r: Read) => (r.bytes.length === 8 ? r.bytes.readBigInt64LE(0) : -1n);
 
 export const attributeScenarios: Scenario[] = [
@@ -113,6 +140,38 @@ export const attributeScenarios: Scenario[] = [
         expect(read(cb, "request.duration").status).toBe(1);
       }
       expect(read("log", "request.duration").bytes.length).toBe(8);
+    },
+  },
+  {
+    name: "attributes: request.size is the content-length while the headers are readable, else the bytes so far; total sizes add the headers served",
+    quirk: "Envoy reads request.size from content-length when the request headers are at hand",
+    setup: { module: "edges" },
+    async run(t) {
+      const sized = await readAttributes(t);
+      const chunked = await readAttributes(t, true);
+      for (const [r, announced] of [
+        [sized.read, 5n],
+        [chunked.read, 0n],
+      ] as const) {
+        expect(int(r("request_headers", "request.size"))).toBe(announced);
+        expect(int(r("request_body", "request.size"))).toBe(5n);
+        expect(int(r("log", "request.size"))).toBe(5n);
+        // total = the request headers served in that callback + body bytes received so far.
+        expect(int(r("request_headers", "request.total_size"))).toBe(
+          mapSize(r("request_headers", "request.headers")),
+        );
+        expect(int(r("request_body", "request.total_size"))).toBe(5n);
+        expect(int(r("log", "request.total_size"))).toBe(mapSize(r("log", "request.headers")) + 5n);
+        expect(int(r("response_headers", "response.total_size"))).toBe(
+          mapSize(r("response_headers", "response.headers")),
+        );
+      }
+      expect(int(sized.read("log", "response.total_size"))).toBe(
+        mapSize(sized.read("log", "response.headers")) + BigInt(sized.bodyLength),
+      );
+      // The router adds its timeout header to the request headers the filter sees in onLog.
+      const logged = decodePairs(sized.read("log", "request.headers").bytes) ?? [];
+      expect(logged).toContainEqual(["x-envoy-expected-rq-timeout-ms", "15000"]);
     },
   },
   {
