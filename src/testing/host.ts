@@ -138,7 +138,9 @@ export interface Exchange {
   stream: HttpStream;
 }
 
-/** Envoy's FAIL_RELOAD backoff base interval (PluginConfig reload_config default). */
+/** Envoy's FAIL_RELOAD backoff base interval (PluginConfig reload_config default). Envoy draws
+ *  each wait between this and 1.5 times it (a jittered lower bound); the test host takes the
+ *  lower bound. */
 const RELOAD_BACKOFF_MS = 1000;
 
 /** How much virtual time request() lets pass while a stream waits for a tick or timeout. */
@@ -195,6 +197,8 @@ export class Host {
   private readonly routeNames: Required<RouteNames>;
   private readonly upstreamHttp2: boolean;
   private readonly nextIds: number[] = [];
+  /** When each worker's VM was last loaded (started, or a reload tried): virtual ms. */
+  private readonly lastLoadMs: number[] = [];
   private nextWorker = 0;
   private nextConnection = 1;
   private nextPort = 40000;
@@ -230,6 +234,7 @@ export class Host {
   }
 
   private startWorker(worker: number): void {
+    this.lastLoadMs[worker] = this.world.clock.nowMs();
     const vm = new Vm(this.world, this.plugin, worker, this.module);
     this.vms[worker] = vm;
     vm.start();
@@ -277,13 +282,15 @@ export class Host {
   }
 
   /** The VM serving `worker`; under FAIL_RELOAD a failed VM is replaced once Envoy's reload
-   *  backoff (its base interval, 1 s) has passed; until then streams get the failed VM's 503. */
+   *  backoff (its base interval, 1 s) has passed since the VM was last loaded (not since it
+   *  failed: a VM that ran for a while is replaced by the first stream after its trap); until
+   *  then streams get the failed VM's 503. */
   private vmFor(worker: number): Vm {
     const vm = this.vms[worker] as Vm;
     if (
       vm.failed &&
       this.plugin.failurePolicy === "FAIL_RELOAD" &&
-      this.world.clock.nowMs() >= vm.failedAtMs + RELOAD_BACKOFF_MS
+      this.world.clock.nowMs() >= (this.lastLoadMs[worker] ?? 0) + RELOAD_BACKOFF_MS
     ) {
       this.startWorker(worker);
       return this.vms[worker] as Vm;

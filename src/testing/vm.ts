@@ -100,7 +100,7 @@ export class Vm {
   effective: GuestContext | null = null;
   /** Set once a guest function trapped: Envoy's VM is then failed for good. */
   failed: WasmTrapError | null = null;
-  /** When it failed (virtual ms): FAIL_RELOAD backs off from here. */
+  /** When it failed (virtual ms). */
   failedAtMs = 0;
   private starting = false;
   private depth = 0;
