@@ -11,6 +11,7 @@ import { envoySnippet, type SnippetOptions } from "./envoy-config.ts";
 import { FAILURE_POLICIES, type FilterInfo, loadFilter, validateConfiguration } from "./filters.ts";
 import { COMPOSE_FILTERS, composeEnvoyConfig, generatedFiles } from "./generated.ts";
 import {
+  gatewayDefaults,
   MANIFEST_BUILDERS,
   MANIFEST_KINDS,
   type ManifestInput,
@@ -221,7 +222,12 @@ export async function manifestCommand(
   const kinds = (values.kind?.length ? values.kind : ["TrafficExtension"]).map((k) =>
     oneOf<ManifestKind>("kind", k, MANIFEST_KINDS),
   );
-  return toYaml(kinds.map((kind) => MANIFEST_BUILDERS[kind](input))).trimEnd();
+  // Envoy Gateway cannot reload: a FAIL_RELOAD taken from the filter goes there closed.
+  const forKind = (kind: ManifestKind) =>
+    kind === "EnvoyExtensionPolicy" && values.failurePolicy === undefined
+      ? gatewayDefaults(input)
+      : input;
+  return toYaml(kinds.map((kind) => MANIFEST_BUILDERS[kind](forKind(kind)))).trimEnd();
 }
 
 export interface EnvoyConfigCommandOptions {

@@ -17,6 +17,7 @@ import { filterOptions } from "./envoy-config.ts";
 import { listFilters, loadFilter } from "./filters.ts";
 import {
   envoyExtensionPolicy,
+  gatewayDefaults,
   type ManifestInput,
   parseTargetRef,
   toYaml,
@@ -88,13 +89,20 @@ export async function exampleManifests(root = process.cwd()): Promise<Map<string
       ),
     );
     const gateway = [
-      envoyExtensionPolicy({ ...input, targetRefs: [parseTargetRef("Gateway/eg")] }),
+      envoyExtensionPolicy({
+        ...gatewayDefaults(input),
+        targetRefs: [parseTargetRef("Gateway/eg")],
+      }),
     ];
+    const note =
+      input.failurePolicy === "FAIL_RELOAD"
+        ? `\nThe filter runs FAIL_RELOAD; Envoy Gateway has only failOpen, so it runs closed here (failOpen: false).`
+        : "";
     files.set(
       join("envoy", "gateway", `${name}.yaml`),
       toYaml(
         gateway,
-        header(name, "meshwasm manifest --examples", "Envoy Gateway EnvoyExtensionPolicy"),
+        header(name, "meshwasm manifest --examples", "Envoy Gateway EnvoyExtensionPolicy") + note,
       ),
     );
   }

@@ -184,6 +184,15 @@ export function wasmPlugin(input: ManifestInput): Record<string, unknown> {
   };
 }
 
+/**
+ * The input for Envoy Gateway when the failure policy is the filter's own: Envoy Gateway has
+ * only failOpen, so a filter that runs FAIL_RELOAD goes there closed (failOpen: false), the
+ * nearest policy that never lets a request bypass it. An explicit FAIL_RELOAD stays refused.
+ */
+export function gatewayDefaults(input: ManifestInput): ManifestInput {
+  return input.failurePolicy === "FAIL_RELOAD" ? { ...input, failurePolicy: "FAIL_CLOSED" } : input;
+}
+
 /** Envoy Gateway's EnvoyExtensionPolicy with one `wasm` entry, attached to Gateways or routes. */
 export function envoyExtensionPolicy(input: ManifestInput): Record<string, unknown> {
   check(input);

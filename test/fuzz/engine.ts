@@ -154,7 +154,8 @@ async function drive(
     throw new Error("a refused request cannot be reset (the model drops it)");
   const headers = new HeaderMap(seen.headers);
   if (headers.get("x-request-id") === "generated") headers.set("x-request-id", randomUUID());
-  s.requestHeaders(headers, { endOfStream: false });
+  // The map is already what the filter sees (the model applied the connection manager).
+  s.requestHeaders(headers, { endOfStream: false, envoyHeaders: false });
   for (const chunk of r.chunks.slice(0, r.resetAfterChunks)) {
     if (s.localReply || s.trap) break;
     s.requestBody(chunk, { endOfStream: false });

@@ -109,14 +109,14 @@ describe("meshwasm manifest", () => {
     const [te, eep] = parseAllDocuments(yaml).map((d) => d.toJS());
     expect(te.spec.wasm).toMatchObject({
       sha256: digest,
-      failStrategy: "FAIL_CLOSE",
+      failStrategy: "FAIL_OPEN",
       pluginConfig: { header: "x-a", value: "b" },
     });
     expect(te.spec.targetRefs).toEqual([
       { group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg" },
     ]);
     expect(eep.spec.wasm[0]).toMatchObject({
-      failOpen: false,
+      failOpen: true,
       code: { image: { sha256: digest } },
     });
   });
@@ -130,10 +130,32 @@ describe("meshwasm manifest", () => {
       "FAIL_OPEN",
     ];
     await expect(meshwasm("manifest", ...args)).rejects.toThrow(
-      /runs FAIL_CLOSED .* add --allow-fail-open/,
+      /runs FAIL_RELOAD .* add --allow-fail-open/,
     );
     const yaml = await meshwasm("manifest", ...args, "--allow-fail-open");
     expect(parse(yaml).spec.wasm.failStrategy).toBe("FAIL_OPEN");
+  });
+
+  it("carries a filter's FAIL_RELOAD to Istio, and to Envoy Gateway as failOpen: false", async () => {
+    const args = ["require-header", "--image", "registry.example.com/f/rh:1"];
+    const both = ["--kind", "TrafficExtension", "--kind", "EnvoyExtensionPolicy"];
+    const yaml = await meshwasm("manifest", ...args, ...both, "--target-ref", "Gateway/eg");
+    const [te, eep] = parseAllDocuments(yaml).map((d) => d.toJS());
+    expect(te.spec.wasm.failStrategy).toBe("FAIL_RELOAD");
+    expect(eep.spec.wasm[0].failOpen).toBe(false);
+    // Asked for by name, FAIL_RELOAD has no Envoy Gateway equivalent.
+    await expect(
+      meshwasm(
+        "manifest",
+        ...args,
+        "--kind",
+        "EnvoyExtensionPolicy",
+        "--target-ref",
+        "Gateway/eg",
+        "--failure-policy",
+        "FAIL_RELOAD",
+      ),
+    ).rejects.toThrow(/FAIL_RELOAD has no Envoy Gateway equivalent/);
   });
 
   it("names bad flags and values", async () => {
@@ -216,6 +238,8 @@ describe("meshwasm envoy-config", () => {
       }
       const bad = structuredClone(httpFilters);
       bad[0].typed_config.config.vm_config.code.remote.sha256 = "0".repeat(64);
+      // hello runs FAIL_OPEN; a module that fails to load fails closed under FAIL_CLOSED.
+      bad[0].typed_config.config.failure_policy = "FAIL_CLOSED";
       const refused = await startEnvoy({
         config: buildBootstrap({
           upstream: { kind: "cluster", port: echo.port },
