@@ -68,3 +68,23 @@ export function resolveRouteNames(names: RouteNames | undefined): Required<Route
   }
   return out;
 }
+
+/** A JSON value, as Envoy's google.protobuf.Struct holds it. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** The bootstrap's node: what `xds.node` reports (its id, cluster and metadata). */
+export interface NodeInfo {
+  id?: string;
+  cluster?: string;
+  metadata?: Record<string, JsonValue>;
+}
+
+/** Endpoint metadata of the upstream host, by filter namespace (`filter_metadata`): what
+ *  `xds.upstream_host_metadata` reports once the router chose the host. */
+export type HostMetadata = Record<string, Record<string, JsonValue>>;

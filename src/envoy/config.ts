@@ -17,7 +17,9 @@
  */
 import { isAbsolute } from "node:path";
 import {
+  type HostMetadata,
   type HttpLimits,
+  type NodeInfo,
   type RouteNames,
   resolveLimits,
   resolveRouteNames,
@@ -29,7 +31,13 @@ import {
   type StatsTag,
 } from "../plugin.ts";
 
-export type { HttpLimits, RouteNames } from "../connection-manager.ts";
+export type {
+  HostMetadata,
+  HttpLimits,
+  JsonValue,
+  NodeInfo,
+  RouteNames,
+} from "../connection-manager.ts";
 export type { FailurePolicy, PluginSettings, StatsTag } from "../plugin.ts";
 
 /** One `envoy.filters.http.wasm` filter running a module on the V8 runtime: the plugin's
@@ -62,6 +70,8 @@ export type UpstreamOptions =
       /** Default 127.0.0.1; a DNS name (a compose service) makes the cluster STRICT_DNS. */
       host?: string;
       http2?: boolean;
+      /** The endpoint's metadata by filter namespace (`xds.upstream_host_metadata`). */
+      hostMetadata?: HostMetadata;
     };
 
 /** An extra static cluster on 127.0.0.1, e.g. the target of a filter's `dispatchHttpCall`. */
@@ -72,6 +82,8 @@ export interface ClusterOptions {
   host?: string;
   /** Speak cleartext HTTP/2 (h2c) to the endpoint, as gRPC targets need. */
   http2?: boolean;
+  /** The endpoint's metadata by filter namespace. */
+  hostMetadata?: HostMetadata;
 }
 
 export interface BootstrapOptions {
@@ -95,6 +107,8 @@ export interface BootstrapOptions {
   /** Names of the upstream cluster, the route and its virtual host (default "upstream", an
    *  unnamed route, "all"). */
   route?: RouteNames;
+  /** The bootstrap's node (`xds.node` in filters): written only when given. */
+  node?: NodeInfo;
   /**
    * Address the listener and admin bind; default 127.0.0.1. Only a container (the compose
    * harness) binds 0.0.0.0, so its mapped ports reach Envoy.
@@ -194,7 +208,16 @@ export function staticCluster(opts: ClusterOptions): Record<string, unknown> {
     connect_timeout: "1s",
     load_assignment: {
       cluster_name: opts.name,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(opts.port, host) } }] }],
+      endpoints: [
+        {
+          lb_endpoints: [
+            {
+              endpoint: { address: socketAddress(opts.port, host) },
+              ...(opts.hostMetadata ? { metadata: { filter_metadata: opts.hostMetadata } } : {}),
+            },
+          ],
+        },
+      ],
     },
   };
   if (opts.http2) {
@@ -265,9 +288,10 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
 
   const clusters = (opts.extraClusters ?? []).map(staticCluster);
   if (opts.upstream.kind === "cluster") {
-    const { port, http2, host } = opts.upstream;
+    const { port, http2, host, hostMetadata } = opts.upstream;
     const upstream: ClusterOptions = { name: names.clusterName, port, http2: http2 ?? false };
     if (host !== undefined) upstream.host = host;
+    if (hostMetadata !== undefined) upstream.hostMetadata = hostMetadata;
     clusters.unshift(staticCluster(upstream));
   }
 
@@ -291,6 +315,7 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
       clusters,
     },
   };
+  if (opts.node) bootstrap.node = opts.node;
   if (opts.statsTags && opts.statsTags.length > 0) {
     bootstrap.stats_config = {
       stats_tags: opts.statsTags.map((t) => ({ tag_name: t.tagName, regex: t.regex })),

@@ -17,6 +17,11 @@ export interface ConnectionInfo {
   clusterName: string;
   routeName: string;
   virtualHostName: string;
+  /** xds.node: the serialized envoy.config.core.v3.Node. */
+  node: Uint8Array;
+  /** xds.upstream_host_metadata: the serialized Metadata of the chosen host, or null when the
+   *  host has none. */
+  upstreamHostMetadata: Uint8Array | null;
 }
 
 /** What the attributes of one stream are computed from. */
@@ -155,6 +160,11 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "xds.cluster_name": (f) => f.connection.clusterName,
   "xds.route_name": (f) => f.connection.routeName,
   "xds.virtual_host_name": (f) => f.connection.virtualHostName,
+  "xds.node": (f) => f.connection.node,
+  // Before the router chose a host: NotFound; a host without metadata: SerializationFailure.
+  "xds.upstream_host_metadata": afterRouter(
+    (f) => f.connection.upstreamHostMetadata ?? { status: 3 },
+  ),
   "xds.listener_direction": () => 0n,
   "xds.filter_chain_name": () => "",
   "xds.cluster_metadata": () => EMPTY_MESSAGE,

@@ -7,7 +7,9 @@
 
 import { readFile } from "node:fs/promises";
 import {
+  type HostMetadata,
   type HttpLimits,
+  type NodeInfo,
   type RouteNames,
   resolveLimits,
   resolveRouteNames,
@@ -23,6 +25,7 @@ import type { Coverage } from "./coverage.ts";
 import { type Admission, admitRequest, needsZeroContentLength } from "./hcm.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
+import { metadataMessage, nodeMessage } from "./proto.ts";
 import {
   type ActionName,
   type LogLevelName,
@@ -68,6 +71,10 @@ export interface HostOptions extends Omit<PluginSettings, "name"> {
   route?: RouteNames;
   /** The connection manager's limits (431, 426, 413); Envoy's defaults unless given. */
   limits?: HttpLimits;
+  /** The bootstrap's node (`xds.node`): id, cluster, metadata. Default: none set. */
+  node?: NodeInfo;
+  /** The upstream endpoint's metadata by filter namespace (`xds.upstream_host_metadata`). */
+  upstreamHostMetadata?: HostMetadata;
   /** The upstream speaks HTTP/2 (its response trailers reach the filter). Default false:
    *  HTTP/1.1, whose trailers Envoy drops. */
   upstreamHttp2?: boolean;
@@ -196,6 +203,8 @@ export class Host {
   private readonly limits: Required<HttpLimits>;
   private readonly routeNames: Required<RouteNames>;
   private readonly upstreamHttp2: boolean;
+  private readonly node: Uint8Array;
+  private readonly hostMetadata: Uint8Array | null;
   private readonly nextIds: number[] = [];
   /** When each worker's VM was last loaded (started, or a reload tried): virtual ms. */
   private readonly lastLoadMs: number[] = [];
@@ -216,6 +225,10 @@ export class Host {
     this.limits = resolveLimits(options.limits);
     this.routeNames = resolveRouteNames(options.route);
     this.upstreamHttp2 = options.upstreamHttp2 ?? false;
+    this.node = nodeMessage(options.node ?? {});
+    const hostMetadata = options.upstreamHostMetadata;
+    this.hostMetadata =
+      hostMetadata && Object.keys(hostMetadata).length > 0 ? metadataMessage(hostMetadata) : null;
     for (const [k, v] of Object.entries(options.properties ?? {})) this.world.setProperty(k, v);
     for (const [name, target] of Object.entries(options.clusters ?? {})) {
       if (typeof target === "string") this.world.callouts.clusterUrls.set(name, target);
@@ -312,6 +325,8 @@ export class Host {
       connectionId: this.nextConnection++,
       upstreamAddress: "127.0.0.1:8080",
       ...this.routeNames,
+      node: this.node,
+      upstreamHostMetadata: this.hostMetadata,
     };
     const passthrough = vm.failed !== null && this.plugin.failurePolicy === "FAIL_OPEN";
     return new TestStream(

@@ -5,7 +5,12 @@
 // assertions read.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HttpLimits, RouteNames } from "../../src/connection-manager.ts";
+import type {
+  HostMetadata,
+  HttpLimits,
+  NodeInfo,
+  RouteNames,
+} from "../../src/connection-manager.ts";
 import {
   buildBootstrap,
   type EchoUpstream,
@@ -43,6 +48,9 @@ export interface Setup extends Partial<PluginSettings> {
   limits?: HttpLimits;
   /** Names of the upstream cluster, the route and its virtual host. */
   route?: RouteNames;
+  /** The bootstrap's node, and the upstream endpoint's metadata. */
+  node?: NodeInfo;
+  upstreamHostMetadata?: HostMetadata;
 }
 
 export interface Response {
@@ -158,6 +166,10 @@ function pluginOf(setup: Setup): PluginSettings {
     statsTags: _tags,
     workers: _workers,
     upstream: _upstream,
+    limits: _limits,
+    route: _route,
+    node: _node,
+    upstreamHostMetadata: _hostMetadata,
     ...plugin
   } = setup;
   return { ...plugin, name: setup.name ?? PLUGIN_NAME, configuration: setup.configuration ?? "" };
@@ -189,6 +201,8 @@ export async function emulatorTarget(
     upstreamHttp2: setup.upstream === "trailers",
     limits: setup.limits,
     route: setup.route,
+    node: setup.node,
+    upstreamHostMetadata: setup.upstreamHostMetadata,
     coverage,
   });
   const target: Target = {
@@ -270,7 +284,7 @@ export async function envoyTarget(
         ? { kind: "cluster", port: servers.trailers.port, http2: true }
         : setup.upstream === "h1-trailers"
           ? { kind: "cluster", port: servers.h1Trailers.port }
-          : { kind: "cluster", port: servers.echo.port },
+          : { kind: "cluster", port: servers.echo.port, hostMetadata: setup.upstreamHostMetadata },
     extraClusters: [
       { name: "callout", port: servers.callout.port },
       { name: "refused", port: servers.refused },
@@ -279,6 +293,7 @@ export async function envoyTarget(
     statsTags: setup.statsTags,
     limits: setup.limits,
     route: setup.route,
+    node: setup.node,
   });
   const envoy = await startEnvoy({ config, concurrency: setup.workers ?? 1 });
   const logs = (): LogLine[] =>

@@ -7,17 +7,17 @@ import { expect } from "vitest";
 import { decodePairs } from "../../../src/testing/wire.ts";
 import type { Scenario, Target } from "../harness.ts";
 
-const CALLBACKS = ["request_headers", "request_body", "response_headers", "log"] as const;
+export const CALLBACKS = ["request_headers", "request_body", "response_headers", "log"] as const;
 type Callback = (typeof CALLBACKS)[number];
 
-interface Read {
+export interface Read {
   status: number;
   bytes: Buffer;
 }
 
 /** Sends the attribute request and returns the reads by callback and name (the first read in
  *  each callback), once onLog's reads are logged. */
-async function readAttributes(
+export async function readAttributes(
   t: Target,
   chunked = false,
 ): Promise<{

@@ -12,6 +12,7 @@ import { observabilityScenarios } from "./observability.ts";
 import { propertyScenarios } from "./properties.ts";
 import { stateScenarios } from "./state.ts";
 import { streamScenarios } from "./stream.ts";
+import { xdsScenarios } from "./xds.ts";
 
 /** Every conformance scenario, each run against the emulator and against real Envoy. */
 export const scenarios: Scenario[] = [
@@ -28,4 +29,5 @@ export const scenarios: Scenario[] = [
   ...moreEdgeScenarios,
   ...trailerScenarios,
   ...attributeScenarios,
+  ...xdsScenarios,
 ];

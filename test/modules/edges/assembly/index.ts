@@ -37,13 +37,18 @@ function bytes(values: u8[]): ArrayBuffer {
   return out;
 }
 
+const HEX = "0123456789abcdef";
+
+/** Lower-case hex of `len` bytes, built in one buffer (linear in the length). */
 function hexOf(ptr: usize, len: usize): string {
-  let out = "";
+  const out = new ArrayBuffer(<i32>(len * 2));
+  const o = changetype<usize>(out);
   for (let i: usize = 0; i < len; i++) {
     const v = load<u8>(ptr + i);
-    out += (v < 16 ? "0" : "") + (<u32>v).toString(16);
+    store<u8>(o + i * 2, HEX.charCodeAt(v >> 4));
+    store<u8>(o + i * 2 + 1, HEX.charCodeAt(v & 15));
   }
-  return out;
+  return String.UTF8.decode(out);
 }
 
 function info(message: string): void {
@@ -154,7 +159,8 @@ function logAttribute(callback: string, dotted: string): void {
   const status = proxy_get_property(changetype<usize>(path), size, OUT, OUT + 4);
   const ptr = <usize>load<u32>(OUT);
   const len = <usize>load<u32>(OUT + 4);
-  const value = status == 0 ? hexOf(ptr, len) : "";
+  // At most the first 1 KiB: xds.node is about 60 KB in Envoy 1.40 (every extension it has).
+  const value = status == 0 ? hexOf(ptr, len < 1024 ? len : 1024) : "";
   if (status == 0 && ptr != 0) heap.free(ptr);
   info("attr " + callback + " " + dotted + " " + status.toString() + " " + value);
 }
@@ -204,6 +210,8 @@ const ATTRIBUTES: string[] = [
   "upstream.port",
   "upstream.tls_version",
   "upstream.request_attempt_count",
+  "xds.node",
+  "xds.upstream_host_metadata",
   "xds.cluster_name",
   "xds.route_name",
   "xds.virtual_host_name",
