@@ -1,6 +1,6 @@
 // xds.node and xds.upstream_host_metadata: the bootstrap's node (id, cluster, metadata) and the
 // chosen endpoint's metadata, read by the edge probe in every callback. Envoy's node is about
-// 60 KB (its build and every extension it has), so the probe logs its first 1 KiB, which holds
+// 60 KB (its build and every extension it has), so the probe logs only its first 1 KiB, which holds
 // the fields a bootstrap sets; this file decodes those.
 
 import { expect } from "vitest";

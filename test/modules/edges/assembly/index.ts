@@ -159,8 +159,9 @@ function logAttribute(callback: string, dotted: string): void {
   const status = proxy_get_property(changetype<usize>(path), size, OUT, OUT + 4);
   const ptr = <usize>load<u32>(OUT);
   const len = <usize>load<u32>(OUT + 4);
-  // At most the first 1 KiB: xds.node is about 60 KB in Envoy 1.40 (every extension it has).
-  const value = status == 0 ? hexOf(ptr, len < 1024 ? len : 1024) : "";
+  // A value over 16 KiB is cut to its first 1 KiB: xds.node is about 60 KB in Envoy 1.40
+  // (every extension it has); its leading fields are the ones a bootstrap sets.
+  const value = status == 0 ? hexOf(ptr, len <= 16384 ? len : 1024) : "";
   if (status == 0 && ptr != 0) heap.free(ptr);
   info("attr " + callback + " " + dotted + " " + status.toString() + " " + value);
 }
