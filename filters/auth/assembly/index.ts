@@ -111,6 +111,14 @@ class AuthRoot extends RootContext {
     return f === null ? p.keys : f.keys;
   }
 
+  /** Re-reads the provider's shared key set; true when it changed. */
+  syncKeys(p: Provider): bool {
+    const f = this.fetchers[p.index];
+    if (f === null || !f.sync()) return false;
+    this.cache.clear();
+    return true;
+  }
+
   /** A token named a kid the provider's remote set lacks, or there are no keys yet. */
   wantKeys(p: Provider): void {
     const f = this.fetchers[p.index];
@@ -238,7 +246,11 @@ class Auth extends HttpContext {
     const now = <i64>(currentTimeMillis() / 1000);
     const hitsBefore = root.cache.hits;
     const missesBefore = root.cache.misses;
-    const v = verifyToken(p, root.keysFor(p), found.value!, now, root.cache, c.verifier, c.unavailableStatus);
+    let v = verifyToken(p, root.keysFor(p), found.value!, now, root.cache, c.verifier, c.unavailableStatus);
+    // Another worker may have fetched the keys since this one's last tick: look once.
+    if ((v.unknownKid || v.reason == "unavailable") && root.syncKeys(p)) {
+      v = verifyToken(p, root.keysFor(p), found.value!, now, root.cache, c.verifier, c.unavailableStatus);
+    }
     if (root.cache.hits > hitsBefore) root.count("token_cache_hit");
     if (root.cache.misses > missesBefore) root.count("token_cache_miss");
     if (v.status != 0) {

@@ -153,6 +153,8 @@ export class JwksFetcher {
     if (!r.ok) return false;
     this.keys = r.keys;
     this.generation++;
+    // Another worker's fetch answered what this one was waiting for.
+    this.wantRefetch = false;
     return true;
   }
 
@@ -167,8 +169,8 @@ export class JwksFetcher {
       // Stale or never fetched: retry after a failure only once retry_seconds have passed.
       due = e.failedAt == 0 || e.failedAt < e.fetchedAt || now - e.failedAt >= this.remote.retrySeconds * 1000;
     }
+    // A refetch asked for within the rate limit waits (one fetch then serves every such ask).
     if (!due && this.wantRefetch && now - e.attemptAt >= this.remote.unknownKidSeconds * 1000) due = true;
-    this.wantRefetch = false;
     if (!due) return;
     const lock = getSharedData(this.lockKey);
     if (lock === null) return;
@@ -176,6 +178,7 @@ export class JwksFetcher {
     if (until > now) return; // another worker is fetching
     const hold = now + <i64>this.remote.timeoutMs * 2 + 1000;
     if (setSharedData(this.lockKey, String.UTF8.encode(hold.toString()), lock.cas) != Status.Ok) return;
+    this.wantRefetch = false;
     this.update(now, 0, true, null);
     this.discovering = this.remote.oidcDiscovery && this.jwksPath.length == 0;
     const token = this.dispatch(root, this.discovering ? this.remote.discoveryPath : this.jwksPath);
