@@ -3,7 +3,7 @@
 // Pure: no host calls. shared-buckets.ts puts these sets in shared data with compare-and-swap.
 //
 // Every limit keeps three i64 of state, so a key's state is a flat StaticArray<i64>:
-//   token bucket    s0 = tokens,         s1 = time of the last fill (ms), s2 unused
+//   token bucket    s0 = tokens,         s1 = time of the last fill (ms; now, while full), s2 unused
 //   fixed window    s0 = count,          s1 = start of the window (ms),   s2 unused
 //   sliding window  s0 = current count,  s1 = start of the window (ms),   s2 = previous count
 // Windows start at multiples of their length since the epoch, as clocks show them.
@@ -12,7 +12,8 @@ import { sha256 } from "./sha2";
 
 /** The three algorithms. */
 export enum LimitKind {
-  /** `capacity` tokens, `perFill` added every `intervalMs`; a request takes `cost` tokens. */
+  /** `capacity` tokens, `perFill` added at the end of every `intervalMs`; a request takes
+   *  `cost` tokens. The first interval starts when a token is taken from a full bucket. */
   TokenBucket = 0,
   /** At most `capacity` per window of `intervalMs`, counted from the window's start. */
   FixedWindow = 1,
@@ -105,16 +106,27 @@ export class Decision {
 // Brings one limit's state to `now` (refills, window rollover). Idempotent.
 function advance(l: Limit, state: StaticArray<i64>, base: i32, now: i64): void {
   if (l.kind == LimitKind.TokenBucket) {
+    // A full bucket holds its fill clock at `now`: the next interval starts when a token is
+    // taken. So a full bucket's state is the same whatever its history, and forgetting an
+    // idle key (which comes back full) changes no decision.
     const last = state[base + 1];
+    const tokens = state[base];
+    if (tokens >= l.capacity) {
+      state[base + 1] = max(now, last);
+      return;
+    }
     if (now > last) {
       const fills = (now - last) / l.intervalMs;
       if (fills > 0) {
-        const tokens = state[base];
-        // fills * perFill can exceed i64 after a long idle time: clamp before multiplying.
-        const room = l.capacity - tokens;
-        const needed = room <= 0 ? 0 : (room + l.perFill - 1) / l.perFill;
-        state[base] = fills >= needed ? max(tokens, l.capacity) : tokens + fills * l.perFill;
-        state[base + 1] = last + fills * l.intervalMs;
+        // fills * perFill can exceed i64 after a long idle time: compare before multiplying.
+        const needed = (l.capacity - tokens + l.perFill - 1) / l.perFill;
+        if (fills >= needed) {
+          state[base] = l.capacity;
+          state[base + 1] = now;
+        } else {
+          state[base] = tokens + fills * l.perFill;
+          state[base + 1] = last + fills * l.intervalMs;
+        }
       }
     }
     return;

@@ -1,7 +1,7 @@
 // Rate-limit buckets in shared data: exact across every worker's VM, bounded in size.
 //
 // The table is `sets` shared-data values named "<prefix>/<n>", each holding up to `ways`
-// keys with their limit states (bucket.ts's BucketSet). A request reads its key's set, decides,
+// keys (the set sizes add up to exactly `maxKeys`) with their limit states (bucket.ts's BucketSet). A request reads its key's set, decides,
 // and writes the set back with compare-and-swap; a conflict re-reads and decides again, at most
 // `attempts` times. Creating a set is conditional on it being still absent (the SDK's
 // absentCas), so no update is lost while the table fills. Shared data has no delete in ABI
@@ -42,19 +42,33 @@ export class SharedBuckets {
   private readonly names: string[] = [];
   private sweepCursor: u32 = 0;
 
+  /** Sets in the table: maxKeys / ways, rounded up. */
+  readonly sets: u32;
+  // Sets below this index hold `ways` keys, the others one fewer, so the sizes add up to
+  // exactly maxKeys.
+  private readonly fullSets: u32;
+
   constructor(
     prefix: string,
-    public readonly sets: u32,
+    /** Live keys at most. */
+    public readonly maxKeys: i32,
+    /** Keys per set at most (fewer when maxKeys is smaller). */
     public readonly ways: i32,
     public readonly idleMs: i64,
     public readonly attempts: i32,
   ) {
+    const w = max(1, min(ways, maxKeys));
+    const sets = <u32>((maxKeys + w - 1) / w);
+    this.sets = sets;
+    // maxKeys = fullSets * w + (sets - fullSets) * (w - 1)
+    this.fullSets = <u32>(maxKeys - <i32>sets * (w - 1));
+    this.ways = w;
     for (let i: u32 = 0; i < sets; i++) this.names.push(prefix + "/" + i.toString());
   }
 
-  /** Live keys at most: sets x ways. */
-  get capacity(): i64 {
-    return <i64>this.sets * <i64>this.ways;
+  /** How many keys set `index` holds at most. */
+  waysOf(index: u32): i32 {
+    return index < this.fullSets ? this.ways : this.ways - 1;
   }
 
   /**
@@ -74,7 +88,9 @@ export class SharedBuckets {
     outcome: TakeOutcome,
   ): void {
     outcome.reset();
-    const name = unchecked(this.names[bucketHash(key) % this.sets]);
+    const index = bucketHash(key) % this.sets;
+    const name = unchecked(this.names[index]);
+    const room = this.waysOf(index);
     const idleBefore = now - this.idleMs;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (attempt > 0) outcome.casRetries++;
@@ -113,7 +129,7 @@ export class SharedBuckets {
       // Idle keys leave before a place is chosen (the key itself was just admitted or is new).
       const expired = s.dropIdle(idleBefore);
       if (s.find(key) < 0) {
-        if (s.entries.length < this.ways) {
+        if (s.entries.length < room) {
           s.entries.push(entry);
           inserted = true;
         } else {

@@ -78,9 +78,9 @@ class Root extends RootContext {
     const sweepSets: u32[] = [];
     for (let i = 0; i < config.rules.length; i++) {
       const rule = unchecked(config.rules[i]);
-      const ways = min(config.ways, rule.maxKeys);
-      const sets = <u32>((rule.maxKeys + ways - 1) / ways);
-      tables.push(new SharedBuckets("ratelimit/" + rule.name, sets, ways, rule.idleMs, config.casAttempts));
+      const table = new SharedBuckets("ratelimit/" + rule.name, rule.maxKeys, config.ways, rule.idleMs, config.casAttempts);
+      tables.push(table);
+      const sets = table.sets;
       stats.push(new RuleStats(rule.name));
       const perTick = (<i64>sets * <i64>config.sweepIntervalMs + rule.idleMs - 1) / rule.idleMs;
       sweepSets.push(<u32>max<i64>(16, perTick));
