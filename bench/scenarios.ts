@@ -25,7 +25,15 @@
 //                requests with x-user (random, not sticky: no native route match hashes a
 //                header into buckets), plus header_mutation removing x-route-bucket and
 //                x-debug-*, copying x-user and setting x-routed-by on the response.
+// - jwt-rs256, jwt-es256: filters/auth verifying one RS256 (2048-bit) or ES256 token per
+//                request against an inline key set, its token cache off, signatures through
+//                Envoy's verify_signature; native: jwt_authn with the same key set and token,
+//                its cache off. jwt-rs256-cached: both with their token caches on.
+//                jwt-rs256-wasm, jwt-es256-wasm: meshwasm with its own AssemblyScript verifier
+//                (signature_verifier "wasm"). Keys and tokens are made by node:crypto when the
+//                bench starts.
 
+import { generateKeyPairSync, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -43,7 +51,12 @@ export type Work =
   | "shared-cas"
   | "properties5"
   | "body4k"
-  | "header-router";
+  | "header-router"
+  | "jwt-rs256"
+  | "jwt-rs256-cached"
+  | "jwt-rs256-wasm"
+  | "jwt-es256"
+  | "jwt-es256-wasm";
 
 export interface Scenario {
   /** `<work>/<peer>`, unique. */
@@ -201,6 +214,70 @@ const NATIVE_ROUTER_MUTATIONS = {
   },
 };
 
+/** A key pair and a token signed with it (exp a day after the bench starts). */
+function jwtFixture(kind: "rsa" | "ec"): { jwks: string; token: string } {
+  const { publicKey, privateKey } =
+    kind === "rsa"
+      ? generateKeyPairSync("rsa", { modulusLength: 2048 })
+      : generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const alg = kind === "rsa" ? "RS256" : "ES256";
+  const jwk = { ...publicKey.export({ format: "jwk" }), kid: "bench", alg };
+  const b64u = (v: string | Buffer) => Buffer.from(v).toString("base64url");
+  const claims = {
+    iss: "https://bench.example",
+    sub: "bench",
+    exp: Math.floor(Date.now() / 1000) + 86_400,
+  };
+  const input = `${b64u(JSON.stringify({ alg, kid: "bench", typ: "JWT" }))}.${b64u(JSON.stringify(claims))}`;
+  const signature =
+    kind === "rsa"
+      ? sign("sha256", Buffer.from(input), privateKey)
+      : sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" });
+  return { jwks: JSON.stringify({ keys: [jwk] }), token: `${input}.${b64u(signature)}` };
+}
+
+const RSA_JWT = jwtFixture("rsa");
+const EC_JWT = jwtFixture("ec");
+
+function jwtOf(work: Work): { jwks: string; token: string } {
+  return work.startsWith("jwt-es") ? EC_JWT : RSA_JWT;
+}
+
+function authConfig(work: Work): string {
+  const f = jwtOf(work);
+  return JSON.stringify({
+    providers: {
+      main: {
+        issuer: "https://bench.example",
+        algorithms: ["RS256", "ES256"],
+        jwks: JSON.parse(f.jwks),
+      },
+    },
+    token_cache_size: work.endsWith("-cached") ? 1024 : 0,
+    signature_verifier: work.endsWith("-wasm") ? "wasm" : "host",
+  });
+}
+
+function jwtAuthn(work: Work): unknown {
+  const provider: Record<string, unknown> = {
+    issuer: "https://bench.example",
+    local_jwks: { inline_string: jwtOf(work).jwks },
+  };
+  if (work.endsWith("-cached")) provider.jwt_cache_config = { jwt_cache_size: 1024 };
+  return {
+    name: "envoy.filters.http.jwt_authn",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+      providers: { main: provider },
+      rules: [{ match: { prefix: "/" }, requires: { provider_name: "main" } }],
+    },
+  };
+}
+
+function authScenario(work: Work): Scenario {
+  return { ...wasm(work, "meshwasm"), configuration: authConfig(work) };
+}
+
 function wasm(work: Work, peer: WasmPeer): Scenario {
   return { name: `${work}/${peer}`, work, peer };
 }
@@ -258,6 +335,15 @@ export const scenarios: Scenario[] = [
 
   { ...wasm("header-router", "meshwasm"), configuration: ROUTER_CONFIG, routes: BUCKET_ROUTES },
   { ...native("header-router", "native", NATIVE_ROUTER_MUTATIONS), routes: NATIVE_ROUTER_ROUTES },
+
+  authScenario("jwt-rs256"),
+  native("jwt-rs256", "native", jwtAuthn("jwt-rs256")),
+  authScenario("jwt-rs256-cached"),
+  native("jwt-rs256-cached", "native", jwtAuthn("jwt-rs256-cached")),
+  authScenario("jwt-rs256-wasm"),
+  authScenario("jwt-es256"),
+  native("jwt-es256", "native", jwtAuthn("jwt-es256")),
+  authScenario("jwt-es256-wasm"),
 ];
 
 /** What the client sends for each work. */
@@ -276,6 +362,9 @@ export function requestShape(work: Work): {
       method: "GET",
       headers: { "x-user": "user-42", cookie: "a=1; group=alpha", "x-debug-trace": "1" },
     };
+  }
+  if (work.startsWith("jwt-")) {
+    return { method: "GET", headers: { authorization: `Bearer ${jwtOf(work).token}` } };
   }
   if (work === "body4k") {
     return {
