@@ -1,0 +1,304 @@
+// telemetry: Prometheus metrics with bounded labels, a JSON access log, request ids and W3C
+// trace context, for every request that passes.
+//
+//   onRequestHeaders   x-request-id (kept, or a new UUID v4), traceparent (continued with a
+//                      new span id, started, or replaced when malformed; B3 translated)
+//   onResponseHeaders  the request id echoed (by option)
+//   onLog              the request counter and the three histograms, labelled by code,
+//                      method, route and cluster; the access-log line (sampled, filtered by
+//                      status) through Envoy's log and into filter state
+//
+// README.md is the configuration reference; schema.json describes the same document.
+
+import {
+  Action,
+  CounterFamily,
+  HistogramFamily,
+  HttpContext,
+  Labels,
+  PropertyPath,
+  RootContext,
+  currentTimeNanos,
+  getPropertyInt,
+  log,
+  properties,
+  readConfig,
+  registerRootContext,
+  setProperty,
+} from "../../../assembly";
+import { JsonLine, REDACTED, isoTimestamp } from "./accesslog";
+import { LOG_FIELDS, TelemetryConfig, readTelemetryConfig } from "./config";
+import {
+  TraceContext,
+  chance,
+  formatTraceparent,
+  parseB3Multi,
+  parseB3Single,
+  parseTraceparent,
+  randomHex,
+  uuid4,
+} from "./trace";
+
+export * from "../../../assembly/exports";
+
+const P_DURATION = PropertyPath.of("request.duration");
+const P_REQUEST_SIZE = PropertyPath.of("request.size");
+const P_RESPONSE_SIZE = PropertyPath.of("response.size");
+const CODE_CLASSES: string[] = ["0", "1xx", "2xx", "3xx", "4xx", "5xx"];
+const B3_HEADERS: string[] = ["b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags"];
+
+// Trace-context outcomes and access-log outcomes, as values of the `result` label.
+const TRACE_CONTINUED = 0;
+const TRACE_STARTED = 1;
+const TRACE_REPLACED = 2;
+const TRACE_FROM_B3 = 3;
+const TRACE_RESULTS: string[] = ["continued", "started", "replaced", "from_b3"];
+const LOG_WRITTEN = 0;
+const LOG_SAMPLED_OUT = 1;
+const LOG_FILTERED_OUT = 2;
+const LOG_RESULTS: string[] = ["written", "sampled_out", "filtered_out"];
+
+/** Everything requests need, built once from the configuration. */
+class Telemetry {
+  labels: Labels;
+  requests: CounterFamily;
+  duration: HistogramFamily;
+  requestBytes: HistogramFamily;
+  responseBytes: HistogramFamily;
+  codeAt: i32;
+  methodAt: i32;
+  routeAt: i32;
+  clusterAt: i32;
+  outcome: Labels;
+  traces: CounterFamily;
+  logLines: CounterFamily;
+  filterState: PropertyPath;
+
+  constructor(public config: TelemetryConfig) {
+    const m = config.metrics;
+    const istio = m.istio;
+    const names = new Array<string>();
+    for (let i = 0; i < m.labels.length; i++) names.push(labelName(m.labels[i], istio, m.codeClass));
+    const self = istio ? "meshwasm" : m.prefix;
+    const labels = new Labels(names, self + "_label_values_dropped");
+    const keys = m.staticLabels.keys();
+    for (let i = 0; i < keys.length; i++) labels.constant(keys[i], m.staticLabels.get(keys[i]));
+    const codeAt = m.labels.indexOf("code");
+    const methodAt = m.labels.indexOf("method");
+    const routeAt = m.labels.indexOf("route");
+    const clusterAt = m.labels.indexOf("cluster");
+    if (codeAt >= 0) labels.limit(names[codeAt], 1000);
+    if (methodAt >= 0) labels.allow(names[methodAt], m.methods);
+    if (routeAt >= 0) {
+      labels.limit(names[routeAt], m.routeLimit);
+      if (m.routes.length > 0) labels.allow(names[routeAt], m.routes);
+    }
+    if (clusterAt >= 0) {
+      labels.limit(names[clusterAt], m.clusterLimit);
+      if (m.clusters.length > 0) labels.allow(names[clusterAt], m.clusters);
+    }
+    const base = istio ? "istio" : m.prefix;
+    const outcome = new Labels(["result"], self + "_label_values_dropped");
+    this.codeAt = codeAt;
+    this.methodAt = methodAt;
+    this.routeAt = routeAt;
+    this.clusterAt = clusterAt;
+    this.labels = labels;
+    this.requests = new CounterFamily(base + "_requests_total", labels);
+    this.duration = new HistogramFamily(base + "_request_duration_milliseconds", labels);
+    this.requestBytes = new HistogramFamily(base + "_request_bytes", labels);
+    this.responseBytes = new HistogramFamily(base + "_response_bytes", labels);
+    this.outcome = outcome;
+    this.traces = new CounterFamily(self + "_trace_context_total", outcome);
+    this.logLines = new CounterFamily(self + "_access_log_total", outcome);
+    this.filterState = new PropertyPath([config.accessLog.filterStateKey]);
+  }
+}
+
+function labelName(label: string, istio: bool, codeClass: bool): string {
+  if (label == "code") return istio ? "response_code" : codeClass ? "code_class" : "code";
+  if (label == "method") return istio ? "request_method" : "method";
+  if (label == "route") return istio ? "route_name" : "route";
+  return istio ? "upstream_cluster" : "cluster";
+}
+
+class TelemetryRoot extends RootContext {
+  telemetry: Telemetry | null = null;
+
+  onConfigure(configurationSize: u32): bool {
+    const cfg = readConfig(this.pluginConfiguration());
+    const config = readTelemetryConfig(cfg);
+    if (!cfg.ok) {
+      log.error(cfg.firstError);
+      return false;
+    }
+    const telemetry = new Telemetry(config);
+    if (telemetry.labels.problem !== null) {
+      log.error("invalid configuration: field \"metrics\": " + telemetry.labels.problem!);
+      return false;
+    }
+    this.telemetry = telemetry;
+    return true;
+  }
+
+  createHttpContext(contextId: u32): HttpContext | null {
+    return new TelemetryStream(contextId, this, this.telemetry!);
+  }
+}
+
+class TelemetryStream extends HttpContext {
+  private startMs: i64 = 0;
+  private requestId: string | null = null;
+  private traceId: string | null = null;
+
+  constructor(
+    id: u32,
+    root: RootContext,
+    private readonly t: Telemetry,
+  ) {
+    super(id, root);
+  }
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    this.startMs = currentTimeNanos() / 1000000;
+    const cfg = this.t.config;
+    const rid = cfg.requestId;
+    const headers = this.request.headers;
+    let id = headers.get(rid.header);
+    if (rid.generate == "always" || (rid.generate == "missing" && (id === null || id.length == 0))) {
+      id = uuid4();
+      headers.set(rid.header, id);
+    }
+    this.requestId = id;
+    if (cfg.tracing.enabled) this.traceContext();
+    return Action.Continue;
+  }
+
+  private traceContext(): void {
+    const tracing = this.t.config.tracing;
+    const headers = this.request.headers;
+    const parents = headers.getAll("traceparent");
+    let context: TraceContext | null = null;
+    let result = TRACE_STARTED;
+    if (parents.length == 1) context = parseTraceparent(parents[0]);
+    if (context !== null) {
+      result = TRACE_CONTINUED;
+    } else if (parents.length > 0) {
+      result = TRACE_REPLACED;
+    } else if (tracing.b3) {
+      const single = headers.get("b3");
+      const deferred = chance(tracing.samplePercent);
+      if (single !== null) context = parseB3Single(single, deferred);
+      if (context === null) {
+        context = parseB3Multi(
+          headers.get("x-b3-traceid"),
+          headers.get("x-b3-spanid"),
+          headers.get("x-b3-sampled"),
+          headers.get("x-b3-flags"),
+          deferred,
+        );
+      }
+      if (context !== null) {
+        result = TRACE_FROM_B3;
+        for (let i = 0; i < B3_HEADERS.length; i++) headers.remove(B3_HEADERS[i]);
+      }
+    }
+    // A tracestate belongs to the traceparent it came with: a new trace drops it.
+    if (result != TRACE_CONTINUED) headers.remove("tracestate");
+    if (context === null) context = new TraceContext(randomHex(16), "", chance(tracing.samplePercent));
+    headers.set("traceparent", formatTraceparent(context.traceId, randomHex(8), context.sampled));
+    this.traceId = context.traceId;
+    this.t.outcome.set(0, TRACE_RESULTS[result]);
+    this.t.traces.increment();
+  }
+
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const rid = this.t.config.requestId;
+    const id = this.requestId;
+    if (rid.echo && id !== null) this.response.headers.set(rid.header, id);
+    return Action.Continue;
+  }
+
+  onLog(): void {
+    const cfg = this.t.config;
+    let code = properties.responseCode();
+    if (code < 0) code = 0;
+    const durationNs = getPropertyInt(P_DURATION, -1);
+    const requestSize = getPropertyInt(P_REQUEST_SIZE, 0);
+    const responseSize = getPropertyInt(P_RESPONSE_SIZE, 0);
+    if (cfg.metrics.enabled) this.record(code, durationNs, requestSize, responseSize);
+    if (cfg.accessLog.enabled) this.accessLog(code, durationNs, requestSize, responseSize);
+  }
+
+  private record(code: i64, durationNs: i64, requestSize: i64, responseSize: i64): void {
+    const t = this.t;
+    const labels = t.labels;
+    if (t.codeAt >= 0) {
+      if (t.config.metrics.codeClass) labels.set(t.codeAt, CODE_CLASSES[code >= 100 && code < 600 ? <i32>(code / 100) : 0]);
+      else labels.setNumber(t.codeAt, code);
+    }
+    if (t.methodAt >= 0) labels.set(t.methodAt, orNone(properties.requestMethod()));
+    if (t.routeAt >= 0) labels.set(t.routeAt, orNone(properties.routeName()));
+    if (t.clusterAt >= 0) labels.set(t.clusterAt, orNone(properties.clusterName()));
+    t.requests.increment();
+    t.duration.record(durationNs < 0 ? 0 : <u64>(durationNs / 1000000));
+    t.requestBytes.record(<u64>max<i64>(requestSize, 0));
+    t.responseBytes.record(<u64>max<i64>(responseSize, 0));
+  }
+
+  private accessLog(code: i64, durationNs: i64, requestSize: i64, responseSize: i64): void {
+    const t = this.t;
+    const a = t.config.accessLog;
+    let selected = a.statusCodes.length == 0 && a.statusClasses.length == 0;
+    if (!selected) selected = a.statusCodes.includes(<i32>code) || (code >= 100 && a.statusClasses.includes(<i32>(code / 100)));
+    const result = !selected ? LOG_FILTERED_OUT : chance(a.samplePercent) ? LOG_WRITTEN : LOG_SAMPLED_OUT;
+    t.outcome.set(0, LOG_RESULTS[result]);
+    t.logLines.increment();
+    if (result != LOG_WRITTEN) return;
+    const f = a.fields;
+    const line = new JsonLine();
+    const req = this.request.headers;
+    if (f[0]) line.str(LOG_FIELDS[0], isoTimestamp(this.startMs));
+    if (f[1]) line.str(LOG_FIELDS[1], properties.requestMethod());
+    if (f[2]) line.str(LOG_FIELDS[2], properties.requestPath());
+    if (f[3]) line.str(LOG_FIELDS[3], properties.requestHost());
+    if (f[4]) line.str(LOG_FIELDS[4], properties.requestProtocol());
+    if (f[5]) line.int(LOG_FIELDS[5], code);
+    if (f[6]) line.millis(LOG_FIELDS[6], durationNs);
+    if (f[7]) line.int(LOG_FIELDS[7], requestSize);
+    if (f[8]) line.int(LOG_FIELDS[8], responseSize);
+    if (f[9]) line.str(LOG_FIELDS[9], this.requestId);
+    if (f[10]) line.str(LOG_FIELDS[10], this.traceId);
+    if (f[11]) line.str(LOG_FIELDS[11], properties.clusterName());
+    if (f[12]) line.str(LOG_FIELDS[12], properties.upstreamAddress());
+    if (f[13]) line.str(LOG_FIELDS[13], properties.routeName());
+    if (f[14]) line.str(LOG_FIELDS[14], properties.sourceAddress());
+    if (f[15]) line.str(LOG_FIELDS[15], this.redacted("user-agent", req.get("user-agent")));
+    if (a.requestHeaders.length > 0) line.headers("request_headers", a.requestHeaders, this.values(a.requestHeaders, true));
+    if (a.responseHeaders.length > 0) line.headers("response_headers", a.responseHeaders, this.values(a.responseHeaders, false));
+    const text = line.close();
+    log.at(a.level, text);
+    setProperty(t.filterState, String.UTF8.encode(text));
+  }
+
+  private values(names: string[], request: bool): Array<string | null> {
+    const map = request ? this.request.headers : this.response.headers;
+    const out = new Array<string | null>(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const all = map.getAll(names[i]);
+      out[i] = this.redacted(names[i], all.length == 0 ? null : all.join(","));
+    }
+    return out;
+  }
+
+  private redacted(name: string, value: string | null): string | null {
+    if (value === null) return null;
+    return this.t.config.accessLog.redact.includes(name) ? REDACTED : value;
+  }
+}
+
+function orNone(value: string | null): string {
+  return value === null || value.length == 0 ? "none" : value;
+}
+
+registerRootContext((id: u32): RootContext => new TelemetryRoot(id), "telemetry");
