@@ -114,11 +114,12 @@ export function readTelemetryConfig(cfg: ConfigReader): TelemetryConfig {
 function readMetrics(cfg: ConfigReader, m: MetricsConfig): void {
   m.enabled = cfg.bool("enabled", true);
   m.istio = cfg.oneOf("naming", ["meshwasm", "istio"], "meshwasm") == "istio";
-  m.prefix = cfg.string("prefix", "meshwasm");
-  if (cfg.has("prefix") && !isMetricName(m.prefix)) {
-    cfg.fail("prefix", quote(m.prefix) + " is not a metric name ([a-zA-Z_][a-zA-Z0-9_]*)");
+  const prefix = cfg.optionalString("prefix");
+  if (prefix !== null) {
+    if (!isMetricName(prefix)) cfg.fail("prefix", quote(prefix) + " is not a metric name ([a-zA-Z_][a-zA-Z0-9_]*, at most 64)");
+    else if (m.istio) cfg.fail("prefix", quote(prefix) + ": the prefix is istio when naming is istio");
+    else m.prefix = prefix;
   }
-  if (cfg.has("prefix") && m.istio) cfg.fail("prefix", "is fixed to istio when naming is istio");
   m.codeClass = cfg.oneOf("code", ["code", "class"], "code") == "class";
   m.labels = cfg.stringArray("labels", ["code", "method", "route", "cluster"]);
   const known = ["code", "method", "route", "cluster"];
@@ -195,7 +196,7 @@ function readAccessLog(cfg: ConfigReader, a: AccessLogConfig): void {
     }
   }
   a.filterStateKey = cfg.string("filter_state_key", "meshwasm.access_log");
-  if (cfg.has("filter_state_key") && !isStateKey(a.filterStateKey)) {
+  if (!isStateKey(a.filterStateKey)) {
     cfg.fail("filter_state_key", quote(a.filterStateKey) + " is not a key (letters, digits, . _ -; 1..128)");
   }
   cfg.unknownKeys([
@@ -238,7 +239,8 @@ function boundedList(cfg: ConfigReader, path: string, def: string[]): string[] {
 }
 
 function headerList(cfg: ConfigReader, path: string, def: string[]): string[] {
-  if (!cfg.has(path)) return def;
+  const given = cfg.raw(path);
+  if (given === null || given.isNull) return def;
   const raw = cfg.stringArray(path, []);
   if (raw.length > 64) cfg.fail(path, "at most 64 headers");
   const out = new Array<string>();
@@ -273,11 +275,13 @@ function readBuckets(cfg: ConfigReader, path: string, def: f64[]): f64[] {
     }
     if (!(n.value > 0) || n.value > 1e15) {
       cfg.fail(item, n.value.toString() + " is out of range (0, 1e15]");
-    } else if (out.length > 0 && n.value <= out[out.length - 1]) {
-      cfg.fail(item, n.value.toString() + " is not above the bound before it");
+    } else if (out.includes(n.value)) {
+      cfg.fail(item, n.value.toString() + " is listed twice");
     }
     out.push(n.value);
   }
+  // Bounds may come in any order (Envoy takes them sorted).
+  out.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
   return out;
 }
 

@@ -1,14 +1,7 @@
 // The telemetry filter in the test host: metrics and their labels, the access log, request
 // ids and trace context, each feature with its options and edge cases.
 import { describe, expect, it } from "vitest";
-import {
-  accessLines,
-  series,
-  TRACEPARENT,
-  telemetryHost,
-  UUID4,
-  valueOf,
-} from "./helpers.ts";
+import { accessLines, series, TRACEPARENT, telemetryHost, UUID4, valueOf } from "./helpers.ts";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -21,9 +14,15 @@ describe("metrics", () => {
     await host.request({ method: "BREW", path: "/a" });
     const text = host.prometheus();
     const labels = { route: "orders", cluster: "shop" };
-    expect(valueOf(text, "meshwasm_requests_total", { code: "200", method: "GET", ...labels })).toBe(1);
-    expect(valueOf(text, "meshwasm_requests_total", { code: "503", method: "GET", ...labels })).toBe(1);
-    expect(valueOf(text, "meshwasm_requests_total", { code: "200", method: "POST", ...labels })).toBe(1);
+    expect(
+      valueOf(text, "meshwasm_requests_total", { code: "200", method: "GET", ...labels }),
+    ).toBe(1);
+    expect(
+      valueOf(text, "meshwasm_requests_total", { code: "503", method: "GET", ...labels }),
+    ).toBe(1);
+    expect(
+      valueOf(text, "meshwasm_requests_total", { code: "200", method: "POST", ...labels }),
+    ).toBe(1);
     // BREW is not an allowed method: "other", and counted as dropped.
     expect(valueOf(text, "meshwasm_requests_total", { method: "other" })).toBe(1);
     expect(
@@ -35,9 +34,13 @@ describe("metrics", () => {
   it("records duration, request size and response size per series", async () => {
     const host = await telemetryHost();
     await host.request({ method: "POST", path: "/", body: "12345", headers: { "x-len": "300" } });
-    await host.request({ method: "POST", path: "/", body: "1234567890", headers: { "x-len": "7" } });
-    const name = (family: string) =>
-      `${family};code=200;method=POST;route=none;cluster=upstream`;
+    await host.request({
+      method: "POST",
+      path: "/",
+      body: "1234567890",
+      headers: { "x-len": "7" },
+    });
+    const name = (family: string) => `${family};code=200;method=POST;route=none;cluster=upstream`;
     expect(host.histogram(name("meshwasm_request_bytes"))).toEqual([5, 10]);
     expect(host.histogram(name("meshwasm_response_bytes"))).toEqual([300, 7]);
     expect(host.histogram(name("meshwasm_request_duration_milliseconds"))).toHaveLength(2);
@@ -158,7 +161,9 @@ describe("access log", () => {
     const none = await telemetryHost({ access_log: { sample_percent: 0 } });
     for (let i = 0; i < 20; i++) await none.request({ path: "/" });
     expect(accessLines(none.logs())).toHaveLength(0);
-    expect(valueOf(none.prometheus(), "meshwasm_access_log_total", { result: "sampled_out" })).toBe(20);
+    expect(valueOf(none.prometheus(), "meshwasm_access_log_total", { result: "sampled_out" })).toBe(
+      20,
+    );
     const errors = await telemetryHost({ access_log: { statuses: ["5xx", "404"] } });
     for (const status of ["200", "404", "500", "503", "429"]) {
       await errors.request({ path: "/", headers: { "x-status": status } });
@@ -240,7 +245,9 @@ describe("trace context", () => {
     const { h, host } = await upstreamTp({});
     expect(h.traceparent).toMatch(TRACEPARENT);
     expect(h.traceparent).toMatch(/-01$/);
-    expect(valueOf(host.prometheus(), "meshwasm_trace_context_total", { result: "started" })).toBe(1);
+    expect(valueOf(host.prometheus(), "meshwasm_trace_context_total", { result: "started" })).toBe(
+      1,
+    );
     const off = await upstreamTp({}, { tracing: { sample_percent: 0 } });
     expect(off.h.traceparent).toMatch(/-00$/);
   });
@@ -259,7 +266,9 @@ describe("trace context", () => {
     expect(h.traceparent).toMatch(TRACEPARENT);
     expect(h.traceparent).not.toContain("4bf92f3577b34da6a3ce929d0e0e4736");
     expect(h.tracestate).toBeUndefined();
-    expect(valueOf(host.prometheus(), "meshwasm_trace_context_total", { result: "replaced" })).toBe(1);
+    expect(valueOf(host.prometheus(), "meshwasm_trace_context_total", { result: "replaced" })).toBe(
+      1,
+    );
   });
 
   it("accepts a later version's longer header, continuing it as version 00", async () => {
@@ -275,7 +284,11 @@ describe("trace context", () => {
     expect(single.h.traceparent).toMatch(/^00-80f198ee56343ba864fe8b2a57d3eff7-[0-9a-f]{16}-00$/);
     expect(single.h.b3).toBeUndefined();
     const multi = await upstreamTp(
-      { "x-b3-traceid": "64fe8b2a57d3eff7", "x-b3-spanid": "e457b5a2e4d86bd1", "x-b3-sampled": "1" },
+      {
+        "x-b3-traceid": "64fe8b2a57d3eff7",
+        "x-b3-spanid": "e457b5a2e4d86bd1",
+        "x-b3-sampled": "1",
+      },
       { tracing: { accept_b3: true } },
     );
     expect(multi.h.traceparent).toMatch(/^00-000000000000000064fe8b2a57d3eff7-[0-9a-f]{16}-01$/);

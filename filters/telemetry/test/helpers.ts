@@ -47,7 +47,8 @@ export function series(text: string, name: string): string[] {
 export function valueOf(text: string, name: string, labels: Record<string, string>): number {
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   const hits = series(text, name).filter((l) => want.every((w) => l.includes(w)));
-  if (hits.length !== 1) throw new Error(`${hits.length} series of ${name} match ${want.join(",")}`);
+  if (hits.length !== 1)
+    throw new Error(`${hits.length} series of ${name} match ${want.join(",")}`);
   return Number((hits[0] as string).split(" ").pop());
 }
 
