@@ -1,7 +1,7 @@
 // The telemetry filter in the test host: metrics and their labels, the access log, request
 // ids and trace context, each feature with its options and edge cases.
 import { describe, expect, it } from "vitest";
-import { accessLines, series, TRACEPARENT, telemetryHost, UUID4, valueOf } from "./helpers.ts";
+import { accessLines, series, seriesValue, TRACEPARENT, telemetryHost, UUID4 } from "./helpers.ts";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -15,18 +15,21 @@ describe("metrics", () => {
     const text = host.prometheus();
     const labels = { route: "orders", cluster: "shop" };
     expect(
-      valueOf(text, "meshwasm_requests_total", { code: "200", method: "GET", ...labels }),
+      seriesValue(text, "meshwasm_requests_total", { code: "200", method: "GET", ...labels }),
     ).toBe(1);
     expect(
-      valueOf(text, "meshwasm_requests_total", { code: "503", method: "GET", ...labels }),
+      seriesValue(text, "meshwasm_requests_total", { code: "503", method: "GET", ...labels }),
     ).toBe(1);
     expect(
-      valueOf(text, "meshwasm_requests_total", { code: "200", method: "POST", ...labels }),
+      seriesValue(text, "meshwasm_requests_total", { code: "200", method: "POST", ...labels }),
     ).toBe(1);
     // BREW is not an allowed method: "other", and counted as dropped.
-    expect(valueOf(text, "meshwasm_requests_total", { method: "other" })).toBe(1);
+    expect(seriesValue(text, "meshwasm_requests_total", { method: "other" })).toBe(1);
     expect(
-      valueOf(text, "meshwasm_label_values_dropped", { label: "method", reason: "not_allowed" }),
+      seriesValue(text, "meshwasm_label_values_dropped", {
+        label: "method",
+        reason: "not_allowed",
+      }),
     ).toBe(1);
     expect(series(text, "meshwasm_requests_total")).toHaveLength(4);
   });
@@ -45,8 +48,8 @@ describe("metrics", () => {
     expect(host.histogram(name("meshwasm_response_bytes"))).toEqual([300, 7]);
     expect(host.histogram(name("meshwasm_request_duration_milliseconds"))).toHaveLength(2);
     const text = host.prometheus();
-    expect(valueOf(text, "meshwasm_response_bytes_count", { method: "POST" })).toBe(2);
-    expect(valueOf(text, "meshwasm_response_bytes_sum", { method: "POST" })).toBe(307);
+    expect(seriesValue(text, "meshwasm_response_bytes_count", { method: "POST" })).toBe(2);
+    expect(seriesValue(text, "meshwasm_response_bytes_sum", { method: "POST" })).toBe(307);
   });
 
   it("labels by code class, adds static labels, and takes another prefix", async () => {
@@ -57,7 +60,7 @@ describe("metrics", () => {
     await host.request({ path: "/", headers: { "x-status": "429" } });
     const text = host.prometheus();
     expect(
-      valueOf(text, "edge_requests_total", { code_class: "4xx", service: "shop", zone: "a" }),
+      seriesValue(text, "edge_requests_total", { code_class: "4xx", service: "shop", zone: "a" }),
     ).toBe(2);
   });
 
@@ -66,12 +69,12 @@ describe("metrics", () => {
     await host.request({ path: "/" });
     const text = host.prometheus();
     expect(
-      valueOf(text, "istio_requests_total", { response_code: "200", request_method: "GET" }),
+      seriesValue(text, "istio_requests_total", { response_code: "200", request_method: "GET" }),
     ).toBe(1);
-    expect(valueOf(text, "istio_request_duration_milliseconds_count", {})).toBe(1);
-    expect(valueOf(text, "istio_request_bytes_count", {})).toBe(1);
-    expect(valueOf(text, "istio_response_bytes_count", {})).toBe(1);
-    expect(valueOf(text, "meshwasm_trace_context_total", { result: "started" })).toBe(1);
+    expect(seriesValue(text, "istio_request_duration_milliseconds_count", {})).toBe(1);
+    expect(seriesValue(text, "istio_request_bytes_count", {})).toBe(1);
+    expect(seriesValue(text, "istio_response_bytes_count", {})).toBe(1);
+    expect(seriesValue(text, "meshwasm_trace_context_total", { result: "started" })).toBe(1);
   });
 
   it("caps routes and clusters and keeps allow-listed ones", async () => {
@@ -81,13 +84,15 @@ describe("metrics", () => {
     );
     await host.request({ path: "/" });
     const text = host.prometheus();
-    expect(valueOf(text, "meshwasm_requests_total", { route: "r1" })).toBe(1);
+    expect(seriesValue(text, "meshwasm_requests_total", { route: "r1" })).toBe(1);
     const other = await telemetryHost(
       { metrics: { labels: ["cluster"], clusters: ["payments"] } },
       { route: { clusterName: "shop" } },
     );
     await other.request({ path: "/" });
-    expect(valueOf(other.prometheus(), "meshwasm_requests_total", { cluster: "other" })).toBe(1);
+    expect(seriesValue(other.prometheus(), "meshwasm_requests_total", { cluster: "other" })).toBe(
+      1,
+    );
   });
 
   it("records nothing when metrics are off", async () => {
@@ -161,16 +166,16 @@ describe("access log", () => {
     const none = await telemetryHost({ access_log: { sample_percent: 0 } });
     for (let i = 0; i < 20; i++) await none.request({ path: "/" });
     expect(accessLines(none.logs())).toHaveLength(0);
-    expect(valueOf(none.prometheus(), "meshwasm_access_log_total", { result: "sampled_out" })).toBe(
-      20,
-    );
+    expect(
+      seriesValue(none.prometheus(), "meshwasm_access_log_total", { result: "sampled_out" }),
+    ).toBe(20);
     const errors = await telemetryHost({ access_log: { statuses: ["5xx", "404"] } });
     for (const status of ["200", "404", "500", "503", "429"]) {
       await errors.request({ path: "/", headers: { "x-status": status } });
     }
     expect(accessLines(errors.logs()).map((l) => l.status)).toEqual([404, 500, 503]);
     expect(
-      valueOf(errors.prometheus(), "meshwasm_access_log_total", { result: "filtered_out" }),
+      seriesValue(errors.prometheus(), "meshwasm_access_log_total", { result: "filtered_out" }),
     ).toBe(2);
   });
 
@@ -245,9 +250,9 @@ describe("trace context", () => {
     const { h, host } = await upstreamTp({});
     expect(h.traceparent).toMatch(TRACEPARENT);
     expect(h.traceparent).toMatch(/-01$/);
-    expect(valueOf(host.prometheus(), "meshwasm_trace_context_total", { result: "started" })).toBe(
-      1,
-    );
+    expect(
+      seriesValue(host.prometheus(), "meshwasm_trace_context_total", { result: "started" }),
+    ).toBe(1);
     const off = await upstreamTp({}, { tracing: { sample_percent: 0 } });
     expect(off.h.traceparent).toMatch(/-00$/);
   });
@@ -266,9 +271,9 @@ describe("trace context", () => {
     expect(h.traceparent).toMatch(TRACEPARENT);
     expect(h.traceparent).not.toContain("4bf92f3577b34da6a3ce929d0e0e4736");
     expect(h.tracestate).toBeUndefined();
-    expect(valueOf(host.prometheus(), "meshwasm_trace_context_total", { result: "replaced" })).toBe(
-      1,
-    );
+    expect(
+      seriesValue(host.prometheus(), "meshwasm_trace_context_total", { result: "replaced" }),
+    ).toBe(1);
   });
 
   it("accepts a later version's longer header, continuing it as version 00", async () => {
@@ -294,7 +299,7 @@ describe("trace context", () => {
     expect(multi.h.traceparent).toMatch(/^00-000000000000000064fe8b2a57d3eff7-[0-9a-f]{16}-01$/);
     expect(multi.h["x-b3-traceid"]).toBeUndefined();
     expect(
-      valueOf(multi.host.prometheus(), "meshwasm_trace_context_total", { result: "from_b3" }),
+      seriesValue(multi.host.prometheus(), "meshwasm_trace_context_total", { result: "from_b3" }),
     ).toBe(1);
     const ignored = await upstreamTp({ b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1" });
     expect(ignored.h.traceparent).not.toContain("80f198ee56343ba864fe8b2a57d3eff7");

@@ -44,7 +44,7 @@ export function series(text: string, name: string): string[] {
 }
 
 /** The value of the one series of `name` whose labels include every `labels` pair. */
-export function valueOf(text: string, name: string, labels: Record<string, string>): number {
+export function seriesValue(text: string, name: string, labels: Record<string, string>): number {
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   const hits = series(text, name).filter((l) => want.every((w) => l.includes(w)));
   if (hits.length !== 1)
