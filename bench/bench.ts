@@ -194,7 +194,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         result.moduleBytes = statSync(path).size;
         wasm = {
           name: scenario.name.replace("/", "_"),
-          rootId: rootIdFor(scenario.peer, scenario.work),
+          rootId: scenario.rootId ?? rootIdFor(scenario.peer, scenario.work),
           vmId: scenario.name,
           wasmPath: path,
           failurePolicy: "FAIL_CLOSED",

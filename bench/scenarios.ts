@@ -32,6 +32,12 @@
 //                jwt-rs256-wasm, jwt-es256-wasm: meshwasm with its own AssemblyScript verifier
 //                (signature_verifier "wasm"). Keys and tokens are made by node:crypto when the
 //                bench starts.
+// - telemetry:   filters/telemetry with its access log off: the request counter and three
+//                histograms (labelled), an x-request-id check, a new traceparent.
+// - telemetry-log: the same with the access log on: the JSON line built per request, stored
+//                as filter state and written by the connection manager's file access log (to
+//                /dev/null). Native: Envoy's own stats plus a JSON access log of the same
+//                fields (json_format, to /dev/null).
 
 import { generateKeyPairSync, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -56,7 +62,9 @@ export type Work =
   | "jwt-rs256-cached"
   | "jwt-rs256-wasm"
   | "jwt-es256"
-  | "jwt-es256-wasm";
+  | "jwt-es256-wasm"
+  | "telemetry"
+  | "telemetry-log";
 
 export interface Scenario {
   /** `<work>/<peer>`, unique. */
@@ -69,6 +77,10 @@ export interface Scenario {
   configuration?: string;
   /** The virtual host's routes, replacing the one direct-response route. */
   routes?: unknown[];
+  /** The root id its module registers, when it is not the work's name. */
+  rootId?: string;
+  /** The connection manager's `access_log` entries. */
+  accessLog?: unknown[];
 }
 
 export function isWasmPeer(peer: Peer): peer is WasmPeer {
@@ -278,6 +290,58 @@ function authScenario(work: Work): Scenario {
   return { ...wasm(work, "meshwasm"), configuration: authConfig(work) };
 }
 
+/** A file access log to /dev/null writing `format` (a JSON object template or a text line). */
+function devNullLog(format: { json: Record<string, string> } | { text: string }): unknown {
+  const logFormat =
+    "json" in format
+      ? { json_format: format.json }
+      : { text_format_source: { inline_string: format.text } };
+  return {
+    name: "envoy.access_loggers.file",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
+      path: "/dev/null",
+      log_format: logFormat,
+    },
+  };
+}
+
+/** The telemetry filter's access-log fields as Envoy's own JSON access log writes them. */
+const TELEMETRY_JSON: Record<string, string> = {
+  timestamp: "%START_TIME%",
+  method: "%REQ(:METHOD)%",
+  path: "%REQ(:PATH)%",
+  authority: "%REQ(:AUTHORITY)%",
+  protocol: "%PROTOCOL%",
+  status: "%RESPONSE_CODE%",
+  duration_ms: "%DURATION%",
+  request_bytes: "%BYTES_RECEIVED%",
+  response_bytes: "%BYTES_SENT%",
+  request_id: "%REQ(X-REQUEST-ID)%",
+  trace_id: "%REQ(TRACEPARENT)%",
+  upstream_cluster: "%UPSTREAM_CLUSTER%",
+  upstream_host: "%UPSTREAM_HOST%",
+  route: "%ROUTE_NAME%",
+  client_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
+  user_agent: "%REQ(USER-AGENT)%",
+};
+
+function telemetry(work: "telemetry" | "telemetry-log"): Scenario {
+  const log = work === "telemetry-log";
+  return {
+    name: `${work}/meshwasm`,
+    work,
+    peer: "meshwasm",
+    rootId: "telemetry",
+    configuration: JSON.stringify(
+      log ? { access_log: { level: "debug" } } : { access_log: { enabled: false } },
+    ),
+    accessLog: log
+      ? [devNullLog({ text: "%FILTER_STATE(wasm.meshwasm.access_log:PLAIN)%\n" })]
+      : undefined,
+  };
+}
+
 function wasm(work: Work, peer: WasmPeer): Scenario {
   return { name: `${work}/${peer}`, work, peer };
 }
@@ -344,6 +408,15 @@ export const scenarios: Scenario[] = [
   authScenario("jwt-es256"),
   native("jwt-es256", "native", jwtAuthn("jwt-es256")),
   authScenario("jwt-es256-wasm"),
+
+  telemetry("telemetry"),
+  telemetry("telemetry-log"),
+  {
+    name: "telemetry-log/native",
+    work: "telemetry-log",
+    peer: "native",
+    accessLog: [devNullLog({ json: TELEMETRY_JSON })],
+  },
 ];
 
 /** What the client sends for each work. */

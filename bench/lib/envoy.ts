@@ -88,6 +88,13 @@ export async function scenarioBootstrap(
       : { kind: "direct", status: 200, body: "ok" },
     generateRequestId: false,
   });
+  if (scenario.accessLog) {
+    type Node = Record<string, unknown>;
+    const [listener] = (config.static_resources as { listeners: Node[] }).listeners;
+    const [chain] = (listener as Node).filter_chains as Node[];
+    const [hcm] = (chain as Node).filters as Node[];
+    ((hcm as Node).typed_config as Node).access_log = scenario.accessLog;
+  }
   if (upstream) {
     const resources = config.static_resources as { listeners: unknown[] };
     resources.listeners.push(sinkListener(sinkPort));

@@ -59,19 +59,23 @@ function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.
   return result;
 }
 
+// Works that run the same module as another work, configured differently: built once.
+const SAME_MODULE: Partial<Record<Work, Work>> = { "telemetry-log": "telemetry" };
+
 const meshwasm: Builder = async (works, log) => {
   const out = new Map<Work, string>();
   for (const work of works) {
-    const entry = join(benchDir, "peers", "meshwasm", work, "index.ts");
-    const outFile = join(workDir, "meshwasm", `${work}.wasm`);
+    const source = SAME_MODULE[work] ?? work;
+    const entry = join(benchDir, "peers", "meshwasm", source, "index.ts");
+    const outFile = join(workDir, "meshwasm", `${source}.wasm`);
     if (
       !fresh(outFile, [
-        join(benchDir, "peers", "meshwasm", work),
+        join(benchDir, "peers", "meshwasm", source),
         join(projectDir, "assembly"),
         join(projectDir, "filters"),
       ])
     ) {
-      log(`compiling meshwasm ${work}`);
+      log(`compiling meshwasm ${source}`);
       await compileFilter({ entry, outFile });
     }
     out.set(work, outFile);
