@@ -38,6 +38,10 @@
 //                as filter state and written by the connection manager's file access log (to
 //                /dev/null). Native: Envoy's own stats plus a JSON access log of the same
 //                fields (json_format, to /dev/null).
+// - rate-limit:  filters/rate-limit with one rule: a process-wide token bucket (a constant key)
+//                of 10^9 tokens, 10^9 per second, so no request is refused: the cost of one
+//                decision (a shared-data read and compare-and-swap write). Native: Envoy's
+//                local_ratelimit with the same bucket, enabled and enforced for every request.
 
 import { generateKeyPairSync, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -64,7 +68,8 @@ export type Work =
   | "jwt-es256"
   | "jwt-es256-wasm"
   | "telemetry"
-  | "telemetry-log";
+  | "telemetry-log"
+  | "rate-limit";
 
 export interface Scenario {
   /** `<work>/<peer>`, unique. */
@@ -342,6 +347,34 @@ function telemetry(work: "telemetry" | "telemetry-log"): Scenario {
   };
 }
 
+/** One process-wide bucket that never refuses, for both the filter and the native one. */
+const RATE_LIMIT_CONFIG = JSON.stringify({
+  rules: [
+    {
+      name: "bench",
+      key: [{ constant: "all" }],
+      limits: [{ token_bucket: { capacity: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" } }],
+    },
+  ],
+});
+
+const NATIVE_LOCAL_RATELIMIT = {
+  name: "envoy.filters.http.local_ratelimit",
+  typed_config: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+    stat_prefix: "bench_rate_limit",
+    token_bucket: { max_tokens: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" },
+    filter_enabled: {
+      runtime_key: "bench_rl_enabled",
+      default_value: { numerator: 100, denominator: "HUNDRED" },
+    },
+    filter_enforced: {
+      runtime_key: "bench_rl_enforced",
+      default_value: { numerator: 100, denominator: "HUNDRED" },
+    },
+  },
+};
+
 function wasm(work: Work, peer: WasmPeer): Scenario {
   return { name: `${work}/${peer}`, work, peer };
 }
@@ -417,6 +450,9 @@ export const scenarios: Scenario[] = [
     peer: "native",
     accessLog: [devNullLog({ json: TELEMETRY_JSON })],
   },
+
+  { ...wasm("rate-limit", "meshwasm"), configuration: RATE_LIMIT_CONFIG },
+  native("rate-limit", "native", NATIVE_LOCAL_RATELIMIT),
 ];
 
 /** What the client sends for each work. */
