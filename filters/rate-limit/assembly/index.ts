@@ -34,7 +34,6 @@ class RuleStats {
   casExhausted: Counter;
   keysLive: Gauge;
   keysEvicted: Counter;
-  rlsErrors: Counter;
 
   constructor(rule: string) {
     const tag = ["rule", rule];
@@ -45,7 +44,6 @@ class RuleStats {
     this.casExhausted = new Counter(taggedName("ratelimit_cas_exhausted", tag));
     this.keysLive = new Gauge(taggedName("ratelimit_keys_live", tag));
     this.keysEvicted = new Counter(taggedName("ratelimit_keys_evicted", tag));
-    this.rlsErrors = new Counter(taggedName("ratelimit_rls_errors", tag));
   }
 }
 
