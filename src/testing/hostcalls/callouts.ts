@@ -8,6 +8,25 @@ import type { HostCallScope, HostCalls } from "./scope.ts";
 
 export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
   const callouts = vm.world.callouts;
+  /** The arguments proxy_grpc_call and proxy_grpc_stream share: cluster, service, method and
+   *  initial metadata, read from guest memory (null when any of them is out of bounds). */
+  const grpcTarget = (
+    up: number,
+    us: number,
+    sp: number,
+    ss: number,
+    mp: number,
+    ms: number,
+    mdp: number,
+    mds: number,
+  ) => {
+    const cluster = vm.readString(up, us);
+    const service = vm.readString(sp, ss);
+    const method = vm.readString(mp, ms);
+    const md = vm.read(mdp, mds);
+    if (cluster === null || service === null || method === null || !md) return null;
+    return { cluster, service, method, metadata: decodePairs(md) ?? [] };
+  };
   const tokenOut = (result: number, tokenPtr: number): number => {
     if (result < 0) return -result;
     return vm.setU32(tokenPtr, result) ? Status.Ok : Status.InvalidMemoryAccess;
@@ -61,19 +80,11 @@ export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
       timeout: number,
       tokenPtr: number,
     ) => {
-      const cluster = vm.readString(up, us);
-      const service = vm.readString(sp, ss);
-      const method = vm.readString(mp, ms);
-      const md = vm.read(mdp, mds);
+      const target = grpcTarget(up, us, sp, ss, mp, ms, mdp, mds);
       const message = vm.read(msgp, msgs);
-      if (cluster === null || service === null || method === null || !md || !message) {
-        return Status.InvalidMemoryAccess;
-      }
+      if (target === null || !message) return Status.InvalidMemoryAccess;
       const result = callouts.grpcCall(need().root, {
-        cluster,
-        service,
-        method,
-        metadata: decodePairs(md) ?? [],
+        ...target,
         message,
         timeoutMs: timeout >>> 0,
         stream: false,
@@ -91,18 +102,10 @@ export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
       mds: number,
       tokenPtr: number,
     ) => {
-      const cluster = vm.readString(up, us);
-      const service = vm.readString(sp, ss);
-      const method = vm.readString(mp, ms);
-      const md = vm.read(mdp, mds);
-      if (cluster === null || service === null || method === null || !md) {
-        return Status.InvalidMemoryAccess;
-      }
+      const target = grpcTarget(up, us, sp, ss, mp, ms, mdp, mds);
+      if (target === null) return Status.InvalidMemoryAccess;
       const result = callouts.grpcCall(need().root, {
-        cluster,
-        service,
-        method,
-        metadata: decodePairs(md) ?? [],
+        ...target,
         message: new Uint8Array(0),
         timeoutMs: 0,
         stream: true,
