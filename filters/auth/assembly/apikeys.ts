@@ -2,6 +2,7 @@
 // their SHA-256), compared per request in constant time.
 
 import { ConfigReader, quoteJsonString } from "../../../assembly";
+import { constantTimeEqual } from "../../lib/ct";
 import { sha256 } from "../../lib/sha2";
 import { Location, LocationKind, isToken, readLocations } from "./locations";
 
@@ -75,3 +76,15 @@ function hexDigit(c: i32): i32 {
   return -1;
 }
 
+
+/** The index of the consumer whose key `presented` is, or -1. The key is hashed first, so the
+ *  comparison takes the same time whatever its length, and every consumer is compared, so
+ *  the time does not tell which one matched. */
+export function consumerOf(keys: ApiKeys, presented: string): i32 {
+  const hash = sha256(String.UTF8.encode(presented));
+  let match = -1;
+  for (let i = 0; i < keys.consumers.length; i++) {
+    if (constantTimeEqual(hash, unchecked(keys.consumers[i]).keyHash) && match < 0) match = i;
+  }
+  return match;
+}

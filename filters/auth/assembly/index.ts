@@ -1,7 +1,8 @@
 // auth: authentication and authorization at the edge. JWTs (HS, RS, PS, ES) checked against
 // inline key sets, API keys of named consumers, per-route requirements (a provider, any-of,
 // all-of, API key, none), consumer allow-lists, identity headers the client cannot forge, and
-// 401/403 replies with the right WWW-Authenticate. Fails closed everywhere.
+// 401/403 replies with the right WWW-Authenticate. Fails closed everywhere. A token naming a
+// kid a remote key set lacks is held (paused) until the refetch it triggers or joins ends.
 // filters/auth/README.md documents the configuration.
 
 import {
@@ -16,14 +17,14 @@ import {
   readConfig,
   registerRootContext,
 } from "../../../assembly";
-import { constantTimeEqual } from "../../lib/ct";
 import { basicChallenge, bearerChallenge, jsonErrorBody, keyChallenge } from "../../lib/reply";
-import { sha256 } from "../../lib/sha2";
 import { BodyStyle, Config, Provider, Requirement, RequirementKind, Rule, readAuthConfig } from "./config";
 import { Location } from "./locations";
 import { checkBasic } from "./basic";
-import { findCredential, removeCredential } from "./credentials";
+import { consumerOf } from "./apikeys";
+import { Found, findCredential, removeCredential } from "./credentials";
 import { Jwk } from "./jwks";
+import { HeldRequests, Holdable } from "./hold";
 import { JwksFetcher } from "./remote";
 import { TokenCache, Verdict, claimText, verifyToken } from "./verify";
 
@@ -34,11 +35,18 @@ const SCHEME_BEARER: i32 = 1;
 const SCHEME_KEY: i32 = 4;
 const SCHEME_BASIC: i32 = 2;
 
+/** Tick periods (ms): polling the shared key sets, and while requests wait for a refetch. */
+const TICK_MS: u32 = 500;
+const HELD_TICK_MS: u32 = 100;
+
 class AuthRoot extends RootContext {
   config: Config = new Config();
   cache: TokenCache = new TokenCache(0);
   /** One per provider: null for inline key sets. */
   fetchers: Array<JwksFetcher | null> = [];
+  /** One per provider: the requests waiting for its refetch (null for inline key sets). */
+  held: Array<HeldRequests | null> = [];
+  private tickMs: u32 = 0;
   private counters: Map<string, Counter> = new Map();
 
   onConfigure(size: u32): bool {
@@ -52,28 +60,78 @@ class AuthRoot extends RootContext {
     this.cache = new TokenCache(c.tokenCacheSize);
     this.counters = new Map();
     this.fetchers = [];
+    this.held = [];
     let remote = false;
     for (let i = 0; i < c.providers.length; i++) {
       const p = c.providers[i];
       if (p.remote !== null) {
         this.fetchers.push(new JwksFetcher(p.remote!, c.providerNames[i], p.issuer));
+        this.held.push(new HeldRequests());
         remote = true;
-      } else this.fetchers.push(null);
+      } else {
+        this.fetchers.push(null);
+        this.held.push(null);
+      }
     }
     // Remote key sets: poll the shared entry (and fetch when due) twice a second, from the
     // first tick on (at start-up Envoy's clusters may not take callouts yet).
-    if (remote) this.setTickPeriod(500);
+    if (remote) this.tickEvery(TICK_MS);
     return true;
   }
 
   onTick(): void {
     const now = <i64>currentTimeMillis();
+    let holding = false;
     for (let i = 0; i < this.fetchers.length; i++) {
       const f = this.fetchers[i];
       if (f === null) continue;
       if (f.sync()) this.cache.clear();
       f.maybeFetch(now, this);
+      if (this.serveHeld(i, now)) holding = true;
     }
+    // Requests waiting on another worker's fetch learn of its end within a tenth of a second.
+    this.tickEvery(holding ? HELD_TICK_MS : TICK_MS);
+  }
+
+  private tickEvery(ms: u32): void {
+    if (this.tickMs == ms) return;
+    this.tickMs = ms;
+    this.setTickPeriod(ms);
+  }
+
+  /** Decides again the requests of provider `i` that waited for a fetch that has ended, and
+   *  refuses those that waited too long. True when some still wait. */
+  private serveHeld(i: i32, now: i64): bool {
+    const q = this.held[i];
+    if (q === null || q.length == 0) return false;
+    const f = this.fetchers[i]!;
+    q.resumeAfter(f.heldState(now).lastEndedAt);
+    const expired = q.expire(now - f.remote.holdMs);
+    if (expired > 0) {
+      log.warn("auth: " + expired.toString() + " request(s) waiting for the key set of provider " + this.config.providerNames[i] +
+        " refused: no refetch ended within " + f.remote.holdMs.toString() + " ms");
+    }
+    q.prune();
+    return q.length > 0;
+  }
+
+  /** Holds `ctx`, whose token named a kid provider `i`'s set lacks, until a refetch ends:
+   *  false (refuse it now) when no fetch can end within the hold timeout or the worker
+   *  holds as many as it may. Starts the refetch when the rate limit allows. */
+  hold(ctx: Holdable, i: i32): bool {
+    const f = this.fetchers[i]!;
+    const q = this.held[i]!;
+    const now = <i64>currentTimeMillis();
+    if (f.remote.maxHeld == 0 || !f.heldState(now).fetchSoon) return false;
+    if (!q.add(ctx, now, f.remote.maxHeld)) {
+      this.count("unknown_kid_hold_full");
+      return false;
+    }
+    this.count("unknown_kid_held");
+    // Both act on the root (the host's current context from here on): the caller returns.
+    f.maybeFetch(now, this);
+    this.tickEvery(HELD_TICK_MS);
+    return true;
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
@@ -91,6 +149,7 @@ class AuthRoot extends RootContext {
         log.warn("auth: fetching the key set of provider " + this.config.providerNames[i] + " failed: " + f.lastError +
           (f.keys.length > 0 ? "; the last good set stays in use" : "; requests that need it are refused"));
       }
+      this.serveHeld(i, <i64>currentTimeMillis());
       return;
     }
   }
@@ -122,7 +181,11 @@ class AuthRoot extends RootContext {
   /** A token named a kid the provider's remote set lacks, or there are no keys yet. */
   wantKeys(p: Provider): void {
     const f = this.fetchers[p.index];
-    if (f !== null) f.requestRefetch();
+    if (f !== null) f.requestRefetch(<i64>currentTimeMillis());
+  }
+
+  isRemote(p: Provider): bool {
+    return this.fetchers[p.index] !== null;
   }
 
   createHttpContext(id: u32): HttpContext | null {
@@ -141,6 +204,8 @@ class Outcome {
   description: string = "no credentials";
   /** Challenge schemes (bit set) for a 401. */
   schemes: i32 = 0;
+  /** The remote provider whose refetch could settle this (an unknown kid), or -1. */
+  wait: i32 = -1;
   /** Identity (consumer name or JWT sub) of each verified credential. */
   names: string[] = [];
   /** What to do upstream once allowed. */
@@ -148,8 +213,36 @@ class Outcome {
   headers: Header[] = [];
 }
 
-class Auth extends HttpContext {
+class Auth extends Holdable {
+  /** False once the request was held: it is decided again only once. */
+  private mayHold: bool = true;
+  /** The challenges of the requirement that held the request. */
+  private heldSchemes: i32 = 0;
+
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    return this.decide();
+  }
+
+  decideAgain(): void {
+    this.mayHold = false;
+    if (this.decide() == Action.Continue) this.continueRequest();
+  }
+
+  holdExpired(): void {
+    this.mayHold = false;
+    const o = new Outcome();
+    o.status = 401;
+    o.missing = false;
+    o.reason = "hold-timeout";
+    o.error = "invalid_token";
+    o.description = "the key set was not fetched in time";
+    o.schemes = this.heldSchemes;
+    this.refuse(o);
+  }
+
+  /** Strips forged identity headers, chooses the requirement, verifies, and lets the request
+   *  go on (Continue), refuses it (a local reply), or holds it for a refetch (Pause). */
+  private decide(): Action {
     const root = this.root as AuthRoot;
     const c = root.config;
     const headers = this.request.headers;
@@ -166,7 +259,13 @@ class Auth extends HttpContext {
     const rule = matchRule(c, headers, path, method !== null ? method! : "");
     const requires = rule !== null ? rule.requires : c.defaultRequires;
     const out = this.evaluate(requires, headers, path);
-    if (out.status != 0) return this.refuse(out);
+    if (out.status != 0) {
+      if (out.wait >= 0 && this.mayHold) {
+        this.heldSchemes = out.schemes;
+        if (root.hold(this, out.wait)) return Action.Pause;
+      }
+      return this.refuse(out);
+    }
     if (rule !== null && rule.allow.length > 0) {
       let allowed = false;
       for (let i = 0; i < out.names.length && !allowed; i++) allowed = rule.allow.includes(out.names[i]);
@@ -201,14 +300,18 @@ class Auth extends HttpContext {
     let schemes = 0;
     if (r.kind == RequirementKind.Any) {
       let firstFailure: Outcome | null = null;
+      let waiting: Outcome | null = null;
       for (let i = 0; i < r.children.length; i++) {
         const o = this.evaluate(unchecked(r.children[i]), headers, path);
         schemes |= o.schemes;
         if (o.status == 0) return o;
         if (!o.missing && firstFailure === null) firstFailure = o;
+        if (o.wait >= 0 && waiting === null) waiting = o;
         if (result === null) result = o;
       }
-      if (firstFailure !== null) result = firstFailure;
+      // A refetch may yet make one pass: wait for it before deciding.
+      if (waiting !== null && this.mayHold) result = waiting;
+      else if (firstFailure !== null) result = firstFailure;
       result!.schemes = schemes;
       return result!;
     }
@@ -230,19 +333,8 @@ class Auth extends HttpContext {
     const c = root.config;
     const o = new Outcome();
     o.schemes = SCHEME_BEARER;
-    const found = findCredential(headers, path, p.from);
-    if (found.count == 0) {
-      o.status = 401;
-      return o;
-    }
-    o.missing = false;
-    if (found.count > 1) {
-      o.status = 401;
-      o.reason = "duplicate";
-      o.error = "invalid_request";
-      o.description = "more than one token in the request";
-      return o;
-    }
+    const found = onlyCredential(o, headers, path, p.from, "token");
+    if (found === null) return o;
     const now = <i64>(currentTimeMillis() / 1000);
     const hitsBefore = root.cache.hits;
     const missesBefore = root.cache.misses;
@@ -254,7 +346,9 @@ class Auth extends HttpContext {
     if (root.cache.hits > hitsBefore) root.count("token_cache_hit");
     if (root.cache.misses > missesBefore) root.count("token_cache_miss");
     if (v.status != 0) {
-      if (v.unknownKid || v.reason == "unavailable") root.wantKeys(p);
+      // Decided again after a refetch, a kid still unknown asks for no further fetch.
+      if ((v.unknownKid && this.mayHold) || v.reason == "unavailable") root.wantKeys(p);
+      if (v.unknownKid && root.isRemote(p)) o.wait = p.index;
       return fromVerdict(o, v);
     }
     o.status = 0;
@@ -287,26 +381,9 @@ class Auth extends HttpContext {
     const keys = root.config.apiKeys!;
     const o = new Outcome();
     o.schemes = SCHEME_KEY;
-    const found = findCredential(headers, path, keys.from);
-    if (found.count == 0) {
-      o.status = 401;
-      return o;
-    }
-    o.missing = false;
-    o.status = 401;
-    if (found.count > 1) {
-      o.reason = "duplicate";
-      o.error = "invalid_request";
-      o.description = "more than one API key in the request";
-      return o;
-    }
-    // Hash first: the comparison then takes the same time for every key, whatever its length.
-    const presented = sha256(String.UTF8.encode(found.value!));
-    let match = -1;
-    for (let i = 0; i < keys.consumers.length; i++) {
-      // Every consumer is compared, so the time does not depend on which one matched.
-      if (constantTimeEqual(presented, unchecked(keys.consumers[i]).keyHash) && match < 0) match = i;
-    }
+    const found = onlyCredential(o, headers, path, keys.from, "API key");
+    if (found === null) return o;
+    const match = consumerOf(keys, found.value!);
     if (match < 0) {
       o.reason = "bad-key";
       o.error = "invalid_token";
@@ -326,20 +403,8 @@ class Auth extends HttpContext {
     const basic = root.config.basic!;
     const o = new Outcome();
     o.schemes = SCHEME_BASIC;
-    const locations: Location[] = [basic.location];
-    const found = findCredential(headers, path, locations);
-    if (found.count == 0) {
-      o.status = 401;
-      return o;
-    }
-    o.missing = false;
-    o.status = 401;
-    if (found.count > 1) {
-      o.reason = "duplicate";
-      o.error = "invalid_request";
-      o.description = "more than one Basic credential in the request";
-      return o;
-    }
+    const found = onlyCredential(o, headers, path, [basic.location], "Basic credential");
+    if (found === null) return o;
     const r = checkBasic(basic, found.value!);
     if (r.reason.length == 0) root.count(r.cached ? "basic_cache_hit" : "basic_cache_miss");
     if (r.reason.length > 0) {
@@ -382,6 +447,22 @@ class Auth extends HttpContext {
     this.sendLocalResponse(status, body, headers, "auth_denied");
     return Action.Pause;
   }
+}
+
+/** The one credential of a kind in `from`, or null with `o` refusing (401): none there
+ *  (`missing`), or more than one (never guessed between). `o` stays 401 until verified. */
+function onlyCredential(o: Outcome, headers: HeaderMap, path: string, from: Location[], what: string): Found | null {
+  o.status = 401;
+  const found = findCredential(headers, path, from);
+  if (found.count == 0) return null;
+  o.missing = false;
+  if (found.count > 1) {
+    o.reason = "duplicate";
+    o.error = "invalid_request";
+    o.description = "more than one " + what + " in the request";
+    return null;
+  }
+  return found;
 }
 
 function fromVerdict(o: Outcome, v: Verdict): Outcome {

@@ -4,7 +4,9 @@
 // lock entry, taken by compare-and-swap) fetches when the set is older than refresh_seconds,
 // after a failure once retry_seconds have passed, or (rate-limited, process-wide) when a
 // token names a kid the set lacks. A failed fetch keeps the last good set. With OIDC
-// discovery the fetcher first reads the issuer's openid-configuration for jwks_uri.
+// discovery the fetcher first reads the issuer's openid-configuration for jwks_uri. A request
+// naming an unknown kid is held until the refetch it triggers (or joins) ends: `heldState`
+// says whether one will end within the hold timeout, and when the last one ended.
 //
 // Shared entries (per provider, keyed by its name, cluster and path):
 //   <key>       "<fetchedAtMs> <failedAtMs> <attemptAtMs>\n<last good JWKS body>"
@@ -32,13 +34,18 @@ export class RemoteJwks {
   refreshSeconds: i64 = 300;
   retrySeconds: i64 = 5;
   unknownKidSeconds: i64 = 30;
+  /** How long a request naming an unknown kid may wait for the refetch. */
+  holdMs: i64 = 6000;
+  /** Requests each worker may hold for this provider at once (0: none are held). */
+  maxHeld: i32 = 100;
   oidcDiscovery: bool = false;
   discoveryPath: string = "/.well-known/openid-configuration";
 }
 
 const REMOTE_KEYS: string[] = [
   "cluster", "path", "authority", "timeout_ms", "refresh_seconds", "retry_seconds",
-  "unknown_kid_refetch_seconds", "oidc_discovery", "discovery_path",
+  "unknown_kid_refetch_seconds", "unknown_kid_hold_ms", "unknown_kid_max_held", "oidc_discovery",
+  "discovery_path",
 ];
 
 function isPath(s: string): bool {
@@ -73,6 +80,8 @@ export function readRemoteJwks(r: ConfigReader): RemoteJwks {
   out.refreshSeconds = r.integer("refresh_seconds", 300, 1, 86400);
   out.retrySeconds = r.integer("retry_seconds", 5, 1, 3600);
   out.unknownKidSeconds = r.integer("unknown_kid_refetch_seconds", 30, 0, 3600);
+  out.holdMs = r.integer("unknown_kid_hold_ms", <i64>out.timeoutMs + 1000, 100, 120000);
+  out.maxHeld = <i32>r.integer("unknown_kid_max_held", 100, 0, 10000);
   return out;
 }
 
@@ -102,6 +111,12 @@ function writeEntry(e: Entry): ArrayBuffer {
   return String.UTF8.encode(e.fetchedAt.toString() + " " + e.failedAt.toString() + " " + e.attemptAt.toString() + "\n" + e.body);
 }
 
+/** See JwksFetcher.heldState. */
+export class HeldState {
+  fetchSoon: bool = false;
+  lastEndedAt: i64 = 0;
+}
+
 /** One provider's remote key set, as one worker sees and fetches it. */
 export class JwksFetcher {
   readonly key: string;
@@ -111,7 +126,10 @@ export class JwksFetcher {
   /** Bumped whenever `keys` changes (the token cache is cleared then). */
   generation: i32 = 0;
   private seenCas: u32 = 0;
+  /** The document `keys` were parsed from. */
+  private seenBody: string = "";
   private wantRefetch: bool = false;
+  private wantSince: i64 = 0;
   /** The callout under way from this worker (0: none), and its stage. */
   token: u32 = 0;
   private discovering: bool = false;
@@ -136,7 +154,8 @@ export class JwksFetcher {
   }
 
   /** Asks for a fetch soon (a token named an unknown kid, or there are no keys yet). */
-  requestRefetch(): void {
+  requestRefetch(now: i64): void {
+    if (!this.wantRefetch) this.wantSince = now;
     this.wantRefetch = true;
   }
 
@@ -146,16 +165,32 @@ export class JwksFetcher {
     if (v === null || v.cas == this.seenCas) return false;
     this.seenCas = v.cas;
     const e = readEntry(v.value);
-    if (e.body.length == 0) return false;
+    // A fetch started since the ask (by any worker) answers it.
+    if (this.wantRefetch && e.attemptAt >= this.wantSince) this.wantRefetch = false;
+    // The entry also changes when a fetch starts or fails: the keys only when the body does.
+    if (e.body.length == 0 || e.body == this.seenBody) return false;
     const parsed = parseJson(String.UTF8.encode(e.body), 16);
     if (parsed.error !== null) return false;
     const r = readJwks(parsed.value!);
     if (!r.ok) return false;
     this.keys = r.keys;
+    this.seenBody = e.body;
     this.generation++;
-    // Another worker's fetch answered what this one was waiting for.
-    this.wantRefetch = false;
     return true;
+  }
+
+  /** Whether a request held now would see a fetch end within `remote.holdMs` (one under way,
+   *  or one the unknown-kid rate limit lets start by then), and when the last fetch ended
+   *  (0 while one is under way). */
+  heldState(now: i64): HeldState {
+    const out = new HeldState();
+    const v = getSharedData(this.key);
+    const e = v === null ? new Entry() : readEntry(v.value);
+    const lock = getSharedData(this.lockKey);
+    const busy = this.token != 0 || (lock !== null && I64.parseInt(String.UTF8.decode(lock.value)) > now);
+    out.lastEndedAt = busy ? 0 : max(e.fetchedAt, e.failedAt);
+    out.fetchSoon = busy || e.attemptAt + this.remote.unknownKidSeconds * 1000 <= now + this.remote.holdMs;
+    return out;
   }
 
   /** Starts a fetch from `root` when one is due and no other worker holds the lock. */

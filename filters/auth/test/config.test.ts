@@ -479,6 +479,35 @@ const BAD: Bad[] = [
     field: '"providers.m.remote_jwks.timeout_ms"',
   },
   {
+    name: "a hold timeout below 100 ms",
+    config: () => ({
+      providers: {
+        m: {
+          algorithms: ["RS256"],
+          remote_jwks: { cluster: "idp", path: "/k", unknown_kid_hold_ms: 10 },
+        },
+      },
+    }),
+    field: '"providers.m.remote_jwks.unknown_kid_hold_ms"',
+  },
+  {
+    name: "a negative bound on held requests",
+    config: () => ({
+      providers: {
+        m: {
+          algorithms: ["RS256"],
+          remote_jwks: { cluster: "idp", path: "/k", unknown_kid_max_held: -1 },
+        },
+      },
+    }),
+    field: '"providers.m.remote_jwks.unknown_kid_max_held"',
+  },
+  {
+    name: "a requirement naming something else",
+    config: () => ({ ...p(), default_requires: { urlPath: "/x" } }),
+    field: '"default_requires',
+  },
+  {
     name: "a misspelt remote field",
     config: () => ({
       providers: {

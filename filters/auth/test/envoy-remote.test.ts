@@ -1,6 +1,7 @@
 // Remote key sets and Basic in real Envoy with two workers (one Envoy for the file): the key
 // set comes from a local HTTP server through an Envoy cluster, once per process (the server
-// counts the fetches); a new kid is accepted after the refetch, without a restart; an outage
+// counts the fetches); the first request naming a new kid waits for the refetch it starts and
+// passes, without a restart; random kids cost one fetch and are refused; an outage
 // keeps the cached set working; a provider whose set was never fetched refuses (503); Basic
 // users with {SHA} and bcrypt hashes.
 
@@ -24,8 +25,9 @@ let idp: Server;
 let deadPort = 0;
 let k1: TestKey;
 let k2: TestKey;
-/** What the key server serves, and how many times it was asked. */
-const served = { keys: [] as TestKey[], status: 200, fetches: 0 };
+/** What the key server serves, how long it takes, how many times it was asked (and answered
+ *  200), and when it last answered. */
+const served = { keys: [] as TestKey[], status: 200, delayMs: 0, fetches: 0, ok: 0, answeredAt: 0 };
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
@@ -39,8 +41,13 @@ beforeAll(async () => {
   served.keys = [k1];
   idp = createServer((req, res) => {
     if (req.url === "/keys") served.fetches++;
-    res.writeHead(served.status, { "content-type": "application/json" });
-    res.end(JSON.stringify(jwks(...served.keys)));
+    if (served.status === 200) served.ok++;
+    const body = JSON.stringify(jwks(...served.keys));
+    setTimeout(() => {
+      served.answeredAt = Date.now();
+      res.writeHead(served.status, { "content-type": "application/json" });
+      res.end(body);
+    }, served.delayMs);
   });
   const idpPort = await listen(idp);
   // A port nobody listens on: the "cold" provider's key server is down from the start.
@@ -135,14 +142,45 @@ describe("remote key sets in Envoy", () => {
     expect(served.fetches).toBe(1);
   });
 
-  it("accept a new kid after the refetch it triggers, without a restart", async () => {
+  it("hold the first request naming a new kid until the refetch, then pass it", async () => {
+    // Rotation: the key server now has k2; the filter's set does not.
     served.keys = [k1, k2];
+    served.delayMs = 300;
     const first = await envoy.request("/orders", { headers: bearer(k2) });
-    expect(first.status).toBe(401);
-    expect(await until("/orders", bearer(k2), 200)).toBe(200);
+    const receivedAt = Date.now();
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { headers: Record<string, string> }).headers["x-sub"]).toBe(
+      "alice",
+    );
+    // It was answered after the key server answered the refetch it started.
     expect(served.fetches).toBe(2);
+    expect(receivedAt).toBeGreaterThanOrEqual(served.answeredAt);
+    served.delayMs = 0;
     for (let i = 0; i < 6; i++)
       expect((await envoy.request("/orders", { headers: bearer(k2) })).status).toBe(200);
+    const stats = await envoy.stats("auth\\.");
+    expect(stats["wasmcustom.auth.unknown_kid_held"]).toBe(1);
+    expect(stats["wasmcustom.auth.denied_reason=unknown-kid"] ?? 0).toBe(0);
+  });
+
+  it("refuse held requests whose kid the refetch did not bring; a burst costs one fetch", async () => {
+    // Past the rate limit (1 s) of the last fetch, so the burst may start one.
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = served.fetches;
+    // A slow answer: every request of the burst arrives while the refetch is under way.
+    served.delayMs = 300;
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        envoy.request("/orders", { headers: bearer(k2, `random-${i}`) }),
+      ),
+    );
+    expect(burst.map((r) => r.status)).toEqual(Array(12).fill(401));
+    served.delayMs = 0;
+    expect(served.fetches - before).toBe(1);
+    expect(burst[0]?.headers.get("www-authenticate")).toContain("no key has the token's kid");
+    const stats = await envoy.stats("auth\\.");
+    expect(stats["wasmcustom.auth.unknown_kid_held"]).toBe(13);
+    expect(stats["wasmcustom.auth.denied_reason=unknown-kid"]).toBe(12);
   });
 
   it("keep working from the cached set while the key server fails", async () => {
@@ -158,7 +196,7 @@ describe("remote key sets in Envoy", () => {
     for (let i = 0; i < 4; i++)
       expect((await envoy.request("/orders", { headers: bearer(k1) })).status).toBe(200);
     const prom = await envoy.prometheus();
-    expect(prom).toMatch(/^auth_jwks_fetch_ok\{\} 2$/m);
+    expect(prom).toMatch(new RegExp(`^auth_jwks_fetch_ok\\{\\} ${served.ok}$`, "m"));
     expect(prom).toMatch(/^auth_jwks_fetch_failed\{\} [1-9]\d*$/m);
     served.status = 200;
   });
