@@ -4,15 +4,9 @@
 
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
-import { loadHarness } from "./load-harness.ts";
+import { type BufferExports, type Buffers, buffersOf, loadHarness } from "./load-harness.ts";
 
-interface Exports {
-  memory: WasmMemory;
-  reserve(size: number): number;
-  reserveSecond(size: number): number;
-  resultPtr(): number;
-  resultLength(): number;
+interface Exports extends BufferExports {
   hash(algorithm: number, chunk: number): void;
   hmacKey(algorithm: number): void;
   hmacMac(): void;
@@ -34,30 +28,12 @@ const FORBIDDEN = 1;
 const OPTIONAL = 2;
 
 let x: Exports;
+let io: Buffers;
 
 beforeAll(async () => {
   x = await loadHarness<Exports>("crypto");
+  io = buffersOf(x);
 }, 120_000);
-
-function put(bytes: Uint8Array): void {
-  const ptr = x.reserve(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function putSecond(bytes: Uint8Array): void {
-  const ptr = x.reserveSecond(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function putUtf16(text: string): void {
-  const ptr = x.reserve(text.length * 2);
-  const view = new DataView(x.memory.buffer, ptr, text.length * 2);
-  for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), true);
-}
-
-function result(): Buffer {
-  return Buffer.from(new Uint8Array(x.memory.buffer, x.resultPtr(), x.resultLength()));
-}
 
 describe("SHA-2", () => {
   it("matches node:crypto for every length 0..300 and larger inputs, in one or many updates", () => {
@@ -67,10 +43,10 @@ describe("SHA-2", () => {
       const data = randomBytes(len);
       for (const alg of ALGORITHMS) {
         const want = createHash(alg.node).update(data).digest("hex");
-        put(data);
+        io.put(data);
         for (const chunk of [0, 1, 7, 64, 127]) {
           x.hash(alg.id, chunk);
-          expect(result().toString("hex"), `${alg.node} of ${len} bytes, chunk ${chunk}`).toBe(
+          expect(io.result().toString("hex"), `${alg.node} of ${len} bytes, chunk ${chunk}`).toBe(
             want,
           );
           checked++;
@@ -87,14 +63,14 @@ describe("HMAC", () => {
     for (const alg of ALGORITHMS) {
       for (const keyLength of [0, 1, 16, 32, 63, 64, 65, 127, 128, 129, 200, 300]) {
         const key = randomBytes(keyLength);
-        putSecond(key);
+        io.putSecond(key);
         x.hmacKey(alg.id);
         for (const len of [0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 1000]) {
           const data = randomBytes(len);
           const want = createHmac(alg.node, key).update(data).digest();
-          put(data);
+          io.put(data);
           x.hmacMac(); // the keyed state is reused message after message
-          expect(result().equals(want), `${alg.node} key ${keyLength} msg ${len}`).toBe(true);
+          expect(io.result().equals(want), `${alg.node} key ${keyLength} msg ${len}`).toBe(true);
           checked++;
         }
       }
@@ -105,23 +81,23 @@ describe("HMAC", () => {
   it("verifies the right tag and refuses a flipped bit, a truncated or a longer tag", () => {
     const key = randomBytes(32);
     const data = randomBytes(100);
-    putSecond(key);
+    io.putSecond(key);
     x.hmacKey(0);
     const tag = createHmac("sha256", key).update(data).digest();
-    put(data);
-    putSecond(tag);
+    io.put(data);
+    io.putSecond(tag);
     expect(x.hmacVerify()).toBe(1);
     for (let bit = 0; bit < tag.length * 8; bit += 37) {
       const bad = Buffer.from(tag);
       bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
-      putSecond(bad);
+      io.putSecond(bad);
       expect(x.hmacVerify(), `bit ${bit}`).toBe(0);
     }
-    putSecond(tag.subarray(0, 31));
+    io.putSecond(tag.subarray(0, 31));
     expect(x.hmacVerify()).toBe(0);
-    putSecond(Buffer.concat([tag, Buffer.from([0])]));
+    io.putSecond(Buffer.concat([tag, Buffer.from([0])]));
     expect(x.hmacVerify()).toBe(0);
-    putSecond(new Uint8Array(0));
+    io.putSecond(new Uint8Array(0));
     expect(x.hmacVerify()).toBe(0);
   });
 });
@@ -130,17 +106,17 @@ describe("base64", () => {
   it("encodes like Buffer in both alphabets, with and without padding", () => {
     for (let len = 0; len < 100; len++) {
       const data = randomBytes(len);
-      put(data);
+      io.put(data);
       const std = data.toString("base64");
       const url = data.toString("base64url");
       x.encode(0, 1);
-      expect(result().toString()).toBe(std);
+      expect(io.result().toString()).toBe(std);
       x.encode(0, 0);
-      expect(result().toString()).toBe(std.replace(/=+$/, ""));
+      expect(io.result().toString()).toBe(std.replace(/=+$/, ""));
       x.encode(1, 0);
-      expect(result().toString()).toBe(url);
+      expect(io.result().toString()).toBe(url);
       x.encode(1, 1);
-      expect(result().toString()).toBe(std.replaceAll("+", "-").replaceAll("/", "_"));
+      expect(io.result().toString()).toBe(std.replaceAll("+", "-").replaceAll("/", "_"));
     }
   });
 
@@ -155,12 +131,12 @@ describe("base64", () => {
         [data.toString("base64url"), 1, OPTIONAL],
       ];
       for (const [text, url, padding] of cases) {
-        put(Buffer.from(text));
+        io.put(Buffer.from(text));
         expect(x.decode(url, padding), `${text} ${url} ${padding}`).toBe(1);
-        expect(result().equals(data)).toBe(true);
-        putUtf16(text);
+        expect(io.result().equals(data)).toBe(true);
+        io.putUtf16(text);
         expect(x.decodeString(url, padding)).toBe(1);
-        expect(result().equals(data)).toBe(true);
+        expect(io.result().equals(data)).toBe(true);
       }
     }
   });
@@ -187,12 +163,12 @@ describe("base64", () => {
       ["", 0, REQUIRED, ""],
     ];
     for (const [text, url, padding, why] of refusals) {
-      putUtf16(text);
+      io.putUtf16(text);
       x.decodeError(url, padding);
-      expect(result().toString(), JSON.stringify(text)).toBe(why);
+      expect(io.result().toString(), JSON.stringify(text)).toBe(why);
       expect(x.decodeString(url, padding), JSON.stringify(text)).toBe(why === "" ? 1 : 0);
       if ([...text].every((c) => c.charCodeAt(0) < 0x80)) {
-        put(Buffer.from(text));
+        io.put(Buffer.from(text));
         expect(x.decode(url, padding)).toBe(why === "" ? 1 : 0);
       }
     }
@@ -210,11 +186,11 @@ describe("base64", () => {
         [1, FORBIDDEN],
         [0, OPTIONAL],
       ] as const) {
-        put(Buffer.from(text));
+        io.put(Buffer.from(text));
         if (x.decode(url, padding) === 1) {
           accepted++;
           // Whatever is accepted is the one canonical spelling of its bytes.
-          const bytes = result();
+          const bytes = io.result();
           const canonical = url ? bytes.toString("base64url") : bytes.toString("base64");
           const spelled =
             padding === OPTIONAL && !text.endsWith("=") ? canonical.replace(/=+$/, "") : canonical;
@@ -235,8 +211,8 @@ describe("constant-time compare", () => {
         const at = Math.floor(Math.random() * b.length);
         b[at] = (b[at] as number) ^ 1;
       }
-      put(a);
-      putSecond(b);
+      io.put(a);
+      io.putSecond(b);
       expect(x.equal()).toBe(a.equals(b) ? 1 : 0);
     }
   });

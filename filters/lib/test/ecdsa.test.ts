@@ -4,13 +4,9 @@
 
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
-import { loadHarness } from "./load-harness.ts";
+import { type BufferExports, type Buffers, buffersOf, loadHarness } from "./load-harness.ts";
 
-interface Exports {
-  memory: WasmMemory;
-  reserve(size: number): number;
-  reserveSecond(size: number): number;
+interface Exports extends BufferExports {
   ecLoad(curve: number): number;
   ecVerify(hash: number): number;
 }
@@ -21,20 +17,12 @@ const CURVES = [
 ];
 
 let x: Exports;
+let io: Buffers;
 
 beforeAll(async () => {
   x = await loadHarness<Exports>("crypto");
+  io = buffersOf(x);
 }, 120_000);
-
-function put(bytes: Uint8Array): void {
-  const ptr = x.reserve(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function putSecond(bytes: Uint8Array): void {
-  const ptr = x.reserveSecond(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
 
 function coordinates(key: KeyObject): [Buffer, Buffer] {
   const jwk = key.export({ format: "jwk" });
@@ -43,14 +31,14 @@ function coordinates(key: KeyObject): [Buffer, Buffer] {
 
 function load(curve: number, key: KeyObject): number {
   const [px, py] = coordinates(key);
-  put(px);
-  putSecond(py);
+  io.put(px);
+  io.putSecond(py);
   return x.ecLoad(curve);
 }
 
 function verify(hash: number, message: Uint8Array, signature: Uint8Array): number {
-  put(message);
-  putSecond(signature);
+  io.put(message);
+  io.putSecond(signature);
   return x.ecVerify(hash);
 }
 
@@ -100,14 +88,14 @@ describe("ECDSA verification", () => {
       const [px, py] = coordinates(keys.publicKey);
       const offCurve = Buffer.from(py);
       offCurve[offCurve.length - 1] = (offCurve[offCurve.length - 1] as number) ^ 1;
-      put(px);
-      putSecond(offCurve);
+      io.put(px);
+      io.putSecond(offCurve);
       expect(x.ecLoad(curve.id)).toBe(0);
-      put(px.subarray(1));
-      putSecond(py);
+      io.put(px.subarray(1));
+      io.putSecond(py);
       expect(x.ecLoad(curve.id)).toBe(0);
-      put(Buffer.alloc(curve.size, 0xff));
-      putSecond(py);
+      io.put(Buffer.alloc(curve.size, 0xff));
+      io.putSecond(py);
       expect(x.ecLoad(curve.id)).toBe(0);
     });
   }

@@ -4,13 +4,9 @@
 
 import { constants, createHmac, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
-import { loadHarness } from "./load-harness.ts";
+import { type BufferExports, type Buffers, buffersOf, loadHarness } from "./load-harness.ts";
 
-interface Exports {
-  memory: WasmMemory;
-  reserve(size: number): number;
-  reserveSecond(size: number): number;
+interface Exports extends BufferExports {
   rsaLoad(minBits: number): number;
   ecLoad(curve: number): number;
   jwtVerify(): number;
@@ -22,6 +18,7 @@ const VALID = 0;
 const BAD_SIGNATURE = -1;
 
 let x: Exports;
+let io: Buffers;
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const hmacKey = randomBytes(64);
 const ec256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -29,21 +26,12 @@ const ec384 = generateKeyPairSync("ec", { namedCurve: "P-384" });
 
 beforeAll(async () => {
   x = await loadHarness<Exports>("crypto");
+  io = buffersOf(x);
   const jwk = keys.publicKey.export({ format: "jwk" });
-  put(Buffer.from(jwk.n as string, "base64url"));
-  putSecond(Buffer.from(jwk.e as string, "base64url"));
+  io.put(Buffer.from(jwk.n as string, "base64url"));
+  io.putSecond(Buffer.from(jwk.e as string, "base64url"));
   expect(x.rsaLoad(2048)).toBe(1);
 }, 120_000);
-
-function put(bytes: Uint8Array): void {
-  const ptr = x.reserve(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function putSecond(bytes: Uint8Array): void {
-  const ptr = x.reserveSecond(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
 
 function b64(value: object | Buffer): string {
   return (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString(
@@ -72,8 +60,8 @@ function signToken(alg: string, payload: object): string {
 }
 
 function check(token: string, secret: Buffer = hmacKey): number {
-  putSecond(secret);
-  put(Buffer.from(token));
+  io.putSecond(secret);
+  io.put(Buffer.from(token));
   return x.jwtVerify();
 }
 
@@ -83,8 +71,8 @@ describe("JWT verification with the library's verifiers", () => {
     it(`accepts a ${alg} token from node and refuses it tampered`, () => {
       if (alg.startsWith("ES")) {
         const jwk = (alg === "ES256" ? ec256 : ec384).publicKey.export({ format: "jwk" });
-        put(Buffer.from(jwk.x as string, "base64url"));
-        putSecond(Buffer.from(jwk.y as string, "base64url"));
+        io.put(Buffer.from(jwk.x as string, "base64url"));
+        io.putSecond(Buffer.from(jwk.y as string, "base64url"));
         expect(x.ecLoad(alg === "ES256" ? 0 : 1)).toBe(1);
       }
       const token = signToken(alg, {

@@ -1,5 +1,6 @@
 // Compiles one AssemblyScript test driver from harness/ with the project's compiler and
-// instantiates it: the way the vitest suites reach the building blocks.
+// instantiates it: the way the vitest suites reach the building blocks. `buffersOf` writes
+// inputs into a driver and reads its result (harness/buffers.ts is the driver's side).
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,4 +47,41 @@ export async function loadHarness<T extends { memory: WasmMemory }>(name: string
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The exports of harness/buffers.ts, which the drivers re-export. */
+export interface BufferExports {
+  memory: WasmMemory;
+  reserve(size: number): number;
+  reserveSecond(size: number): number;
+  resultPtr(): number;
+  resultLength(): number;
+}
+
+/** Writing a driver's inputs and reading its result. */
+export interface Buffers {
+  /** The bytes become the driver's input. */
+  put(bytes: Uint8Array): void;
+  /** The bytes become the driver's second input. */
+  putSecond(bytes: Uint8Array): void;
+  /** The text's UTF-16 code units (little-endian) become the input. */
+  putUtf16(text: string): void;
+  /** A copy of the driver's last result. */
+  result(): Buffer;
+}
+
+export function buffersOf(x: BufferExports): Buffers {
+  const write = (ptr: number, bytes: Uint8Array) =>
+    new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+  return {
+    put: (bytes) => write(x.reserve(bytes.length), bytes),
+    putSecond: (bytes) => write(x.reserveSecond(bytes.length), bytes),
+    putUtf16(text) {
+      // Reserved first: reserving may grow the memory, which detaches the old buffer.
+      const ptr = x.reserve(text.length * 2);
+      const view = new DataView(x.memory.buffer, ptr, text.length * 2);
+      for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), true);
+    },
+    result: () => Buffer.from(new Uint8Array(x.memory.buffer, x.resultPtr(), x.resultLength())),
+  };
 }

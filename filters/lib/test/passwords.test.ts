@@ -6,43 +6,25 @@ import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
-import { loadHarness } from "./load-harness.ts";
+import { type BufferExports, type Buffers, buffersOf, loadHarness } from "./load-harness.ts";
 
-interface Exports {
-  memory: WasmMemory;
-  reserve(size: number): number;
-  reserveSecond(size: number): number;
-  resultPtr(): number;
-  resultLength(): number;
+interface Exports extends BufferExports {
   sha1(chunk: number): void;
   hash(cost: number): void;
   verify(): number;
 }
 
 let x: Exports;
+let io: Buffers;
 
 beforeAll(async () => {
   x = await loadHarness<Exports>("passwords");
+  io = buffersOf(x);
 }, 120_000);
 
-function put(bytes: Uint8Array): void {
-  const ptr = x.reserve(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function putSecond(bytes: Uint8Array): void {
-  const ptr = x.reserveSecond(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function result(): Buffer {
-  return Buffer.from(new Uint8Array(x.memory.buffer, x.resultPtr(), x.resultLength()));
-}
-
 function verify(password: Uint8Array, stored: string): number {
-  put(password);
-  putSecond(Buffer.from(stored, "utf8"));
+  io.put(password);
+  io.putSecond(Buffer.from(stored, "utf8"));
   return x.verify();
 }
 
@@ -63,18 +45,18 @@ describe("SHA-1", () => {
       const data = randomBytes(len);
       const expected = createHash("sha1").update(data).digest("hex");
       for (const chunk of [0, 1, 7, 64]) {
-        put(data);
+        io.put(data);
         x.sha1(chunk);
-        expect(result().toString("hex"), `length ${len}, chunk ${chunk}`).toBe(expected);
+        expect(io.result().toString("hex"), `length ${len}, chunk ${chunk}`).toBe(expected);
       }
     }
   });
 
   it("matches node:crypto on a megabyte", () => {
     const data = randomBytes(1 << 20);
-    put(data);
+    io.put(data);
     x.sha1(0);
-    expect(result().toString("hex")).toBe(createHash("sha1").update(data).digest("hex"));
+    expect(io.result().toString("hex")).toBe(createHash("sha1").update(data).digest("hex"));
   });
 });
 
@@ -125,10 +107,10 @@ describe("bcrypt", () => {
       for (let i = 0; i < 5; i++) {
         const password = randomBytes(1 + i * 9).toString("base64");
         const stored = bcrypt.hashSync(password, cost);
-        put(Buffer.from(password));
-        putSecond(saltOf(stored));
+        io.put(Buffer.from(password));
+        io.putSecond(saltOf(stored));
         x.hash(cost);
-        expect(result().toString("utf8")).toBe(stored.replace(/^\$2a\$/, "$2b$"));
+        expect(io.result().toString("utf8")).toBe(stored.replace(/^\$2a\$/, "$2b$"));
       }
     }
   });
@@ -158,7 +140,7 @@ describe("bcrypt", () => {
     ];
     for (const [text, reason] of cases) {
       expect(verify(Buffer.from("x"), text), JSON.stringify(text)).toBe(-1);
-      expect(result().toString("utf8"), JSON.stringify(text)).toContain(reason);
+      expect(io.result().toString("utf8"), JSON.stringify(text)).toContain(reason);
     }
   });
 });

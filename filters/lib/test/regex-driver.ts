@@ -1,15 +1,10 @@
 // Loads the regex engine into Node through the AssemblyScript test driver
 // (harness/regex.ts), compiled here with the project's compiler.
 
-import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
-import { loadHarness } from "./load-harness.ts";
+import { type BufferExports, type Buffers, buffersOf, loadHarness } from "./load-harness.ts";
 
-interface Exports {
-  memory: WasmMemory;
-  reserve(size: number): number;
+interface Exports extends BufferExports {
   compile(len: number, ignoreCase: number, maxInstructions: number): number;
-  errorText(): number;
-  errorLength(): number;
   instructions(): number;
   byteSize(): number;
   search(len: number): number;
@@ -28,33 +23,24 @@ export interface Span {
 
 /** The engine as the tests use it; positions are UTF-8 byte offsets or UTF-16 indexes. */
 export class RegexDriver {
-  private constructor(private readonly x: Exports) {}
+  private readonly io: Buffers;
+
+  private constructor(private readonly x: Exports) {
+    this.io = buffersOf(x);
+  }
 
   /** Compiles the driver and instantiates it. */
   static async load(): Promise<RegexDriver> {
     return new RegexDriver(await loadHarness<Exports>("regex"));
   }
 
-  private put(bytes: Uint8Array): void {
-    const ptr = this.x.reserve(bytes.length);
-    new Uint8Array(this.x.memory.buffer, ptr, bytes.length).set(bytes);
-  }
-
-  private putUtf16(text: string): void {
-    const ptr = this.x.reserve(text.length * 2);
-    const view = new DataView(this.x.memory.buffer, ptr, text.length * 2);
-    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), true);
-  }
-
   /** null when compiled, else the refusal ("at position N: ..."). */
   compile(pattern: string, ignoreCase = false, maxInstructions = 10000): string | null {
-    this.put(Buffer.from(pattern, "utf8"));
+    this.io.put(Buffer.from(pattern, "utf8"));
     if (this.x.compile(Buffer.byteLength(pattern), ignoreCase ? 1 : 0, maxInstructions)) {
       return null;
     }
-    const ptr = this.x.errorText();
-    const len = this.x.errorLength();
-    return Buffer.from(new Uint8Array(this.x.memory.buffer, ptr, len)).toString("utf8");
+    return this.io.result().toString("utf8");
   }
 
   get instructions(): number {
@@ -67,30 +53,30 @@ export class RegexDriver {
 
   /** Leftmost-first search over the UTF-8 bytes; byte offsets. */
   searchBytes(input: Uint8Array): Span | null {
-    this.put(input);
+    this.io.put(input);
     if (!this.x.search(input.length)) return null;
     return { start: this.x.matchStart(), end: this.x.matchEnd() };
   }
 
   fullMatchBytes(input: Uint8Array): boolean {
-    this.put(input);
+    this.io.put(input);
     return this.x.fullMatch(input.length) === 1;
   }
 
   /** Leftmost-first search through the string API; UTF-16 indexes. */
   search(text: string): Span | null {
-    this.putUtf16(text);
+    this.io.putUtf16(text);
     if (!this.x.searchUtf16(text.length)) return null;
     return { start: this.x.matchStart(), end: this.x.matchEnd() };
   }
 
   test(text: string): boolean {
-    this.putUtf16(text);
+    this.io.putUtf16(text);
     return this.x.testUtf16(text.length) === 1;
   }
 
   fullMatch(text: string): boolean {
-    this.putUtf16(text);
+    this.io.putUtf16(text);
     return this.x.fullMatchUtf16(text.length) === 1;
   }
 }

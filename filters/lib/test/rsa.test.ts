@@ -4,13 +4,9 @@
 
 import { constants, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { WasmMemory } from "../../../src/testing/wasm-api.ts";
-import { loadHarness } from "./load-harness.ts";
+import { type BufferExports, type Buffers, buffersOf, loadHarness } from "./load-harness.ts";
 
-interface Exports {
-  memory: WasmMemory;
-  reserve(size: number): number;
-  reserveSecond(size: number): number;
+interface Exports extends BufferExports {
   rsaLoad(minBits: number): number;
   rsaBits(): number;
   rsaVerify(kind: number, hash: number): number;
@@ -25,31 +21,23 @@ const PKCS1 = 0;
 const PSS = 1;
 
 let x: Exports;
+let io: Buffers;
 
 beforeAll(async () => {
   x = await loadHarness<Exports>("crypto");
+  io = buffersOf(x);
 }, 120_000);
-
-function put(bytes: Uint8Array): void {
-  const ptr = x.reserve(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
-
-function putSecond(bytes: Uint8Array): void {
-  const ptr = x.reserveSecond(bytes.length);
-  new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-}
 
 function load(publicKey: KeyObject, minBits = 2048): number {
   const jwk = publicKey.export({ format: "jwk" });
-  put(Buffer.from(jwk.n as string, "base64url"));
-  putSecond(Buffer.from(jwk.e as string, "base64url"));
+  io.put(Buffer.from(jwk.n as string, "base64url"));
+  io.putSecond(Buffer.from(jwk.e as string, "base64url"));
   return x.rsaLoad(minBits);
 }
 
 function verify(kind: number, hash: number, message: Uint8Array, signature: Uint8Array): number {
-  put(message);
-  putSecond(signature);
+  io.put(message);
+  io.putSecond(signature);
   return x.rsaVerify(kind, hash);
 }
 
@@ -126,8 +114,8 @@ describe("RSA verification", () => {
     const jwk = publicKey.export({ format: "jwk" });
     const n = Buffer.from(jwk.n as string, "base64url");
     const loadRaw = (modulus: Uint8Array, exponent: Uint8Array) => {
-      put(modulus);
-      putSecond(exponent);
+      io.put(modulus);
+      io.putSecond(exponent);
       return x.rsaLoad(2048);
     };
     expect(loadRaw(n, Buffer.from([1, 0, 1]))).toBe(1);
