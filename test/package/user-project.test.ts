@@ -85,6 +85,7 @@ describe("the npm package", () => {
     for (const file of [
       "package.json",
       "README.md",
+      "LICENSE",
       "asconfig.json",
       "envoy/ENVOY_VERSION",
       "dist/cli/main.js",
