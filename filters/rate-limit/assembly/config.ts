@@ -26,6 +26,8 @@ export class KeySource {
     /** Client address: X-Forwarded-For hop counted from the right (0 = the socket's peer).
      *  Path: leading segments kept (0 = the whole path without the query). */
     public readonly count: i32,
+    /** The descriptor entry's key in cluster mode (`descriptor_key`, or the source's default). */
+    public readonly descriptorKey: string,
   ) {}
 }
 
@@ -39,6 +41,16 @@ export class Override {
     public readonly sharedBucket: bool,
     public readonly index: i32,
   ) {}
+}
+
+/** Where a rule's limits are kept. */
+export enum RuleMode {
+  /** Shared data of this Envoy process. */
+  Local = 0,
+  /** The rate limit service (one descriptor per request). */
+  Cluster = 1,
+  /** The local limits first; what they admit is then asked of the service. */
+  LocalAndCluster = 2,
 }
 
 export class Rule {
@@ -58,6 +70,22 @@ export class Rule {
     public readonly shadow: bool,
     public readonly maxKeys: i32,
     public readonly idleMs: i64,
+    public readonly mode: RuleMode,
+    /** The descriptor entries' keys, UTF-8 (cluster modes). */
+    public readonly descriptorKeys: ArrayBuffer[],
+  ) {}
+}
+
+/** The rate limit service the cluster modes ask. */
+export class ServiceConfig {
+  constructor(
+    /** Envoy's cluster of the service (HTTP/2). */
+    public readonly cluster: string,
+    public readonly domain: ArrayBuffer,
+    public readonly timeoutMs: u32,
+    /** When the service fails, times out or answers nonsense: refuse (true) or admit. */
+    public readonly denyOnError: bool,
+    public readonly errorStatus: u32,
   ) {}
 }
 
@@ -81,12 +109,18 @@ export class Config {
     public readonly denyOnCasExhausted: bool,
     public readonly ways: i32,
     public readonly sweepIntervalMs: u32,
+    public readonly service: ServiceConfig | null,
   ) {}
 }
 
-const TOP_KEYS = ["rules", "response", "shared"];
-const RULE_KEYS = ["name", "key", "limits", "overrides", "bucket", "missing", "cost", "shadow", "max_keys", "idle_timeout"];
+const TOP_KEYS = ["rules", "response", "shared", "service"];
+const RULE_KEYS = ["name", "key", "limits", "overrides", "bucket", "missing", "cost", "shadow", "max_keys", "idle_timeout", "mode"];
+const SERVICE_KEYS = ["cluster", "domain", "timeout", "on_error", "error_status"];
+const MODES = ["local", "cluster", "local_and_cluster"];
+/** Rule fields that describe local buckets: not used by a rule in cluster mode. */
+const LOCAL_ONLY = ["limits", "overrides", "bucket", "max_keys", "idle_timeout"];
 const SOURCE_KEYS = ["header", "identity_header", "client_address", "path", "method", "query", "cookie", "constant"];
+const PART_KEYS = SOURCE_KEYS.concat(["descriptor_key"]);
 const RESPONSE_KEYS = ["status", "body", "headers", "headers_on_allowed", "retry_after", "x_envoy_ratelimited", "grpc_resource_exhausted"];
 const SHARED_KEYS = ["cas_attempts", "on_cas_exhausted", "ways", "sweep_interval"];
 const LIMIT_KEYS = ["token_bucket", "window"];
@@ -130,8 +164,44 @@ export function readRateLimitConfig(cfg: ConfigReader): Config | null {
     names.add(rule.name);
     rules.push(rule);
   }
+  let clusterRules = 0;
+  for (let i = 0; i < rules.length; i++) if (unchecked(rules[i]).mode != RuleMode.Local) clusterRules++;
+  let service: ServiceConfig | null = null;
+  if (cfg.has("service")) {
+    service = readService(cfg.object("service"));
+    if (clusterRules == 0 && cfg.ok) cfg.fail("service", "no rule uses it (set a rule's mode to \"cluster\" or \"local_and_cluster\")");
+  } else if (clusterRules > 0 && cfg.ok) {
+    cfg.fail("service", "required when a rule's mode is \"cluster\" or \"local_and_cluster\"");
+  }
   if (!cfg.ok) return null;
-  return new Config(rules, status, body, headerStyle, onAllowed, retryAfter, envoyRatelimited, grpc, casAttempts, denyOnCas, ways, sweep);
+  return new Config(rules, status, body, headerStyle, onAllowed, retryAfter, envoyRatelimited, grpc, casAttempts, denyOnCas, ways, sweep, service);
+}
+
+function readService(s: ConfigReader): ServiceConfig {
+  s.unknownKeys(SERVICE_KEYS);
+  const cluster = s.string("cluster");
+  if (s.has("cluster") && s.raw("cluster")!.asString() !== null && !printableName(cluster, 255)) {
+    s.fail("cluster", "an Envoy cluster name: 1 to 255 printable characters without spaces, got " + describeJson(s.raw("cluster")!));
+  }
+  const domain = s.string("domain");
+  if (s.has("domain") && s.raw("domain")!.asString() !== null && !printableName(domain, 255)) {
+    s.fail("domain", "1 to 255 printable characters without spaces, got " + describeJson(s.raw("domain")!));
+  }
+  const timeout = <u32>readDuration(s, "timeout", 100, 1, 60_000);
+  const deny = s.oneOf("on_error", ["allow", "deny"], "allow") == "deny";
+  const errorStatus = <u32>s.integer("error_status", 500, 400, 599);
+  return new ServiceConfig(cluster, String.UTF8.encode(domain), timeout, deny, errorStatus);
+}
+
+// 1 to `max` characters from '!' to '~'.
+function printableName(v: string, max: i32): bool {
+  const n = v.length;
+  if (n == 0 || n > max) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 function readRule(r: ConfigReader): Rule | null {
@@ -141,8 +211,16 @@ function readRule(r: ConfigReader): Rule | null {
   if (r.has("name") && r.allErrors.length == before && !validName(name)) {
     r.fail("name", "1 to 40 of a-z, 0-9 and - (it names the rule's metrics), got " + describeJson(r.raw("name")!));
   }
-  const sources = readSources(r);
-  const limits = readLimits(r, "limits");
+  const modeName = r.oneOf("mode", MODES, "local");
+  const mode = modeName == "cluster" ? RuleMode.Cluster : modeName == "local_and_cluster" ? RuleMode.LocalAndCluster : RuleMode.Local;
+  if (mode == RuleMode.Cluster) {
+    for (let i = 0; i < LOCAL_ONLY.length; i++) {
+      const k = unchecked(LOCAL_ONLY[i]);
+      if (r.has(k)) r.fail(k, "not used in cluster mode (the rate limit service's configuration holds the limits)");
+    }
+  }
+  const sources = readSources(r, mode != RuleMode.Local);
+  const limits = mode == RuleMode.Cluster ? new Array<Limit>() : readLimits(r, "limits");
   const overrides: Override[] = [];
   const overrideReaders = r.array("overrides");
   if (overrideReaders.length > 32) r.fail("overrides", "at most 32, got " + overrideReaders.length.toString());
@@ -156,6 +234,7 @@ function readRule(r: ConfigReader): Rule | null {
   }
   const sharedBucket = r.oneOf("bucket", ["per_value", "shared"], "per_value") == "shared";
   const missingShared = r.oneOf("missing", ["skip", "shared"], "skip") == "shared";
+  if (missingShared && mode == RuleMode.Cluster) r.fail("missing", "\"shared\" needs local limits; in cluster mode a request missing a key part skips the rule");
   let cost: i64 = 1;
   let costHeader = "";
   let maxCost: i64 = LIMIT_MAX_AMOUNT;
@@ -181,7 +260,9 @@ function readRule(r: ConfigReader): Rule | null {
     r.fail("idle_timeout", "must be at least the time the rule's limits take to recover fully (" + recovery.toString() + "ms), got " + describeJson(r.raw("idle_timeout")!));
   }
   if (r.allErrors.length > before) return null;
-  return new Rule(name, sources, limits, limitsSignature(limits), overrides, sharedBucket, missingShared, cost, costHeader, maxCost, shadow, maxKeys, idle);
+  const descriptorKeys: ArrayBuffer[] = [];
+  for (let i = 0; i < sources.length; i++) descriptorKeys.push(String.UTF8.encode(unchecked(sources[i]).descriptorKey));
+  return new Rule(name, sources, limits, limitsSignature(limits), overrides, sharedBucket, missingShared, cost, costHeader, maxCost, shadow, maxKeys, idle, mode, descriptorKeys);
 }
 
 function validName(name: string): bool {
@@ -194,14 +275,22 @@ function validName(name: string): bool {
   return true;
 }
 
-function readSources(r: ConfigReader): KeySource[] {
+function readSources(r: ConfigReader, cluster: bool): KeySource[] {
   const out: KeySource[] = [];
   const items = r.array("key", true);
   if (r.has("key") && items.length == 0 && r.raw("key")!.asArray() !== null) r.fail("key", "needs at least one key source");
   if (items.length > 8) r.fail("key", "at most 8 key sources, got " + items.length.toString());
   for (let i = 0; i < items.length && i < 8; i++) {
     const s = unchecked(items[i]);
-    s.unknownKeys(SOURCE_KEYS);
+    s.unknownKeys(PART_KEYS);
+    let descriptorKey = "";
+    if (s.has("descriptor_key")) {
+      descriptorKey = s.string("descriptor_key");
+      if (!cluster) s.fail("descriptor_key", "only for a rule in cluster mode (\"mode\": \"cluster\" or \"local_and_cluster\")");
+      else if (s.raw("descriptor_key")!.asString() !== null && (descriptorKey.length == 0 || descriptorKey.length > 256)) {
+        s.fail("descriptor_key", "1 to 256 characters, got " + describeJson(s.raw("descriptor_key")!));
+      }
+    }
     let chosen = "";
     for (let k = 0; k < SOURCE_KEYS.length; k++) {
       const key = unchecked(SOURCE_KEYS[k]);
@@ -214,30 +303,36 @@ function readSources(r: ConfigReader): KeySource[] {
       continue;
     }
     if (chosen == "header" || chosen == "identity_header") {
-      out.push(new KeySource(SourceKind.Header, s.headerName(chosen, null), 0));
+      const header = s.headerName(chosen, null);
+      out.push(new KeySource(SourceKind.Header, header, 0, or(descriptorKey, header)));
     } else if (chosen == "client_address") {
       const c = s.object(chosen, true);
       c.unknownKeys(["xff_trusted_hops"]);
-      out.push(new KeySource(SourceKind.ClientAddress, "", <i32>c.integer("xff_trusted_hops", 0, 0, 16)));
+      out.push(new KeySource(SourceKind.ClientAddress, "", <i32>c.integer("xff_trusted_hops", 0, 0, 16), or(descriptorKey, "remote_address")));
     } else if (chosen == "path") {
       const c = s.object(chosen, true);
       c.unknownKeys(["segments"]);
-      out.push(new KeySource(SourceKind.Path, "", <i32>c.integer("segments", 0, 0, 32)));
+      out.push(new KeySource(SourceKind.Path, "", <i32>c.integer("segments", 0, 0, 32), or(descriptorKey, "path")));
     } else if (chosen == "method") {
       const v = s.raw("method")!;
       if (v.asBool() === null || !v.asBool()!.value) s.fail("method", "expected true, got " + describeJson(v));
-      out.push(new KeySource(SourceKind.Method, "", 0));
+      out.push(new KeySource(SourceKind.Method, "", 0, or(descriptorKey, "method")));
     } else if (chosen == "query" || chosen == "cookie") {
       const name = s.string(chosen);
       if (name.length == 0 || name.length > 256) s.fail(chosen, "a name of 1 to 256 characters, got " + describeJson(s.raw(chosen)!));
-      out.push(new KeySource(chosen == "query" ? SourceKind.Query : SourceKind.Cookie, name, 0));
+      out.push(new KeySource(chosen == "query" ? SourceKind.Query : SourceKind.Cookie, name, 0, or(descriptorKey, name)));
     } else {
       const value = s.string("constant");
       if (value.length > 256) s.fail("constant", "at most 256 characters, got " + value.length.toString());
-      out.push(new KeySource(SourceKind.Constant, value, 0));
+      out.push(new KeySource(SourceKind.Constant, value, 0, or(descriptorKey, "generic_key")));
     }
   }
   return out;
+}
+
+// The configured descriptor key, else the source's default.
+function or(given: string, fallback: string): string {
+  return given.length > 0 ? given : fallback;
 }
 
 function readLimits(r: ConfigReader, key: string): Limit[] {

@@ -13,6 +13,7 @@ import {
   LogLevel,
   RootContext,
   currentTimeMillis,
+  grpcReceiveBuffer,
   log,
   readConfig,
   registerRootContext,
@@ -20,8 +21,9 @@ import {
 } from "../../../assembly";
 import { Decision, bucketKey, ceilSeconds } from "../../lib/bucket";
 import { SharedBuckets, TakeOutcome } from "../../lib/shared-buckets";
-import { Config, HeaderStyle, Override, Rule, readRateLimitConfig } from "./config";
+import { Config, HeaderStyle, Override, Rule, RuleMode, readRateLimitConfig } from "./config";
 import { keyPart } from "./keys";
+import { CODE_OK, CODE_OVER_LIMIT, decodeResponse, Descriptor, DescriptorStatus, encodeRequest, METHOD, SERVICE, unitMs } from "./rls";
 
 export * from "../../../assembly/exports"; // the host's entry points: always re-export them
 
@@ -34,6 +36,7 @@ class RuleStats {
   casExhausted: Counter;
   keysLive: Gauge;
   keysEvicted: Counter;
+  rlsErrors: Counter;
 
   constructor(rule: string) {
     const tag = ["rule", rule];
@@ -44,6 +47,7 @@ class RuleStats {
     this.casExhausted = new Counter(taggedName("ratelimit_cas_exhausted", tag));
     this.keysLive = new Gauge(taggedName("ratelimit_keys_live", tag));
     this.keysEvicted = new Counter(taggedName("ratelimit_keys_evicted", tag));
+    this.rlsErrors = new Counter(taggedName("ratelimit_rls_errors", tag));
   }
 }
 
@@ -55,7 +59,8 @@ const TAG_RULE: u8 = 3;
 
 class Root extends RootContext {
   config: Config | null = null;
-  tables: SharedBuckets[] = [];
+  /** Each rule's buckets in shared data (null for a rule in cluster mode). */
+  tables: (SharedBuckets | null)[] = [];
   stats: RuleStats[] = [];
   /** Sets each table sweeps per tick: the whole table once per idle timeout. */
   sweepSets: u32[] = [];
@@ -71,15 +76,20 @@ class Root extends RootContext {
       for (let i = 0; i < errors.length; i++) log.error(unchecked(errors[i]));
       return false;
     }
-    const tables: SharedBuckets[] = [];
+    const tables: (SharedBuckets | null)[] = [];
     const stats: RuleStats[] = [];
     const sweepSets: u32[] = [];
     for (let i = 0; i < config.rules.length; i++) {
       const rule = unchecked(config.rules[i]);
+      stats.push(new RuleStats(rule.name));
+      if (rule.mode == RuleMode.Cluster) {
+        tables.push(null);
+        sweepSets.push(0);
+        continue;
+      }
       const table = new SharedBuckets("ratelimit/" + rule.name, rule.maxKeys, config.ways, rule.idleMs, config.casAttempts);
       tables.push(table);
       const sets = table.sets;
-      stats.push(new RuleStats(rule.name));
       const perTick = (<i64>sets * <i64>config.sweepIntervalMs + rule.idleMs - 1) / rule.idleMs;
       sweepSets.push(<u32>max<i64>(16, perTick));
     }
@@ -97,7 +107,9 @@ class Root extends RootContext {
   onTick(): void {
     const now = <i64>currentTimeMillis();
     for (let i = 0; i < this.tables.length; i++) {
-      const removed = unchecked(this.tables[i]).sweep(now, unchecked(this.sweepSets[i]));
+      const table = unchecked(this.tables[i]);
+      if (table === null) continue;
+      const removed = table.sweep(now, unchecked(this.sweepSets[i]));
       if (removed > 0) unchecked(this.stats[i]).keysLive.add(-removed);
     }
   }
@@ -120,23 +132,35 @@ class Reported {
 
 class RateLimit extends HttpContext {
   reported: Reported = new Reported();
+  /** Rules asked of the rate limit service, in descriptor order, while its answer is awaited. */
+  asked: i32[] = [];
+  token: u32 = 0;
+  waiting: bool = false;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const root = this.root as Root;
     const config = root.config!;
-    const headers = this.request.headers;
     const now = <i64>currentTimeMillis();
     let denied = false;
     let retryMs: i64 = 0;
     const d = root.decision;
     const outcome = root.outcome;
+    const descriptors: Descriptor[] = [];
     for (let i = 0; i < config.rules.length; i++) {
       const rule = unchecked(config.rules[i]);
       const stats = unchecked(root.stats[i]);
+      const values = this.keyValues(rule);
+      const cost = this.cost(rule);
+      if (rule.mode == RuleMode.Cluster) {
+        if (values === null) continue;
+        // Nothing to count: a request that costs nothing is admitted without asking.
+        if (cost == 0) stats.allowed.increment();
+        else this.ask(i, rule, values, cost, descriptors);
+        continue;
+      }
       // The key: the stored form and the limits that apply.
       let chosen: Override | null = null;
       let key: ArrayBuffer;
-      const values = this.keyValues(rule);
       if (values === null) {
         if (!rule.missingShared) continue;
         key = tagged(TAG_MISSING, 0);
@@ -154,8 +178,7 @@ class RateLimit extends HttpContext {
       }
       const limits = chosen !== null ? chosen.limits : rule.limits;
       const signature = chosen !== null ? chosen.signature : rule.signature;
-      const cost = this.cost(rule);
-      unchecked(root.tables[i]).take(key, limits, signature, cost, now, d, outcome);
+      unchecked(root.tables[i])!.take(key, limits, signature, cost, now, d, outcome);
       if (outcome.casRetries > 0) stats.casRetries.increment(outcome.casRetries);
       if (outcome.inserted || outcome.expired > 0) stats.keysLive.add((outcome.inserted ? 1 : 0) - outcome.expired);
       if (outcome.evicted) stats.keysEvicted.increment();
@@ -167,7 +190,9 @@ class RateLimit extends HttpContext {
         d.remaining = 0;
       }
       if (allowed) {
-        stats.allowed.increment();
+        // The local pre-check admitted: the service decides (unless there is nothing to send).
+        if (rule.mode == RuleMode.LocalAndCluster && values !== null && cost > 0) this.ask(i, rule, values, cost, descriptors);
+        else stats.allowed.increment();
       } else if (rule.shadow) {
         stats.shadowLimited.increment();
         if (log.enabled(LogLevel.Info)) log.info("rate-limit: rule {} would limit this request (shadow)", rule.name);
@@ -178,9 +203,109 @@ class RateLimit extends HttpContext {
       }
       if (!rule.shadow && !outcome.exhausted) this.report(rule.name, d);
     }
-    if (!denied) return Action.Continue;
-    this.deny(config, retryMs);
+    if (denied) {
+      // A local refusal: the service is not asked (its rules count nothing for this request).
+      this.deny(config, retryMs);
+      return Action.Pause;
+    }
+    if (descriptors.length == 0) return Action.Continue;
+    const service = config.service!;
+    let hits = unchecked(descriptors[0]).hits;
+    for (let i = 1; i < descriptors.length; i++) if (unchecked(descriptors[i]).hits != hits) hits = 0;
+    const message = encodeRequest(service.domain, descriptors, hits);
+    const call = this.dispatchGrpcCall(service.cluster, SERVICE, METHOD, [], message, service.timeoutMs);
+    if (!call.ok) {
+      log.warn("rate-limit: could not call the rate limit service on cluster {} (status {})", service.cluster, call.status.toString());
+      return this.serviceFailed() ? Action.Pause : Action.Continue;
+    }
+    this.token = call.token;
+    this.waiting = true;
     return Action.Pause;
+  }
+
+  // Adds rule `index`'s descriptor to the request to the service.
+  private ask(index: i32, rule: Rule, values: string[], cost: i64, out: Descriptor[]): void {
+    const encoded: ArrayBuffer[] = [];
+    for (let v = 0; v < values.length; v++) encoded.push(String.UTF8.encode(unchecked(values[v])));
+    out.push(new Descriptor(rule.descriptorKeys, encoded, <u64>cost));
+    this.asked.push(index);
+  }
+
+  onGrpcReceive(token: u32, messageSize: u32): void {
+    if (!this.waiting || token != this.token) return;
+    this.waiting = false;
+    const root = this.root as Root;
+    const config = root.config!;
+    const answer = decodeResponse(grpcReceiveBuffer.read(0, messageSize));
+    const asked = this.asked;
+    // Not an answer: bytes that are not a RateLimitResponse, statuses that do not match the
+    // descriptors, or an overall code other than OK and OVER_LIMIT (UNKNOWN: no decision).
+    if (
+      answer === null ||
+      (answer.statuses.length != 0 && answer.statuses.length != asked.length) ||
+      (answer.overallCode != CODE_OK && answer.overallCode != CODE_OVER_LIMIT)
+    ) {
+      log.warn("rate-limit: the rate limit service's answer is not a RateLimitResponse for this request ({} bytes)", messageSize.toString());
+      if (!this.serviceFailed()) this.continueRequest();
+      return;
+    }
+    let denied = false;
+    let retryMs: i64 = 0;
+    for (let i = 0; i < asked.length; i++) {
+      const rule = unchecked(config.rules[unchecked(asked[i])]);
+      const stats = unchecked(root.stats[unchecked(asked[i])]);
+      const status: DescriptorStatus | null = answer.statuses.length > 0 ? unchecked(answer.statuses[i]) : null;
+      const over = status !== null ? status.code == CODE_OVER_LIMIT : answer.overallCode == CODE_OVER_LIMIT;
+      if (!over) {
+        stats.allowed.increment();
+      } else if (rule.shadow) {
+        stats.shadowLimited.increment();
+        if (log.enabled(LogLevel.Info)) log.info("rate-limit: rule {} would limit this request (shadow)", rule.name);
+      } else {
+        stats.limited.increment();
+        denied = true;
+        const wait = status !== null && status.resetMs >= 0 ? status.resetMs : 1000;
+        if (wait > retryMs) retryMs = wait;
+      }
+      if (!rule.shadow && status !== null && status.hasLimit) this.reportStatus(rule.name, status, root.decision);
+    }
+    if (denied) this.deny(config, retryMs);
+    else this.continueRequest();
+  }
+
+  onGrpcClose(token: u32, statusCode: GrpcStatus): void {
+    if (!this.waiting || token != this.token) return;
+    this.waiting = false;
+    log.warn("rate-limit: the rate limit service failed (gRPC status {})", (<i32>statusCode).toString());
+    if (!this.serviceFailed()) this.continueRequest();
+  }
+
+  // The service could not decide: counted per asked rule; `service.on_error` decides. True when
+  // the request was refused.
+  private serviceFailed(): bool {
+    const root = this.root as Root;
+    const config = root.config!;
+    for (let i = 0; i < this.asked.length; i++) unchecked(root.stats[unchecked(this.asked[i])]).rlsErrors.increment();
+    const service = config.service!;
+    if (!service.denyOnError) return false;
+    const body = "rate limit service unavailable\n";
+    const contentType = this.request.headers.get("content-type");
+    if (config.grpcResourceExhausted && contentType !== null && contentType!.startsWith("application/grpc")) {
+      this.sendLocalResponse(service.errorStatus, body, [], "rate_limiter_error", GrpcStatus.Unavailable);
+    } else {
+      this.sendLocalResponse(service.errorStatus, body, [new Header("content-type", "text/plain; charset=utf-8")], "rate_limiter_error");
+    }
+    return true;
+  }
+
+  // A service answer's limit as the headers describe it.
+  private reportStatus(rule: string, status: DescriptorStatus, d: Decision): void {
+    const window = unitMs(status.unit);
+    d.limit = <i64>status.requestsPerUnit;
+    d.remaining = <i64>status.limitRemaining;
+    d.resetMs = status.resetMs >= 0 ? status.resetMs : window;
+    d.windowMs = window;
+    this.report(rule, d);
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {

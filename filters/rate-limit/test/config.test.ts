@@ -43,6 +43,13 @@ function readmeExamples(): object[] {
 }
 
 const good = (r: Record<string, unknown> = {}) => ({ rules: [rule(r)] });
+const cl = (r: Record<string, unknown> = {}) => ({
+  name: "g",
+  mode: "cluster",
+  key: [{ header: "x-user" }],
+  ...r,
+});
+const svc = (s: Record<string, unknown> = {}) => ({ cluster: "rls", domain: "shop", ...s });
 const tb = (fields: Record<string, unknown>) => [
   { token_bucket: { capacity: 1, fill_interval: "1s", ...fields } },
 ];
@@ -176,6 +183,80 @@ const corpus: Array<[string, object, string]> = [
     { ...good(), shared: { sweep_interval: "1 s" } },
     "shared.sweep_interval",
   ],
+  // Cluster mode and the rate limit service.
+  ["cluster rule without a service", { rules: [cl()] }, "service"],
+  ["service without a cluster rule", { ...good(), service: svc() }, "service"],
+  ["service cluster missing", { rules: [cl()], service: { domain: "d" } }, "service.cluster"],
+  ["service cluster empty", { rules: [cl()], service: svc({ cluster: "" }) }, "service.cluster"],
+  [
+    "service cluster with a space",
+    { rules: [cl()], service: svc({ cluster: "rate limit" }) },
+    "service.cluster",
+  ],
+  ["service domain missing", { rules: [cl()], service: { cluster: "rls" } }, "service.domain"],
+  ["service domain not a string", { rules: [cl()], service: svc({ domain: 7 }) }, "service.domain"],
+  [
+    "service domain too long",
+    { rules: [cl()], service: svc({ domain: "d".repeat(256) }) },
+    "service.domain",
+  ],
+  [
+    "service timeout malformed",
+    { rules: [cl()], service: svc({ timeout: "fast" }) },
+    "service.timeout",
+  ],
+  [
+    "service on_error unknown",
+    { rules: [cl()], service: svc({ on_error: "retry" }) },
+    "service.on_error",
+  ],
+  [
+    "service error status 200",
+    { rules: [cl()], service: svc({ error_status: 200 }) },
+    "service.error_status",
+  ],
+  ["service unknown field", { rules: [cl()], service: svc({ port: 8081 }) }, "service.port"],
+  ["mode unknown", { rules: [cl({ mode: "global" })], service: svc() }, "rules[0].mode"],
+  [
+    "limits in cluster mode",
+    { rules: [cl({ limits: tb({}) })], service: svc() },
+    "rules[0].limits",
+  ],
+  [
+    "overrides in cluster mode",
+    { rules: [cl({ overrides: [] })], service: svc() },
+    "rules[0].overrides",
+  ],
+  [
+    "max_keys in cluster mode",
+    { rules: [cl({ max_keys: 10 })], service: svc() },
+    "rules[0].max_keys",
+  ],
+  [
+    "missing shared in cluster mode",
+    { rules: [cl({ missing: "shared" })], service: svc() },
+    "rules[0].missing",
+  ],
+  [
+    "local_and_cluster without limits",
+    { rules: [cl({ mode: "local_and_cluster" })], service: svc() },
+    "rules[0].limits",
+  ],
+  [
+    "descriptor_key in local mode",
+    good({ key: [{ header: "x", descriptor_key: "user" }] }),
+    "rules[0].key[0].descriptor_key",
+  ],
+  [
+    "descriptor_key empty",
+    { rules: [cl({ key: [{ header: "x", descriptor_key: "" }] })], service: svc() },
+    "rules[0].key[0].descriptor_key",
+  ],
+  [
+    "descriptor_key alone",
+    { rules: [cl({ key: [{ descriptor_key: "user" }] })], service: svc() },
+    "rules[0].key[0]",
+  ],
 ];
 
 describe("schema.json and the parser agree", () => {
@@ -220,6 +301,12 @@ describe("checks only the parser makes (schema.json says them in words)", () => 
       "rules[0].cost.default",
     ],
     ["protected header name", good({ key: [{ header: "host" }] }), "rules[0].key[0].header"],
+    [
+      "service timeout above 60s",
+      { rules: [cl()], service: svc({ timeout: "2m" }) },
+      "service.timeout",
+    ],
+    ["service timeout 0ms", { rules: [cl()], service: svc({ timeout: "0ms" }) }, "service.timeout"],
     [
       "RE2 refuses lookahead",
       good({ overrides: [{ value: { regex: "(?=a)" }, limits: tb({}) }] }),

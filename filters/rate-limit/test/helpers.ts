@@ -1,7 +1,7 @@
 // Shared pieces of the rate-limit tests: the module, a host with a day-aligned virtual clock,
 // and short request helpers.
 import { fileURLToPath } from "node:url";
-import { createHost, type Exchange, type Host } from "meshwasm/testing";
+import { createHost, type Exchange, type GrpcHandler, type Host } from "meshwasm/testing";
 
 export const wasm = fileURLToPath(new URL("../../../build/rate-limit.wasm", import.meta.url));
 export const schemaPath = fileURLToPath(new URL("../schema.json", import.meta.url));
@@ -13,6 +13,8 @@ export const T0 = 19_676 * 86_400_000;
 export interface HostExtras {
   workers?: number;
   properties?: Record<string, string>;
+  /** gRPC clusters: a handler playing the rate limit service. */
+  grpcClusters?: Record<string, GrpcHandler | string>;
 }
 
 export function rateLimitHost(configuration: object, extras: HostExtras = {}): Promise<Host> {
@@ -24,6 +26,7 @@ export function rateLimitHost(configuration: object, extras: HostExtras = {}): P
     startTimeMs: T0,
     workers: extras.workers,
     properties: extras.properties,
+    grpcClusters: extras.grpcClusters,
   });
 }
 
