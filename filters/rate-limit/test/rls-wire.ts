@@ -310,3 +310,20 @@ export function modelDecode(bytes: Uint8Array): ModelResponse | null {
     return null;
   }
 }
+
+/** A RateLimitRequest as a client writes it (for calling a real service directly). */
+export function encodeRequest(req: SentRequest): Uint8Array {
+  const out = [...len(1, [...encoder.encode(req.domain)])];
+  for (const d of req.descriptors) {
+    const payload: number[] = [];
+    for (const e of d.entries) {
+      payload.push(
+        ...len(1, [...len(1, [...encoder.encode(e.key)]), ...len(2, [...encoder.encode(e.value)])]),
+      );
+    }
+    if (d.hits !== undefined) payload.push(...len(3, num(1, d.hits)));
+    out.push(...len(2, payload));
+  }
+  out.push(...num(3, req.hitsAddend));
+  return new Uint8Array(out);
+}
