@@ -3,11 +3,17 @@
 // N of a concurrent burst between them; the cost counts as hits; the answer's headers; the
 // local pre-check; and the service stopped mid-run (refused connections) or not answering (a
 // socket that accepts and never replies: the timeout) gives each process its configured
-// outcome, allow or deny, counted in rls_errors.
+// outcome, allow or deny, counted in rls_errors. envoy-cluster.yaml validated.
+import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBootstrap, type EnvoyProcess, startEnvoy } from "../../../src/envoy/index.ts";
+import {
+  buildBootstrap,
+  type EnvoyProcess,
+  envoyBinary,
+  startEnvoy,
+} from "../../../src/envoy/index.ts";
 import { wasm } from "./helpers.ts";
 import { type RateLimitService, serviceCluster, startRateLimitService } from "./rls-service.ts";
 
@@ -207,5 +213,24 @@ describe("cluster mode: two Envoy processes and the rate limit service", () => {
     }
     expect(await stat(allow, "ratelimit_rls_errors_rule=outage")).toBe(4);
     expect(await stat(deny, "ratelimit_rls_errors_rule=outage")).toBe(4);
+  });
+});
+
+describe("envoy-cluster.yaml", () => {
+  it("passes envoy --mode validate", () => {
+    const result = spawnSync(
+      envoyBinary(),
+      [
+        "--mode",
+        "validate",
+        "--disable-hot-restart",
+        "-c",
+        "filters/rate-limit/envoy-cluster.yaml",
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(output, output.slice(-3000)).toMatch(/configuration '.*envoy-cluster\.yaml' OK/);
+    expect(result.status).toBe(0);
   });
 });
