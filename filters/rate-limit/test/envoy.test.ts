@@ -221,6 +221,13 @@ describe("rate-limit's configuration in Envoy", () => {
       },
       "colour",
     ],
+    [
+      {
+        rules: [{ name: "g", mode: "cluster", key: [{ header: "x" }] }],
+        service: { domain: "shop", timeout: "2m" },
+      },
+      "service.cluster",
+    ],
   ])("refuses a bad configuration without serving (%#)", async (config, field) => {
     const start = startRateLimitEnvoy(config);
     await expect(start).rejects.toThrow(new RegExp(`field "${field.replace(/[[\].]/g, "\\$&")}"`));
