@@ -271,3 +271,58 @@ export function localReplyHeaders(status: number, headers: Pairs, body: Uint8Arr
   }
   return map;
 }
+
+/** Envoy's mapping of an HTTP status to a gRPC status, for a local reply that names none. */
+export function grpcStatusForHttp(status: number): number {
+  switch (status) {
+    case 400:
+      return 13; // INTERNAL
+    case 401:
+      return 16; // UNAUTHENTICATED
+    case 403:
+      return 7; // PERMISSION_DENIED
+    case 404:
+      return 12; // UNIMPLEMENTED
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14; // UNAVAILABLE
+    default:
+      return 2; // UNKNOWN
+  }
+}
+
+/** gRPC's percent-encoding of `grpc-message`: bytes outside printable ASCII, and `%`. */
+function percentEncode(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    out +=
+      b < 0x20 || b > 0x7e || b === 0x25
+        ? `%${b.toString(16).toUpperCase().padStart(2, "0")}`
+        : String.fromCharCode(b);
+  }
+  return out;
+}
+
+/** A request Envoy treats as gRPC: its content-type is `application/grpc`, or that with `+` or `;`. */
+export function isGrpcRequest(headers: HeaderMap | null): boolean {
+  const type = headers?.get("content-type");
+  if (type === undefined || type === null) return false;
+  return type === "application/grpc" || /^application\/grpc[+;]/.test(type);
+}
+
+/**
+ * A local reply to a gRPC request as Envoy builds it: a trailers-only response, `:status 200`,
+ * `content-type: application/grpc`, the filter's headers, `grpc-status` (the one given, or the
+ * HTTP status mapped) and the body as `grpc-message` (percent-encoded; none for an empty body).
+ */
+export function grpcLocalReplyHeaders(reply: LocalReply): HeaderMap {
+  const map = new HeaderMap([[":status", "200"]]);
+  for (const [k, v] of reply.headers) map.add(k, v);
+  map.set("content-type", "application/grpc");
+  map.set("grpc-status", String(reply.grpcStatus ?? grpcStatusForHttp(reply.status)));
+  if (reply.bodyBytes.length > 0) map.set("grpc-message", percentEncode(reply.bodyBytes));
+  map.set("content-length", "0");
+  return map;
+}

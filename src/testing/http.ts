@@ -12,6 +12,8 @@
 import {
   ByteBuffer,
   type GuestContext,
+  grpcLocalReplyHeaders,
+  isGrpcRequest,
   type LocalReply,
   localReplyHeaders,
   type RootContextState,
@@ -511,8 +513,12 @@ export class HttpStream implements StreamControl {
     if (this.localReply || this.reset) return;
     this.localReply = reply;
     this.responseDetails = reply.details;
-    const body = reply.bodyBytes;
-    const headers = localReplyHeaders(reply.status, reply.headers, body);
+    // To a gRPC client Envoy answers trailers-only: the status and message go in headers.
+    const grpc = isGrpcRequest(this.request.headers);
+    const body = grpc ? EMPTY : reply.bodyBytes;
+    const headers = grpc
+      ? grpcLocalReplyHeaders(reply)
+      : localReplyHeaders(reply.status, reply.headers, body);
     // A reply to HEAD keeps its content-length but sends no body (and no body callback).
     const head = this.request.headers?.get(":method") === "HEAD";
     const r = this.response;

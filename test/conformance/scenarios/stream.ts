@@ -43,6 +43,35 @@ export const streamScenarios: Scenario[] = [
     },
   },
   {
+    name: "a local reply to a gRPC client is trailers-only: grpc-status and grpc-message in headers",
+    async run(t) {
+      const grpc = { headers: { "content-type": "application/grpc" } };
+      const given = await t.request("/local/with-grpc", grpc);
+      expect(given.status).toBe(200);
+      expect(given.body).toBe("");
+      expect(given.headers["content-type"]).toBe("application/grpc");
+      expect(given.headers["grpc-status"]).toBe("7");
+      expect(given.headers["grpc-message"]).toBe("grpc-ish");
+      expect(given.headers["x-grpc-local"]).toBe("yes");
+      expect(given.headers["x-note-resp-seen"]).toBe("yes");
+      // No gRPC status given: the HTTP status mapped (403 is PERMISSION_DENIED), the message
+      // percent-encoded.
+      const mapped = await t.request("/local/request-headers", grpc);
+      expect(mapped.status).toBe(200);
+      expect(mapped.headers["grpc-status"]).toBe("7");
+      expect(mapped.headers["grpc-message"]).toBe("denied by conformance%0A");
+      expect(mapped.upstream).toBeNull();
+      // An empty body: no grpc-message; a status with no gRPC counterpart is UNKNOWN.
+      const empty = await t.request("/local/empty-body", {
+        headers: { "content-type": "application/grpc+proto" },
+      });
+      expect(empty.status).toBe(200);
+      expect(empty.headers["grpc-status"]).toBe("2");
+      expect(empty.headers["grpc-message"]).toBeUndefined();
+      expect(empty.headers["content-length"]).toBe("0");
+    },
+  },
+  {
     name: "a local reply from onRequestBody sees the whole body",
     async run(t) {
       const res = await t.request("/local/request-body", { body: "twelve bytes" });
