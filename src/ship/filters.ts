@@ -119,6 +119,10 @@ export function validateConfiguration(filter: FilterInfo, configuration: unknown
   }
   if (!filter.schema) return;
   const ajv = new Ajv2020({ allErrors: true, strict: false });
+  // Patterns are RE2 syntax, which JavaScript's RegExp neither accepts nor refuses the same
+  // way; the filter compiles them at start and names the position of a mistake. Here the
+  // format is an annotation only (Ajv would otherwise warn that it does not know it).
+  ajv.addFormat("regex", true);
   const validate = ajv.compile(filter.schema);
   if (validate(configuration ?? {})) return;
   const problems = (validate.errors ?? []).map((e) => {

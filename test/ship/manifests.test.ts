@@ -1,9 +1,10 @@
 // Generated manifests against the real CRD schemas: Istio's (istio.io/api v1.32.0) and Envoy
 // Gateway's (v1.9.1), fetched through the Go module proxy by scripts/fetch-crds.sh.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type CrdValidator, loadCrdValidator } from "../../src/ship/crd-schema.ts";
 import { loadFilter, validateConfiguration } from "../../src/ship/filters.ts";
 import {
@@ -193,6 +194,20 @@ describe("manifest inputs are checked before anything is written", () => {
       /target-ref: expected Kind\/name or group\/Kind\/name, got "eg"/,
     );
     expect(() => parseSelector("app")).toThrow(/selector: expected key=value/);
+  });
+  it("knows every format the filters' schemas use (no warning, a pattern checked by the filter)", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const filter = loadFilter("header-router");
+      expect(JSON.stringify(filter.schema)).toContain('"format":"regex"');
+      const config = JSON.parse(
+        readFileSync(join("filters", "header-router", "config.example.json"), "utf8"),
+      ) as unknown;
+      expect(() => validateConfiguration(filter, config)).not.toThrow();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
   it("validates the configuration against the filter's schema.json, naming the field and value", () => {
     const filter = loadFilter("hello");
