@@ -549,6 +549,7 @@ function extendPath(display: string, names: string[], indexes: i32[], from: i32)
 
 // A malformed path argument, shown as written.
 function joinRaw(parent: string, path: string): string {
+  if (path.length == 0) return parent; // the reader's own value
   return parent.length > 0 ? parent + "." + path : path;
 }
 

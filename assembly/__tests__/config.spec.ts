@@ -542,6 +542,18 @@ describe("ConfigReader unknownKeys and custom checks", () => {
     );
   });
 
+  it("names the reader's own field for a problem with the whole value (an empty path)", () => {
+    const cfg = config('{"rules":[{"prefix":"api"}]}');
+    const rule = cfg.array("rules")[0];
+    rule.fail("", "needs a prefix or a header");
+    expect<string>(cfg.firstError).toBe(
+      'invalid configuration: field "rules[0]": needs a prefix or a header',
+    );
+    const top = config("{}");
+    top.fail("", "is empty");
+    expect<string>(top.firstError).toBe("invalid configuration: is empty");
+  });
+
   it("keeps the first error first and collects the rest", () => {
     const cfg = config('{"a":1,"b":2}');
     cfg.string("a");
