@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts", "filters/**/test/**/*.test.ts"],
+    // build/<name>.wasm for every example and filter, compiled first when stale.
+    globalSetup: ["test/build-modules.setup.ts"],
     // Envoy-backed tests start real processes; give them room but never hang forever.
     testTimeout: 60_000,
     hookTimeout: 60_000,
