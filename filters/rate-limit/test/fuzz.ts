@@ -421,6 +421,22 @@ const target: FuzzTarget<Json> = {
       const grpc =
         (response.grpc_resource_exhausted ?? true) &&
         contentTypes.some((v) => v.startsWith("application/grpc"));
+      // Envoy answers a gRPC client's local reply trailers-only: 200, the status in grpc-status
+      // (RESOURCE_EXHAUSTED when configured, else the HTTP status mapped).
+      const type = contentTypes[0];
+      if (
+        seen.kind === "exchange" &&
+        type !== undefined &&
+        (type === "application/grpc" || /^application\/grpc[+;]/.test(type))
+      ) {
+        const want = grpc ? 8 : grpcStatusForHttp(response.status ?? 429);
+        const got = seen.response?.headers.get("grpc-status");
+        if (seen.status !== 200 || got !== String(want))
+          problems.push(
+            `gRPC reply: status ${seen.status}, grpc-status ${got}, expected 200 and ${want}`,
+          );
+        return problems;
+      }
       if (seen.kind === "exchange" && !grpc) {
         const headers = seen.response?.headers;
         if (seen.status !== (response.status ?? 429))
@@ -462,3 +478,13 @@ const target: FuzzTarget<Json> = {
 };
 
 export default target;
+
+/** Envoy's gRPC status for a local reply's HTTP status when the filter names none. */
+function grpcStatusForHttp(status: number): number {
+  if (status === 400) return 13;
+  if (status === 401) return 16;
+  if (status === 403) return 7;
+  if (status === 404) return 12;
+  if (status === 429 || status === 502 || status === 503 || status === 504) return 14;
+  return 2;
+}
