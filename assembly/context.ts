@@ -156,10 +156,24 @@ function gcd(a: u32, b: u32): u32 {
   return a;
 }
 
+/** Folds tick period `p` into `period` (0 means "no tick yet"). */
+export function gcdOrFirst(period: u32, p: u32): u32 {
+  if (p == 0) return period;
+  return period == 0 ? p : gcd(period, p);
+}
+
 /** The plugin: one per root_id per VM. Parses configuration and creates per-request contexts. */
 export class RootContext extends Context {
   private timers: Timer[] = [];
-  private explicitTickMs: u32 = 0;
+  /** The period asked for with setTickPeriod (0: none). A chain reads it to know when this
+   *  member's onTick is due. */
+  explicitTickMs: u32 = 0;
+  /** Set by a chain (see chain.ts) on its members: what pluginConfiguration() returns instead
+   *  of the host's bytes (the member's own section of the chain's configuration). */
+  configurationOverride: ArrayBuffer | null = null;
+  /** Set by a chain on its members: the root that owns the host's single tick, which this
+   *  member's tick period and timers are folded into. */
+  tickOwner: RootContext | null = null;
 
   /** The VM started; `vmConfigurationSize` bytes of VM configuration are readable with
    *  this.vmConfiguration(). Return false to refuse to start. */
@@ -202,6 +216,8 @@ export class RootContext extends Context {
 
   /** The plugin configuration bytes (only in onConfigure); pass them to readConfig. */
   pluginConfiguration(): ArrayBuffer {
+    const own = this.configurationOverride;
+    if (own !== null) return own;
     this.enter();
     return pluginConfiguration.read();
   }
@@ -231,13 +247,21 @@ export class RootContext extends Context {
     return this.applyTickPeriod();
   }
 
-  private applyTickPeriod(): Status {
+  /** The tick this root needs: the greatest common divisor of its period and its timers'
+   *  (0: none). */
+  tickPeriodMs(): u32 {
     let period = this.explicitTickMs;
     for (let i = 0; i < this.timers.length; i++) {
-      const p = unchecked(this.timers[i]).periodMs;
-      period = period == 0 ? p : gcd(period, p);
+      period = gcdOrFirst(period, unchecked(this.timers[i]).periodMs);
     }
-    return <Status>proxy_set_tick_period_milliseconds(period);
+    return period;
+  }
+
+  /** Asks the host for the tick this root (or, in a chain, the chain) needs. */
+  applyTickPeriod(): Status {
+    const owner = this.tickOwner;
+    if (owner !== null) return owner.applyTickPeriod();
+    return <Status>proxy_set_tick_period_milliseconds(this.tickPeriodMs());
   }
 
   /** Runs every due timer; the dispatcher calls it on each tick before onTick. */
@@ -289,8 +313,21 @@ export enum Overflow {
  *  connection (above which Envoy answers 413 itself). */
 export const DEFAULT_BODY_LIMIT: u32 = 1 << 20;
 
+/**
+ * What a chain (see chain.ts) does for its members: a member's resume continues with the
+ * next filter of the chain, and a member's local reply stops the filters after it.
+ */
+export abstract class ChainLink {
+  /** A member resumed the request (`request`) or response it paused. */
+  abstract resume(member: HttpContext, request: bool): Status;
+  /** A member sent a local reply. */
+  abstract replied(member: HttpContext): void;
+}
+
 /** One HTTP request/response exchange. */
 export class HttpContext extends Context {
+  /** Set when this context runs as a member of a chain; null when the filter runs alone. */
+  link: ChainLink | null = null;
   /** Set by bufferRequestBody(): the SDK holds the request until its body is complete. */
   bufferingRequest: bool = false;
   /** Set by bufferResponseBody(). */
@@ -407,6 +444,8 @@ export class HttpContext extends Context {
   ): Status {
     const entered = this.enter();
     if (entered != Status.Ok) return entered;
+    const link = this.link;
+    if (link !== null) link.replied(this);
     return sendLocalResponseBytes(statusCode, body, headers, details, grpcStatus);
   }
 
@@ -416,6 +455,8 @@ export class HttpContext extends Context {
   continueRequest(): Status {
     const entered = this.enter();
     if (entered != Status.Ok) return entered;
+    const link = this.link;
+    if (link !== null) return link.resume(this, true);
     return continueStream(StreamType.HttpRequest);
   }
 
@@ -423,6 +464,8 @@ export class HttpContext extends Context {
   continueResponse(): Status {
     const entered = this.enter();
     if (entered != Status.Ok) return entered;
+    const link = this.link;
+    if (link !== null) return link.resume(this, false);
     return continueStream(StreamType.HttpResponse);
   }
 

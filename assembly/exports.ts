@@ -6,9 +6,8 @@
 // broken contract: it aborts with a message naming the callback.
 
 import { Action, GrpcStatus, PeerType } from "./abi/types";
-import { downstreamData, requestBody, responseBody, upstreamData } from "./host/buffers";
-import { requestHeaders, responseHeaders } from "./host/headers";
-import { log, refreshLogLevel } from "./host/log";
+import { downstreamData, upstreamData } from "./host/buffers";
+import { refreshLogLevel } from "./host/log";
 import { PropertyPath, getPropertyString } from "./host/properties";
 import { enteredContext, useContext } from "./internal/current";
 import { hostAlloc } from "./internal/memory";
@@ -16,7 +15,6 @@ import { Broken, panic } from "./internal/panic";
 import {
   Context,
   HttpContext,
-  Overflow,
   RootContext,
   StreamContext,
   pendingGrpcCalls,
@@ -24,6 +22,7 @@ import {
   unaryGrpcTokens,
 } from "./context";
 import { findRootFactory, registeredRootIds } from "./registry";
+import { onBody, onHeaders, onTrailers } from "./internal/http-dispatch";
 
 const roots = new Map<u32, RootContext>();
 const https = new Map<u32, HttpContext>();
@@ -174,84 +173,6 @@ export function proxy_on_delete(contextId: u32): void {
 }
 
 // ---- HTTP ----------------------------------------------------------------------------------
-
-// Request and response run the same buffering logic; `request` picks the direction.
-
-function onHeaders(ctx: HttpContext, request: bool, numHeaders: u32, endOfStream: bool): Action {
-  const action = request
-    ? ctx.onRequestHeaders(numHeaders, endOfStream)
-    : ctx.onResponseHeaders(numHeaders, endOfStream);
-  // Envoy turns Pause on headers into StopAllIterationAndWatermark: the body would never reach
-  // us. So the headers go on now, without Content-Length (the body may change size; Envoy
-  // then frames it itself), and the body callback pauses until the body is complete.
-  const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
-  if (buffering && !endOfStream && action == Action.Continue) {
-    (request ? requestHeaders : responseHeaders).remove("content-length");
-  }
-  return action;
-}
-
-/** Calls the user's body callback, with the length the host announced remembered so that a
- *  replace() inside it needs no extra host call. */
-function callBody(ctx: HttpContext, request: bool, size: u32, endOfStream: bool): Action {
-  const body = request ? requestBody : responseBody;
-  body.knownLength = <i32>size;
-  const action = request ? ctx.onRequestBody(size, endOfStream) : ctx.onResponseBody(size, endOfStream);
-  body.knownLength = -1;
-  return action;
-}
-
-/** Ends whole-body buffering of a direction; true when it was on. */
-function stopBuffering(ctx: HttpContext, request: bool): bool {
-  const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
-  if (request) ctx.bufferingRequest = false;
-  else ctx.bufferingResponse = false;
-  return buffering;
-}
-
-function onBody(ctx: HttpContext, request: bool, bodySize: u32, endOfStream: bool): Action {
-  if (request ? ctx.requestOverflowed : ctx.responseOverflowed) return Action.Continue;
-  const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
-  if (buffering) {
-    const limit = request ? ctx.requestLimit : ctx.responseLimit;
-    if (bodySize > limit) return overflow(ctx, request, bodySize, limit);
-    if (!endOfStream) return Action.Pause;
-  }
-  stopBuffering(ctx, request);
-  return callBody(ctx, request, bodySize, endOfStream);
-}
-
-/** A buffered body outgrew its limit: refuse it or let it through unread, as the filter chose. */
-function overflow(ctx: HttpContext, request: bool, bodySize: u32, limit: u32): Action {
-  stopBuffering(ctx, request);
-  const reject = (request ? ctx.requestOverflow : ctx.responseOverflow) == Overflow.Reject;
-  const what = request ? "request" : "response";
-  log.warn(
-    "meshwasm: the " + what + " body outgrew the buffering limit ({} > {} bytes): {}",
-    bodySize.toString(),
-    limit.toString(),
-    reject ? (request ? "answered 413" : "stream reset") : "passed through unread",
-  );
-  if (!reject) {
-    if (request) ctx.requestOverflowed = true;
-    else ctx.responseOverflowed = true;
-    return Action.Continue;
-  }
-  if (request) ctx.sendLocalResponse(413, "payload too large\n", [], "meshwasm_body_limit");
-  else ctx.resetStream();
-  return Action.Pause;
-}
-
-function onTrailers(ctx: HttpContext, request: bool, numTrailers: u32): Action {
-  let bodyAction = Action.Continue;
-  if (stopBuffering(ctx, request)) {
-    // Trailers end the body: deliver it now.
-    const size = (request ? requestBody : responseBody).length();
-    bodyAction = callBody(ctx, request, size < 0 ? 0 : <u32>size, true);
-  }
-  const action = request ? ctx.onRequestTrailers(numTrailers) : ctx.onResponseTrailers(numTrailers);
-  return bodyAction != Action.Continue ? bodyAction : action;
-}
 
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   enteredContext(contextId);

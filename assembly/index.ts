@@ -32,6 +32,8 @@ export {
   httpCallResponse,
 } from "./context";
 export { RootFactory, registerRootContext } from "./registry";
+// Several filters in one module (the entry `meshwasm build --chain` writes calls registerChain).
+export { ChainRoot, ChainStream, registerChain } from "./chain";
 
 // Headers, bodies and the maps of callout and gRPC answers.
 export { Header, HeaderBytes } from "./internal/pairs";

@@ -39,3 +39,25 @@ export function registeredRootIds(): string {
   return ids.join(", ");
 }
 
+
+/**
+ * Removes and returns every factory registered so far, in registration order, after checking
+ * that the i-th was registered under `names[i]` (or under ""). A chain's entry file calls this
+ * (through registerChain) after importing its filters, which register one root each.
+ * Returns an error message instead when the registrations do not fit the names.
+ */
+export function takeRootFactories(names: string[], out: RootFactory[]): string | null {
+  if (registrations.length != names.length) {
+    return "a chain of " + names.length.toString() + " filters found " + registrations.length.toString() +
+      " root registrations (" + registeredRootIds() + "): each filter must register exactly one root";
+  }
+  for (let i = 0; i < names.length; i++) {
+    const r = unchecked(registrations[i]);
+    if (r.rootId != "" && r.rootId != names[i]) {
+      return "chain filter " + i.toString() + " is \"" + names[i] + "\" but its module registered root_id \"" + r.rootId + "\"";
+    }
+    out.push(r.factory);
+  }
+  registrations.length = 0;
+  return null;
+}

@@ -3,7 +3,7 @@
 #
 #   1. Envoy (pinned, in the user cache) installed if missing
 #   2. TypeScript types and lint (one counted check)
-#   3. every example and filter built to build/ (the module check reads them)
+#   3. every example and filter built to build/ (the module check reads them), and the chain
 #   4. AssemblyScript unit tests (as-pect)
 #   5. vitest: module-surface check, host emulator, conformance suite, real-Envoy tests
 #
@@ -29,6 +29,13 @@ fi
 
 echo "== build"
 if npx tsx src/cli/main.ts build; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+# The four production filters as one module (demo/chain.json's sections name the chain).
+if npx tsx src/cli/main.ts build --chain-config demo/chain.json -o build/chain.wasm; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
 
 echo "== as-pect (AssemblyScript unit tests)"
 aspect_log="test/.tmp/aspect.log"

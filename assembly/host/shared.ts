@@ -11,6 +11,7 @@ import {
 } from "../abi/imports";
 import { Status } from "../abi/types";
 import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import { noteQueueOwner } from "../internal/queue-owners";
 
 /** A value read from shared data with the CAS token to write it back conditionally. */
 export class SharedValue {
@@ -103,7 +104,9 @@ export function registerSharedQueue(name: string): QueueId {
   const n = String.UTF8.encode(name);
   store<u32>(OUT_EXTRA, 0);
   const status = <Status>proxy_register_shared_queue(ptrOf(n), n.byteLength, OUT_EXTRA);
-  return new QueueId(status, load<u32>(OUT_EXTRA));
+  const id = load<u32>(OUT_EXTRA);
+  if (status == Status.Ok) noteQueueOwner(id);
+  return new QueueId(status, id);
 }
 
 /** Finds a queue registered by the VM `vmId`. Status.NotFound when it is not registered. */

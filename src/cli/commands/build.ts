@@ -16,8 +16,9 @@ import {
 } from "../../build/compile.ts";
 import { checkModule } from "../../check/surface.ts";
 import type { CliContext } from "../context.ts";
-import { CliError, ExitCode } from "../errors.ts";
+import { CliError, ExitCode, usageError } from "../errors.ts";
 import { type Filter, type Project, packageRoot } from "../project.ts";
+import { buildChain, type ChainOptions } from "./build-chain.ts";
 
 export interface BuildSettings {
   optimize: OptimizeLevel;
@@ -210,12 +211,31 @@ export default function buildCommand(ctx: CliContext): Command {
     .option("--text", "also write the text format (.wat)", false)
     .option("--debug", "keep debug names (bigger module, readable traps)", false)
     .option("--json", "print the results as JSON", false)
+    .option(
+      "--chain <filters>",
+      "build ONE module running these filters in order (comma-separated), each with its own configuration section",
+    )
+    .option(
+      "--chain-config <file>",
+      "the chain's configuration ({\"<filter>\": {...}, ...}): checked against each filter's schema; without --chain, its sections' order is the chain",
+    )
+    .option(
+      "-o, --output <file>",
+      "the chain's module (with --chain or --chain-config)",
+      "build/chain.wasm",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  meshwasm build                 every filter\n  meshwasm build my-filter -O Oz --runtime minimal",
+      "\nExamples:\n  meshwasm build                 every filter\n  meshwasm build my-filter -O Oz --runtime minimal\n  meshwasm build --chain telemetry,auth,rate-limit,header-router -o build/chain.wasm\n  meshwasm build --chain-config chain.json -o build/chain.wasm",
     )
-    .action(async (names: string[], opts: BuildSettings & { json: boolean }) => {
+    .action(async (names: string[], opts: BuildSettings & ChainOptions & { json: boolean }) => {
       ctx.out.setJson(opts.json);
+      if (opts.chain !== undefined || opts.chainConfig !== undefined) {
+        if (names.length > 0)
+          throw usageError("give filters either as names or with --chain, not both");
+        await buildChain(ctx, opts);
+        return;
+      }
       const project = ctx.project();
       const filters = project.select(names);
       if (filters.length === 0) throw noFilters(project);

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
 import buildCommand from "./build.ts";
 import checkCommand from "./check.ts";
+import demoCommand from "./demo.ts";
 import envoyCommand from "./envoy.ts";
 import envoyConfigCmd from "./envoy-config.ts";
 import manifestCmd from "./manifest.ts";
@@ -22,6 +23,7 @@ export const commands: readonly CommandFactory[] = [
   checkCommand,
   testCommand,
   runCommand,
+  demoCommand,
   envoyCommand,
   packageCmd,
   pushCmd,

@@ -1,0 +1,113 @@
+// `meshwasm build --chain a,b,c -o chain.wasm` and `meshwasm build --chain-config chain.json`:
+// one module running several filters in order (src/build/chain.ts builds it).
+
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  type ChainFilter,
+  ChainSpecError,
+  chainOfConfiguration,
+  checkChainConfiguration,
+  compileChain,
+  parseChainList,
+  resolveChain,
+} from "../../build/chain.ts";
+import { CompileError, formatDiagnostic, sdkAssemblyDir } from "../../build/compile.ts";
+import { checkModule } from "../../check/surface.ts";
+import type { CliContext } from "../context.ts";
+import { CliError, ExitCode, usageError } from "../errors.ts";
+import type { Project } from "../project.ts";
+import type { BuildSettings } from "./build.ts";
+
+export interface ChainOptions {
+  chain?: string;
+  chainConfig?: string;
+  output: string;
+}
+
+/** The project's filters as chain members (entry file and schema). */
+export function chainFilters(project: Project): ChainFilter[] {
+  return project.filters().map((f) => ({
+    name: f.name,
+    entry: f.entry,
+    schema: join(f.folder, "schema.json"),
+  }));
+}
+
+/** Reads `--chain-config`: a JSON file, or inline JSON. */
+function readChainConfig(value: string, cwd: string): unknown {
+  const inline = value.trimStart().startsWith("{");
+  let text = value;
+  if (!inline) {
+    const path = resolve(cwd, value);
+    if (!existsSync(path)) throw usageError(`--chain-config ${value}: no such file`);
+    text = readFileSync(path, "utf8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw usageError(
+      `--chain-config ${inline ? "" : `${value} `}is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Checks the chain (and its configuration when given) and compiles it; throws a CliError. */
+export async function buildChain(
+  ctx: CliContext,
+  opts: ChainOptions & Partial<BuildSettings>,
+): Promise<void> {
+  const { out } = ctx;
+  const project = ctx.project();
+  let chain: ChainFilter[];
+  try {
+    const config =
+      opts.chainConfig === undefined ? undefined : readChainConfig(opts.chainConfig, ctx.cwd);
+    const names =
+      opts.chain !== undefined
+        ? parseChainList(opts.chain)
+        : chainOfConfiguration(config, `--chain-config ${opts.chainConfig}`);
+    chain = resolveChain(names, chainFilters(project));
+    if (config !== undefined)
+      checkChainConfiguration(chain, config, `--chain-config ${opts.chainConfig}`);
+  } catch (error) {
+    if (error instanceof ChainSpecError) {
+      if (out.json) out.result({ ok: false, problem: error.problem, error: error.message });
+      throw usageError(
+        error.message,
+        "a chain is `--chain a,b,c` (filters in request order) and a configuration with one section per filter",
+      );
+    }
+    throw error;
+  }
+  const names = chain.map((f) => f.name);
+  const progress = out.progress(`building the chain ${names.join(" → ")}`);
+  try {
+    const result = await compileChain({
+      chain,
+      outFile: opts.output,
+      baseDir: project.root,
+      sdk: project.isMeshwasmItself ? sdkAssemblyDir() : "meshwasm/assembly",
+      ...(opts.optimize ? { optimize: opts.optimize } : {}),
+      ...(opts.runtime ? { runtime: opts.runtime } : {}),
+      ...(opts.text ? { text: true } : {}),
+      ...(opts.debug ? { debug: true } : {}),
+    });
+    const report = checkModule(readFileSync(resolve(project.root, opts.output)));
+    if (!report.ok) {
+      progress.fail("the chain's module fails the module check");
+      for (const e of report.errors) out.line(`  ${out.c.red(e)}`);
+      throw new CliError(`${opts.output} would not load in Envoy`);
+    }
+    progress.done(
+      `built ${opts.output}: ${names.join(" → ")} (${(result.bytes / 1024).toFixed(1)} KiB)`,
+    );
+    if (out.json) out.result({ ok: true, wasm: opts.output, chain: names, bytes: result.bytes });
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    progress.fail("the chain did not compile");
+    for (const d of error.diagnostics.filter((x) => x.category === "error"))
+      out.line(`  ${out.c.red(formatDiagnostic(d))}`);
+    throw new CliError(`the chain ${names.join(",")} did not build`, { exitCode: ExitCode.Failed });
+  }
+}
