@@ -2,7 +2,7 @@
 // bench/.work/results.json. `npm run bench -- --smoke` runs the short check instead (nothing
 // written unless --write). Options: --rounds N, --seconds S, --only REGEX.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runBench } from "./bench.ts";
@@ -36,7 +36,11 @@ mkdirSync(workDir, { recursive: true });
 writeFileSync(join(workDir, "results.json"), JSON.stringify(result, null, 2));
 const markdown = renderResults(result, argv.join(" "));
 if (!values.smoke || values.write) {
-  writeFileSync(join(benchDir, "RESULTS.md"), markdown);
+  // The full chain's section comes from its own run (npm run bench:chain): kept as it is.
+  const resultsPath = join(benchDir, "RESULTS.md");
+  const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
+  const chain = /<!-- chain:start -->[\s\S]*<!-- chain:end -->/.exec(previous)?.[0];
+  writeFileSync(resultsPath, chain ? `${markdown.trimEnd()}\n\n${chain}\n` : markdown);
   writeFileSync(join(benchDir, "cpu-per-request.svg"), renderChart(result));
   console.log("wrote bench/RESULTS.md and bench/cpu-per-request.svg");
 } else {

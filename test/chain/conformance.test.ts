@@ -43,6 +43,7 @@ async function side(config: (stable: number, canary: number) => object): Promise
   const envoy = await startEnvoy({
     config: config(stable.port, canary.port),
     componentLogLevel: "wasm:warn",
+    startTimeoutMs: 60_000,
   });
   return { envoy, upstreams: { stable, canary } };
 }

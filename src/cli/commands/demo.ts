@@ -116,6 +116,7 @@ export default function demoCommand(ctx: CliContext): Command {
           }),
           concurrency: opts.concurrency,
           componentLogLevel: "wasm:warn",
+          startTimeoutMs: 60_000,
         });
         starting.done(`Envoy ${envoyInfo.version} serving the chain`);
         if (opts.prometheus) {

@@ -1,0 +1,258 @@
+// The full chain's benchmark scenarios: the same work (authenticate an HS256 JWT and forward its
+// subject, a per-user rate-limit decision, route matching with header rewrites, request stats
+// and a JSON access log line) done five ways, each at 1 and 2 workers:
+//
+// - floor:    no filter; the same routes (direct responses).
+// - native:   Envoy's own filters: jwt_authn (claim_to_headers sub → x-user), local_ratelimit,
+//             header_mutation, route matching on x-canary/cookie/query/a 10% fraction, its
+//             stats and a JSON access log (to /dev/null).
+// - separate: the four meshwasm filters as four Wasm plugins (build/<filter>.wasm).
+// - chain:    the same four as ONE module (build/chain.wasm, `meshwasm build --chain`).
+// - lua:      a one-header Lua filter: Envoy's RSS with Lua loaded, for the memory column.
+//
+// The configurations are the demo's (demo/chain.json) but for the limiter, whose per-user
+// bucket is 10^9 tokens so no request is refused, and telemetry's access log, which goes to
+// filter state and a file log on /dev/null as the native one does.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { demoSecret, readChainConfig } from "../src/demo/chain-envoy.ts";
+import { demoToken } from "../src/demo/tour.ts";
+import { buildBootstrap, type WasmFilterOptions } from "../src/envoy/index.ts";
+
+export type ChainVariant = "floor" | "native" | "separate" | "chain" | "lua";
+export const CHAIN_VARIANTS: ChainVariant[] = ["floor", "native", "separate", "chain", "lua"];
+export const CHAIN_WORKERS = [1, 2] as const;
+
+export interface ChainScenario {
+  /** `chain-<workers>w/<variant>` */
+  name: string;
+  variant: ChainVariant;
+  workers: number;
+}
+
+export const chainScenarios: ChainScenario[] = CHAIN_WORKERS.flatMap((workers) =>
+  CHAIN_VARIANTS.map((variant) => ({ name: `chain-${workers}w/${variant}`, variant, workers })),
+);
+
+const FILTERS = ["telemetry", "auth", "rate-limit", "header-router"] as const;
+
+/** The chain's configuration for the bench: no request is limited, the access log is on. */
+export function benchChainConfig(): Record<(typeof FILTERS)[number], unknown> {
+  const demo = readChainConfig();
+  return {
+    telemetry: { ...(demo.telemetry as object), access_log: { level: "debug" } },
+    auth: demo.auth,
+    "rate-limit": {
+      rules: [
+        {
+          name: "per-user",
+          key: [{ header: "x-user" }],
+          limits: [{ token_bucket: { capacity: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" } }],
+        },
+      ],
+      response: { headers: "ietf" },
+    },
+    "header-router": JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL("../filters/header-router/config.example.json", import.meta.url)),
+        "utf8",
+      ),
+    ),
+  };
+}
+
+/** What the client sends: a valid token (sub user-42), a cookie, a debug header. */
+export function chainRequest(): { method: "GET"; headers: Record<string, string> } {
+  return {
+    method: "GET",
+    headers: {
+      authorization: `Bearer ${demoToken(demoSecret(), "user-42")}`,
+      cookie: "a=1; group=alpha",
+      "x-debug-trace": "1",
+    },
+  };
+}
+
+function direct(body: string, match: Record<string, unknown>): unknown {
+  return {
+    match: { prefix: "/", ...match },
+    direct_response: { status: 200, body: { inline_string: body } },
+  };
+}
+
+const BUCKET_ROUTES = [
+  direct("canary", { headers: [{ name: "x-route-bucket", string_match: { exact: "canary" } }] }),
+  direct("stable", {}),
+];
+
+const NATIVE_ROUTES = [
+  direct("canary", { headers: [{ name: "x-canary", string_match: { exact: "1" } }] }),
+  direct("canary", {
+    headers: [
+      { name: "cookie", string_match: { safe_regex: { regex: "(.*;\\s*)?group=beta(;.*)?" } } },
+    ],
+  }),
+  direct("canary", { query_parameters: [{ name: "canary", string_match: { exact: "true" } }] }),
+  direct("canary", {
+    headers: [{ name: "x-user", present_match: true }],
+    runtime_fraction: { default_value: { numerator: 10, denominator: "HUNDRED" } },
+  }),
+  direct("stable", {}),
+];
+
+function devNullLog(format: unknown): unknown {
+  return {
+    name: "envoy.access_loggers.file",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
+      path: "/dev/null",
+      log_format: format,
+    },
+  };
+}
+
+const NATIVE_JSON_LOG = devNullLog({
+  json_format: {
+    timestamp: "%START_TIME%",
+    method: "%REQ(:METHOD)%",
+    path: "%REQ(:PATH)%",
+    authority: "%REQ(:AUTHORITY)%",
+    protocol: "%PROTOCOL%",
+    status: "%RESPONSE_CODE%",
+    duration_ms: "%DURATION%",
+    request_bytes: "%BYTES_RECEIVED%",
+    response_bytes: "%BYTES_SENT%",
+    request_id: "%REQ(X-REQUEST-ID)%",
+    trace_id: "%REQ(TRACEPARENT)%",
+    route: "%ROUTE_NAME%",
+    client_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
+    user_agent: "%REQ(USER-AGENT)%",
+  },
+});
+
+const WASM_LOG = devNullLog({
+  text_format_source: { inline_string: "%FILTER_STATE(wasm.meshwasm.access_log:PLAIN)%\n" },
+});
+
+function nativeFilters(): unknown[] {
+  const auth = readChainConfig().auth as { providers: { demo: { jwks: unknown } } };
+  return [
+    {
+      name: "envoy.filters.http.jwt_authn",
+      typed_config: {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+        providers: {
+          demo: {
+            local_jwks: { inline_string: JSON.stringify(auth.providers.demo.jwks) },
+            claim_to_headers: [{ header_name: "x-user", claim_name: "sub" }],
+          },
+        },
+        rules: [{ match: { prefix: "/" }, requires: { provider_name: "demo" } }],
+      },
+    },
+    {
+      name: "envoy.filters.http.local_ratelimit",
+      typed_config: {
+        "@type":
+          "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        stat_prefix: "bench_rate_limit",
+        token_bucket: { max_tokens: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" },
+        filter_enabled: {
+          runtime_key: "rl_enabled",
+          default_value: { numerator: 100, denominator: "HUNDRED" },
+        },
+        filter_enforced: {
+          runtime_key: "rl_enforced",
+          default_value: { numerator: 100, denominator: "HUNDRED" },
+        },
+      },
+    },
+    {
+      name: "envoy.filters.http.header_mutation",
+      typed_config: {
+        "@type":
+          "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
+        mutations: {
+          request_mutations: [
+            { remove: "x-route-bucket" },
+            { remove_on_match: { key_matcher: { prefix: "x-debug-" } } },
+            {
+              append: {
+                header: { key: "x-forwarded-user", value: "%REQ(x-user)%" },
+                append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
+              },
+            },
+          ],
+          response_mutations: [
+            {
+              append: {
+                header: { key: "x-routed-by", value: "native" },
+                append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
+              },
+            },
+          ],
+        },
+      },
+    },
+  ];
+}
+
+const LUA_HEADER1 = {
+  name: "envoy.filters.http.lua",
+  typed_config: {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+    default_source_code: {
+      inline_string: 'function envoy_on_request(h)\n  h:headers():add("x-bench-one", "1")\nend\n',
+    },
+  },
+};
+
+export interface ChainModules {
+  chain: string;
+  filters: Record<(typeof FILTERS)[number], string>;
+}
+
+function wasmFilter(name: string, wasmPath: string, configuration: unknown): WasmFilterOptions {
+  return {
+    name,
+    rootId: name,
+    vmId: name,
+    wasmPath,
+    failurePolicy: "FAIL_CLOSED",
+    configuration: JSON.stringify(configuration),
+  };
+}
+
+/** The bootstrap of one chain scenario. */
+export function chainScenarioBootstrap(
+  s: ChainScenario,
+  modules: ChainModules,
+): Record<string, unknown> {
+  const config = benchChainConfig();
+  const wasmFilters =
+    s.variant === "chain"
+      ? [wasmFilter("chain", modules.chain, config)]
+      : s.variant === "separate"
+        ? FILTERS.map((f) => wasmFilter(f, modules.filters[f], config[f]))
+        : [];
+  const extra = s.variant === "native" ? nativeFilters() : s.variant === "lua" ? [LUA_HEADER1] : [];
+  const bootstrap = buildBootstrap({
+    wasmFilters,
+    extraHttpFilters: extra,
+    upstream: { kind: "direct", status: 200, body: "ok" },
+  });
+  type Node = Record<string, unknown>;
+  const first = (list: unknown): Node => {
+    const item = (list as Node[] | undefined)?.[0];
+    if (!item) throw new Error("chain bench bootstrap: unexpected shape");
+    return item;
+  };
+  const listener = first((bootstrap.static_resources as Node).listeners);
+  const hcm = first(first(listener.filter_chains).filters).typed_config as Node;
+  const host = first((hcm.route_config as Node).virtual_hosts);
+  host.routes = s.variant === "native" ? NATIVE_ROUTES : BUCKET_ROUTES;
+  if (s.variant === "native") hcm.access_log = [NATIVE_JSON_LOG];
+  if (s.variant === "separate" || s.variant === "chain") hcm.access_log = [WASM_LOG];
+  return bootstrap;
+}
