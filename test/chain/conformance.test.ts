@@ -104,7 +104,7 @@ describe("a chain of three marking filters against the same three as separate pl
       side(markBootstrap(modules, chain)),
       side(markBootstrap(modules, null)),
     ]);
-  }, 300_000);
+  }, 600_000); // compiles the modules when npm run build has not
   afterAll(async () => {
     await stop(chained);
     await stop(separate);
@@ -169,7 +169,7 @@ describe("the full chain as one module against four separate plugins", () => {
         chainBootstrap({ mode: "separate", filterWasm, configuration, stablePort, canaryPort }),
       ),
     ]);
-  }, 300_000);
+  }, 600_000); // compiles the modules when npm run build has not
   afterAll(async () => {
     await stop(chained);
     await stop(separate);
