@@ -8,6 +8,10 @@
 
 import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import {
+  type RateLimitService,
+  startRateLimitService,
+} from "../filters/rate-limit/test/rls-service.ts";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { type LoadResult, runWrk } from "./lib/load.ts";
@@ -23,6 +27,7 @@ import {
   type WasmPeer,
   type Work,
 } from "./scenarios.ts";
+import { RATE_LIMIT_SERVICE_LIMITS } from "./scenarios-rate-limit.ts";
 
 export interface BenchOptions {
   /** A short run that only proves every scenario starts, serves and is measured. */
@@ -172,7 +177,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
 
   const results: ScenarioResult[] = [];
   const live: Live[] = [];
+  let rateLimitService: RateLimitService | undefined;
   try {
+    if (selected.some((s) => s.rateLimitService)) {
+      log("starting the rate limit service (Redis and envoyproxy/ratelimit)");
+      rateLimitService = await startRateLimitService(RATE_LIMIT_SERVICE_LIMITS);
+    }
     for (const scenario of selected) {
       const result: ScenarioResult = { scenario, status: "measured", rounds: [] };
       results.push(result);
@@ -206,8 +216,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       try {
         const started = performance.now();
         const envoy = await startEnvoy({
-          config: await scenarioBootstrap(scenario, wasm),
-          concurrency: 1,
+          config: await scenarioBootstrap(scenario, wasm, rateLimitService?.socket),
+          concurrency: scenario.workers ?? 1,
           logLevel: "warning",
           componentLogLevel: "wasm:warning,lua:warning",
           cpuAffinity: envoyCpu,
@@ -274,6 +284,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     }
   } finally {
     await Promise.all(live.map((l) => l.envoy.stop()));
+    await rateLimitService?.stop();
   }
 
   return {

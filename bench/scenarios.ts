@@ -38,14 +38,15 @@
 //                as filter state and written by the connection manager's file access log (to
 //                /dev/null). Native: Envoy's own stats plus a JSON access log of the same
 //                fields (json_format, to /dev/null).
-// - rate-limit:  filters/rate-limit with one rule: a process-wide token bucket (a constant key)
-//                of 10^9 tokens, 10^9 per second, so no request is refused: the cost of one
-//                decision (a shared-data read and compare-and-swap write). Native: Envoy's
-//                local_ratelimit with the same bucket, enabled and enforced for every request.
+// - rate-limit, rate-limit-2w, rate-limit-cluster: filters/rate-limit in local mode at one and
+//                two workers and in cluster mode, against Envoy's local_ratelimit and ratelimit
+//                filters (scenarios-rate-limit.ts says what each does). none-2w: the floor at
+//                two workers; upstream: the floor of a GET routed to the upstream.
 
 import { generateKeyPairSync, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { rateLimitScenarios } from "./scenarios-rate-limit.ts";
 
 /** Who implements a scenario. "floor" is no filter at all. */
 export type Peer = "floor" | "meshwasm" | "native" | "lua" | "rust" | "solo" | "go";
@@ -69,7 +70,11 @@ export type Work =
   | "jwt-es256-wasm"
   | "telemetry"
   | "telemetry-log"
-  | "rate-limit";
+  | "rate-limit"
+  | "none-2w"
+  | "upstream"
+  | "rate-limit-2w"
+  | "rate-limit-cluster";
 
 export interface Scenario {
   /** `<work>/<peer>`, unique. */
@@ -86,15 +91,20 @@ export interface Scenario {
   rootId?: string;
   /** The connection manager's `access_log` entries. */
   accessLog?: unknown[];
+  /** Envoy's worker threads (--concurrency); default 1. */
+  workers?: number;
+  /** Needs Envoy's rate limit service: the bench starts one and adds its cluster. */
+  rateLimitService?: boolean;
 }
 
 export function isWasmPeer(peer: Peer): peer is WasmPeer {
   return peer === "meshwasm" || peer === "rust" || peer === "solo" || peer === "go";
 }
 
-/** Works that need a request body and so an upstream rather than a direct response. */
+/** Works that need a request body, or a route to a cluster (Envoy's ratelimit filter acts only
+ *  on such routes), and so an upstream rather than a direct response. */
 export function needsUpstream(work: Work): boolean {
-  return work === "body4k";
+  return work === "body4k" || work === "upstream" || work === "rate-limit-cluster";
 }
 
 const COUNT = 20;
@@ -348,33 +358,6 @@ function telemetry(work: "telemetry" | "telemetry-log"): Scenario {
 }
 
 /** One process-wide bucket that never refuses, for both the filter and the native one. */
-const RATE_LIMIT_CONFIG = JSON.stringify({
-  rules: [
-    {
-      name: "bench",
-      key: [{ constant: "all" }],
-      limits: [{ token_bucket: { capacity: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" } }],
-    },
-  ],
-});
-
-const NATIVE_LOCAL_RATELIMIT = {
-  name: "envoy.filters.http.local_ratelimit",
-  typed_config: {
-    "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
-    stat_prefix: "bench_rate_limit",
-    token_bucket: { max_tokens: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" },
-    filter_enabled: {
-      runtime_key: "bench_rl_enabled",
-      default_value: { numerator: 100, denominator: "HUNDRED" },
-    },
-    filter_enforced: {
-      runtime_key: "bench_rl_enforced",
-      default_value: { numerator: 100, denominator: "HUNDRED" },
-    },
-  },
-};
-
 function wasm(work: Work, peer: WasmPeer): Scenario {
   return { name: `${work}/${peer}`, work, peer };
 }
@@ -451,8 +434,7 @@ export const scenarios: Scenario[] = [
     accessLog: [devNullLog({ json: TELEMETRY_JSON })],
   },
 
-  { ...wasm("rate-limit", "meshwasm"), configuration: RATE_LIMIT_CONFIG },
-  native("rate-limit", "native", NATIVE_LOCAL_RATELIMIT),
+  ...rateLimitScenarios,
 ];
 
 /** What the client sends for each work. */

@@ -6,8 +6,10 @@
 // pinned process that is measured, and the body floor pays for the same hop.
 
 import { createServer } from "node:net";
+import { serviceCluster } from "../../filters/rate-limit/test/rls-service.ts";
 import { buildBootstrap, type WasmFilterOptions } from "../../src/envoy/index.ts";
 import { needsUpstream, type Scenario } from "../scenarios.ts";
+import { RATE_LIMIT_CLUSTER } from "../scenarios-rate-limit.ts";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,10 +75,12 @@ function sinkListener(port: number): Record<string, unknown> {
   };
 }
 
-/** The bootstrap for one scenario; `wasm` is its filter when the peer is a Wasm SDK. */
+/** The bootstrap for one scenario; `wasm` is its filter when the peer is a Wasm SDK;
+ *  `rateLimitSocket` the rate limit service's socket when the scenario needs it. */
 export async function scenarioBootstrap(
   scenario: Scenario,
   wasm: WasmFilterOptions | undefined,
+  rateLimitSocket?: string,
 ): Promise<Record<string, unknown>> {
   const upstream = needsUpstream(scenario.work);
   const sinkPort = upstream ? await freePort() : 0;
@@ -100,6 +104,11 @@ export async function scenarioBootstrap(
     resources.listeners.push(sinkListener(sinkPort));
   }
   if (scenario.routes) setRoutes(config, scenario.routes);
+  if (scenario.rateLimitService) {
+    if (!rateLimitSocket) throw new Error(`${scenario.name} needs the rate limit service`);
+    const resources = config.static_resources as { clusters: unknown[] };
+    resources.clusters.push(serviceCluster(RATE_LIMIT_CLUSTER, rateLimitSocket));
+  }
   return config;
 }
 

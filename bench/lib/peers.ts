@@ -60,7 +60,11 @@ function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.
 }
 
 // Works that run the same module as another work, configured differently: built once.
-const SAME_MODULE: Partial<Record<Work, Work>> = { "telemetry-log": "telemetry" };
+const SAME_MODULE: Partial<Record<Work, Work>> = {
+  "telemetry-log": "telemetry",
+  "rate-limit-2w": "rate-limit",
+  "rate-limit-cluster": "rate-limit",
+};
 
 const meshwasm: Builder = async (works, log) => {
   const out = new Map<Work, string>();

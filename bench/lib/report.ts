@@ -39,6 +39,8 @@ export interface Summary {
 }
 
 function floorName(work: Work): string {
+  if (work.endsWith("-2w")) return "none-2w/floor";
+  if (work === "upstream" || work === "rate-limit-cluster") return "upstream/floor";
   return needsUpstream(work) ? "body4k/floor" : "none/floor";
 }
 
