@@ -1,34 +1,122 @@
 // `npm run mutate:ts`: Stryker over src/, one group at a time, each group against only the
-// test files that exercise it (so a run fits a 2-core machine). Reports land in
-// reports/mutation/ts/<group>.{json,html} (git-ignored).
+// test files that exercise it, so a run fits a 2-core machine:
+//   - coverage per test (stryker.config.mjs): each mutant runs only the tests that executed it;
+//   - only fast suites: unit tests and the conformance scenarios on the test host
+//     (CONFORMANCE_ONLY=emulator); suites that start real Envoy or benchmarks are left out,
+//     except in the groups marked `envoy`, which run only with --with-envoy;
+//   - incremental: a rerun tests only mutants whose code or covering tests changed
+//     (reports/mutation/ts/<group>.incremental.json; --force reruns everything).
+// Reports land in reports/mutation/ts/<group>.{json,html} and summary.md (git-ignored).
 //
-//   npm run mutate:ts              every group
-//   npm run mutate:ts -- envoy     only the groups whose name contains "envoy"
+//   npm run mutate:ts                   every group but the `envoy` ones
+//   npm run mutate:ts -- testing        only the groups whose name contains "testing"
+//   npm run mutate:ts -- --with-envoy   the groups that need real Envoy too
+//   npm run mutate:ts -- --force        ignore the incremental results
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const GROUPS = [
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = join(ROOT, "reports/mutation/ts");
+
+export const GROUPS = [
   { name: "envoy-config", files: ["src/envoy/config.ts"], tests: ["test/envoy/config.test.ts"] },
-  { name: "plugin", files: ["src/plugin.ts", "src/connection-manager.ts"], tests: ["test/envoy/config.test.ts", "test/testing/bad-input.test.ts"] },
-  { name: "testing", files: ["src/testing/**/*.ts"], tests: ["test/testing/*.test.ts", "test/conformance/conformance.test.ts"] },
-  { name: "envoy-runner", files: ["src/envoy/**/*.ts", "!src/envoy/config.ts"], tests: ["test/envoy/runner.test.ts"] },
-  { name: "build", files: ["src/build/**/*.ts", "src/wasm/**/*.ts", "src/check/**/*.ts"], tests: ["test/build/*.test.ts", "test/check/*.test.ts"] },
+  {
+    name: "plugin",
+    files: ["src/plugin.ts", "src/connection-manager.ts"],
+    tests: ["test/envoy/config.test.ts", "test/testing/bad-input.test.ts"],
+  },
+  {
+    name: "testing",
+    files: ["src/testing/**/*.ts"],
+    tests: ["test/testing/*.test.ts", "test/sdk/stdlib.test.ts", "test/conformance/conformance.test.ts"],
+  },
+  {
+    name: "envoy-runner",
+    files: ["src/envoy/**/*.ts", "!src/envoy/config.ts"],
+    tests: ["test/envoy/runner.test.ts"],
+    envoy: true,
+  },
+  {
+    name: "build",
+    files: ["src/build/**/*.ts", "src/wasm/**/*.ts", "src/check/**/*.ts"],
+    tests: ["test/build/*.test.ts", "test/check/*.test.ts"],
+  },
   { name: "ship", files: ["src/ship/**/*.ts"], tests: ["test/ship/manifests.test.ts", "test/ship/oci.test.ts"] },
-  { name: "cli", files: ["src/cli/**/*.ts"], tests: ["test/cli/*.test.ts"] },
+  { name: "cli", files: ["src/cli/**/*.ts"], tests: ["test/cli/output.test.ts"] },
 ];
 
-const filter = process.argv[2];
-let failed = 0;
-for (const group of GROUPS.filter((g) => !filter || g.name.includes(filter))) {
-  console.log(`== mutate:ts ${group.name}`);
-  const run = spawnSync("npx", ["stryker", "run"], {
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      MUTATE_GROUP: group.name,
-      MUTATE_FILES: group.files.join(","),
-      MUTATE_TESTS: group.tests.join(","),
-    },
+/** Stryker's JSON report reduced to one row per folder of the mutated files. */
+export function folderScores(report) {
+  const rows = new Map();
+  for (const [file, data] of Object.entries(report.files)) {
+    const folder = dirname(file.replace(`${ROOT}/`, ""));
+    const row = rows.get(folder) ?? { folder, killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 0, survivors: [] };
+    for (const m of data.mutants) {
+      if (m.status === "Killed") row.killed++;
+      else if (m.status === "Timeout") row.timeout++;
+      else if (m.status === "Survived") row.survived++;
+      else if (m.status === "NoCoverage") row.noCoverage++;
+      else row.other++; // CompileError, RuntimeError, Ignored: not scored
+      if (m.status === "Survived" || m.status === "NoCoverage") {
+        row.survivors.push(`${file.replace(`${ROOT}/`, "")}:${m.location.start.line} ${m.mutatorName} (${m.status})${m.replacement ? `: ${m.replacement.split("\n")[0].slice(0, 80)}` : ""}`);
+      }
+    }
+    rows.set(folder, row);
+  }
+  return [...rows.values()].map((r) => {
+    const detected = r.killed + r.timeout;
+    const scored = detected + r.survived + r.noCoverage;
+    return { ...r, score: scored === 0 ? null : Math.round((detected / scored) * 1000) / 10 };
   });
-  if (run.status !== 0) failed++;
 }
-process.exit(failed === 0 ? 0 : 1);
+
+function summarize() {
+  const lines = ["| folder | killed | timeout | survived | no coverage | not scored | score |", "|---|---:|---:|---:|---:|---:|---:|"];
+  const survivors = [];
+  for (const group of GROUPS) {
+    const path = join(OUT, `${group.name}.json`);
+    if (!existsSync(path)) continue;
+    for (const r of folderScores(JSON.parse(readFileSync(path, "utf8")))) {
+      lines.push(`| ${r.folder} (${group.name}) | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.other} | ${r.score ?? "-"}% |`);
+      survivors.push(...r.survivors);
+    }
+  }
+  lines.push("", "Surviving mutants:", ...survivors.map((s) => `- ${s}`));
+  writeFileSync(join(OUT, "summary.md"), `${lines.join("\n")}\n`);
+  return lines.slice(0, 2 + GROUPS.length * 4).filter((l) => l.startsWith("|")).join("\n");
+}
+
+function main(argv) {
+  const withEnvoy = argv.includes("--with-envoy");
+  const force = argv.includes("--force");
+  const filter = argv.find((a) => !a.startsWith("--"));
+  const groups = GROUPS.filter((g) => (!filter || g.name.includes(filter)) && (withEnvoy || !g.envoy || filter));
+  mkdirSync(OUT, { recursive: true });
+  let failed = 0;
+  for (const group of groups) {
+    console.log(`== mutate:ts ${group.name}`);
+    const started = Date.now();
+    const run = spawnSync("npx", ["stryker", "run", ...(force ? ["--force"] : [])], {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: {
+        ...process.env,
+        // The conformance scenarios on the test host only: real Envoy per mutant is too slow.
+        CONFORMANCE_ONLY: "emulator",
+        MUTATE_GROUP: group.name,
+        MUTATE_FILES: group.files.join(","),
+        MUTATE_TESTS: group.tests.join(","),
+      },
+    });
+    console.log(`== mutate:ts ${group.name}: ${Math.round((Date.now() - started) / 1000)} s`);
+    if (run.status !== 0) failed++;
+  }
+  console.log(summarize());
+  return failed === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exit(main(process.argv.slice(2)));
+}

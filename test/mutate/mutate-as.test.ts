@@ -1,7 +1,9 @@
 // The AssemblyScript mutation harness (scripts/mutate-as.mjs) kept from rotting: it finds
-// mutants only in code (never in comments or strings), and a short run over a fixture kills
-// what the fixture's spec tests and reports what it does not, with file and line; then a
-// sampled run over the SDK itself completes with a verdict for each mutant.
+// mutants only in code (never in comments or strings), its schemata switch each mutant on
+// at run time, a short run over a fixture kills what the fixture's spec tests and reports
+// what it does not, with file and line (through a schema, and through a rebuild for the
+// mutant a schema cannot hold); then a sampled run over the SDK itself completes with a
+// verdict for each mutant.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain JavaScript script without types
+import { buildSchema, patchBinary, spansAt } from "../../scripts/mutate-as/schema.mjs";
 // @ts-expect-error: a plain JavaScript script without types
 import { codeOnly, expand, findMutants, GROUPS } from "../../scripts/mutate-as.mjs";
 
@@ -24,6 +28,7 @@ interface Result {
   original: string;
   replacement: string;
   status: string;
+  via?: string;
 }
 
 async function harness(
@@ -71,6 +76,49 @@ describe("finding mutants", () => {
   });
 });
 
+describe("schemata", () => {
+  const source = [
+    "const K: i32 = 4;",
+    "export function f(x: i32, y: i32): bool {",
+    "  if (x < y + 1) {",
+    "    log(x);",
+    "  }",
+    "  return x == K;",
+    "}",
+  ].join("\n");
+  const mutants = (findMutants("f.ts", source) as Result[]).map((m, id) => ({ ...m, id }));
+
+  it("puts every mutant behind its switch, and leaves top-level constants to a rebuild", () => {
+    const { text, unplaced } = buildSchema("f.ts", source, mutants, "./switch");
+    const byText = (original: string, replacement: string) =>
+      mutants.find((m) => m.original === original && m.replacement === replacement)?.id;
+    expect(unplaced).toEqual([byText("4", "5")]);
+    for (const m of mutants.filter((m) => !unplaced.includes(m.id))) {
+      expect(text).toContain(`__mutant(${m.id})`);
+    }
+    // The comparison's two mutants and the call's removal, each switchable on its own.
+    expect(text).toContain(`__mutant(${byText("<", "<=")}) ? (x <= `);
+    expect(text).toContain(`if (!__mutant(${byText("log(x);", "")})) { log(x); }`);
+    expect(text.startsWith('import { __mutant } from "./switch";')).toBe(true);
+    // A place inside a wrapper names the wrapper's mutants.
+    const at = text.indexOf("y - ");
+    expect(spansAt(text, at)).toEqual([byText("+", "-")]);
+  });
+
+  it("writes the active mutant into every switch cell of a binary", () => {
+    const cell = Buffer.concat([
+      Buffer.from("MWMUTANT", "latin1"),
+      Buffer.from([255, 255, 255, 255]),
+    ]);
+    const binary = Buffer.concat([Buffer.from([0, 97, 115, 109]), cell, Buffer.from([1, 2]), cell]);
+    const { bytes, count } = patchBinary(binary, 258);
+    expect(count).toBe(2);
+    expect(bytes.readInt32LE(12)).toBe(258);
+    expect(bytes.readInt32LE(26)).toBe(258);
+    expect(binary.readInt32LE(12)).toBe(-1);
+  });
+});
+
 describe("running mutants", () => {
   it("kills what the fixture's spec tests and reports the untested function's mutants as survivors", async () => {
     const { results, summary } = await harness(
@@ -82,15 +130,19 @@ describe("running mutants", () => {
       ],
       join(out, "fixture"),
     );
-    const verdicts = results.map((r) => `${r.line} ${r.original}->${r.replacement} ${r.status}`);
+    const verdicts = results.map(
+      (r) => `${r.line} ${r.original}->${r.replacement} ${r.status}${r.via ? ` (${r.via})` : ""}`,
+    );
     expect(verdicts).toEqual([
-      "6 <-><= killed",
-      "6 <->>= killed",
-      "10 7->8 survived",
-      "10 9->10 survived",
+      "6 2->3 survived (rebuild)",
+      "9 <-><= killed",
+      "9 <->>= killed",
+      "13 7->8 survived",
+      "13 9->10 survived",
+      "13 +->- survived",
     ]);
-    expect(summary).toContain("| custom | 4 | 2 | 0 | 2 | 0 | 0 | 50% |");
-    expect(summary).toContain("test/mutate/fixture/assembly/limits.ts:10 integer: `7` -> `8`");
+    expect(summary).toContain("| custom | 6 | 2 | 0 | 4 | 0 | 0 | 33.3% |");
+    expect(summary).toContain("test/mutate/fixture/assembly/limits.ts:13 integer: `7` -> `8`");
   }, 600_000);
 
   it("gives each of a sample of the SDK's mutants a verdict", async () => {
