@@ -62,6 +62,11 @@ class AspectRunner {
         clearTimeout(timer);
         resolve(reply);
       });
+      worker.once("error", (error) => {
+        clearTimeout(timer);
+        this.worker = null;
+        resolve({ pass: false, failed: [`worker: ${error?.message ?? error}`], covered: [] });
+      });
       worker.postMessage({ wasm, fileName: spec, id, count });
     });
   }
@@ -275,7 +280,7 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
   let specMs = 1000;
   for (const spec of specs) {
     const t = Date.now();
-    const r = await aspect.run(spec, -1, count, 600_000);
+    const r = await aspect.run(spec, -1, count, 3_600_000);
     specMs = Math.max(specMs, Date.now() - t);
     if (!r.pass) throw new Error(`mutate:as: the unmutated ${spec} fails: ${r.failed.join("; ")}`);
     for (const id of r.covered) reach(id).specs.push(spec);
@@ -305,7 +310,7 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
       const reached = reachedBy.get(m.id) ?? { specs: [], tests: [] };
       let verdict = null;
       for (const spec of reached.specs) {
-        const r = await aspect.run(spec, m.id, count, Math.max(30_000, 10 * specMs));
+        const r = await aspect.run(spec, m.id, count, Math.max(120_000, 10 * specMs));
         if (r.timeout) verdict = { status: "timeout", by: spec };
         else if (!r.pass) verdict = { status: "killed", by: `${spec}: ${r.failed[0] ?? ""}` };
         if (verdict) break;
