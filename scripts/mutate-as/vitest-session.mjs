@@ -29,7 +29,7 @@ function collect(suite, out) {
 }
 
 const vitest = await createVitest("test", {
-  config: "vitest.config.ts",
+  config: "vitest.mutate.config.ts",
   watch: false,
   pool: "threads",
   maxWorkers: 1,
