@@ -4,26 +4,41 @@
 
 import { decodeUtf8At } from "../utf8";
 
-/** Appends protobuf fields to a growing byte list. */
+/** Appends protobuf fields to a growing buffer (values are copied in bulk, not byte by byte:
+ *  verify_signature's arguments are hundreds of bytes per call). */
 export class ProtoWriter {
-  private bytes: u8[] = [];
+  private buf: ArrayBuffer = new ArrayBuffer(256);
+  private length: i32 = 0;
+
+  /** Room for `extra` more bytes. */
+  private reserve(extra: i32): void {
+    const need = this.length + extra;
+    if (need <= this.buf.byteLength) return;
+    const grown = new ArrayBuffer(max(need, this.buf.byteLength << 1));
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.length);
+    this.buf = grown;
+  }
 
   private varint(value: u64): void {
+    this.reserve(10);
+    const base = changetype<usize>(this.buf);
     let v = value;
     while (v >= 0x80) {
-      this.bytes.push(<u8>((v & 0x7f) | 0x80));
+      store<u8>(base + <usize>(this.length++), <u8>((v & 0x7f) | 0x80));
       v >>= 7;
     }
-    this.bytes.push(<u8>v);
+    store<u8>(base + <usize>(this.length++), <u8>v);
   }
 
   /** A length-delimited field (string, bytes, message). Empty values are skipped (proto3). */
   bytesField(field: u32, data: ArrayBuffer): ProtoWriter {
-    if (data.byteLength == 0) return this;
+    const n = data.byteLength;
+    if (n == 0) return this;
     this.varint((<u64>field << 3) | 2);
-    this.varint(<u64>data.byteLength);
-    const view = Uint8Array.wrap(data);
-    for (let i = 0; i < view.length; i++) this.bytes.push(unchecked(view[i]));
+    this.varint(<u64>n);
+    this.reserve(n);
+    memory.copy(changetype<usize>(this.buf) + <usize>this.length, changetype<usize>(data), <usize>n);
+    this.length += n;
     return this;
   }
 
@@ -41,9 +56,7 @@ export class ProtoWriter {
   }
 
   finish(): ArrayBuffer {
-    const out = new ArrayBuffer(this.bytes.length);
-    for (let i = 0; i < this.bytes.length; i++) store<u8>(changetype<usize>(out) + i, unchecked(this.bytes[i]));
-    return out;
+    return this.buf.slice(0, this.length);
   }
 }
 

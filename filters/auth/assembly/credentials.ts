@@ -3,8 +3,38 @@
 // kind may be present: two (in one header repeated, in two locations, a repeated query
 // parameter or cookie) are refused rather than guessed between.
 
-import { HeaderMap, Protected } from "../../../assembly";
+import { Header, HeaderMap, Protected } from "../../../assembly";
 import { Location, LocationKind } from "./locations";
+
+/** The request's headers as read once (one host call for the whole map), for every lookup a
+ *  decision makes; writes still go to the host's map. Names are lower-case, as the host
+ *  gives them. */
+export class RequestHeaders {
+  constructor(public readonly all: Header[]) {}
+
+  /** The first value of `name` (lower-case), or null. */
+  get(name: string): string | null {
+    for (let i = 0; i < this.all.length; i++) {
+      const h = unchecked(this.all[i]);
+      if (h.name == name) return h.value;
+    }
+    return null;
+  }
+
+  has(name: string): bool {
+    return this.get(name) !== null;
+  }
+
+  /** Every value of `name` (lower-case), in order. */
+  getAll(name: string): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.all.length; i++) {
+      const h = unchecked(this.all[i]);
+      if (h.name == name) out.push(h.value);
+    }
+    return out;
+  }
+}
 
 /** The credential found for one list of locations. */
 export class Found {
@@ -75,7 +105,7 @@ export function percentDecode(s: string): string | null {
 }
 
 /** The credentials in `locations`, in order; `path` is `:path` (with its query). */
-export function findCredential(headers: HeaderMap, path: string, locations: Location[]): Found {
+export function findCredential(headers: RequestHeaders, path: string, locations: Location[]): Found {
   const out = new Found();
   for (let i = 0; i < locations.length; i++) {
     const loc = unchecked(locations[i]);
@@ -144,21 +174,21 @@ function take(out: Found, value: string, where: i32): void {
 
 /** Removes the credential found at `loc` from the request (the header, the query parameter,
  *  or the cookie), so the upstream never sees it. */
-export function removeCredential(headers: HeaderMap, loc: Location): void {
+export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: Location): void {
   if (loc.kind == LocationKind.Header) {
     if (loc.prefix.length == 0) {
       headers.remove(loc.name);
       return;
     }
     // Keep values of other schemes (a Basic credential beside a removed Bearer token).
-    const values = headers.getAll(loc.name);
+    const values = read.getAll(loc.name);
     headers.remove(loc.name);
     for (let i = 0; i < values.length; i++) {
       const v = unchecked(values[i]);
       if (!startsWithFolded(v, loc.prefix)) headers.add(loc.name, v);
     }
   } else if (loc.kind == LocationKind.Query) {
-    const path = headers.get(":path");
+    const path = read.get(":path");
     if (path === null) return;
     const q = path.indexOf("?");
     if (q < 0) return;
@@ -172,7 +202,7 @@ export function removeCredential(headers: HeaderMap, loc: Location): void {
     }
     headers.set(":path", path.substring(0, q) + (kept.length > 0 ? "?" + kept : ""), Protected.Allow);
   } else {
-    const cookies = headers.getAll("cookie");
+    const cookies = read.getAll("cookie");
     headers.remove("cookie");
     let kept = "";
     for (let j = 0; j < cookies.length; j++) {

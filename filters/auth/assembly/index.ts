@@ -9,7 +9,6 @@ import {
   Action,
   Counter,
   Header,
-  HeaderMap,
   HttpContext,
   RootContext,
   currentTimeMillis,
@@ -18,11 +17,12 @@ import {
   registerRootContext,
 } from "../../../assembly";
 import { basicChallenge, bearerChallenge, jsonErrorBody, keyChallenge } from "../../lib/reply";
-import { BodyStyle, Config, Provider, Requirement, RequirementKind, Rule, readAuthConfig } from "./config";
+import { BodyStyle, Config, Provider, Requirement, RequirementKind, readAuthConfig } from "./config";
 import { Location } from "./locations";
 import { checkBasic } from "./basic";
 import { consumerOf } from "./apikeys";
-import { Found, findCredential, removeCredential } from "./credentials";
+import { Found, RequestHeaders, findCredential, removeCredential } from "./credentials";
+import { matchRule } from "./rules";
 import { Jwk } from "./jwks";
 import { HeldRequests, Holdable } from "./hold";
 import { JwksFetcher } from "./remote";
@@ -246,19 +246,24 @@ class Auth extends Holdable {
     const root = this.root as AuthRoot;
     const c = root.config;
     const headers = this.request.headers;
+    // Every lookup below reads this one copy of the map (one host call).
+    const read = new RequestHeaders(headers.pairs());
     // Client-sent copies of identity headers go first, whatever happens next.
-    for (let i = 0; i < c.identityHeaders.length; i++) headers.remove(unchecked(c.identityHeaders[i]));
-    const method = headers.get(":method");
-    if (c.bypassCorsPreflight && method !== null && method == "OPTIONS" && headers.has("origin") &&
-        headers.has("access-control-request-method")) {
+    for (let i = 0; i < c.identityHeaders.length; i++) {
+      const name = unchecked(c.identityHeaders[i]);
+      if (read.has(name)) headers.remove(name);
+    }
+    const method = read.get(":method");
+    if (c.bypassCorsPreflight && method !== null && method == "OPTIONS" && read.has("origin") &&
+        read.has("access-control-request-method")) {
       root.count("cors_preflight_bypassed");
       return Action.Continue;
     }
-    const fullPath = headers.get(":path");
+    const fullPath = read.get(":path");
     const path = fullPath !== null ? fullPath! : "/";
-    const rule = matchRule(c, headers, path, method !== null ? method! : "");
+    const rule = matchRule(c, read, path, method !== null ? method! : "");
     const requires = rule !== null ? rule.requires : c.defaultRequires;
-    const out = this.evaluate(requires, headers, path);
+    const out = this.evaluate(requires, read, path);
     if (out.status != 0) {
       if (out.wait >= 0 && this.mayHold) {
         this.heldSchemes = out.schemes;
@@ -277,13 +282,13 @@ class Auth extends Holdable {
         return this.refuse(out);
       }
     }
-    for (let i = 0; i < out.remove.length; i++) removeCredential(headers, unchecked(out.remove[i]));
+    for (let i = 0; i < out.remove.length; i++) removeCredential(headers, read, unchecked(out.remove[i]));
     for (let i = 0; i < out.headers.length; i++) headers.set(out.headers[i].name, out.headers[i].value);
     root.count("allowed");
     return Action.Continue;
   }
 
-  private evaluate(r: Requirement, headers: HeaderMap, path: string): Outcome {
+  private evaluate(r: Requirement, headers: RequestHeaders, path: string): Outcome {
     const root = this.root as AuthRoot;
     const c = root.config;
     if (r.kind == RequirementKind.None) {
@@ -328,7 +333,7 @@ class Auth extends Holdable {
     return all;
   }
 
-  private checkProvider(p: Provider, headers: HeaderMap, path: string): Outcome {
+  private checkProvider(p: Provider, headers: RequestHeaders, path: string): Outcome {
     const root = this.root as AuthRoot;
     const c = root.config;
     const o = new Outcome();
@@ -376,7 +381,7 @@ class Auth extends Holdable {
     return o;
   }
 
-  private checkApiKey(headers: HeaderMap, path: string): Outcome {
+  private checkApiKey(headers: RequestHeaders, path: string): Outcome {
     const root = this.root as AuthRoot;
     const keys = root.config.apiKeys!;
     const o = new Outcome();
@@ -398,7 +403,7 @@ class Auth extends Holdable {
     return o;
   }
 
-  private checkBasic(headers: HeaderMap, path: string): Outcome {
+  private checkBasic(headers: RequestHeaders, path: string): Outcome {
     const root = this.root as AuthRoot;
     const basic = root.config.basic!;
     const o = new Outcome();
@@ -451,7 +456,7 @@ class Auth extends Holdable {
 
 /** The one credential of a kind in `from`, or null with `o` refusing (401): none there
  *  (`missing`), or more than one (never guessed between). `o` stays 401 until verified. */
-function onlyCredential(o: Outcome, headers: HeaderMap, path: string, from: Location[], what: string): Found | null {
+function onlyCredential(o: Outcome, headers: RequestHeaders, path: string, from: Location[], what: string): Found | null {
   o.status = 401;
   const found = findCredential(headers, path, from);
   if (found.count == 0) return null;
@@ -471,30 +476,6 @@ function fromVerdict(o: Outcome, v: Verdict): Outcome {
   o.error = v.error;
   o.description = v.description;
   return o;
-}
-
-function hostOf(authority: string | null): string {
-  if (authority === null) return "";
-  const a = authority!;
-  const colon = a.lastIndexOf(":");
-  const host = colon > 0 && !a.endsWith("]") ? a.substring(0, colon) : a;
-  return host.toLowerCase();
-}
-
-function matchRule(c: Config, headers: HeaderMap, fullPath: string, method: string): Rule | null {
-  if (c.rules.length == 0) return null;
-  const q = fullPath.indexOf("?");
-  const path = q >= 0 ? fullPath.substring(0, q) : fullPath;
-  const host = hostOf(headers.get(":authority"));
-  for (let i = 0; i < c.rules.length; i++) {
-    const r = unchecked(c.rules[i]);
-    if (r.pathExact !== null && path != r.pathExact!) continue;
-    if (r.pathPrefix !== null && !path.startsWith(r.pathPrefix!)) continue;
-    if (r.methods.length > 0 && !r.methods.includes(method)) continue;
-    if (r.host !== null && host != r.host!) continue;
-    return r;
-  }
-  return null;
 }
 
 registerRootContext((id: u32): RootContext => new AuthRoot(id));

@@ -5,10 +5,9 @@
 
 import { Status, log, verifySignature } from "../../../assembly";
 import { JsonValue } from "../../../assembly/json";
-import { base64Encode } from "../../lib/base64";
 import { ecdsaSignatureDer } from "../../lib/der";
 import { Jwt, JwtAlgorithm, JwtError, parseJwt } from "../../lib/jwt";
-import { HashAlgorithm, Sha256 } from "../../lib/sha2";
+import { HashAlgorithm } from "../../lib/sha2";
 import { ClaimRule, ClaimTest, Provider, Verifier } from "./config";
 import { Jwk, KeyType } from "./jwks";
 
@@ -72,54 +71,78 @@ export function signatureValid(key: Jwk, jwt: Jwt, mode: Verifier): bool {
   return key.rsa!.verifyPkcs1Raw(hash, ptr, len, jwt.signature);
 }
 
-/** A bounded cache of tokens whose signature, times and issuer were verified, keyed by the
- *  SHA-256 of provider index and token. Entries leave when the cache is full (oldest first)
- *  and when their exp has passed. */
+/** A verified token, as the cache keeps it. */
+class CachedToken {
+  constructor(
+    public readonly provider: i32,
+    public readonly token: string,
+    public readonly jwt: Jwt,
+    /** When it stops being accepted from the cache (seconds): exp plus the skew. */
+    public readonly until: i64,
+  ) {}
+}
+
+/** FNV-1a (64-bit) over the provider index and the token's UTF-16 code units: the cache's
+ *  index. Only an index: a hit also needs the same provider and the very same token, so a
+ *  colliding token is a miss, never another token's verdict. */
+function tokenHash(provider: i32, token: string): u64 {
+  let h: u64 = 0xcbf29ce484222325 ^ <u64>provider;
+  const ptr = changetype<usize>(token);
+  const n = <usize>token.length << 1;
+  for (let i: usize = 0; i < n; i += 2) {
+    h = (h ^ <u64>load<u16>(ptr + i)) * 0x100000001b3;
+  }
+  return h;
+}
+
+/** A bounded cache of tokens whose signature, times and issuer were verified, found by the
+ *  token text itself (through a 64-bit hash, then compared whole). Entries leave when the
+ *  cache is full (oldest first) and when their exp (plus the skew) has passed. */
 export class TokenCache {
-  private readonly map: Map<string, Jwt> = new Map();
-  private readonly exps: Map<string, i64> = new Map();
-  private readonly ring: string[] = [];
+  private readonly map: Map<u64, CachedToken> = new Map();
+  private readonly ring: u64[] = [];
   private next: i32 = 0;
-  private readonly hasher: Sha256 = new Sha256();
   hits: i64 = 0;
   misses: i64 = 0;
 
   constructor(public readonly capacity: i32) {}
 
-  key(provider: i32, token: string): string {
-    this.hasher.reset();
-    this.hasher.updateString(provider.toString() + ":");
-    this.hasher.updateString(token);
-    return base64Encode(this.hasher.finish(), true);
+  /** The index of `token` for `provider`: computed once per request, used by get and put. */
+  key(provider: i32, token: string): u64 {
+    return tokenHash(provider, token);
   }
 
-  get(key: string, now: i64): Jwt | null {
+  /** The verified token, or null (never cached, another token, or past its time). */
+  get(key: u64, provider: i32, token: string, now: i64): Jwt | null {
     if (this.capacity == 0 || !this.map.has(key)) return null;
-    if (now >= this.exps.get(key)) {
+    const e = this.map.get(key);
+    if (e.provider != provider || e.token != token) return null;
+    if (now >= e.until) {
       this.map.delete(key);
-      this.exps.delete(key);
       return null;
     }
-    return this.map.get(key);
+    return e.jwt;
   }
 
-  put(key: string, jwt: Jwt, exp: i64): void {
-    if (this.capacity == 0 || this.map.has(key)) return;
+  put(key: u64, provider: i32, token: string, jwt: Jwt, until: i64): void {
+    if (this.capacity == 0) return;
+    const e = new CachedToken(provider, token, jwt, until);
+    // A colliding token takes the place (the other one is verified again when it returns).
+    if (this.map.has(key)) {
+      this.map.set(key, e);
+      return;
+    }
     if (this.ring.length < this.capacity) this.ring.push(key);
     else {
-      const old = this.ring[this.next];
-      this.map.delete(old);
-      this.exps.delete(old);
+      this.map.delete(this.ring[this.next]);
       this.ring[this.next] = key;
       this.next = (this.next + 1) % this.capacity;
     }
-    this.map.set(key, jwt);
-    this.exps.set(key, exp);
+    this.map.set(key, e);
   }
 
   clear(): void {
     this.map.clear();
-    this.exps.clear();
     this.ring.length = 0;
     this.next = 0;
   }
@@ -137,9 +160,10 @@ export function verifyToken(
 ): Verdict {
   const v = new Verdict();
   if (token.length > p.maxTokenBytes) return deny(v, 401, "too-large", "invalid_token", "token larger than allowed");
-  const cacheKey = cache.capacity > 0 ? cache.key(p.index, token) : "";
-  let jwt = cache.get(cacheKey, now);
-  if (jwt !== null) cache.hits++;
+  const cacheKey: u64 = cache.capacity > 0 ? cache.key(p.index, token) : 0;
+  let jwt = cache.get(cacheKey, p.index, token, now);
+  const hit = jwt !== null;
+  if (hit) cache.hits++;
   else {
     if (cache.capacity > 0) cache.misses++;
     const parsed = parseJwt(token, p.algorithms, p.maxTokenBytes);
@@ -181,7 +205,7 @@ export function verifyToken(
     const iss = j.claimString("iss");
     if (iss === null || iss! != p.issuer!) return deny(v, 401, "bad-issuer", "invalid_token", "issuer not accepted");
   }
-  if (cache.capacity > 0 && cache.get(cacheKey, now) === null) cache.put(cacheKey, j, expOf(j, p.skew));
+  if (!hit) cache.put(cacheKey, p.index, token, j, expOf(j, p.skew));
   v.jwt = j;
   if (p.audiences.length > 0 && !j.hasAudience(p.audiences)) {
     return deny(v, 403, "bad-audience", "invalid_token", "audience not allowed");

@@ -202,6 +202,39 @@ describe("verified-token cache", () => {
     expect(host.counter("auth.token_cache_hit")).toBe(1);
   });
 
+  it("keeps each provider's verdicts apart, and tells tokens apart by every byte", async () => {
+    // "other" trusts only its own key, and requires an issuer: a token "main" verified (and
+    // cached) is still refused there.
+    const otherKey = hmacKey("hs");
+    const host = await hostWith(
+      {},
+      {
+        providers: {
+          main: { algorithms: ["HS256"], jwks: jwks(hs) },
+          other: { algorithms: ["HS256"], jwks: jwks(otherKey), issuer: "https://other" },
+        },
+        rules: [{ match: { path: { prefix: "/other" } }, requires: { provider: "other" } }],
+        default_requires: { provider: "main" },
+      },
+    );
+    const t = token({ alg: "HS256", key: hs, claims: { sub: "a" } });
+    const auth = { authorization: `Bearer ${t}` };
+    expect((await host.request({ path: "/main", headers: auth })).status).toBe(200);
+    expect((await host.request({ path: "/main", headers: auth })).status).toBe(200);
+    expect(host.counter("auth.token_cache_hit")).toBe(1);
+    const there = await host.request({ path: "/other", headers: auth });
+    expect(there.status).toBe(401);
+    expect(there.headers["www-authenticate"]).toContain("signature does not verify");
+    // A token one byte away from a cached one is verified on its own (and fails).
+    const last = t.at(-1) === "A" ? "B" : "A";
+    const near = await host.request({
+      path: "/main",
+      headers: { authorization: `Bearer ${t.slice(0, -1)}${last}` },
+    });
+    expect(near.status).toBe(401);
+    expect(host.counter("auth.token_cache_hit")).toBe(1);
+  });
+
   it("caches nothing for a token that fails", async () => {
     const host = await hostWith();
     const t = token({ alg: "RS256", key: rsaKey("rs"), claims: {} });
