@@ -216,6 +216,8 @@ class Outcome {
 class Auth extends Holdable {
   /** False once the request was held: it is decided again only once. */
   private mayHold: bool = true;
+  /** Held and not yet decided again. */
+  private waiting: bool = false;
   /** The challenges of the requirement that held the request. */
   private heldSchemes: i32 = 0;
 
@@ -223,12 +225,25 @@ class Auth extends Holdable {
     return this.decide();
   }
 
+  // While held, the body and trailers wait too. (Envoy holds them itself unless the plugin
+  // sets allow_on_headers_stop_iteration; then going on here would pass the undecided
+  // headers upstream with them.)
+  onRequestBody(bodySize: u32, endOfStream: bool): Action {
+    return this.waiting ? Action.Pause : Action.Continue;
+  }
+
+  onRequestTrailers(numTrailers: u32): Action {
+    return this.waiting ? Action.Pause : Action.Continue;
+  }
+
   decideAgain(): void {
+    this.waiting = false;
     this.mayHold = false;
     if (this.decide() == Action.Continue) this.continueRequest();
   }
 
   holdExpired(): void {
+    this.waiting = false;
     this.mayHold = false;
     const o = new Outcome();
     o.status = 401;
@@ -267,7 +282,10 @@ class Auth extends Holdable {
     if (out.status != 0) {
       if (out.wait >= 0 && this.mayHold) {
         this.heldSchemes = out.schemes;
-        if (root.hold(this, out.wait)) return Action.Pause;
+        if (root.hold(this, out.wait)) {
+          this.waiting = true;
+          return Action.Pause;
+        }
       }
       return this.refuse(out);
     }

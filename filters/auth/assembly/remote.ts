@@ -176,6 +176,9 @@ export class JwksFetcher {
     this.keys = r.keys;
     this.seenBody = e.body;
     this.generation++;
+    // New keys answer what this worker was waiting for (a request held for them is decided
+    // again with them); another fetch only after the next ask.
+    this.wantRefetch = false;
     return true;
   }
 

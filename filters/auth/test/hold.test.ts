@@ -35,9 +35,30 @@ class Idp {
 }
 
 /** A host whose key set (k1) was fetched and whose refetch rate limit has passed. */
-async function ready(idp: Idp, remote: Record<string, unknown> = {}, extra = {}): Promise<Host> {
-  const host = await createHost({
+async function ready(
+  idp: Idp,
+  remote: Record<string, unknown> = {},
+  extra = {},
+  allowOnHeadersStopIteration = false,
+): Promise<Host> {
+  const host = await start(idp, remote, extra, allowOnHeadersStopIteration);
+  await pass(host, 500);
+  idp.answer([k1]);
+  await pass(host, 10_000);
+  expect(idp.calls).toHaveLength(1);
+  return host;
+}
+
+/** A host with two workers whose key set comes from `idp` (nothing fetched yet). */
+async function start(
+  idp: Idp,
+  remote: Record<string, unknown> = {},
+  extra = {},
+  allowOnHeadersStopIteration = false,
+): Promise<Host> {
+  return createHost({
     module: wasm,
+    allowOnHeadersStopIteration,
     workers: 2,
     startTimeMs: T0 * 1000,
     clusters: { idp: idp.handle },
@@ -58,11 +79,6 @@ async function ready(idp: Idp, remote: Record<string, unknown> = {}, extra = {})
       ...extra,
     },
   });
-  await pass(host, 500);
-  idp.answer([k1]);
-  await pass(host, 10_000);
-  expect(idp.calls).toHaveLength(1);
-  return host;
 }
 
 async function pass(host: Host, ms: number) {
@@ -179,6 +195,57 @@ describe("requests naming an unknown kid", () => {
     idp.answer([k1, k2]);
     await pass(host, 200);
     expect((await host.request({ headers: bearer(k2) })).status).toBe(200);
+  });
+
+  // Envoy turns a headers pause into "stop all" (it holds the body itself) unless the plugin
+  // sets allow_on_headers_stop_iteration; then the body callbacks run, and a body that went on
+  // would take the undecided headers with it.
+  it.each([false, true])(
+    "keep a held request's body and trailers back until it is decided (allow_on_headers_stop_iteration %s)",
+    async (allow) => {
+      const idp = new Idp();
+      const host = await ready(idp, {}, {}, allow);
+      const post = (kid: string, trailers: boolean) => {
+        const s = host.stream({ worker: 0 });
+        s.requestHeaders(
+          { ":method": "POST", ":path": "/", ":authority": "a", ...bearer(k2, kid) },
+          { endOfStream: false },
+        );
+        s.requestBody("body", { endOfStream: !trailers });
+        if (trailers) s.requestTrailers({ "x-t": "1" });
+        return s;
+      };
+      const refused = post("random", false);
+      const passes = post("k2", true);
+      // Nothing went on while they wait (a body going on would carry the headers with it).
+      for (const s of [refused, passes]) {
+        expect(s.upstream.headers).toBeNull();
+        expect(s.localReply).toBeNull();
+      }
+      idp.answer([k1, k2]);
+      await pass(host, 200);
+      expect(refused.localReply?.status).toBe(401);
+      expect(refused.upstream.headers).toBeNull();
+      expect(passedOn(passes)).toBe(true);
+      expect(Buffer.from(passes.upstream.body).toString()).toBe("body");
+      expect(passes.upstream.trailers?.get("x-t")).toBe("1");
+    },
+  );
+
+  it("ask for no second fetch when they found no keys while the first fetch ran", async () => {
+    const idp = new Idp();
+    const host = await start(idp, { unknown_kid_refetch_seconds: 1 });
+    await pass(host, 800);
+    expect(idp.calls).toHaveLength(1);
+    // Both workers refuse (no keys yet: not held) and ask for keys, after the fetch started.
+    for (const worker of [0, 1])
+      expect((await host.request({ worker, headers: bearer(k1) })).status).toBe(401);
+    idp.answer([k1]);
+    await pass(host, 5000);
+    // The fetch under way answered both asks.
+    expect(idp.calls).toHaveLength(1);
+    for (const worker of [0, 1])
+      expect((await host.request({ worker, headers: bearer(k1) })).status).toBe(200);
   });
 
   it("forget a request whose client went away, and free its place", async () => {
