@@ -6,7 +6,16 @@ import {
   proxy_set_buffer_bytes,
 } from "../abi/imports";
 import { BufferType, Status } from "../abi/types";
-import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import {
+  OUT_EXTRA,
+  OUT_PTR,
+  OUT_SIZE,
+  armLanding,
+  clearOut,
+  disarmLanding,
+  ptrOf,
+  takeOutBytes,
+} from "../internal/memory";
 import { decodeUtf8 } from "../utf8";
 
 /** `start` at or past the end appends (the host clamps it). */
@@ -39,7 +48,9 @@ export class Buffer {
   /** Up to `maxSize` bytes from `start` (default: everything). Empty when unavailable. */
   read(start: usize = 0, maxSize: usize = 0x7fff_ffff): ArrayBuffer {
     clearOut();
+    armLanding();
     const status = proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE);
+    disarmLanding();
     if (status != Status.Ok) return new ArrayBuffer(0);
     return takeOutBytes();
   }

@@ -2,6 +2,7 @@
 
 import { proxy_call_foreign_function } from "../abi/imports";
 import { Status } from "../abi/types";
+import { invalidateReads } from "../internal/current";
 import { OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
 import { ProtoReader, ProtoWriter } from "../internal/proto";
 
@@ -16,6 +17,7 @@ const EMPTY = new ArrayBuffer(0);
  *  has no such function. */
 export function callForeignFunction(name: string, args: ArrayBuffer = EMPTY): ForeignResult {
   const n = String.UTF8.encode(name);
+  invalidateReads(); // a foreign function may change what the stream carries
   clearOut();
   const status = <Status>proxy_call_foreign_function(
     ptrOf(n), n.byteLength, ptrOf(args), args.byteLength, OUT_PTR, OUT_SIZE,

@@ -6,7 +6,14 @@
 // ":method", ":authority", ":scheme", ":status") are ordinary entries.
 //
 // Reads: the string forms decode with decodeUtf8 (ill-formed bytes become U+FFFD, nothing is
-// cut); the bytes forms are the host's bytes exactly. Writes are checked (see
+// cut); the bytes forms are the host's bytes exactly. Host calls are the cost that counts
+// here (each crossing, plus the host's call back into malloc for the answer), so a map is read
+// whole once when a callback reads it more than once: the first get in a read epoch (see
+// internal/current.ts) asks the host for one value, the second reads the whole map
+// (proxy_get_header_map_pairs) and that and every later get, has, getAll and pairs in the
+// epoch are answered from that copy. A write, a new callback or a call that lets the host
+// run ends the epoch. Answers are the host's: the first value, the name matched as the host
+// matches it (lower-cased ASCII against the stored names). Writes are checked (see
 // internal/headercheck.ts): a write that could inject a header or reframe the message is
 // refused with Status.BadArgument and one warning log line that counts refusals so far.
 
@@ -26,12 +33,25 @@ import {
   headerNameProblemAt,
   headerValueProblemAt,
 } from "../internal/headercheck";
-import { OUT_PTR, OUT_SIZE, clearOut, freeHostBuffer, ptrOf, takeOutBytes } from "../internal/memory";
+import { invalidateReads, readEpoch } from "../internal/current";
+import {
+  OUT_PTR,
+  OUT_SIZE,
+  armLanding,
+  clearOut,
+  disarmLanding,
+  freeHostBuffer,
+  keepHostBuffer,
+  ptrOf,
+  takeOutBytes,
+} from "../internal/memory";
 import {
   Header,
   HeaderBytes,
   deserializeHeaderBytes,
   deserializeHeaders,
+  findPairValue,
+  pairCount,
   serializeHeaderBytes,
   serializeHeaders,
 } from "../internal/pairs";
@@ -73,7 +93,40 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
  * Example: `const ua = this.request.headers.get("user-agent");`
  */
 export class HeaderMap {
+  // The whole map as the host last handed it over (a pairs block, ours to free), valid while
+  // the read epoch is `wholeEpoch`.
+  private whole: usize = 0;
+  private wholeSize: usize = 0;
+  private wholeEpoch: u32 = 0;
+  // Single-value reads in the epoch `readsEpoch`.
+  private readsEpoch: u32 = 0;
+  private reads: u32 = 0;
+
   constructor(public readonly mapType: MapType) {}
+
+  /** Whether the whole map is at hand for this epoch; reads it when `fetch` and it is not. */
+  private haveWhole(fetch: bool): bool {
+    const epoch = readEpoch();
+    if (this.wholeEpoch == epoch) return true;
+    if (!fetch) return false;
+    clearOut();
+    armLanding();
+    const status = proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE);
+    disarmLanding();
+    if (status != Status.Ok) return false;
+    const ptr = load<usize>(OUT_PTR);
+    const size = <usize>load<u32>(OUT_SIZE);
+    if (pairCount(ptr, size) < 0) {
+      freeHostBuffer(ptr);
+      return false;
+    }
+    keepHostBuffer(ptr);
+    if (this.whole != 0) heap.free(this.whole);
+    this.whole = ptr;
+    this.wholeSize = size;
+    this.wholeEpoch = epoch;
+    return true;
+  }
 
   /** The value of `name`, or null when absent. With several values Envoy returns the
    *  first; use getAll for each value. Ill-formed UTF-8 reads as U+FFFD (getBytes is exact). */
@@ -84,10 +137,32 @@ export class HeaderMap {
 
   /** The value of `name` as bytes, or null when absent. `name` is UTF-8. */
   getBytes(name: ArrayBuffer): ArrayBuffer | null {
+    const epoch = readEpoch();
+    if (this.wholeEpoch != epoch) {
+      if (this.readsEpoch != epoch) {
+        this.readsEpoch = epoch;
+        this.reads = 0;
+      }
+      // The second read in an epoch reads the whole map; if that fails, reads stay single.
+      if (++this.reads != 2 || !this.haveWhole(true)) return this.getOne(name);
+    }
+    const at = findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
+    if (at < 0) return null;
+    const valuePtr = this.whole + <usize>(at & 0xffffffff);
+    const valueLen = <usize>(at >>> 32);
+    const out = new ArrayBuffer(<i32>valueLen);
+    memory.copy(changetype<usize>(out), valuePtr, valueLen);
+    return out;
+  }
+
+  /** One value, asked of the host. */
+  private getOne(name: ArrayBuffer): ArrayBuffer | null {
     clearOut();
+    armLanding();
     const status = proxy_get_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, OUT_PTR, OUT_SIZE,
     );
+    disarmLanding();
     if (status != Status.Ok) return null;
     return takeOutBytes();
   }
@@ -121,6 +196,7 @@ export class HeaderMap {
   /** Bytes form of set, checked the same way. */
   setBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "set")) return Status.BadArgument;
+    invalidateReads();
     return <Status>proxy_replace_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -134,6 +210,7 @@ export class HeaderMap {
   /** Bytes form of add, checked the same way. */
   addBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "add")) return Status.BadArgument;
+    invalidateReads();
     return <Status>proxy_add_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -146,32 +223,21 @@ export class HeaderMap {
 
   /** Bytes form of remove. */
   removeBytes(name: ArrayBuffer): Status {
+    invalidateReads();
     return <Status>proxy_remove_header_map_value(this.mapType, ptrOf(name), name.byteLength);
   }
 
   /** The whole map, in order, as strings (ill-formed UTF-8 as U+FFFD). Empty when the map
    *  is not available here. */
   pairs(): Header[] {
-    clearOut();
-    if (proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE) != Status.Ok) {
-      return new Array<Header>(0);
-    }
-    const ptr = load<usize>(OUT_PTR);
-    const out = deserializeHeaders(ptr, load<u32>(OUT_SIZE));
-    freeHostBuffer(ptr);
-    return out;
+    if (!this.haveWhole(true)) return new Array<Header>(0);
+    return deserializeHeaders(this.whole, this.wholeSize);
   }
 
   /** The whole map as the host's bytes. */
   pairsBytes(): HeaderBytes[] {
-    clearOut();
-    if (proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE) != Status.Ok) {
-      return new Array<HeaderBytes>(0);
-    }
-    const ptr = load<usize>(OUT_PTR);
-    const out = deserializeHeaderBytes(ptr, load<u32>(OUT_SIZE));
-    freeHostBuffer(ptr);
-    return out;
+    if (!this.haveWhole(true)) return new Array<HeaderBytes>(0);
+    return deserializeHeaderBytes(this.whole, this.wholeSize);
   }
 
   /** Replaces the whole map. Every pair is checked as set checks it, and nothing is written
@@ -182,6 +248,7 @@ export class HeaderMap {
       if (refusedHeader(unchecked(headers[i]), allow, "setPairs")) return Status.BadArgument;
     }
     const block = serializeHeaders(headers);
+    invalidateReads();
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
 
@@ -192,6 +259,7 @@ export class HeaderMap {
       if (refusedWrite(h.name, h.value, allow, "setPairs")) return Status.BadArgument;
     }
     const block = serializeHeaderBytes(headers);
+    invalidateReads();
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
 

@@ -6,7 +6,15 @@
 
 import { proxy_get_property, proxy_set_property } from "../abi/imports";
 import { Status } from "../abi/types";
-import { OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import {
+  OUT_PTR,
+  OUT_SIZE,
+  armLanding,
+  clearOut,
+  disarmLanding,
+  ptrOf,
+  takeOutBytes,
+} from "../internal/memory";
 import { serializePath, splitPath } from "../internal/path";
 import { decodeUtf8 } from "../utf8";
 
@@ -32,7 +40,9 @@ export class PropertyPath {
 export function getProperty(path: PropertyPath): ArrayBuffer | null {
   const encoded = path.encoded;
   clearOut();
+  armLanding();
   const status = proxy_get_property(ptrOf(encoded), encoded.byteLength, OUT_PTR, OUT_SIZE);
+  disarmLanding();
   if (status != Status.Ok) return null;
   return takeOutBytes();
 }

@@ -12,11 +12,32 @@ import { Status } from "../abi/types";
 
 let current: u32 = 0;
 
+// What the SDK read from a header map stays true until the host runs again or the map is
+// written: a new callback, another effective context, a write, or a call that lets other
+// filters run (continue, local reply, foreign function). Each of those starts a new epoch;
+// header reads cached in an older epoch are dropped (see host/headers.ts).
+let epoch: u32 = 1;
+
+/** The current read epoch. */
+// @ts-ignore: decorator
+@inline
+export function readEpoch(): u32 {
+  return epoch;
+}
+
+/** Ends the current read epoch: header maps may have changed. */
+// @ts-ignore: decorator
+@inline
+export function invalidateReads(): void {
+  epoch++;
+}
+
 /** The dispatcher: the host entered a callback of context `id`. */
 // @ts-ignore: decorator
 @inline
 export function enteredContext(id: u32): void {
   current = id;
+  epoch++;
 }
 
 /** Makes `id` the host's effective context if it is not already. */
@@ -24,5 +45,6 @@ export function useContext(id: u32): Status {
   if (current == id) return Status.Ok;
   const status = <Status>proxy_set_effective_context(id);
   if (status == Status.Ok) current = id;
+  epoch++;
   return status;
 }

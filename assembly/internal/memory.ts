@@ -1,11 +1,18 @@
 // Memory shared with the host.
 //
 // Ownership: the host allocates every buffer it returns to us (through `**ptr` outputs) by
-// calling our exported `malloc`, which takes raw, unmanaged memory from the TLSF heap
-// (`heap.alloc`). The GC never sees those blocks, so nothing needs pinning; whoever reads a
-// host buffer copies what it needs and frees the block exactly once (`takeBytes`,
-// `freeHostBuffer`). Buffers we pass *to* the host are managed objects held by a local for
-// the duration of the call; the host copies them before returning.
+// calling our exported `malloc`, which takes raw, unmanaged memory that the GC never sees, so
+// nothing needs pinning; whoever reads a host buffer copies what it needs and releases the
+// block exactly once (`takeBytes`, `freeHostBuffer`). Buffers we pass *to* the host are
+// managed objects held by a local for the duration of the call; the host copies them before
+// returning.
+//
+// The landing block: the SDK's hot reads (a header value, a header map, a body, a property)
+// arm it just before their host call and disarm it right after, and the host's malloc in
+// between gets one reused block instead of a fresh TLSF allocation; the reader copies out of
+// it before its next host call, and releasing it is a no-op. One malloc per arming: a host
+// that allocates twice in one call gets a heap block the second time. Code that calls the raw
+// imports itself never sees the landing block (it is never armed outside those reads).
 
 import { logCritical } from "./panic";
 
@@ -52,18 +59,45 @@ export function ensureRoom(size: u64, what: string): void {
   unreachable();
 }
 
+let landing: usize = 0;
+let landingSize: usize = 0;
+let landingArmed = false;
+
 /** Allocates `size` bytes for the host. Exported as both `malloc` and `proxy_on_memory_allocate`. */
 export function hostAlloc(size: usize): usize {
   if (size > 0x10000) ensureRoom(<u64>size, "a buffer the host hands over (malloc)");
+  // Up to 64 KiB: a larger block (a big body) is not worth keeping between reads.
+  if (landingArmed && size <= 0x10000) {
+    landingArmed = false;
+    if (landing == 0 || size > landingSize) {
+      // Grow to the next power of two (at least 256 bytes) so a run of growing reads settles.
+      let grown: usize = landingSize < 256 ? 256 : landingSize;
+      while (grown < size) grown <<= 1;
+      if (landing != 0) heap.free(landing);
+      landing = heap.alloc(grown);
+      landingSize = grown;
+    }
+    return landing;
+  }
   // heap.alloc never returns 0 for size 0 in TLSF; keep the host's "0 = failure" meaning intact.
   return heap.alloc(size);
 }
 
-/** Releases a block the host handed us. */
+/** Releases a block the host handed us (the landing block stays for the next read). */
 // @ts-ignore: decorator
 @inline
 export function freeHostBuffer(ptr: usize): void {
-  if (ptr != 0) heap.free(ptr);
+  if (ptr != 0 && ptr != landing) heap.free(ptr);
+}
+
+/** Hands `ptr` (what the host just wrote) to a reader that keeps it past its next host call:
+ *  when it is the landing block, the next armed malloc gets a fresh one. Either way the
+ *  keeper frees it with heap.free when done. */
+export function keepHostBuffer(ptr: usize): void {
+  if (ptr != 0 && ptr == landing) {
+    landing = 0;
+    landingSize = 0;
+  }
 }
 
 /** Copies a host-returned block into a managed ArrayBuffer and frees the block. */
@@ -78,6 +112,21 @@ export function takeBytes(ptr: usize, size: usize): ArrayBuffer {
 /** Reads the pointer and size that a host call just wrote to OUT_PTR/OUT_SIZE and takes them. */
 export function takeOutBytes(): ArrayBuffer {
   return takeBytes(load<usize>(OUT_PTR), load<u32>(OUT_SIZE));
+}
+
+/** Arms the landing block for the one buffer the next host call may hand over; call
+ *  disarmLanding() right after that call. */
+// @ts-ignore: decorator
+@inline
+export function armLanding(): void {
+  landingArmed = true;
+}
+
+/** Ends an armLanding(), whether or not the host allocated. */
+// @ts-ignore: decorator
+@inline
+export function disarmLanding(): void {
+  landingArmed = false;
 }
 
 /** Clears the output slots before a call so a host that writes nothing reads as empty. */

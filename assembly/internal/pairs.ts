@@ -75,6 +75,42 @@ function writePairs(names: ArrayBuffer[], values: ArrayBuffer[]): ArrayBuffer {
 }
 
 /** How many pairs a block holds, or -1 when the block is inconsistent. */
+export function pairCount(ptr: usize, size: usize): i32 {
+  return checkedCount(ptr, size);
+}
+
+/**
+ * Finds the first pair named `name` (matched as Envoy matches a header read: `name` lower-cased
+ * in ASCII, then compared byte for byte with the stored name) in a block pairCount accepted.
+ * Returns the value's offset from `ptr` in the low 32 bits and its length in the high 32, or -1.
+ */
+export function findPairValue(ptr: usize, size: usize, name: usize, nameLen: usize): i64 {
+  const n = size < 4 ? 0 : <i32>load<u32>(ptr);
+  if (n <= 0) return -1;
+  let sizes = ptr + 4;
+  let data = ptr + 4 + <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const len = <usize>load<u32>(sizes);
+    const valueLen = <usize>load<u32>(sizes, 4);
+    sizes += 8;
+    if (len == nameLen && sameLowered(data, name, len)) {
+      return (<i64>valueLen << 32) | <i64>(data + len + 1 - ptr);
+    }
+    data += len + valueLen + 2;
+  }
+  return -1;
+}
+
+/** Whether `stored` equals `query` with its ASCII upper case letters lowered. */
+function sameLowered(stored: usize, query: usize, len: usize): bool {
+  for (let i: usize = 0; i < len; i++) {
+    let c = <u32>load<u8>(query + i);
+    if (c - 0x41 < 26) c |= 0x20;
+    if (<u32>load<u8>(stored + i) != c) return false;
+  }
+  return true;
+}
+
 function checkedCount(ptr: usize, size: usize): i32 {
   if (size < 4) return 0;
   const n = load<u32>(ptr);

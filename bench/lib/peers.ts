@@ -4,7 +4,7 @@
 // built, quoting the error.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
@@ -59,6 +59,25 @@ function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.
   return result;
 }
 
+/**
+ * A copy of `bench/peers/<peer>` under `bench/.work/src/<peer>` that the peer's toolchain
+ * builds in. Package managers write next to the sources they build (npm rewrites a lock file
+ * in its own format, Go's -mod=mod edits go.mod and go.sum, cargo writes Cargo.lock): working
+ * on a copy keeps every bench step off the tracked files. Files the toolchain adds to the copy
+ * (node_modules, lock files) stay there between runs.
+ */
+function staged(peer: string): string {
+  const source = join(benchDir, "peers", peer);
+  const copy = join(workDir, "src", peer);
+  mkdirSync(copy, { recursive: true });
+  cpSync(source, copy, {
+    recursive: true,
+    preserveTimestamps: true,
+    filter: (from) => !/[/\\](node_modules|Cargo\.lock)$/.test(from),
+  });
+  return copy;
+}
+
 // Works that run the same module as another work, configured differently: built once.
 const SAME_MODULE: Partial<Record<Work, Work>> = {
   "telemetry-log": "telemetry",
@@ -87,12 +106,12 @@ const meshwasm: Builder = async (works, log) => {
   return out;
 };
 
-const soloDir = join(benchDir, "peers", "solo");
-
 const solo: Builder = async (works, log) => {
+  const soloDir = staged("solo");
   if (!existsSync(join(soloDir, "node_modules", "@solo-io", "proxy-runtime"))) {
-    log("installing @solo-io/proxy-runtime and its AssemblyScript into bench/peers/solo");
-    run("npm", ["install", "--prefix", soloDir, "--no-audit", "--no-fund"], { cwd: soloDir });
+    log("installing @solo-io/proxy-runtime and its AssemblyScript into bench/.work/src/solo");
+    // npm ci installs exactly the committed lock file and never rewrites it.
+    run("npm", ["ci", "--prefix", soloDir, "--no-audit", "--no-fund"], { cwd: soloDir });
   }
   const asc = join(soloDir, "node_modules", ".bin", "asc");
   const out = new Map<Work, string>();
@@ -100,7 +119,7 @@ const solo: Builder = async (works, log) => {
     const source = join(soloDir, "assembly", `${work}.ts`);
     const outFile = join(workDir, "solo", `${work}.wasm`);
     mkdirSync(dirname(outFile), { recursive: true });
-    if (!fresh(outFile, [source])) {
+    if (!fresh(outFile, [join(benchDir, "peers", "solo", "assembly", `${work}.ts`)])) {
       log(`compiling solo ${work}`);
       run(asc, [source, "-b", outFile, "--use", "abort=abort_proc_exit", "-O3"], { cwd: soloDir });
     }
@@ -141,13 +160,18 @@ const rust: Builder = async (works, log) => {
   const target = join(workDir, "rust-target");
   const examples = join(target, "wasm32-unknown-unknown", "release", "examples");
   const outputs = works.map((w) => join(examples, `${w.replace(/-/g, "_")}.wasm`));
-  if (!outputs.every((o) => fresh(o, [rustDir]))) {
+  if (
+    !outputs.every((o) =>
+      fresh(o, [join(rustDir, "Cargo.toml"), join(rustDir, "src"), join(rustDir, "examples")]),
+    )
+  ) {
     log("building the Rust peer with Debian's cargo (first time: downloads crates)");
+    const crateDir = staged("rust");
     // Debian's cargo (1.65) reaches the crates registry only through the sparse protocol,
     // which that release still marks unstable: RUSTC_BOOTSTRAP lets it take `-Z`.
     const cargo = (args: string[]) =>
       run("/usr/bin/cargo", ["-Z", "sparse-registry", ...args], {
-        cwd: rustDir,
+        cwd: crateDir,
         env: {
           CARGO_HOME: join(workDir, "cargo-home"),
           CARGO_TARGET_DIR: target,
@@ -155,7 +179,7 @@ const rust: Builder = async (works, log) => {
           RUSTC_BOOTSTRAP: "1",
         },
       });
-    if (!existsSync(join(rustDir, "Cargo.lock"))) {
+    if (!existsSync(join(crateDir, "Cargo.lock"))) {
       cargo(["generate-lockfile"]);
       for (const [name, version] of RUST_PINS) cargo(["update", "-p", name, "--precise", version]);
     }
@@ -173,7 +197,7 @@ const go: Builder = async (works, log) => {
     if (!fresh(outFile, [goDir])) {
       log(`building go ${work}`);
       run("go", ["build", "-buildmode=c-shared", "-o", outFile, `./${work}`], {
-        cwd: goDir,
+        cwd: staged("go"),
         env: { GOOS: "wasip1", GOARCH: "wasm", GOFLAGS: "-mod=mod" },
       });
     }

@@ -59,6 +59,17 @@ export const headerScenarios: Scenario[] = [
     },
   },
   {
+    name: "reads in one callback see the callback's own writes (values, removals, case)",
+    async run(t) {
+      const res = await t.request("/headers/read-write-read", {
+        headers: { "x-rw-a": "1", "x-rw-b": "2" },
+      });
+      expect(res.headers["x-note-rw"]).toBe("1,2,new,<null>,changed,new");
+      expect(res.headers["x-note-rw-all"]).toBe("changed");
+      expect(res.upstream?.headers["x-rw-b"]).toBe("changed");
+    },
+  },
+  {
     name: "proxy_get_header_map_size is the byte size, num_headers the count",
     quirk: "Envoy returns map->byteSize() (names plus values), not the number of entries",
     async run(t) {

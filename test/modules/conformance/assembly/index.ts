@@ -233,6 +233,21 @@ class Conformance extends HttpContext {
       this.note("has-authority", h.has(":authority") ? "yes" : "no");
       const pairs = h.pairs();
       this.note("first-is-pseudo", pairs.length > 0 && pairs[0].name.startsWith(":") ? "yes" : "no");
+    } else if (path == "/headers/read-write-read") {
+      // Several reads, then writes, then reads again in one callback: each read sees the writes.
+      const a = h.get("x-rw-a");
+      const b = h.get("x-rw-b");
+      h.add("x-rw-added", "new");
+      const added = h.get("x-rw-added");
+      h.remove("x-rw-a");
+      const gone = h.get("x-rw-a");
+      h.set("x-rw-b", "changed");
+      const changed = h.get("x-rw-b");
+      const upper = h.get("X-RW-ADDED");
+      this.note("rw", (a === null ? "<null>" : a) + "," + (b === null ? "<null>" : b) + "," +
+        (added === null ? "<null>" : added) + "," + (gone === null ? "<null>" : gone) + "," +
+        (changed === null ? "<null>" : changed) + "," + (upper === null ? "<null>" : upper));
+      this.note("rw-all", h.getAll("x-rw-b").join("|"));
     } else if (path == "/headers/size") {
       const pairs = h.pairs();
       let bytes = 0;

@@ -1,0 +1,115 @@
+// `npm run bench:guest -- --only REGEX [--requests N] [--entry PATH]`: what a meshwasm bench
+// module does inside the VM per request, measured in the test host (the guest's code is the
+// same wherever it runs; the host's cost is what bench:profile measures in Envoy).
+//
+// The module is compiled a second time with AssemblyScript's runtime hooks on
+// (`--use ASC_RTRACE=1 --use ASC_PROFILE=1`): the runtime then calls `rtrace.onalloc` for every
+// heap block (managed objects and the blocks the host's malloc takes), `rtrace.oninterrupt` for
+// every incremental collection step the allocator triggers, and `rtrace.onvisit` for every
+// object a step marks (the build also reports every load and store, passed through here).
+// Those imports exist only in this build, which Envoy would refuse, so it
+// runs in the test host with the imports added here. Per request it prints host calls by name,
+// callbacks, heap allocations, collection steps and objects marked.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { asc } from "../src/build/asc.ts";
+import { compilerArgs } from "../src/build/compile.ts";
+import { createHost } from "../src/testing/index.ts";
+import { WA, type WasmImports, type WasmModule } from "../src/testing/wasm-api.ts";
+import { benchDir, workDir } from "./lib/peers.ts";
+import { requestShape, scenarios } from "./scenarios.ts";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    requests: { type: "string", default: "2000" },
+    // Another version of the module's entry (to measure a change against a checkout of main).
+    entry: { type: "string" },
+  },
+});
+if (!values.only) throw new Error("--only REGEX is required");
+const only = new RegExp(values.only);
+const n = Number(values.requests);
+
+const counts = { alloc: 0, free: 0, interrupt: 0, visit: 0, collect: 0 };
+const rtrace = {
+  oninit: () => {},
+  onalloc: () => void counts.alloc++,
+  onresize: () => {},
+  onmove: () => {},
+  onfree: () => void counts.free++,
+  onvisit: () => {
+    counts.visit++;
+    return 1;
+  },
+  oncollect: () => void counts.collect++,
+  oninterrupt: () => void counts.interrupt++,
+  onyield: () => {},
+  // Memory-access checks of the same build: pass the address through unchanged.
+  onload: (ptr: number) => ptr,
+  onstore: (ptr: number) => ptr,
+};
+// The test host instantiates through the global WebAssembly.Instance: add the hooks there.
+const Original = WA.Instance;
+(WA as { Instance: unknown }).Instance = (module: WasmModule, imports: WasmImports) =>
+  new Original(module, { ...imports, rtrace });
+
+for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
+  const entry = values.entry ?? join(benchDir, "peers", "meshwasm", s.work, "index.ts");
+  const outFile = join(workDir, "guest", `${s.work}.wasm`);
+  const args = [
+    ...compilerArgs({ entry, outFile }),
+    "--use",
+    "ASC_RTRACE=1",
+    "--use",
+    "ASC_PROFILE=1",
+  ];
+  let output = "";
+  const sink = {
+    write: (c: string | Uint8Array) => {
+      output += String(c);
+    },
+  };
+  const result = await asc.main(args, { stdout: sink, stderr: sink });
+  if (result.error) throw new Error(`compiling ${entry}: ${output}`);
+  const module = await WA.compile(readFileSync(outFile));
+  const host = await createHost({
+    module,
+    rootId: s.rootId ?? s.work,
+    configuration: s.configuration,
+  });
+  const shape = requestShape(s.work);
+  const send = () => {
+    const st = host.stream();
+    st.requestHeaders(
+      {
+        ":method": shape.method,
+        ":path": "/bench",
+        ":authority": "bench",
+        ":scheme": "http",
+        "user-agent": "wrk",
+        ...shape.headers,
+      },
+      { endOfStream: shape.body === undefined },
+    );
+    if (shape.body !== undefined) st.requestBody(shape.body, { endOfStream: true });
+    st.responseHeaders({ ":status": "200", "content-length": "2" }, { endOfStream: true });
+    st.complete();
+  };
+  for (let i = 0; i < 200; i++) send(); // warm: first requests set up tables
+  const before = { ...counts };
+  const hostBefore = new Map(host.coverage.hostCalls);
+  for (let i = 0; i < n; i++) send();
+  const per = (k: keyof typeof counts) => ((counts[k] - before[k]) / n).toFixed(2);
+  console.log(
+    `${s.name}: per request ${per("alloc")} heap allocations, ${per("interrupt")} collection ` +
+      `steps, ${per("visit")} objects marked, ${per("collect")} full collections`,
+  );
+  for (const [name, count] of host.coverage.hostCalls) {
+    const d = (count - (hostBefore.get(name) ?? 0)) / n;
+    if (d > 0) console.log(`  ${d.toFixed(2).padStart(6)}  ${name}`);
+  }
+  host.close();
+}
