@@ -3,20 +3,48 @@
 // from rotting. Peers whose toolchain or SDK cannot be had are reported as not built with the
 // error (the full run quotes it in RESULTS.md); our own SDK, native and Lua must always run.
 
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type BenchResult, runBench } from "../../bench/bench.ts";
+import { benchDir } from "../../bench/lib/peers.ts";
 import { scenarios } from "../../bench/scenarios.ts";
 import { unavailableReason } from "./unavailable.ts";
 
 const MUST_RUN = new Set(["floor", "meshwasm", "native", "lua"]);
 
+/** Every file under bench/ but its scratch folder, with a hash of its content. */
+function benchTree(dir = benchDir, out = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (path !== join(benchDir, ".work")) benchTree(path, out);
+    } else {
+      out.set(
+        relative(benchDir, path),
+        createHash("sha1").update(readFileSync(path)).digest("hex"),
+      );
+    }
+  }
+  return out;
+}
+
 describe("bench smoke", () => {
   let bench: BenchResult;
   const lines: string[] = [];
+  let before: Map<string, string>;
+  let after: Map<string, string>;
 
   beforeAll(async () => {
+    before = benchTree();
     bench = await runBench({ smoke: true, log: (line) => lines.push(line) });
+    after = benchTree();
   }, 900_000);
+
+  it("writes nothing outside bench/.work (installs and builds leave the sources as they were)", () => {
+    expect([...after.entries()].sort()).toEqual([...before.entries()].sort());
+  });
 
   it.each(scenarios.map((s) => [s.name, s] as const))(
     "%s starts, serves and is measured",
