@@ -53,8 +53,12 @@ const rtrace = {
 };
 // The test host instantiates through the global WebAssembly.Instance: add the hooks there.
 const Original = WA.Instance;
-(WA as { Instance: unknown }).Instance = (module: WasmModule, imports: WasmImports) =>
-  new Original(module, { ...imports, rtrace });
+class Hooked extends Original {
+  constructor(module: WasmModule, imports: WasmImports) {
+    super(module, { ...imports, rtrace });
+  }
+}
+(WA as { Instance: unknown }).Instance = Hooked;
 
 for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
   const entry = values.entry ?? join(benchDir, "peers", "meshwasm", s.work, "index.ts");

@@ -16,19 +16,24 @@ const EMPTY = new ArrayBuffer(0);
 /** Calls the host function `name` with serialized `args`. Status.NotFound when the host
  *  has no such function. */
 export function callForeignFunction(name: string, args: ArrayBuffer = EMPTY): ForeignResult {
-  const n = String.UTF8.encode(name);
+  return callForeign(String.UTF8.encode(name), args);
+}
+
+function callForeign(n: ArrayBuffer, args: ArrayBuffer): ForeignResult {
   invalidateReads(); // a foreign function may change what the stream carries
   clearOut();
   const status = <Status>proxy_call_foreign_function(
     ptrOf(n), n.byteLength, ptrOf(args), args.byteLength, OUT_PTR, OUT_SIZE,
   );
-  return new ForeignResult(status, status == Status.Ok ? takeOutBytes() : new ArrayBuffer(0));
+  return new ForeignResult(status, status == Status.Ok ? takeOutBytes() : EMPTY);
 }
+
+const CLEAR_ROUTE_CACHE = String.UTF8.encode("clear_route_cache");
 
 /** Asks Envoy to re-run route matching after you changed request headers (ABI 0.2.1
  *  modules also get it automatically on header edits in Envoy 1.33+). Request path only. */
 export function clearRouteCache(): Status {
-  return callForeignFunction("clear_route_cache").status;
+  return callForeign(CLEAR_ROUTE_CACHE, EMPTY).status;
 }
 
 /** Stores `value` in Envoy's filter state under `key`, for filters that read well-known

@@ -16,12 +16,14 @@ import {
   readConfig,
   registerRootContext,
 } from "../../../assembly";
-import { HeaderAction, Outcome } from "./actions";
+import { HeaderAction, Outcome, Verb } from "./actions";
 import { RouterConfig, Rule, readRouterConfig } from "./config";
 import { Rendered } from "./template";
 import { RequestView } from "./sources";
 
 export * from "../../../assembly/exports"; // the host's entry points: always re-export them
+
+const NO_PAIRS: HeaderBytes[] = [];
 
 class Root extends RootContext {
   config: RouterConfig | null = null;
@@ -79,7 +81,13 @@ class Router extends HttpContext {
     if (actions.length == 0) return Action.Continue;
     const config = (this.root as Root).config!;
     const map = this.response.headers;
-    const current = map.pairsBytes();
+    // Only remove_matching, rename and copy read the response as it arrived.
+    let needsCurrent = false;
+    for (let i = 0; i < actions.length; i++) {
+      const verb = unchecked(actions[i]).verb;
+      if (verb == Verb.RemoveMatching || verb == Verb.Rename || verb == Verb.Copy) needsCurrent = true;
+    }
+    const current = needsCurrent ? map.pairsBytes() : NO_PAIRS;
     for (let i = 0; i < actions.length; i++) {
       const action = unchecked(actions[i]);
       const outcome = action.apply(map, unchecked(this.pendingValues[i]), current, config.allow);
