@@ -5,7 +5,7 @@
 
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
 import type { WasmPeer, Work } from "../scenarios.ts";
@@ -59,6 +59,14 @@ function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.
   return result;
 }
 
+/** `PATH` without the node_modules/.bin folders npm and npx add in front of it. */
+export function withoutPackageBins(path: string): string {
+  return path
+    .split(delimiter)
+    .filter((dir) => !/[/\\]node_modules[/\\]\.bin$/.test(dir))
+    .join(delimiter);
+}
+
 /**
  * A copy of `bench/peers/<peer>` under `bench/.work/src/<peer>` that the peer's toolchain
  * builds in. Package managers write next to the sources they build (npm rewrites a lock file
@@ -110,8 +118,13 @@ const solo: Builder = async (works, log) => {
   const soloDir = staged("solo");
   if (!existsSync(join(soloDir, "node_modules", "@solo-io", "proxy-runtime"))) {
     log("installing @solo-io/proxy-runtime and its AssemblyScript into bench/.work/src/solo");
-    // npm ci installs exactly the committed lock file and never rewrites it.
-    run("npm", ["ci", "--prefix", soloDir, "--no-audit", "--no-fund"], { cwd: soloDir });
+    // npm ci installs exactly the committed lock file and never rewrites it. The npm on the
+    // machine's PATH, not node_modules/.bin/npm: as-pect's dependencies bring npm 6 there,
+    // and npm and npx put that folder first, but npm 6 cannot read a version 3 lock file.
+    run("npm", ["ci", "--prefix", soloDir, "--no-audit", "--no-fund"], {
+      cwd: soloDir,
+      env: { PATH: withoutPackageBins(process.env.PATH ?? "") },
+    });
   }
   const asc = join(soloDir, "node_modules", ".bin", "asc");
   const out = new Map<Work, string>();

@@ -37,9 +37,11 @@ describe("the chain under 30 s of mixed load on two workers", () => {
     expect(report.memory.length).toBeGreaterThanOrEqual(3);
     for (const vm of report.memory) {
       expect(vm.lastBytes, `VM ${vm.address}`).toBeGreaterThan(0);
-      // The 10-minute soak judges flatness; 30 s on a busy machine is mostly warm-up, so here
-      // the bound is the heap's working size, far below anything a leak would reach.
-      expect(vm.lastBytes, `VM ${vm.address}`).toBeLessThanOrEqual(4 << 20);
+      // The 10-minute soak judges flatness; 30 s is mostly warm-up, so here the bound is the
+      // heap's working size. A quiet machine serves several times the requests of a busy one
+      // in the 30 s, and the chain's VM reached 6 MiB there: 16 MiB is still far below what a
+      // leak of one allocation per request would reach.
+      expect(vm.lastBytes, `VM ${vm.address}`).toBeLessThanOrEqual(16 << 20);
     }
   });
 });
