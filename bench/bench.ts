@@ -7,7 +7,7 @@
 // wrk with one thread on CPU 1 (when the machine has two or more CPUs).
 
 import { statSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import {
   type RateLimitService,
   startRateLimitService,
@@ -18,6 +18,7 @@ import { type LoadResult, runWrk } from "./lib/load.ts";
 import { builders, type Log, projectDir, redactHosts, rootIdFor } from "./lib/peers.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc.ts";
 import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
+import { startUpstream, type Upstream } from "./lib/upstream.ts";
 import {
   scenarios as allScenarios,
   isWasmPeer,
@@ -75,6 +76,8 @@ export interface BenchResult {
   pinned: boolean;
   startedAt: string;
   finishedAt: string;
+  /** The machine's 1-, 5- and 15-minute load averages when the rounds started and ended. */
+  loadAverage: { start: number[]; end: number[] };
   results: ScenarioResult[];
   buildErrors: Partial<Record<WasmPeer, string>>;
 }
@@ -178,11 +181,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const results: ScenarioResult[] = [];
   const live: Live[] = [];
   let rateLimitService: RateLimitService | undefined;
+  let loadStart = loadavg();
+  let upstream: Upstream | undefined;
   try {
     if (selected.some((s) => s.rateLimitService)) {
       log("starting the rate limit service (Redis and envoyproxy/ratelimit)");
       rateLimitService = await startRateLimitService(RATE_LIMIT_SERVICE_LIMITS);
     }
+    if (selected.some((s) => s.proxied)) upstream = await startUpstream(loadCpu);
     for (const scenario of selected) {
       const result: ScenarioResult = { scenario, status: "measured", rounds: [] };
       results.push(result);
@@ -216,7 +222,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       try {
         const started = performance.now();
         const envoy = await startEnvoy({
-          config: await scenarioBootstrap(scenario, wasm, rateLimitService?.socket),
+          config: await scenarioBootstrap(scenario, wasm, rateLimitService?.socket, upstream?.port),
           concurrency: scenario.workers ?? 1,
           logLevel: "warning",
           componentLogLevel: "wasm:warning,lua:warning",
@@ -258,6 +264,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         });
       }
     }
+    loadStart = loadavg();
     for (let round = 0; round < opts.rounds; round++) {
       // Rotate the order each round so no scenario always runs first or last.
       const order = running.map((_, i) => running[(i + round) % running.length] as Live);
@@ -285,6 +292,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   } finally {
     await Promise.all(live.map((l) => l.envoy.stop()));
     await rateLimitService?.stop();
+    await upstream?.stop();
   }
 
   return {
@@ -292,6 +300,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     pinned,
     startedAt,
     finishedAt: new Date().toISOString(),
+    loadAverage: { start: loadStart, end: loadavg() },
     results,
     buildErrors: errors,
   };

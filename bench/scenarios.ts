@@ -4,7 +4,8 @@
 // bench/peers/<peer>/ for the others); peers.ts builds it by the work's name.
 //
 // The same work in every implementation (what each scenario's filter does per request):
-// - none:        no filter (the floor; direct_response route).
+// - none:        no filter (the floor; direct_response route). none/upstream: no filter, proxied
+//                to a small Node server the bench starts (the proxied floor).
 // - empty:       a Wasm filter whose HTTP context overrides nothing (the Wasm per-request floor).
 // - header1:     add one request header (x-bench-one: 1).
 // - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
@@ -95,6 +96,8 @@ export interface Scenario {
   workers?: number;
   /** Needs Envoy's rate limit service: the bench starts one and adds its cluster. */
   rateLimitService?: boolean;
+  /** Route to the bench's Node upstream instead of a direct response (the proxied floor). */
+  proxied?: boolean;
 }
 
 export function isWasmPeer(peer: Peer): peer is WasmPeer {
@@ -369,6 +372,7 @@ function native(work: Work, peer: "native" | "lua", filter: unknown): Scenario {
 /** All scenarios, in report order. */
 export const scenarios: Scenario[] = [
   { name: "none/floor", work: "none", peer: "floor" },
+  { name: "none/upstream", work: "none", peer: "floor", proxied: true },
 
   wasm("empty", "meshwasm"),
   wasm("empty", "rust"),

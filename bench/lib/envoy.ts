@@ -76,20 +76,25 @@ function sinkListener(port: number): Record<string, unknown> {
 }
 
 /** The bootstrap for one scenario; `wasm` is its filter when the peer is a Wasm SDK;
- *  `rateLimitSocket` the rate limit service's socket when the scenario needs it. */
+ *  `rateLimitSocket` the rate limit service's socket when the scenario needs it;
+ *  `upstreamPort` the bench's Node upstream (for proxied scenarios). */
 export async function scenarioBootstrap(
   scenario: Scenario,
   wasm: WasmFilterOptions | undefined,
   rateLimitSocket?: string,
+  upstreamPort?: number,
 ): Promise<Record<string, unknown>> {
   const upstream = needsUpstream(scenario.work);
   const sinkPort = upstream ? await freePort() : 0;
+  if (scenario.proxied && !upstreamPort) throw new Error(`${scenario.name}: no upstream started`);
   const config = buildBootstrap({
     wasmFilters: wasm ? [wasm] : [],
     extraHttpFilters: scenario.httpFilters ?? [],
-    upstream: upstream
-      ? { kind: "cluster", port: sinkPort }
-      : { kind: "direct", status: 200, body: "ok" },
+    upstream: scenario.proxied
+      ? { kind: "cluster", port: upstreamPort ?? 0 }
+      : upstream
+        ? { kind: "cluster", port: sinkPort }
+        : { kind: "direct", status: 200, body: "ok" },
     generateRequestId: false,
   });
   if (scenario.accessLog) {

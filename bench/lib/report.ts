@@ -20,9 +20,19 @@ export function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function spread(values: number[]): [number, number] {
-  const finite = values.filter((v) => Number.isFinite(v));
-  return finite.length ? [Math.min(...finite), Math.max(...finite)] : [Number.NaN, Number.NaN];
+/** The q-quantile (0..1) with linear interpolation between order statistics. */
+export function quantile(values: number[], q: number): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (at - lo);
+}
+
+/** The interquartile range: first and third quartiles. */
+export function iqr(values: number[]): [number, number] {
+  return [quantile(values, 0.25), quantile(values, 0.75)];
 }
 
 /** Derived figures of one measured scenario. */
@@ -36,7 +46,14 @@ export interface Summary {
   addedCpuUs: number[];
   /** Per round: requests/s as a fraction of the floor's in the same round. */
   rpsVsFloor: number[];
+  /** Per round: added CPU as a fraction of the floor's own CPU per request, for the
+   *  direct-response floor and for the proxied floor (none/upstream) of the same round. */
+  shareOfFloor: number[];
+  shareOfProxied: number[];
 }
+
+/** The proxied floor: no filter, Envoy routing to the bench's Node upstream. */
+const PROXIED_FLOOR = "none/upstream";
 
 function floorName(work: Work): string {
   if (work.endsWith("-2w")) return "none-2w/floor";
@@ -46,6 +63,8 @@ function floorName(work: Work): string {
 
 export function summarize(bench: BenchResult): Map<string, Summary> {
   const byName = new Map(bench.results.map((r) => [r.scenario.name, r]));
+  const proxied = byName.get(PROXIED_FLOOR);
+  const proxiedRounds = proxied?.status === "measured" ? proxied.rounds : [];
   const out = new Map<string, Summary>();
   for (const r of bench.results) {
     if (r.status !== "measured" || r.rounds.length === 0) continue;
@@ -53,11 +72,17 @@ export function summarize(bench: BenchResult): Map<string, Summary> {
     const floorRounds = floor?.status === "measured" ? floor.rounds : [];
     const addedCpuUs: number[] = [];
     const rpsVsFloor: number[] = [];
+    const shareOfFloor: number[] = [];
+    const shareOfProxied: number[] = [];
     r.rounds.forEach((round, i) => {
       const f = floorRounds[i];
       if (!f) return;
-      addedCpuUs.push((round.cpuPer10k - f.cpuPer10k) * 100); // s per 10k → µs per request
+      const addedUs = (round.cpuPer10k - f.cpuPer10k) * 100; // s per 10k → µs per request
+      addedCpuUs.push(addedUs);
       rpsVsFloor.push(round.maxRps / f.maxRps);
+      shareOfFloor.push(addedUs / (f.cpuPer10k * 100));
+      const p = proxiedRounds[i];
+      if (p) shareOfProxied.push(addedUs / (p.cpuPer10k * 100));
     });
     out.set(r.scenario.name, {
       result: r,
@@ -67,6 +92,8 @@ export function summarize(bench: BenchResult): Map<string, Summary> {
       p99: r.rounds.map((x) => x.p99),
       addedCpuUs,
       rpsVsFloor,
+      shareOfFloor,
+      shareOfProxied,
     });
   }
   return out;
@@ -96,13 +123,43 @@ export function bestOtherSdk(
 }
 
 const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
+/** "median [q1–q3]": the median of the rounds and their interquartile range. */
 const withSpread = (values: number[], digits = 0) => {
-  const [lo, hi] = spread(values);
-  return `${fmt(median(values), digits)} (${fmt(lo, digits)}–${fmt(hi, digits)})`;
+  const [lo, hi] = iqr(values);
+  return `${fmt(median(values), digits)} [${fmt(lo, digits)}–${fmt(hi, digits)}]`;
+};
+/** Fractions as "median% [q1–q3%]". */
+const pct = (values: number[]) => {
+  const [lo, hi] = iqr(values);
+  return `${fmt(median(values) * 100)}% [${fmt(lo * 100)}–${fmt(hi * 100)}%]`;
 };
 /** a ÷ b, or "–" when either is missing or not positive (a negative added cost is noise). */
 const ratio = (a: number, b: number) =>
   Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : "–";
+
+/** Per round, `a`'s added CPU ÷ `b`'s (rounds where both are positive). */
+function roundRatios(summaries: Map<string, Summary>, a: string, b: string): number[] {
+  const x = summaries.get(a)?.addedCpuUs ?? [];
+  const y = summaries.get(b)?.addedCpuUs ?? [];
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i] as number;
+    const q = y[i] as number;
+    if (p > 0 && q > 0) out.push(p / q);
+  }
+  return out;
+}
+
+/** The ratio of the medians, then the interquartile range of the per-round ratios. */
+function ratioWithIqr(summaries: Map<string, Summary>, a: string, b: string): string {
+  const r = ratio(
+    median(summaries.get(a)?.addedCpuUs ?? []),
+    median(summaries.get(b)?.addedCpuUs ?? []),
+  );
+  if (r === "–") return r;
+  const [lo, hi] = iqr(roundRatios(summaries, a, b));
+  return Number.isFinite(lo) ? `${r} [${lo.toFixed(2)}–${hi.toFixed(2)}]` : r;
+}
 
 function machine(): string[] {
   const model = cpus()[0]?.model ?? "unknown CPU";
@@ -138,24 +195,29 @@ export function renderResults(bench: BenchResult, command: string): string {
     "",
   );
   lines.push(`Command: \`${command}\`  `);
-  lines.push(`Run: ${bench.startedAt} → ${bench.finishedAt}`, "");
+  lines.push(`Run: ${bench.startedAt} → ${bench.finishedAt}  `);
+  const load = (l: number[] | undefined) => (l ? l.map((v) => v.toFixed(2)).join(", ") : "?");
+  lines.push(
+    `Load average (1, 5, 15 min): ${load(bench.loadAverage?.start)} when the rounds started, ${load(bench.loadAverage?.end)} when they ended`,
+    "",
+  );
   lines.push("## Machine", "", ...machine(), "");
   lines.push("## Method", "");
   lines.push(
     `- One Envoy per scenario, \`--concurrency 1\`, ${bench.pinned ? "pinned to CPU 0 with taskset; wrk (1 thread) pinned to CPU 1" : "not pinned (fewer than 2 CPUs)"}. HTTP/1.1 over loopback, no request ids, no access log.`,
-    `- Floor \`none/floor\`: no filter, route with a direct response. Body scenarios go to an upstream that is a second listener of the same Envoy (buffer filter + direct response), with their own floor \`body4k/floor\`.`,
-    `- ${o.rounds} measured rounds after a 2 s warm-up per scenario; within a round all scenarios run one after another, and the order rotates each round (A B C, B C A, ...). Figures are the median of the rounds, with (min–max).`,
-    `- Max RPS: wrk closed loop, ${o.connections} connections, ${o.seconds} s. Envoy CPU seconds per 10k requests: utime+stime of the Envoy process (/proc/<pid>/stat) across that run ÷ its requests.`,
+    `- Floor \`none/floor\`: no filter, route with a direct response. Proxied floor \`none/upstream\`: no filter, Envoy proxying to a small Node server the bench starts (pinned with wrk): users' requests are proxied, so next to added CPU the table gives it as a share of both floors' own CPU per request ("added ÷ floor CPU", "added ÷ proxied floor CPU"; ratios between filters are the same against either floor). Body scenarios go to an upstream that is a second listener of the same Envoy (buffer filter + direct response), with their own floor \`body4k/floor\`.`,
+    `- ${o.rounds} measured rounds after a 2 s warm-up per scenario; within a round all scenarios run one after another, and the order rotates each round (A B C, B C A, ...). Figures are the median of the rounds with their interquartile range, \`median [q1–q3]\`.`,
+    `- Max RPS: wrk closed loop, $o.connectionsconnections, $o.secondss. Envoy CPU seconds per 10k requests: utime+stime of the Envoy process (/proc/<pid>/stat) across that run ÷ its requests.`,
     `- Added CPU per request: scenario minus its floor in the same round (µs), median over rounds. Ratios (× native, × Lua, × best other SDK) divide added CPU by added CPU.`,
-    `- Latency p50/p99: wrk paced, ${o.pacedConnections} connections each waiting ${o.pacedIntervalMs} ms between requests (≈${Math.round((o.pacedConnections * 1000) / o.pacedIntervalMs)} requests/s, far below saturation), ${o.seconds} s. This is wrk's delay() pacing, not wrk2's coordinated-omission correction: Debian has no wrk2, and h2load (which can pace) reports no percentiles.`,
+    `- Latency p50/p99: wrk paced, $o.pacedConnectionsconnections each waiting $o.pacedIntervalMsms between requests (≈${Math.round((o.pacedConnections * 1000) / o.pacedIntervalMs)} requests/s, far below saturation), $o.secondss. This is wrk's delay() pacing, not wrk2's coordinated-omission correction: Debian has no wrk2, and h2load (which can pace) reports no percentiles.`,
     "- RSS: Envoy's resident memory after all rounds. Module: size of the .wasm file. Start: from spawning Envoy to its listener serving, which includes compiling and starting the module (one sample, while the other Envoys idle).",
     "",
   );
 
   lines.push("## Results", "");
   lines.push(
-    "| scenario | module KiB | max RPS | × floor RPS | CPU s/10k req | added CPU µs/req | × best other SDK | × native | × Lua | p50 µs | p99 µs | RSS MiB | start ms |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | module KiB | max RPS | × floor RPS | CPU s/10k req | added CPU µs/req | added ÷ floor CPU | added ÷ proxied floor CPU | × best other SDK | × native | × Lua | p50 µs | p99 µs | RSS MiB | start ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   const notes: string[] = [];
   for (const r of bench.results) {
@@ -170,8 +232,8 @@ export function renderResults(bench: BenchResult, command: string): string {
       continue;
     }
     const { work, peer } = r.scenario;
-    const mine = median(s.addedCpuUs);
-    const isFloor = peer === "floor";
+    const isFloor = name === floorName(work);
+    const share = (v: number[]) => (isFloor || v.length === 0 ? "–" : pct(v));
     const best = WASM_PEERS.includes(peer) ? bestOtherSdk(summaries, work, peer) : undefined;
     const errors = r.rounds.reduce((n, x) => n + x.errors + x.pacedErrors, 0);
     if (errors > 0)
@@ -179,7 +241,7 @@ export function renderResults(bench: BenchResult, command: string): string {
         `- \`${name}\`: ${errors} wrk errors (socket errors, timeouts or non-2xx) over all runs`,
       );
     lines.push(
-      `| ${name} | ${r.moduleBytes ? fmt(r.moduleBytes / 1024, 1) : "–"} | ${withSpread(s.rps)} | ${isFloor ? "1" : fmt(median(s.rpsVsFloor), 3)} | ${withSpread(s.cpuPer10k, 3)} | ${isFloor ? "0" : withSpread(s.addedCpuUs, 1)} | ${best ? `${ratio(mine, best.addedUs)} (${best.peer})` : "–"} | ${isFloor || peer === "native" ? "–" : ratio(mine, added(summaries, work, "native"))} | ${isFloor || peer === "lua" ? "–" : ratio(mine, added(summaries, work, "lua"))} | ${withSpread(s.p50)} | ${withSpread(s.p99)} | ${fmt(r.rssMiB ?? Number.NaN, 1)} | ${fmt(r.startMs ?? Number.NaN)} |`,
+      `| ${name} | ${r.moduleBytes ? fmt(r.moduleBytes / 1024, 1) : "–"} | ${withSpread(s.rps)} | ${isFloor ? "1" : fmt(median(s.rpsVsFloor), 3)} | ${withSpread(s.cpuPer10k, 3)} | ${isFloor ? "0" : withSpread(s.addedCpuUs, 1)} | ${share(s.shareOfFloor)} | ${name === PROXIED_FLOOR ? "–" : share(s.shareOfProxied)} | ${best ? `${ratioWithIqr(summaries, name, `${work}/${best.peer}`)} (${best.peer})` : "–"} | ${isFloor || peer === "native" ? "–" : ratioWithIqr(summaries, name, `${work}/native`)} | ${isFloor || peer === "lua" ? "–" : ratioWithIqr(summaries, name, `${work}/lua`)} | ${withSpread(s.p50)} | ${withSpread(s.p99)} | ${fmt(r.rssMiB ?? Number.NaN, 1)} | ${fmt(r.startMs ?? Number.NaN)} |`,
     );
   }
   lines.push("");
@@ -187,18 +249,20 @@ export function renderResults(bench: BenchResult, command: string): string {
 
   lines.push("## meshwasm against each peer, per work", "");
   lines.push(
-    "Added CPU per request over the floor (µs, median of rounds), and meshwasm's added CPU divided by that peer's (below 1 means meshwasm costs less).",
+    "Added CPU per request over the floor (µs, median of rounds [interquartile range]), and meshwasm's added CPU divided by that peer's (below 1 means meshwasm costs less), with the interquartile range of that ratio taken round by round.",
     "",
   );
   const peers: Peer[] = ["meshwasm", "rust", "solo", "go", "native", "lua"];
   lines.push(`| work | ${peers.join(" | ")} |`, `|---|${peers.map(() => "---:").join("|")}|`);
   const works = [...new Set(bench.results.map((r) => r.scenario.work))].filter((w) => w !== "none");
   for (const work of works) {
-    const mine = added(summaries, work, "meshwasm");
     const cells = peers.map((peer) => {
-      const value = added(summaries, work, peer);
-      if (!Number.isFinite(value)) return "–";
-      return peer === "meshwasm" ? fmt(value, 1) : `${fmt(value, 1)} (${ratio(mine, value)})`;
+      const s = summaries.get(`${work}/${peer}`);
+      if (!s || !Number.isFinite(median(s.addedCpuUs))) return "–";
+      const own = withSpread(s.addedCpuUs, 1);
+      return peer === "meshwasm"
+        ? own
+        : `${own} (${ratioWithIqr(summaries, `${work}/meshwasm`, `${work}/${peer}`)})`;
     });
     lines.push(`| ${work} | ${cells.join(" | ")} |`);
   }
@@ -242,11 +306,30 @@ export function renderResults(bench: BenchResult, command: string): string {
     ok === undefined ? "not measurable" : ok ? "**met**" : "**not met**";
   const cmp = (a: number, b: number, limit: number) =>
     Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b <= limit : undefined;
+  const r = (a: string, b: string) => ratioWithIqr(summaries, a, b);
   lines.push(
-    `- Header work: meshwasm added CPU ≤ 1.10× the best other SDK: ${mw.toFixed(1)} µs vs ${best ? `${best.addedUs.toFixed(1)} µs (${best.peer})` : "–"} = ${best ? ratio(mw, best.addedUs) : "–"} → ${verdict(best ? cmp(mw, best.addedUs, 1.1) : undefined)}`,
-    `- Header work: meshwasm ≤ 2× native header_mutation: ${mw.toFixed(1)} µs vs ${nat.toFixed(1)} µs = ${ratio(mw, nat)} → ${verdict(cmp(mw, nat, 2))} (native does no reads: it cannot get a header)`,
-    `- Header work: meshwasm below Lua: ${mw.toFixed(1)} µs vs ${luaAdded.toFixed(1)} µs = ${ratio(mw, luaAdded)} → ${verdict(Number.isFinite(mw) && Number.isFinite(luaAdded) ? mw < luaAdded : undefined)}`,
+    `- Header work: meshwasm added CPU ≤ 1.10× the best other SDK: ${mw.toFixed(1)} µs vs ${best ? `${best.addedUs.toFixed(1)} µs (${best.peer})` : "–"} = ${best ? r(`${h}/meshwasm`, `${h}/${best.peer}`) : "–"} → ${verdict(best ? cmp(mw, best.addedUs, 1.1) : undefined)}`,
+    `- Header work: meshwasm ≤ 2× native header_mutation: ${mw.toFixed(1)} µs vs ${nat.toFixed(1)} µs = ${r(`${h}/meshwasm`, `${h}/native`)} → ${verdict(cmp(mw, nat, 2))} (native does no reads: it cannot get a header)`,
+    `- Header work: meshwasm at or below Lua: ${mw.toFixed(1)} µs vs ${luaAdded.toFixed(1)} µs = ${r(`${h}/meshwasm`, `${h}/lua`)} → ${verdict(cmp(mw, luaAdded, 1))}`,
   );
+  const pairs: [string, string, number, string][] = [
+    ["header1/meshwasm", "header1/lua", 1.5, "One header: meshwasm ≤ 1.5× Lua"],
+    ["empty/meshwasm", "empty/rust", 1, "Empty filter: meshwasm no costlier than Rust"],
+    [
+      "header-router/meshwasm",
+      "header-router/native",
+      2,
+      "header-router ≤ 2× native route matching + header_mutation",
+    ],
+  ];
+  for (const [a, b, limit, what] of pairs) {
+    if (!summaries.has(a) || !summaries.has(b)) continue;
+    const x = median(summaries.get(a)?.addedCpuUs ?? []);
+    const y = median(summaries.get(b)?.addedCpuUs ?? []);
+    lines.push(
+      `- ${what}: ${fmt(x, 1)} µs vs ${fmt(y, 1)} µs = ${r(a, b)} → ${verdict(cmp(x, y, limit))}`,
+    );
+  }
   const emptyMw = added(summaries, "empty", "meshwasm");
   const emptyRust = added(summaries, "empty", "rust");
   const rustH = added(summaries, h, "rust");
@@ -279,7 +362,7 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** Horizontal bars: median added CPU µs per request, whiskers min–max over rounds. */
+/** Horizontal bars: median added CPU µs per request, whiskers the interquartile range. */
 export function renderChart(bench: BenchResult): string {
   const summaries = summarize(bench);
   const rows = [...summaries.values()].filter((s) => s.result.scenario.peer !== "floor");
@@ -296,12 +379,12 @@ export function renderChart(bench: BenchResult): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">Envoy CPU added per request over the floor (µs, median of rounds; whiskers min–max)</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">Envoy CPU added per request over the floor (µs, median of rounds; whiskers the interquartile range)</text>`,
   ];
   rows.forEach((s, i) => {
     const y = top + i * rowHeight;
     const m = median(s.addedCpuUs);
-    const [lo, hi] = spread(s.addedCpuUs);
+    const [lo, hi] = iqr(s.addedCpuUs);
     const peer = s.result.scenario.peer;
     parts.push(
       `<text x="${left - 6}" y="${y + 14}" text-anchor="end">${escapeXml(s.result.scenario.name)}</text>`,
