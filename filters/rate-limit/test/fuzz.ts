@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { compileFilter } from "../../../src/build/compile.ts";
+// Envoy's mapping, pinned against real Envoy by the gRPC local-reply conformance scenario.
+import { grpcStatusForHttp } from "../../../src/testing/contexts.ts";
 import {
   type Decision,
   RESERVED_HEADERS,
@@ -478,13 +480,3 @@ const target: FuzzTarget<Json> = {
 };
 
 export default target;
-
-/** Envoy's gRPC status for a local reply's HTTP status when the filter names none. */
-function grpcStatusForHttp(status: number): number {
-  if (status === 400) return 13;
-  if (status === 401) return 16;
-  if (status === 403) return 7;
-  if (status === 404) return 12;
-  if (status === 429 || status === 502 || status === 503 || status === 504) return 14;
-  return 2;
-}
