@@ -1,6 +1,7 @@
 // `npm run bench` — the full benchmark; writes bench/RESULTS.md, bench/cpu-per-request.svg and
-// bench/.work/results.json. `npm run bench -- --smoke` runs the short check instead (nothing
-// written unless --write). Options: --rounds N, --seconds S, --only REGEX.
+// bench/.work/results.json. `npm run bench -- --smoke` runs the short check instead, and
+// `--only REGEX` a subset; both print their table and write bench/.work/results.md, leaving
+// RESULTS.md alone unless --write. Options: --rounds N, --seconds S, --only REGEX, --write.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +36,9 @@ const result = await runBench({
 mkdirSync(workDir, { recursive: true });
 writeFileSync(join(workDir, "results.json"), JSON.stringify(result, null, 2));
 const markdown = renderResults(result, argv.join(" "));
-if (!values.smoke || values.write) {
+// A partial run (smoke or --only) never replaces the full run's results by accident.
+const partial = values.smoke || values.only !== undefined;
+if (!partial || values.write) {
   // The full chain's section comes from its own run (npm run bench:chain): kept as it is.
   const resultsPath = join(benchDir, "RESULTS.md");
   const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
@@ -44,7 +47,11 @@ if (!values.smoke || values.write) {
   writeFileSync(join(benchDir, "cpu-per-request.svg"), renderChart(result));
   console.log("wrote bench/RESULTS.md and bench/cpu-per-request.svg");
 } else {
+  writeFileSync(join(workDir, "results.md"), markdown);
   console.log(markdown);
+  console.log(
+    "wrote bench/.work/results.md (RESULTS.md unchanged: a partial run; --write to replace it)",
+  );
 }
 const broken = result.results.filter((r) => r.status === "failed");
 process.exitCode = broken.length > 0 ? 1 : 0;
