@@ -10,6 +10,7 @@
 //
 //   npm run mutate:as                          every group (hours: run it per group)
 //   npm run mutate:as -- --group exports       groups whose name contains "exports"
+//   npm run mutate:as -- --group host,exports  groups whose name contains either (one set-up)
 //   npm run mutate:as -- --sample 20 --seed 7  20 mutants drawn across the selected groups
 //   npm run mutate:as -- --aspect-only         as-pect alone (fast, weaker)
 //   npm run mutate:as -- --list                print the mutants, run nothing
@@ -349,7 +350,7 @@ async function main() {
   // --files (with --aspect) mutates files outside the groups, judged by the given specs alone.
   const groups = options.files
     ? [{ name: "custom", files: options.files, aspect: options.aspect ?? [], vitest: [], modules: [] }]
-    : GROUPS.filter((g) => !options.group || g.name.includes(options.group));
+    : GROUPS.filter((g) => !options.group || options.group.split(",").some((part) => g.name.includes(part)));
   if (groups.length === 0) throw new Error(`mutate:as: no group matches "${options.group}"`);
 
   let planned = [];

@@ -1,0 +1,58 @@
+// The TypeScript mutation driver (scripts/mutate-ts.mjs): each group names files that exist,
+// and a sampled run draws only code lines, the same ones for the same seed.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain JavaScript script without types
+import { GROUPS, groupFiles, sampleLines } from "../../scripts/mutate-ts.mjs";
+
+type Group = { name: string; files: string[]; tests: string[] };
+
+describe("mutate:ts groups", () => {
+  it("names existing source files for every group, leaving out the excluded ones", () => {
+    for (const group of GROUPS as Group[]) {
+      const files: string[] = groupFiles(group);
+      expect(files.length, group.name).toBeGreaterThan(0);
+      for (const file of files) expect(file.startsWith("src/"), file).toBe(true);
+      for (const pattern of group.files.filter((p) => p.startsWith("!"))) {
+        expect(files).not.toContain(pattern.slice(1));
+      }
+    }
+    const runner = (GROUPS as Group[]).find((g) => g.name === "envoy-runner") as Group;
+    expect(groupFiles(runner)).toContain("src/envoy/runner.ts");
+  });
+});
+
+describe("sampled runs", () => {
+  const testing = (GROUPS as Group[]).find((g) => g.name === "testing") as Group;
+  const files: string[] = groupFiles(testing);
+
+  it("draws the asked number of distinct code lines, repeatably for a seed", () => {
+    const first: string[] = sampleLines(files, 40, 7);
+    expect(first).toHaveLength(40);
+    expect(new Set(first).size).toBe(40);
+    expect(sampleLines(files, 40, 7)).toEqual(first);
+    expect(sampleLines(files, 40, 8)).not.toEqual(first);
+    for (const range of first) {
+      const m = /^(.+):(\d+)-(\d+)$/.exec(range);
+      expect(m, range).not.toBeNull();
+      const [, file, from, to] = m as RegExpExecArray;
+      expect(from).toBe(to);
+      expect(files).toContain(file);
+      const text = readFileSync(file, "utf8").split("\n")[Number(from) - 1].trim();
+      expect(text, range).not.toBe("");
+      expect(text, range).not.toMatch(/^(\/\/|\/\*|\*|import\b)/);
+    }
+  });
+
+  it("draws every code line once when asked for more lines than there are", () => {
+    const one = ["src/envoy/config.ts"];
+    const all: string[] = sampleLines(one, 100_000, 1);
+    const code = readFileSync(one[0], "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !/^\s*(\/\/|\/\*|\*)/.test(l));
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.length).toBeLessThanOrEqual(code.length);
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
