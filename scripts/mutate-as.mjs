@@ -13,6 +13,10 @@
 //   npm run mutate:as -- --group host,exports  groups whose name contains either (one set-up)
 //   npm run mutate:as -- --sample 20 --seed 7  20 mutants drawn across the selected groups
 //   npm run mutate:as -- --aspect-only         as-pect alone (fast, weaker)
+//   npm run mutate:as -- --resume              keep the killed, timed-out and invalid verdicts a
+//                                              run recorded (journal.jsonl) for sources not
+//                                              changed since; judge the rest (an interrupted
+//                                              run, or survivors after new tests)
 //   npm run mutate:as -- --list                print the mutants, run nothing
 //   npm run mutate:as -- --files a.ts --aspect a.spec.ts   any files, judged by those specs
 //
@@ -20,7 +24,8 @@
 // could not be made (the unmutated tests fail), never because mutants survive.
 
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -313,6 +318,7 @@ function parseArgs(argv) {
     else if (a === "--list") options.list = true;
     else if (a === "--out") options.out = argv[++i];
     else if (a === "--rebuild") options.rebuild = true;
+    else if (a === "--resume") options.resume = true;
     else throw new Error(`mutate:as: unknown option "${a}"`);
   }
   return options;
@@ -370,6 +376,31 @@ async function main() {
     while (picked.size < options.sample) picked.add(Math.floor(next() * planned.length));
     planned = [...picked].sort((a, b) => a - b).map((i) => planned[i]);
   }
+  // The journal: one line per verdict, keyed by the mutant and its file's source, so a run that
+  // stops half-way (or a rerun after new tests) need not judge again what was settled.
+  const outDir = options.out ?? join(ROOT, "reports/mutation/as");
+  mkdirSync(outDir, { recursive: true });
+  const journal = join(outDir, "journal.jsonl");
+  const hashes = new Map();
+  const keyOf = (m) => {
+    if (!hashes.has(m.file)) hashes.set(m.file, createHash("sha1").update(readFileSync(join(ROOT, m.file))).digest("hex").slice(0, 12));
+    return `${m.file}@${hashes.get(m.file)}:${m.start}:${m.original}->${m.replacement}${options.aspectOnly ? ":aspect-only" : ""}`;
+  };
+  const reused = [];
+  if (options.resume && existsSync(journal)) {
+    const settled = new Map();
+    for (const line of readFileSync(journal, "utf8").split("\n").filter(Boolean)) {
+      const entry = JSON.parse(line);
+      if (["killed", "timeout", "invalid"].includes(entry.status)) settled.set(entry.key, entry);
+    }
+    planned = planned.filter((m) => {
+      const known = settled.get(keyOf(m));
+      if (known) reused.push({ ...m, status: known.status, by: known.by, reused: true });
+      return !known;
+    });
+    console.log(`--resume: ${reused.length} verdicts kept from ${journal}, ${planned.length} mutants to judge`);
+  }
+  const record = (m, verdict) => appendFileSync(journal, `${JSON.stringify({ key: keyOf(m), status: verdict.status, by: verdict.by })}\n`);
   planned = planned.map((m, id) => ({ ...m, id }));
   if (options.list) {
     for (const m of planned) console.log(`${m.file}:${m.line} ${m.operator}: ${m.original} -> ${m.replacement}`);
@@ -382,8 +413,10 @@ async function main() {
   let results;
   let stats = {};
   try {
-    if (options.rebuild) {
-      results = await rebuildAll(groups, planned, options, equivalent, copies);
+    if (planned.length === 0) {
+      results = [];
+    } else if (options.rebuild) {
+      results = await rebuildAll(groups, planned, options, equivalent, copies, record);
     } else {
       const copy = workCopy();
       copies.push(copy);
@@ -392,11 +425,13 @@ async function main() {
         if (options.aspect) group.aspect = options.aspect;
         group.aspect = group.aspect.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
       }
-      ({ results, stats } = await runSchemata({ copy, groups, planned, options, equivalent, log: (line) => console.log(line) }));
+      ({ results, stats } = await runSchemata({ copy, groups, planned, options, equivalent, log: (line) => console.log(line), onVerdict: record }));
     }
   } finally {
     for (const copy of copies) rmSync(copy, { recursive: true, force: true });
   }
+  results = [...reused, ...results].sort((a, b) => a.file.localeCompare(b.file) || a.start - b.start || a.replacement.localeCompare(b.replacement));
+  stats.reused = reused.length;
   stats.seconds = Math.round((Date.now() - started) / 1000);
   stats.mutantsPerMinute ??= Math.round((results.length / Math.max(1, stats.seconds / 60)) * 10) / 10;
   writeReport(groups, results, options, stats);
@@ -417,7 +452,7 @@ async function judgeOne(copy, group, m, options, timeoutMs) {
 }
 
 /** The slow way (--rebuild): every mutant rebuilt and judged by all of its group's tests. */
-async function rebuildAll(groups, planned, options, equivalent, copies) {
+async function rebuildAll(groups, planned, options, equivalent, copies, record) {
   const copy = workCopy();
   copies.push(copy);
   // The unmutated tests must pass, and give the time limit per mutant.
@@ -437,6 +472,7 @@ async function rebuildAll(groups, planned, options, equivalent, copies) {
     );
     const verdict = known ? { status: "equivalent", reason: known.reason } : await judgeOne(copy, group, m, options, group.timeoutMs);
     results.push({ ...m, ...verdict });
+    record(m, verdict);
     const shown = m.replacement === "" ? "(removed)" : m.replacement;
     console.log(`[${index + 1}/${planned.length}] ${verdict.status.padEnd(10)} ${m.file}:${m.line} ${m.operator}: ${m.original} -> ${shown}`);
   }
@@ -447,7 +483,6 @@ function writeReport(groups, results, options, stats) {
   const byGroup = Object.fromEntries(groups.map((g) => [g.name, score(results.filter((r) => r.group === g.name))]));
   const report = { seed: options.seed, sample: options.sample, aspectOnly: options.aspectOnly, rebuild: !!options.rebuild, stats, byGroup, results };
   const outDir = options.out ?? join(ROOT, "reports/mutation/as");
-  mkdirSync(outDir, { recursive: true });
   const tag = options.group ? `-${options.group.replace(/[^\w.-]+/g, "_")}` : "";
   writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   if (tag) writeFileSync(join(outDir, `report${tag}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -455,7 +490,7 @@ function writeReport(groups, results, options, stats) {
   for (const [name, s] of Object.entries(byGroup)) {
     lines.push(`| ${name} | ${s.mutants} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.invalid} | ${s.equivalent} | ${s.score ?? "-"}% |`);
   }
-  lines.push("", `Run: ${stats.seconds} s, ${stats.mutantsPerMinute} mutants/minute${stats.placed !== undefined ? `, ${stats.placed} in schemata, ${stats.rebuilt} rebuilt` : ""}.`);
+  lines.push("", `Run: ${stats.seconds} s, ${stats.mutantsPerMinute} mutants/minute${stats.placed !== undefined ? `, ${stats.placed} in schemata, ${stats.rebuilt} rebuilt` : ""}${stats.reused ? `, ${stats.reused} verdicts kept from the journal` : ""}.`);
   const survivors = results.filter((r) => r.status === "survived");
   lines.push(
     "",

@@ -201,7 +201,7 @@ async function rebuildOne(copy, m, reached, modules, vitest) {
  * Judges `planned` (each with `id` = its index) in `copy` by schemata. Returns the verdicts
  * in the order of `planned`, and figures on the run.
  */
-export async function runSchemata({ copy, groups, planned, options, equivalent, log }) {
+export async function runSchemata({ copy, groups, planned, options, equivalent, log, onVerdict = () => {} }) {
   const count = planned.length;
   const byFile = new Map();
   for (const m of planned) {
@@ -292,6 +292,7 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
   const runStarted = Date.now();
   const show = (m, verdict) => {
     results.set(m.id, { ...m, ...verdict });
+    onVerdict(m, verdict);
     const shown = m.replacement === "" ? "(removed)" : m.replacement;
     log(`[${results.size}/${planned.length}] ${verdict.status.padEnd(10)} ${m.file}:${m.line} ${m.operator}: ${m.original} -> ${shown}${verdict.noCoverage ? " (reached by no test)" : ""}${verdict.via ? ` (${verdict.via})` : ""}`);
   };

@@ -29,6 +29,7 @@ interface Result {
   replacement: string;
   status: string;
   via?: string;
+  reused?: boolean;
 }
 
 async function harness(
@@ -143,6 +144,21 @@ describe("running mutants", () => {
     ]);
     expect(summary).toContain("| custom | 6 | 2 | 0 | 4 | 0 | 0 | 33.3% |");
     expect(summary).toContain("test/mutate/fixture/assembly/limits.ts:13 integer: `7` -> `8`");
+
+    // Resumed in the same folder, the killed mutants keep their recorded verdicts unjudged
+    // (nothing left to build or run); survivors would be judged again.
+    const resumed = await harness(
+      [
+        ...["--files", "test/mutate/fixture/assembly/limits.ts", "--line", "9", "--resume"],
+        ...["--aspect", "test/mutate/fixture/assembly/limits.spec.ts"],
+      ],
+      join(out, "fixture"),
+    );
+    expect(
+      resumed.results.map((r) => `${r.line} ${r.original}->${r.replacement} ${r.status}`),
+    ).toEqual(["9 <-><= killed", "9 <->>= killed"]);
+    expect(resumed.results.every((r) => r.reused === true)).toBe(true);
+    expect(resumed.summary).toContain("2 verdicts kept from the journal");
   }, 600_000);
 
   it("gives each of a sample of the SDK's mutants a verdict", async () => {
