@@ -107,6 +107,11 @@ export type GrpcHandler = (
 
 /** Envoy's own answers when the upstream does not. */
 export const TIMEOUT_REPLY = { status: 504, body: "upstream request timeout" } as const;
+/** How Envoy closes a gRPC call that outlives its timeout (pinned by a conformance scenario). */
+export const GRPC_TIMEOUT_CLOSE = {
+  status: 14,
+  message: "upstream request timeout{response_timeout}",
+} as const;
 export const CONNECT_FAILURE_REPLY = {
   status: 503,
   body: "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused",
@@ -132,6 +137,7 @@ class PendingHttp implements HttpCall {
 
 class PendingGrpc implements GrpcCall {
   done = false;
+  deadline = 0;
   localClosed = false;
   readonly sent: Uint8Array[] = [];
   constructor(
@@ -225,16 +231,23 @@ export class Callouts {
     return this.inflight.size > 0;
   }
 
-  /** The earliest virtual-time timeout among pending callouts. */
+  /** The earliest virtual-time timeout among pending callouts (those a real server answers
+   *  time out in real time instead). */
   nextDeadline(): { at: number; run: () => void } | undefined {
-    let best: PendingHttp | undefined;
+    let next: { at: number; run: () => void } | undefined;
     for (const c of this.http) {
       if (!c.done && c.deadline > 0 && !this.clusterUrls.has(c.cluster)) {
-        if (!best || c.deadline < best.deadline) best = c;
+        if (!next || c.deadline < next.at)
+          next = { at: c.deadline, run: () => c.respond(TIMEOUT_REPLY) };
       }
     }
-    const call = best;
-    return call ? { at: call.deadline, run: () => call.respond(TIMEOUT_REPLY) } : undefined;
+    for (const c of this.grpc) {
+      if (!c.done && c.deadline > 0 && !this.grpcUrls.has(c.cluster)) {
+        if (!next || c.deadline < next.at)
+          next = { at: c.deadline, run: () => c.reply(GRPC_TIMEOUT_CLOSE) };
+      }
+    }
+    return next;
   }
 
   deliverHttp(call: PendingHttp, reply: HttpCallReply): void {
@@ -291,6 +304,7 @@ export class Callouts {
       req.stream,
     );
     if (!req.stream) call.sent.push(req.message.slice());
+    if (req.timeoutMs > 0) call.deadline = this.scheduler.nowMs() + req.timeoutMs;
     this.grpc.push(call);
     const url = this.grpcUrls.get(req.cluster);
     if (url) {

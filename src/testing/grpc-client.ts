@@ -2,7 +2,7 @@
 // the replies Callouts delivers (initial metadata, messages, trailing metadata, close).
 
 import { connect } from "node:http2";
-import type { GrpcReply } from "./callouts.ts";
+import { GRPC_TIMEOUT_CLOSE, type GrpcReply } from "./callouts.ts";
 
 export interface GrpcConnection {
   send(message: Uint8Array, endOfStream: boolean): void;
@@ -30,7 +30,13 @@ function metadata(headers: Record<string, unknown>): Array<[string, string]> {
  */
 export function openGrpc(
   base: string,
-  call: { service: string; method: string; metadata: Array<[string, string]>; stream: boolean },
+  call: {
+    service: string;
+    method: string;
+    metadata: Array<[string, string]>;
+    stream: boolean;
+    timeoutMs: number;
+  },
   deliver: (reply: GrpcReply) => void,
 ): GrpcConnection {
   const session = connect(base);
@@ -53,7 +59,17 @@ export function openGrpc(
     deliver(reply);
     session.close();
   };
+  // Envoy's router times the call out like any request: a local 504, which its gRPC client
+  // reads as UNAVAILABLE with the reply's text.
+  const timer =
+    call.timeoutMs > 0
+      ? setTimeout(() => {
+          finish(GRPC_TIMEOUT_CLOSE);
+          req.close();
+        }, call.timeoutMs)
+      : undefined;
   const done = new Promise<void>((resolve) => {
+    req.on("close", () => clearTimeout(timer));
     req.on("response", (h) => {
       if (h["grpc-status"] !== undefined) {
         status = Number(h["grpc-status"]);
@@ -97,6 +113,7 @@ export function openGrpc(
     },
     cancel() {
       finished = true;
+      clearTimeout(timer);
       req.close();
       session.close();
     },

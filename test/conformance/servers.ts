@@ -31,11 +31,13 @@ function takeFrames(buffer: Buffer): { messages: Uint8Array[]; rest: Buffer } {
 
 /**
  * The service both sides implement: conf.Echo/Say answers "pong:<request>", conf.Echo/Fail
- * fails with PERMISSION_DENIED (7) "denied", conf.Echo/Chat (a stream) sends initial metadata,
- * echoes each message as "echo:<message>" and closes with OK when the client half-closes.
+ * fails with PERMISSION_DENIED (7) "denied", conf.Echo/Slow never answers, conf.Echo/Chat (a
+ * stream) sends initial metadata, echoes each message as "echo:<message>" and closes with OK
+ * when the client half-closes.
  */
 export const grpcEchoHandler: GrpcHandler = (call, event) => {
   if (!call.stream) {
+    if (call.method === "Slow") return undefined;
     if (call.method === "Say") {
       return { messages: [encoder.encode(`pong:${decoder.decode(event.message)}`)] };
     }
@@ -84,6 +86,7 @@ export async function startGrpcEchoServer(): Promise<GrpcServer> {
       for (const m of messages) stream.write(frame(encoder.encode(`echo:${decoder.decode(m)}`)));
     });
     stream.on("end", () => {
+      if (method === "Slow") return; // never answers; the client's timeout resets the stream
       respond();
       if (method === "Say") {
         const request = takeFrames(buffered).messages[0] ?? new Uint8Array(0);

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { createHost } from "../../src/testing/index.ts";
-import { grpcEchoHandler } from "../conformance/servers.ts";
+import { grpcEchoHandler, startGrpcEchoServer } from "../conformance/servers.ts";
 import { buildTestModule } from "../modules/build.ts";
 
 const module = await buildTestModule("conformance");
@@ -101,5 +101,38 @@ describe("gRPC answered by a handler", () => {
     expect(call?.method).toBe("Chat");
     expect(call?.metadata.get("x-md")).toBe("1");
     expect(new TextDecoder().decode(call?.sent[0])).toBe("one");
+  });
+});
+
+describe("gRPC call timeouts", () => {
+  // Envoy's answer (UNAVAILABLE, its timeout text) is pinned by the conformance scenario.
+  const timedOut = (res: { headers: Record<string, string | undefined> }) => [
+    res.headers["x-note-grpc-close"],
+    res.headers["x-note-grpc-close-message"],
+  ];
+
+  it("end a call nobody answers on the virtual clock", async () => {
+    const host = await createHost({ module, grpcClusters: { grpc: grpcEchoHandler } });
+    const res = await host.request({ path: "/grpc/unary-timeout" });
+    expect(timedOut(res)).toEqual(["14", "upstream request timeout{response_timeout}"]);
+    expect(host.grpcCalls.find((c) => c.method === "Slow")).toBeDefined();
+  });
+
+  it("end a call a real server never answers, in real time", async () => {
+    const server = await startGrpcEchoServer();
+    try {
+      const host = await createHost({
+        module,
+        grpcClusters: { grpc: `http://127.0.0.1:${server.port}` },
+      });
+      const started = performance.now();
+      const res = await host.request({ path: "/grpc/unary-timeout" });
+      expect(timedOut(res)).toEqual(["14", "upstream request timeout{response_timeout}"]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      const ok = await host.request({ path: "/grpc/unary" });
+      expect(ok.headers["x-note-grpc-message"]).toBe("pong:ping");
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // module sends (domain, descriptors, hits), the request held until the answer, the answer turned
 // into the local mode's responses, shadow rules, the local pre-check, and every way the service
 // can fail (an error status, an unknown cluster, a malformed or truncated answer).
-import type { GrpcCall, GrpcReply } from "meshwasm/testing";
+import type { GrpcCall, GrpcReply, Host } from "meshwasm/testing";
 import { describe, expect, it } from "vitest";
 import { rateLimitHost } from "./helpers.ts";
 import { Code, decodeRequest, encodeResponse, type StatusInit, Unit } from "./rls-wire.ts";
@@ -129,6 +129,18 @@ describe("the request to the service", () => {
   });
 });
 
+/** Sends a GET's headers through the step API: no virtual time passes while it waits. */
+function send(host: Host, headers: Record<string, string>) {
+  const s = host.stream();
+  const action = s.requestHeaders({
+    ":method": "GET",
+    ":path": "/",
+    ":authority": "a",
+    ...headers,
+  });
+  return { s, action };
+}
+
 describe("waiting for the answer", () => {
   it("holds the request until the service answers, then lets it through", async () => {
     const s = rls(() => undefined);
@@ -136,13 +148,12 @@ describe("waiting for the answer", () => {
       { service, rules: [clusterRule()] },
       { grpcClusters: { rls: s.handler } },
     );
-    const held = await host.request({ headers: user("a") });
-    expect(held.paused).toBe(true);
-    expect(held.upstream).toBeNull();
-    expect(held.stream.request.passed.complete).toBe(false);
+    const held = send(host, user("a"));
+    expect(held.action).toBe("Pause");
+    expect(held.s.upstream.complete).toBe(false);
     s.calls[0]?.reply(ok({ code: Code.OK, limit: perMinute(5), remaining: 4 }));
-    expect(held.stream.request.passed.complete).toBe(true);
-    expect(held.stream.localReply).toBeNull();
+    expect(held.s.upstream.complete).toBe(true);
+    expect(held.s.localReply).toBeNull();
   });
 
   it("holds the request until the service answers, then refuses it", async () => {
@@ -151,11 +162,11 @@ describe("waiting for the answer", () => {
       { service, rules: [clusterRule()] },
       { grpcClusters: { rls: s.handler } },
     );
-    const held = await host.request({ headers: user("a") });
-    expect(held.paused).toBe(true);
+    const held = send(host, user("a"));
+    expect(held.action).toBe("Pause");
     s.calls[0]?.reply(over({ code: Code.OVER_LIMIT, limit: perMinute(5), reset: { seconds: 12 } }));
-    expect(held.stream.request.passed.complete).toBe(false);
-    expect(held.stream.localReply?.status).toBe(429);
+    expect(held.s.upstream.complete).toBe(false);
+    expect(held.s.localReply?.status).toBe(429);
   });
 
   it("ignores an answer that arrives after the client went away", async () => {
@@ -164,11 +175,31 @@ describe("waiting for the answer", () => {
       { service, rules: [clusterRule()] },
       { grpcClusters: { rls: s.handler } },
     );
-    const held = await host.request({ headers: user("a") });
-    held.stream.resetByClient();
+    const held = send(host, user("a"));
+    held.s.reset();
     s.calls[0]?.reply(over({ code: Code.OVER_LIMIT }));
-    expect(held.trap).toBeNull();
-    expect((await host.request({ headers: user("b") })).paused).toBe(true); // the VM still serves
+    expect(held.s.trap).toBeNull();
+    expect(send(host, user("b")).action).toBe("Pause"); // the VM still serves
+  });
+
+  it.each([
+    ["allow", 200],
+    ["deny", 503],
+  ])("applies on_error %s when the service outlives service.timeout", async (onError, status) => {
+    const s = rls(() => undefined);
+    const host = await rateLimitHost(
+      { service: { ...service, on_error: onError, error_status: 503 }, rules: [clusterRule()] },
+      { grpcClusters: { rls: s.handler } },
+    );
+    const held = send(host, user("a"));
+    expect(held.action).toBe("Pause");
+    host.advance(249);
+    expect(held.s.upstream.complete || held.s.localReply !== null).toBe(false);
+    host.advance(1); // service.timeout: Envoy ends the call as UNAVAILABLE
+    expect(held.s.trap).toBeNull();
+    expect(held.s.localReply?.status ?? 200).toBe(status);
+    expect(held.s.upstream.complete).toBe(status === 200);
+    expect(host.counter("ratelimit_rls_errors_rule=r")).toBe(1);
   });
 });
 

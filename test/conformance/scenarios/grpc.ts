@@ -22,6 +22,19 @@ export const grpcScenarios: Scenario[] = [
     },
   },
   {
+    name: "a unary gRPC call that outlives its timeout closes as UNAVAILABLE with Envoy's timeout text",
+    async run(t) {
+      const res = await t.request("/grpc/unary-timeout");
+      expect(res.headers["x-note-dispatch"]).toBe("0");
+      expect(res.headers["x-note-grpc-message"]).toBeUndefined();
+      expect(res.headers["x-note-grpc-close"]).toBe("14");
+      expect(res.headers["x-note-grpc-close-status"]).toBe("14");
+      expect(res.headers["x-note-grpc-close-message"]).toBe(
+        "upstream request timeout{response_timeout}",
+      );
+    },
+  },
+  {
     name: "a gRPC call to an unknown cluster is ParseFailure",
     quirk:
       "Envoy first tries to parse the name as a GrpcService proto, and reports the unknown cluster as ParseFailure",

@@ -507,6 +507,13 @@ class Conformance extends HttpContext {
       if (!d.ok) return Action.Continue;
       return Action.Pause;
     }
+    if (path == "/grpc/unary-timeout") {
+      // conf.Echo/Slow never answers: the call's 300 ms timeout ends it.
+      const d = this.dispatchGrpcCall("grpc", "conf.Echo", "Slow", [], String.UTF8.encode("ping"), 300);
+      this.note("dispatch", d.status.toString());
+      if (!d.ok) return Action.Continue;
+      return Action.Pause;
+    }
     if (path == "/grpc/unknown-cluster") {
       const d = this.dispatchGrpcCall("no_such_grpc", "conf.Echo", "Say", [], String.UTF8.encode("x"), 1000);
       this.note("dispatch", d.status.toString());
@@ -552,6 +559,11 @@ class Conformance extends HttpContext {
 
   onGrpcClose(token: u32, statusCode: GrpcStatus): void {
     this.note("grpc-close", (<i32>statusCode).toString());
+    if (this.path == "/grpc/unary-timeout") {
+      const s = getStatus();
+      this.note("grpc-close-status", s.code.toString());
+      this.note("grpc-close-message", s.message);
+    }
     this.continueRequest();
   }
 
