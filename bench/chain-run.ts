@@ -1,7 +1,9 @@
 // `npm run bench:chain`: the full chain against Envoy's native filters, in real Envoy at 1 and 2
 // workers (bench/chain-scenarios.ts), rounds interleaved; writes its section of RESULTS.md
 // (between the chain markers; the rest of the file is left as it is) and prints it.
-// Options: --rounds N (default 6), --seconds S (default 2), --smoke (one short round, print only).
+// Options: --rounds N (default 6), --seconds S (default 2), --smoke (one short round, print only),
+// --baseline PATH (another chain.wasm measured beside this one: a before/after run; printed, not
+// written), --workers 1|2 (only that worker count; printed, not written).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -26,9 +28,26 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     smoke: { type: "boolean", default: false },
+    baseline: { type: "string" },
+    workers: { type: "string" },
   },
 });
 const smoke = values.smoke ?? false;
+const baseline = values.baseline;
+const onlyWorkers = values.workers === undefined ? undefined : Number(values.workers);
+// A run with a baseline or one worker count is a comparison: printed, RESULTS.md left alone.
+const write = !smoke && baseline === undefined && onlyWorkers === undefined;
+const selected: ChainScenario[] = [
+  ...chainScenarios,
+  ...(baseline === undefined
+    ? []
+    : [1, 2].map((workers) => ({
+        name: `chain-${workers}w/baseline`,
+        variant: "baseline" as const,
+        workers,
+      }))),
+].filter((s) => onlyWorkers === undefined || s.workers === onlyWorkers);
+const workerCounts = [1, 2].filter((w) => onlyWorkers === undefined || w === onlyWorkers);
 const rounds = smoke ? 1 : Number(values.rounds ?? 6);
 const seconds = smoke ? 1 : Number(values.seconds ?? 2);
 const connections = 16;
@@ -103,11 +122,15 @@ async function measure(l: Live, secs: number): Promise<Sample> {
 ensureLoadTools(log);
 ensureEnvoy(projectDir, log);
 const load = [loadavg()[0] ?? 0];
-const modules: ChainModules = { chain: await chainModule(), filters: await filterModules() };
+const modules: ChainModules = {
+  chain: await chainModule(),
+  filters: await filterModules(),
+  ...(baseline === undefined ? {} : { baseline }),
+};
 const live: Live[] = [];
 const startedAt = new Date().toISOString();
 try {
-  for (const s of chainScenarios) {
+  for (const s of selected) {
     live.push(await start(s, modules));
     log(`started ${s.name}`);
   }
@@ -145,10 +168,11 @@ lines.push(
   "| scenario | max RPS | × floor RPS | added CPU µs/req | × native | RSS MiB | RSS over floor, MiB per worker |",
   "|---|---|---|---|---|---|---|",
 );
-for (const workers of [1, 2]) {
+for (const workers of workerCounts) {
   const floor = by(workers, "floor");
   const native = by(workers, "native");
-  for (const variant of ["floor", "native", "separate", "chain", "lua"]) {
+  for (const variant of ["floor", "native", "separate", "chain", "lua", "baseline"]) {
+    if (variant === "baseline" && baseline === undefined) continue;
     const l = by(workers, variant);
     const rps = l.samples.map((s) => s.rps);
     const vsFloor = perRound(
@@ -160,6 +184,12 @@ for (const workers of [1, 2]) {
     lines.push(
       `| ${l.scenario.name} | ${mq(rps, 0)} | ${variant === "floor" ? "1" : mq(vsFloor)} | ${variant === "floor" ? "0" : mq(add, 1)} | ${["floor", "native", "lua"].includes(variant) ? "–" : mq(vsNative)} | ${fmt(l.rss, 1)} | ${variant === "floor" ? "–" : fmt((l.rss - floor.rss) / workers, 1)} |`,
     );
+    if (variant === "baseline") {
+      const vsBase = perRound(added(by(workers, "chain"), floor), add);
+      targets.push(
+        `- ${workers} worker${workers > 1 ? "s" : ""}: this chain's added CPU is ${mq(vsBase)}× the baseline's (${baseline}).`,
+      );
+    }
     if (variant === "chain") {
       const ratio = quantile(vsNative, 0.5);
       const share = quantile(vsFloor, 0.5);
@@ -172,7 +202,7 @@ for (const workers of [1, 2]) {
 lines.push("", "Targets (medians):", "", ...targets, "", "<!-- chain:end -->");
 const section = lines.join("\n");
 console.log(section);
-if (!smoke) {
+if (write) {
   const path = join(benchDir, "RESULTS.md");
   const text = readFileSync(path, "utf8");
   const begin = text.indexOf("<!-- chain:start -->");

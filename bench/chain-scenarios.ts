@@ -9,6 +9,8 @@
 // - separate: the four meshwasm filters as four Wasm plugins (build/<filter>.wasm).
 // - chain:    the same four as ONE module (build/chain.wasm, `meshwasm build --chain`).
 // - lua:      a one-header Lua filter: Envoy's RSS with Lua loaded, for the memory column.
+// - baseline: another build of the one-module chain (`bench:chain -- --baseline PATH`), to
+//             measure a change side by side with the version before it.
 //
 // The configurations are the demo's (demo/chain.json) but for the limiter, whose per-user
 // bucket is 10^9 tokens so no request is refused, and telemetry's access log, which goes to
@@ -20,7 +22,7 @@ import { demoSecret, readChainConfig } from "../src/demo/chain-envoy.ts";
 import { demoToken } from "../src/demo/tour.ts";
 import { buildBootstrap, type WasmFilterOptions } from "../src/envoy/index.ts";
 
-export type ChainVariant = "floor" | "native" | "separate" | "chain" | "lua";
+export type ChainVariant = "floor" | "native" | "separate" | "chain" | "lua" | "baseline";
 export const CHAIN_VARIANTS: ChainVariant[] = ["floor", "native", "separate", "chain", "lua"];
 export const CHAIN_WORKERS = [1, 2] as const;
 
@@ -210,6 +212,8 @@ const LUA_HEADER1 = {
 
 export interface ChainModules {
   chain: string;
+  /** Another build of the chain, for the baseline variant. */
+  baseline?: string;
   filters: Record<(typeof FILTERS)[number], string>;
 }
 
@@ -231,8 +235,14 @@ export function chainScenarioBootstrap(
 ): Record<string, unknown> {
   const config = benchChainConfig();
   const wasmFilters =
-    s.variant === "chain"
-      ? [wasmFilter("chain", modules.chain, config)]
+    s.variant === "chain" || s.variant === "baseline"
+      ? [
+          wasmFilter(
+            "chain",
+            s.variant === "chain" ? modules.chain : (modules.baseline ?? ""),
+            config,
+          ),
+        ]
       : s.variant === "separate"
         ? FILTERS.map((f) => wasmFilter(f, modules.filters[f], config[f]))
         : [];
@@ -253,6 +263,7 @@ export function chainScenarioBootstrap(
   const host = first((hcm.route_config as Node).virtual_hosts);
   host.routes = s.variant === "native" ? NATIVE_ROUTES : BUCKET_ROUTES;
   if (s.variant === "native") hcm.access_log = [NATIVE_JSON_LOG];
-  if (s.variant === "separate" || s.variant === "chain") hcm.access_log = [WASM_LOG];
+  if (s.variant === "separate" || s.variant === "chain" || s.variant === "baseline")
+    hcm.access_log = [WASM_LOG];
   return bootstrap;
 }

@@ -1,14 +1,22 @@
 // The access-log line: one JSON object per request, written when the stream ends. Pure
 // formatting (the values are gathered by the filter in onLog), so the as-pect tests and the
-// test host see the same text.
+// test host see the same text. The line is built in one reused buffer (filters/lib/text.ts):
+// one string per line, not one per member.
 
-import { quoteJsonString } from "../../../assembly";
+import { TextBuilder } from "../../lib/text";
 
 /** What is masked in place of a redacted header's value. */
 export const REDACTED = "[REDACTED]";
 
+const STAMP = new TextBuilder(32);
+
 /** Milliseconds since the epoch as RFC 3339 UTC with milliseconds: 2026-11-30T04:05:06.789Z. */
 export function isoTimestamp(epochMs: i64): string {
+  return writeIsoTimestamp(STAMP.reset(), epochMs).toString();
+}
+
+/** Appends `isoTimestamp(epochMs)` to `b`. */
+export function writeIsoTimestamp(b: TextBuilder, epochMs: i64): TextBuilder {
   let days = epochMs / 86400000;
   let rem = epochMs % 86400000;
   if (rem < 0) {
@@ -25,86 +33,99 @@ export function isoTimestamp(epochMs: i64): string {
   const day = doy - (153 * mp + 2) / 5 + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return (
-    pad(year, 4) +
-    "-" +
-    pad(month, 2) +
-    "-" +
-    pad(day, 2) +
-    "T" +
-    pad(rem / 3600000, 2) +
-    ":" +
-    pad((rem / 60000) % 60, 2) +
-    ":" +
-    pad((rem / 1000) % 60, 2) +
-    "." +
-    pad(rem % 1000, 3) +
-    "Z"
-  );
+  b.padded(year, 4).char(0x2d).padded(month, 2).char(0x2d).padded(day, 2).char(0x54);
+  b.padded(rem / 3600000, 2).char(0x3a).padded((rem / 60000) % 60, 2).char(0x3a);
+  return b.padded((rem / 1000) % 60, 2).char(0x2e).padded(rem % 1000, 3).char(0x5a);
 }
 
-function pad(n: i64, width: i32): string {
-  return n.toString().padStart(width, "0");
-}
-
-/** Builds one JSON object, member by member, in the order written. */
+/** Builds one JSON object, member by member, in the order written. `reset` starts a new one
+ *  in the same buffer (the filter keeps one line per VM). */
 export class JsonLine {
-  private text: string = "{";
+  private readonly b: TextBuilder = new TextBuilder(512);
   private first: bool = true;
 
-  private key(name: string): void {
-    this.text += (this.first ? "" : ",") + quoteJsonString(name) + ":";
+  constructor() {
+    this.b.char(0x7b);
+  }
+
+  /** Starts a new, empty object. */
+  reset(): JsonLine {
+    this.b.reset().char(0x7b);
+    this.first = true;
+    return this;
+  }
+
+  private key(name: string): TextBuilder {
+    const b = this.b;
+    if (!this.first) b.char(0x2c);
     this.first = false;
+    return b.quoted(name).char(0x3a);
   }
 
   /** A string member; null writes JSON null. */
   str(name: string, value: string | null): JsonLine {
-    this.key(name);
-    this.text += value === null ? "null" : quoteJsonString(value);
+    const b = this.key(name);
+    if (value === null) b.str("null");
+    else b.quoted(value);
+    return this;
+  }
+
+  /** A string member holding an RFC 3339 timestamp (see isoTimestamp). */
+  timestamp(name: string, epochMs: i64): JsonLine {
+    writeIsoTimestamp(this.key(name).char(0x22), epochMs).char(0x22);
     return this;
   }
 
   /** An integer member; a negative value (absent) writes null. */
   int(name: string, value: i64): JsonLine {
-    this.key(name);
-    this.text += value < 0 ? "null" : value.toString();
+    const b = this.key(name);
+    if (value < 0) b.str("null");
+    else b.int(value);
     return this;
   }
 
   /** A number member with up to three decimals (durations in ms). */
   millis(name: string, nanos: i64): JsonLine {
-    this.key(name);
+    const b = this.key(name);
     if (nanos < 0) {
-      this.text += "null";
+      b.str("null");
     } else {
       const micros = nanos / 1000;
-      const whole = micros / 1000;
-      const frac = micros % 1000;
-      this.text += whole.toString() + (frac == 0 ? "" : "." + trimZeros(pad(frac, 3)));
+      b.int(micros / 1000);
+      let frac = micros % 1000;
+      if (frac != 0) {
+        // Three digits with the trailing zeros trimmed: 500 → .5, 050 → .05.
+        let digits = 3;
+        while (frac % 10 == 0) {
+          frac /= 10;
+          digits--;
+        }
+        b.char(0x2e).padded(frac, digits);
+      }
     }
     return this;
   }
 
   /** An object member of header values: names in order, `null` for absent ones. */
   headers(name: string, names: string[], values: Array<string | null>): JsonLine {
-    this.key(name);
-    let out = "{";
+    const b = this.key(name).char(0x7b);
     for (let i = 0; i < names.length; i++) {
+      if (i > 0) b.char(0x2c);
+      b.quoted(names[i]).char(0x3a);
       const v = values[i];
-      out += (i == 0 ? "" : ",") + quoteJsonString(names[i]) + ":" + (v === null ? "null" : quoteJsonString(v));
+      if (v === null) b.str("null");
+      else b.quoted(v);
     }
-    this.text += out + "}";
+    b.char(0x7d);
     return this;
   }
 
   /** The object's text. */
   close(): string {
-    return this.text + "}";
+    const b = this.b;
+    b.char(0x7d);
+    const text = b.toString();
+    b.truncate(b.length - 1);
+    return text;
   }
-}
-
-function trimZeros(s: string): string {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) == 0x30) end--;
-  return s.substring(0, end);
 }

@@ -26,12 +26,12 @@ import {
   registerRootContext,
   setProperty,
 } from "../../../assembly";
-import { JsonLine, REDACTED, isoTimestamp } from "./accesslog";
+import { JsonLine, REDACTED } from "./accesslog";
 import { LOG_FIELDS, TelemetryConfig, readTelemetryConfig } from "./config";
 import {
   TraceContext,
   chance,
-  formatTraceparent,
+  newTraceparent,
   parseB3Multi,
   parseB3Single,
   parseTraceparent,
@@ -73,6 +73,8 @@ class Telemetry {
   traces: CounterFamily;
   logLines: CounterFamily;
   filterState: PropertyPath;
+  /** The access-log line, rebuilt in place per request (one buffer per VM). */
+  line: JsonLine = new JsonLine();
 
   constructor(public config: TelemetryConfig) {
     const m = config.metrics;
@@ -150,6 +152,13 @@ class TelemetryStream extends HttpContext {
   private startMs: i64 = 0;
   private requestId: string | null = null;
   private traceId: string | null = null;
+  // Properties onLog reads for both the metrics and the log line, read once.
+  private method: string | null = null;
+  private route: string | null = null;
+  private cluster: string | null = null;
+  private haveMethod: bool = false;
+  private haveRoute: bool = false;
+  private haveCluster: bool = false;
 
   constructor(
     id: u32,
@@ -206,7 +215,7 @@ class TelemetryStream extends HttpContext {
     // A tracestate belongs to the traceparent it came with: a new trace drops it.
     if (result != TRACE_CONTINUED) headers.remove("tracestate");
     if (context === null) context = new TraceContext(randomHex(16), "", chance(tracing.samplePercent));
-    headers.set("traceparent", formatTraceparent(context.traceId, randomHex(8), context.sampled));
+    headers.set("traceparent", newTraceparent(context.traceId, context.sampled));
     this.traceId = context.traceId;
     this.t.outcome.set(0, TRACE_RESULTS[result]);
     this.t.traces.increment();
@@ -226,6 +235,10 @@ class TelemetryStream extends HttpContext {
     const durationNs = getPropertyInt(P_DURATION, -1);
     const requestSize = getPropertyInt(P_REQUEST_SIZE, 0);
     const responseSize = getPropertyInt(P_RESPONSE_SIZE, 0);
+    // Read once for both the metrics and the log line.
+    this.haveMethod = false;
+    this.haveRoute = false;
+    this.haveCluster = false;
     if (cfg.metrics.enabled) this.record(code, durationNs, requestSize, responseSize);
     if (cfg.accessLog.enabled) this.accessLog(code, durationNs, requestSize, responseSize);
   }
@@ -237,9 +250,9 @@ class TelemetryStream extends HttpContext {
       if (t.config.metrics.codeClass) labels.set(t.codeAt, CODE_CLASSES[code >= 100 && code < 600 ? <i32>(code / 100) : 0]);
       else labels.setNumber(t.codeAt, code);
     }
-    if (t.methodAt >= 0) labels.set(t.methodAt, orNone(properties.requestMethod()));
-    if (t.routeAt >= 0) labels.set(t.routeAt, orNone(properties.routeName()));
-    if (t.clusterAt >= 0) labels.set(t.clusterAt, orNone(properties.clusterName()));
+    if (t.methodAt >= 0) labels.set(t.methodAt, orNone(this.requestMethod()));
+    if (t.routeAt >= 0) labels.set(t.routeAt, orNone(this.routeName()));
+    if (t.clusterAt >= 0) labels.set(t.clusterAt, orNone(this.clusterName()));
     t.requests.increment();
     t.duration.record(durationNs < 0 ? 0 : <u64>(durationNs / 1000000));
     t.requestBytes.record(<u64>max<i64>(requestSize, 0));
@@ -256,10 +269,10 @@ class TelemetryStream extends HttpContext {
     t.logLines.increment();
     if (result != LOG_WRITTEN) return;
     const f = a.fields;
-    const line = new JsonLine();
+    const line = t.line.reset();
     const req = this.request.headers;
-    if (f[0]) line.str(LOG_FIELDS[0], isoTimestamp(this.startMs));
-    if (f[1]) line.str(LOG_FIELDS[1], properties.requestMethod());
+    if (f[0]) line.timestamp(LOG_FIELDS[0], this.startMs);
+    if (f[1]) line.str(LOG_FIELDS[1], this.requestMethod());
     if (f[2]) line.str(LOG_FIELDS[2], properties.requestPath());
     if (f[3]) line.str(LOG_FIELDS[3], properties.requestHost());
     if (f[4]) line.str(LOG_FIELDS[4], properties.requestProtocol());
@@ -269,9 +282,9 @@ class TelemetryStream extends HttpContext {
     if (f[8]) line.int(LOG_FIELDS[8], responseSize);
     if (f[9]) line.str(LOG_FIELDS[9], this.requestId);
     if (f[10]) line.str(LOG_FIELDS[10], this.traceId);
-    if (f[11]) line.str(LOG_FIELDS[11], properties.clusterName());
+    if (f[11]) line.str(LOG_FIELDS[11], this.clusterName());
     if (f[12]) line.str(LOG_FIELDS[12], properties.upstreamAddress());
-    if (f[13]) line.str(LOG_FIELDS[13], properties.routeName());
+    if (f[13]) line.str(LOG_FIELDS[13], this.routeName());
     if (f[14]) line.str(LOG_FIELDS[14], properties.sourceAddress());
     if (f[15]) line.str(LOG_FIELDS[15], this.redacted("user-agent", req.get("user-agent")));
     if (a.requestHeaders.length > 0) line.headers("request_headers", a.requestHeaders, this.values(a.requestHeaders, true));
@@ -279,6 +292,30 @@ class TelemetryStream extends HttpContext {
     const text = line.close();
     log.at(a.level, text);
     setProperty(t.filterState, String.UTF8.encode(text));
+  }
+
+  private requestMethod(): string | null {
+    if (!this.haveMethod) {
+      this.method = properties.requestMethod();
+      this.haveMethod = true;
+    }
+    return this.method;
+  }
+
+  private routeName(): string | null {
+    if (!this.haveRoute) {
+      this.route = properties.routeName();
+      this.haveRoute = true;
+    }
+    return this.route;
+  }
+
+  private clusterName(): string | null {
+    if (!this.haveCluster) {
+      this.cluster = properties.clusterName();
+      this.haveCluster = true;
+    }
+    return this.cluster;
   }
 
   private values(names: string[], request: bool): Array<string | null> {

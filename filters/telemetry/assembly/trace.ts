@@ -8,6 +8,8 @@
 // any other length than 55, an all-zero trace id or parent id, a later version whose 56th
 // character is not "-".
 
+import { TextBuilder } from "../../lib/text";
+
 /** An accepted context: the trace id (32 hex), the caller's span id (16 hex), sampled. */
 export class TraceContext {
   constructor(
@@ -51,7 +53,14 @@ export function parseTraceparent(value: string): TraceContext | null {
 
 /** A version 00 traceparent for `traceId`, span `spanId`, the sampled flag. */
 export function formatTraceparent(traceId: string, spanId: string, sampled: bool): string {
-  return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+  return SCRATCH.reset().str("00-").str(traceId).char(0x2d).str(spanId).str(sampled ? "-01" : "-00").toString();
+}
+
+/** `formatTraceparent(traceId, randomHex(8), sampled)`, built in one string. */
+export function newTraceparent(traceId: string, sampled: bool): string {
+  const b = SCRATCH.reset().str("00-").str(traceId).char(0x2d);
+  writeRandomHex(b, 8);
+  return b.str(sampled ? "-01" : "-00").toString();
 }
 
 // A B3 trace id is 16 or 32 hex; as a W3C id it is left-padded with zeros.
@@ -106,40 +115,44 @@ export function parseB3Multi(
   return new TraceContext(traceId, spanIdValue, sampling < 0 ? deferredSampled : sampling == 1);
 }
 
-const HEX = "0123456789abcdef";
+// Ids are written into one reused builder: one string per id, not one per character.
+const SCRATCH = new TextBuilder(64);
+const TAIL = new TextBuilder(64);
+
+/** Appends `n` random bytes as lower-case hex, never all zeros (W3C ids must not be). */
+function writeRandomHex(b: TextBuilder, n: i32): void {
+  const start = b.length;
+  while (true) {
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const v = <i32>(Math.random() * 256.0) & 0xff;
+      if (v != 0) any = true;
+      b.hex(<u32>v, 2);
+    }
+    if (any) return;
+    b.truncate(start);
+  }
+}
 
 /** `n` random bytes as lower-case hex, never all zeros (W3C ids must not be). */
 export function randomHex(n: i32): string {
-  while (true) {
-    let out = "";
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      const b = <i32>(Math.random() * 256.0) & 0xff;
-      if (b != 0) any = true;
-      out += HEX.charAt(b >> 4) + HEX.charAt(b & 15);
-    }
-    if (any) return out;
-  }
+  const b = SCRATCH.reset();
+  writeRandomHex(b, n);
+  return b.toString();
 }
 
 /** A random (version 4) UUID, lower case: xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx. */
 export function uuid4(): string {
-  const hex = randomHex(16);
-  const variant = HEX.charAt(8 + (hexValue(hex.charCodeAt(16)) & 3));
-  return (
-    hex.substring(0, 8) +
-    "-" +
-    hex.substring(8, 12) +
-    "-4" +
-    hex.substring(13, 16) +
-    "-" +
-    variant +
-    hex.substring(17, 20) +
-    "-" +
-    hex.substring(20, 32)
-  );
+  // The same draws as before: 16 random bytes as 32 hex digits, then the version and variant
+  // digits put in place of the 13th and 17th.
+  const b = SCRATCH.reset();
+  writeRandomHex(b, 16);
+  const variant = 8 + (hexValue(b.codeAt(16)) & 3);
+  const out = TAIL.reset();
+  out.range(b, 0, 8).char(0x2d).range(b, 8, 12).str("-4").range(b, 13, 16).char(0x2d);
+  out.hex(<u32>variant, 1).range(b, 17, 20).char(0x2d).range(b, 20, 32);
+  return out.toString();
 }
-
 /** A decision with probability `percent` / 100 (0 never, 100 always). */
 export function chance(percent: f64): bool {
   if (percent >= 100) return true;

@@ -1,0 +1,153 @@
+// `npm run bench:guest-chain -- [--requests N] [--only REGEX] [--out DIR] [--src DIR]`: what the
+// chain's filters do inside the VM per request, each alone (with its section of the bench's chain
+// configuration) and all four as one module, on the bench's chain request. Per target it prints
+// heap allocations, incremental collection steps, objects marked and host calls by name (from a
+// build with AssemblyScript's runtime hooks, as `bench:guest` does), and the µs per request the
+// test host spends on the plain build (guest code plus the test host's own side of each host
+// call: a relative figure for comparing versions of the guest, not Envoy's cost).
+// `--src DIR` takes the filters and the SDK from another checkout (for before/after figures).
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { asc } from "../src/build/asc.ts";
+import { chainEntrySource } from "../src/build/chain.ts";
+import { compilerArgs } from "../src/build/compile.ts";
+import { createHost } from "../src/testing/index.ts";
+import { WA, type WasmImports, type WasmModule } from "../src/testing/wasm-api.ts";
+import { benchChainConfig, chainRequest } from "./chain-scenarios.ts";
+import { projectDir, workDir } from "./lib/peers.ts";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string", default: "." },
+    requests: { type: "string", default: "2000" },
+    src: { type: "string" },
+    out: { type: "string", default: join(workDir, "guest-chain") },
+  },
+});
+const only = new RegExp(values.only ?? ".");
+const n = Number(values.requests);
+const src = values.src ?? projectDir;
+const outDir = values.out ?? join(workDir, "guest-chain");
+const FILTERS = ["telemetry", "auth", "rate-limit", "header-router"] as const;
+
+const counts = { alloc: 0, interrupt: 0, visit: 0, collect: 0 };
+let hooked = false;
+const rtrace = {
+  oninit: () => {},
+  onalloc: () => void counts.alloc++,
+  onresize: () => {},
+  onmove: () => {},
+  onfree: () => {},
+  onvisit: () => {
+    counts.visit++;
+    return 1;
+  },
+  oncollect: () => void counts.collect++,
+  oninterrupt: () => void counts.interrupt++,
+  onyield: () => {},
+  onload: (ptr: number) => ptr,
+  onstore: (ptr: number) => ptr,
+};
+const Original = WA.Instance;
+class Hooked extends Original {
+  constructor(module: WasmModule, imports: WasmImports) {
+    super(module, hooked ? { ...imports, rtrace } : imports);
+  }
+}
+(WA as { Instance: unknown }).Instance = Hooked;
+
+const RTRACE = ["--use", "ASC_RTRACE=1", "--use", "ASC_PROFILE=1"];
+/** The target's module from `src`: the plain build, or one with the runtime hooks. */
+async function build(target: string, traced: boolean): Promise<string> {
+  const outFile = join(outDir, `${target}${traced ? ".rtrace" : ""}.wasm`);
+  const sdk = join(src, "assembly");
+  const members = FILTERS.map((name) => ({
+    name,
+    entry: join(src, "filters", name, "assembly", "index.ts"),
+  }));
+  let entry = join(src, "filters", target, "assembly", "index.ts");
+  if (target === "chain") {
+    entry = join(outDir, ".chain", `chain${traced ? "-rtrace" : ""}.ts`);
+    mkdirSync(join(outDir, ".chain"), { recursive: true });
+    writeFileSync(entry, chainEntrySource(members, entry, sdk));
+  }
+  // compileFilter takes no extra compiler flags: asc directly, with the same arguments.
+  let output = "";
+  const sink = {
+    write: (c: string | Uint8Array) => {
+      output += String(c);
+    },
+  };
+  const args = [...compilerArgs({ entry, outFile, baseDir: src }), ...(traced ? RTRACE : [])];
+  const r = await asc.main(args, { stdout: sink, stderr: sink });
+  if (r.error) throw new Error(`compiling ${entry}: ${output}`);
+  return outFile;
+}
+
+const config = benchChainConfig();
+const shape = chainRequest();
+const targets = [...FILTERS, "chain"].filter((t) => only.test(t));
+
+async function run(target: string, wasm: string, requests: number) {
+  const host = await createHost({
+    module: await WA.compile(readFileSync(wasm)),
+    rootId: target,
+    configuration: (target === "chain" ? config : config[target as keyof typeof config]) as object,
+    logLevel: "warn",
+  });
+  // Alone, rate-limit and header-router see the x-user header auth would have set.
+  const extra: Record<string, string> =
+    target === "rate-limit" || target === "header-router" ? { "x-user": "user-42" } : {};
+  const send = () => {
+    const st = host.stream();
+    st.requestHeaders(
+      {
+        ":method": shape.method,
+        ":path": "/bench",
+        ":authority": "bench",
+        ":scheme": "http",
+        "user-agent": "wrk",
+        ...shape.headers,
+        ...extra,
+      },
+      { endOfStream: true },
+    );
+    st.responseHeaders({ ":status": "200", "content-length": "2" }, { endOfStream: true });
+    st.complete();
+  };
+  return { host, send, requests };
+}
+
+for (const target of targets) {
+  hooked = true;
+  const traced = await run(target, await build(target, true), n);
+  for (let i = 0; i < 200; i++) traced.send();
+  const before = { ...counts };
+  const hostBefore = new Map(traced.host.coverage.hostCalls);
+  for (let i = 0; i < n; i++) traced.send();
+  const per = (k: keyof typeof counts) => ((counts[k] - before[k]) / n).toFixed(2);
+  const calls: string[] = [];
+  let total = 0;
+  for (const [name, count] of traced.host.coverage.hostCalls) {
+    const d = (count - (hostBefore.get(name) ?? 0)) / n;
+    if (d > 0 && !name.startsWith("proxy_on_")) {
+      total += d;
+      calls.push(`${d.toFixed(2).padStart(6)}  ${name}`);
+    }
+  }
+  traced.host.close();
+  hooked = false;
+  const plain = await run(target, await build(target, false), n);
+  for (let i = 0; i < 500; i++) plain.send();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) plain.send();
+  const us = ((performance.now() - t0) * 1000) / n;
+  plain.host.close();
+  console.log(
+    `${target}: per request ${per("alloc")} heap allocations, ${per("interrupt")} collection ` +
+      `steps, ${per("visit")} objects marked, ${total.toFixed(2)} host calls, ${us.toFixed(1)} µs in the test host`,
+  );
+  for (const c of calls) console.log(`  ${c}`);
+}
