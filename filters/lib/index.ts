@@ -60,3 +60,4 @@ export {
   LimitKind,
   limitsSignature,
 } from "./bucket";
+export { TextBuilder } from "./text";
