@@ -1,5 +1,6 @@
 // `npm run bench:profile -- --only REGEX [--seconds S] [--requests N] [--wasm PATH]`: where a scenario's
-// Envoy CPU goes, and which host calls its module makes per request.
+// Envoy CPU goes, and which host calls its module makes per request. The chain's scenarios
+// (bench/chain-scenarios.ts: `chain-1w/chain`, `chain-1w/native`, ...) are selected the same way.
 //
 // For each selected scenario, one Envoy as the bench starts it (one worker, pinned):
 // 1. Host calls per request: the same Envoy with the `wasm` log at trace, N requests, and the
@@ -20,7 +21,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { chainModule, filterModules } from "../src/demo/modules.ts";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
+import { chainRequest, chainScenarioBootstrap, chainScenarios } from "./chain-scenarios.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { runWrk } from "./lib/load.ts";
 import { builders, rootIdFor, workDir } from "./lib/peers.ts";
@@ -61,8 +64,15 @@ async function bootstrapFor(s: Scenario) {
   });
 }
 
-async function send(envoy: EnvoyProcess, s: Scenario, n: number): Promise<void> {
-  const shape = requestShape(s.work);
+/** What a profile needs of a scenario: its name, request and whether it runs Wasm. */
+interface Target {
+  name: string;
+  shape: ReturnType<typeof requestShape>;
+  wasm: boolean;
+}
+
+async function send(envoy: EnvoyProcess, s: Target, n: number): Promise<void> {
+  const shape = s.shape;
   for (let i = 0; i < n; i++) {
     const r = await envoy.request("/bench", {
       method: shape.method,
@@ -85,7 +95,7 @@ function countCalls(text: string): Map<string, number> {
   return counts;
 }
 
-async function hostCalls(s: Scenario, config: Record<string, unknown>): Promise<void> {
+async function hostCalls(s: Target, config: Record<string, unknown>): Promise<void> {
   const envoy = await startEnvoy({
     config,
     concurrency: 1,
@@ -137,7 +147,7 @@ function stacks(text: string): Stack[] {
   return out;
 }
 
-async function profile(s: Scenario, config: Record<string, unknown>): Promise<void> {
+async function profile(s: Target, config: Record<string, unknown>): Promise<void> {
   const envoy = await startEnvoy({
     config,
     concurrency: 1,
@@ -148,7 +158,7 @@ async function profile(s: Scenario, config: Record<string, unknown>): Promise<vo
   const data = join(outDir, `${s.name.replace("/", "_")}.data`);
   try {
     await send(envoy, s, 3);
-    const shape = requestShape(s.work);
+    const shape = s.shape;
     const url = `${envoy.listenerUrl}/bench`;
     await runWrk({ url, shape, seconds: 2, connections: 16, cpu: 1 }); // warm-up
     const perf = spawn(
@@ -214,6 +224,21 @@ ensureLoadTools(log);
 ensureEnvoy(join(workDir, ".."), log);
 for (const s of scenarios.filter((x) => only.test(x.name))) {
   const config = await bootstrapFor(s);
-  if (isWasmPeer(s.peer)) await hostCalls(s, config);
-  await profile(s, config);
+  const target = { name: s.name, shape: requestShape(s.work), wasm: isWasmPeer(s.peer) };
+  if (target.wasm) await hostCalls(target, config);
+  await profile(target, config);
+}
+const chains = chainScenarios.filter((x) => only.test(x.name));
+if (chains.length > 0) {
+  const modules = { chain: values.wasm ?? (await chainModule()), filters: await filterModules() };
+  for (const s of chains) {
+    const config = chainScenarioBootstrap(s, modules) as Record<string, unknown>;
+    const target = {
+      name: s.name,
+      shape: chainRequest(),
+      wasm: s.variant === "chain" || s.variant === "separate",
+    };
+    if (target.wasm) await hostCalls(target, config);
+    await profile(target, config);
+  }
 }

@@ -165,7 +165,8 @@ class RateLimit extends HttpContext {
         if (!rule.missingShared) continue;
         key = tagged(TAG_MISSING, 0);
       } else {
-        const text = values.join("|");
+        // The joined text only when an override may match it.
+        const text = rule.overrides.length > 0 ? values.join("|") : "";
         for (let o = 0; o < rule.overrides.length; o++) {
           if (unchecked(rule.overrides[o]).matcher.matches(text)) {
             chosen = unchecked(rule.overrides[o]);
