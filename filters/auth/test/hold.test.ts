@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { HttpCall, TestStream } from "../../../src/testing/index.ts";
 import { createHost, type Host } from "../../../src/testing/index.ts";
+import { sendHeaders } from "../../lib/test/send-headers.ts";
 import { buildAuth, jwks, rsaKey, type TestKey, token } from "./helpers.ts";
 
 let wasm = "";
@@ -92,17 +93,8 @@ const bearer = (key: TestKey, kid = key.kid) => ({
   authorization: `Bearer ${token({ alg: "RS256", key, kid, claims: { sub: `user-${kid}`, exp: T0 + 3600 } })}`,
 });
 
-/** Sends the request headers of a GET on `worker`; the stream and the filter's answer. */
-function send(host: Host, worker: number, headers: Record<string, string>) {
-  const s = host.stream({ worker });
-  const action = s.requestHeaders({
-    ":method": "GET",
-    ":path": "/",
-    ":authority": "a",
-    ...headers,
-  });
-  return { s, action };
-}
+const send = (host: Host, worker: number, headers: Record<string, string>) =>
+  sendHeaders(host, headers, worker);
 
 const passedOn = (s: TestStream) => s.upstream.complete && s.localReply === null;
 

@@ -4,6 +4,7 @@
 // can fail (an error status, an unknown cluster, a malformed or truncated answer).
 import type { GrpcCall, GrpcReply, Host } from "meshwasm/testing";
 import { describe, expect, it } from "vitest";
+import { sendHeaders } from "../../lib/test/send-headers.ts";
 import { rateLimitHost } from "./helpers.ts";
 import { Code, decodeRequest, encodeResponse, type StatusInit, Unit } from "./rls-wire.ts";
 
@@ -129,17 +130,7 @@ describe("the request to the service", () => {
   });
 });
 
-/** Sends a GET's headers through the step API: no virtual time passes while it waits. */
-function send(host: Host, headers: Record<string, string>) {
-  const s = host.stream();
-  const action = s.requestHeaders({
-    ":method": "GET",
-    ":path": "/",
-    ":authority": "a",
-    ...headers,
-  });
-  return { s, action };
-}
+const send = (host: Host, headers: Record<string, string>) => sendHeaders(host, headers);
 
 describe("waiting for the answer", () => {
   it("holds the request until the service answers, then lets it through", async () => {
