@@ -321,7 +321,37 @@ export function renderResults(bench: BenchResult, command: string): string {
       2,
       "header-router ≤ 2× native route matching + header_mutation",
     ],
+    ["jwt-rs256/meshwasm", "jwt-rs256/native", 2, "auth, RS256 uncached: ≤ 2× jwt_authn"],
+    [
+      "jwt-rs256-cached/meshwasm",
+      "jwt-rs256-cached/native",
+      1.5,
+      "auth, cached token: ≤ 1.5× jwt_authn",
+    ],
+    ["rate-limit/meshwasm", "rate-limit/native", 2, "rate-limit, 1 worker: ≤ 2× local_ratelimit"],
+    [
+      "rate-limit-2w/meshwasm",
+      "rate-limit-2w/native",
+      2,
+      "rate-limit, 2 workers: ≤ 2× local_ratelimit",
+    ],
+    [
+      "rate-limit-cluster/meshwasm",
+      "rate-limit-cluster/native",
+      2,
+      "rate-limit, cluster mode: ≤ 2× Envoy's ratelimit filter (same service)",
+    ],
   ];
+  for (const work of ["body4k", "shared-cas", "properties5"] as const) {
+    const best = bestOtherSdk(summaries, work, "meshwasm");
+    if (best)
+      pairs.push([
+        `${work}/meshwasm`,
+        `${work}/${best.peer}`,
+        1.1,
+        `${work}: meshwasm ≤ 1.10× the best other SDK (${best.peer})`,
+      ]);
+  }
   for (const [a, b, limit, what] of pairs) {
     if (!summaries.has(a) || !summaries.has(b)) continue;
     const x = median(summaries.get(a)?.addedCpuUs ?? []);
