@@ -400,6 +400,14 @@ async function main() {
     });
     console.log(`--resume: ${reused.length} verdicts kept from ${journal}, ${planned.length} mutants to judge`);
   }
+  // Mutants whose schema did not compile, kept (by key) for the next run's first round.
+  const outFile = join(outDir, "schema-out.json");
+  const takenOut = new Set(existsSync(outFile) ? JSON.parse(readFileSync(outFile, "utf8")) : []);
+  const knownOut = (m) => takenOut.has(keyOf(m));
+  const onTakenOut = (list) => {
+    for (const m of list) takenOut.add(keyOf(m));
+    writeFileSync(outFile, `${JSON.stringify([...takenOut], null, 1)}\n`);
+  };
   const record = (m, verdict) => appendFileSync(journal, `${JSON.stringify({ key: keyOf(m), status: verdict.status, by: verdict.by })}\n`);
   planned = planned.map((m, id) => ({ ...m, id }));
   if (options.list) {
@@ -425,7 +433,7 @@ async function main() {
         if (options.aspect) group.aspect = options.aspect;
         group.aspect = group.aspect.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
       }
-      ({ results, stats } = await runSchemata({ copy, groups, planned, options, equivalent, log: (line) => console.log(line), onVerdict: record }));
+      ({ results, stats } = await runSchemata({ copy, groups, planned, options, equivalent, log: (line) => console.log(line), onVerdict: record, knownOut, onTakenOut }));
     }
   } finally {
     for (const copy of copies) rmSync(copy, { recursive: true, force: true });

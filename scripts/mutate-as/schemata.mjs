@@ -201,7 +201,7 @@ async function rebuildOne(copy, m, reached, modules, vitest) {
  * Judges `planned` (each with `id` = its index) in `copy` by schemata. Returns the verdicts
  * in the order of `planned`, and figures on the run.
  */
-export async function runSchemata({ copy, groups, planned, options, equivalent, log, onVerdict = () => {} }) {
+export async function runSchemata({ copy, groups, planned, options, equivalent, log, onVerdict = () => {}, knownOut = () => false, onTakenOut = () => {} }) {
   const count = planned.length;
   const byFile = new Map();
   for (const m of planned) {
@@ -214,7 +214,10 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
   const vitestFiles = options.aspectOnly ? [] : [...new Set(groups.flatMap((g) => g.vitestFiles ?? []))];
 
   // 1. Schemata that compile: take out the mutants compile errors point at, and retry.
-  const skip = new Set();
+  // Mutants an earlier run had to take out of the schemata (same source) start out: a rerun
+  // then usually compiles in one round.
+  const skip = new Set(planned.filter((m) => knownOut(m)).map((m) => m.id));
+  if (skip.size > 0) log(`${skip.size} mutants left out of the schemata as in an earlier run`);
   const aspect = new AspectRunner(copy);
   const vitest = new VitestRunner(copy);
   let dry = null;
@@ -272,6 +275,7 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
     if (hard !== "" && found.length === 0) throw new Error(`mutate:as: the unmutated build or specs fail:\n${hard}`);
     for (const id of ids) skip.add(id);
   }
+  onTakenOut(planned.filter((m) => skip.has(m.id)));
   const slow = new Set([...skip, ...unplaced]);
 
   // 2. The coverage run: no mutant on; everything must pass.
