@@ -7,6 +7,8 @@
 // - none:        no filter (the floor; direct_response route). none/upstream: no filter, proxied
 //                to a small Node server the bench starts (the proxied floor).
 // - empty:       a Wasm filter whose HTTP context overrides nothing (the Wasm per-request floor).
+// - empty-all:   meshwasm only: the same module built with every callback exported
+//                (--export-all), as before the build left unused callbacks out.
 // - header1:     add one request header (x-bench-one: 1).
 // - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
 //                (x-bench-out-0..19: value-N), remove the 20 read. Native header_mutation cannot
@@ -57,6 +59,7 @@ export type WasmPeer = "meshwasm" | "rust" | "solo" | "go";
 export type Work =
   | "none"
   | "empty"
+  | "empty-all"
   | "header1"
   | "headers20"
   | "headers20-pairs"
@@ -376,6 +379,7 @@ export const scenarios: Scenario[] = [
 
   wasm("empty", "meshwasm"),
   wasm("empty", "rust"),
+  { ...wasm("empty-all", "meshwasm"), rootId: "empty" },
 
   wasm("header1", "meshwasm"),
   wasm("header1", "rust"),

@@ -93,21 +93,26 @@ const SAME_MODULE: Partial<Record<Work, Work>> = {
   "rate-limit-cluster": "rate-limit",
 };
 
+// Works that build another work's module with every callback exported (`--export-all`).
+const EXPORT_ALL: Partial<Record<Work, Work>> = { "empty-all": "empty" };
+
 const meshwasm: Builder = async (works, log) => {
   const out = new Map<Work, string>();
   for (const work of works) {
-    const source = SAME_MODULE[work] ?? work;
+    const exportAll = EXPORT_ALL[work];
+    const source = exportAll ?? SAME_MODULE[work] ?? work;
     const entry = join(benchDir, "peers", "meshwasm", source, "index.ts");
-    const outFile = join(workDir, "meshwasm", `${source}.wasm`);
+    const outFile = join(workDir, "meshwasm", `${exportAll ? work : source}.wasm`);
     if (
       !fresh(outFile, [
         join(benchDir, "peers", "meshwasm", source),
         join(projectDir, "assembly"),
         join(projectDir, "filters"),
+        join(projectDir, "transform"),
       ])
     ) {
-      log(`compiling meshwasm ${source}`);
-      await compileFilter({ entry, outFile });
+      log(`compiling meshwasm ${exportAll ? work : source}`);
+      await compileFilter({ entry, outFile, exportAll: exportAll !== undefined });
     }
     out.set(work, outFile);
   }

@@ -5,7 +5,10 @@
 // `exportStart: _initialize`, so top-level code runs in the host's start call instead of at
 // instantiation, and `use` aliases that send AssemblyScript's hidden imports (abort, trace,
 // seed) to the SDK's replacements, which the SDK declares `@global` so the aliases need no
-// path. This module adds the entry, the output file and the optional overrides.
+// path. This module adds the entry, the output file, the optional overrides and the transform
+// that leaves unused per-stream callbacks out of the exports (transform/exports.mjs; a plain
+// asc build exports every callback unless given
+// `--transform node_modules/meshwasm/transform/exports.mjs`).
 
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
@@ -32,6 +35,10 @@ export interface CompileOptions {
   /** The project folder that `entry` and `outFile` are relative to (default: the working
    *  directory). */
   baseDir?: string;
+  /** Export every proxy-wasm callback, also the per-stream HTTP ones the filter does not use
+   *  (by default they are left out, so Envoy does not enter the VM for them; see
+   *  transform/exports.mjs). */
+  exportAll?: boolean;
 }
 
 export interface CompileResult {
@@ -77,6 +84,9 @@ const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 /** The package's `asconfig.json`: the SDK's build settings. */
 export const ASCONFIG_PATH: string = join(packageRoot, "asconfig.json");
 
+/** The compiler transform that leaves unused per-stream callbacks out of the exports. */
+export const PRUNE_EXPORTS_TRANSFORM: string = join(packageRoot, "transform", "exports.mjs");
+
 /** The SDK's `assembly/` folder, wherever this package is installed. */
 export function sdkAssemblyDir(): string {
   return join(packageRoot, "assembly");
@@ -108,6 +118,7 @@ export function compilerArgs(options: CompileOptions): string[] {
   if (optimize === "none") args.push("--optimizeLevel", "0", "--shrinkLevel", "0");
   else if (optimize !== DEFAULT_OPTIMIZE) args.push(`-${optimize}`);
   if (options.debug) args.push("--debug");
+  if (!options.exportAll) args.push("--transform", PRUNE_EXPORTS_TRANSFORM);
   if (options.text) args.push("--textFile", options.outFile.replace(/\.wasm$/, ".wat"));
   return args;
 }

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../src/build/compile.ts";
 import { checkModule } from "../../src/check/surface.ts";
 import { createHost } from "../../src/testing/index.ts";
+import { readWasmModule } from "../../src/wasm/binary.ts";
 
 const project = mkdtempSync(join(tmpdir(), "meshwasm-user-"));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -47,6 +48,12 @@ describe("building in a project that depends on meshwasm", { timeout: 300_000 },
     const host = await createHost({ module: outFile });
     const res = await host.request({ path: "/" });
     expect(res.headers["x-built-as"]).toBe("dependency");
+    // The package's transform ran: only the per-stream callback the filter uses is exported.
+    const names = readWasmModule(readFileSync(outFile)).exports.map((e) => e.name);
+    expect(names).toContain("proxy_on_response_headers");
+    expect(names).toContain("proxy_on_delete");
+    expect(names).not.toContain("proxy_on_request_headers");
+    expect(names).not.toContain("proxy_on_log");
   });
 
   it("builds the same way with a plain asc and the package's asconfig.json", () => {

@@ -41,6 +41,7 @@ export async function buildTestModule(name: string): Promise<string> {
   const sources = Math.max(
     newestMtime(join(ROOT, "test", "modules", name)),
     newestMtime(join(ROOT, "assembly")),
+    newestMtime(join(ROOT, "transform")),
     compilerMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
@@ -55,6 +56,7 @@ export async function buildExample(name: string): Promise<string> {
   const sources = Math.max(
     newestMtime(join(ROOT, "examples", name)),
     newestMtime(join(ROOT, "assembly")),
+    newestMtime(join(ROOT, "transform")),
     compilerMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;

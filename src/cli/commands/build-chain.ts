@@ -92,6 +92,7 @@ export async function buildChain(
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
       ...(opts.text ? { text: true } : {}),
       ...(opts.debug ? { debug: true } : {}),
+      ...(opts.exportAll ? { exportAll: true } : {}),
     });
     const report = checkModule(readFileSync(resolve(project.root, opts.output)));
     if (!report.ok) {

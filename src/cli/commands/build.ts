@@ -27,6 +27,8 @@ export interface BuildSettings {
   out: string;
   text: boolean;
   debug: boolean;
+  /** Export every proxy-wasm callback, also the per-stream ones the filter does not use. */
+  exportAll: boolean;
 }
 
 export interface BuiltFilter {
@@ -49,6 +51,7 @@ export const DEFAULT_BUILD: BuildSettings = {
   out: "build",
   text: false,
   debug: false,
+  exportAll: false,
 };
 
 function kib(bytes: number): string {
@@ -97,6 +100,7 @@ export async function buildFilters(
         runtime: settings.runtime,
         text: settings.text,
         debug: settings.debug,
+        exportAll: settings.exportAll,
       });
       built.bytes = result.bytes;
       built.millis = Math.round(result.millis);
@@ -147,7 +151,7 @@ function newestSource(dir: string): number {
 
 /**
  * Whether build/<name>.wasm is newer than everything it could be built from: the project's
- * filter folders and the installed SDK (assembly/ and filters/lib).
+ * filter folders and the installed SDK (assembly/, filters/lib and the build's transform).
  */
 export function isUpToDate(project: Project, filter: Filter): boolean {
   const wasm = project.wasmPath(filter.name);
@@ -156,6 +160,7 @@ export function isUpToDate(project: Project, filter: Filter): boolean {
     ...project.filterDirs.map((d) => newestSource(join(project.root, d))),
     newestSource(join(packageRoot, "assembly")),
     newestSource(join(packageRoot, "filters", "lib")),
+    newestSource(join(packageRoot, "transform")),
   );
   return statSync(wasm).mtimeMs > sources;
 }
@@ -210,6 +215,11 @@ export default function buildCommand(ctx: CliContext): Command {
     .option("--out <dir>", "output folder, relative to the project", DEFAULT_BUILD.out)
     .option("--text", "also write the text format (.wat)", false)
     .option("--debug", "keep debug names (bigger module, readable traps)", false)
+    .option(
+      "--export-all",
+      "export every proxy-wasm callback (by default the per-stream ones the filter does not use are left out, so Envoy skips them)",
+      false,
+    )
     .option("--json", "print the results as JSON", false)
     .option(
       "--chain <filters>",

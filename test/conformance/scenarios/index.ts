@@ -9,6 +9,7 @@ import { grpcScenarios } from "./grpc.ts";
 import { headerScenarios } from "./headers.ts";
 import { lifecycleScenarios } from "./lifecycle.ts";
 import { observabilityScenarios } from "./observability.ts";
+import { partialScenarios } from "./partial.ts";
 import { propertyScenarios } from "./properties.ts";
 import { stateScenarios } from "./state.ts";
 import { streamScenarios } from "./stream.ts";
@@ -30,4 +31,5 @@ export const scenarios: Scenario[] = [
   ...trailerScenarios,
   ...attributeScenarios,
   ...xdsScenarios,
+  ...partialScenarios,
 ];

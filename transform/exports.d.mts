@@ -1,0 +1,23 @@
+// Types of transform/exports.mjs for the TypeScript that imports it (tests, tools).
+
+/** Each prunable export, with the context method whose override makes it needed. */
+export declare const PRUNABLE: Readonly<Record<string, string>>;
+
+/** What a program uses, as the transform finds it. */
+export interface ProgramUses {
+  /** Member names of every class that extends the SDK's Context (the SDK's own excepted). */
+  overridden: Iterable<string>;
+  /** Something outside the SDK turns on whole-body buffering of the request / response. */
+  buffersRequest: boolean;
+  buffersResponse: boolean;
+  /** The program is a chain (registerChain). */
+  chain: boolean;
+}
+
+/** The prunable exports a program with these uses does not need. */
+export declare function unusedCallbacks(uses: ProgramUses): string[];
+
+/** The compiler transform (asc --transform). */
+export default class PruneExports {
+  afterCompile(module: unknown): void;
+}

@@ -1,0 +1,183 @@
+// An AssemblyScript compiler transform (`asc --transform`): a filter's module exports only the
+// per-stream HTTP callbacks the filter uses.
+//
+// Envoy (proxy-wasm-cpp-host) looks up each `proxy_on_*` export once and, for a stream, calls
+// only the ones the module exports: a missing request/response callback counts as Continue,
+// a missing proxy_on_done as "done", a missing proxy_on_log as nothing to do. The SDK's
+// dispatcher exports every callback, so without this transform every stream enters the VM
+// for every callback even when the filter overrides none of them.
+//
+// After the program is compiled (before Binaryen's optimizer, so the dispatch code behind a
+// removed export goes too), the transform collects the methods overridden by every class that
+// extends the SDK's Context (a chain's members included: they are all in the program; the
+// SDK's own generic classes do not count) and removes an SDK export only when its dispatch is
+// a pure pass-through for this program:
+//
+// - proxy_on_request_headers / _body / _trailers: no class overrides onRequestHeaders /
+//   onRequestBody / onRequestTrailers, and nothing outside the SDK mentions whole-body
+//   buffering of the request (bufferRequestBody, bufferingRequest): buffering works in all
+//   three. The same for the response. A chain keeps proxy_on_request_headers: that is where
+//   it creates its members' contexts.
+// - proxy_on_log / proxy_on_done: no class overrides onLog / onDone.
+//
+// Every other export stays: context creation and deletion (the SDK's context maps), the root's
+// callbacks, TCP, callouts, gRPC, queues, ticks, foreign functions. A program without the SDK
+// is left as it is. `meshwasm build --export-all` builds without this transform.
+
+import { ElementKind } from "assemblyscript";
+
+/** Each prunable export, with the context methods whose override makes it needed. */
+export const PRUNABLE = Object.freeze({
+  proxy_on_request_headers: "onRequestHeaders",
+  proxy_on_request_body: "onRequestBody",
+  proxy_on_request_trailers: "onRequestTrailers",
+  proxy_on_response_headers: "onResponseHeaders",
+  proxy_on_response_body: "onResponseBody",
+  proxy_on_response_trailers: "onResponseTrailers",
+  proxy_on_log: "onLog",
+  proxy_on_done: "onDone",
+});
+
+const REQUEST = ["proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers"];
+const RESPONSE = [
+  "proxy_on_response_headers",
+  "proxy_on_response_body",
+  "proxy_on_response_trailers",
+];
+
+/** The SDK's classes whose callbacks only pass on (defaults, or a chain's fan-out). */
+const PASS_THROUGH = {
+  context: ["Context", "RootContext", "HttpContext", "StreamContext"],
+  chain: ["ChainRoot", "ChainStream"],
+};
+
+const BUFFERS_REQUEST = /\b(bufferRequestBody|bufferingRequest)\b/;
+const BUFFERS_RESPONSE = /\b(bufferResponseBody|bufferingResponse)\b/;
+
+/**
+ * The prunable exports a program does not need.
+ * @param {{ overridden: Iterable<string>, buffersRequest: boolean, buffersResponse: boolean,
+ *   chain: boolean }} uses
+ * @returns {string[]}
+ */
+export function unusedCallbacks(uses) {
+  const overridden = new Set(uses.overridden);
+  const keep = new Set();
+  for (const [name, method] of Object.entries(PRUNABLE)) {
+    if (overridden.has(method)) keep.add(name);
+  }
+  if (uses.buffersRequest) for (const name of REQUEST) keep.add(name);
+  if (uses.buffersResponse) for (const name of RESPONSE) keep.add(name);
+  if (uses.chain) keep.add("proxy_on_request_headers");
+  return Object.keys(PRUNABLE).filter((name) => !keep.has(name));
+}
+
+/** Every class prototype declared in the program (top level and in namespaces). */
+function* classPrototypes(program) {
+  const seen = new Set();
+  function* walk(members) {
+    if (!members) return;
+    for (const element of members.values()) {
+      if (seen.has(element)) continue;
+      seen.add(element);
+      if (element.kind === ElementKind.ClassPrototype) yield element;
+      if (element.kind === ElementKind.Namespace) yield* walk(element.members);
+    }
+  }
+  for (const file of program.filesByName.values()) yield* walk(file.members);
+}
+
+/** The file that declares the SDK's context classes, or null (a program without the SDK). */
+function sdkContextFiles(program) {
+  const found = [];
+  for (const file of program.filesByName.values()) {
+    const members = file.members;
+    if (!members) continue;
+    const all = ["Context", "RootContext", "HttpContext", "StreamContext", "ChainLink"].every(
+      (name) => members.get(name)?.kind === ElementKind.ClassPrototype,
+    );
+    if (all) found.push(file);
+  }
+  return found;
+}
+
+/**
+ * What the program uses: the context methods its classes override, whether anything outside
+ * the SDK buffers bodies, whether it is a chain. Null when the program has no SDK.
+ */
+export function programUses(program, hasFunction) {
+  const contextFiles = sdkContextFiles(program);
+  if (contextFiles.length === 0) return null;
+  const sdkDirs = contextFiles.map((file) => file.internalName.replace(/\/context$/, ""));
+  const bases = new Set(contextFiles.map((file) => file.members.get("Context")));
+  const passThrough = new Set();
+  for (const dir of sdkDirs) {
+    for (const [file, names] of Object.entries(PASS_THROUGH)) {
+      const members = program.filesByName.get(`${dir}/${file}`)?.members;
+      for (const name of names) {
+        const element = members?.get(name);
+        if (element) passThrough.add(element);
+      }
+    }
+  }
+  const overridden = new Set();
+  for (const prototype of classPrototypes(program)) {
+    if (passThrough.has(prototype) || !extendsContext(prototype, bases)) continue;
+    for (const name of prototype.instanceMembers?.keys() ?? []) overridden.add(name);
+  }
+  // Whole-body buffering is switched on from user code (a method call or the public flag):
+  // any mention outside the SDK's own definition keeps the direction's three callbacks.
+  const sdkOwn = new Set(
+    sdkDirs.flatMap((dir) => [`${dir}/context.ts`, `${dir}/internal/http-dispatch.ts`]),
+  );
+  let buffersRequest = false;
+  let buffersResponse = false;
+  for (const source of program.sources) {
+    if (sdkOwn.has(source.normalizedPath)) continue;
+    if (BUFFERS_REQUEST.test(source.text)) buffersRequest = true;
+    if (BUFFERS_RESPONSE.test(source.text)) buffersResponse = true;
+  }
+  const chain = sdkDirs.some(
+    (dir) => hasFunction(`${dir}/chain/registerChain`) || hasFunction(`${dir}/chain/ChainStream#`),
+  );
+  return { overridden, buffersRequest, buffersResponse, chain, sdkDirs };
+}
+
+/**
+ * Whether a class extends the SDK's Context; a base that did not resolve counts as yes (the
+ * safe answer: its overrides keep their callbacks).
+ */
+function extendsContext(prototype, bases) {
+  let current = prototype;
+  for (let depth = 0; current && depth < 1000; depth++) {
+    if (bases.has(current)) return true;
+    if (!current.basePrototype && current.extendsNode) return true;
+    current = current.basePrototype;
+  }
+  return false;
+}
+
+/** The transform: asc calls afterCompile with the compiled (not yet optimized) module. */
+export default class PruneExports {
+  afterCompile(module) {
+    const binaryen = this.binaryen;
+    const functions = [];
+    for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
+      functions.push(binaryen.getFunctionInfo(module.getFunctionByIndex(i)).name);
+    }
+    const hasFunction = (prefix) => functions.some((name) => name.startsWith(prefix));
+    const uses = programUses(this.program, hasFunction);
+    if (uses === null) return;
+    const unused = new Set(unusedCallbacks(uses));
+    const sdkExports = new Set(
+      uses.sdkDirs.flatMap((dir) => [...unused].map((name) => `${dir}/exports/${name}`)),
+    );
+    const remove = [];
+    for (let i = 0, n = module.getNumExports(); i < n; i++) {
+      const info = binaryen.getExportInfo(module.getExportByIndex(i));
+      // Only the SDK dispatcher's own export goes; a callback the filter defines itself stays.
+      if (unused.has(info.name) && sdkExports.has(info.value)) remove.push(info.name);
+    }
+    for (const name of remove) module.removeExport(name);
+  }
+}
