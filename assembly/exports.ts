@@ -165,10 +165,10 @@ export function proxy_on_delete(contextId: u32): void {
   const ctx = anyContext(contextId, "proxy_on_delete");
   ctx.onDelete();
   ctx.alive = false;
-  https.delete(contextId);
-  streams.delete(contextId);
-  roots.delete(contextId);
-  passthrough.delete(contextId);
+  // An id lives in one map: stop at the one that held it (one lookup per stream, not four).
+  if (!https.delete(contextId) && !streams.delete(contextId) && !roots.delete(contextId)) {
+    passthrough.delete(contextId);
+  }
   endOfCallback();
 }
 

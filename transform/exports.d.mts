@@ -19,5 +19,6 @@ export declare function unusedCallbacks(uses: ProgramUses): string[];
 
 /** The compiler transform (asc --transform). */
 export default class PruneExports {
+  afterInitialize(program: unknown): void;
   afterCompile(module: unknown): void;
 }

@@ -157,8 +157,17 @@ function extendsContext(prototype, bases) {
   return false;
 }
 
-/** The transform: asc calls afterCompile with the compiled (not yet optimized) module. */
+/**
+ * The transform: asc makes one instance per compilation, calls afterInitialize with the
+ * program and afterCompile with the compiled (not yet optimized) module. asc also puts the
+ * program on the class's prototype, shared by compilations running at the same time in one
+ * process, so the transform keeps its own from afterInitialize.
+ */
 export default class PruneExports {
+  afterInitialize(program) {
+    this.ownProgram = program;
+  }
+
   afterCompile(module) {
     const binaryen = this.binaryen;
     const functions = [];
@@ -166,7 +175,7 @@ export default class PruneExports {
       functions.push(binaryen.getFunctionInfo(module.getFunctionByIndex(i)).name);
     }
     const hasFunction = (prefix) => functions.some((name) => name.startsWith(prefix));
-    const uses = programUses(this.program, hasFunction);
+    const uses = programUses(this.ownProgram, hasFunction);
     if (uses === null) return;
     const unused = new Set(unusedCallbacks(uses));
     const sdkExports = new Set(

@@ -364,7 +364,7 @@ export function renderResults(bench: BenchResult, command: string): string {
   const emptyRust = added(summaries, "empty", "rust");
   const rustH = added(summaries, h, "rust");
   lines.push(
-    `- For reading the above: an empty Wasm filter (no callback overridden) already adds ${emptyMw.toFixed(1)} µs (meshwasm) and ${emptyRust.toFixed(1)} µs (Rust) per request — Envoy's per-stream Wasm cost, the same for every SDK. Net of it, the header work costs ${(mw - emptyMw).toFixed(1)} µs in meshwasm and ${(rustH - emptyRust).toFixed(1)} µs in Rust.`,
+    `- For reading the above: an empty Wasm filter (no callback overridden) already adds ${emptyMw.toFixed(1)} µs (meshwasm) and ${emptyRust.toFixed(1)} µs (Rust) per request — Envoy's per-stream Wasm cost (one VM entry per exported callback: meshwasm exports only the callbacks a filter uses, Rust's SDK all of them). Net of it, the header work costs ${(mw - emptyMw).toFixed(1)} µs in meshwasm and ${(rustH - emptyRust).toFixed(1)} µs in Rust.`,
   );
   const one = summaries.get("header1/meshwasm");
   const oneRatio = one ? median(one.rpsVsFloor) : Number.NaN;

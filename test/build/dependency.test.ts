@@ -65,6 +65,8 @@ describe("building in a project that depends on meshwasm", { timeout: 300_000 },
         "assembly/index.ts",
         "--config",
         "node_modules/meshwasm/asconfig.json",
+        "--transform",
+        "meshwasm/transform",
         "--outFile",
         "build/plain.wasm",
       ],
@@ -77,5 +79,9 @@ describe("building in a project that depends on meshwasm", { timeout: 300_000 },
     expect(report.errors).toEqual([]);
     // AssemblyScript's own abort/trace/seed would be env imports Envoy refuses.
     expect(report.imports.map((i) => `${i.module}.${i.name}`)).not.toContain("env.abort");
+    // The package's transform, named as `meshwasm/transform`, left out the unused callbacks.
+    const names = report.exports.map((e) => e.name);
+    expect(names).toContain("proxy_on_response_headers");
+    expect(names).not.toContain("proxy_on_request_body");
   });
 });

@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../src/build/compile.ts";
 import { Project } from "../../src/cli/project.ts";
 import { createHost } from "../../src/testing/index.ts";
@@ -82,25 +82,20 @@ describe("unusedCallbacks", () => {
 });
 
 // Compiles without optimization (seconds each); the transform runs before the optimizer anyway.
-describe("the build's exports", { timeout: 300_000 }, () => {
-  it("a filter overriding nothing exports none of them; --export-all exports all", async () => {
-    const files = {
-      "index.ts": `${SDK}
+// The four compile at the same time in this process, as `meshwasm demo` builds a chain and its
+// filters: each compilation must see its own program.
+const NOTHING = {
+  "index.ts": `${SDK}
 class Nothing extends HttpContext {}
 class Root extends RootContext {
   createHttpContext(id: u32): HttpContext | null { return new Nothing(id, this); }
 }
 registerRootContext((id: u32): RootContext => new Root(id));
 `,
-    };
-    expect(prunableExports(await build("nothing", files))).toEqual([]);
-    const all = await build("nothing-all", files, true);
-    expect(prunableExports(all)).toEqual(ALL);
-  });
+};
 
-  it("counts inherited overrides, namespaced classes, TCP and root contexts, and buffering", async () => {
-    const wasm = await build("mixed", {
-      "index.ts": `${SDK}
+const MIXED = {
+  "index.ts": `${SDK}
 import { Base } from "./base";
 class Leaf extends Base {
   constructor(id: u32, root: RootContext) { super(id, root); this.bufferResponseBody(); }
@@ -122,31 +117,17 @@ class Root extends RootContext {
 }
 registerRootContext((id: u32): RootContext => new Root(id));
 `,
-      "base.ts": `import { Action, HttpContext } from "meshwasm/assembly";
+  "base.ts": `import { Action, HttpContext } from "meshwasm/assembly";
 export class Base extends HttpContext {
   onResponseBody(size: u32, end: bool): Action { return Action.Continue; }
 }
 `,
-    });
-    expect(prunableExports(wasm)).toEqual([
-      "proxy_on_request_trailers",
-      "proxy_on_response_headers",
-      "proxy_on_response_body",
-      "proxy_on_response_trailers",
-      "proxy_on_log",
-      "proxy_on_done",
-    ]);
-    // Buffering still works with the kept callbacks: the body arrives whole.
-    const host = await createHost({ module: wasm });
-    const res = await host.request({ path: "/x", method: "POST", body: "abc" });
-    expect(res.status).toBe(200);
-  });
+};
 
-  it("a chain exports the union of its members' callbacks, not its own generic ones", async () => {
-    const member = (
-      name: string,
-      body: string,
-    ) => `import { Action, HttpContext, RootContext, registerRootContext } from "meshwasm/assembly";
+const member = (
+  name: string,
+  body: string,
+) => `import { Action, HttpContext, RootContext, registerRootContext } from "meshwasm/assembly";
 class Ctx extends HttpContext {
 ${body}
 }
@@ -155,28 +136,63 @@ class Root extends RootContext {
 }
 registerRootContext((id: u32): RootContext => new Root(id), "${name}");
 `;
-    const wasm = await build("chain", {
-      "index.ts": `import "./a";
+
+const CHAIN = {
+  "index.ts": `import "./a";
 import "./b";
 import { registerChain } from "meshwasm/assembly";
 export * from "meshwasm/assembly/exports";
 registerChain(["a", "b"]);
 `,
-      "a.ts": member(
-        "a",
-        `  onResponseHeaders(n: u32, end: bool): Action {
+  "a.ts": member(
+    "a",
+    `  onResponseHeaders(n: u32, end: bool): Action {
     this.response.headers.set("x-a", "1");
     return Action.Continue;
   }`,
-      ),
-      "b.ts": member("b", "  onDone(): bool { return true; }"),
-    });
-    expect(prunableExports(wasm)).toEqual([
+  ),
+  "b.ts": member("b", "  onDone(): bool { return true; }"),
+};
+
+describe("the build's exports", { timeout: 300_000 }, () => {
+  let built: Record<"nothing" | "all" | "mixed" | "chain", string>;
+  beforeAll(async () => {
+    const [nothing, all, mixed, chain] = await Promise.all([
+      build("nothing", NOTHING),
+      build("nothing-all", NOTHING, true),
+      build("mixed", MIXED),
+      build("chain", CHAIN),
+    ]);
+    built = { nothing, all, mixed, chain } as typeof built;
+  }, 300_000);
+
+  it("a filter overriding nothing exports none of them; --export-all exports all", () => {
+    expect(prunableExports(built.nothing)).toEqual([]);
+    expect(prunableExports(built.all)).toEqual(ALL);
+  });
+
+  it("counts inherited overrides, namespaced classes, TCP and root contexts, and buffering", async () => {
+    expect(prunableExports(built.mixed)).toEqual([
+      "proxy_on_request_trailers",
+      "proxy_on_response_headers",
+      "proxy_on_response_body",
+      "proxy_on_response_trailers",
+      "proxy_on_log",
+      "proxy_on_done",
+    ]);
+    // Buffering still works with the kept callbacks: the body arrives whole.
+    const host = await createHost({ module: built.mixed });
+    const res = await host.request({ path: "/x", method: "POST", body: "abc" });
+    expect(res.status).toBe(200);
+  });
+
+  it("a chain exports the union of its members' callbacks, not its own generic ones", async () => {
+    expect(prunableExports(built.chain)).toEqual([
       "proxy_on_request_headers",
       "proxy_on_response_headers",
       "proxy_on_done",
     ]);
-    const host = await createHost({ module: wasm, configuration: '{"a": {}, "b": {}}' });
+    const host = await createHost({ module: built.chain, configuration: '{"a": {}, "b": {}}' });
     const res = await host.request({ path: "/" });
     expect(res.headers["x-a"]).toBe("1");
   });
