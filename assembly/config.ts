@@ -183,9 +183,9 @@ export class ConfigReader {
     const problem = headerNameProblem(name, allow);
     if (problem !== null) {
       this.fieldError(this.displayPath(path), quoteJsonString(name) + " " + problem);
-      return def !== null ? def.toLowerCase() : "";
+      return def !== null ? asciiLower(def) : "";
     }
-    return name.toLowerCase();
+    return asciiLower(name);
   }
 
   /** A header value at `path`, refused when it holds CR, LF or NUL; `def` null makes it
@@ -377,7 +377,7 @@ export class ConfigReader {
     }
     if (!n.isInteger) {
       // Whole but beyond i64 is a range problem; a fraction is a type problem.
-      if (Math.trunc(n.value) == n.value) this.outOfRange(found.path, value, rangeOf(min, max));
+      if (n.isWhole) this.outOfRange(found.path, value, rangeOf(min, max));
       else this.expected(found.path, "an integer", value);
       return def;
     }
@@ -568,6 +568,28 @@ function keyPath(parent: string, key: string): string {
   if (plain) return parent.length > 0 ? parent + "." + key : key;
   const shown = key.length > KEY_ECHO_LIMIT ? key.substring(0, KEY_ECHO_LIMIT) + "..." : key;
   return parent + "[" + quoteJsonString(shown) + "]";
+}
+
+// Header names are ASCII tokens, so ASCII case folding is the whole of it (and needs none of
+// the Unicode case tables that String#toLowerCase brings).
+function asciiLower(text: string): string {
+  const n = text.length;
+  let i = 0;
+  while (i < n && !isAsciiUpper(text.charCodeAt(i))) i++;
+  if (i == n) return text;
+  const out = changetype<string>(__new(<usize>n << 1, idof<string>()));
+  const from = changetype<usize>(text);
+  const to = changetype<usize>(out);
+  for (let j = 0; j < n; j++) {
+    const c = load<u16>(from + (<usize>j << 1));
+    store<u16>(to + (<usize>j << 1), isAsciiUpper(c) ? c | 0x20 : c);
+  }
+  return out;
+}
+
+// @ts-ignore: decorator
+@inline function isAsciiUpper(c: u32): bool {
+  return c - 0x41 < 26;
 }
 
 function indexPath(parent: string, index: i32): string {

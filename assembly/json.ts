@@ -82,24 +82,69 @@ export class JsonBool extends JsonValue {
 }
 
 /**
- * A number. `value` is the nearest f64. `isInteger` is true when the literal denotes a whole
- * number that fits in i64; `integer` then holds it exactly (even beyond 2^53), else 0.
+ * A number. `value` is the nearest f64 (correctly rounded, worked out on first read, so a
+ * filter that never reads a fractional value carries no decimal-to-binary code). `isInteger`
+ * is true when the literal denotes a whole number that fits in i64; `integer` then holds it
+ * exactly (even beyond 2^53), else 0. `text` is its JSON text: the shortest form for a built
+ * number, and for a parsed one the digits as written, without redundant zeros, laid out the
+ * way JavaScript prints numbers (`1.50e1` reads back as `15`, `1e21` as `1e+21`).
  * Example: `JsonNumber.fromI64(8080)`.
  */
 export class JsonNumber extends JsonValue {
-  constructor(public value: f64, public isInteger: bool, public integer: i64) {
+  private number: f64;
+  // False for a parsed fraction until `value` is first read.
+  private converted: bool = true;
+
+  constructor(
+    value: f64,
+    public isInteger: bool,
+    public integer: i64,
+    public readonly text: string,
+  ) {
     super(JsonKind.Number);
+    this.number = value;
   }
   /** A number node from a float; `isInteger` is set when it is whole and fits in i64. */
   static fromF64(value: f64): JsonNumber {
     const whole = isFinite(value) && Math.trunc(value) == value;
     // 2^63 itself is not representable in i64, -2^63 is.
     const fits = whole && value >= -9223372036854775808.0 && value < 9223372036854775808.0;
-    return new JsonNumber(value, fits, fits ? <i64>value : 0);
+    return new JsonNumber(value, fits, fits ? <i64>value : 0, formatJsonNumber(value));
   }
   /** A number node from an exact integer. */
   static fromI64(value: i64): JsonNumber {
-    return new JsonNumber(<f64>value, true, value);
+    return new JsonNumber(<f64>value, true, value, value.toString());
+  }
+  // A parsed number whose f64 is worked out from `text` when first read.
+  static parsed(isInteger: bool, integer: i64, text: string): JsonNumber {
+    const n = new JsonNumber(0, isInteger, integer, text);
+    n.converted = false;
+    return n;
+  }
+  /** The nearest f64. */
+  get value(): f64 {
+    if (!this.converted) {
+      const text = this.text;
+      const negative = text.charCodeAt(0) == 0x2d;
+      // An integer converts exactly rounded by itself; -0 keeps its sign.
+      this.number = this.isInteger
+        ? this.integer == 0 && negative
+          ? -0.0
+          : <f64>this.integer
+        : literalToF64(text);
+      this.converted = true;
+    }
+    return this.number;
+  }
+  /** True when the number has no fractional part (an integer, perhaps beyond i64). */
+  get isWhole(): bool {
+    if (this.isInteger) return true;
+    const text = this.text;
+    for (let i = 1; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c == 0x2e || c == 0x2d) return false; // a point, or a negative exponent
+    }
+    return text != "null";
   }
 }
 
@@ -323,10 +368,7 @@ class Writer {
     if (kind == JsonKind.Bool) {
       this.put(changetype<JsonBool>(value).value ? "true" : "false");
     } else if (kind == JsonKind.Number) {
-      const n = changetype<JsonNumber>(value);
-      // -0 is an integer with integer 0; formatJsonNumber keeps its sign.
-      const plain = n.isInteger && (n.integer != 0 || !(1 / n.value < 0));
-      this.put(plain ? n.integer.toString() : formatJsonNumber(n.value));
+      this.put(changetype<JsonNumber>(value).text);
     } else if (kind == JsonKind.String) {
       this.put(this.quoted(changetype<JsonString>(value).value));
     } else {
@@ -621,8 +663,9 @@ class Parser {
     return number;
   }
 
-  // The value of digits intStart..intEnd, then fracStart..fracEnd, times 10^exponent; null when
-  // too large for f64. `integer` is decided from the digits, not from the rounded f64.
+  // The number of digits intStart..intEnd, then fracStart..fracEnd, times 10^exponent; null
+  // when too large for f64. `integer` and the range are decided from the digits; the f64
+  // itself is worked out from `text` only when read.
   private numberValue(
     negative: bool,
     intStart: i32,
@@ -641,51 +684,69 @@ class Parser {
         last = i;
       }
     }
-    if (first < 0) return new JsonNumber(negative ? -0.0 : 0.0, true, 0);
+    if (first < 0) return JsonNumber.parsed(true, 0, negative ? "-0" : "0");
     // The number is (digits first..last) * 10^scale, with `count` digits.
     const lastPower = last < intEnd ? <i64>(intEnd - 1 - last) : <i64>(fracStart - 1 - last);
     const scale: i64 = lastPower + exponent;
     const count: i64 =
       first >= intEnd || last < intEnd ? <i64>(last - first + 1) : <i64>(last - first);
 
-    // The power of the leading digit settles overflow and underflow before any arithmetic.
+    // The power of the leading digit settles overflow before any arithmetic.
     const leading = count - 1 + scale;
-    if (leading > 308) return null;
-    let value: f64 = 0;
-    if (leading >= -324) {
-      const kept = <i32>min<i64>(count, MAX_DIGITS);
-      const digits = new StaticArray<u8>(kept + 1);
-      let n = 0;
-      for (let i = first; i <= last && n < kept; i++) {
-        if (i == intEnd) i = fracStart;
-        unchecked((digits[n++] = <u8>(this.byteAt(i) - 0x30)));
-      }
-      let power = scale;
-      if (count > kept) {
-        // Past MAX_DIGITS only "something non-zero follows" can change the rounding.
-        unchecked((digits[n++] = 1));
-        power = scale + (count - kept - 1);
-      }
-      value = decimalToF64(digits, n, <i32>power);
-      if (!isFinite(value)) return null;
+    if (leading > 308 || (leading == 308 && !this.belowOverflow(first, last, intEnd, fracStart))) {
+      return null;
     }
-    if (negative) value = -value;
+    if (scale >= 0 && count + scale <= 19) {
+      const limit: u64 = negative ? 0x8000000000000000 : 0x7fffffffffffffff;
+      let magnitude: u64 = 0;
+      let fits = true;
+      for (let i = first; i <= last && fits; i++) {
+        if (i == intEnd) i = fracStart;
+        const digit = <u64>(this.byteAt(i) - 0x30);
+        fits = magnitude <= (limit - digit) / 10;
+        magnitude = magnitude * 10 + digit;
+      }
+      for (let k: i64 = 0; k < scale && fits; k++) {
+        fits = magnitude <= limit / 10;
+        magnitude *= 10;
+      }
+      if (fits) {
+        const integer = negative ? <i64>(0 - magnitude) : <i64>magnitude;
+        return JsonNumber.parsed(true, integer, integer.toString());
+      }
+    }
+    // The significant digits laid out as JavaScript prints a number with them.
+    const digits =
+      first < intEnd && last >= intEnd
+        ? this.rawText(first, intEnd - first) + this.rawText(fracStart, last - fracStart + 1)
+        : this.rawText(first, last - first + 1);
+    const k = <i64>digits.length;
+    const point = leading + 1; // digits before the decimal point
+    let text: string;
+    if (point >= k && point <= 21) text = digits + "0".repeat(<i32>(point - k));
+    else if (point > 0 && point <= 21) {
+      text = digits.substring(0, <i32>point) + "." + digits.substring(<i32>point);
+    } else if (point > -6 && point <= 0) text = "0." + "0".repeat(<i32>-point) + digits;
+    else {
+      const mantissa = k > 1 ? digits.charAt(0) + "." + digits.substring(1) : digits;
+      text = mantissa + (leading >= 0 ? "e+" : "e-") + (leading >= 0 ? leading : -leading).toString();
+    }
+    return JsonNumber.parsed(false, 0, negative ? "-" + text : text);
+  }
 
-    if (scale < 0 || count + scale > 19) return new JsonNumber(value, false, 0);
-    const limit: u64 = negative ? 0x8000000000000000 : 0x7fffffffffffffff;
-    let magnitude: u64 = 0;
+  // Whether digits first..last, the first of them worth 10^308, lie below the midpoint between
+  // f64's largest value and the next power of two (from there on they round to infinity).
+  private belowOverflow(first: i32, last: i32, intEnd: i32, fracStart: i32): bool {
+    const bound = F64_OVERFLOW_DIGITS;
+    let at = 0;
     for (let i = first; i <= last; i++) {
       if (i == intEnd) i = fracStart;
-      const digit = <u64>(this.byteAt(i) - 0x30);
-      if (magnitude > (limit - digit) / 10) return new JsonNumber(value, false, 0);
-      magnitude = magnitude * 10 + digit;
+      if (at >= bound.length) return false; // equal so far, and non-zero digits follow
+      const digit = <i32>this.byteAt(i);
+      const limit = bound.charCodeAt(at++);
+      if (digit != limit) return digit < limit;
     }
-    for (let k: i64 = 0; k < scale; k++) {
-      if (magnitude > limit / 10) return new JsonNumber(value, false, 0);
-      magnitude *= 10;
-    }
-    const integer = negative ? <i64>(0 - magnitude) : <i64>magnitude;
-    return new JsonNumber(value, true, integer);
+    return at < bound.length; // a prefix of the bound, whose remaining digits are not all 0
   }
 
   // Reads a string literal at the opening quote; null with the error recorded.
@@ -926,6 +987,60 @@ class Parser {
 // Enough digits to decide any rounding, given a sticky digit for the rest.
 // @ts-ignore: decorator
 @inline const MAX_DIGITS: i32 = 800;
+
+// The exact value of (2^53 - 1) * 2^971 + 2^970, half way from f64's largest value to 2^1024:
+// 309 digits, the first worth 10^308.
+const F64_OVERFLOW_DIGITS =
+  "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+// The nearest f64 to a number's `text` (`-?digits[.digits][e(+|-)digits]`).
+function literalToF64(text: string): f64 {
+  const n = text.length;
+  const negative = n > 0 && text.charCodeAt(0) == 0x2d;
+  const digits = new StaticArray<u8>(min(n, MAX_DIGITS) + 1);
+  let kept = 0;
+  let all: i64 = 0; // significant digits, kept or not
+  let dropped = false; // a non-zero digit past MAX_DIGITS
+  let fraction: i64 = 0; // digits after the point
+  let afterPoint = false;
+  let i = negative ? 1 : 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c == 0x2e) {
+      afterPoint = true;
+      continue;
+    }
+    if (!isDigit(c)) break;
+    if (afterPoint) fraction++;
+    const d = <u8>(c - 0x30);
+    if (all == 0 && d == 0) continue;
+    all++;
+    if (kept < MAX_DIGITS) unchecked((digits[kept++] = d));
+    else if (d != 0) dropped = true;
+  }
+  if (all == 0) return negative ? -0.0 : 0.0;
+  let exponent: i64 = 0;
+  if (i < n) {
+    const negativeExponent = i + 1 < n && text.charCodeAt(i + 1) == 0x2d;
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (isDigit(c) && exponent < 1000000000) exponent = exponent * 10 + <i64>(c - 0x30);
+    }
+    if (negativeExponent) exponent = -exponent;
+  }
+  // The number is (the `all` significant digits) * 10^scale.
+  const scale = exponent - fraction;
+  if (all - 1 + scale < -324) return negative ? -0.0 : 0.0;
+  let count = kept;
+  let power = scale + (all - kept);
+  if (dropped) {
+    // Past MAX_DIGITS only "something non-zero follows" can change the rounding.
+    unchecked((digits[count++] = 1));
+    power--;
+  }
+  const value = decimalToF64(digits, count, <i32>power);
+  return negative ? -value : value;
+}
 
 // digits[0..count) (values 0-9, the first non-zero) times 10^power.
 function decimalToF64(digits: StaticArray<u8>, count: i32, power: i32): f64 {

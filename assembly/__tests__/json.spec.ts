@@ -145,6 +145,25 @@ describe("parseJson scalars", () => {
     expect<f64>(number("-1e-99999999999").value).toBe(0);
   });
 
+  it("draws the overflow line at the exact midpoint above f64's largest value", () => {
+    // (2^53 - 1) * 2^971 + 2^970: a tie, which rounds to even, that is to infinity.
+    const midpoint =
+      "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+    expect<string>(errorOf(midpoint)).toBe(
+      "number 179769313486231580793728... is out of range at line 1, column 1",
+    );
+    const below = midpoint.substring(0, 308) + "1";
+    expect<f64>(number(below).value).toBe(f64.MAX_VALUE);
+    expect<f64>(number(midpoint.substring(0, 200) + "." + midpoint.substring(200)).value).toBe(
+      1.7976931348623159e199,
+    );
+    expect<string>(errorOf(midpoint + "1e-1")).toBe(
+      "number 179769313486231580793728... is out of range at line 1, column 1",
+    );
+    expect<f64>(number("1.7976931348623158e308").value).toBe(f64.MAX_VALUE);
+    expect<f64>(number("-1.7976931348623158e308").value).toBe(-f64.MAX_VALUE);
+  });
+
   it("rejects numbers that overflow f64", () => {
     expect<string>(errorOf("1e400")).toBe("number 1e400 is out of range at line 1, column 1");
     expect<string>(errorOf("[-1e309]")).toBe("number -1e309 is out of range at line 1, column 2");
@@ -456,6 +475,39 @@ describe("stringifyJson", () => {
     expect<string>(roundTrip("[1.0,1e3,0.1,-0,1e21,1.5e-7,9007199254740993]")).toBe(
       "[1,1000,0.1,-0,1e+21,1.5e-7,9007199254740993]",
     );
+  });
+
+  it("writes a parsed number with its own digits, laid out as JavaScript prints numbers", () => {
+    expect<string>(roundTrip("[1.50e1,0.000001,1e-7,12.3400,123e-2,1e20,-2.5E+30,1e-400]")).toBe(
+      "[15,0.000001,1e-7,12.34,1.23,100000000000000000000,-2.5e+30,1e-400]",
+    );
+    // More digits than a double holds are kept: the text reads back as the same f64.
+    expect<string>(roundTrip("[0.30000000000000001]")).toBe("[0.30000000000000001]");
+    expect<string>(number("0.30000000000000001").text).toBe("0.30000000000000001");
+    expect<f64>(number("0.30000000000000001").value).toBe(0.3);
+    expect<string>(JsonNumber.fromF64(2.5e-9).text).toBe("2.5e-9");
+    expect<string>(JsonNumber.fromI64(-42).text).toBe("-42");
+  });
+
+  it("works out the f64 of a parsed number when it is read, from its text", () => {
+    const n = number("-12.5e-1");
+    expect<string>(n.text).toBe("-1.25");
+    expect<f64>(n.value).toBe(-1.25);
+    expect<f64>(n.value).toBe(-1.25);
+    expect<f64>(number("1" + "0".repeat(900) + "1e-901").value).toBe(1);
+    expect<f64>(number("-1e-400").value).toBe(0);
+    expect<f64>(1 / number("-1e-400").value).toBe(-Infinity);
+  });
+
+  it("tells whole numbers from fractions by their digits", () => {
+    expect<bool>(number("1e30").isWhole).toBe(true);
+    expect<bool>(number("-12").isWhole).toBe(true);
+    expect<bool>(number("1.5").isWhole).toBe(false);
+    expect<bool>(number("-1e-400").isWhole).toBe(false);
+    expect<bool>(number("1.0000000000000000001").isWhole).toBe(false);
+    expect<bool>(JsonNumber.fromF64(1e300).isWhole).toBe(true);
+    expect<bool>(JsonNumber.fromF64(0.5).isWhole).toBe(false);
+    expect<bool>(JsonNumber.fromF64(NaN).isWhole).toBe(false);
   });
 
   it("keeps the sign of -0, as formatJsonNumber documents", () => {
