@@ -22,6 +22,7 @@ import {
   unaryGrpcTokens,
 } from "./context";
 import { findRootFactory, registeredRootIds } from "./registry";
+import { endOfCallback, noteHostBytes } from "./collect";
 import { onBody, onHeaders, onTrailers } from "./internal/http-dispatch";
 
 const roots = new Map<u32, RootContext>();
@@ -31,13 +32,8 @@ const streams = new Map<u32, StreamContext>();
 const passthrough = new Map<u32, Context>();
 
 // With the minimal runtime the GC runs only when asked; every export ends with no managed
-// references on the stack, so that is where we collect. The incremental runtime collects
-// by itself.
-// @ts-ignore: decorator
-@inline
-function endOfCallback(): void {
-  if (ASC_RUNTIME == 1) __collect();
-}
+// references on the stack, so that is where it may run (collect.ts says when). The
+// incremental runtime collects by itself.
 
 function rootOf(id: u32, callback: string): RootContext {
   if (!roots.has(id)) panic(Broken.UNKNOWN_CONTEXT + callback + " (context " + id.toString() + ")");
@@ -75,11 +71,13 @@ export function proxy_abi_version_0_2_1(): void {}
 
 /** The host allocates the buffers it returns to us with this. */
 export function proxy_on_memory_allocate(size: usize): usize {
+  noteHostBytes(size);
   return hostAlloc(size);
 }
 
 /** Same as proxy_on_memory_allocate; Envoy looks for this name first. */
 export function malloc(size: usize): usize {
+  noteHostBytes(size);
   return hostAlloc(size);
 }
 

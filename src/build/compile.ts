@@ -77,7 +77,7 @@ export class CompileError extends Error {
 }
 
 export const DEFAULT_OPTIMIZE: OptimizeLevel = "O3";
-export const DEFAULT_RUNTIME: RuntimeVariant = "incremental";
+export const DEFAULT_RUNTIME: RuntimeVariant = "minimal";
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 

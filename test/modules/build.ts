@@ -20,11 +20,13 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** When the compiler was installed: a new AssemblyScript release rebuilds every module. */
-function compilerMtime(): number {
-  // The folder is rewritten whenever npm installs another release.
+/** When the compiler was installed or the build settings changed: either rebuilds every module. */
+function settingsMtime(): number {
+  // The folder is rewritten whenever npm installs another release; the SDK's build settings
+  // (runtime, optimization) make different modules too.
   const dir = join(ROOT, "node_modules", "assemblyscript");
-  return existsSync(dir) ? statSync(dir).mtimeMs : 0;
+  const compiler = existsSync(dir) ? statSync(dir).mtimeMs : 0;
+  return Math.max(compiler, statSync(join(ROOT, "asconfig.json")).mtimeMs);
 }
 
 /** Modules Envoy must refuse: built outside build/, whose modules must all pass the check. */
@@ -42,7 +44,7 @@ export async function buildTestModule(name: string): Promise<string> {
     newestMtime(join(ROOT, "test", "modules", name)),
     newestMtime(join(ROOT, "assembly")),
     newestMtime(join(ROOT, "transform")),
-    compilerMtime(),
+    settingsMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
   await compileFilter({ entry, outFile });
@@ -57,7 +59,7 @@ export async function buildExample(name: string): Promise<string> {
     newestMtime(join(ROOT, "examples", name)),
     newestMtime(join(ROOT, "assembly")),
     newestMtime(join(ROOT, "transform")),
-    compilerMtime(),
+    settingsMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
   await compileFilter({ entry, outFile });

@@ -161,6 +161,8 @@ export function isUpToDate(project: Project, filter: Filter): boolean {
     newestSource(join(packageRoot, "assembly")),
     newestSource(join(packageRoot, "filters", "lib")),
     newestSource(join(packageRoot, "transform")),
+    // The build settings (runtime, optimization) make a different module too.
+    statSync(join(packageRoot, "asconfig.json")).mtimeMs,
   );
   return statSync(wasm).mtimeMs > sources;
 }

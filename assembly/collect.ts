@@ -1,0 +1,55 @@
+// When the garbage collector runs, with AssemblyScript's minimal runtime (the default build).
+//
+// The minimal runtime collects only when asked, and a collection visits every live object, so
+// its cost grows with what a filter keeps (routes, caches, keys). The dispatcher asks here at
+// the end of every callback, where no managed reference is left on the stack, and a
+// collection runs only when one of these says the garbage may have grown:
+//
+// - linear memory grew since the last collection (the allocator ran out of free blocks);
+// - the host handed over more bytes (through `malloc`) than a quarter of linear memory, at
+//   least 64 KiB: bodies, header maps, property values, callout answers;
+// - COLLECT_EVERY callbacks ended without one (what the filter's own code allocates).
+//
+// So a filter's memory stays within its live data plus a bounded amount of garbage, and the
+// cost of a collection is spread over many callbacks. With the incremental runtime
+// (`--runtime incremental`) none of this is compiled: that runtime collects by itself.
+
+/** Callbacks between two collections at most. */
+// @ts-ignore: decorator
+@inline const COLLECT_EVERY: u32 = 64;
+/** Bytes handed over by the host that make a collection due, at least. */
+// @ts-ignore: decorator
+@inline const HOST_BYTES_MIN: usize = 64 << 10;
+
+let callbacks: u32 = 0;
+let hostBytes: usize = 0;
+let pagesAtCollection: i32 = 0;
+
+/** Counts a buffer the host asked us to allocate. */
+// @ts-ignore: decorator
+@inline
+export function noteHostBytes(size: usize): void {
+  if (ASC_RUNTIME == 1) hostBytes += size;
+}
+
+/** Ends a callback: collects when due (see the top of this file). */
+// @ts-ignore: decorator
+@inline
+export function endOfCallback(): void {
+  if (ASC_RUNTIME == 1) collectIfDue();
+}
+
+function collectIfDue(): void {
+  const pages = memory.size();
+  if (
+    ++callbacks < COLLECT_EVERY &&
+    pages == pagesAtCollection &&
+    hostBytes < max(HOST_BYTES_MIN, (<usize>pages << 16) >> 2)
+  ) {
+    return;
+  }
+  __collect();
+  callbacks = 0;
+  hostBytes = 0;
+  pagesAtCollection = memory.size();
+}
