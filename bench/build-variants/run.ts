@@ -1,5 +1,6 @@
 // `npm run bench:build`: measures the build variants side by side in real Envoy, to choose
-// the optimization level and the AssemblyScript runtime. For each variant, in alternating
+// the optimization level and the AssemblyScript runtime (the minimal one collects by the
+// policy in assembly/collect.ts). For each variant, in alternating
 // rounds: module size, Envoy CPU time per 10,000 requests (from /proc), and the module's
 // linear memory after 1,000 and after every further round of requests (must not grow).
 

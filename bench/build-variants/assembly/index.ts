@@ -1,4 +1,4 @@
-// The probe behind the build's -O3 / incremental-runtime choice: typical per-request work
+// The probe behind the build's -O3 / runtime choice: typical per-request work
 // (a property read, the whole header map, a header write each way, a debug log that is off)
 // plus a gauge reporting the module's linear memory in 64 KiB pages.
 
