@@ -6,8 +6,9 @@
 // collection runs only when one of these says the garbage may have grown:
 //
 // - linear memory grew since the last collection (the allocator ran out of free blocks);
-// - the host handed over more bytes (through `malloc`) than a quarter of linear memory, at
-//   least 64 KiB: bodies, header maps, property values, callout answers;
+// - the host handed over more bytes (through `malloc`) than 1/32 of linear memory: bodies,
+//   header maps, property values, callout answers, and the copies and strings a filter makes
+//   of them (often several times their size);
 // - COLLECT_EVERY callbacks ended without one (what the filter's own code allocates).
 //
 // So a filter's memory stays within its live data plus a bounded amount of garbage, and the
@@ -17,9 +18,6 @@
 /** Callbacks between two collections at most. */
 // @ts-ignore: decorator
 @inline const COLLECT_EVERY: u32 = 64;
-/** Bytes handed over by the host that make a collection due, at least. */
-// @ts-ignore: decorator
-@inline const HOST_BYTES_MIN: usize = 64 << 10;
 
 let callbacks: u32 = 0;
 let hostBytes: usize = 0;
@@ -44,7 +42,7 @@ function collectIfDue(): void {
   if (
     ++callbacks < COLLECT_EVERY &&
     pages == pagesAtCollection &&
-    hostBytes < max(HOST_BYTES_MIN, (<usize>pages << 16) >> 2)
+    hostBytes < (<usize>pages << 16) >> 5
   ) {
     return;
   }
