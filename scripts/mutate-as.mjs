@@ -263,7 +263,7 @@ function run(cmd, args, options) {
 const COMPILE_ERROR = /ERROR (TS|AS)\d+/;
 
 /** Copies the tracked (and not ignored) files to a temporary folder beside a link to node_modules. */
-function workCopy() {
+function workCopy(sources = new Map()) {
   const dir = mkdtempSync(join(tmpdir(), "meshwasm-mutate-as-"));
   const tracked = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
   if (tracked.status !== 0) throw new Error(`git ls-files failed: ${tracked.stderr}`);
@@ -276,6 +276,14 @@ function workCopy() {
     } catch {}
   }
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  // The mutants were found in these sources: a file edited while the copy was taken would
+  // put every mutant of it in the wrong place (and fail the unmutated tests an hour later).
+  for (const [file, source] of sources) {
+    if (readFileSync(join(dir, file), "utf8") !== source) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`mutate:as: ${file} changed while the run started; start it again on an unchanging tree`);
+    }
+  }
   return dir;
 }
 
@@ -360,10 +368,12 @@ async function main() {
   if (groups.length === 0) throw new Error(`mutate:as: no group matches "${options.group}"`);
 
   let planned = [];
+  const sources = new Map();
   for (const group of groups) {
     for (const file of expand(ROOT, group.files, group.exclude)) {
       if (options.file && file !== options.file) continue;
       const source = readFileSync(join(ROOT, file), "utf8");
+      sources.set(file, source);
       for (const m of findMutants(file, source)) {
         if (options.line && m.line !== options.line) continue;
         planned.push({ ...m, group: group.name });
@@ -424,9 +434,9 @@ async function main() {
     if (planned.length === 0) {
       results = [];
     } else if (options.rebuild) {
-      results = await rebuildAll(groups, planned, options, equivalent, copies, record);
+      results = await rebuildAll(groups, planned, options, equivalent, copies, record, sources);
     } else {
-      const copy = workCopy();
+      const copy = workCopy(sources);
       copies.push(copy);
       for (const group of groups) {
         group.vitestFiles = options.aspectOnly ? [] : group.vitest.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
@@ -460,8 +470,8 @@ async function judgeOne(copy, group, m, options, timeoutMs) {
 }
 
 /** The slow way (--rebuild): every mutant rebuilt and judged by all of its group's tests. */
-async function rebuildAll(groups, planned, options, equivalent, copies, record) {
-  const copy = workCopy();
+async function rebuildAll(groups, planned, options, equivalent, copies, record, sources) {
+  const copy = workCopy(sources);
   copies.push(copy);
   // The unmutated tests must pass, and give the time limit per mutant.
   for (const group of groups.filter((g) => planned.some((m) => m.group === g.name))) {
