@@ -24,6 +24,12 @@ const { values } = parseArgs({
     requests: { type: "string", default: "2000" },
     src: { type: "string" },
     out: { type: "string", default: join(workDir, "guest-chain") },
+    // Only the plain build, with function names, run `--requests` times: for `node --cpu-prof
+    // --import tsx bench/profile-chain.ts --names`, guest time by function.
+    names: { type: "boolean", default: false },
+    // Count allocations by the guest function that asked for them (the traced build with
+    // names; slow: a stack trace per allocation).
+    sites: { type: "boolean", default: false },
   },
 });
 const only = new RegExp(values.only ?? ".");
@@ -36,7 +42,10 @@ const counts = { alloc: 0, interrupt: 0, visit: 0, collect: 0 };
 let hooked = false;
 const rtrace = {
   oninit: () => {},
-  onalloc: () => void counts.alloc++,
+  onalloc: () => {
+    counts.alloc++;
+    if (recordSites) countSite();
+  },
   onresize: () => {},
   onmove: () => {},
   onfree: () => {},
@@ -57,6 +66,22 @@ class Hooked extends Original {
   }
 }
 (WA as { Instance: unknown }).Instance = Hooked;
+
+let recordSites = false;
+if (values.sites === true) Error.stackTraceLimit = 12;
+const sites = new Map<string, number>();
+// The first guest frames above the runtime's own (allocation, arrays, strings).
+const RUNTIME = /^(~lib\/rt\/|~lib\/(array|arraybuffer|staticarray|string|map|set|util)|wasm-to-js|rtrace|Hooked)/;
+function countSite(): void {
+  const frames = (new Error().stack ?? "")
+    .split("\n")
+    .slice(2)
+    .map((l) => /at (\S+)/.exec(l.trim())?.[1] ?? "?")
+    .filter((f) => f.includes("/") || f.startsWith("~"));
+  const own = frames.findIndex((f) => !RUNTIME.test(f));
+  const key = own < 0 ? frames.slice(0, 2).join(" < ") : frames.slice(Math.max(0, own - 1), own + 2).join(" < ");
+  sites.set(key, (sites.get(key) ?? 0) + 1);
+}
 
 const RTRACE = ["--use", "ASC_RTRACE=1", "--use", "ASC_PROFILE=1"];
 /** The target's module from `src`: the plain build, or one with the runtime hooks. */
@@ -80,7 +105,8 @@ async function build(target: string, traced: boolean): Promise<string> {
       output += String(c);
     },
   };
-  const args = [...compilerArgs({ entry, outFile, baseDir: src }), ...(traced ? RTRACE : [])];
+  const debug = (values.names === true && !traced) || (values.sites === true && traced);
+  const args = [...compilerArgs({ entry, outFile, baseDir: src, debug }), ...(traced ? RTRACE : [])];
   const r = await asc.main(args, { stdout: sink, stderr: sink });
   if (r.error) throw new Error(`compiling ${entry}: ${output}`);
   return outFile;
@@ -121,10 +147,19 @@ async function run(target: string, wasm: string, requests: number) {
 }
 
 for (const target of targets) {
+  if (values.names === true) {
+    // Only the timed loop, for a CPU profile of the guest's functions.
+    const plain = await run(target, await build(target, false), n);
+    for (let i = 0; i < n; i++) plain.send();
+    plain.host.close();
+    continue;
+  }
   hooked = true;
   const traced = await run(target, await build(target, true), n);
   for (let i = 0; i < 200; i++) traced.send();
   const before = { ...counts };
+  sites.clear();
+  recordSites = values.sites === true;
   const hostBefore = new Map(traced.host.coverage.hostCalls);
   for (let i = 0; i < n; i++) traced.send();
   const per = (k: keyof typeof counts) => ((counts[k] - before[k]) / n).toFixed(2);
@@ -137,8 +172,14 @@ for (const target of targets) {
       calls.push(`${d.toFixed(2).padStart(6)}  ${name}`);
     }
   }
+  recordSites = false;
   traced.host.close();
   hooked = false;
+  if (values.sites === true) {
+    for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      console.log(`  alloc ${(v / n).toFixed(2).padStart(6)}  ${k}`);
+    }
+  }
   const plain = await run(target, await build(target, false), n);
   for (let i = 0; i < 500; i++) plain.send();
   const t0 = performance.now();

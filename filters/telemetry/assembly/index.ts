@@ -19,6 +19,8 @@ import {
   PropertyPath,
   RootContext,
   currentTimeNanos,
+  decodeUtf8,
+  HeaderMap,
   getPropertyInt,
   log,
   properties,
@@ -45,7 +47,21 @@ const P_DURATION = PropertyPath.of("request.duration");
 const P_REQUEST_SIZE = PropertyPath.of("request.size");
 const P_RESPONSE_SIZE = PropertyPath.of("response.size");
 const CODE_CLASSES: string[] = ["0", "1xx", "2xx", "3xx", "4xx", "5xx"];
-const B3_HEADERS: string[] = ["b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags"];
+// Header names as the host takes them, encoded once (not per request).
+const B3 = String.UTF8.encode("b3");
+const B3_TRACE_ID = String.UTF8.encode("x-b3-traceid");
+const B3_SPAN_ID = String.UTF8.encode("x-b3-spanid");
+const B3_SAMPLED = String.UTF8.encode("x-b3-sampled");
+const B3_FLAGS = String.UTF8.encode("x-b3-flags");
+const B3_HEADERS: ArrayBuffer[] = [B3, B3_TRACE_ID, B3_SPAN_ID, String.UTF8.encode("x-b3-parentspanid"), B3_SAMPLED, B3_FLAGS];
+const TRACEPARENT = String.UTF8.encode("traceparent");
+const TRACESTATE = String.UTF8.encode("tracestate");
+
+/** `headers.get(name)` for a name already encoded. */
+function getText(headers: HeaderMap, name: ArrayBuffer): string | null {
+  const value = headers.getBytes(name);
+  return value === null ? null : decodeUtf8(value);
+}
 
 // Trace-context outcomes and access-log outcomes, as values of the `result` label.
 const TRACE_CONTINUED = 0;
@@ -75,6 +91,8 @@ class Telemetry {
   filterState: PropertyPath;
   /** The access-log line, rebuilt in place per request (one buffer per VM). */
   line: JsonLine = new JsonLine();
+  /** The request id header's name, encoded. */
+  ridHeader: ArrayBuffer;
 
   constructor(public config: TelemetryConfig) {
     const m = config.metrics;
@@ -114,6 +132,7 @@ class Telemetry {
     this.traces = new CounterFamily(self + "_trace_context_total", outcome);
     this.logLines = new CounterFamily(self + "_access_log_total", outcome);
     this.filterState = new PropertyPath([config.accessLog.filterStateKey]);
+    this.ridHeader = String.UTF8.encode(config.requestId.header);
   }
 }
 
@@ -152,6 +171,7 @@ class TelemetryStream extends HttpContext {
   private startMs: i64 = 0;
   private requestId: string | null = null;
   private traceId: string | null = null;
+  private requestIdBytes: ArrayBuffer | null = null;
   // Properties onLog reads for both the metrics and the log line, read once.
   private method: string | null = null;
   private route: string | null = null;
@@ -173,12 +193,19 @@ class TelemetryStream extends HttpContext {
     const cfg = this.t.config;
     const rid = cfg.requestId;
     const headers = this.request.headers;
-    let id = headers.get(rid.header);
+    let bytes = headers.getBytes(this.t.ridHeader);
+    let id: string | null = bytes === null ? null : decodeUtf8(bytes!);
+    let generated = false;
     if (rid.generate == "always" || (rid.generate == "missing" && (id === null || id.length == 0))) {
       id = uuid4();
-      headers.set(rid.header, id);
+      bytes = String.UTF8.encode(id);
+      generated = true;
+      headers.setBytes(this.t.ridHeader, bytes);
     }
     this.requestId = id;
+    // A generated id is echoed from its bytes; one read is echoed as the text read (ill-formed
+    // UTF-8 as U+FFFD), encoded again in onResponseHeaders.
+    this.requestIdBytes = generated ? bytes : null;
     if (cfg.tracing.enabled) this.traceContext();
     return Action.Continue;
   }
@@ -195,27 +222,27 @@ class TelemetryStream extends HttpContext {
     } else if (parents.length > 0) {
       result = TRACE_REPLACED;
     } else if (tracing.b3) {
-      const single = headers.get("b3");
+      const single = getText(headers, B3);
       const deferred = chance(tracing.samplePercent);
       if (single !== null) context = parseB3Single(single, deferred);
       if (context === null) {
         context = parseB3Multi(
-          headers.get("x-b3-traceid"),
-          headers.get("x-b3-spanid"),
-          headers.get("x-b3-sampled"),
-          headers.get("x-b3-flags"),
+          getText(headers, B3_TRACE_ID),
+          getText(headers, B3_SPAN_ID),
+          getText(headers, B3_SAMPLED),
+          getText(headers, B3_FLAGS),
           deferred,
         );
       }
       if (context !== null) {
         result = TRACE_FROM_B3;
-        for (let i = 0; i < B3_HEADERS.length; i++) headers.remove(B3_HEADERS[i]);
+        for (let i = 0; i < B3_HEADERS.length; i++) headers.removeBytes(B3_HEADERS[i]);
       }
     }
     // A tracestate belongs to the traceparent it came with: a new trace drops it.
-    if (result != TRACE_CONTINUED) headers.remove("tracestate");
+    if (result != TRACE_CONTINUED) headers.removeBytes(TRACESTATE);
     if (context === null) context = new TraceContext(randomHex(16), "", chance(tracing.samplePercent));
-    headers.set("traceparent", newTraceparent(context.traceId, context.sampled));
+    headers.setBytes(TRACEPARENT, String.UTF8.encode(newTraceparent(context.traceId, context.sampled)));
     this.traceId = context.traceId;
     this.t.outcome.set(0, TRACE_RESULTS[result]);
     this.t.traces.increment();
@@ -224,7 +251,10 @@ class TelemetryStream extends HttpContext {
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const rid = this.t.config.requestId;
     const id = this.requestId;
-    if (rid.echo && id !== null) this.response.headers.set(rid.header, id);
+    if (rid.echo && id !== null) {
+      const bytes = this.requestIdBytes;
+      this.response.headers.setBytes(this.t.ridHeader, bytes !== null ? bytes : String.UTF8.encode(id));
+    }
     return Action.Continue;
   }
 
