@@ -48,11 +48,18 @@ class Root extends RootContext {
   }
 }
 
+/** A response action chosen on the request path, with its value resolved from the request. */
+class Pending {
+  constructor(
+    readonly rule: Rule,
+    readonly action: HeaderAction,
+    readonly value: Rendered | null,
+  ) {}
+}
+
 class Router extends HttpContext {
-  // Response actions chosen on the request path, with the values resolved from the request.
-  private pendingRules: Rule[] = [];
-  private pendingActions: HeaderAction[] = [];
-  private pendingValues: Array<Rendered | null> = [];
+  // Made on the first response action a request queues (most requests queue none).
+  private pending: Pending[] | null = null;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const config = (this.root as Root).config!;
@@ -77,21 +84,21 @@ class Router extends HttpContext {
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
-    const actions = this.pendingActions;
-    if (actions.length == 0) return Action.Continue;
+    const actions = this.pending;
+    if (actions === null) return Action.Continue;
     const config = (this.root as Root).config!;
     const map = this.response.headers;
     // Only remove_matching, rename and copy read the response as it arrived.
     let needsCurrent = false;
     for (let i = 0; i < actions.length; i++) {
-      const verb = unchecked(actions[i]).verb;
+      const verb = unchecked(actions[i]).action.verb;
       if (verb == Verb.RemoveMatching || verb == Verb.Rename || verb == Verb.Copy) needsCurrent = true;
     }
     const current = needsCurrent ? map.pairsBytes() : NO_PAIRS;
     for (let i = 0; i < actions.length; i++) {
-      const action = unchecked(actions[i]);
-      const outcome = action.apply(map, unchecked(this.pendingValues[i]), current, config.allow);
-      count(unchecked(this.pendingRules[i]), action, outcome);
+      const p = unchecked(actions[i]);
+      const outcome = p.action.apply(map, p.value, current, config.allow);
+      count(p.rule, p.action, outcome);
     }
     return Action.Continue;
   }
@@ -111,11 +118,10 @@ class Router extends HttpContext {
       count(rule, action, outcome);
     }
     const response = rule.response;
+    if (response.length > 0 && this.pending === null) this.pending = [];
     for (let i = 0; i < response.length; i++) {
       const action = unchecked(response[i]);
-      this.pendingRules.push(rule);
-      this.pendingActions.push(action);
-      this.pendingValues.push(action.resolve(view));
+      this.pending!.push(new Pending(rule, action, action.resolve(view)));
     }
     return applied && rule.reroute;
   }

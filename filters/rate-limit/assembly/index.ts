@@ -67,6 +67,9 @@ class Root extends RootContext {
   // Per-request scratch (a VM runs one callback at a time).
   decision: Decision = new Decision();
   outcome: TakeOutcome = new TakeOutcome();
+  /** The descriptors for the rate limit service and one rule's key values, emptied per use. */
+  descriptors: Descriptor[] = [];
+  keyValues: string[] = [];
 
   onConfigure(configurationSize: u32): bool {
     const reader = readConfig(this.pluginConfiguration());
@@ -145,7 +148,8 @@ class RateLimit extends HttpContext {
     let retryMs: i64 = 0;
     const d = root.decision;
     const outcome = root.outcome;
-    const descriptors: Descriptor[] = [];
+    const descriptors = root.descriptors;
+    descriptors.length = 0;
     for (let i = 0; i < config.rules.length; i++) {
       const rule = unchecked(config.rules[i]);
       const stats = unchecked(root.stats[i]);
@@ -360,8 +364,10 @@ class RateLimit extends HttpContext {
     }
   }
 
+  // The rule's key values, in the root's scratch array (valid until the next call).
   private keyValues(rule: Rule): string[] | null {
-    const values: string[] = [];
+    const values = (this.root as Root).keyValues;
+    values.length = 0;
     for (let s = 0; s < rule.sources.length; s++) {
       const v = keyPart(unchecked(rule.sources[s]), this.request.headers);
       if (v === null) return null;
