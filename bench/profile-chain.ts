@@ -71,7 +71,8 @@ let recordSites = false;
 if (values.sites === true) Error.stackTraceLimit = 12;
 const sites = new Map<string, number>();
 // The first guest frames above the runtime's own (allocation, arrays, strings).
-const RUNTIME = /^(~lib\/rt\/|~lib\/(array|arraybuffer|staticarray|string|map|set|util)|wasm-to-js|rtrace|Hooked)/;
+const RUNTIME =
+  /^(~lib\/rt\/|~lib\/(array|arraybuffer|staticarray|string|map|set|util)|wasm-to-js|rtrace|Hooked)/;
 function countSite(): void {
   const frames = (new Error().stack ?? "")
     .split("\n")
@@ -79,7 +80,10 @@ function countSite(): void {
     .map((l) => /at (\S+)/.exec(l.trim())?.[1] ?? "?")
     .filter((f) => f.includes("/") || f.startsWith("~"));
   const own = frames.findIndex((f) => !RUNTIME.test(f));
-  const key = own < 0 ? frames.slice(0, 2).join(" < ") : frames.slice(Math.max(0, own - 1), own + 2).join(" < ");
+  const key =
+    own < 0
+      ? frames.slice(0, 2).join(" < ")
+      : frames.slice(Math.max(0, own - 1), own + 2).join(" < ");
   sites.set(key, (sites.get(key) ?? 0) + 1);
 }
 
@@ -106,7 +110,10 @@ async function build(target: string, traced: boolean): Promise<string> {
     },
   };
   const debug = (values.names === true && !traced) || (values.sites === true && traced);
-  const args = [...compilerArgs({ entry, outFile, baseDir: src, debug }), ...(traced ? RTRACE : [])];
+  const args = [
+    ...compilerArgs({ entry, outFile, baseDir: src, debug }),
+    ...(traced ? RTRACE : []),
+  ];
   const r = await asc.main(args, { stdout: sink, stderr: sink });
   if (r.error) throw new Error(`compiling ${entry}: ${output}`);
   return outFile;
