@@ -7,8 +7,7 @@
 // seed) to the SDK's replacements, which the SDK declares `@global` so the aliases need no
 // path. This module adds the entry, the output file, the optional overrides and the transform
 // that leaves unused per-stream callbacks out of the exports (transform/exports.mjs; a plain
-// asc build exports every callback unless given
-// `--transform node_modules/meshwasm/transform/exports.mjs`).
+// asc build exports every callback unless given `--transform meshwasm/transform`).
 
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
