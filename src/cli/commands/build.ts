@@ -238,7 +238,7 @@ export default function buildCommand(ctx: CliContext): Command {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  meshwasm build                 every filter\n  meshwasm build my-filter -O Oz --runtime minimal\n  meshwasm build --chain telemetry,auth,rate-limit,header-router -o build/chain.wasm\n  meshwasm build --chain-config chain.json -o build/chain.wasm",
+      "\nExamples:\n  meshwasm build                 every filter\n  meshwasm build my-filter -O Oz --runtime incremental\n  meshwasm build --chain telemetry,auth,rate-limit,header-router -o build/chain.wasm\n  meshwasm build --chain-config chain.json -o build/chain.wasm",
     )
     .action(async (names: string[], opts: BuildSettings & ChainOptions & { json: boolean }) => {
       ctx.out.setJson(opts.json);
