@@ -51,6 +51,7 @@ import {
   deserializeHeaderBytes,
   deserializeHeaders,
   findPairValue,
+  findPairValues,
   pairCount,
   serializeHeaderBytes,
   serializeHeaders,
@@ -172,17 +173,13 @@ export class HeaderMap {
     return this.getBytes(String.UTF8.encode(name)) !== null;
   }
 
-  /** Every value of `name`, in order (several `set-cookie` headers, say). Reads the whole
-   *  map: one host call, whatever the count. */
+  /** Every value of `name`, in order (several `set-cookie` headers, say), the name matched as
+   *  get matches it. Reads the whole map (one host call, whatever the count) and decodes only
+   *  the values asked for. */
   getAll(name: string): string[] {
-    const all = this.pairs();
-    const out = new Array<string>(0);
-    const lower = name.toLowerCase();
-    for (let i = 0; i < all.length; i++) {
-      const h = unchecked(all[i]);
-      if (h.name == lower) out.push(h.value);
-    }
-    return out;
+    if (!this.haveWhole(true)) return new Array<string>(0);
+    const key = String.UTF8.encode(name);
+    return findPairValues(this.whole, this.wholeSize, ptrOf(key), <usize>key.byteLength);
   }
 
   /** Replaces every value of `name` with `value` (adds it when absent). Refused with

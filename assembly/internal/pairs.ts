@@ -101,6 +101,23 @@ export function findPairValue(ptr: usize, size: usize, name: usize, nameLen: usi
   return -1;
 }
 
+/** Every value of `name` in a pairs block that pairCount accepted, matched as findPairValue
+ *  matches, decoded as strings in the map's order; nothing else is decoded or copied. */
+export function findPairValues(ptr: usize, size: usize, name: usize, nameLen: usize): string[] {
+  const out = new Array<string>(0);
+  const n = size < 4 ? 0 : <i32>load<u32>(ptr);
+  let sizes = ptr + 4;
+  let data = ptr + 4 + <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const len = <usize>load<u32>(sizes);
+    const valueLen = <usize>load<u32>(sizes, 4);
+    sizes += 8;
+    if (len == nameLen && sameLowered(data, name, len)) out.push(decodeUtf8At(data + len + 1, valueLen));
+    data += len + valueLen + 2;
+  }
+  return out;
+}
+
 /** Whether `stored` equals `query` with its ASCII upper case letters lowered. */
 function sameLowered(stored: usize, query: usize, len: usize): bool {
   for (let i: usize = 0; i < len; i++) {

@@ -66,7 +66,9 @@ export const headerScenarios: Scenario[] = [
       });
       expect(res.headers["x-note-rw"]).toBe("1,2,new,<null>,changed,new");
       expect(res.headers["x-note-rw-all"]).toBe("changed");
-      expect(res.upstream?.headers["x-rw-b"]).toBe("changed");
+      expect(res.headers["x-note-rw-all-multi"]).toBe("changed|again");
+      expect(res.headers["x-note-rw-all-prefix"]).toBe("0");
+      expect(res.upstream?.headers["x-rw-b"]).toBe("changed, again");
     },
   },
   {

@@ -248,6 +248,9 @@ class Conformance extends HttpContext {
         (added === null ? "<null>" : added) + "," + (gone === null ? "<null>" : gone) + "," +
         (changed === null ? "<null>" : changed) + "," + (upper === null ? "<null>" : upper));
       this.note("rw-all", h.getAll("x-rw-b").join("|"));
+      h.add("x-rw-b", "again");
+      this.note("rw-all-multi", h.getAll("X-Rw-B").join("|"));
+      this.note("rw-all-prefix", h.getAll("x-rw").length.toString());
     } else if (path == "/headers/size") {
       const pairs = h.pairs();
       let bytes = 0;
