@@ -1,5 +1,5 @@
 // meshwasm build, check and envoy, driven as a user would, in a temporary project.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -54,6 +54,16 @@ describe("meshwasm build", { timeout: 300_000 }, () => {
     expect(result.filters[0]).toMatchObject({ name: "good", wasm: "build/good.wasm", ok: true });
     expect(result.filters[0]?.bytes).toBeGreaterThan(1000);
     expect(run.stderr).toMatch(/built 1 filter/);
+  });
+
+  it("writes to an --out folder given as an absolute path", async () => {
+    const outDir = join(scratch, "abs-out");
+    const run = await cli(["build", "good", "--out", outDir, "--json"], { cwd: project.dir });
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { ok: boolean; filters: Array<{ wasm: string }> };
+    expect(result.ok).toBe(true);
+    expect(result.filters[0]?.wasm).toBe(join(outDir, "good.wasm"));
+    expect(statSync(join(outDir, "good.wasm")).size).toBeGreaterThan(1000);
   });
 
   it("points at the file, line and column of a compile error and exits 1", async () => {

@@ -2,7 +2,7 @@
 // each, prints sizes; compiler errors come as file:line:column lines.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
 import {
   CompileError,
@@ -105,7 +105,7 @@ export async function buildFilters(
       built.bytes = result.bytes;
       built.millis = Math.round(result.millis);
       built.warnings.push(...result.warnings.map((d) => relDiagnostic(project, d)));
-      const report = checkModule(readFileSync(join(project.root, wasm)));
+      const report = checkModule(readFileSync(resolve(project.root, wasm)));
       built.errors.push(...report.errors.map((e) => `${wasm}: module check: ${e}`));
       built.warnings.push(...report.warnings.map((w) => `${wasm}: module check: ${w}`));
       built.ok = report.ok;
