@@ -14,9 +14,10 @@ import { asc } from "../src/build/asc.ts";
 import { chainEntrySource } from "../src/build/chain.ts";
 import { compilerArgs } from "../src/build/compile.ts";
 import { createHost } from "../src/testing/index.ts";
-import { WA, type WasmImports, type WasmModule } from "../src/testing/wasm-api.ts";
+import { WA } from "../src/testing/wasm-api.ts";
 import { benchChainConfig, chainRequest } from "./chain-scenarios.ts";
 import { projectDir, workDir } from "./lib/peers.ts";
+import { hookRuntimeTrace } from "./lib/rtrace.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,34 +39,13 @@ const src = values.src ?? projectDir;
 const outDir = values.out ?? join(workDir, "guest-chain");
 const FILTERS = ["telemetry", "auth", "rate-limit", "header-router"] as const;
 
-const counts = { alloc: 0, interrupt: 0, visit: 0, collect: 0 };
 let hooked = false;
-const rtrace = {
-  oninit: () => {},
-  onalloc: () => {
-    counts.alloc++;
+const counts = hookRuntimeTrace(
+  () => hooked,
+  () => {
     if (recordSites) countSite();
   },
-  onresize: () => {},
-  onmove: () => {},
-  onfree: () => {},
-  onvisit: () => {
-    counts.visit++;
-    return 1;
-  },
-  oncollect: () => void counts.collect++,
-  oninterrupt: () => void counts.interrupt++,
-  onyield: () => {},
-  onload: (ptr: number) => ptr,
-  onstore: (ptr: number) => ptr,
-};
-const Original = WA.Instance;
-class Hooked extends Original {
-  constructor(module: WasmModule, imports: WasmImports) {
-    super(module, hooked ? { ...imports, rtrace } : imports);
-  }
-}
-(WA as { Instance: unknown }).Instance = Hooked;
+);
 
 let recordSites = false;
 if (values.sites === true) Error.stackTraceLimit = 12;

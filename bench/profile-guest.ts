@@ -19,8 +19,9 @@ import { parseArgs } from "node:util";
 import { asc } from "../src/build/asc.ts";
 import { compilerArgs } from "../src/build/compile.ts";
 import { createHost } from "../src/testing/index.ts";
-import { WA, type WasmImports, type WasmModule } from "../src/testing/wasm-api.ts";
+import { WA } from "../src/testing/wasm-api.ts";
 import { benchDir, workDir } from "./lib/peers.ts";
+import { hookRuntimeTrace } from "./lib/rtrace.ts";
 import { requestShape, scenarios } from "./scenarios.ts";
 
 const { values } = parseArgs({
@@ -35,32 +36,7 @@ if (!values.only) throw new Error("--only REGEX is required");
 const only = new RegExp(values.only);
 const n = Number(values.requests);
 
-const counts = { alloc: 0, free: 0, interrupt: 0, visit: 0, collect: 0 };
-const rtrace = {
-  oninit: () => {},
-  onalloc: () => void counts.alloc++,
-  onresize: () => {},
-  onmove: () => {},
-  onfree: () => void counts.free++,
-  onvisit: () => {
-    counts.visit++;
-    return 1;
-  },
-  oncollect: () => void counts.collect++,
-  oninterrupt: () => void counts.interrupt++,
-  onyield: () => {},
-  // Memory-access checks of the same build: pass the address through unchanged.
-  onload: (ptr: number) => ptr,
-  onstore: (ptr: number) => ptr,
-};
-// The test host instantiates through the global WebAssembly.Instance: add the hooks there.
-const Original = WA.Instance;
-class Hooked extends Original {
-  constructor(module: WasmModule, imports: WasmImports) {
-    super(module, { ...imports, rtrace });
-  }
-}
-(WA as { Instance: unknown }).Instance = Hooked;
+const counts = hookRuntimeTrace();
 
 for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
   const entry = values.entry ?? join(benchDir, "peers", "meshwasm", s.work, "index.ts");
