@@ -109,6 +109,9 @@ const meshwasm: Builder = async (works, log) => {
         join(projectDir, "assembly"),
         join(projectDir, "filters"),
         join(projectDir, "transform"),
+        // The compiler's options: a changed optimisation level or runtime rebuilds too.
+        join(projectDir, "asconfig.json"),
+        join(projectDir, "src", "build", "compile.ts"),
       ])
     ) {
       log(`compiling meshwasm ${exportAll ? work : source}`);
