@@ -88,9 +88,11 @@ export {
   dequeueSharedQueue,
   enqueueSharedQueue,
   getSharedData,
+  getSharedDataBytes,
   registerSharedQueue,
   resolveSharedQueue,
   setSharedData,
+  setSharedDataBytes,
 } from "./host/shared";
 export { Counter, Gauge, Histogram, Metric, taggedName } from "./host/metrics";
 export {

@@ -39,6 +39,24 @@ export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): St
   return <Status>proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(value), value.byteLength, cas);
 }
 
+/** getSharedData with the key already UTF-8 encoded: for a caller that reads the same keys
+ *  on every request and encodes them once. Legal in every callback after start.
+ *  Example: `const name = String.UTF8.encode("hits"); const v = getSharedDataBytes(name)` */
+export function getSharedDataBytes(key: ArrayBuffer): SharedValue | null {
+  clearOut();
+  if (proxy_get_shared_data(ptrOf(key), key.byteLength, OUT_PTR, OUT_SIZE, OUT_EXTRA) != Status.Ok) {
+    return null;
+  }
+  const cas = load<u32>(OUT_EXTRA);
+  return new SharedValue(takeOutBytes(), cas);
+}
+
+/** setSharedData with the key already UTF-8 encoded (the same CAS rules). Legal in every
+ *  callback after start. Example: `setSharedDataBytes(name, next, v.cas)` */
+export function setSharedDataBytes(key: ArrayBuffer, value: ArrayBuffer, cas: u32 = 0): Status {
+  return <Status>proxy_set_shared_data(ptrOf(key), key.byteLength, ptrOf(value), value.byteLength, cas);
+}
+
 // The key whose writes take fresh CAS tokens for absentCas. Never created through absentCas.
 const CAS_PROBE_KEY = String.UTF8.encode("meshwasm.cas_probe");
 const CAS_PROBE_VALUE = new ArrayBuffer(1);

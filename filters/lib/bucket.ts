@@ -420,3 +420,69 @@ export function bucketKey(raw: ArrayBuffer): ArrayBuffer {
   memory.copy(changetype<usize>(out) + 1, changetype<usize>(digest), 32);
   return out;
 }
+
+// ---- deciding on a stored set without decoding it -----------------------------------------
+
+/** takeInPlace's outcomes. */
+export enum InPlace {
+  /** Admitted: the key's state and last-admitted time in the bytes were updated. */
+  Admitted = 0,
+  /** Refused: the bytes are unchanged. */
+  Refused = 1,
+  /** Not decidable in place (the key is absent or stored under other limits, an idle key is
+   *  due to leave the set, or the bytes are not a set): decode the set instead. */
+  Decode = 2,
+}
+
+/**
+ * check() on `key`'s state inside an encoded set (BucketSet.encode's layout), in place: the
+ * common case of a request whose key is already stored, with no allocation. On Admitted the
+ * bytes hold the set as BucketSet would encode it after the same take (state taken, the key's
+ * last admitted time `now`); on Refused they are unchanged and `out` has the refusal.
+ * `scratch` holds at least limits.length * 3 values. Refuses to decide (Decode) whenever the
+ * decoded path would also change the set's shape, so both paths store the same bytes.
+ */
+export function takeInPlace(
+  bytes: ArrayBuffer,
+  key: ArrayBuffer,
+  limits: Limit[],
+  signature: u32,
+  cost: i64,
+  now: i64,
+  idleBefore: i64,
+  scratch: StaticArray<i64>,
+  out: Decision,
+): InPlace {
+  const n = bytes.byteLength;
+  const base = changetype<usize>(bytes);
+  if (n < 2 || load<u8>(base) != SET_VERSION) return InPlace.Decode;
+  const count = <i32>load<u8>(base + 1);
+  const keyLength = key.byteLength;
+  const stateLength = limits.length * 3;
+  let found = -1; // offset of the key's last-admitted time
+  let at = 2;
+  for (let i = 0; i < count; i++) {
+    if (at + 1 > n) return InPlace.Decode;
+    const length = <i32>load<u8>(base + at);
+    at += 1;
+    if (at + length + 13 > n) return InPlace.Decode;
+    const here = at;
+    at += length;
+    const states = <i32>load<u8>(base + at + 12);
+    if (load<i64>(base + at) < idleBefore) return InPlace.Decode;
+    if (found < 0 && length == keyLength && memory.compare(base + here, changetype<usize>(key), length) == 0) {
+      if (load<u32>(base + at + 8) != signature || states != stateLength) return InPlace.Decode;
+      found = at;
+    }
+    at += 13 + states * 8;
+    if (at > n) return InPlace.Decode;
+  }
+  if (at != n || found < 0 || scratch.length < stateLength) return InPlace.Decode;
+  const state = base + found + 13;
+  for (let j = 0; j < stateLength; j++) unchecked((scratch[j] = load<i64>(state + j * 8)));
+  check(limits, scratch, now, cost, out, true);
+  if (!out.allowed) return InPlace.Refused;
+  for (let j = 0; j < stateLength; j++) store<i64>(state + j * 8, unchecked(scratch[j]));
+  store<i64>(base + found, now);
+  return InPlace.Admitted;
+}

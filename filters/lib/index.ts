@@ -54,10 +54,12 @@ export {
   check,
   Decision,
   freshState,
+  InPlace,
   LIMIT_MAX_AMOUNT,
   LIMIT_MAX_INTERVAL_MS,
   Limit,
   LimitKind,
   limitsSignature,
+  takeInPlace,
 } from "./bucket";
 export { TextBuilder } from "./text";

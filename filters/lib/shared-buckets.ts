@@ -1,9 +1,12 @@
 // Rate-limit buckets in shared data: exact across every worker's VM, bounded in size.
 //
 // The table is `sets` shared-data values named "<prefix>/<n>", each holding up to `ways`
-// keys (the set sizes add up to exactly `maxKeys`) with their limit states (bucket.ts's BucketSet). A request reads its key's set, decides,
-// and writes the set back with compare-and-swap; a conflict re-reads and decides again, at most
-// `attempts` times. Creating a set is conditional on it being still absent (the SDK's
+// keys (the set sizes add up to exactly `maxKeys`) with their limit states (bucket.ts's
+// BucketSet). A request reads its key's set, decides, and writes the set back with
+// compare-and-swap; a conflict re-reads and decides again, at most `attempts` times. A VM that
+// wrote a set last decides on its own copy and writes without reading first (see casFloor):
+// the same compare-and-swap, one host call and no VM re-entry fewer. A key already stored is
+// decided on the stored bytes in place (takeInPlace), without decoding the set. Creating a set is conditional on it being still absent (the SDK's
 // absentCas), so no update is lost while the table fills. Shared data has no delete in ABI
 // 0.2.1, so the table never has more than `sets` values: a new key takes a free place in its
 // set, else the place of the least recently admitted key there (an eviction). Keys idle for
@@ -12,8 +15,34 @@
 // Unlike the rest of filters/lib this module calls the host (shared data): use it in request
 // callbacks and onTick, not at top level.
 
-import { Status, absentCas, getSharedData, setSharedData } from "../../assembly";
-import { BucketEntry, BucketSet, Decision, Limit, bucketHash, check, freshState } from "./bucket";
+import { Status, absentCas, getSharedDataBytes, setSharedDataBytes } from "../../assembly";
+import { BucketEntry, BucketSet, Decision, InPlace, Limit, bucketHash, check, freshState, takeInPlace } from "./bucket";
+
+// Writes without a read. The host gives every write of shared data the next token of one
+// process-wide counter (the SDK's absentCas relies on the same rule), and a write
+// conditional on token t succeeds only while the value still carries t. casFloor is a lower
+// bound of the token the next write takes: a read that returns token c raises it to c + 1,
+// and each write this VM makes adds one (the host's counter moved at least as far). So when
+// this VM writes a set, casFloor is at most the token that write took, and a later write of
+// the same bytes' successor conditional on casFloor (as it was) succeeds only if the token
+// is exactly that and nobody wrote the set since: the decision was made on the stored state,
+// as exact as after a read. Any other case is a CAS mismatch, and take() reads. (Like
+// absentCas, this holds until the host's counter wraps: 2^32 writes.) 0 means unknown.
+let casFloor: u32 = 0;
+
+function noteCas(cas: u32): void {
+  if (cas != 0xffffffff && cas + 1 > casFloor) casFloor = cas + 1;
+}
+
+/** One set as this VM last wrote it, with the token that write should have taken. */
+class CachedSet {
+  index: i64 = -1;
+  cas: u32 = 0;
+  bytes: ArrayBuffer = new ArrayBuffer(0);
+}
+
+/** Sets of one table whose last write each VM remembers (a set maps to `index % CACHED`). */
+const CACHED: u32 = 64;
 
 /** What one take() did besides deciding, for the caller's counters. */
 export class TakeOutcome {
@@ -39,8 +68,14 @@ export class TakeOutcome {
 
 /** A bounded table of keys in shared data. Build in onConfigure; use per request. */
 export class SharedBuckets {
-  private readonly names: string[] = [];
+  private readonly names: ArrayBuffer[] = [];
   private sweepCursor: u32 = 0;
+  private readonly cached: CachedSet[] = [];
+  private scratch: StaticArray<i64> = new StaticArray<i64>(0);
+  // What the last apply() did to the set (copied to the outcome once its write succeeds).
+  private inserted: bool = false;
+  private evicted: bool = false;
+  private expired: i32 = 0;
 
   /** Sets in the table: maxKeys / ways, rounded up. */
   readonly sets: u32;
@@ -63,7 +98,8 @@ export class SharedBuckets {
     // maxKeys = fullSets * w + (sets - fullSets) * (w - 1)
     this.fullSets = <u32>(maxKeys - <i32>sets * (w - 1));
     this.ways = w;
-    for (let i: u32 = 0; i < sets; i++) this.names.push(prefix + "/" + i.toString());
+    for (let i: u32 = 0; i < sets; i++) this.names.push(String.UTF8.encode(prefix + "/" + i.toString()));
+    for (let i: u32 = 0; i < min(sets, CACHED); i++) this.cached.push(new CachedSet());
   }
 
   /** How many keys set `index` holds at most. */
@@ -90,63 +126,104 @@ export class SharedBuckets {
     outcome.reset();
     const index = bucketHash(key) % this.sets;
     const name = unchecked(this.names[index]);
-    const room = this.waysOf(index);
-    const idleBefore = now - this.idleMs;
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) outcome.casRetries++;
-      const stored = getSharedData(name);
-      let cas: u32;
-      let set: BucketSet | null = null;
-      if (stored === null) {
-        cas = absentCas();
-        set = new BucketSet();
-      } else {
-        cas = stored.cas;
-        set = BucketSet.decode(stored.value);
-        if (set === null) set = new BucketSet(); // not ours or damaged: start the set afresh
-      }
-      const s = set!;
-      let inserted = false;
-      let evicted = false;
-      let index = s.find(key);
-      let entry: BucketEntry;
-      if (index >= 0) {
-        entry = unchecked(s.entries[index]);
-        if (entry.signature != signature || entry.state.length != limits.length * 3) {
-          entry.signature = signature;
-          entry.state = freshState(limits, now);
-        }
-      } else {
-        entry = new BucketEntry(key, now, signature, freshState(limits, now));
-      }
-      check(limits, entry.state, now, cost, out, true);
-      if (!out.allowed) {
-        // A refusal changes nothing that needs storing (a refused new key is not kept): the
-        // decision stands on this read.
+    const slot = unchecked(this.cached[index % CACHED]);
+    // First, this VM's copy of the set from its own last write, written back without a read
+    // (see casFloor). A refusal or a lost write decides again on a read.
+    if (slot.index == <i64>index && slot.cas != 0) {
+      slot.index = -1;
+      const next = this.apply(slot.bytes, index, key, limits, signature, cost, now, out);
+      if (next !== null && setSharedDataBytes(name, next, slot.cas) == Status.Ok) {
+        this.wrote(slot, index, next, outcome);
         return;
       }
-      entry.lastSeen = now;
-      // Idle keys leave before a place is chosen (the key itself was just admitted or is new).
-      const expired = s.dropIdle(idleBefore);
-      if (s.find(key) < 0) {
-        if (s.entries.length < room) {
-          s.entries.push(entry);
-          inserted = true;
-        } else {
-          unchecked((s.entries[s.victim()] = entry));
-          evicted = true;
-        }
+    }
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) outcome.casRetries++;
+      const stored = getSharedDataBytes(name);
+      let cas: u32;
+      let bytes: ArrayBuffer;
+      if (stored === null) {
+        cas = absentCas();
+        bytes = new ArrayBuffer(0);
+      } else {
+        cas = stored.cas;
+        bytes = stored.value;
       }
-      const status = setSharedData(name, s.encode(), cas);
+      noteCas(cas);
+      const next = this.apply(bytes, index, key, limits, signature, cost, now, out);
+      // A refusal changes nothing that needs storing (a refused new key is not kept): the
+      // decision stands on this read.
+      if (next === null) return;
+      const status = setSharedDataBytes(name, next, cas);
       if (status == Status.Ok) {
-        outcome.inserted = inserted;
-        outcome.evicted = evicted;
-        outcome.expired = expired;
+        this.wrote(slot, index, next, outcome);
         return;
       }
       if (status != Status.CasMismatch) break;
     }
     outcome.exhausted = true;
+  }
+
+  // A write of set `index` succeeded: remember it and report what it did.
+  private wrote(slot: CachedSet, index: u32, bytes: ArrayBuffer, outcome: TakeOutcome): void {
+    slot.index = <i64>index;
+    slot.bytes = bytes;
+    slot.cas = casFloor;
+    if (casFloor != 0) casFloor++;
+    outcome.inserted = this.inserted;
+    outcome.evicted = this.evicted;
+    outcome.expired = this.expired;
+  }
+
+  // Decides on the stored bytes of set `index`: the bytes to write back (the same buffer,
+  // changed in place, when the key is stored and nothing else changes), or null when refused.
+  private apply(
+    bytes: ArrayBuffer,
+    index: u32,
+    key: ArrayBuffer,
+    limits: Limit[],
+    signature: u32,
+    cost: i64,
+    now: i64,
+    out: Decision,
+  ): ArrayBuffer | null {
+    this.inserted = false;
+    this.evicted = false;
+    this.expired = 0;
+    const idleBefore = now - this.idleMs;
+    if (this.scratch.length < limits.length * 3) this.scratch = new StaticArray<i64>(limits.length * 3);
+    const fast = takeInPlace(bytes, key, limits, signature, cost, now, idleBefore, this.scratch, out);
+    if (fast == InPlace.Admitted) return bytes;
+    if (fast == InPlace.Refused) return null;
+    let set = BucketSet.decode(bytes);
+    if (set === null) set = new BucketSet(); // not ours or damaged: start the set afresh
+    const s = set!;
+    let found = s.find(key);
+    let entry: BucketEntry;
+    if (found >= 0) {
+      entry = unchecked(s.entries[found]);
+      if (entry.signature != signature || entry.state.length != limits.length * 3) {
+        entry.signature = signature;
+        entry.state = freshState(limits, now);
+      }
+    } else {
+      entry = new BucketEntry(key, now, signature, freshState(limits, now));
+    }
+    check(limits, entry.state, now, cost, out, true);
+    if (!out.allowed) return null;
+    entry.lastSeen = now;
+    // Idle keys leave before a place is chosen (the key itself was just admitted or is new).
+    this.expired = s.dropIdle(idleBefore);
+    if (s.find(key) < 0) {
+      if (s.entries.length < this.waysOf(index)) {
+        s.entries.push(entry);
+        this.inserted = true;
+      } else {
+        unchecked((s.entries[s.victim()] = entry));
+        this.evicted = true;
+      }
+    }
+    return s.encode();
   }
 
   /** Drops idle keys from up to `maxSets` sets (continuing where the last sweep stopped);
@@ -157,15 +234,24 @@ export class SharedBuckets {
     const idleBefore = now - this.idleMs;
     const n = min(maxSets, this.sets);
     for (let i: u32 = 0; i < n; i++) {
-      const name = unchecked(this.names[this.sweepCursor]);
+      const index = this.sweepCursor;
+      const name = unchecked(this.names[index]);
       this.sweepCursor = (this.sweepCursor + 1) % this.sets;
-      const stored = getSharedData(name);
+      const stored = getSharedDataBytes(name);
       if (stored === null) continue;
+      noteCas(stored.cas);
       const set = BucketSet.decode(stored.value);
       if (set === null) continue;
       const dropped = set.dropIdle(idleBefore);
       if (dropped == 0) continue;
-      if (setSharedData(name, set.encode(), stored.cas) == Status.Ok) removed += dropped;
+      const bytes = set.encode();
+      if (setSharedDataBytes(name, bytes, stored.cas) != Status.Ok) continue;
+      removed += dropped;
+      const slot = unchecked(this.cached[index % CACHED]);
+      slot.index = <i64>index;
+      slot.bytes = bytes;
+      slot.cas = casFloor;
+      if (casFloor != 0) casFloor++;
     }
     return removed;
   }

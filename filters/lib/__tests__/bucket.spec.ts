@@ -10,9 +10,11 @@ import {
   check,
   Decision,
   freshState,
+  InPlace,
   Limit,
   LimitKind,
   limitsSignature,
+  takeInPlace,
 } from "../index";
 
 function limits1(l: Limit): Limit[] {
@@ -219,5 +221,47 @@ describe("BucketSet", () => {
     const short = String.UTF8.encode("ip=10.0.0.1");
     expect<bool>(bucketKey(short) == short).toBe(true);
     expect<bool>(bucketHash(short) == bucketHash(String.UTF8.encode("ip=10.0.0.2"))).toBe(false);
+  });
+
+  it("decides a stored key in place exactly as on the decoded set, and declines the rest", () => {
+    const ls: Limit[] = [];
+    ls.push(new Limit(LimitKind.TokenBucket, 2, 1000, 1));
+    ls.push(new Limit(LimitKind.SlidingWindow, 5, 60_000));
+    const sig = limitsSignature(ls);
+    const set = new BucketSet();
+    set.entries.push(new BucketEntry(String.UTF8.encode("a"), 5000, sig, freshState(ls, 5000)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("bb"), 6000, sig, freshState(ls, 6000)));
+    const scratch = new StaticArray<i64>(6);
+    const d = new Decision();
+    const key = String.UTF8.encode("bb");
+    for (let now: i64 = 7000; now < 7003; now++) {
+      // The same take on the decoded set, encoded back.
+      const expected = BucketSet.decode(set.encode())!;
+      const entry = expected.entries[1];
+      check(ls, entry.state, now, 1, d, true);
+      const admitted = d.allowed;
+      if (admitted) entry.lastSeen = now;
+      const bytes = set.encode();
+      const got = takeInPlace(bytes, key, ls, sig, 1, now, 0, scratch, d);
+      expect<i32>(got).toBe(admitted ? InPlace.Admitted : InPlace.Refused);
+      expect<bool>(d.allowed).toBe(admitted);
+      const want = expected.encode();
+      expect<i32>(bytes.byteLength).toBe(want.byteLength);
+      expect<i32>(memory.compare(changetype<usize>(bytes), changetype<usize>(want), want.byteLength)).toBe(0);
+      set.entries = BucketSet.decode(bytes)!.entries;
+    }
+    expect<bool>(d.allowed).toBe(false); // two tokens, three requests
+    const bytes = set.encode();
+    // Not decided in place: an absent key, other limits, an idle key in the set, a short scratch,
+    // bytes that are not a set (each leaves the bytes as they were).
+    expect<i32>(takeInPlace(bytes, String.UTF8.encode("c"), ls, sig, 1, 8000, 0, scratch, d)).toBe(InPlace.Decode);
+    expect<i32>(takeInPlace(bytes, key, ls, sig + 1, 1, 8000, 0, scratch, d)).toBe(InPlace.Decode);
+    expect<i32>(takeInPlace(bytes, key, ls, sig, 1, 8000, 5500, scratch, d)).toBe(InPlace.Decode);
+    expect<i32>(takeInPlace(bytes, key, ls, sig, 1, 8000, 0, new StaticArray<i64>(3), d)).toBe(InPlace.Decode);
+    for (let cut = 0; cut < bytes.byteLength; cut++) {
+      expect<i32>(takeInPlace(bytes.slice(0, cut), key, ls, sig, 1, 8000, 0, scratch, d)).toBe(InPlace.Decode);
+    }
+    const again = set.encode();
+    expect<i32>(memory.compare(changetype<usize>(bytes), changetype<usize>(again), again.byteLength)).toBe(0);
   });
 });

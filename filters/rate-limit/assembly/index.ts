@@ -21,7 +21,7 @@ import {
 } from "../../../assembly";
 import { Decision, bucketKey, ceilSeconds } from "../../lib/bucket";
 import { SharedBuckets, TakeOutcome } from "../../lib/shared-buckets";
-import { Config, HeaderStyle, Override, Rule, RuleMode, readRateLimitConfig } from "./config";
+import { Config, HeaderStyle, Override, Rule, RuleMode, SourceKind, readRateLimitConfig } from "./config";
 import { keyPart } from "./keys";
 import { CODE_OK, CODE_OVER_LIMIT, decodeResponse, Descriptor, DescriptorStatus, encodeRequest, METHOD, SERVICE, unitMs } from "./rls";
 
@@ -56,6 +56,9 @@ const TAG_VALUE: u8 = 0;
 const TAG_OVERRIDE: u8 = 1;
 const TAG_MISSING: u8 = 2;
 const TAG_RULE: u8 = 3;
+// The stored keys that do not depend on the request (each rule has its own table).
+const KEY_MISSING = tagged(TAG_MISSING, 0);
+const KEY_RULE = tagged(TAG_RULE, 0);
 
 class Root extends RootContext {
   config: Config | null = null;
@@ -64,12 +67,19 @@ class Root extends RootContext {
   stats: RuleStats[] = [];
   /** Sets each table sweeps per tick: the whole table once per idle timeout. */
   sweepSets: u32[] = [];
+  /** Each local rule's stored key when it is the same for every request (a key of constants
+   *  only, no overrides), else null: such a rule reads nothing of the request for its key. */
+  fixedKeys: (ArrayBuffer | null)[] = [];
+  /** Each rule's stored keys of its shared-bucket overrides, by override index. */
+  overrideKeys: ArrayBuffer[][] = [];
   // Per-request scratch (a VM runs one callback at a time).
   decision: Decision = new Decision();
   outcome: TakeOutcome = new TakeOutcome();
   /** The descriptors for the rate limit service and one rule's key values, emptied per use. */
   descriptors: Descriptor[] = [];
   keyValues: string[] = [];
+  /** The key values of a rule with a fixed key (never read: LocalAndCluster rules have none). */
+  noValues: string[] = [];
 
   onConfigure(configurationSize: u32): bool {
     const reader = readConfig(this.pluginConfiguration());
@@ -82,9 +92,15 @@ class Root extends RootContext {
     const tables: (SharedBuckets | null)[] = [];
     const stats: RuleStats[] = [];
     const sweepSets: u32[] = [];
+    const fixedKeys: (ArrayBuffer | null)[] = [];
+    const overrideKeys: ArrayBuffer[][] = [];
     for (let i = 0; i < config.rules.length; i++) {
       const rule = unchecked(config.rules[i]);
       stats.push(new RuleStats(rule.name));
+      const keys: ArrayBuffer[] = [];
+      for (let o = 0; o < rule.overrides.length; o++) keys.push(tagged(TAG_OVERRIDE, unchecked(rule.overrides[o]).index));
+      overrideKeys.push(keys);
+      fixedKeys.push(rule.mode == RuleMode.Local ? fixedKey(rule) : null);
       if (rule.mode == RuleMode.Cluster) {
         tables.push(null);
         sweepSets.push(0);
@@ -100,6 +116,8 @@ class Root extends RootContext {
     this.tables = tables;
     this.stats = stats;
     this.sweepSets = sweepSets;
+    this.fixedKeys = fixedKeys;
+    this.overrideKeys = overrideKeys;
     this.setTickPeriod(config.sweepIntervalMs);
     log.info("rate-limit configured: {} rule(s)", config.rules.length.toString());
     return true;
@@ -123,20 +141,18 @@ class Root extends RootContext {
   }
 }
 
-/** The outcome the response headers describe. */
-class Reported {
-  rule: string = "";
-  limit: i64 = 0;
-  remaining: i64 = 0;
-  resetMs: i64 = 0;
-  windowMs: i64 = 0;
-  set: bool = false;
-}
-
 class RateLimit extends HttpContext {
-  reported: Reported = new Reported();
-  /** Rules asked of the rate limit service, in descriptor order, while its answer is awaited. */
-  asked: i32[] = [];
+  // The outcome the response headers describe (fields, not an object: one allocation less
+  // per stream).
+  reportedRule: string = "";
+  reportedLimit: i64 = 0;
+  reportedRemaining: i64 = 0;
+  reportedResetMs: i64 = 0;
+  reportedWindowMs: i64 = 0;
+  reportedSet: bool = false;
+  /** Rules asked of the rate limit service, in descriptor order, while its answer is awaited
+   *  (made by the first ask). */
+  askedRules: i32[] | null = null;
   token: u32 = 0;
   waiting: bool = false;
 
@@ -153,7 +169,8 @@ class RateLimit extends HttpContext {
     for (let i = 0; i < config.rules.length; i++) {
       const rule = unchecked(config.rules[i]);
       const stats = unchecked(root.stats[i]);
-      const values = this.keyValues(rule);
+      const fixed = unchecked(root.fixedKeys[i]);
+      const values = fixed !== null ? root.noValues : this.keyValues(rule);
       const cost = this.cost(rule);
       if (rule.mode == RuleMode.Cluster) {
         if (values === null) continue;
@@ -165,9 +182,11 @@ class RateLimit extends HttpContext {
       // The key: the stored form and the limits that apply.
       let chosen: Override | null = null;
       let key: ArrayBuffer;
-      if (values === null) {
+      if (fixed !== null) {
+        key = fixed;
+      } else if (values === null) {
         if (!rule.missingShared) continue;
-        key = tagged(TAG_MISSING, 0);
+        key = KEY_MISSING;
       } else {
         // The joined text only when an override may match it.
         const text = rule.overrides.length > 0 ? values.join("|") : "";
@@ -177,8 +196,8 @@ class RateLimit extends HttpContext {
             break;
           }
         }
-        if (chosen !== null && chosen.sharedBucket) key = tagged(TAG_OVERRIDE, chosen.index);
-        else if (chosen === null && rule.sharedBucket) key = tagged(TAG_RULE, 0);
+        if (chosen !== null && chosen.sharedBucket) key = unchecked(unchecked(root.overrideKeys[i])[chosen.index]);
+        else if (chosen === null && rule.sharedBucket) key = KEY_RULE;
         else key = bucketKey(encodeValues(values));
       }
       const limits = chosen !== null ? chosen.limits : rule.limits;
@@ -234,6 +253,15 @@ class RateLimit extends HttpContext {
     for (let v = 0; v < values.length; v++) encoded.push(String.UTF8.encode(unchecked(values[v])));
     out.push(new Descriptor(rule.descriptorKeys, encoded, <u64>cost));
     this.asked.push(index);
+  }
+
+  private get asked(): i32[] {
+    let asked = this.askedRules;
+    if (asked === null) {
+      asked = [];
+      this.askedRules = asked;
+    }
+    return asked;
   }
 
   onGrpcReceive(token: u32, messageSize: u32): void {
@@ -315,7 +343,7 @@ class RateLimit extends HttpContext {
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const config = (this.root as Root).config!;
-    if (!config.headersOnAllowed || !this.reported.set) return Action.Continue;
+    if (!config.headersOnAllowed || !this.reportedSet) return Action.Continue;
     const out: Header[] = [];
     this.rateLimitHeaders(config.headerStyle, out);
     for (let i = 0; i < out.length; i++) this.response.headers.set(unchecked(out[i]).name, unchecked(out[i]).value);
@@ -324,14 +352,13 @@ class RateLimit extends HttpContext {
 
   // The limit closest to refusing is the one the headers describe.
   private report(rule: string, d: Decision): void {
-    const r = this.reported;
-    if (r.set && d.remaining > r.remaining) return;
-    r.rule = rule;
-    r.limit = d.limit;
-    r.remaining = d.remaining;
-    r.resetMs = d.resetMs;
-    r.windowMs = d.windowMs;
-    r.set = true;
+    if (this.reportedSet && d.remaining > this.reportedRemaining) return;
+    this.reportedRule = rule;
+    this.reportedLimit = d.limit;
+    this.reportedRemaining = d.remaining;
+    this.reportedResetMs = d.resetMs;
+    this.reportedWindowMs = d.windowMs;
+    this.reportedSet = true;
   }
 
   private deny(config: Config, retryMs: i64): void {
@@ -350,16 +377,16 @@ class RateLimit extends HttpContext {
   }
 
   private rateLimitHeaders(style: HeaderStyle, out: Header[]): void {
-    const r = this.reported;
-    if (!r.set || style == HeaderStyle.None) return;
-    const reset = ceilSeconds(r.resetMs).toString();
+    if (!this.reportedSet || style == HeaderStyle.None) return;
+    const reset = ceilSeconds(this.reportedResetMs).toString();
     if (style == HeaderStyle.Ietf) {
-      const name = "\"" + r.rule + "\"";
-      out.push(new Header("ratelimit-policy", name + ";q=" + r.limit.toString() + ";w=" + max<i64>(1, ceilSeconds(r.windowMs)).toString()));
-      out.push(new Header("ratelimit", name + ";r=" + r.remaining.toString() + ";t=" + reset));
+      const name = "\"" + this.reportedRule + "\"";
+      const window = max<i64>(1, ceilSeconds(this.reportedWindowMs)).toString();
+      out.push(new Header("ratelimit-policy", name + ";q=" + this.reportedLimit.toString() + ";w=" + window));
+      out.push(new Header("ratelimit", name + ";r=" + this.reportedRemaining.toString() + ";t=" + reset));
     } else {
-      out.push(new Header("x-ratelimit-limit", r.limit.toString()));
-      out.push(new Header("x-ratelimit-remaining", r.remaining.toString()));
+      out.push(new Header("x-ratelimit-limit", this.reportedLimit.toString()));
+      out.push(new Header("x-ratelimit-remaining", this.reportedRemaining.toString()));
       out.push(new Header("x-ratelimit-reset", reset));
     }
   }
@@ -401,21 +428,51 @@ function tagged(tag: u8, index: i32): ArrayBuffer {
   return out;
 }
 
-// TAG_VALUE, then each value as u16 length + UTF-8 (unambiguous whatever the values hold).
-function encodeValues(values: string[]): ArrayBuffer {
-  const parts: ArrayBuffer[] = [];
-  let size = 1;
-  for (let i = 0; i < values.length; i++) {
-    const b = String.UTF8.encode(unchecked(values[i]));
-    parts.push(b);
-    size += 2 + min(b.byteLength, 0xffff);
+// A local rule's stored key when no request changes it: constants only, no overrides.
+function fixedKey(rule: Rule): ArrayBuffer | null {
+  if (rule.overrides.length > 0) return null;
+  const values: string[] = [];
+  for (let s = 0; s < rule.sources.length; s++) {
+    const source = unchecked(rule.sources[s]);
+    if (source.kind != SourceKind.Constant) return null;
+    values.push(source.name);
   }
+  return rule.sharedBucket ? KEY_RULE : bucketKey(encodeValues(values));
+}
+
+// TAG_VALUE, then each value as u16 length + UTF-8 (unambiguous whatever the values hold;
+// a value's UTF-8 beyond 0xffff bytes is cut there).
+function encodeValues(values: string[]): ArrayBuffer {
+  let size = 1;
+  let long = false;
+  for (let i = 0; i < values.length; i++) {
+    const n = String.UTF8.byteLength(unchecked(values[i]));
+    if (n > 0xffff) long = true;
+    size += 2 + min(n, 0xffff);
+  }
+  if (long) return encodeLongValues(values, size);
+  // Straight into the key: one allocation.
   const out = new ArrayBuffer(size);
   const base = changetype<usize>(out);
   store<u8>(base, TAG_VALUE);
   let at: usize = 1;
-  for (let i = 0; i < parts.length; i++) {
-    const b = unchecked(parts[i]);
+  for (let i = 0; i < values.length; i++) {
+    const v = unchecked(values[i]);
+    const n = String.UTF8.encodeUnsafe(changetype<usize>(v), v.length, base + at + 2);
+    store<u16>(base + at, <u16>n);
+    at += 2 + n;
+  }
+  return out;
+}
+
+// encodeValues when a value's UTF-8 is cut at 0xffff bytes (encoded whole first).
+function encodeLongValues(values: string[], size: i32): ArrayBuffer {
+  const out = new ArrayBuffer(size);
+  const base = changetype<usize>(out);
+  store<u8>(base, TAG_VALUE);
+  let at: usize = 1;
+  for (let i = 0; i < values.length; i++) {
+    const b = String.UTF8.encode(unchecked(values[i]));
     const n = min(b.byteLength, 0xffff);
     store<u16>(base + at, <u16>n);
     memory.copy(base + at + 2, changetype<usize>(b), n);

@@ -258,10 +258,44 @@ describe("the shared-data table", () => {
     const host = await rateLimitHost({ rules: [rule({ max_keys: 8 })] }); // one set: ratelimit/r/0
     expect((await host.request({ headers: user("a") })).status).toBe(200);
     const same = (v: Uint8Array | undefined) => (v ? v.slice() : new Uint8Array(0));
+    // Another worker wrote the set since (so this VM's copy is stale and it reads), and writes
+    // it again after each of the next three reads.
+    host.setSharedData("ratelimit/r/0", host.sharedData("ratelimit/r/0") as Uint8Array);
     host.contendSharedData("ratelimit/r/0", 3, same);
     expect((await host.request({ headers: user("a") })).status).toBe(200);
     expect(host.counter("ratelimit_cas_retries_rule=r")).toBe(3);
     expect(admitted(await statuses(host, 3, user("a")))).toBe(1); // 3 - 2 taken: nothing lost
+  });
+
+  it("writes without a read while it wrote the set last, and reads once another worker wrote", async () => {
+    // Never idle here: the sweep timer writes nothing.
+    const host = await rateLimitHost(
+      { rules: [rule({ max_keys: 8, idle_timeout: "1h" })] },
+      { workers: 2 },
+    );
+    const calls = () => {
+      const c = host.coverage.hostCalls;
+      return { get: c.get("proxy_get_shared_data") ?? 0, set: c.get("proxy_set_shared_data") ?? 0 };
+    };
+    const send = async (worker: number) =>
+      (await host.request({ headers: user("a"), worker })).status;
+    const step = async (worker: number, status: number, gets: number, sets: number) => {
+      const before = calls();
+      expect(await send(worker)).toBe(status);
+      expect(calls()).toEqual({ get: before.get + gets, set: before.set + sets });
+    };
+    expect(await send(0)).toBe(200); // 3 tokens, 1 per second
+    await step(0, 200, 0, 1); // its own copy: one conditional write, no read
+    await step(1, 200, 1, 1); // worker 1 has no copy: reads
+    // Worker 0's copy still shows a token: its write without a read loses, the read refuses.
+    await step(0, 429, 1, 1);
+    host.advance(5000); // full again
+    await step(1, 200, 0, 1);
+    await step(0, 200, 1, 1); // a refusal leaves no copy
+    await step(1, 200, 1, 2); // its copy is stale: the write loses, then a read and a write
+    await step(0, 429, 1, 1); // its stale copy still shows a token: the write loses again
+    expect(host.counter("ratelimit_cas_retries_rule=r")).toBe(0);
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(6);
   });
 
   it("applies the configured outcome when every attempt loses, and counts it", async () => {
