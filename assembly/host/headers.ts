@@ -237,6 +237,21 @@ export class HeaderMap {
     return deserializeHeaderBytes(this.whole, this.wholeSize);
   }
 
+  /**
+   * The whole map as one pairs block (the proxy-wasm layout: u32 count, count × (u32 name
+   * length, u32 value length), then each name and value followed by a 0 byte), copied from
+   * the host's answer: one host call and one allocation whatever the header count, for
+   * filters that read names and values in place instead of one buffer per name and value.
+   * Zero bytes when the map is not available here; a block handed out was checked (its sizes
+   * add up), so reading it by the layout stays inside it.
+   */
+  pairsBlock(): ArrayBuffer {
+    if (!this.haveWhole(true)) return new ArrayBuffer(0);
+    const out = new ArrayBuffer(<i32>this.wholeSize);
+    memory.copy(changetype<usize>(out), this.whole, this.wholeSize);
+    return out;
+  }
+
   /** Replaces the whole map. Every pair is checked as set checks it, and nothing is written
    *  when one is refused; a request map holds its pseudo-headers, so rewriting one usually
    *  needs Protected.Allow. */

@@ -127,6 +127,17 @@ export class StringMatcher {
     return this.matchUnits(changetype<usize>(value), value.byteLength, false) != this.invert;
   }
 
+  /** `matchesBytes` over `len` UTF-8 bytes at `ptr` (a value read in place; never absent). */
+  matchesAt(ptr: usize, len: i32): bool {
+    return this.matchUnits(ptr, len, false) != this.invert;
+  }
+
+  /** Whether `len` UTF-8 bytes at `ptr` match, before `invert` is applied: for callers that
+   *  combine several values (any / all of them) and invert the combined result. */
+  testAt(ptr: usize, len: i32): bool {
+    return this.matchUnits(ptr, len, false);
+  }
+
   private missing(): bool {
     if (this.kind == MatchKind.Absent) return !this.invert;
     if (!this.treatMissingAsEmpty || this.kind == MatchKind.Present) return this.invert;

@@ -17,10 +17,11 @@
 // transfer-encoding) are written only when the configuration allows them, and never removed
 // when they are pseudo-headers or host.
 
-import { ConfigReader, HeaderBytes, HeaderMap, Protected, Status, quoteJsonString } from "../../../assembly";
+import { ConfigReader, HeaderMap, Protected, Status, quoteJsonString } from "../../../assembly";
 import { StringMatcher, readStringMatcher } from "../../lib/matchers";
-import { Rendered, Template, parseTemplate } from "./template";
-import { RequestView, Source, equalLower, parseSource } from "./sources";
+import { Template, parseTemplate } from "./template";
+import { Source, parseSource } from "./sources";
+import { MessageView, equalLowerAt } from "./view";
 
 export enum Verb {
   Set = 0,
@@ -110,11 +111,10 @@ export class HeaderAction {
   }
 
   /** The value a split chooses for `view`, or null when its key is missing. */
-  bucket(view: RequestView): ArrayBuffer | null {
-    const key = view.value(this.by!);
-    if (key === null) return null;
+  bucket(view: MessageView): ArrayBuffer | null {
+    if (!view.single(this.by!)) return null;
     const total = this.bucketEnds[this.bucketEnds.length - 1];
-    const point = stickyHash(key) % total;
+    const point = stickyHashAt(view.ptr, view.len) % total;
     for (let i = 0; i < this.bucketEnds.length; i++) {
       if (point < unchecked(this.bucketEnds[i])) return unchecked(this.bucketValues[i]);
     }
@@ -123,40 +123,29 @@ export class HeaderAction {
 
   /** What the action needs from the request, resolved now (templates and splits read the
    *  request even when they write the response). */
-  resolve(view: RequestView): Rendered | null {
-    if (this.verb == Verb.Split) {
-      const b = this.bucket(view);
-      return b === null ? null : new Rendered(b, false);
-    }
+  resolve(view: MessageView): ArrayBuffer | null {
+    if (this.verb == Verb.Split) return this.bucket(view);
     const t = this.value;
     if (t === null) return null;
     const r = t.render(view);
-    return r.missing && this.skipOnMissing ? null : r;
+    return view.missing && this.skipOnMissing ? null : r;
   }
 
   /**
    * Applies the action to `map`. `value` is what `resolve` gave; `current` is the map as it
    * arrived (the message's snapshot).
    */
-  apply(map: HeaderMap, value: Rendered | null, current: HeaderBytes[], allow: AllowList): Outcome {
+  apply(map: HeaderMap, value: ArrayBuffer | null, current: MessageView, allow: AllowList): Outcome {
     const verb = this.verb;
     if (verb == Verb.Remove) return this.removeOne(map, this.name, this.nameBytes, allow);
-    if (verb == Verb.RemoveMatching) {
-      let outcome: i32 = 0;
-      const done = new Set<string>();
-      for (let i = 0; i < current.length; i++) {
-        const name = String.UTF8.decode(unchecked(current[i]).name).toLowerCase();
-        if (done.has(name) || !this.names!.matches(name)) continue;
-        done.add(name);
-        outcome |= <i32>this.removeOne(map, name, String.UTF8.encode(name), allow);
-      }
-      return <Outcome>outcome;
-    }
+    if (verb == Verb.RemoveMatching) return this.removeMatching(map, current, allow);
     if (verb == Verb.Rename || verb == Verb.Copy) {
       const values = new Array<ArrayBuffer>(0);
-      for (let i = 0; i < current.length; i++) {
-        const h = unchecked(current[i]);
-        if (equalLower(h.name, this.nameBytes)) values.push(h.value);
+      current.startPairs();
+      while (current.nextPair()) {
+        if (<usize>current.nameLen != <usize>this.nameBytes.byteLength) continue;
+        if (!equalLowerAt(current.namePtr, changetype<usize>(this.nameBytes), <usize>current.nameLen)) continue;
+        values.push(copyOut(current.ptr, current.len));
       }
       if (values.length == 0) return Outcome.Nothing;
       if (verb == Verb.Rename && (neverRemoved(this.name) || (isProtected(this.name) && !allow.allows(this.name)))) {
@@ -177,12 +166,31 @@ export class HeaderAction {
     if (verb == Verb.AddIfAbsent && map.getBytes(this.nameBytes) !== null) return Outcome.Nothing;
     if (verb == Verb.Overwrite && map.getBytes(this.nameBytes) === null) return Outcome.Nothing;
     const guard = writeGuard(this.name, allow);
-    if (guard < 0 || badValue(value.value)) return Outcome.Refused;
+    if (guard < 0 || badValue(value)) return Outcome.Refused;
     const status =
       verb == Verb.Append
-        ? map.addBytes(this.nameBytes, value.value, <Protected>guard)
-        : map.setBytes(this.nameBytes, value.value, <Protected>guard);
+        ? map.addBytes(this.nameBytes, value, <Protected>guard)
+        : map.setBytes(this.nameBytes, value, <Protected>guard);
     return status == Status.Ok ? Outcome.Applied : Outcome.Refused;
+  }
+
+  // remove_matching: every name of the message as it arrived that the matcher accepts (names
+  // lower-cased, each name once), tested in place; only a matching name becomes a string.
+  private removeMatching(map: HeaderMap, current: MessageView, allow: AllowList): Outcome {
+    let outcome: i32 = 0;
+    const names = this.names!;
+    current.startPairs();
+    for (let i = 0; current.nextPair(); i++) {
+      const ptr = current.namePtr;
+      const len = current.nameLen;
+      const lowered = hasUpper(ptr, len) ? lowerCopy(ptr, len) : null;
+      const at = lowered === null ? ptr : changetype<usize>(lowered);
+      // Each name once: only at its first pair.
+      if (!names.matchesAt(at, len) || current.indexOfName(at, len) != i) continue;
+      const bytes = lowered !== null ? lowered : copyOut(ptr, len);
+      outcome |= <i32>this.removeOne(map, String.UTF8.decode(bytes), bytes, allow);
+    }
+    return <Outcome>outcome;
   }
 
   private removeOne(map: HeaderMap, name: string, bytes: ArrayBuffer, allow: AllowList): Outcome {
@@ -196,6 +204,27 @@ export class HeaderAction {
 function writeGuard(name: string, allow: AllowList): i32 {
   if (!isProtected(name)) return <i32>Protected.Refuse;
   return allow.allows(name) ? <i32>Protected.Allow : -1;
+}
+
+function copyOut(ptr: usize, len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  memory.copy(changetype<usize>(out), ptr, <usize>len);
+  return out;
+}
+
+function hasUpper(ptr: usize, len: i32): bool {
+  for (let i = 0; i < len; i++) if (<u32>load<u8>(ptr + <usize>i) - 0x41 < 26) return true;
+  return false;
+}
+
+function lowerCopy(ptr: usize, len: i32): ArrayBuffer {
+  const out = copyOut(ptr, len);
+  const p = changetype<usize>(out);
+  for (let i = 0; i < len; i++) {
+    const c = <u32>load<u8>(p + <usize>i);
+    if (c - 0x41 < 26) store<u8>(p + <usize>i, <u8>(c | 0x20));
+  }
+  return out;
 }
 
 // A value the proxy must not be handed: CR, LF or NUL would split or cut the header.
@@ -214,9 +243,13 @@ function badValue(v: ArrayBuffer): bool {
  * Stable across VMs, workers and restarts: a key always lands in the same bucket.
  */
 export function stickyHash(key: ArrayBuffer): u32 {
+  return stickyHashAt(changetype<usize>(key), key.byteLength);
+}
+
+/** `stickyHash` over `len` bytes at `p`. */
+export function stickyHashAt(p: usize, len: i32): u32 {
   let h: u32 = 0x811c9dc5;
-  const p = changetype<usize>(key);
-  for (let i = 0; i < key.byteLength; i++) {
+  for (let i = 0; i < len; i++) {
     h ^= <u32>load<u8>(p + <usize>i);
     h *= 0x01000193;
   }

@@ -2,13 +2,12 @@
 // rewrites request and response headers from templates; re-routes (clears Envoy's route
 // cache) and splits traffic into sticky weighted buckets. README.md has the configuration.
 //
-// Per request: the request header map is read once (one host call) and every rule is
-// matched against that snapshot; request actions apply in rule order; response actions are
-// resolved against the request then and applied in onResponseHeaders.
+// Per request: the request header map is read once (one host call, one buffer) and every
+// rule is matched against that snapshot in place; request actions apply in rule order;
+// response actions are resolved against the request then and applied in onResponseHeaders.
 
 import {
   Action,
-  HeaderBytes,
   HttpContext,
   RootContext,
   clearRouteCache,
@@ -18,12 +17,9 @@ import {
 } from "../../../assembly";
 import { HeaderAction, Outcome, Verb } from "./actions";
 import { RouterConfig, Rule, readRouterConfig } from "./config";
-import { Rendered } from "./template";
-import { RequestView } from "./sources";
+import { MessageView, NO_HEADERS } from "./view";
 
 export * from "../../../assembly/exports"; // the host's entry points: always re-export them
-
-const NO_PAIRS: HeaderBytes[] = [];
 
 class Root extends RootContext {
   config: RouterConfig | null = null;
@@ -53,7 +49,7 @@ class Pending {
   constructor(
     readonly rule: Rule,
     readonly action: HeaderAction,
-    readonly value: Rendered | null,
+    readonly value: ArrayBuffer | null,
   ) {}
 }
 
@@ -63,7 +59,7 @@ class Router extends HttpContext {
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const config = (this.root as Root).config!;
-    const view = new RequestView(this.request.headers.pairsBytes());
+    const view = new MessageView(this.request.headers.pairsBlock());
     let reroute = false;
     let matchedAny = false;
     const rules = config.rules;
@@ -94,7 +90,7 @@ class Router extends HttpContext {
       const verb = unchecked(actions[i]).action.verb;
       if (verb == Verb.RemoveMatching || verb == Verb.Rename || verb == Verb.Copy) needsCurrent = true;
     }
-    const current = needsCurrent ? map.pairsBytes() : NO_PAIRS;
+    const current = needsCurrent ? new MessageView(map.pairsBlock()) : NO_HEADERS;
     for (let i = 0; i < actions.length; i++) {
       const p = unchecked(actions[i]);
       const outcome = p.action.apply(map, p.value, current, config.allow);
@@ -105,15 +101,14 @@ class Router extends HttpContext {
 
   // Applies a matched rule's request actions and queues its response actions; true when the
   // rule asks to re-route and changed a request header.
-  private run(config: RouterConfig, rule: Rule, view: RequestView): bool {
+  private run(config: RouterConfig, rule: Rule, view: MessageView): bool {
     rule.stats.matched.increment();
     let applied = false;
     const map = this.request.headers;
-    const current: HeaderBytes[] = view.pairs;
     const request = rule.request;
     for (let i = 0; i < request.length; i++) {
       const action = unchecked(request[i]);
-      const outcome = action.apply(map, action.resolve(view), current, config.allow);
+      const outcome = action.apply(map, action.resolve(view), view, config.allow);
       if (<i32>outcome & <i32>Outcome.Applied) applied = true;
       count(rule, action, outcome);
     }

@@ -9,7 +9,8 @@
 
 import { ConfigReader, quoteJsonString } from "../../../assembly";
 import { StringMatcher, readStringMatcher } from "../../lib/matchers";
-import { RequestView, Source, joinBytes, parseSource } from "./sources";
+import { Source, parseSource } from "./sources";
+import { MessageView } from "./view";
 
 /** How a leaf reads a source that can repeat (several header lines, query parameters or
  *  cookies of one name). */
@@ -48,7 +49,7 @@ export class Match {
   constructor(public readonly op: MatchOp) {}
 
   /** Whether the request matches. */
-  evaluate(view: RequestView): bool {
+  evaluate(view: MessageView): bool {
     const op = this.op;
     if (op == MatchOp.Leaf) return this.leaf(view);
     const children = this.children;
@@ -60,27 +61,35 @@ export class Match {
     return all;
   }
 
-  private leaf(view: RequestView): bool {
+  // Reads the source's values in place, one at a time: no value is copied.
+  private leaf(view: MessageView): bool {
     const m = this.matcher!;
-    const values = view.values(this.source!);
-    if (values.length == 0) return m.matchesBytes(null); // invert already applied
+    const source = this.source!;
+    view.begin(source);
+    if (!view.next()) return m.matchesBytes(null); // invert already applied
     const invert = m.invert;
     const mode = this.mode;
     let result = false;
-    if (mode == ValuesMode.Joined) {
-      result = m.matchesBytes(values.length == 1 ? unchecked(values[0]) : joinBytes(values, 0x2c)) != invert;
-    } else if (mode == ValuesMode.First) {
-      result = m.matchesBytes(unchecked(values[0])) != invert;
+    if (mode == ValuesMode.First) {
+      result = m.testAt(view.ptr, view.len);
+    } else if (mode == ValuesMode.Joined) {
+      const ptr = view.ptr;
+      const len = view.len;
+      if (!view.next()) result = m.testAt(ptr, len);
+      else {
+        view.joined(source);
+        result = m.testAt(view.ptr, view.len);
+      }
     } else {
-      // matchesBytes applies invert per value; undo it, combine, then invert the whole.
+      // Any: some value matches; All: every value does (and there is one).
       const all = mode == ValuesMode.All;
       result = all;
-      for (let i = 0; i < values.length; i++) {
-        if ((m.matchesBytes(unchecked(values[i])) != invert) != all) {
+      do {
+        if (m.testAt(view.ptr, view.len) != all) {
           result = !all;
           break;
         }
-      }
+      } while (view.next());
     }
     return result != invert;
   }

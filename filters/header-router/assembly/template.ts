@@ -5,62 +5,95 @@
 //   "v2-{header:x-user}"     →  v2-alice         (or "v2-" when x-user is missing)
 //   "{path_segment:0}"       →  api              for /api/orders?x=1
 
-import { RequestView, Source, parseSource } from "./sources";
+import { Source, parseSource } from "./sources";
+import { MessageView } from "./view";
 
 /** Most placeholders one template may hold. */
 export const MAX_PLACEHOLDERS: i32 = 16;
 
-/** One parsed template; immutable. A part is a literal (source null) or a placeholder. */
+/** One parsed template; immutable apart from its scratch spans. A part is a literal (source
+ *  null) or a placeholder. */
 export class Template {
+  // The value when there is no placeholder (known at configure, shared by every request).
+  private readonly fixed: ArrayBuffer | null;
+  // Where each part's bytes are during one render (filled, then copied; no render nests).
+  private readonly spanPtr: StaticArray<usize>;
+  private readonly spanLen: StaticArray<i32>;
+
   constructor(
     public readonly literals: ArrayBuffer[],
     public readonly sources: Array<Source | null>,
-  ) {}
+  ) {
+    const n = sources.length;
+    let constant = true;
+    for (let i = 0; i < n; i++) if (unchecked(sources[i]) !== null) constant = false;
+    this.fixed = constant ? joinLiterals(literals) : null;
+    this.spanPtr = new StaticArray<usize>(n);
+    this.spanLen = new StaticArray<i32>(n);
+  }
 
   /** Whether the template has no placeholder (its value is known at configure). */
   get constant(): bool {
-    for (let i = 0; i < this.sources.length; i++) if (unchecked(this.sources[i]) !== null) return false;
-    return true;
+    return this.fixed !== null;
   }
 
   /**
-   * The rendered value; a missing part renders as "" and sets `missing`.
+   * The rendered value; a missing part renders as "" and sets `view.missing`. A template
+   * without placeholders returns its one shared buffer (never written to); otherwise the
+   * parts are copied straight from the view into one new buffer.
    * Legal wherever the view's request is readable.
    */
-  render(view: RequestView): Rendered {
+  render(view: MessageView): ArrayBuffer {
+    view.missing = false;
+    const fixed = this.fixed;
+    if (fixed !== null) return fixed;
+    const n = this.sources.length;
+    const ptrs = this.spanPtr;
+    const lens = this.spanLen;
     let total = 0;
     let missing = false;
-    const n = this.sources.length;
-    const parts = new Array<ArrayBuffer>(n);
     for (let i = 0; i < n; i++) {
       const s = unchecked(this.sources[i]);
-      let part: ArrayBuffer | null = unchecked(this.literals[i]);
-      if (s !== null) part = view.value(s);
-      if (part === null) {
+      let ptr: usize = 0;
+      let len = 0;
+      if (s === null) {
+        const literal = unchecked(this.literals[i]);
+        ptr = changetype<usize>(literal);
+        len = literal.byteLength;
+      } else if (view.single(s)) {
+        ptr = view.ptr;
+        len = view.len;
+      } else {
         missing = true;
-        part = new ArrayBuffer(0);
       }
-      unchecked((parts[i] = part));
-      total += part.byteLength;
+      unchecked((ptrs[i] = ptr));
+      unchecked((lens[i] = len));
+      total += len;
     }
-    if (n == 1) return new Rendered(unchecked(parts[0]), missing);
     const out = new ArrayBuffer(total);
     let at: usize = 0;
     for (let i = 0; i < n; i++) {
-      const p = unchecked(parts[i]);
-      memory.copy(changetype<usize>(out) + at, changetype<usize>(p), <usize>p.byteLength);
-      at += <usize>p.byteLength;
+      const len = <usize>unchecked(lens[i]);
+      memory.copy(changetype<usize>(out) + at, unchecked(ptrs[i]), len);
+      at += len;
     }
-    return new Rendered(out, missing);
+    view.missing = missing;
+    return out;
   }
 }
 
-/** A rendered value, and whether any placeholder had nothing to read. */
-export class Rendered {
-  constructor(
-    public readonly value: ArrayBuffer,
-    public readonly missing: bool,
-  ) {}
+function joinLiterals(literals: ArrayBuffer[]): ArrayBuffer {
+  if (literals.length == 1) return unchecked(literals[0]);
+  let total = 0;
+  for (let i = 0; i < literals.length; i++) total += unchecked(literals[i]).byteLength;
+  const out = new ArrayBuffer(total);
+  let at: usize = 0;
+  for (let i = 0; i < literals.length; i++) {
+    const l = unchecked(literals[i]);
+    memory.copy(changetype<usize>(out) + at, changetype<usize>(l), <usize>l.byteLength);
+    at += <usize>l.byteLength;
+  }
+  return out;
 }
 
 /** A template, or why its text was refused. */
