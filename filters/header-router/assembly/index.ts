@@ -44,8 +44,10 @@ class Root extends RootContext {
   }
 }
 
-/** A response action chosen on the request path, with its value resolved from the request. */
+/** A response action chosen on the request path, with its value resolved from the request;
+ *  a list in rule order (one allocation per queued action, none when nothing is queued). */
 class Pending {
+  next: Pending | null = null;
   constructor(
     readonly rule: Rule,
     readonly action: HeaderAction,
@@ -54,8 +56,9 @@ class Pending {
 }
 
 class Router extends HttpContext {
-  // Made on the first response action a request queues (most requests queue none).
-  private pending: Pending[] | null = null;
+  // The response actions the request queued, first and last (most requests queue none).
+  private first: Pending | null = null;
+  private last: Pending | null = null;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const config = (this.root as Root).config!;
@@ -80,22 +83,28 @@ class Router extends HttpContext {
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
-    const actions = this.pending;
-    if (actions === null) return Action.Continue;
+    const head = this.first;
+    if (head === null) return Action.Continue;
     const config = (this.root as Root).config!;
     const map = this.response.headers;
     // Only remove_matching, rename and copy read the response as it arrived.
     let needsCurrent = false;
-    for (let i = 0; i < actions.length; i++) {
-      const verb = unchecked(actions[i]).action.verb;
+    let q: Pending | null = head;
+    for (; q !== null; q = q.next) {
+      const verb = q.action.verb;
       if (verb == Verb.RemoveMatching || verb == Verb.Rename || verb == Verb.Copy) needsCurrent = true;
     }
     const current = needsCurrent ? new MessageView(map.pairsBlock()) : NO_HEADERS;
-    for (let i = 0; i < actions.length; i++) {
-      const p = unchecked(actions[i]);
+    // One counter update per rule and counter, however many of its actions applied.
+    tally.flush(null);
+    let p: Pending | null = head;
+    while (p !== null) {
+      if (tally.rule !== p.rule) tally.flush(p.rule);
       const outcome = p.action.apply(map, p.value, current, config.allow);
-      count(p.rule, p.action, outcome);
+      tally.add(p.rule, p.action, outcome);
+      p = p.next;
     }
+    tally.flush(null);
     return Action.Continue;
   }
 
@@ -103,40 +112,64 @@ class Router extends HttpContext {
   // rule asks to re-route and changed a request header.
   private run(config: RouterConfig, rule: Rule, view: MessageView): bool {
     rule.stats.matched.increment();
-    let applied = false;
     const map = this.request.headers;
     const request = rule.request;
+    tally.flush(rule);
     for (let i = 0; i < request.length; i++) {
       const action = unchecked(request[i]);
-      const outcome = action.apply(map, action.resolve(view), view, config.allow);
-      if (<i32>outcome & <i32>Outcome.Applied) applied = true;
-      count(rule, action, outcome);
+      tally.add(rule, action, action.apply(map, action.resolve(view), view, config.allow));
     }
+    const applied = tally.applied > 0;
+    tally.flush(null);
     const response = rule.response;
-    if (response.length > 0 && this.pending === null) this.pending = [];
     for (let i = 0; i < response.length; i++) {
       const action = unchecked(response[i]);
-      this.pending!.push(new Pending(rule, action, action.resolve(view)));
+      const p = new Pending(rule, action, action.resolve(view));
+      if (this.last === null) this.first = p;
+      else this.last!.next = p;
+      this.last = p;
     }
     return applied && rule.reroute;
   }
 }
 
-function count(rule: Rule, action: HeaderAction, outcome: Outcome): void {
-  const stats = rule.stats;
-  if (<i32>outcome & <i32>Outcome.Applied) stats.applied.increment();
-  if (<i32>outcome & <i32>Outcome.Refused) {
-    stats.refused.increment();
-    if (!stats.loggedRefusal) {
-      stats.loggedRefusal = true;
-      log.warn(
-        "header-router: rule \"{}\" refused a header change ({}): protected names need allow_protected, " +
-          "values must not hold CR, LF or NUL; later refusals are only counted (header_router_mutations_refused)",
-        rule.name,
-        action.describe(),
-      );
+/** Outcomes of one rule's actions, counted and then sent to its counters in one update each
+ *  (one per VM: callbacks never nest). */
+class Tally {
+  rule: Rule | null = null;
+  applied: i64 = 0;
+  refused: i64 = 0;
+
+  add(rule: Rule, action: HeaderAction, outcome: Outcome): void {
+    if (<i32>outcome & <i32>Outcome.Applied) this.applied++;
+    if (<i32>outcome & <i32>Outcome.Refused) {
+      this.refused++;
+      const stats = rule.stats;
+      if (!stats.loggedRefusal) {
+        stats.loggedRefusal = true;
+        log.warn(
+          "header-router: rule \"{}\" refused a header change ({}): protected names need allow_protected, " +
+            "values must not hold CR, LF or NUL; later refusals are only counted (header_router_mutations_refused)",
+          rule.name,
+          action.describe(),
+        );
+      }
     }
   }
+
+  /** Sends the counts to the current rule's counters, then starts counting for `next`. */
+  flush(next: Rule | null): void {
+    const rule = this.rule;
+    if (rule !== null) {
+      if (this.applied > 0) rule.stats.applied.increment(this.applied);
+      if (this.refused > 0) rule.stats.refused.increment(this.refused);
+    }
+    this.rule = next;
+    this.applied = 0;
+    this.refused = 0;
+  }
 }
+
+const tally = new Tally();
 
 registerRootContext((id: u32): RootContext => new Root(id), "header-router");
