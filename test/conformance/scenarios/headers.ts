@@ -78,6 +78,7 @@ export const headerScenarios: Scenario[] = [
       const res = await t.request("/headers/size");
       expect(res.headers["x-note-size-is-bytes"]).toBe("yes");
       expect(res.headers["x-note-count-matches"]).toBe("yes");
+      expect(res.headers["x-note-block-matches"]).toBe("yes");
     },
   },
   {

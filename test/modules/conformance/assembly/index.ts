@@ -259,6 +259,18 @@ class Conformance extends HttpContext {
       }
       this.note("size-is-bytes", headerMapSize(MapType.HttpRequestHeaders) == <i64>bytes ? "yes" : "no");
       this.note("count-matches", <u32>pairs.length == numHeaders ? "yes" : "no");
+      // pairsBlock: the same map as one block (count, then the sizes and bytes).
+      const block = h.pairsBlock();
+      const at = changetype<usize>(block);
+      let same = block.byteLength >= 4 && load<u32>(at) == <u32>pairs.length;
+      let data = at + 4 + <usize>pairs.length * 8;
+      for (let i = 0; same && i < pairs.length; i++) {
+        const name = String.UTF8.encode(pairs[i].name);
+        const nameLen = load<u32>(at + 4 + <usize>i * 8);
+        same = nameLen == <u32>name.byteLength && memory.compare(data, changetype<usize>(name), nameLen) == 0;
+        data += <usize>nameLen + <usize>load<u32>(at + 8 + <usize>i * 8) + 2;
+      }
+      this.note("block-matches", same && data == at + <usize>block.byteLength ? "yes" : "no");
     } else if (path == "/headers/set-pairs") {
       const pairs = h.pairs();
       pairs.push(new Header("x-set-pairs", "yes"));
