@@ -46,6 +46,8 @@ export * from "../../../assembly/exports";
 const P_DURATION = PropertyPath.of("request.duration");
 const P_REQUEST_SIZE = PropertyPath.of("request.size");
 const P_RESPONSE_SIZE = PropertyPath.of("response.size");
+/** A size or duration onLog has not read (every real value is at least -1). */
+const UNREAD: i64 = i64.MIN_VALUE;
 const CODE_CLASSES: string[] = ["0", "1xx", "2xx", "3xx", "4xx", "5xx"];
 // Header names as the host takes them, encoded once (not per request).
 const B3 = String.UTF8.encode("b3");
@@ -55,6 +57,10 @@ const B3_SAMPLED = String.UTF8.encode("x-b3-sampled");
 const B3_FLAGS = String.UTF8.encode("x-b3-flags");
 const B3_HEADERS: ArrayBuffer[] = [B3, B3_TRACE_ID, B3_SPAN_ID, String.UTF8.encode("x-b3-parentspanid"), B3_SAMPLED, B3_FLAGS];
 const TRACEPARENT = String.UTF8.encode("traceparent");
+const METHOD = String.UTF8.encode(":method");
+const PATH = String.UTF8.encode(":path");
+const AUTHORITY = String.UTF8.encode(":authority");
+const USER_AGENT = String.UTF8.encode("user-agent");
 const TRACESTATE = String.UTF8.encode("tracestate");
 
 /** `headers.get(name)` for a name already encoded. */
@@ -93,6 +99,8 @@ class Telemetry {
   line: JsonLine = new JsonLine();
   /** The request id header's name, encoded. */
   ridHeader: ArrayBuffer;
+  /** Whether requests note their start time (only the access log's timestamp uses it). */
+  stampStart: bool;
 
   constructor(public config: TelemetryConfig) {
     const m = config.metrics;
@@ -133,6 +141,7 @@ class Telemetry {
     this.logLines = new CounterFamily(self + "_access_log_total", outcome);
     this.filterState = new PropertyPath([config.accessLog.filterStateKey]);
     this.ridHeader = String.UTF8.encode(config.requestId.header);
+    this.stampStart = config.accessLog.enabled && config.accessLog.fields[0];
   }
 }
 
@@ -179,6 +188,8 @@ class TelemetryStream extends HttpContext {
   private haveMethod: bool = false;
   private haveRoute: bool = false;
   private haveCluster: bool = false;
+  // Whether onLog has read the request's whole header map (see requestHeader).
+  private wholeRead: bool = false;
 
   constructor(
     id: u32,
@@ -189,34 +200,40 @@ class TelemetryStream extends HttpContext {
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
-    this.startMs = currentTimeNanos() / 1000000;
-    const cfg = this.t.config;
+    const t = this.t;
+    const cfg = t.config;
+    if (t.stampStart) this.startMs = currentTimeNanos() / 1000000;
     const rid = cfg.requestId;
     const headers = this.request.headers;
-    let bytes = headers.getBytes(this.t.ridHeader);
+    // Every read comes before every write: with tracing on, the traceparent read takes the
+    // whole map (getAll), and the request id, tracestate and B3 reads after it are answered
+    // from that copy (one host call); a write would end the copy.
+    const parents = cfg.tracing.enabled ? headers.getAll("traceparent") : null;
+    let bytes = headers.getBytes(t.ridHeader);
     let id: string | null = bytes === null ? null : decodeUtf8(bytes!);
     let generated = false;
     if (rid.generate == "always" || (rid.generate == "missing" && (id === null || id.length == 0))) {
       id = uuid4();
       bytes = String.UTF8.encode(id);
       generated = true;
-      headers.setBytes(this.t.ridHeader, bytes);
     }
     this.requestId = id;
     // A generated id is echoed from its bytes; one read is echoed as the text read (ill-formed
     // UTF-8 as U+FFFD), encoded again in onResponseHeaders.
     this.requestIdBytes = generated ? bytes : null;
-    if (cfg.tracing.enabled) this.traceContext();
+    if (parents !== null) this.traceContext(parents);
+    if (generated) headers.setBytes(t.ridHeader, bytes!);
     return Action.Continue;
   }
 
-  private traceContext(): void {
+  private traceContext(parents: string[]): void {
     const tracing = this.t.config.tracing;
     const headers = this.request.headers;
-    const parents = headers.getAll("traceparent");
     let context: TraceContext | null = null;
     let result = TRACE_STARTED;
     if (parents.length == 1) context = parseTraceparent(parents[0]);
+    // Read before the B3 headers are removed (a removal ends the copy of the map).
+    const hasState = context === null && headers.getBytes(TRACESTATE) !== null;
     if (context !== null) {
       result = TRACE_CONTINUED;
     } else if (parents.length > 0) {
@@ -239,8 +256,9 @@ class TelemetryStream extends HttpContext {
         for (let i = 0; i < B3_HEADERS.length; i++) headers.removeBytes(B3_HEADERS[i]);
       }
     }
-    // A tracestate belongs to the traceparent it came with: a new trace drops it.
-    if (result != TRACE_CONTINUED) headers.removeBytes(TRACESTATE);
+    // A tracestate belongs to the traceparent it came with: a new trace drops it (removed only
+    // when there is one: removing an absent header changes nothing).
+    if (hasState) headers.removeBytes(TRACESTATE);
     if (context === null) context = new TraceContext(randomHex(16), "", chance(tracing.samplePercent));
     headers.setBytes(TRACEPARENT, String.UTF8.encode(newTraceparent(context.traceId, context.sampled)));
     this.traceId = context.traceId;
@@ -259,18 +277,31 @@ class TelemetryStream extends HttpContext {
   }
 
   onLog(): void {
-    const cfg = this.t.config;
-    let code = properties.responseCode();
-    if (code < 0) code = 0;
-    const durationNs = getPropertyInt(P_DURATION, -1);
-    const requestSize = getPropertyInt(P_REQUEST_SIZE, 0);
-    const responseSize = getPropertyInt(P_RESPONSE_SIZE, 0);
-    // Read once for both the metrics and the log line.
+    const t = this.t;
+    const cfg = t.config;
+    const metrics = cfg.metrics.enabled;
+    const logging = cfg.accessLog.enabled;
+    // Each property is read once, and only when a metric or the log needs it (the log's own
+    // fields after its status filter and sampling).
     this.haveMethod = false;
     this.haveRoute = false;
     this.haveCluster = false;
-    if (cfg.metrics.enabled) this.record(code, durationNs, requestSize, responseSize);
-    if (cfg.accessLog.enabled) this.accessLog(code, durationNs, requestSize, responseSize);
+    this.wholeRead = false;
+    let code: i64 = 0;
+    if (logging || (metrics && t.codeAt >= 0)) {
+      code = properties.responseCode();
+      if (code < 0) code = 0;
+    }
+    let durationNs = UNREAD;
+    let requestSize = UNREAD;
+    let responseSize = UNREAD;
+    if (metrics) {
+      durationNs = getPropertyInt(P_DURATION, -1);
+      requestSize = getPropertyInt(P_REQUEST_SIZE, 0);
+      responseSize = getPropertyInt(P_RESPONSE_SIZE, 0);
+      this.record(code, durationNs, requestSize, responseSize);
+    }
+    if (logging) this.accessLog(code, durationNs, requestSize, responseSize);
   }
 
   private record(code: i64, durationNs: i64, requestSize: i64, responseSize: i64): void {
@@ -289,6 +320,7 @@ class TelemetryStream extends HttpContext {
     t.responseBytes.record(<u64>max<i64>(responseSize, 0));
   }
 
+  /** `durationNs` and the sizes are UNREAD when the metrics did not read them. */
   private accessLog(code: i64, durationNs: i64, requestSize: i64, responseSize: i64): void {
     const t = this.t;
     const a = t.config.accessLog;
@@ -300,23 +332,24 @@ class TelemetryStream extends HttpContext {
     if (result != LOG_WRITTEN) return;
     const f = a.fields;
     const line = t.line.reset();
-    const req = this.request.headers;
     if (f[0]) line.timestamp(LOG_FIELDS[0], this.startMs);
     if (f[1]) line.str(LOG_FIELDS[1], this.requestMethod());
-    if (f[2]) line.str(LOG_FIELDS[2], properties.requestPath());
-    if (f[3]) line.str(LOG_FIELDS[3], properties.requestHost());
+    // request.path and request.host are the request's :path and :authority as they are now
+    // (after any later filter's rewrite): read from the same copy of the map.
+    if (f[2]) line.str(LOG_FIELDS[2], this.requestHeader(":path", PATH));
+    if (f[3]) line.str(LOG_FIELDS[3], this.requestHeader(":authority", AUTHORITY));
     if (f[4]) line.str(LOG_FIELDS[4], properties.requestProtocol());
     if (f[5]) line.int(LOG_FIELDS[5], code);
-    if (f[6]) line.millis(LOG_FIELDS[6], durationNs);
-    if (f[7]) line.int(LOG_FIELDS[7], requestSize);
-    if (f[8]) line.int(LOG_FIELDS[8], responseSize);
+    if (f[6]) line.millis(LOG_FIELDS[6], durationNs != UNREAD ? durationNs : getPropertyInt(P_DURATION, -1));
+    if (f[7]) line.int(LOG_FIELDS[7], requestSize != UNREAD ? requestSize : getPropertyInt(P_REQUEST_SIZE, 0));
+    if (f[8]) line.int(LOG_FIELDS[8], responseSize != UNREAD ? responseSize : getPropertyInt(P_RESPONSE_SIZE, 0));
     if (f[9]) line.str(LOG_FIELDS[9], this.requestId);
     if (f[10]) line.str(LOG_FIELDS[10], this.traceId);
     if (f[11]) line.str(LOG_FIELDS[11], this.clusterName());
     if (f[12]) line.str(LOG_FIELDS[12], properties.upstreamAddress());
     if (f[13]) line.str(LOG_FIELDS[13], this.routeName());
     if (f[14]) line.str(LOG_FIELDS[14], properties.sourceAddress());
-    if (f[15]) line.str(LOG_FIELDS[15], this.redacted("user-agent", req.get("user-agent")));
+    if (f[15]) line.str(LOG_FIELDS[15], this.redacted("user-agent", this.requestHeader("user-agent", USER_AGENT)));
     if (a.requestHeaders.length > 0) line.headers("request_headers", a.requestHeaders, this.values(a.requestHeaders, true));
     if (a.responseHeaders.length > 0) line.headers("response_headers", a.responseHeaders, this.values(a.responseHeaders, false));
     const text = line.close();
@@ -324,9 +357,21 @@ class TelemetryStream extends HttpContext {
     setProperty(t.filterState, String.UTF8.encode(text));
   }
 
+  /** A request header's first value in onLog. The first such read takes the whole map
+   *  (getAll), so the method, path, authority, user agent and logged headers cost one host
+   *  call between them; the request.method, request.path and request.host properties are these
+   *  same header values. */
+  private requestHeader(name: string, encoded: ArrayBuffer): string | null {
+    const headers = this.request.headers;
+    if (this.wholeRead) return getText(headers, encoded);
+    this.wholeRead = true;
+    const all = headers.getAll(name);
+    return all.length == 0 ? null : all[0];
+  }
+
   private requestMethod(): string | null {
     if (!this.haveMethod) {
-      this.method = properties.requestMethod();
+      this.method = this.requestHeader(":method", METHOD);
       this.haveMethod = true;
     }
     return this.method;
