@@ -5,7 +5,7 @@
 // - floor:    no filter; the same routes (direct responses).
 // - native:   Envoy's own filters: jwt_authn (claim_to_headers sub → x-user), local_ratelimit,
 //             header_mutation, route matching on x-canary/cookie/query/a 10% fraction, its
-//             stats and a JSON access log (to /dev/null).
+//             stats and a JSON access log of telemetry's fields (to /dev/null).
 // - separate: the four meshwasm filters as four Wasm plugins (build/<filter>.wasm).
 // - chain:    the same four as ONE module (build/chain.wasm, `meshwasm build --chain`).
 // - lua:      a one-header Lua filter: Envoy's RSS with Lua loaded, for the memory column.
@@ -14,13 +14,23 @@
 //
 // The configurations are the demo's (demo/chain.json) but for the limiter, whose per-user
 // bucket is 10^9 tokens so no request is refused, and telemetry's access log, which goes to
-// filter state and a file log on /dev/null as the native one does.
+// filter state and a file log on /dev/null as the native one does. The routes, the native
+// header rewrites, the logs and the Lua filter are bench/scenarios.ts's (the single-filter
+// scenarios of the same work).
 
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { demoSecret, readChainConfig } from "../src/demo/chain-envoy.ts";
 import { demoToken } from "../src/demo/tour.ts";
 import { buildBootstrap, type WasmFilterOptions } from "../src/envoy/index.ts";
+import {
+  BUCKET_ROUTES,
+  devNullLog,
+  LUA_HEADER1,
+  lua,
+  NATIVE_ROUTER_MUTATIONS,
+  NATIVE_ROUTER_ROUTES,
+  ROUTER_CONFIG,
+  TELEMETRY_JSON,
+} from "./scenarios.ts";
 
 export type ChainVariant = "floor" | "native" | "separate" | "chain" | "lua" | "baseline";
 export const CHAIN_VARIANTS: ChainVariant[] = ["floor", "native", "separate", "chain", "lua"];
@@ -55,12 +65,7 @@ export function benchChainConfig(): Record<(typeof FILTERS)[number], unknown> {
       ],
       response: { headers: "ietf" },
     },
-    "header-router": JSON.parse(
-      readFileSync(
-        fileURLToPath(new URL("../filters/header-router/config.example.json", import.meta.url)),
-        "utf8",
-      ),
-    ),
+    "header-router": JSON.parse(ROUTER_CONFIG),
   };
 }
 
@@ -76,66 +81,10 @@ export function chainRequest(): { method: "GET"; headers: Record<string, string>
   };
 }
 
-function direct(body: string, match: Record<string, unknown>): unknown {
-  return {
-    match: { prefix: "/", ...match },
-    direct_response: { status: 200, body: { inline_string: body } },
-  };
-}
-
-const BUCKET_ROUTES = [
-  direct("canary", { headers: [{ name: "x-route-bucket", string_match: { exact: "canary" } }] }),
-  direct("stable", {}),
-];
-
-const NATIVE_ROUTES = [
-  direct("canary", { headers: [{ name: "x-canary", string_match: { exact: "1" } }] }),
-  direct("canary", {
-    headers: [
-      { name: "cookie", string_match: { safe_regex: { regex: "(.*;\\s*)?group=beta(;.*)?" } } },
-    ],
-  }),
-  direct("canary", { query_parameters: [{ name: "canary", string_match: { exact: "true" } }] }),
-  direct("canary", {
-    headers: [{ name: "x-user", present_match: true }],
-    runtime_fraction: { default_value: { numerator: 10, denominator: "HUNDRED" } },
-  }),
-  direct("stable", {}),
-];
-
-function devNullLog(format: unknown): unknown {
-  return {
-    name: "envoy.access_loggers.file",
-    typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
-      path: "/dev/null",
-      log_format: format,
-    },
-  };
-}
-
-const NATIVE_JSON_LOG = devNullLog({
-  json_format: {
-    timestamp: "%START_TIME%",
-    method: "%REQ(:METHOD)%",
-    path: "%REQ(:PATH)%",
-    authority: "%REQ(:AUTHORITY)%",
-    protocol: "%PROTOCOL%",
-    status: "%RESPONSE_CODE%",
-    duration_ms: "%DURATION%",
-    request_bytes: "%BYTES_RECEIVED%",
-    response_bytes: "%BYTES_SENT%",
-    request_id: "%REQ(X-REQUEST-ID)%",
-    trace_id: "%REQ(TRACEPARENT)%",
-    route: "%ROUTE_NAME%",
-    client_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
-    user_agent: "%REQ(USER-AGENT)%",
-  },
-});
-
-const WASM_LOG = devNullLog({
-  text_format_source: { inline_string: "%FILTER_STATE(wasm.meshwasm.access_log:PLAIN)%\n" },
-});
+// Envoy's JSON access log of the telemetry filter's fields, and the line the filter leaves in
+// filter state, both written by the connection manager's file log to /dev/null.
+const NATIVE_JSON_LOG = devNullLog({ json: TELEMETRY_JSON });
+const WASM_LOG = devNullLog({ text: "%FILTER_STATE(wasm.meshwasm.access_log:PLAIN)%\n" });
 
 function nativeFilters(): unknown[] {
   const auth = readChainConfig().auth as { providers: { demo: { jwks: unknown } } };
@@ -170,45 +119,9 @@ function nativeFilters(): unknown[] {
         },
       },
     },
-    {
-      name: "envoy.filters.http.header_mutation",
-      typed_config: {
-        "@type":
-          "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
-        mutations: {
-          request_mutations: [
-            { remove: "x-route-bucket" },
-            { remove_on_match: { key_matcher: { prefix: "x-debug-" } } },
-            {
-              append: {
-                header: { key: "x-forwarded-user", value: "%REQ(x-user)%" },
-                append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
-              },
-            },
-          ],
-          response_mutations: [
-            {
-              append: {
-                header: { key: "x-routed-by", value: "native" },
-                append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
-              },
-            },
-          ],
-        },
-      },
-    },
+    NATIVE_ROUTER_MUTATIONS,
   ];
 }
-
-const LUA_HEADER1 = {
-  name: "envoy.filters.http.lua",
-  typed_config: {
-    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
-    default_source_code: {
-      inline_string: 'function envoy_on_request(h)\n  h:headers():add("x-bench-one", "1")\nend\n',
-    },
-  },
-};
 
 export interface ChainModules {
   chain: string;
@@ -246,7 +159,8 @@ export function chainScenarioBootstrap(
       : s.variant === "separate"
         ? FILTERS.map((f) => wasmFilter(f, modules.filters[f], config[f]))
         : [];
-  const extra = s.variant === "native" ? nativeFilters() : s.variant === "lua" ? [LUA_HEADER1] : [];
+  const extra =
+    s.variant === "native" ? nativeFilters() : s.variant === "lua" ? [lua(LUA_HEADER1)] : [];
   const bootstrap = buildBootstrap({
     wasmFilters,
     extraHttpFilters: extra,
@@ -261,7 +175,7 @@ export function chainScenarioBootstrap(
   const listener = first((bootstrap.static_resources as Node).listeners);
   const hcm = first(first(listener.filter_chains).filters).typed_config as Node;
   const host = first((hcm.route_config as Node).virtual_hosts);
-  host.routes = s.variant === "native" ? NATIVE_ROUTES : BUCKET_ROUTES;
+  host.routes = s.variant === "native" ? NATIVE_ROUTER_ROUTES : BUCKET_ROUTES;
   if (s.variant === "native") hcm.access_log = [NATIVE_JSON_LOG];
   if (s.variant === "separate" || s.variant === "chain" || s.variant === "baseline")
     hcm.access_log = [WASM_LOG];

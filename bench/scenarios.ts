@@ -131,7 +131,7 @@ function append(key: string, value: string): unknown {
   return { append: { header: { key, value }, append_action: "APPEND_IF_EXISTS_OR_ADD" } };
 }
 
-function lua(source: string): unknown {
+export function lua(source: string): unknown {
   return {
     name: "envoy.filters.http.lua",
     typed_config: {
@@ -141,7 +141,7 @@ function lua(source: string): unknown {
   };
 }
 
-const LUA_HEADER1 = `
+export const LUA_HEADER1 = `
 function envoy_on_request(h)
   h:headers():add("x-bench-one", "1")
 end
@@ -187,7 +187,7 @@ function envoy_on_request(h)
 end
 `;
 
-function direct(body: string, match: Record<string, unknown>): unknown {
+export function direct(body: string, match: Record<string, unknown>): unknown {
   return {
     match: { prefix: "/", ...match },
     direct_response: { status: 200, body: { inline_string: body } },
@@ -195,17 +195,17 @@ function direct(body: string, match: Record<string, unknown>): unknown {
 }
 
 /** The shipped header-router configuration, read once. */
-const ROUTER_CONFIG = readFileSync(
+export const ROUTER_CONFIG = readFileSync(
   fileURLToPath(new URL("../filters/header-router/config.example.json", import.meta.url)),
   "utf8",
 );
 
-const BUCKET_ROUTES = [
+export const BUCKET_ROUTES = [
   direct("canary", { headers: [{ name: "x-route-bucket", string_match: { exact: "canary" } }] }),
   direct("stable", {}),
 ];
 
-const NATIVE_ROUTER_ROUTES = [
+export const NATIVE_ROUTER_ROUTES = [
   direct("canary", { headers: [{ name: "x-canary", string_match: { exact: "1" } }] }),
   direct("canary", {
     headers: [
@@ -220,7 +220,7 @@ const NATIVE_ROUTER_ROUTES = [
   direct("stable", {}),
 ];
 
-const NATIVE_ROUTER_MUTATIONS = {
+export const NATIVE_ROUTER_MUTATIONS = {
   name: "envoy.filters.http.header_mutation",
   typed_config: {
     "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
@@ -312,7 +312,7 @@ function authScenario(work: Work): Scenario {
 }
 
 /** A file access log to /dev/null writing `format` (a JSON object template or a text line). */
-function devNullLog(format: { json: Record<string, string> } | { text: string }): unknown {
+export function devNullLog(format: { json: Record<string, string> } | { text: string }): unknown {
   const logFormat =
     "json" in format
       ? { json_format: format.json }
@@ -328,7 +328,7 @@ function devNullLog(format: { json: Record<string, string> } | { text: string })
 }
 
 /** The telemetry filter's access-log fields as Envoy's own JSON access log writes them. */
-const TELEMETRY_JSON: Record<string, string> = {
+export const TELEMETRY_JSON: Record<string, string> = {
   timestamp: "%START_TIME%",
   method: "%REQ(:METHOD)%",
   path: "%REQ(:PATH)%",

@@ -1,8 +1,11 @@
-// The chain's access-log line against Envoy's own, in real Envoy: telemetry runs first, so a
+// What the chain reports, in real Envoy. The access-log line against Envoy's own: telemetry runs first, so a
 // later filter (header-router here) may rewrite :path and :authority before the request
 // leaves, and a later one (auth) may reply locally. Telemetry's method, path, authority and
 // status must be what Envoy's access log reports for the same request (%REQ(:METHOD)%,
-// %REQ(:PATH)%, %REQ(:AUTHORITY)%, %RESPONSE_CODE%): the request as it is at log time.
+// %REQ(:PATH)%, %REQ(:AUTHORITY)%, %RESPONSE_CODE%): the request as it is at log time. And the
+// stats: the four filters' shipped stats_tags merged (src/demo/chain-envoy.ts: auth's `reason`
+// and telemetry's, rate-limit's `rule` and header-router's, each written in two styles) still
+// turn every filter's names into its labels.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainBootstrap, demoSecret, readChainConfig } from "../../src/demo/chain-envoy.ts";
@@ -55,7 +58,7 @@ interface Fields {
   wasm: string;
 }
 
-describe("telemetry's access-log fields in the chain, against Envoy's access log", () => {
+describe("the chain's access-log fields and stats, against Envoy's own", () => {
   let envoy: EnvoyProcess;
   let stable: EchoUpstream;
   let canary: EchoUpstream;
@@ -128,5 +131,23 @@ describe("telemetry's access-log fields in the chain, against Envoy's access log
     expect(paths).toEqual(["/v2/items", "/v2/orders", "/plain", "/v1/denied"]);
     expect(lines.map((l) => l.authority)).toContain("rewritten.test");
     expect(lines.map((l) => Number(l.status))).toEqual([200, 200, 200, 401]);
+  });
+
+  it("turns the stats names of all four filters into their labels with the merged stats_tags", async () => {
+    const bearer = { authorization: `Bearer ${hs256(demoSecret(), { sub: "log-fields" })}` };
+    // A method outside telemetry's list: its label value is dropped to "other" and counted with
+    // a `reason` tag, the tag name auth uses too (in the other style).
+    await (await envoy.request("/plain", { method: "PROPFIND", headers: bearer })).text();
+    const text = await envoy.prometheus();
+    const has = (line: RegExp) => expect(text).toMatch(line);
+    has(/^auth_denied\{reason="missing"\} 1$/m);
+    has(/^header_router_matched\{rule="v1-to-v2"\} 2$/m);
+    has(/^ratelimit_allowed\{rule="per-user"\} \d+$/m);
+    has(/^meshwasm_label_values_dropped\{service="demo",label="method",reason="not_allowed"\} 1$/m);
+    has(
+      /^meshwasm_requests_total\{code="401",method="GET",route="stable",cluster="stable",service="demo"\} 1$/m,
+    );
+    // No name keeps a tag in it: every `_rule=`, `_reason=` and `;name=` was cut out.
+    expect(text).not.toMatch(/^[a-z_]+[=;][^{]*\{/m);
   });
 });
