@@ -253,7 +253,11 @@ class TelemetryStream extends HttpContext {
       }
       if (context !== null) {
         result = TRACE_FROM_B3;
-        for (let i = 0; i < B3_HEADERS.length; i++) headers.removeBytes(B3_HEADERS[i]);
+        // Only the B3 headers present are removed: which ones is read from the copy before
+        // the first removal ends it.
+        let present: u32 = 0;
+        for (let i = 0; i < B3_HEADERS.length; i++) if (headers.getBytes(B3_HEADERS[i]) !== null) present |= 1 << i;
+        for (let i = 0; i < B3_HEADERS.length; i++) if ((present & (1 << i)) != 0) headers.removeBytes(B3_HEADERS[i]);
       }
     }
     // A tracestate belongs to the traceparent it came with: a new trace drops it (removed only

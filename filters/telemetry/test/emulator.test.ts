@@ -293,11 +293,13 @@ describe("trace context", () => {
         "x-b3-traceid": "64fe8b2a57d3eff7",
         "x-b3-spanid": "e457b5a2e4d86bd1",
         "x-b3-sampled": "1",
+        "x-b3-parentspanid": "a2fb4a1d1a96d312",
       },
       { tracing: { accept_b3: true } },
     );
     expect(multi.h.traceparent).toMatch(/^00-000000000000000064fe8b2a57d3eff7-[0-9a-f]{16}-01$/);
-    expect(multi.h["x-b3-traceid"]).toBeUndefined();
+    for (const name of ["x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-parentspanid"])
+      expect(multi.h[name]).toBeUndefined();
     expect(
       seriesValue(multi.host.prometheus(), "meshwasm_trace_context_total", { result: "from_b3" }),
     ).toBe(1);
