@@ -7,8 +7,10 @@
 //
 // - linear memory grew since the last collection (the allocator ran out of free blocks);
 // - the host handed over more bytes (through `malloc`) than 1/32 of linear memory: bodies,
-//   header maps, property values, callout answers, and the copies and strings a filter makes
-//   of them (often several times their size);
+//   property values, callout answers, and the copies and strings a filter makes of them
+//   (often several times their size); a header map read whole counts when a filter decodes
+//   it (pairs, pairsBytes), not when it is only searched (get), since the SDK frees that
+//   block itself;
 // - COLLECT_EVERY callbacks ended without one (what the filter's own code allocates).
 //
 // So a filter's memory stays within its live data plus a bounded amount of garbage, and the
@@ -28,6 +30,14 @@ let pagesAtCollection: i32 = 0;
 @inline
 export function noteHostBytes(size: usize): void {
   if (ASC_RUNTIME == 1) hostBytes += size;
+}
+
+/** Takes back bytes noteHostBytes counted that the SDK keeps and frees itself (a header map
+ *  read whole): they make no garbage; what a filter decodes from them is counted again. */
+// @ts-ignore: decorator
+@inline
+export function forgetHostBytes(size: usize): void {
+  if (ASC_RUNTIME == 1) hostBytes = hostBytes > size ? hostBytes - size : 0;
 }
 
 /** Ends a callback: collects when due (see the top of this file). */

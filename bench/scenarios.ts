@@ -9,6 +9,8 @@
 // - empty:       a Wasm filter whose HTTP context overrides nothing (the Wasm per-request floor).
 // - empty-all:   meshwasm only: the same module built with every callback exported
 //                (--export-all), as before the build left unused callbacks out.
+// - empty-headers: meshwasm only: onRequestHeaders overridden to do nothing (one more VM entry
+//                per request than empty: the floor of every filter that reads request headers).
 // - header1:     add one request header (x-bench-one: 1).
 // - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
 //                (x-bench-out-0..19: value-N), remove the 20 read. Native header_mutation cannot
@@ -60,6 +62,7 @@ export type Work =
   | "none"
   | "empty"
   | "empty-all"
+  | "empty-headers"
   | "header1"
   | "headers20"
   | "headers20-pairs"
@@ -380,6 +383,7 @@ export const scenarios: Scenario[] = [
   wasm("empty", "meshwasm"),
   wasm("empty", "rust"),
   { ...wasm("empty-all", "meshwasm"), rootId: "empty" },
+  wasm("empty-headers", "meshwasm"),
 
   wasm("header1", "meshwasm"),
   wasm("header1", "rust"),

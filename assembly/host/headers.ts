@@ -11,8 +11,11 @@
 // whole once when a callback reads it more than once: the first get in a read epoch (see
 // internal/current.ts) asks the host for one value, the second reads the whole map
 // (proxy_get_header_map_pairs) and that and every later get, has, getAll and pairs in the
-// epoch are answered from that copy. A write, a new callback or a call that lets the host
-// run ends the epoch. Answers are the host's: the first value, the name matched as the host
+// epoch are answered from that copy. A map remembers whether the last epoch that read it read
+// it more than once; if so, the next epoch's first get reads it whole at once (one crossing and
+// one malloc instead of two of each), so a filter that reads several headers per callback pays
+// one read per callback from its second request on. A write, a new callback or a call that
+// lets the host run ends the epoch. Answers are the host's: the first value, the name matched as the host
 // matches it (lower-cased ASCII against the stored names). Writes are checked (see
 // internal/headercheck.ts): a write that could inject a header or reframe the message is
 // refused with Status.BadArgument and one warning log line that counts refusals so far.
@@ -56,6 +59,7 @@ import {
   serializeHeaderBytes,
   serializeHeaders,
 } from "../internal/pairs";
+import { forgetHostBytes, noteHostBytes } from "../collect";
 import { decodeUtf8 } from "../utf8";
 import { logAt } from "./log";
 
@@ -99,9 +103,12 @@ export class HeaderMap {
   private whole: usize = 0;
   private wholeSize: usize = 0;
   private wholeEpoch: u32 = 0;
-  // Single-value reads in the epoch `readsEpoch`.
+  // Reads (get, getBytes, has) in the epoch `readsEpoch`.
   private readsEpoch: u32 = 0;
   private reads: u32 = 0;
+  // Whether the last epoch that read this map read it more than once: then the next one
+  // reads it whole on its first get.
+  private wholeFirst: bool = false;
 
   constructor(public readonly mapType: MapType) {}
 
@@ -122,6 +129,9 @@ export class HeaderMap {
       return false;
     }
     keepHostBuffer(ptr);
+    // The block is freed by hand at the next whole read, not collected: no garbage until a
+    // read copies from it (pairs and pairsBytes count what they decode).
+    forgetHostBytes(size);
     if (this.whole != 0) heap.free(this.whole);
     this.whole = ptr;
     this.wholeSize = size;
@@ -139,13 +149,16 @@ export class HeaderMap {
   /** The value of `name` as bytes, or null when absent. `name` is UTF-8. */
   getBytes(name: ArrayBuffer): ArrayBuffer | null {
     const epoch = readEpoch();
+    if (this.readsEpoch != epoch) {
+      if (this.readsEpoch != 0) this.wholeFirst = this.reads > 1;
+      this.readsEpoch = epoch;
+      this.reads = 0;
+    }
+    this.reads++;
     if (this.wholeEpoch != epoch) {
-      if (this.readsEpoch != epoch) {
-        this.readsEpoch = epoch;
-        this.reads = 0;
-      }
-      // The second read in an epoch reads the whole map; if that fails, reads stay single.
-      if (++this.reads != 2 || !this.haveWhole(true)) return this.getOne(name);
+      // The whole map is read once per epoch, at the first read when the last epoch read
+      // more than one value, else at the second; if that fails, reads stay single.
+      if (this.reads != (this.wholeFirst ? 1 : 2) || !this.haveWhole(true)) return this.getOne(name);
     }
     const at = findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
     if (at < 0) return null;
@@ -228,12 +241,14 @@ export class HeaderMap {
    *  is not available here. */
   pairs(): Header[] {
     if (!this.haveWhole(true)) return new Array<Header>(0);
+    noteHostBytes(this.wholeSize);
     return deserializeHeaders(this.whole, this.wholeSize);
   }
 
   /** The whole map as the host's bytes. */
   pairsBytes(): HeaderBytes[] {
     if (!this.haveWhole(true)) return new Array<HeaderBytes>(0);
+    noteHostBytes(this.wholeSize);
     return deserializeHeaderBytes(this.whole, this.wholeSize);
   }
 

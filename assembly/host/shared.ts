@@ -10,7 +10,17 @@ import {
   proxy_set_shared_data,
 } from "../abi/imports";
 import { Status } from "../abi/types";
-import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import {
+  OUT_EXTRA,
+  OUT_PTR,
+  OUT_SIZE,
+  armLanding,
+  clearOut,
+  disarmLanding,
+  freeHostBuffer,
+  ptrOf,
+  takeOutBytes,
+} from "../internal/memory";
 import { noteQueueOwner } from "../internal/queue-owners";
 
 /** A value read from shared data with the CAS token to write it back conditionally. */
@@ -85,26 +95,42 @@ export function createSharedData(key: string, value: ArrayBuffer): Status {
   return <Status>proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(value), value.byteLength, absentCas());
 }
 
+// The key addSharedCounter encoded last: a filter counts under the same few keys on every
+// request, so the UTF-8 is usually at hand (no allocation per call).
+let counterKey: string = "";
+let counterKeyBytes = new ArrayBuffer(0);
+// The new value of a counter, written from here (no allocation per call).
+const COUNTER_NEXT: usize = memory.data(8, 8);
+
 /** Adds `delta` to a u64 counter stored little-endian under `key`, retrying on CAS
  *  mismatch up to `attempts` times. Returns the new value, or -1 if every attempt lost.
  *  Exact across workers, also while the key is created: the first write is conditional on
- *  the key being still absent (absentCas), so two workers creating it at once lose nothing. */
+ *  the key being still absent (absentCas), so two workers creating it at once lose nothing.
+ *  Two host calls per attempt (read, conditional write) and no allocation once the key was
+ *  used: the value lands in the SDK's reused block and is read in place. */
 export function addSharedCounter(key: string, delta: i64, attempts: i32 = 8): i64 {
-  const k = String.UTF8.encode(key);
-  const next = new ArrayBuffer(8);
+  if (key != counterKey || counterKeyBytes.byteLength == 0) {
+    counterKeyBytes = String.UTF8.encode(key);
+    counterKey = key;
+  }
+  const k = counterKeyBytes;
   for (let i = 0; i < attempts; i++) {
     clearOut();
     let current: i64 = 0;
     let cas: u32 = 0;
-    if (proxy_get_shared_data(ptrOf(k), k.byteLength, OUT_PTR, OUT_SIZE, OUT_EXTRA) == Status.Ok) {
+    armLanding();
+    const got = proxy_get_shared_data(ptrOf(k), k.byteLength, OUT_PTR, OUT_SIZE, OUT_EXTRA);
+    disarmLanding();
+    if (got == Status.Ok) {
       cas = load<u32>(OUT_EXTRA);
-      const bytes = takeOutBytes();
-      if (bytes.byteLength == 8) current = load<i64>(changetype<usize>(bytes));
+      const ptr = load<usize>(OUT_PTR);
+      if (load<u32>(OUT_SIZE) == 8) current = load<i64>(ptr);
+      freeHostBuffer(ptr);
     } else {
       cas = absentCas();
     }
-    store<i64>(changetype<usize>(next), current + delta);
-    const status = proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(next), 8, cas);
+    store<i64>(COUNTER_NEXT, current + delta);
+    const status = proxy_set_shared_data(ptrOf(k), k.byteLength, COUNTER_NEXT, 8, cas);
     if (status == Status.Ok) return current + delta;
     if (status != Status.CasMismatch) return -1;
   }
