@@ -11,11 +11,11 @@
 // whole once when a callback reads it more than once: the first get in a read epoch (see
 // internal/current.ts) asks the host for one value, the second reads the whole map
 // (proxy_get_header_map_pairs) and that and every later get, has, getAll and pairs in the
-// epoch are answered from that copy. A map remembers whether the last epoch that read it read
-// it more than once; if so, the next epoch's first get reads it whole at once (one crossing and
-// one malloc instead of two of each), so a filter that reads several headers per callback pays
-// one read per callback from its second request on. A write, a new callback or a call that
-// lets the host run ends the epoch. Answers are the host's: the first value, the name matched as the host
+// epoch are answered from that copy. Once an epoch read a map more than once, later epochs
+// read it whole at their first get (one crossing and one malloc instead of two of each), so a
+// filter that reads several headers per callback pays one read per callback from its second
+// request on; after 16 epochs in a row that read one value, first gets read one value again.
+// A write, a new callback or a call that lets the host run ends the epoch. Answers are the host's: the first value, the name matched as the host
 // matches it (lower-cased ASCII against the stored names). Writes are checked (see
 // internal/headercheck.ts): a write that could inject a header or reframe the message is
 // refused with Status.BadArgument and one warning log line that counts refusals so far.
@@ -65,6 +65,10 @@ import { logAt } from "./log";
 
 let refusals: u32 = 0;
 
+/** Epochs in a row that read a map once before its first read stops reading it whole. */
+// @ts-ignore: decorator
+@inline const SINGLE_READS_TO_FORGET: u32 = 16;
+
 /** Whether a header write must be refused; logs it (one warning naming the header and the
  *  problem, with the count of refusals in this VM) when it is. */
 function refusedWrite(name: ArrayBuffer, value: ArrayBuffer, allow: Protected, where: string): bool {
@@ -106,9 +110,12 @@ export class HeaderMap {
   // Reads (get, getBytes, has) in the epoch `readsEpoch`.
   private readsEpoch: u32 = 0;
   private reads: u32 = 0;
-  // Whether the last epoch that read this map read it more than once: then the next one
-  // reads it whole on its first get.
+  // Whether epochs read this map whole on their first get: set when an epoch reads it more
+  // than once, cleared after SINGLE_READS_TO_FORGET epochs in a row that read one value. A
+  // whole read where one value would do costs the host a larger copy; a single read where
+  // the whole map follows costs one more crossing and malloc: so it is kept for a while.
   private wholeFirst: bool = false;
+  private singleEpochs: u32 = 0;
 
   constructor(public readonly mapType: MapType) {}
 
@@ -150,7 +157,12 @@ export class HeaderMap {
   getBytes(name: ArrayBuffer): ArrayBuffer | null {
     const epoch = readEpoch();
     if (this.readsEpoch != epoch) {
-      if (this.readsEpoch != 0) this.wholeFirst = this.reads > 1;
+      if (this.reads > 1) {
+        this.wholeFirst = true;
+        this.singleEpochs = 0;
+      } else if (this.reads == 1 && ++this.singleEpochs >= SINGLE_READS_TO_FORGET) {
+        this.wholeFirst = false;
+      }
       this.readsEpoch = epoch;
       this.reads = 0;
     }

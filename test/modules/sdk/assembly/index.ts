@@ -112,6 +112,16 @@ class SdkStream extends HttpContext {
       const prop = getPropertyString(PROBE_PROPERTY);
       this.note("property", prop === null ? "null" : hex(String.UTF8.encode(prop)));
       this.note("property-bytes", hex(getProperty(PROBE_PROPERTY)));
+    } else if (path == "/reads/several") {
+      // Several reads, a write, a read that must see the write (header reads, host calls).
+      const h = this.request.headers;
+      const a = h.get("x-read-a");
+      const b = h.getBytes(String.UTF8.encode("X-Read-B"));
+      const absent = h.has("x-read-absent");
+      h.add("x-read-c", "3");
+      const c = h.get("x-read-c");
+      this.note("reads", (a === null ? "<null>" : a) + "," + (b === null ? "<null>" : String.UTF8.decode(b)) +
+        "," + (absent ? "yes" : "no") + "," + (c === null ? "<null>" : c));
     } else if (path == "/utf8/body") {
       if (!endOfStream) this.bufferRequestBody();
     } else if (path == "/inject/local") {

@@ -1,0 +1,83 @@
+// Header reads and the host calls they cost (test/modules/sdk, "/reads/*" paths): a callback
+// that reads a map more than once gets it whole with one call; from the next callback on such
+// a map is read whole at its first read, and a callback that reads it once goes back to one
+// value per read. The answers are the same either way (the conformance suite holds them to
+// real Envoy).
+import { describe, expect, it } from "vitest";
+import { createHost } from "../../src/testing/index.ts";
+import { buildTestModule } from "../modules/build.ts";
+
+const wasm = await buildTestModule("sdk");
+
+/** Host calls of `names` made while `run` ran. */
+function callsDuring(
+  host: Awaited<ReturnType<typeof createHost>>,
+  names: string[],
+  run: () => void,
+) {
+  const before = new Map(host.coverage.hostCalls);
+  run();
+  const out: Record<string, number> = {};
+  for (const n of names) out[n] = (host.coverage.hostCalls.get(n) ?? 0) - (before.get(n) ?? 0);
+  return out;
+}
+
+const CALLS = ["proxy_get_header_map_value", "proxy_get_header_map_pairs"];
+
+describe("header reads", () => {
+  it("reads a map read several times per callback whole, at its first read from the next request on", async () => {
+    const host = await createHost({ module: wasm, rootId: "" });
+    const several = () => {
+      const s = host.stream();
+      s.requestHeaders({
+        ":method": "GET",
+        ":path": "/reads/several",
+        ":authority": "a",
+        "x-read-a": "1",
+        "x-read-b": "2",
+      });
+      s.responseHeaders({ ":status": "200" }, { endOfStream: true });
+      s.complete();
+      return s.downstream.headers?.get("x-probe-reads");
+    };
+    const one = () => {
+      const s = host.stream();
+      s.requestHeaders({ ":method": "GET", ":path": "/other", ":authority": "a" });
+      s.responseHeaders({ ":status": "200" }, { endOfStream: true });
+      s.complete();
+    };
+    let note: string | undefined;
+    // First request: the path (one value), then the whole map at the second read; after the
+    // write the map is read whole at once (an epoch has read it more than once).
+    expect(
+      callsDuring(host, CALLS, () => {
+        note = several();
+      }),
+    ).toEqual({
+      proxy_get_header_map_value: 1,
+      proxy_get_header_map_pairs: 2,
+    });
+    expect(note).toBe("1,2,no,3");
+    // Next request: every first read gets the whole map.
+    expect(
+      callsDuring(host, CALLS, () => {
+        note = several();
+      }),
+    ).toEqual({
+      proxy_get_header_map_value: 0,
+      proxy_get_header_map_pairs: 2,
+    });
+    expect(note).toBe("1,2,no,3");
+    // Requests that read only the path: whole for a while, then one value per read again.
+    expect(callsDuring(host, CALLS, one)).toEqual({
+      proxy_get_header_map_value: 0,
+      proxy_get_header_map_pairs: 1,
+    });
+    for (let i = 0; i < 16; i++) one();
+    expect(callsDuring(host, CALLS, one)).toEqual({
+      proxy_get_header_map_value: 1,
+      proxy_get_header_map_pairs: 0,
+    });
+    host.close();
+  });
+});
