@@ -9,7 +9,7 @@
 // - the host handed over more bytes (through `malloc`) than 1/32 of linear memory: bodies,
 //   property values, callout answers, and the copies and strings a filter makes of them
 //   (often several times their size); a header map read whole counts when a filter decodes
-//   it (pairs, pairsBytes), not when it is only searched (get), since the SDK frees that
+//   it (pairs, pairsBytes, pairsBlock), not when it is only searched (get), since the SDK frees that
 //   block itself;
 // - COLLECT_EVERY callbacks ended without one (what the filter's own code allocates).
 //

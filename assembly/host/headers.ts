@@ -274,6 +274,7 @@ export class HeaderMap {
    */
   pairsBlock(): ArrayBuffer {
     if (!this.haveWhole(true)) return new ArrayBuffer(0);
+    noteHostBytes(this.wholeSize);
     const out = new ArrayBuffer(<i32>this.wholeSize);
     memory.copy(changetype<usize>(out), this.whole, this.wholeSize);
     return out;
