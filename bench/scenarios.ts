@@ -311,7 +311,7 @@ function jwtAuthn(work: Work): unknown {
 }
 
 function authScenario(work: Work): Scenario {
-  return { ...wasm(work, "meshwasm"), configuration: authConfig(work) };
+  return { ...wasm(work, "meshwasm"), rootId: "auth", configuration: authConfig(work) };
 }
 
 /** A file access log to /dev/null writing `format` (a JSON object template or a text line). */

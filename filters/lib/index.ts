@@ -29,10 +29,13 @@ export {
   StringMatcherResult,
 } from "./matchers";
 export {
+  JWT_BAD_TIME,
+  JWT_NO_TIME,
   Jwt,
   JwtAlgorithm,
   JwtError,
   JwtParseResult,
+  checkTimeClaims,
   jwtAlgorithmBit,
   jwtAlgorithmByName,
   jwtAlgorithmName,

@@ -168,37 +168,46 @@ export class Jwt {
    * exp - iat (or exp - now without iat) is longer. Returns JwtError.None when valid.
    */
   checkTimes(now: i64, skew: i64 = 60, requireExp: bool = false, maxLifetime: i64 = 0): JwtError {
-    const exp = this.timeClaim("exp");
-    const nbf = this.timeClaim("nbf");
-    const iat = this.timeClaim("iat");
-    if (exp == BAD_TIME || nbf == BAD_TIME || iat == BAD_TIME) return JwtError.BadTimeClaim;
-    if (exp == NO_TIME) {
-      if (requireExp || maxLifetime > 0) return JwtError.ExpMissing;
-    } else if (now - skew >= exp) {
-      return JwtError.Expired;
-    }
-    if (nbf != NO_TIME && now + skew < nbf) return JwtError.NotYetValid;
-    if (maxLifetime > 0) {
-      const from = iat != NO_TIME ? iat : now;
-      if (exp - from > maxLifetime) return JwtError.LifetimeTooLong;
-    }
-    return JwtError.None;
+    return checkTimeClaims(this.timeClaim("exp"), this.timeClaim("nbf"), this.timeClaim("iat"), now, skew, requireExp, maxLifetime);
   }
 
-  private timeClaim(name: string): i64 {
+  /** The time claim `name` in whole seconds: JWT_NO_TIME when absent, JWT_BAD_TIME when it is
+   *  not a number in range (what `checkTimeClaims` takes). */
+  timeClaim(name: string): i64 {
     const v = this.payload.get(name);
-    if (v === null) return NO_TIME;
+    if (v === null) return JWT_NO_TIME;
     const n = v.asNumber();
     // NumericDate may have a fraction; whole seconds are what matter. Out-of-range is bad.
-    if (n === null || !isFinite(n.value) || n.value < 0 || n.value > 1e15) return BAD_TIME;
+    if (n === null || !isFinite(n.value) || n.value < 0 || n.value > 1e15) return JWT_BAD_TIME;
     return <i64>Math.floor(n.value);
   }
 }
 
-// @ts-ignore: decorator
-@inline const NO_TIME: i64 = -1;
-// @ts-ignore: decorator
-@inline const BAD_TIME: i64 = -2;
+/** A time claim that is absent (see `Jwt.timeClaim`). */
+export const JWT_NO_TIME: i64 = -1;
+/** A time claim that is not a number in range. */
+export const JWT_BAD_TIME: i64 = -2;
+
+/**
+ * `Jwt.checkTimes` on time claims read before (`Jwt.timeClaim`), so a verified token kept in
+ * a cache is checked against the clock without its payload. Returns JwtError.None when valid.
+ */
+export function checkTimeClaims(
+  exp: i64, nbf: i64, iat: i64, now: i64, skew: i64, requireExp: bool, maxLifetime: i64,
+): JwtError {
+  if (exp == JWT_BAD_TIME || nbf == JWT_BAD_TIME || iat == JWT_BAD_TIME) return JwtError.BadTimeClaim;
+  if (exp == JWT_NO_TIME) {
+    if (requireExp || maxLifetime > 0) return JwtError.ExpMissing;
+  } else if (now - skew >= exp) {
+    return JwtError.Expired;
+  }
+  if (nbf != JWT_NO_TIME && now + skew < nbf) return JwtError.NotYetValid;
+  if (maxLifetime > 0) {
+    const from = iat != JWT_NO_TIME ? iat : now;
+    if (exp - from > maxLifetime) return JwtError.LifetimeTooLong;
+  }
+  return JwtError.None;
+}
 
 /** A token, or why it was refused. */
 export class JwtParseResult {

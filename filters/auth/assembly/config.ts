@@ -104,6 +104,8 @@ export class Config {
   identityHeaders: string[] = [];
   /** The field that named each identity header (for configuration errors). */
   identityFields: string[] = [];
+  /** identityHeaders as UTF-8, for the per-request lookups. */
+  identityHeaderBytes: ArrayBuffer[] = [];
   realm: string = "meshwasm";
   bypassCorsPreflight: bool = false;
   unavailableStatus: u32 = 401;
@@ -132,7 +134,7 @@ export function readAuthConfig(cfg: ConfigReader): Config {
   const c = new Config();
   cfg.unknownKeys(TOP_KEYS);
   c.realm = cfg.string("realm", "meshwasm");
-  c.consumerHeader = cfg.headerName("consumer_header", "x-auth-consumer").toLowerCase();
+  c.consumerHeader = cfg.headerName("consumer_header", "x-auth-consumer");
   c.bypassCorsPreflight = cfg.bool("bypass_cors_preflight", false);
   const unavailable = cfg.integer("unavailable_status", 401);
   if (unavailable != 401 && unavailable != 503) cfg.fail("unavailable_status", unavailable.toString() + " is not 401 or 503");
@@ -167,6 +169,7 @@ export function readAuthConfig(cfg: ConfigReader): Config {
   if (cfg.has("default_requires")) c.defaultRequires = readRequirement(cfg, "default_requires", c, 0);
   else c.defaultRequires = anyOfEverything(c);
   checkHeaderClashes(cfg, c);
+  for (let i = 0; i < c.identityHeaders.length; i++) c.identityHeaderBytes.push(String.UTF8.encode(c.identityHeaders[i]));
   return c;
 }
 
@@ -268,11 +271,11 @@ function readProvider(p: ConfigReader, c: Config, name: string): Provider {
   out.maxTokenBytes = <i32>p.integer("max_token_bytes", 4096, 64, 65536);
   out.forward = p.bool("forward", false);
   if (p.has("subject_header")) {
-    out.subjectHeader = p.headerName("subject_header").toLowerCase();
+    out.subjectHeader = p.headerName("subject_header");
     addIdentity(c, out.subjectHeader!, p.path + ".subject_header");
   }
   if (p.has("payload_header")) {
-    out.payloadHeader = p.headerName("payload_header").toLowerCase();
+    out.payloadHeader = p.headerName("payload_header");
     addIdentity(c, out.payloadHeader!, p.path + ".payload_header");
   }
   const ch = p.array("claims_to_headers");
@@ -280,7 +283,7 @@ function readProvider(p: ConfigReader, c: Config, name: string): Provider {
     ch[i].unknownKeys(["claim", "header"]);
     const claim = ch[i].string("claim");
     if (!isClaimPath(claim)) ch[i].fail("claim", quoteJsonString(claim) + " is not a claim path (names separated by dots)");
-    const header = ch[i].headerName("header").toLowerCase();
+    const header = ch[i].headerName("header");
     out.claimHeaders.push(new ClaimHeader(claim, header));
     addIdentity(c, header, ch[i].path + ".header");
   }
@@ -401,12 +404,15 @@ function checkHeaderClashes(cfg: ConfigReader, c: Config): void {
     if (h == "authorization" || h == "cookie") cfg.fail(field, "identity header " + quoteJsonString(h) + " would hold credentials");
   }
   for (let p = 0; p < c.providers.length; p++) {
-    const from = c.providers[p].from;
-    for (let i = 0; i < from.length; i++) {
-      if (from[i].kind == LocationKind.Header && seen.includes(from[i].name)) {
-        cfg.fail("providers." + c.providerNames[p] + ".from[" + i.toString() + "].header",
-          quoteJsonString(from[i].name) + " is also an identity header");
-      }
+    headerClashes(cfg, seen, c.providers[p].from, "providers." + c.providerNames[p] + ".from");
+  }
+  if (c.apiKeys !== null) headerClashes(cfg, seen, c.apiKeys!.from, "api_keys.from");
+}
+
+function headerClashes(cfg: ConfigReader, identity: string[], from: Location[], field: string): void {
+  for (let i = 0; i < from.length; i++) {
+    if (from[i].kind == LocationKind.Header && identity.includes(from[i].name)) {
+      cfg.fail(field + "[" + i.toString() + "].header", quoteJsonString(from[i].name) + " is also an identity header");
     }
   }
 }

@@ -3,47 +3,123 @@
 // kind may be present: two (in one header repeated, in two locations, a repeated query
 // parameter or cookie) are refused rather than guessed between.
 
-import { Header, HeaderMap, Protected } from "../../../assembly";
+import { HeaderMap, Protected } from "../../../assembly";
 import { Location, LocationKind } from "./locations";
 
-/** The request's headers as read once (one host call for the whole map), for every lookup a
- *  decision makes; writes still go to the host's map. Names are lower-case, as the host
- *  gives them. */
+/** The request's headers as one decision reads them. The first lookup has the SDK read the
+ *  host's map whole (one host call); later ones are answered from that copy, decoding only
+ *  the values asked for. The lists of values a decision reads (credential headers) are kept
+ *  here, so the filter's own removals see them as they came and as it left them. Names are
+ *  lower-case, as the host gives them. */
 export class RequestHeaders {
-  constructor(public readonly all: Header[]) {}
+  /** The names looked up so far, newest first, with their values. */
+  private seen: Seen | null = null;
+  /** Whether the identity headers were looked for; the indexes of those the client sent. */
+  private identityChecked: bool = false;
+  private forged: i32[] = NO_INDEXES;
 
-  /** The first value of `name` (lower-case), or null. */
-  get(name: string): string | null {
-    for (let i = 0; i < this.all.length; i++) {
-      const h = unchecked(this.all[i]);
-      if (h.name == name) return h.value;
-    }
-    return null;
+  /** `identity`: the names (UTF-8) of the headers only this filter may set. */
+  constructor(
+    public readonly map: HeaderMap,
+    private readonly identity: ArrayBuffer[],
+  ) {}
+
+  /** Removes the client's copies of the identity headers (looked for with the first lookup,
+   *  while the SDK's copy of the map is fresh: no further host read). */
+  stripIdentity(): void {
+    if (!this.identityChecked) this.checkIdentity();
+    const forged = this.forged;
+    for (let i = 0; i < forged.length; i++) this.map.removeBytes(unchecked(this.identity[unchecked(forged[i])]));
   }
 
-  has(name: string): bool {
-    return this.get(name) !== null;
+  private checkIdentity(): void {
+    this.identityChecked = true;
+    for (let i = 0; i < this.identity.length; i++) {
+      if (this.map.getBytes(unchecked(this.identity[i])) === null) continue;
+      if (this.forged.length == 0) this.forged = [];
+      this.forged.push(i);
+    }
   }
 
   /** Every value of `name` (lower-case), in order. */
   getAll(name: string): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < this.all.length; i++) {
-      const h = unchecked(this.all[i]);
-      if (h.name == name) out.push(h.value);
+    const s = this.find(name);
+    if (s !== null) return s.values;
+    const found = this.map.getAll(name);
+    if (!this.identityChecked) this.checkIdentity();
+    this.seen = new Seen(name, found, this.seen);
+    return found;
+  }
+
+  /** Records what the filter itself left of `name` after changing it. */
+  update(name: string, values: string[]): void {
+    const s = this.find(name);
+    if (s !== null) {
+      s.values = values;
+      return;
     }
-    return out;
+    this.seen = new Seen(name, values, this.seen);
+  }
+
+  /** The first value of `name` (lower-case), or null. */
+  get(name: string): string | null {
+    const s = this.find(name);
+    if (s === null && this.seen !== null) return this.map.get(name);
+    const all = s !== null ? s.values : this.getAll(name);
+    return all.length > 0 ? unchecked(all[0]) : null;
+  }
+
+  has(name: string): bool {
+    const s = this.find(name);
+    if (s !== null) return s.values.length > 0;
+    // Once the map was read whole, the SDK answers from its copy without a list.
+    return this.seen !== null ? this.map.has(name) : this.getAll(name).length > 0;
+  }
+
+  private find(name: string): Seen | null {
+    let s = this.seen;
+    while (s !== null) {
+      if (s.name == name) return s;
+      s = s.next;
+    }
+    return null;
   }
 }
 
-/** The credential found for one list of locations. */
+// Shared empty lists: never pushed to.
+const NONE: string[] = [];
+const NO_INDEXES: i32[] = [];
+
+class Seen {
+  constructor(
+    public readonly name: string,
+    public values: string[],
+    public readonly next: Seen | null,
+  ) {}
+}
+
+/** The credential found for one list of locations: a span of the text that held it (a
+ *  header value, a decoded query parameter or cookie), copied out only when asked for, so a
+ *  token the cache knows is never copied. */
 export class Found {
-  /** The credential text (prefix removed), or null. */
-  value: string | null = null;
+  /** The text holding the credential, and where in it the credential is: [start, end). */
+  source: string = "";
+  start: i32 = 0;
+  end: i32 = 0;
   /** How many credentials the locations held (above 1 means refused). */
   count: i32 = 0;
   /** Index in the list of the location it came from. */
   where: i32 = -1;
+  private copy: string | null = null;
+
+  /** The credential text (prefix and surrounding spaces removed). */
+  get value(): string {
+    const kept = this.copy;
+    if (kept !== null) return kept;
+    const v = this.start == 0 && this.end == this.source.length ? this.source : this.source.substring(this.start, this.end);
+    this.copy = v;
+    return v;
+  }
 }
 
 /** Whether `value` starts with `prefix`, ignoring ASCII case. */
@@ -62,8 +138,8 @@ function startsWithFolded(value: string, prefix: string): bool {
 function trimSpaces(s: string): string {
   let a = 0;
   let b = s.length;
-  while (a < b && (s.charCodeAt(a) == 0x20 || s.charCodeAt(a) == 0x09)) a++;
-  while (b > a && (s.charCodeAt(b - 1) == 0x20 || s.charCodeAt(b - 1) == 0x09)) b--;
+  while (a < b && isBlank(s.charCodeAt(a))) a++;
+  while (b > a && isBlank(s.charCodeAt(b - 1))) b--;
   return s.substring(a, b);
 }
 
@@ -104,8 +180,8 @@ export function percentDecode(s: string): string | null {
   return out;
 }
 
-/** The credentials in `locations`, in order; `path` is `:path` (with its query). */
-export function findCredential(headers: RequestHeaders, path: string, locations: Location[]): Found {
+/** The credentials in `locations`, in order (a query parameter is looked for in `:path`). */
+export function findCredential(headers: RequestHeaders, locations: Location[]): Found {
   const out = new Found();
   for (let i = 0; i < locations.length; i++) {
     const loc = unchecked(locations[i]);
@@ -116,19 +192,25 @@ export function findCredential(headers: RequestHeaders, path: string, locations:
         if (loc.prefix.length > 0 && !startsWithFolded(v, loc.prefix)) continue;
         // Envoy joins repeated inline headers (Authorization among them) with ",": a second
         // "<prefix>..." after a comma is a second credential, not part of the first.
-        if (loc.prefix.length > 0 && v.includes(",")) {
+        if (loc.prefix.length > 0 && hasComma(v)) {
           const parts = v.split(",");
           let extra = 0;
           for (let k = 1; k < parts.length; k++) if (startsWithFolded(trimSpaces(unchecked(parts[k])), loc.prefix)) extra++;
           if (extra > 0) {
-            for (let k = 0; k <= extra; k++) take(out, "", i);
+            for (let k = 0; k <= extra; k++) take(out, "", 0, 0, i);
             continue;
           }
         }
-        const cred = trimSpaces(v.substring(loc.prefix.length));
-        take(out, cred, i);
+        // The credential without the spaces and tabs around it.
+        let a = loc.prefix.length;
+        let b = v.length;
+        while (a < b && isBlank(v.charCodeAt(a))) a++;
+        while (b > a && isBlank(v.charCodeAt(b - 1))) b--;
+        take(out, v, a, b, i);
       }
     } else if (loc.kind == LocationKind.Query) {
+      const p = headers.get(":path");
+      const path = p !== null ? p : "/";
       const q = path.indexOf("?");
       if (q < 0) continue;
       const query = path.substring(q + 1);
@@ -142,7 +224,8 @@ export function findCredential(headers: RequestHeaders, path: string, locations:
           const raw = nameEnd < end ? query.substring(nameEnd + 1, end) : "";
           const decoded = percentDecode(raw);
           // A value that does not decode is still a credential (a bad one): count it.
-          take(out, decoded !== null ? decoded : "\u0000", i);
+          const text = decoded !== null ? decoded : "\u0000";
+          take(out, text, 0, text.length, i);
         }
         start = end + 1;
       }
@@ -156,7 +239,7 @@ export function findCredential(headers: RequestHeaders, path: string, locations:
           if (eq < 0 || part.substring(0, eq) != loc.name) continue;
           let value = part.substring(eq + 1);
           if (value.length >= 2 && value.startsWith("\"") && value.endsWith("\"")) value = value.substring(1, value.length - 1);
-          take(out, value, i);
+          take(out, value, 0, value.length, i);
         }
       }
     }
@@ -164,29 +247,47 @@ export function findCredential(headers: RequestHeaders, path: string, locations:
   return out;
 }
 
-function take(out: Found, value: string, where: i32): void {
+function take(out: Found, source: string, start: i32, end: i32, where: i32): void {
   out.count++;
   if (out.count == 1) {
-    out.value = value;
+    out.source = source;
+    out.start = start;
+    out.end = end;
     out.where = where;
-  } else out.value = null;
+  }
 }
 
+function isBlank(c: i32): bool {
+  return c == 0x20 || c == 0x09;
+}
+
+/** Whether `s` holds a ",". (A scan of the code units: a long token is looked at once.) */
+function hasComma(s: string): bool {
+  const p = changetype<usize>(s);
+  const n = <usize>s.length << 1;
+  for (let i: usize = 0; i < n; i += 2) if (load<u16>(p + i) == 0x2c) return true;
+  return false;
+}
+
+
 /** Removes the credential found at `loc` from the request (the header, the query parameter,
- *  or the cookie), so the upstream never sees it. */
+ *  or the cookie), so the upstream never sees it. `read` learns what is left, so a second
+ *  removal from the same header (all-of a Bearer and a Basic credential) keeps the first's. */
 export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: Location): void {
   if (loc.kind == LocationKind.Header) {
-    if (loc.prefix.length == 0) {
-      headers.remove(loc.name);
-      return;
-    }
-    // Keep values of other schemes (a Basic credential beside a removed Bearer token).
     const values = read.getAll(loc.name);
     headers.remove(loc.name);
-    for (let i = 0; i < values.length; i++) {
+    // Keep values of other schemes (a Basic credential beside a removed Bearer token).
+    let kept = NONE;
+    for (let i = 0; loc.prefix.length > 0 && i < values.length; i++) {
       const v = unchecked(values[i]);
-      if (!startsWithFolded(v, loc.prefix)) headers.add(loc.name, v);
+      if (!startsWithFolded(v, loc.prefix)) {
+        headers.add(loc.name, v);
+        if (kept.length == 0) kept = [];
+        kept.push(v);
+      }
     }
+    read.update(loc.name, kept);
   } else if (loc.kind == LocationKind.Query) {
     const path = read.get(":path");
     if (path === null) return;
@@ -200,7 +301,9 @@ export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: 
       if ((eq >= 0 ? p.substring(0, eq) : p) == loc.name) continue;
       kept += (kept.length > 0 ? "&" : "") + p;
     }
-    headers.set(":path", path.substring(0, q) + (kept.length > 0 ? "?" + kept : ""), Protected.Allow);
+    const newPath = path.substring(0, q) + (kept.length > 0 ? "?" + kept : "");
+    headers.set(":path", newPath, Protected.Allow);
+    read.update(":path", [newPath]);
   } else {
     const cookies = read.getAll("cookie");
     headers.remove("cookie");
@@ -216,5 +319,6 @@ export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: 
       }
     }
     if (kept.length > 0) headers.set("cookie", kept);
+    read.update("cookie", kept.length > 0 ? [kept] : NONE);
   }
 }

@@ -26,7 +26,7 @@ import { matchRule } from "./rules";
 import { Jwk } from "./jwks";
 import { HeldRequests, Holdable } from "./hold";
 import { JwksFetcher } from "./remote";
-import { TokenCache, Verdict, claimText, verifyToken } from "./verify";
+import { TokenCache, Verdict, verifyToken } from "./verify";
 
 export * from "../../../assembly/exports";
 
@@ -48,6 +48,10 @@ class AuthRoot extends RootContext {
   held: Array<HeldRequests | null> = [];
   private tickMs: u32 = 0;
   private counters: Map<string, Counter> = new Map();
+  /** The counters every request touches, made once (Envoy defines each on first use). */
+  allowed: Counter = new Counter("auth.allowed");
+  cacheHit: Counter = new Counter("auth.token_cache_hit");
+  cacheMiss: Counter = new Counter("auth.token_cache_miss");
 
   onConfigure(size: u32): bool {
     const cfg = readConfig(this.pluginConfiguration());
@@ -59,6 +63,9 @@ class AuthRoot extends RootContext {
     this.config = c;
     this.cache = new TokenCache(c.tokenCacheSize);
     this.counters = new Map();
+    this.allowed = this.counter("allowed");
+    this.cacheHit = this.counter("token_cache_hit");
+    this.cacheMiss = this.counter("token_cache_miss");
     this.fetchers = [];
     this.held = [];
     let remote = false;
@@ -156,13 +163,15 @@ class AuthRoot extends RootContext {
 
   /** Increments `<stat_prefix>.<name>`. */
   count(name: string): void {
-    let c: Counter;
-    if (this.counters.has(name)) c = this.counters.get(name);
-    else {
-      c = new Counter(this.config.statPrefix + "." + name);
-      this.counters.set(name, c);
-    }
-    c.increment(1);
+    this.counter(name).increment(1);
+  }
+
+  /** The counter `<stat_prefix>.<name>` (made on first use). */
+  private counter(name: string): Counter {
+    if (this.counters.has(name)) return this.counters.get(name);
+    const c = new Counter(this.config.statPrefix + "." + name);
+    this.counters.set(name, c);
+    return c;
   }
 
   keysFor(p: Provider): Jwk[] {
@@ -207,11 +216,17 @@ class Outcome {
   /** The remote provider whose refetch could settle this (an unknown kid), or -1. */
   wait: i32 = -1;
   /** Identity (consumer name or JWT sub) of each verified credential. */
-  names: string[] = [];
+  names: string[] = NO_NAMES;
   /** What to do upstream once allowed. */
-  remove: Location[] = [];
-  headers: Header[] = [];
+  remove: Location[] = NO_LOCATIONS;
+  headers: Header[] = NO_HEADERS;
 }
+
+// An outcome's lists are set whole (shared with the cache and the configuration), never
+// pushed to, except all-of's own new lists: so the empty ones can be shared too.
+const NO_NAMES: string[] = [];
+const NO_LOCATIONS: Location[] = [];
+const NO_HEADERS: Header[] = [];
 
 class Auth extends Holdable {
   /** False once the request was held: it is decided again only once. */
@@ -255,40 +270,40 @@ class Auth extends Holdable {
     this.refuse(o);
   }
 
-  /** Strips forged identity headers, chooses the requirement, verifies, and lets the request
+  /** Chooses the requirement, verifies, strips forged identity headers, and lets the request
    *  go on (Continue), refuses it (a local reply), or holds it for a refetch (Pause). */
   private decide(): Action {
     const root = this.root as AuthRoot;
     const c = root.config;
     const headers = this.request.headers;
-    // Every lookup below reads this one copy of the map (one host call).
-    const read = new RequestHeaders(headers.pairs());
-    // Client-sent copies of identity headers go first, whatever happens next.
-    for (let i = 0; i < c.identityHeaders.length; i++) {
-      const name = unchecked(c.identityHeaders[i]);
-      if (read.has(name)) headers.remove(name);
+    // Every lookup below reads one copy of the map (one host call), decoding only the values
+    // asked for. Client-sent identity headers are removed from a request that goes on or
+    // waits, after the lookups (which never read one: the configuration keeps identity and
+    // credential headers apart), so the map is read once.
+    const read = new RequestHeaders(headers, c.identityHeaderBytes);
+    if (c.bypassCorsPreflight) {
+      const method = read.get(":method");
+      if (method !== null && method == "OPTIONS" && read.has("origin") && read.has("access-control-request-method")) {
+        read.stripIdentity();
+        root.count("cors_preflight_bypassed");
+        return Action.Continue;
+      }
     }
-    const method = read.get(":method");
-    if (c.bypassCorsPreflight && method !== null && method == "OPTIONS" && read.has("origin") &&
-        read.has("access-control-request-method")) {
-      root.count("cors_preflight_bypassed");
-      return Action.Continue;
-    }
-    const fullPath = read.get(":path");
-    const path = fullPath !== null ? fullPath! : "/";
-    const rule = matchRule(c, read, path, method !== null ? method! : "");
+    const rule = matchRule(c, read);
     const requires = rule !== null ? rule.requires : c.defaultRequires;
-    const out = this.evaluate(requires, read, path);
+    const out = this.evaluate(requires, read);
     if (out.status != 0) {
       if (out.wait >= 0 && this.mayHold) {
         this.heldSchemes = out.schemes;
         if (root.hold(this, out.wait)) {
+          read.stripIdentity();
           this.waiting = true;
           return Action.Pause;
         }
       }
       return this.refuse(out);
     }
+    read.stripIdentity();
     if (rule !== null && rule.allow.length > 0) {
       let allowed = false;
       for (let i = 0; i < out.names.length && !allowed; i++) allowed = rule.allow.includes(out.names[i]);
@@ -302,11 +317,11 @@ class Auth extends Holdable {
     }
     for (let i = 0; i < out.remove.length; i++) removeCredential(headers, read, unchecked(out.remove[i]));
     for (let i = 0; i < out.headers.length; i++) headers.set(out.headers[i].name, out.headers[i].value);
-    root.count("allowed");
+    root.allowed.increment(1);
     return Action.Continue;
   }
 
-  private evaluate(r: Requirement, headers: RequestHeaders, path: string): Outcome {
+  private evaluate(r: Requirement, headers: RequestHeaders): Outcome {
     const root = this.root as AuthRoot;
     const c = root.config;
     if (r.kind == RequirementKind.None) {
@@ -315,9 +330,9 @@ class Auth extends Holdable {
       o.missing = false;
       return o;
     }
-    if (r.kind == RequirementKind.Provider) return this.checkProvider(c.providers[r.provider], headers, path);
-    if (r.kind == RequirementKind.ApiKey) return this.checkApiKey(headers, path);
-    if (r.kind == RequirementKind.Basic) return this.checkBasic(headers, path);
+    if (r.kind == RequirementKind.Provider) return this.checkProvider(c.providers[r.provider], headers);
+    if (r.kind == RequirementKind.ApiKey) return this.checkApiKey(headers);
+    if (r.kind == RequirementKind.Basic) return this.checkBasic(headers);
     // any / all
     let result: Outcome | null = null;
     let schemes = 0;
@@ -325,7 +340,7 @@ class Auth extends Holdable {
       let firstFailure: Outcome | null = null;
       let waiting: Outcome | null = null;
       for (let i = 0; i < r.children.length; i++) {
-        const o = this.evaluate(unchecked(r.children[i]), headers, path);
+        const o = this.evaluate(unchecked(r.children[i]), headers);
         schemes |= o.schemes;
         if (o.status == 0) return o;
         if (!o.missing && firstFailure === null) firstFailure = o;
@@ -341,8 +356,11 @@ class Auth extends Holdable {
     const all = new Outcome();
     all.status = 0;
     all.missing = false;
+    all.names = [];
+    all.remove = [];
+    all.headers = [];
     for (let i = 0; i < r.children.length; i++) {
-      const o = this.evaluate(unchecked(r.children[i]), headers, path);
+      const o = this.evaluate(unchecked(r.children[i]), headers);
       if (o.status != 0) return o;
       for (let j = 0; j < o.names.length; j++) all.names.push(o.names[j]);
       for (let j = 0; j < o.remove.length; j++) all.remove.push(o.remove[j]);
@@ -351,23 +369,23 @@ class Auth extends Holdable {
     return all;
   }
 
-  private checkProvider(p: Provider, headers: RequestHeaders, path: string): Outcome {
+  private checkProvider(p: Provider, headers: RequestHeaders): Outcome {
     const root = this.root as AuthRoot;
     const c = root.config;
     const o = new Outcome();
     o.schemes = SCHEME_BEARER;
-    const found = onlyCredential(o, headers, path, p.from, "token");
+    const found = onlyCredential(o, headers, p.from, "token");
     if (found === null) return o;
     const now = <i64>(currentTimeMillis() / 1000);
     const hitsBefore = root.cache.hits;
     const missesBefore = root.cache.misses;
-    let v = verifyToken(p, root.keysFor(p), found.value!, now, root.cache, c.verifier, c.unavailableStatus);
+    let v = verifyToken(p, root.keysFor(p), found, now, root.cache, c.verifier, c.unavailableStatus);
     // Another worker may have fetched the keys since this one's last tick: look once.
     if ((v.unknownKid || v.reason == "unavailable") && root.syncKeys(p)) {
-      v = verifyToken(p, root.keysFor(p), found.value!, now, root.cache, c.verifier, c.unavailableStatus);
+      v = verifyToken(p, root.keysFor(p), found, now, root.cache, c.verifier, c.unavailableStatus);
     }
-    if (root.cache.hits > hitsBefore) root.count("token_cache_hit");
-    if (root.cache.misses > missesBefore) root.count("token_cache_miss");
+    if (root.cache.hits > hitsBefore) root.cacheHit.increment(1);
+    if (root.cache.misses > missesBefore) root.cacheMiss.increment(1);
     if (v.status != 0) {
       // Decided again after a refetch, a kid still unknown asks for no further fetch.
       if ((v.unknownKid && this.mayHold) || v.reason == "unavailable") root.wantKeys(p);
@@ -375,38 +393,23 @@ class Auth extends Holdable {
       return fromVerdict(o, v);
     }
     o.status = 0;
-    const j = v.jwt!;
-    const sub = j.claimString("sub");
-    if (sub !== null) o.names.push(sub);
-    if (!p.forward) o.remove.push(p.from[found.where]);
-    if (p.subjectHeader !== null && sub !== null) {
-      const t = claimText(j.payload.get("sub")!);
-      if (t !== null) o.headers.push(new Header(p.subjectHeader!, t));
-    }
-    for (let i = 0; i < p.claimHeaders.length; i++) {
-      const ch = unchecked(p.claimHeaders[i]);
-      const value = j.claim(ch.claim);
-      if (value === null) continue;
-      const t = claimText(value);
-      if (t !== null) o.headers.push(new Header(ch.header, t));
-    }
-    if (p.payloadHeader !== null) {
-      const token = found.value!;
-      const first = token.indexOf(".");
-      const second = token.indexOf(".", first + 1);
-      o.headers.push(new Header(p.payloadHeader!, token.substring(first + 1, second)));
-    }
+    // What the token yields was worked out when it was verified (kept in the cache): these
+    // arrays are shared, never changed.
+    const a = v.accepted!;
+    o.names = a.names;
+    o.headers = a.headers;
+    if (!p.forward) o.remove = p.from[found.where].alone;
     return o;
   }
 
-  private checkApiKey(headers: RequestHeaders, path: string): Outcome {
+  private checkApiKey(headers: RequestHeaders): Outcome {
     const root = this.root as AuthRoot;
     const keys = root.config.apiKeys!;
     const o = new Outcome();
     o.schemes = SCHEME_KEY;
-    const found = onlyCredential(o, headers, path, keys.from, "API key");
+    const found = onlyCredential(o, headers, keys.from, "API key");
     if (found === null) return o;
-    const match = consumerOf(keys, found.value!);
+    const match = consumerOf(keys, found.value);
     if (match < 0) {
       o.reason = "bad-key";
       o.error = "invalid_token";
@@ -415,20 +418,20 @@ class Auth extends Holdable {
     }
     o.status = 0;
     const name = keys.consumers[match].name;
-    o.names.push(name);
-    if (!keys.forward) o.remove.push(keys.from[found.where]);
-    o.headers.push(new Header(root.config.consumerHeader, name));
+    o.names = [name];
+    if (!keys.forward) o.remove = keys.from[found.where].alone;
+    o.headers = [new Header(root.config.consumerHeader, name)];
     return o;
   }
 
-  private checkBasic(headers: RequestHeaders, path: string): Outcome {
+  private checkBasic(headers: RequestHeaders): Outcome {
     const root = this.root as AuthRoot;
     const basic = root.config.basic!;
     const o = new Outcome();
     o.schemes = SCHEME_BASIC;
-    const found = onlyCredential(o, headers, path, [basic.location], "Basic credential");
+    const found = onlyCredential(o, headers, basic.location.alone, "Basic credential");
     if (found === null) return o;
-    const r = checkBasic(basic, found.value!);
+    const r = checkBasic(basic, found.value);
     if (r.reason.length == 0) root.count(r.cached ? "basic_cache_hit" : "basic_cache_miss");
     if (r.reason.length > 0) {
       o.reason = r.reason;
@@ -437,9 +440,9 @@ class Auth extends Holdable {
       return o;
     }
     o.status = 0;
-    o.names.push(r.user);
-    if (!basic.forward) o.remove.push(basic.location);
-    o.headers.push(new Header(root.config.consumerHeader, r.user));
+    o.names = [r.user];
+    if (!basic.forward) o.remove = basic.location.alone;
+    o.headers = [new Header(root.config.consumerHeader, r.user)];
     return o;
   }
 
@@ -474,9 +477,9 @@ class Auth extends Holdable {
 
 /** The one credential of a kind in `from`, or null with `o` refusing (401): none there
  *  (`missing`), or more than one (never guessed between). `o` stays 401 until verified. */
-function onlyCredential(o: Outcome, headers: RequestHeaders, path: string, from: Location[], what: string): Found | null {
+function onlyCredential(o: Outcome, headers: RequestHeaders, from: Location[], what: string): Found | null {
   o.status = 401;
-  const found = findCredential(headers, path, from);
+  const found = findCredential(headers, from);
   if (found.count == 0) return null;
   o.missing = false;
   if (found.count > 1) {
@@ -496,4 +499,4 @@ function fromVerdict(o: Outcome, v: Verdict): Outcome {
   return o;
 }
 
-registerRootContext((id: u32): RootContext => new AuthRoot(id));
+registerRootContext((id: u32): RootContext => new AuthRoot(id), "auth");

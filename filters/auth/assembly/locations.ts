@@ -17,7 +17,12 @@ export class Location {
     public readonly name: string,
     /** Header only: the value must start with this (ASCII case-insensitive); it is removed. */
     public readonly prefix: string,
-  ) {}
+  ) {
+    this.alone.push(this);
+  }
+
+  /** This location alone (what a request verified through it removes upstream), made once. */
+  readonly alone: Location[] = [];
 }
 
 export function readLocations(cfg: ConfigReader, path: string, def: Location[]): Location[] {
@@ -37,7 +42,7 @@ export function readLocations(cfg: ConfigReader, path: string, def: Location[]):
       continue;
     }
     if (l.has("header")) {
-      const name = l.headerName("header").toLowerCase();
+      const name = l.headerName("header");
       if (name == "cookie") l.fail("header", "\"cookie\": use {\"cookie\": name} to read a cookie");
       out.push(new Location(LocationKind.Header, name, l.string("prefix", "")));
     } else {

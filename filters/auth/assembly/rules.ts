@@ -12,8 +12,14 @@ function hostOf(authority: string | null): string {
   return host.toLowerCase();
 }
 
-export function matchRule(c: Config, headers: RequestHeaders, fullPath: string, method: string): Rule | null {
+/** The rule for the request, or null (then the default requirement applies). Reads the
+ *  path, method and authority only when there are rules. */
+export function matchRule(c: Config, headers: RequestHeaders): Rule | null {
   if (c.rules.length == 0) return null;
+  const p = headers.get(":path");
+  const fullPath = p !== null ? p : "/";
+  const m = headers.get(":method");
+  const method = m !== null ? m : "";
   const q = fullPath.indexOf("?");
   const path = q >= 0 ? fullPath.substring(0, q) : fullPath;
   const host = hostOf(headers.get(":authority"));

@@ -3,12 +3,13 @@
 // HS, PS and wherever the host lacks the function), time claims, issuer, then the checks that
 // make a valid token not allowed (audience, claim rules, scopes: 403).
 
-import { Status, log, verifySignature } from "../../../assembly";
+import { Header, Status, log, verifySignature } from "../../../assembly";
 import { JsonValue } from "../../../assembly/json";
 import { ecdsaSignatureDer } from "../../lib/der";
-import { Jwt, JwtAlgorithm, JwtError, parseJwt } from "../../lib/jwt";
+import { JWT_NO_TIME, Jwt, JwtAlgorithm, JwtError, checkTimeClaims, parseJwt } from "../../lib/jwt";
 import { HashAlgorithm } from "../../lib/sha2";
 import { ClaimRule, ClaimTest, Provider, Verifier } from "./config";
+import { Found } from "./credentials";
 import { Jwk, KeyType } from "./jwks";
 
 /** What a check decided: status 0 means verified. */
@@ -19,7 +20,8 @@ export class Verdict {
   /** RFC 6750 error code for the Bearer challenge. */
   error: string = "";
   description: string = "";
-  jwt: Jwt | null = null;
+  /** Set when the token verified (status 0, or 403 for a valid token not allowed here). */
+  accepted: Accepted | null = null;
   /** The kid a token named that no key had (a reason to refetch a remote key set). */
   unknownKid: bool = false;
 }
@@ -71,35 +73,59 @@ export function signatureValid(key: Jwk, jwt: Jwt, mode: Verifier): bool {
   return key.rsa!.verifyPkcs1Raw(hash, ptr, len, jwt.signature);
 }
 
-/** A verified token, as the cache keeps it. */
-class CachedToken {
+/** What a token whose signature, times and issuer verified yields for one provider, worked
+ *  out once from its payload and kept in the cache: a hit checks the clock and hands this
+ *  over without looking at the payload again. */
+export class Accepted {
+  /** The time claims (seconds; JWT_NO_TIME when absent), checked on every hit. */
+  exp: i64 = JWT_NO_TIME;
+  nbf: i64 = JWT_NO_TIME;
+  iat: i64 = JWT_NO_TIME;
+  /** When it stops being accepted from the cache (seconds): exp plus the skew. */
+  until: i64 = i64.MAX_VALUE;
+  /** 0, or why this valid token is not allowed here (audience, claims, scope: 403). */
+  denial: i32 = DENIAL_NONE;
+  /** The identity (`sub` when it is a string): none, or one. */
+  names: string[] = [];
+  /** The identity headers to set upstream, in order: subject, claims, payload. Shared by
+   *  every request the cache serves: read, never changed. */
+  headers: Header[] = [];
+
   constructor(
     public readonly provider: i32,
     public readonly token: string,
-    public readonly jwt: Jwt,
-    /** When it stops being accepted from the cache (seconds): exp plus the skew. */
-    public readonly until: i64,
   ) {}
 }
 
-/** FNV-1a (64-bit) over the provider index and the token's UTF-16 code units: the cache's
- *  index. Only an index: a hit also needs the same provider and the very same token, so a
- *  colliding token is a miss, never another token's verdict. */
-function tokenHash(provider: i32, token: string): u64 {
-  let h: u64 = 0xcbf29ce484222325 ^ <u64>provider;
-  const ptr = changetype<usize>(token);
-  const n = <usize>token.length << 1;
-  for (let i: usize = 0; i < n; i += 2) {
-    h = (h ^ <u64>load<u16>(ptr + i)) * 0x100000001b3;
+const DENIAL_NONE: i32 = 0;
+const DENIAL_AUDIENCE: i32 = 1;
+const DENIAL_CLAIMS: i32 = 2;
+const DENIAL_SCOPE: i32 = 3;
+
+/** A 64-bit hash of the provider index and the token's UTF-16 code units, four at a time:
+ *  the cache's index. Only an index: a hit also needs the same provider and the very same
+ *  token, so a colliding token is a miss, never another token's verdict. */
+function tokenHash(provider: i32, source: string, start: i32, length: i32): u64 {
+  const ptr = changetype<usize>(source) + (<usize>start << 1);
+  const n = <usize>length << 1;
+  let h: u64 = 0x9e3779b97f4a7c15 ^ (<u64>provider << 32) ^ <u64>n;
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) {
+    h = (h ^ load<u64>(ptr + i)) * 0xff51afd7ed558ccd;
+    h ^= h >> 29;
   }
-  return h;
+  for (; i < n; i += 2) h = (h ^ <u64>load<u16>(ptr + i)) * 0xc4ceb9fe1a85ec53;
+  h ^= h >> 32;
+  return h * 0x9e3779b97f4a7c15;
 }
 
 /** A bounded cache of tokens whose signature, times and issuer were verified, found by the
  *  token text itself (through a 64-bit hash, then compared whole). Entries leave when the
- *  cache is full (oldest first) and when their exp (plus the skew) has passed. */
+ *  cache is full (oldest first), when their exp (plus the skew) has passed, and all at once
+ *  when a provider's keys change. An entry keeps only the token and what it yields (a few
+ *  numbers and the identity headers), not the parsed token. */
 export class TokenCache {
-  private readonly map: Map<u64, CachedToken> = new Map();
+  private readonly map: Map<u64, Accepted> = new Map();
   private readonly ring: u64[] = [];
   private next: i32 = 0;
   hits: i64 = 0;
@@ -107,26 +133,26 @@ export class TokenCache {
 
   constructor(public readonly capacity: i32) {}
 
-  /** The index of `token` for `provider`: computed once per request, used by get and put. */
-  key(provider: i32, token: string): u64 {
-    return tokenHash(provider, token);
+  /** The index of the token in `found` for `provider`: computed once per request, used by
+   *  get and put. */
+  key(provider: i32, found: Found): u64 {
+    return tokenHash(provider, found.source, found.start, found.end - found.start);
   }
 
   /** The verified token, or null (never cached, another token, or past its time). */
-  get(key: u64, provider: i32, token: string, now: i64): Jwt | null {
+  get(key: u64, provider: i32, found: Found, now: i64): Accepted | null {
     if (this.capacity == 0 || !this.map.has(key)) return null;
     const e = this.map.get(key);
-    if (e.provider != provider || e.token != token) return null;
+    if (e.provider != provider || !sameText(e.token, found)) return null;
     if (now >= e.until) {
       this.map.delete(key);
       return null;
     }
-    return e.jwt;
+    return e;
   }
 
-  put(key: u64, provider: i32, token: string, jwt: Jwt, until: i64): void {
+  put(key: u64, e: Accepted): void {
     if (this.capacity == 0) return;
-    const e = new CachedToken(provider, token, jwt, until);
     // A colliding token takes the place (the other one is verified again when it returns).
     if (this.map.has(key)) {
       this.map.set(key, e);
@@ -152,20 +178,32 @@ export class TokenCache {
   }
 }
 
+/** Whether `token` is the very text of `found`'s span. */
+function sameText(token: string, found: Found): bool {
+  const n = found.end - found.start;
+  if (token.length != n) return false;
+  const at = changetype<usize>(found.source) + (<usize>found.start << 1);
+  return memory.compare(changetype<usize>(token), at, <usize>n << 1) == 0;
+}
+
 const ALG_REASONS: JwtError[] = [JwtError.AlgNone, JwtError.AlgUnknown, JwtError.AlgNotAllowed, JwtError.AlgMissing];
 
-/** Verifies `token` for `p` against `keys` at `now` (seconds). */
+/** Verifies `token` for `p` against `keys` at `now` (seconds): status 0 with `accepted`, or a
+ *  refusal. A cached token is checked against the clock again (exp, nbf, lifetime). */
 export function verifyToken(
-  p: Provider, keys: Jwk[], token: string, now: i64, cache: TokenCache, mode: Verifier, unavailableStatus: u32,
+  p: Provider, keys: Jwk[], found: Found, now: i64, cache: TokenCache, mode: Verifier, unavailableStatus: u32,
 ): Verdict {
   const v = new Verdict();
-  if (token.length > p.maxTokenBytes) return deny(v, 401, "too-large", "invalid_token", "token larger than allowed");
-  const cacheKey: u64 = cache.capacity > 0 ? cache.key(p.index, token) : 0;
-  let jwt = cache.get(cacheKey, p.index, token, now);
-  const hit = jwt !== null;
-  if (hit) cache.hits++;
-  else {
+  if (found.end - found.start > p.maxTokenBytes) return deny(v, 401, "too-large", "invalid_token", "token larger than allowed");
+  const cacheKey: u64 = cache.capacity > 0 ? cache.key(p.index, found) : 0;
+  let a = cache.get(cacheKey, p.index, found, now);
+  if (a !== null) {
+    cache.hits++;
+    const times = checkTimeClaims(a.exp, a.nbf, a.iat, now, p.skew, p.requireExp, p.maxLifetime);
+    if (times != JwtError.None) return denyTimes(v, times);
+  } else {
     if (cache.capacity > 0) cache.misses++;
+    const token = found.value;
     const parsed = parseJwt(token, p.algorithms, p.maxTokenBytes);
     if (parsed.jwt === null) {
       const reason = ALG_REASONS.includes(parsed.error) ? "bad-alg" : parsed.error == JwtError.TooLarge ? "too-large" : "malformed";
@@ -193,45 +231,68 @@ export function verifyToken(
     }
     if (!fitting) return deny(v, 401, "key-mismatch", "invalid_token", "no key of the token's kid or alg fits its alg");
     if (!valid) return deny(v, 401, "bad-signature", "invalid_token", "signature does not verify");
-    jwt = t;
+    const e = new Accepted(p.index, token);
+    e.exp = t.timeClaim("exp");
+    e.nbf = t.timeClaim("nbf");
+    e.iat = t.timeClaim("iat");
+    const times = checkTimeClaims(e.exp, e.nbf, e.iat, now, p.skew, p.requireExp, p.maxLifetime);
+    if (times != JwtError.None) return denyTimes(v, times);
+    if (p.issuer !== null) {
+      const iss = t.claimString("iss");
+      if (iss === null || iss! != p.issuer!) return deny(v, 401, "bad-issuer", "invalid_token", "issuer not accepted");
+    }
+    if (e.exp >= 0) e.until = e.exp + p.skew;
+    settle(e, p, t);
+    cache.put(cacheKey, e);
+    a = e;
   }
-  const j = jwt!;
-  const times = j.checkTimes(now, p.skew, p.requireExp, p.maxLifetime);
-  if (times != JwtError.None) {
-    const reason = times == JwtError.Expired ? "expired" : times == JwtError.NotYetValid ? "not-yet-valid" : "bad-times";
-    return deny(v, 401, reason, "invalid_token", parseReasonMessage(times));
-  }
-  if (p.issuer !== null) {
-    const iss = j.claimString("iss");
-    if (iss === null || iss! != p.issuer!) return deny(v, 401, "bad-issuer", "invalid_token", "issuer not accepted");
-  }
-  if (!hit) cache.put(cacheKey, p.index, token, j, expOf(j, p.skew));
-  v.jwt = j;
-  if (p.audiences.length > 0 && !j.hasAudience(p.audiences)) {
-    return deny(v, 403, "bad-audience", "invalid_token", "audience not allowed");
-  }
-  for (let i = 0; i < p.claimRules.length; i++) {
-    if (!claimHolds(j, unchecked(p.claimRules[i]))) return deny(v, 403, "claims", "insufficient_scope", "a required claim does not hold");
-  }
-  for (let i = 0; i < p.scopes.length; i++) {
-    if (!hasScope(j, unchecked(p.scopes[i]))) return deny(v, 403, "scope", "insufficient_scope", "a required scope is missing");
-  }
+  const accepted = a!;
+  v.accepted = accepted;
+  if (accepted.denial == DENIAL_AUDIENCE) return deny(v, 403, "bad-audience", "invalid_token", "audience not allowed");
+  if (accepted.denial == DENIAL_CLAIMS) return deny(v, 403, "claims", "insufficient_scope", "a required claim does not hold");
+  if (accepted.denial == DENIAL_SCOPE) return deny(v, 403, "scope", "insufficient_scope", "a required scope is missing");
   return v;
+}
+
+/** Works out, from a verified token's payload, whether `p` allows it and what it forwards. */
+function settle(e: Accepted, p: Provider, j: Jwt): void {
+  if (p.audiences.length > 0 && !j.hasAudience(p.audiences)) e.denial = DENIAL_AUDIENCE;
+  for (let i = 0; i < p.claimRules.length && e.denial == DENIAL_NONE; i++) {
+    if (!claimHolds(j, unchecked(p.claimRules[i]))) e.denial = DENIAL_CLAIMS;
+  }
+  for (let i = 0; i < p.scopes.length && e.denial == DENIAL_NONE; i++) {
+    if (!hasScope(j, unchecked(p.scopes[i]))) e.denial = DENIAL_SCOPE;
+  }
+  if (e.denial != DENIAL_NONE) return;
+  const sub = j.claimString("sub");
+  if (sub !== null) e.names.push(sub);
+  if (p.subjectHeader !== null && sub !== null) {
+    const t = claimText(j.payload.get("sub")!);
+    if (t !== null) e.headers.push(new Header(p.subjectHeader!, t));
+  }
+  for (let i = 0; i < p.claimHeaders.length; i++) {
+    const ch = unchecked(p.claimHeaders[i]);
+    const value = j.claim(ch.claim);
+    if (value === null) continue;
+    const t = claimText(value);
+    if (t !== null) e.headers.push(new Header(ch.header, t));
+  }
+  if (p.payloadHeader !== null) {
+    const first = e.token.indexOf(".");
+    const second = e.token.indexOf(".", first + 1);
+    e.headers.push(new Header(p.payloadHeader!, e.token.substring(first + 1, second)));
+  }
+}
+
+function denyTimes(v: Verdict, times: JwtError): Verdict {
+  const reason = times == JwtError.Expired ? "expired" : times == JwtError.NotYetValid ? "not-yet-valid" : "bad-times";
+  return deny(v, 401, reason, "invalid_token", parseReasonMessage(times));
 }
 
 function parseReasonMessage(e: JwtError): string {
   return e == JwtError.Expired ? "token expired" : e == JwtError.NotYetValid ? "token not yet valid" :
     e == JwtError.ExpMissing ? "token has no exp" : e == JwtError.LifetimeTooLong ? "token lifetime longer than allowed" :
     "exp, nbf or iat is not a number";
-}
-
-/** When a cached token stops being accepted: exp plus the skew, or never (i64 max). */
-function expOf(j: Jwt, skew: i64): i64 {
-  const exp = j.payload.get("exp");
-  if (exp === null) return i64.MAX_VALUE;
-  const n = exp.asNumber();
-  if (n === null) return 0;
-  return <i64>Math.floor(n.value) + skew;
 }
 
 /** A claim as header text: strings as they are, numbers and booleans printed, arrays of those

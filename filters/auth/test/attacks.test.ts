@@ -20,6 +20,7 @@ beforeAll(async () => {
   es = ecKey("es");
   hs = hmacKey("hs");
   host = await createHost({
+    rootId: "auth",
     module: wasm,
     startTimeMs: T0 * 1000,
     configuration: {

@@ -30,6 +30,7 @@ async function hostWith(
   basicExtra: Record<string, unknown> = {},
 ): Promise<Host> {
   return createHost({
+    rootId: "auth",
     module: wasm,
     configuration: { basic: { users, ...basicExtra }, realm: "staff", ...extra },
   });

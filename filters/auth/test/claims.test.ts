@@ -23,6 +23,7 @@ async function hostWith(
   extra: Record<string, unknown> = {},
 ): Promise<Host> {
   return createHost({
+    rootId: "auth",
     module: wasm,
     startTimeMs: T0 * 1000,
     configuration: {

@@ -27,7 +27,11 @@ beforeAll(async () => {
 /** The module's verdict: null when it starts, else its log lines. */
 async function moduleRefusal(configuration: unknown): Promise<string[] | null> {
   try {
-    const host = await createHost({ module: wasm, configuration: configuration as object });
+    const host = await createHost({
+      rootId: "auth",
+      module: wasm,
+      configuration: configuration as object,
+    });
     host.close();
     return null;
   } catch (error) {
@@ -416,6 +420,18 @@ const BAD: Bad[] = [
     config: () => ({ ...p({ subject_header: "x-who" }), consumer_header: "x-who" }),
     field:
       '"providers.main.subject_header": "x-who" is already an identity header (consumer_header)',
+    schemaCannot: "a relation between two fields' values",
+  },
+  {
+    name: "a token header that is also an identity header",
+    config: () => p({ subject_header: "x-who", from: [{ header: "x-who" }] }),
+    field: '"providers.main.from[0].header": "x-who" is also an identity header',
+    schemaCannot: "a relation between two fields' values",
+  },
+  {
+    name: "an API key header that is also an identity header",
+    config: () => ({ ...k({ from: [{ header: "x-auth-consumer" }] }) }),
+    field: '"api_keys.from[0].header": "x-auth-consumer" is also an identity header',
     schemaCannot: "a relation between two fields' values",
   },
   {

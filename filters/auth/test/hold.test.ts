@@ -58,6 +58,7 @@ async function start(
   allowOnHeadersStopIteration = false,
 ): Promise<Host> {
   return createHost({
+    rootId: "auth",
     module: wasm,
     allowOnHeadersStopIteration,
     workers: 2,

@@ -55,6 +55,7 @@ async function hostWith(
   opts = {},
 ): Promise<Host> {
   return createHost({
+    rootId: "auth",
     module: wasm,
     configuration: {
       providers: {

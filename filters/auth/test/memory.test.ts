@@ -18,6 +18,7 @@ describe("linear memory", () => {
       return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
     };
     const host = await createHost({
+      rootId: "auth",
       module: await buildAuth(),
       configuration: {
         providers: {

@@ -41,6 +41,7 @@ async function hostWith(
   extra: Record<string, unknown> = {},
 ): Promise<Host> {
   return createHost({
+    rootId: "auth",
     module: wasm,
     workers: 2,
     startTimeMs: T0 * 1000,

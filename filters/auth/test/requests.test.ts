@@ -24,6 +24,7 @@ async function hostWith(
   provider: Record<string, unknown> = {},
 ): Promise<Host> {
   return createHost({
+    rootId: "auth",
     module: wasm,
     configuration: {
       providers: {
@@ -136,6 +137,7 @@ describe("API keys", () => {
 
   it("keeps the key upstream when forward is set", async () => {
     const host = await createHost({
+      rootId: "auth",
       module: wasm,
       configuration: { api_keys: { forward: true, consumers: [{ name: "alpha", key: KEY_A }] } },
     });
@@ -197,6 +199,58 @@ describe("per-route rules", () => {
     expect((await host.request({ path: "/other", headers: { "x-api-key": KEY_A } })).status).toBe(
       401,
     );
+  });
+
+  it("strips forged identity headers on every path a request goes on by", async () => {
+    const host = await hostWith(rules);
+    const forged = { "x-sub": "mallory", "x-auth-consumer": "mallory" };
+    // A route that needs nothing reads no credential, and still strips them.
+    const open = await host.request({ path: "/healthz", headers: forged });
+    expect(open.status).toBe(200);
+    expect(open.upstream?.headers["x-sub"]).toBeUndefined();
+    expect(open.upstream?.headers["x-auth-consumer"]).toBeUndefined();
+    // A token verified, then served from the cache: the filter's own x-sub, no consumer.
+    const t = jwt("alice");
+    for (let i = 0; i < 2; i++) {
+      const res = await host.request({ headers: { ...forged, authorization: `Bearer ${t}` } });
+      expect(res.status).toBe(200);
+      expect(res.upstream?.headerMap.getAll("x-sub")).toEqual(["alice"]);
+      expect(res.upstream?.headers["x-auth-consumer"]).toBeUndefined();
+    }
+    expect(host.counter("auth.token_cache_hit")).toBe(1);
+  });
+
+  it("removes both credentials of an all-of from one header, keeping neither", async () => {
+    // Two providers read the same header under two prefixes: the second removal must not
+    // put back the first's credential.
+    const host = await createHost({
+      rootId: "auth",
+      module: wasm,
+      configuration: {
+        providers: {
+          a: {
+            algorithms: ["HS256"],
+            jwks: jwks(hs),
+            from: [{ header: "x-token", prefix: "Bearer " }],
+          },
+          b: {
+            algorithms: ["HS256"],
+            jwks: jwks(hs),
+            from: [{ header: "x-token", prefix: "Token " }],
+          },
+        },
+        default_requires: { all: [{ provider: "a" }, { provider: "b" }] },
+      },
+    });
+    const res = await host.request({
+      headers: [
+        ["x-token", `Bearer ${jwt("a")}`],
+        ["x-token", `Token ${jwt("b")}`],
+        ["x-token", "Other kept"],
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.upstream?.headerMap.getAll("x-token")).toEqual(["Other kept"]);
   });
 
   it("answers 403 to an authenticated consumer missing from the allow-list", async () => {
