@@ -3,7 +3,7 @@
 // kind may be present: two (in one header repeated, in two locations, a repeated query
 // parameter or cookie) are refused rather than guessed between.
 
-import { HeaderMap, Protected } from "../../../assembly";
+import { HeaderMap, Protected, decodeUtf8 } from "../../../assembly";
 import { Location, LocationKind } from "./locations";
 
 /** The request's headers as one decision reads them. The first lookup has the SDK read the
@@ -17,6 +17,8 @@ export class RequestHeaders {
   /** Whether the identity headers were looked for; the indexes of those the client sent. */
   private identityChecked: bool = false;
   private forged: i32[] = NO_INDEXES;
+  private queryRead: bool = false;
+  private queryText: string | null = null;
 
   /** `identity`: the names (UTF-8) of the headers only this filter may set. */
   constructor(
@@ -76,6 +78,25 @@ export class RequestHeaders {
     return this.seen !== null ? this.map.has(name) : this.getAll(name).length > 0;
   }
 
+  /** The query of `:path` (what follows its "?"), or null when it has none. The path is
+   *  looked at as bytes and decoded only when it has a query. */
+  query(): string | null {
+    if (this.queryRead) return this.queryText;
+    this.queryRead = true;
+    let path: string | null = null;
+    if (this.seen === null || this.find(":path") !== null) {
+      // The first lookup (it reads the map whole), or the path is at hand.
+      path = this.get(":path");
+    } else {
+      const bytes = this.map.getBytes(PATH_NAME);
+      if (bytes !== null && hasQuestionMark(bytes)) path = decodeUtf8(bytes);
+    }
+    if (path === null) return null;
+    const q = path.indexOf("?");
+    if (q >= 0) this.queryText = path.substring(q + 1);
+    return this.queryText;
+  }
+
   private find(name: string): Seen | null {
     let s = this.seen;
     while (s !== null) {
@@ -84,6 +105,15 @@ export class RequestHeaders {
     }
     return null;
   }
+}
+
+const PATH_NAME = String.UTF8.encode(":path");
+
+function hasQuestionMark(bytes: ArrayBuffer): bool {
+  const p = changetype<usize>(bytes);
+  const n = <usize>bytes.byteLength;
+  for (let i: usize = 0; i < n; i++) if (load<u8>(p + i) == 0x3f) return true;
+  return false;
 }
 
 // Shared empty lists: never pushed to.
@@ -209,11 +239,9 @@ export function findCredential(headers: RequestHeaders, locations: Location[]): 
         take(out, v, a, b, i);
       }
     } else if (loc.kind == LocationKind.Query) {
-      const p = headers.get(":path");
-      const path = p !== null ? p : "/";
-      const q = path.indexOf("?");
-      if (q < 0) continue;
-      const query = path.substring(q + 1);
+      const q = headers.query();
+      if (q === null) continue;
+      const query = q!;
       let start = 0;
       while (start <= query.length) {
         let end = query.indexOf("&", start);
@@ -276,7 +304,7 @@ function hasComma(s: string): bool {
 export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: Location): void {
   if (loc.kind == LocationKind.Header) {
     const values = read.getAll(loc.name);
-    headers.remove(loc.name);
+    headers.removeBytes(loc.nameBytes);
     // Keep values of other schemes (a Basic credential beside a removed Bearer token).
     let kept = NONE;
     for (let i = 0; loc.prefix.length > 0 && i < values.length; i++) {

@@ -18,8 +18,12 @@ export class Location {
     /** Header only: the value must start with this (ASCII case-insensitive); it is removed. */
     public readonly prefix: string,
   ) {
+    this.nameBytes = String.UTF8.encode(name);
     this.alone.push(this);
   }
+
+  /** `name` as UTF-8, for the host calls. */
+  readonly nameBytes: ArrayBuffer;
 
   /** This location alone (what a request verified through it removes upstream), made once. */
   readonly alone: Location[] = [];
