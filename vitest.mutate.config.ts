@@ -1,8 +1,9 @@
 // The vitest configuration the mutation runs use (Stryker, and scripts/mutate-as): the
 // project's, limited to the test files the driver names for the group being mutated
 // (MUTATE_TESTS, comma-separated; all when unset), without the global set-up that builds
-// every example and filter: the suites mutation runs use build the modules they load, and a
-// mutation run's copy of the project has no build/ to compare with.
+// every example and filter (a mutation run's copy of the project has no build/ to compare
+// with). Instead test/mutate/modules.setup.ts builds the test modules and examples those test
+// files load before any test starts, so no test compiles one within its own time limit.
 import { defineConfig } from "vitest/config";
 import base from "./vitest.config.ts";
 
@@ -13,6 +14,6 @@ export default defineConfig({
   test: {
     ...base.test,
     include: tests.length > 0 ? tests : (base.test?.include ?? []),
-    globalSetup: [],
+    globalSetup: ["test/mutate/modules.setup.ts"],
   },
 });

@@ -4,11 +4,7 @@
 // configurations that let a header be injected or the message reframed. Each runs on the
 // test host and, where it claims Envoy behaviour, on real Envoy.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileFilter } from "../../src/build/compile.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   buildBootstrap,
   type EchoUpstream,
@@ -17,21 +13,17 @@ import {
   startEnvoy,
 } from "../../src/envoy/index.ts";
 import { createHost, PluginStartError } from "../../src/testing/index.ts";
+import { buildExample } from "../modules/build.ts";
 
-const workDir = mkdtempSync(join(tmpdir(), "meshwasm-safety-"));
 const wasm: Record<string, string> = {};
 
+// Built once into build/test-modules/ and reused while the sources are unchanged (the
+// mutation harness builds them there before its runs, so its suites do not compile them).
 beforeAll(async () => {
-  for (const name of ["hello", "require-header", "redact-body"]) {
-    wasm[name] = join(workDir, `${name}.wasm`);
-    await compileFilter({
-      entry: resolve(`examples/${name}/assembly/index.ts`),
-      outFile: wasm[name],
-    });
-  }
+  wasm.hello = await buildExample("hello");
+  wasm["require-header"] = await buildExample("require-header");
+  wasm["redact-body"] = await buildExample("redact-body");
 }, 400_000);
-
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 async function redactOnHost(configuration: object, bodies: Uint8Array[]): Promise<Buffer[]> {
   const host = await createHost({

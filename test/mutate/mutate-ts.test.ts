@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript script without types
 import { GROUPS, groupFiles, sampleLines } from "../../scripts/mutate-ts.mjs";
+import { modulesUsed, testFiles } from "./modules-used.ts";
 
 type Group = { name: string; files: string[]; tests: string[] };
 
@@ -54,5 +55,33 @@ describe("sampled runs", () => {
     expect(all.length).toBeGreaterThan(0);
     expect(all.length).toBeLessThanOrEqual(code.length);
     expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe("modules built before a mutation run's tests", () => {
+  it("finds the modules and examples a group's test files load, through their test/ helpers", () => {
+    const testing = (GROUPS as Group[]).find((g) => g.name === "testing") as Group;
+    const files = testFiles(testing.tests);
+    expect(files).toContain("test/testing/bad-input.test.ts");
+    const used = modulesUsed(files);
+    // Named in the test files themselves, and the default of the conformance harness.
+    for (const name of [
+      "module:conformance",
+      "module:edges",
+      "module:stray-import",
+      "example:hello",
+    ]) {
+      expect(used).toContain(name);
+    }
+    expect(modulesUsed(["test/conformance/conformance.test.ts"])).toEqual(
+      expect.arrayContaining(["module:conformance", "module:tcp"]),
+    );
+    expect(modulesUsed(["test/examples/safety.test.ts"])).toEqual([
+      "example:hello",
+      "example:redact-body",
+      "example:require-header",
+    ]);
+    // Files that build nothing need nothing.
+    expect(modulesUsed(["test/mutate/mutate-ts.test.ts"])).toEqual([]);
   });
 });
