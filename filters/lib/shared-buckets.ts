@@ -34,13 +34,6 @@ function noteCas(cas: u32): void {
   if (cas != 0xffffffff && cas + 1 > casFloor) casFloor = cas + 1;
 }
 
-/** One set as this VM last wrote it, with the token that write should have taken. */
-class CachedSet {
-  index: i64 = -1;
-  cas: u32 = 0;
-  bytes: ArrayBuffer = new ArrayBuffer(0);
-}
-
 /** Sets of one table whose last write each VM remembers (a set maps to `index % CACHED`). */
 const CACHED: u32 = 64;
 
@@ -70,7 +63,12 @@ export class TakeOutcome {
 export class SharedBuckets {
   private readonly names: ArrayBuffer[] = [];
   private sweepCursor: u32 = 0;
-  private readonly cached: CachedSet[] = [];
+  // The sets this VM wrote last, as it wrote them, one slot per `index % CACHED`: the set's
+  // index (-1: none), the token its write should have taken, its bytes (three flat arrays, so
+  // the collector marks a few objects, not two per slot).
+  private readonly cachedIndex: StaticArray<i64>;
+  private readonly cachedCas: StaticArray<u32>;
+  private readonly cachedBytes: StaticArray<ArrayBuffer | null>;
   private scratch: StaticArray<i64> = new StaticArray<i64>(0);
   // What the last apply() did to the set (copied to the outcome once its write succeeds).
   private inserted: bool = false;
@@ -98,8 +96,13 @@ export class SharedBuckets {
     // maxKeys = fullSets * w + (sets - fullSets) * (w - 1)
     this.fullSets = <u32>(maxKeys - <i32>sets * (w - 1));
     this.ways = w;
+    const slots = <i32>min(sets, CACHED);
+    const cachedIndex = new StaticArray<i64>(slots);
+    for (let i = 0; i < slots; i++) unchecked((cachedIndex[i] = -1));
+    this.cachedIndex = cachedIndex;
+    this.cachedCas = new StaticArray<u32>(slots);
+    this.cachedBytes = new StaticArray<ArrayBuffer | null>(slots);
     for (let i: u32 = 0; i < sets; i++) this.names.push(String.UTF8.encode(prefix + "/" + i.toString()));
-    for (let i: u32 = 0; i < min(sets, CACHED); i++) this.cached.push(new CachedSet());
   }
 
   /** How many keys set `index` holds at most. */
@@ -126,14 +129,17 @@ export class SharedBuckets {
     outcome.reset();
     const index = bucketHash(key) % this.sets;
     const name = unchecked(this.names[index]);
-    const slot = unchecked(this.cached[index % CACHED]);
+    const slot = <i32>(index % CACHED);
     // First, this VM's copy of the set from its own last write, written back without a read
     // (see casFloor). A refusal or a lost write decides again on a read.
-    if (slot.index == <i64>index && slot.cas != 0) {
-      slot.index = -1;
-      const next = this.apply(slot.bytes, index, key, limits, signature, cost, now, out);
-      if (next !== null && setSharedDataBytes(name, next, slot.cas) == Status.Ok) {
-        this.wrote(slot, index, next, outcome);
+    const copy = unchecked(this.cachedBytes[slot]);
+    const copyCas = unchecked(this.cachedCas[slot]);
+    if (unchecked(this.cachedIndex[slot]) == <i64>index && copyCas != 0 && copy !== null) {
+      unchecked((this.cachedIndex[slot] = -1));
+      const next = this.apply(copy, index, key, limits, signature, cost, now, out);
+      if (next !== null && setSharedDataBytes(name, next, copyCas) == Status.Ok) {
+        this.wrote(slot, index, next);
+        this.report(outcome);
         return;
       }
     }
@@ -156,7 +162,8 @@ export class SharedBuckets {
       if (next === null) return;
       const status = setSharedDataBytes(name, next, cas);
       if (status == Status.Ok) {
-        this.wrote(slot, index, next, outcome);
+        this.wrote(slot, index, next);
+        this.report(outcome);
         return;
       }
       if (status != Status.CasMismatch) break;
@@ -164,12 +171,16 @@ export class SharedBuckets {
     outcome.exhausted = true;
   }
 
-  // A write of set `index` succeeded: remember it and report what it did.
-  private wrote(slot: CachedSet, index: u32, bytes: ArrayBuffer, outcome: TakeOutcome): void {
-    slot.index = <i64>index;
-    slot.bytes = bytes;
-    slot.cas = casFloor;
+  // This VM's write of set `index` succeeded: remember it and the token it should have taken.
+  private wrote(slot: i32, index: u32, bytes: ArrayBuffer): void {
+    unchecked((this.cachedIndex[slot] = <i64>index));
+    unchecked((this.cachedBytes[slot] = bytes));
+    unchecked((this.cachedCas[slot] = casFloor));
     if (casFloor != 0) casFloor++;
+  }
+
+  // What the last apply() did, once its write succeeded.
+  private report(outcome: TakeOutcome): void {
     outcome.inserted = this.inserted;
     outcome.evicted = this.evicted;
     outcome.expired = this.expired;
@@ -247,11 +258,7 @@ export class SharedBuckets {
       const bytes = set.encode();
       if (setSharedDataBytes(name, bytes, stored.cas) != Status.Ok) continue;
       removed += dropped;
-      const slot = unchecked(this.cached[index % CACHED]);
-      slot.index = <i64>index;
-      slot.bytes = bytes;
-      slot.cas = casFloor;
-      if (casFloor != 0) casFloor++;
+      this.wrote(<i32>(index % CACHED), index, bytes);
     }
     return removed;
   }
