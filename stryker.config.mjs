@@ -16,8 +16,11 @@ export default {
   mutate: files,
   // Only src/ is TypeScript Stryker can parse (assembly/ is AssemblyScript, with decorators).
   disableTypeChecks: "src/**/*.ts",
-  // Large or machine-local folders the sandbox copy does not need.
-  ignorePatterns: ["bench/.work", "build", ".envoy", ".tools", "test/.tmp", "reports", "dist"],
+  // Large or machine-local folders the sandbox copy does not need. Anchored at the root: a
+  // bare "build" also left out src/build and test/build (the compiler driver the tests load
+  // modules with), so most test files of a group failed to load and their mutants looked
+  // reached by no test.
+  ignorePatterns: ["/bench/.work", "/build", "/.envoy", "/.tools", "/test/.tmp", "/reports", "/dist"],
   // Each mutant runs only the tests that executed its code in the first (coverage) run.
   coverageAnalysis: "perTest",
   // A rerun tests only the mutants whose code or covering tests changed since the last run
