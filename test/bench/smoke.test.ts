@@ -9,6 +9,7 @@ import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type BenchResult, runBench } from "../../bench/bench.ts";
 import { benchDir } from "../../bench/lib/peers.ts";
+import { renderResults } from "../../bench/lib/report.ts";
 import { scenarios } from "../../bench/scenarios.ts";
 import { unavailableReason } from "./unavailable.ts";
 
@@ -44,6 +45,17 @@ describe("bench smoke", () => {
 
   it("writes nothing outside bench/.work (installs and builds leave the sources as they were)", () => {
     expect([...after.entries()].sort()).toEqual([...before.entries()].sort());
+  });
+
+  it("states the run's own settings in the report's method", () => {
+    const markdown = renderResults(bench, "--smoke");
+    const o = bench.options;
+    expect(markdown).toContain(`wrk closed loop, ${o.connections} connections, ${o.seconds} s.`);
+    expect(markdown).toContain(
+      `wrk paced, ${o.pacedConnections} connections each waiting ${o.pacedIntervalMs} ms`,
+    );
+    // No template placeholder left unexpanded anywhere in the text.
+    expect(markdown).not.toMatch(/\$[A-Za-z{]/);
   });
 
   it.each(scenarios.map((s) => [s.name, s] as const))(
