@@ -31,13 +31,7 @@ export class SharedValue {
 /** The value of `key`, or null when no one set it yet. Legal in every callback after start.
  *  Example: `const v = getSharedData("hits"); setSharedData("hits", next, v ? v.cas : 0)` */
 export function getSharedData(key: string): SharedValue | null {
-  const k = String.UTF8.encode(key);
-  clearOut();
-  if (proxy_get_shared_data(ptrOf(k), k.byteLength, OUT_PTR, OUT_SIZE, OUT_EXTRA) != Status.Ok) {
-    return null;
-  }
-  const cas = load<u32>(OUT_EXTRA);
-  return new SharedValue(takeOutBytes(), cas);
+  return getSharedDataBytes(String.UTF8.encode(key));
 }
 
 /** Sets `key`. With `cas` 0 the write is unconditional; otherwise it fails with
@@ -45,8 +39,7 @@ export function getSharedData(key: string): SharedValue | null {
  *  not exist is written whatever `cas` says (the host's rule): to create a key only when it is
  *  still absent, use createSharedData or pass absentCas(). */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): Status {
-  const k = String.UTF8.encode(key);
-  return <Status>proxy_set_shared_data(ptrOf(k), k.byteLength, ptrOf(value), value.byteLength, cas);
+  return setSharedDataBytes(String.UTF8.encode(key), value, cas);
 }
 
 /** getSharedData with the key already UTF-8 encoded: for a caller that reads the same keys
