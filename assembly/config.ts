@@ -56,6 +56,16 @@ class ConfigErrors {
   seen: Set<string> = new Set();
 }
 
+/** The JSON types the typed getters read (numbers have their own range checks). */
+const enum Kind {
+  String,
+  Array,
+  Object,
+  Bool,
+}
+
+const KIND_NAMES: string[] = ["a string", "an array", "an object", "true or false"];
+
 /** Where a path led: the value (null when absent), its display path, and whether it broke. */
 class Found {
   constructor(
@@ -144,29 +154,14 @@ export class ConfigReader {
 
   /** The string at `path`; `def` null makes it required. Example: `cfg.string("cluster")`. */
   string(path: string, def: string | null = null): string {
-    const fallback = def !== null ? def : "";
-    const found = this.find(path, true);
-    const value = this.present(found, def === null);
-    if (value === null) return fallback;
-    const text = value.asString();
-    if (text === null) {
-      this.expected(found.path, "a string", value);
-      return fallback;
-    }
-    return text.value;
+    const value = this.typed(this.find(path, true), def === null, Kind.String);
+    return value !== null ? value.asString()!.value : def !== null ? def : "";
   }
 
   /** The string at `path`, or null when absent or `null`. */
   optionalString(path: string): string | null {
-    const found = this.find(path, true);
-    const value = this.present(found, false);
-    if (value === null) return null;
-    const text = value.asString();
-    if (text === null) {
-      this.expected(found.path, "a string", value);
-      return null;
-    }
-    return text.value;
+    const value = this.typed(this.find(path, true), false, Kind.String);
+    return value !== null ? value.asString()!.value : null;
   }
 
   /**
@@ -209,18 +204,14 @@ export class ConfigReader {
   oneOf(path: string, allowed: string[], def: string | null = null): string {
     const fallback = def !== null ? def : "";
     const found = this.find(path, true);
-    const value = this.present(found, def === null);
+    const value = this.typed(found, def === null, Kind.String);
     if (value === null) return fallback;
-    const text = value.asString();
-    if (text === null) {
-      this.expected(found.path, "a string", value);
-      return fallback;
-    }
-    if (!allowed.includes(text.value)) {
+    const text = value.asString()!.value;
+    if (!allowed.includes(text)) {
       this.fieldError(found.path, describeJson(value) + " is not one of " + allowed.join(", "));
       return fallback;
     }
-    return text.value;
+    return text;
   }
 
   /**
@@ -262,15 +253,10 @@ export class ConfigReader {
    */
   stringArray(path: string, def: string[] | null = null): string[] {
     const found = this.find(path, true);
-    const value = this.present(found, def === null);
+    const value = this.typed(found, def === null, Kind.Array);
     if (value === null) return def !== null ? def.slice(0) : [];
-    const arr = value.asArray();
-    if (arr === null) {
-      this.expected(found.path, "an array", value);
-      return def !== null ? def.slice(0) : [];
-    }
     const out: string[] = [];
-    const items = arr.items;
+    const items = value.asArray()!.items;
     for (let i = 0; i < items.length; i++) {
       const item = unchecked(items[i]);
       const text = item.asString();
@@ -287,13 +273,9 @@ export class ConfigReader {
   stringMap(path: string, required: bool = false): Map<string, string> {
     const out = new Map<string, string>();
     const found = this.find(path, true);
-    const value = this.present(found, required);
+    const value = this.typed(found, required, Kind.Object);
     if (value === null) return out;
-    const obj = value.asObject();
-    if (obj === null) {
-      this.expected(found.path, "an object", value);
-      return out;
-    }
+    const obj = value.asObject()!;
     const keys = obj.keys;
     for (let i = 0; i < keys.length; i++) {
       const key = unchecked(keys[i]);
@@ -312,13 +294,9 @@ export class ConfigReader {
    */
   object(path: string, required: bool = false): ConfigReader {
     const found = this.find(path, true);
-    const value = this.present(found, required);
-    if (value !== null) {
-      const obj = value.asObject();
-      if (obj !== null) return new ConfigReader(obj, found.path, this.errors);
-      this.expected(found.path, "an object", value);
-    }
-    return new ConfigReader(new JsonObject(), found.path, this.errors);
+    const value = this.typed(found, required, Kind.Object);
+    const obj = value !== null ? value.asObject()! : new JsonObject();
+    return new ConfigReader(obj, found.path, this.errors);
   }
 
   /**
@@ -329,14 +307,9 @@ export class ConfigReader {
   array(path: string, required: bool = false): ConfigReader[] {
     const out: ConfigReader[] = [];
     const found = this.find(path, true);
-    const value = this.present(found, required);
+    const value = this.typed(found, required, Kind.Array);
     if (value === null) return out;
-    const arr = value.asArray();
-    if (arr === null) {
-      this.expected(found.path, "an array", value);
-      return out;
-    }
-    const items = arr.items;
+    const items = value.asArray()!.items;
     for (let i = 0; i < items.length; i++) {
       const item = unchecked(items[i]);
       const itemPath = indexPath(found.path, i);
@@ -405,15 +378,8 @@ export class ConfigReader {
   }
 
   private readBool(path: string, required: bool, def: bool): bool {
-    const found = this.find(path, true);
-    const value = this.present(found, required);
-    if (value === null) return def;
-    const b = value.asBool();
-    if (b === null) {
-      this.expected(found.path, "true or false", value);
-      return def;
-    }
-    return b.value;
+    const value = this.typed(this.find(path, true), required, Kind.Bool);
+    return value !== null ? value.asBool()!.value : def;
   }
 
   // The value to type-check, or null when the caller should use its default: the path broke,
@@ -427,6 +393,21 @@ export class ConfigReader {
     }
     if (value.isNull && !required) return null;
     return value;
+  }
+
+  // The value present at `found` if it is of `kind`; null when the caller should use its
+  // default (see `present`) or when it is of another type, which is reported.
+  private typed(found: Found, required: bool, kind: Kind): JsonValue | null {
+    const value = this.present(found, required);
+    if (value === null) return null;
+    let matches: bool;
+    if (kind == Kind.String) matches = value.asString() !== null;
+    else if (kind == Kind.Array) matches = value.asArray() !== null;
+    else if (kind == Kind.Object) matches = value.asObject() !== null;
+    else matches = value.asBool() !== null;
+    if (matches) return value;
+    this.expected(found.path, KIND_NAMES[kind], value);
+    return null;
   }
 
   private expected(path: string, what: string, got: JsonValue): void {
