@@ -42,12 +42,13 @@ const HOST_SUITES = [
   "test/sdk/stdlib.test.ts",
   "test/sdk/labelled-metrics.test.ts",
   "test/sdk/safety.test.ts",
+  "test/sdk/host-errors.test.ts",
   "test/examples/safety.test.ts",
 ];
 const CONFORMANCE = "test/conformance/conformance.test.ts";
 /** The modules those suites load, built once per run (schemata) before the suites start. */
 const HOST_MODULES = [
-  ..."conformance edges labelled-metrics no-malloc no-marker sdk start-restricted start-trap stray-import tcp trap"
+  ..."conformance edges host-errors labelled-metrics no-malloc no-marker sdk start-restricted start-trap stray-import tcp trap"
     .split(" ")
     .map((name) => `module:${name}`),
   ..."hello redact-body require-header".split(" ").map((name) => `example:${name}`),

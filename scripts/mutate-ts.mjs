@@ -34,7 +34,12 @@ export const GROUPS = [
   {
     name: "testing",
     files: ["src/testing/**/*.ts"],
-    tests: ["test/testing/*.test.ts", "test/sdk/stdlib.test.ts", "test/conformance/conformance.test.ts"],
+    tests: [
+      "test/testing/*.test.ts",
+      "test/sdk/stdlib.test.ts",
+      "test/sdk/host-errors.test.ts",
+      "test/conformance/conformance.test.ts",
+    ],
   },
   {
     name: "envoy-runner",

@@ -22,6 +22,7 @@ import {
 } from "../plugin.ts";
 import type { GrpcCall, GrpcHandler, HttpCall, HttpCallHandler } from "./callouts.ts";
 import type { Coverage } from "./coverage.ts";
+import type { ArmedFailure, HostCallFailure } from "./failures.ts";
 import { type Admission, admitRequest, needsZeroContentLength } from "./hcm.ts";
 import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
 import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
@@ -78,6 +79,10 @@ export interface HostOptions extends Omit<PluginSettings, "name"> {
   /** The upstream speaks HTTP/2 (its response trailers reach the filter). Default false:
    *  HTTP/1.1, whose trailers Envoy drops. */
   upstreamHttp2?: boolean;
+  /** Host calls that fail on purpose with a chosen status instead of running (from the VM's
+   *  start on): to test what the filter does when Envoy refuses a call. See HostCallFailure;
+   *  Host.failHostCalls arms more later. */
+  failHostCalls?: HostCallFailure[];
 }
 
 /** A request as the client sends it. */
@@ -243,6 +248,9 @@ export class Host {
     }
     const up = options.upstream;
     this.upstream = typeof up === "string" ? forwardTo(up) : (up ?? echoUpstream);
+    if (options.failHostCalls !== undefined) {
+      this.world.failures.add(options.failHostCalls, "failHostCalls");
+    }
     for (let w = 0; w < (options.workers ?? 1); w++) this.startWorker(w);
   }
 
@@ -500,6 +508,18 @@ export class Host {
   }
 
   // ---- time, callouts, queues -----------------------------------------------------------------
+
+  /** Makes host calls fail on purpose from now on (see HostCallFailure), after the rules armed
+   *  before. Returns the armed rules: each counts the calls it `matched` and `failed`.
+   *  Example: `host.failHostCalls([{ call: "proxy_set_shared_data", status: "CasMismatch", times: 1 }])` */
+  failHostCalls(rules: HostCallFailure[]): ArmedFailure[] {
+    return this.world.failures.add(rules, "failHostCalls");
+  }
+
+  /** Disarms every rule of failHostCalls (and of the option): host calls run normally again. */
+  clearHostCallFailures(): void {
+    this.world.failures.clear();
+  }
 
   /** Advances the virtual clock, firing ticks and callout timeouts that fall due. */
   advance(ms: number): void {

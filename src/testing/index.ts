@@ -20,6 +20,7 @@ export type {
   HttpCallReply,
 } from "./callouts.ts";
 export { Coverage } from "./coverage.ts";
+export type { ArmedFailure, FailureStatusName, HostCallFailure } from "./failures.ts";
 export { HeaderMap, type HeadersInit } from "./headers.ts";
 export {
   createHost,

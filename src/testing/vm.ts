@@ -98,6 +98,8 @@ export class Vm {
   /** The context whose callback is running, and the one set by proxy_set_effective_context. */
   current: GuestContext | null = null;
   effective: GuestContext | null = null;
+  /** The guest export running now (the innermost one), or null between calls. */
+  running: string | null = null;
   /** Set once a guest function trapped: Envoy's VM is then failed for good. */
   failed: WasmTrapError | null = null;
   /** When it failed (virtual ms). */
@@ -168,8 +170,10 @@ export class Vm {
     cell.count++;
     const savedCurrent = this.current;
     const savedEffective = this.effective;
+    const savedRunning = this.running;
     this.current = ctx;
     this.effective = ctx;
+    this.running = name;
     this.depth++;
     let result: unknown;
     try {
@@ -187,6 +191,7 @@ export class Vm {
       this.depth--;
       this.current = savedCurrent;
       this.effective = savedEffective;
+      this.running = savedRunning;
     }
     if (this.depth === 0) this.runAfter();
     return typeof result === "bigint" ? Number(result) : Number(result ?? 0);
@@ -288,6 +293,8 @@ export class Vm {
       const cell = this.world.coverage.hostCell(name);
       const allowedAtStart = START_ALLOWED.has(name);
       const call = body as (...a: unknown[]) => unknown;
+      const failures = this.world.failures;
+      const proxyCall = fn.module === "env";
       // Fixed arity (the longest ABI call has 12 parameters): no rest/spread on the hot path.
       target[name] = ((
         a: unknown,
@@ -309,6 +316,10 @@ export class Vm {
             this.exports._initialize ? "_initialize" : "_start",
             `restricted_callback: ${fn.module}.${name} is not allowed while the VM starts`,
           );
+        }
+        if (proxyCall && failures.armed) {
+          const status = failures.statusFor(name, this.worker, this.running);
+          if (status !== null) return status;
         }
         return call(a, b, c, d, e, f, g, h, i, j, k, l);
       }) as Fn;

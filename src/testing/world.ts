@@ -5,6 +5,7 @@
 
 import { Callouts, type Scheduler } from "./callouts.ts";
 import { Coverage } from "./coverage.ts";
+import { HostCallFailures } from "./failures.ts";
 import { MetricStore } from "./metrics.ts";
 import { LOG_LEVELS, type LogLevelName, Status } from "./status.ts";
 import { encodePairs, utf8 } from "./wire.ts";
@@ -180,6 +181,8 @@ export class World implements Scheduler {
     "envoy.string",
   ]);
   readonly properties = new Map<string, Uint8Array>();
+  /** Host calls made to fail on purpose (HostOptions.failHostCalls, Host.failHostCalls). */
+  readonly failures = new HostCallFailures();
   private readonly posted: Array<() => void> = [];
   private readonly roots = new Set<TickTarget>();
   logLevel: number;

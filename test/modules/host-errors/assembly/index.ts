@@ -1,0 +1,301 @@
+// The host-errors module: each request path calls one group of the SDK's host wrappers and
+// answers with a local reply whose body lists what each call gave back ("name=value" lines),
+// so test/sdk/host-errors.test.ts can make chosen host calls fail (the test host's
+// failHostCalls) and check that the SDK reports the failure as documented, never traps.
+// Other paths check what the dispatcher does around callbacks: the effective context in root
+// and callout callbacks, timers on a tick, the cached body length.
+
+import {
+  Action,
+  Counter,
+  Header,
+  HttpContext,
+  PropertyPath,
+  Protected,
+  RootContext,
+  Status,
+  Timer,
+  absentCas,
+  addSharedCounter,
+  callForeignFunction,
+  createSharedData,
+  currentTimeNanos,
+  dequeueSharedQueue,
+  enqueueSharedQueue,
+  getProperty,
+  getPropertyBool,
+  getPropertyInt,
+  getPropertyString,
+  getSharedData,
+  getStatus,
+  grpcCancel,
+  grpcClose,
+  grpcSend,
+  httpCallResponse,
+  log,
+  registerRootContext,
+  registerSharedQueue,
+  resolveSharedQueue,
+  setPropertyString,
+  setSharedData,
+  verifySignature,
+} from "../../../../assembly";
+
+export * from "../../../../assembly/exports";
+
+const REQUEST_PATH = PropertyPath.of("request.path");
+const SOURCE_PORT = new PropertyPath(["source", "port"]);
+const MTLS = new PropertyPath(["connection", "mtls"]);
+const PROBE_STATE = new PropertyPath(["probe_state"]);
+
+const hits = new Counter("host_errors_hits");
+const lateDefined = new Counter("host_errors_late");
+
+function bytesOf(s: string): ArrayBuffer {
+  return String.UTF8.encode(s);
+}
+
+function orNull(s: string | null): string {
+  return s === null ? "null" : s;
+}
+
+/** Counts onTimer calls; the stream waiting for it resumes from there. */
+class ProbeTimer extends Timer {
+  fired: i32 = 0;
+  waiting: ProbeStream | null = null;
+  onTimer(root: RootContext): void {
+    this.fired++;
+    const s = this.waiting;
+    if (s !== null) {
+      this.waiting = null;
+      s.sendLocalResponse(200, "timer=" + this.fired.toString() + "\n");
+    }
+  }
+}
+
+class ProbeRoot extends RootContext {
+  resumeOnTick: ProbeStream[] = [];
+  timer: ProbeTimer = new ProbeTimer();
+  timerAdded: bool = false;
+
+  onConfigure(size: u32): bool {
+    this.setTickPeriod(1000);
+    return true;
+  }
+
+  onTick(): void {
+    // Resumes through kept handles: the SDK must make each stream effective first.
+    for (let i = 0; i < this.resumeOnTick.length; i++) this.resumeOnTick[i].continueRequest();
+    this.resumeOnTick = [];
+  }
+
+  createHttpContext(id: u32): HttpContext | null {
+    return new ProbeStream(id, this);
+  }
+}
+
+class ProbeStream extends HttpContext {
+  path: string = "";
+  lines: string = "";
+
+  get probeRoot(): ProbeRoot {
+    return this.root as ProbeRoot;
+  }
+
+  note(name: string, value: string): void {
+    this.lines += name + "=" + value + "\n";
+  }
+
+  reply(): Action {
+    this.sendLocalResponse(200, this.lines);
+    return Action.Pause;
+  }
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const p = this.request.headers.get(":path");
+    this.path = p === null ? "" : p;
+    const path = this.path;
+    if (path == "/headers") return this.headers();
+    if (path == "/properties") return this.properties();
+    if (path == "/shared") return this.shared();
+    if (path == "/counter") {
+      this.note("counter", addSharedCounter("probe_counter", 5).toString());
+      return this.reply();
+    }
+    if (path == "/queues") return this.queues();
+    if (path == "/callouts") return this.callouts();
+    if (path == "/foreign") return this.foreign();
+    if (path == "/time") {
+      this.note("first", currentTimeNanos() > 0 ? "set" : "0");
+      this.note("second", currentTimeNanos().toString());
+      this.note("level", (<i32>log.level()).toString());
+      return this.reply();
+    }
+    if (path == "/metrics") {
+      hits.increment(3);
+      // The clock's answer lands where value() reads its own: a failed read must not see it.
+      currentTimeNanos();
+      this.note("value", hits.value().toString());
+      return this.reply();
+    }
+    if (path == "/metrics/late") {
+      lateDefined.increment();
+      return this.reply();
+    }
+    if (path == "/status") {
+      // A call that writes the out cells, then the status the host left behind.
+      getPropertyString(REQUEST_PATH);
+      const s = getStatus();
+      this.note("code", s.code.toString());
+      this.note("message", s.message);
+      return this.reply();
+    }
+    if (path == "/local-reply") {
+      const status = this.sendLocalResponse(200, "replied\n");
+      log.warn("probe: local reply status {}", status.toString());
+      return Action.Pause;
+    }
+    if (path == "/continue") {
+      log.warn("probe: continue status {}", this.continueRequest().toString());
+      return Action.Continue;
+    }
+    if (path == "/resume/tick") {
+      this.probeRoot.resumeOnTick.push(this);
+      return Action.Pause;
+    }
+    if (path == "/timer") {
+      const root = this.probeRoot;
+      if (!root.timerAdded) {
+        root.addTimer(1000, root.timer);
+        root.timerAdded = true;
+      }
+      root.timer.waiting = this;
+      return Action.Pause;
+    }
+    if (path == "/callout/effective") {
+      const d = this.dispatchHttpCall(
+        "callout",
+        [new Header(":method", "GET"), new Header(":path", "/check"), new Header(":authority", "callout")],
+        null,
+        [],
+        1000,
+      );
+      if (!d.ok) this.sendLocalResponse(500, "dispatch " + d.status.toString() + "\n");
+      return Action.Pause;
+    }
+    if (path.startsWith("/body")) this.bufferRequestBody();
+    return Action.Continue;
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    // Module-level calls act on the host's effective context: the dispatcher must have made
+    // this request effective before the handler runs.
+    if (this.path != "/callout/effective") return;
+    const status = httpCallResponse.headers.get(":status");
+    this.note("callout", orNull(status));
+    this.note("path", orNull(getPropertyString(REQUEST_PATH)));
+    this.note("state", setPropertyString(PROBE_STATE, "from-callout").toString());
+    this.reply();
+  }
+
+  onRequestBody(bodySize: u32, endOfStream: bool): Action {
+    if (!endOfStream) return Action.Continue;
+    const body = this.request.body;
+    this.note("announced", body.length().toString());
+    this.note("replace", body.replaceString("abc").toString());
+    this.note("after-replace", body.length().toString());
+    this.note("append", body.appendString("de").toString());
+    this.note("after-append", body.length().toString());
+    this.note("prepend", body.prepend(bytesOf("x")).toString());
+    this.note("after-prepend", body.length().toString());
+    this.note("read", body.readString());
+    if (this.path == "/body/splice") {
+      this.note("splice", body.splice(0, 1, bytesOf("yy")).toString());
+      this.note("after-splice", body.length().toString());
+    }
+    return this.reply();
+  }
+
+  headers(): Action {
+    const h = this.request.headers;
+    // Reads in a new epoch: the first asks for one value, the second for the whole map.
+    this.request.headers.set("x-probe-epoch", "1");
+    this.note("get-a", orNull(h.get("x-a")));
+    this.note("get-b", orNull(h.get("x-b")));
+    this.note("bytes-a", h.getBytes(bytesOf("x-a")) === null ? "null" : "set");
+    this.note("has-b", h.has("x-b") ? "yes" : "no");
+    this.note("all-a", h.getAll("x-a").length.toString());
+    this.note("pairs", h.pairs().length.toString());
+    this.note("pairs-bytes", h.pairsBytes().length.toString());
+    this.note("block", h.pairsBlock().byteLength.toString());
+    this.note("size", h.byteSize().toString());
+    this.note("set", h.set("x-c", "3").toString());
+    this.note("add", h.add("x-c", "4").toString());
+    this.note("remove", h.remove("x-a").toString());
+    this.note("set-pairs", h.setPairs(h.pairs(), Protected.Allow).toString());
+    this.note("after-remove", orNull(h.get("x-a")));
+    return this.reply();
+  }
+
+  properties(): Action {
+    const raw = getProperty(REQUEST_PATH);
+    this.note("raw", raw === null ? "null" : raw.byteLength.toString());
+    this.note("string", orNull(getPropertyString(REQUEST_PATH)));
+    this.note("int", getPropertyInt(SOURCE_PORT, -7).toString());
+    this.note("bool", getPropertyBool(MTLS, true) ? "true" : "false");
+    this.note("set", setPropertyString(PROBE_STATE, "v").toString());
+    this.note("read-back", orNull(getPropertyString(PROBE_STATE)));
+    return this.reply();
+  }
+
+  shared(): Action {
+    this.note("set", setSharedData("probe_key", bytesOf("one")).toString());
+    const v = getSharedData("probe_key");
+    this.note("get", v === null ? "null" : String.UTF8.decode(v.value));
+    this.note("cas", v === null ? "0" : v.cas > 0 ? "set" : "0");
+    this.note("absent-cas", absentCas() > 0 ? "set" : "0");
+    this.note("create", createSharedData("probe_created", bytesOf("c")).toString());
+    const missing = getSharedData("probe_missing");
+    this.note("missing", missing === null ? "null" : "set");
+    return this.reply();
+  }
+
+  queues(): Action {
+    const first = registerSharedQueue("probe_first");
+    this.note("first", first.status.toString() + "/" + (first.id > 0 ? "id" : "0"));
+    const second = registerSharedQueue("probe_second");
+    this.note("second", second.status.toString() + "/" + (second.id > 0 ? "id" : "0"));
+    const found = resolveSharedQueue("", "probe_first");
+    this.note("resolve", found.status.toString() + "/" + (found.id == first.id ? "same" : found.id.toString()));
+    this.note("enqueue", enqueueSharedQueue(first.id, bytesOf("m")).toString());
+    const d = dequeueSharedQueue(first.id);
+    this.note("dequeue", d.status.toString() + "/" + d.data.byteLength.toString());
+    return this.reply();
+  }
+
+  callouts(): Action {
+    const headers = [new Header(":method", "GET"), new Header(":path", "/x"), new Header(":authority", "callout")];
+    const first = this.dispatchHttpCall("callout", headers, null, [], 1000);
+    this.note("http-first", first.status.toString() + "/" + (first.token > 0 ? "token" : "0"));
+    const second = this.dispatchHttpCall("callout", headers, null, [], 1000);
+    this.note("http-second", second.status.toString() + "/" + (second.token > 0 ? "token" : "0"));
+    const grpc = this.dispatchGrpcCall("grpc", "probe.Service", "Call", [], bytesOf("m"), 1000);
+    this.note("grpc-call", grpc.status.toString() + "/" + (grpc.token > 0 ? "token" : "0"));
+    const stream = this.openGrpcStream("grpc", "probe.Service", "Stream", []);
+    this.note("grpc-stream", stream.status.toString() + "/" + (stream.token > 0 ? "token" : "0"));
+    this.note("grpc-send", grpcSend(stream.token, bytesOf("m")).toString());
+    this.note("grpc-close", grpcClose(stream.token).toString());
+    this.note("grpc-cancel", grpcCancel(grpc.token).toString());
+    return this.reply();
+  }
+
+  foreign(): Action {
+    const f = callForeignFunction("probe_echo", bytesOf("ping"));
+    this.note("call", f.status.toString() + "/" + String.UTF8.decode(f.result));
+    const check = verifySignature("sha256", bytesOf("key"), bytesOf("sig"), bytesOf("text"));
+    this.note("verify", check.status.toString() + "/" + (check.valid ? "valid" : "invalid") + "/" + check.error);
+    return this.reply();
+  }
+}
+
+registerRootContext((id: u32): RootContext => new ProbeRoot(id));

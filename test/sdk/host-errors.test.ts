@@ -1,0 +1,482 @@
+// What the SDK's host wrappers give back when Envoy refuses a call. The test host's
+// failHostCalls makes a chosen host call answer a chosen status instead of running; the
+// host-errors module calls one group of wrappers per path and answers with what each
+// returned. Each case is checked against the same request with nothing failing, so an
+// assertion tells the failure apart from the normal answer. Also here: what the dispatcher
+// does around callbacks (the effective context in root and callout callbacks, timers due on
+// a tick, the body length cached for a body callback).
+
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  createHost,
+  type HostCallFailure,
+  type HostOptions,
+  type RequestInit,
+} from "../../src/testing/index.ts";
+import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
+import { buildTestModule } from "../modules/build.ts";
+
+let module: WasmModule;
+
+beforeAll(async () => {
+  const path = await buildTestModule("host-errors");
+  const { readFile } = await import("node:fs/promises");
+  module = await WA.compile(await readFile(path));
+}, 300_000);
+
+const HEADERS = "proxy_on_request_headers";
+const BODY = "proxy_on_request_body";
+
+function options(
+  failHostCalls: HostCallFailure[] = [],
+  extra: Partial<HostOptions> = {},
+): HostOptions {
+  return {
+    module,
+    failHostCalls,
+    clusters: { callout: () => ({ status: 200, body: "ok" }) },
+    grpcClusters: { grpc: () => undefined },
+    foreignFunctions: { probe_echo: (args) => args },
+    ...extra,
+  };
+}
+
+/** The module's "name=value" lines, after one request with `fail` armed. */
+async function probe(
+  path: string,
+  fail: HostCallFailure[] = [],
+  init: RequestInit = {},
+  extra: Partial<HostOptions> = {},
+): Promise<Record<string, string>> {
+  const host = await createHost(options(fail, extra));
+  const res = await host.request({ path, ...init });
+  expect(res.trap).toBeNull();
+  expect(res.status).toBe(200);
+  return Object.fromEntries(
+    res.body
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+describe("header maps when the host refuses", () => {
+  const init = { headers: { "x-a": "1", "x-b": "2" } };
+
+  it("reads and writes normally with nothing failing", async () => {
+    const r = await probe("/headers", [], init);
+    expect(r).toMatchObject({
+      "get-a": "1",
+      "get-b": "2",
+      "bytes-a": "set",
+      "has-b": "yes",
+      "all-a": "1",
+    });
+    expect(Number(r.pairs)).toBeGreaterThan(4);
+    expect(r["pairs-bytes"]).toBe(r.pairs);
+    expect(Number(r.block)).toBeGreaterThan(20);
+    expect(Number(r.size)).toBeGreaterThan(10);
+    expect(r).toMatchObject({
+      set: "0",
+      add: "0",
+      remove: "0",
+      "set-pairs": "0",
+      "after-remove": "null",
+    });
+  });
+
+  it("a refused single read is an absent header; the whole-map reads still answer", async () => {
+    // skip 1: the module's first read (":path") picks the probe.
+    const r = await probe(
+      "/headers",
+      [{ call: "proxy_get_header_map_value", status: "NotFound", skip: 1 }],
+      init,
+    );
+    expect(r).toMatchObject({
+      "get-a": "null",
+      "get-b": "2",
+      "bytes-a": "set",
+      "has-b": "yes",
+      "all-a": "1",
+    });
+  });
+
+  it("a refused whole-map read gives empty lists and falls back to single reads", async () => {
+    const r = await probe(
+      "/headers",
+      [{ call: "proxy_get_header_map_pairs", status: "NotFound" }],
+      init,
+    );
+    expect(r).toMatchObject({ "get-a": "1", "get-b": "2", "bytes-a": "set", "has-b": "yes" });
+    expect(r).toMatchObject({ "all-a": "0", pairs: "0", "pairs-bytes": "0", block: "0" });
+  });
+
+  it("a refused size is -1", async () => {
+    const r = await probe(
+      "/headers",
+      [{ call: "proxy_get_header_map_size", status: "NotFound" }],
+      init,
+    );
+    expect(r.size).toBe("-1");
+  });
+
+  it("refused writes return the host's status and change nothing", async () => {
+    const fail: HostCallFailure[] = [
+      "proxy_replace_header_map_value",
+      "proxy_add_header_map_value",
+      "proxy_remove_header_map_value",
+      "proxy_set_header_map_pairs",
+    ].map((call) => ({ call, status: "BadArgument" }));
+    const r = await probe("/headers", fail, init);
+    expect(r).toMatchObject({
+      set: "2",
+      add: "2",
+      remove: "2",
+      "set-pairs": "2",
+      "after-remove": "1",
+    });
+  });
+});
+
+describe("properties when the host refuses", () => {
+  it("reads the attributes normally with nothing failing", async () => {
+    const r = await probe("/properties");
+    expect(r).toMatchObject({
+      raw: "11",
+      string: "/properties",
+      bool: "false",
+      set: "0",
+      "read-back": "v",
+    });
+    expect(Number(r.int)).toBeGreaterThan(0);
+  });
+
+  it("a refused read is null, and the typed reads give their fallbacks", async () => {
+    const r = await probe("/properties", [
+      { call: "proxy_get_property", status: "NotFound", during: HEADERS },
+    ]);
+    expect(r).toMatchObject({
+      raw: "null",
+      string: "null",
+      int: "-7",
+      bool: "true",
+      set: "0",
+      "read-back": "null",
+    });
+  });
+
+  it("a value of the wrong size gives the typed reads' fallbacks", async () => {
+    const r = await probe(
+      "/properties",
+      [],
+      {},
+      { properties: { "source.port": "abc", "connection.mtls": "" } },
+    );
+    expect(r).toMatchObject({ int: "-7", bool: "true" });
+  });
+
+  it("a refused write returns the host's status and sets nothing", async () => {
+    const r = await probe("/properties", [{ call: "proxy_set_property", status: "BadArgument" }]);
+    expect(r).toMatchObject({ set: "2", "read-back": "null" });
+  });
+});
+
+describe("shared data when the host refuses", () => {
+  it("writes, reads and creates normally with nothing failing", async () => {
+    const r = await probe("/shared");
+    expect(r).toEqual({
+      set: "0",
+      get: "one",
+      cas: "set",
+      "absent-cas": "set",
+      create: "0",
+      missing: "null",
+    });
+  });
+
+  it("a refused read is null and gives no CAS token", async () => {
+    const r = await probe("/shared", [
+      { call: "proxy_get_shared_data", status: "NotFound", during: HEADERS },
+    ]);
+    expect(r).toMatchObject({ set: "0", get: "null", cas: "0", "absent-cas": "0" });
+  });
+
+  it("a CAS mismatch on write is returned and nothing is written", async () => {
+    const r = await probe("/shared", [
+      { call: "proxy_set_shared_data", status: "CasMismatch", during: HEADERS },
+    ]);
+    expect(r).toMatchObject({ set: "8", get: "null", create: "8" });
+  });
+});
+
+describe("addSharedCounter under refused writes", () => {
+  const le = (n: bigint) => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, n, true);
+    return b;
+  };
+
+  it("retries lost writes and ends at the right total", async () => {
+    const host = await createHost(options());
+    host.setSharedData("probe_counter", le(10n));
+    const [rule] = host.failHostCalls([
+      { call: "proxy_set_shared_data", status: "CasMismatch", times: 2 },
+    ]);
+    const res = await host.request({ path: "/counter" });
+    expect(res.body).toBe("counter=15\n");
+    expect(rule?.failed).toBe(2);
+    expect(rule?.matched).toBe(3);
+    expect(host.sharedData("probe_counter")).toEqual(le(15n));
+  });
+
+  it("gives -1 when every attempt loses, and writes nothing", async () => {
+    const host = await createHost(options());
+    host.setSharedData("probe_counter", le(10n));
+    const [rule] = host.failHostCalls([{ call: "proxy_set_shared_data", status: "CasMismatch" }]);
+    const res = await host.request({ path: "/counter" });
+    expect(res.body).toBe("counter=-1\n");
+    expect(rule?.failed).toBe(8);
+    expect(host.sharedData("probe_counter")).toEqual(le(10n));
+  });
+
+  it("gives -1 at once when the write fails for another reason", async () => {
+    const host = await createHost(options());
+    host.setSharedData("probe_counter", le(10n));
+    const [rule] = host.failHostCalls([
+      { call: "proxy_set_shared_data", status: "InternalFailure" },
+    ]);
+    const res = await host.request({ path: "/counter" });
+    expect(res.body).toBe("counter=-1\n");
+    expect(rule?.failed).toBe(1);
+  });
+
+  it("creates the key when the read finds nothing", async () => {
+    const r = await probe("/counter");
+    expect(r.counter).toBe("5");
+  });
+});
+
+describe("shared queues when the host refuses", () => {
+  it("registers, resolves, enqueues and dequeues normally with nothing failing", async () => {
+    const r = await probe("/queues");
+    expect(r).toEqual({
+      first: "0/id",
+      second: "0/id",
+      resolve: "0/same",
+      enqueue: "0",
+      dequeue: "0/1",
+    });
+  });
+
+  it("a refused registration has id 0, whatever the last call left behind", async () => {
+    const r = await probe("/queues", [
+      { call: "proxy_register_shared_queue", status: "BadArgument", skip: 1 },
+    ]);
+    expect(r).toMatchObject({ first: "0/id", second: "2/0" });
+  });
+
+  it("a refused resolve, enqueue or dequeue returns the status", async () => {
+    expect(
+      await probe("/queues", [{ call: "proxy_resolve_shared_queue", status: "NotFound" }]),
+    ).toMatchObject({
+      resolve: "1/0",
+    });
+    expect(
+      await probe("/queues", [{ call: "proxy_enqueue_shared_queue", status: "NotFound" }]),
+    ).toMatchObject({
+      enqueue: "1",
+      dequeue: "7/0",
+    });
+    expect(
+      await probe("/queues", [{ call: "proxy_dequeue_shared_queue", status: "NotFound" }]),
+    ).toMatchObject({
+      dequeue: "1/0",
+    });
+  });
+});
+
+describe("callouts and gRPC when the host refuses", () => {
+  it("dispatches normally with nothing failing", async () => {
+    const r = await probe("/callouts");
+    expect(r).toMatchObject({
+      "http-first": "0/token",
+      "http-second": "0/token",
+      "grpc-call": "0/token",
+    });
+    expect(r).toMatchObject({ "grpc-stream": "0/token", "grpc-send": "0", "grpc-close": "0" });
+  });
+
+  it("a refused dispatch has the status and token 0, whatever the last dispatch left behind", async () => {
+    const r = await probe("/callouts", [
+      { call: "proxy_http_call", status: "BadArgument", skip: 1 },
+      { call: "proxy_grpc_call", status: "BadArgument" },
+      { call: "proxy_grpc_stream", status: "NotFound" },
+    ]);
+    expect(r).toMatchObject({
+      "http-first": "0/token",
+      "http-second": "2/0",
+      "grpc-call": "2/0",
+      "grpc-stream": "1/0",
+    });
+  });
+
+  it("a refused send, close or cancel returns the status", async () => {
+    const r = await probe("/callouts", [
+      { call: "proxy_grpc_send", status: "BadArgument" },
+      { call: "proxy_grpc_close", status: "NotFound" },
+      { call: "proxy_grpc_cancel", status: "InternalFailure" },
+    ]);
+    expect(r).toMatchObject({ "grpc-send": "2", "grpc-close": "1", "grpc-cancel": "10" });
+  });
+});
+
+describe("foreign functions when the host refuses", () => {
+  it("calls normally with nothing failing", async () => {
+    const r = await probe("/foreign");
+    expect(r.call).toBe("0/ping");
+    expect(r.verify?.startsWith("0/invalid/")).toBe(true);
+  });
+
+  it("a refused call has the status and no result; verifySignature fails closed", async () => {
+    const r = await probe("/foreign", [
+      { call: "proxy_call_foreign_function", status: "NotFound" },
+    ]);
+    expect(r).toMatchObject({ call: "1/", verify: "1/invalid/verify_signature unavailable" });
+  });
+});
+
+describe("clock, log level, metrics and status when the host refuses", () => {
+  it("reads them normally with nothing failing", async () => {
+    const r = await probe("/time");
+    expect(r).toMatchObject({ first: "set", level: "2" });
+    expect(BigInt(r.second ?? "0")).toBeGreaterThan(0n);
+    expect(await probe("/metrics")).toEqual({ value: "3" });
+  });
+
+  it("a refused clock reads 0, not the last time read", async () => {
+    const r = await probe("/time", [
+      { call: "proxy_get_current_time_nanoseconds", status: "InternalFailure", skip: 1 },
+    ]);
+    expect(r).toMatchObject({ first: "set", second: "0" });
+  });
+
+  it("a refused log level logs everything (Trace)", async () => {
+    const r = await probe("/time", [{ call: "proxy_get_log_level", status: "InternalFailure" }]);
+    expect(r.level).toBe("0");
+  });
+
+  it("a refused metric read is 0, not what the last call left behind", async () => {
+    expect(await probe("/metrics", [{ call: "proxy_get_metric", status: "NotFound" }])).toEqual({
+      value: "0",
+    });
+  });
+
+  it("a refused metric definition stops the VM with a message naming the metric", async () => {
+    const host = await createHost(
+      options([{ call: "proxy_define_metric", status: "BadArgument", during: HEADERS }]),
+    );
+    const res = await host.request({ path: "/metrics/late" });
+    expect(res.trap?.message).toContain("proxy_on_request_headers");
+    expect(host.logs("critical")).toContain(
+      'meshwasm: proxy_define_metric failed for metric "host_errors_late" with status 2',
+    );
+  });
+
+  it("a refused status read is code 0 with no message", async () => {
+    const r = await probe("/status", [{ call: "proxy_get_status", status: "NotFound" }]);
+    expect(r).toMatchObject({ code: "0", message: "" });
+  });
+
+  it("a refused local reply or continue returns the status", async () => {
+    const host = await createHost(
+      options([
+        { call: "proxy_send_local_response", status: "BadArgument" },
+        { call: "proxy_continue_stream", status: "NotFound" },
+      ]),
+    );
+    const replied = await host.request({ path: "/local-reply" });
+    expect(replied.paused).toBe(true);
+    expect(host.logs("warn")).toContain("probe: local reply status 2");
+    await host.request({ path: "/continue" });
+    expect(host.logs("warn")).toContain("probe: continue status 1");
+  });
+});
+
+describe("the body length cached for a body callback", () => {
+  const init = { body: "hello" };
+
+  it("follows replace, append and prepend without asking the host", async () => {
+    const host = await createHost(options());
+    const [asked] = host.failHostCalls([
+      { call: "proxy_get_buffer_status", status: "NotFound", during: BODY },
+    ]);
+    const res = await host.request({ path: "/body", ...init });
+    expect(res.body).toBe(
+      "announced=5\nreplace=0\nafter-replace=3\nappend=0\nafter-append=5\nprepend=0\nafter-prepend=6\nread=xabcde\n",
+    );
+    expect(asked?.matched).toBe(0);
+  });
+
+  it("asks the host again after a write failed or a splice", async () => {
+    const r = await probe(
+      "/body/splice",
+      [{ call: "proxy_set_buffer_bytes", status: "BadArgument", skip: 1, times: 1 }],
+      init,
+    );
+    expect(r).toMatchObject({
+      replace: "0",
+      "after-replace": "3",
+      append: "2",
+      "after-append": "3",
+    });
+    expect(r).toMatchObject({
+      prepend: "0",
+      "after-prepend": "4",
+      read: "xabc",
+      splice: "0",
+      "after-splice": "5",
+    });
+  });
+
+  it("a refused replace leaves the length to the host", async () => {
+    const r = await probe(
+      "/body",
+      [{ call: "proxy_set_buffer_bytes", status: "BadArgument", times: 1 }],
+      init,
+    );
+    expect(r).toMatchObject({
+      replace: "2",
+      "after-replace": "5",
+      append: "0",
+      "after-append": "7",
+    });
+  });
+
+  it("a refused read is empty", async () => {
+    const r = await probe("/body", [{ call: "proxy_get_buffer_bytes", status: "NotFound" }], init);
+    expect(r.read).toBe("");
+  });
+});
+
+describe("the effective context around root and callout callbacks", () => {
+  it("a request paused in onRequestHeaders is resumed from onTick through its handle", async () => {
+    const host = await createHost(options());
+    const res = await host.request({ path: "/resume/tick" });
+    expect(res.paused).toBe(false);
+    expect(res.status).toBe(200);
+    expect(res.upstream?.path).toBe("/resume/tick");
+  });
+
+  it("a timer due on a tick runs and can answer a paused request", async () => {
+    const host = await createHost(options());
+    const res = await host.request({ path: "/timer" });
+    expect(res.body).toBe("timer=1\n");
+    const again = await host.request({ path: "/timer" });
+    expect(again.body).toBe("timer=2\n");
+  });
+
+  it("a callout's answer runs with the request that made it effective", async () => {
+    const r = await probe("/callout/effective");
+    expect(r).toEqual({ callout: "200", path: "/callout/effective", state: "0" });
+  });
+});
