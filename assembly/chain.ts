@@ -261,42 +261,25 @@ export class ChainStream extends HttpContext {
     this.reached = i + 1;
   }
 
-  private runRequest(phase: i32, from: i32, count: u32, endOfStream: bool): Action {
+  /** Runs one callback through the members: on the request path from `from` up (reaching
+   *  members as the headers get to them), on the response path from `from` down. Stops at a
+   *  member that does not continue, or after a local reply on that path. */
+  private run(request: bool, phase: i32, from: i32, count: u32, endOfStream: bool): Action {
+    const stop = request ? this.requestStop : this.responseStop;
+    if (!request) this.responseStarted = true;
     const n = (this.root as ChainRoot).members.length;
-    const stop = this.requestStop;
-    for (let i = from; i < n; i++) {
+    for (let i = from; request ? i < n : i >= 0; i += request ? 1 : -1) {
       if (i >= this.reached) {
+        // Only the request path gets past the members reached so far, at its headers.
         if (phase != HEADERS) break;
         this.reach(i);
       }
       const member = unchecked(this.members[i]);
       if (member === null) continue;
       const action = phase == HEADERS
-        ? onHeaders(member, true, count, endOfStream)
-        : phase == BODY ? onBody(member, true, count, endOfStream) : onTrailers(member, true, count);
-      if (this.requestReplied) return Action.Pause;
-      if (action != Action.Continue) {
-        stop.at = i;
-        stop.phase = phase;
-        stop.count = count;
-        stop.endOfStream = endOfStream;
-        return action;
-      }
-    }
-    stop.at = -1;
-    return Action.Continue;
-  }
-
-  private runResponse(phase: i32, from: i32, count: u32, endOfStream: bool): Action {
-    this.responseStarted = true;
-    const stop = this.responseStop;
-    for (let i = from; i >= 0; i--) {
-      const member = unchecked(this.members[i]);
-      if (member === null) continue;
-      const action = phase == HEADERS
-        ? onHeaders(member, false, count, endOfStream)
-        : phase == BODY ? onBody(member, false, count, endOfStream) : onTrailers(member, false, count);
-      if (this.responseReplied) return Action.Pause;
+        ? onHeaders(member, request, count, endOfStream)
+        : phase == BODY ? onBody(member, request, count, endOfStream) : onTrailers(member, request, count);
+      if (request ? this.requestReplied : this.responseReplied) return Action.Pause;
       if (action != Action.Continue) {
         stop.at = i;
         stop.phase = phase;
@@ -315,39 +298,37 @@ export class ChainStream extends HttpContext {
     const type = request ? StreamType.HttpRequest : StreamType.HttpResponse;
     if (stop.at < 0) return continueStream(type);
     if (this.members.indexOf(member) != stop.at) return Status.Ok; // not the member that holds it
-    const action = request
-      ? this.runRequest(stop.phase, stop.at + 1, stop.count, stop.endOfStream)
-      : this.runResponse(stop.phase, stop.at - 1, stop.count, stop.endOfStream);
+    const action = this.run(request, stop.phase, stop.at + (request ? 1 : -1), stop.count, stop.endOfStream);
     if (action != Action.Continue || this.requestReplied || this.responseReplied) return Status.Ok;
     return continueStream(type);
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
-    return this.runRequest(HEADERS, 0, numHeaders, endOfStream);
+    return this.run(true, HEADERS, 0, numHeaders, endOfStream);
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): Action {
     if (this.requestReplied) return Action.Continue;
-    return this.runRequest(BODY, 0, bodySize, endOfStream);
+    return this.run(true, BODY, 0, bodySize, endOfStream);
   }
 
   onRequestTrailers(numTrailers: u32): Action {
     if (this.requestReplied) return Action.Continue;
-    return this.runRequest(TRAILERS, 0, numTrailers, true);
+    return this.run(true, TRAILERS, 0, numTrailers, true);
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
-    return this.runResponse(HEADERS, this.reached - 1, numHeaders, endOfStream);
+    return this.run(false, HEADERS, this.reached - 1, numHeaders, endOfStream);
   }
 
   onResponseBody(bodySize: u32, endOfStream: bool): Action {
     if (this.responseReplied) return Action.Continue;
-    return this.runResponse(BODY, this.reached - 1, bodySize, endOfStream);
+    return this.run(false, BODY, this.reached - 1, bodySize, endOfStream);
   }
 
   onResponseTrailers(numTrailers: u32): Action {
     if (this.responseReplied) return Action.Continue;
-    return this.runResponse(TRAILERS, this.reached - 1, numTrailers, true);
+    return this.run(false, TRAILERS, this.reached - 1, numTrailers, true);
   }
 
   onLog(): void {

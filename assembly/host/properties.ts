@@ -12,11 +12,13 @@ import {
   armLanding,
   clearOut,
   disarmLanding,
+  ensureRoom,
+  freeHostBuffer,
   ptrOf,
   takeOutBytes,
 } from "../internal/memory";
 import { serializePath, splitPath } from "../internal/path";
-import { decodeUtf8 } from "../utf8";
+import { decodeUtf8At } from "../utf8";
 
 /**
  * A property path, encoded once: the one way to name a property. Reading costs one host call
@@ -38,34 +40,51 @@ export class PropertyPath {
  *  callback; request attributes exist from onRequestHeaders on.
  *  Example: `getProperty(new PropertyPath(["filter_state", "wasm.my_key"]))` */
 export function getProperty(path: PropertyPath): ArrayBuffer | null {
+  if (!readInPlace(path)) return null;
+  return takeOutBytes();
+}
+
+/** Reads `path` with the landing block armed; true when the host handed a value over (its
+ *  pointer and size are then in OUT_PTR / OUT_SIZE, to read before the next host call and
+ *  release with freeHostBuffer). The typed readers below decode it in place: no copy. */
+function readInPlace(path: PropertyPath): bool {
   const encoded = path.encoded;
   clearOut();
   armLanding();
   const status = proxy_get_property(ptrOf(encoded), encoded.byteLength, OUT_PTR, OUT_SIZE);
   disarmLanding();
-  if (status != Status.Ok) return null;
-  return takeOutBytes();
+  return status == Status.Ok;
 }
 
 /** The value at `path` as UTF-8 (ill-formed bytes as U+FFFD; getProperty is exact), or null. */
 export function getPropertyString(path: PropertyPath): string | null {
-  const value = getProperty(path);
-  return value === null ? null : decodeUtf8(value);
+  if (!readInPlace(path)) return null;
+  const ptr = load<usize>(OUT_PTR);
+  const size = load<u32>(OUT_SIZE);
+  // A string takes two bytes per UTF-16 unit: up to twice the UTF-8.
+  if (size > 0x8000) ensureRoom(<u64>size << 1, "decoding a property value");
+  const text = decodeUtf8At(ptr, size);
+  freeHostBuffer(ptr);
+  return text;
 }
 
 /** The value at `path` decoded as a 64-bit integer (Envoy's int64/uint64 encoding), or
  *  `fallback` when absent or not 8 bytes long. */
 export function getPropertyInt(path: PropertyPath, fallback: i64 = -1): i64 {
-  const value = getProperty(path);
-  if (value === null || value.byteLength != 8) return fallback;
-  return load<i64>(changetype<usize>(value));
+  if (!readInPlace(path)) return fallback;
+  const ptr = load<usize>(OUT_PTR);
+  const value = load<u32>(OUT_SIZE) == 8 ? load<i64>(ptr) : fallback;
+  freeHostBuffer(ptr);
+  return value;
 }
 
 /** The value at `path` decoded as a boolean, or `fallback` when absent. */
 export function getPropertyBool(path: PropertyPath, fallback: bool = false): bool {
-  const value = getProperty(path);
-  if (value === null || value.byteLength < 1) return fallback;
-  return load<u8>(changetype<usize>(value)) != 0;
+  if (!readInPlace(path)) return fallback;
+  const ptr = load<usize>(OUT_PTR);
+  const value = load<u32>(OUT_SIZE) >= 1 ? load<u8>(ptr) != 0 : fallback;
+  freeHostBuffer(ptr);
+  return value;
 }
 
 /** Sets a property (Envoy: filter state under `wasm.` keys, readable by later filters and
