@@ -49,10 +49,14 @@ export const chainScenarios: ChainScenario[] = CHAIN_WORKERS.flatMap((workers) =
 
 const FILTERS = ["telemetry", "auth", "rate-limit", "header-router"] as const;
 
-/** The chain's configuration for the bench: no request is limited, the access log is on. */
-export function benchChainConfig(): Record<(typeof FILTERS)[number], unknown> {
+/** The chain's configuration for the bench: no request is limited, the access log is on.
+ *  `changes` (filter → partial section) are merged into the sections, for profiles of the
+ *  chain with one feature off (`bench:profile -- --section 'telemetry={"metrics":{"enabled":false}}'`). */
+export function benchChainConfig(
+  changes: SectionChanges = {},
+): Record<(typeof FILTERS)[number], unknown> {
   const demo = readChainConfig();
-  return {
+  const base: Record<(typeof FILTERS)[number], unknown> = {
     telemetry: { ...(demo.telemetry as object), access_log: { level: "debug" } },
     auth: demo.auth,
     "rate-limit": {
@@ -67,6 +71,44 @@ export function benchChainConfig(): Record<(typeof FILTERS)[number], unknown> {
     },
     "header-router": JSON.parse(ROUTER_CONFIG),
   };
+  for (const name of FILTERS) {
+    const change = changes[name];
+    if (change !== undefined) base[name] = merged(base[name], change);
+  }
+  return base;
+}
+
+/** Partial sections to merge into the bench's chain configuration, by filter. */
+export type SectionChanges = Partial<Record<(typeof FILTERS)[number], unknown>>;
+
+/** `NAME=JSON` options → changes; an unknown filter or bad JSON names the option. */
+export function parseSectionChanges(options: readonly string[]): SectionChanges {
+  const out: SectionChanges = {};
+  for (const option of options) {
+    const eq = option.indexOf("=");
+    const name = option.slice(0, eq) as (typeof FILTERS)[number];
+    if (eq < 0 || !FILTERS.includes(name)) {
+      throw new Error(
+        `--section "${option}": expected FILTER=JSON, FILTER one of ${FILTERS.join(", ")}`,
+      );
+    }
+    try {
+      out[name] = merged(out[name], JSON.parse(option.slice(eq + 1)));
+    } catch (e) {
+      throw new Error(`--section "${option}": ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** `change` merged into `base`: objects member by member, anything else replaced. */
+function merged(base: unknown, change: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(base) || !isObject(change)) return change;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(change)) out[k] = merged(base[k], v);
+  return out;
 }
 
 /** What the client sends: a valid token (sub user-42), a cookie, a debug header. */
@@ -145,8 +187,9 @@ function wasmFilter(name: string, wasmPath: string, configuration: unknown): Was
 export function chainScenarioBootstrap(
   s: ChainScenario,
   modules: ChainModules,
+  changes: SectionChanges = {},
 ): Record<string, unknown> {
-  const config = benchChainConfig();
+  const config = benchChainConfig(changes);
   const wasmFilters =
     s.variant === "chain" || s.variant === "baseline"
       ? [

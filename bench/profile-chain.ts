@@ -1,7 +1,9 @@
-// `npm run bench:guest-chain -- [--requests N] [--only REGEX] [--out DIR] [--src DIR]`: what the
+// `npm run bench:guest-chain -- [--requests N] [--only REGEX] [--out DIR] [--src DIR]
+// [--section FILTER=JSON]`: what the
 // chain's filters do inside the VM per request, each alone (with its section of the bench's chain
 // configuration) and all four as one module, on the bench's chain request. Per target it prints
-// heap allocations, incremental collection steps, objects marked and host calls by name (from a
+// heap allocations, incremental collection steps, objects marked, host calls by name and VM
+// entries (callbacks and the host's `malloc` re-entries) by name (from a
 // build with AssemblyScript's runtime hooks, as `bench:guest` does), and the µs per request the
 // test host spends on the plain build (guest code plus the test host's own side of each host
 // call: a relative figure for comparing versions of the guest, not Envoy's cost).
@@ -15,7 +17,7 @@ import { chainEntrySource } from "../src/build/chain.ts";
 import { compilerArgs } from "../src/build/compile.ts";
 import { createHost } from "../src/testing/index.ts";
 import { WA } from "../src/testing/wasm-api.ts";
-import { benchChainConfig, chainRequest } from "./chain-scenarios.ts";
+import { benchChainConfig, chainRequest, parseSectionChanges } from "./chain-scenarios.ts";
 import { projectDir, workDir } from "./lib/peers.ts";
 import { hookRuntimeTrace } from "./lib/rtrace.ts";
 
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     // Count allocations by the guest function that asked for them (the traced build with
     // names; slow: a stack trace per allocation).
     sites: { type: "boolean", default: false },
+    // FILTER=JSON merged into that filter's section (repeatable), as for bench:profile.
+    section: { type: "string", multiple: true, default: [] },
   },
 });
 const only = new RegExp(values.only ?? ".");
@@ -99,7 +103,7 @@ async function build(target: string, traced: boolean): Promise<string> {
   return outFile;
 }
 
-const config = benchChainConfig();
+const config = benchChainConfig(parseSectionChanges(values.section ?? []));
 const shape = chainRequest();
 const targets = [...FILTERS, "chain"].filter((t) => only.test(t));
 
@@ -148,6 +152,7 @@ for (const target of targets) {
   sites.clear();
   recordSites = values.sites === true;
   const hostBefore = new Map(traced.host.coverage.hostCalls);
+  const entriesBefore = new Map(traced.host.coverage.callbacks);
   for (let i = 0; i < n; i++) traced.send();
   const per = (k: keyof typeof counts) => ((counts[k] - before[k]) / n).toFixed(2);
   const calls: string[] = [];
@@ -157,6 +162,17 @@ for (const target of targets) {
     if (d > 0 && !name.startsWith("proxy_on_")) {
       total += d;
       calls.push(`${d.toFixed(2).padStart(6)}  ${name}`);
+    }
+  }
+  // VM entries: the callbacks the host ran and its `malloc` re-entries (one per value it
+  // hands over), as Envoy's trace log counts them.
+  const entries: string[] = [];
+  let entryTotal = 0;
+  for (const [name, count] of traced.host.coverage.callbacks) {
+    const d = (count - (entriesBefore.get(name) ?? 0)) / n;
+    if (d > 0) {
+      entryTotal += d;
+      entries.push(`${d.toFixed(2).padStart(6)}  ${name}`);
     }
   }
   recordSites = false;
@@ -175,7 +191,9 @@ for (const target of targets) {
   plain.host.close();
   console.log(
     `${target}: per request ${per("alloc")} heap allocations, ${per("interrupt")} collection ` +
-      `steps, ${per("visit")} objects marked, ${total.toFixed(2)} host calls, ${us.toFixed(1)} µs in the test host`,
+      `steps, ${per("visit")} objects marked, ${total.toFixed(2)} host calls, ` +
+      `${entryTotal.toFixed(2)} VM entries, ${us.toFixed(1)} µs in the test host`,
   );
   for (const c of calls) console.log(`  ${c}`);
+  for (const e of entries) console.log(`  ${e} (entry)`);
 }

@@ -1,6 +1,7 @@
 // `npm run bench:profile -- --only REGEX [--seconds S] [--requests N] [--wasm PATH]`: where a scenario's
 // Envoy CPU goes, and which host calls its module makes per request. The chain's scenarios
-// (bench/chain-scenarios.ts: `chain-1w/chain`, `chain-1w/native`, ...) are selected the same way.
+// (bench/chain-scenarios.ts: `chain-1w/chain`, `chain-1w/native`, ...) are selected the same way;
+// `--section FILTER=JSON` (repeatable) changes their configuration, e.g. one feature off.
 //
 // For each selected scenario, one Envoy as the bench starts it (one worker, pinned):
 // 1. Host calls per request: the same Envoy with the `wasm` log at trace, N requests, and the
@@ -23,7 +24,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { chainModule, filterModules } from "../src/demo/modules.ts";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
-import { chainRequest, chainScenarioBootstrap, chainScenarios } from "./chain-scenarios.ts";
+import {
+  chainRequest,
+  chainScenarioBootstrap,
+  chainScenarios,
+  parseSectionChanges,
+} from "./chain-scenarios.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { runWrk } from "./lib/load.ts";
 import { builders, rootIdFor, workDir } from "./lib/peers.ts";
@@ -37,6 +43,9 @@ const { values } = parseArgs({
     requests: { type: "string", default: "50" },
     // A module to use instead of the scenario's own build (to profile another version of it).
     wasm: { type: "string" },
+    // FILTER=JSON, merged into that filter's section of the chain scenarios' configuration
+    // (repeatable): a profile of the chain with one feature changed.
+    section: { type: "string", multiple: true, default: [] },
   },
 });
 if (!values.only) throw new Error("--only REGEX is required (profile a few scenarios at a time)");
@@ -229,10 +238,11 @@ for (const s of scenarios.filter((x) => only.test(x.name))) {
   await profile(target, config);
 }
 const chains = chainScenarios.filter((x) => only.test(x.name));
+const changes = parseSectionChanges(values.section ?? []);
 if (chains.length > 0) {
   const modules = { chain: values.wasm ?? (await chainModule()), filters: await filterModules() };
   for (const s of chains) {
-    const config = chainScenarioBootstrap(s, modules) as Record<string, unknown>;
+    const config = chainScenarioBootstrap(s, modules, changes) as Record<string, unknown>;
     const target = {
       name: s.name,
       shape: chainRequest(),

@@ -112,6 +112,9 @@ export class Vm {
   u8 = new Uint8Array(0);
   dv = new DataView(new ArrayBuffer(0));
   private readonly alloc: (size: number) => number;
+  /** Counts the host's entries into the guest's allocator (as Envoy makes one per value it
+   *  hands over), beside the callbacks' counts. */
+  private readonly allocCell: CountCell;
   private readonly callbackCells = new Map<string, CountCell>();
   /** "proxy_done" pending for root contexts that returned false from proxy_on_done. */
   readonly pendingDone = new Set<number>();
@@ -129,6 +132,7 @@ export class Vm {
     const allocName = ALLOCATOR_EXPORTS.find((n) => typeof this.exports[n] === "function") ?? "";
     const alloc = this.exports[allocName] as unknown as (size: number) => number;
     this.alloc = alloc;
+    this.allocCell = this.world.coverage.callbackCell(allocName);
   }
 
   /** Runs `_initialize` (then `main`/`__main_void`) or `_start`, with Envoy's restrictions. */
@@ -264,6 +268,7 @@ export class Vm {
   copyOut(bytes: Uint8Array, ptrPtr: number, sizePtr: number): number {
     let ptr = 0;
     if (bytes.length > 0) {
+      this.allocCell.count++;
       ptr = Number(this.alloc(bytes.length));
       if (!ptr) return Status.InvalidMemoryAccess;
       this.refresh();
