@@ -23,6 +23,7 @@
 // before it see the buffered bytes again with each chunk.
 
 import { Action, Status, StreamType } from "./abi/types";
+import { CallbackNeeds, StreamCallbacks } from "./callbacks";
 import { ChainLink, HttpContext, RootContext, gcdOrFirst } from "./context";
 import { log } from "./host/log";
 import { continueStream } from "./host/stream";
@@ -134,6 +135,20 @@ export class ChainRoot extends RootContext {
       }
     }
     return true;
+  }
+
+  /** What the members need, each reason under its section's name; the chain itself needs
+   *  the request's headers as soon as a member needs anything (it makes the members' contexts
+   *  there). */
+  neededCallbacks(needs: CallbackNeeds): void {
+    for (let i = 0; i < this.members.length; i++) {
+      const own = new CallbackNeeds();
+      unchecked(this.members[i]).neededCallbacks(own);
+      needs.add(own, "section \"" + unchecked(this.names[i]) + "\": ");
+    }
+    if (needs.mask != 0) {
+      needs.need(StreamCallbacks.RequestHeaders, "a chain (it starts its members' contexts in the request's headers)");
+    }
   }
 
   tickPeriodMs(): u32 {

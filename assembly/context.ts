@@ -40,6 +40,7 @@ import { Header } from "./internal/pairs";
 import { currentTimeNanos } from "./host/time";
 import { closeStream, continueStream, sendLocalResponseBytes } from "./host/stream";
 import { useContext } from "./internal/current";
+import { CallbackNeeds, StreamCallbacks } from "./callbacks";
 
 /** Pending callouts: token → the context that dispatched it (see host/callouts.ts). */
 export const pendingHttpCalls = new Map<u32, Context>();
@@ -186,6 +187,15 @@ export class RootContext extends Context {
    *  does not start, on an update it rejects the update. */
   onConfigure(configurationSize: u32): bool {
     return true;
+  }
+
+  /** Which per-stream callbacks the configuration just accepted needs (called after
+   *  onConfigure returned true; see callbacks.ts). Add each with the field and value that
+   *  need it: `needs.need(StreamCallbacks.ResponseHeaders, "echo: true")`. A module built
+   *  for a configuration (`meshwasm build --for-config`) leaves the others out. The default
+   *  needs every callback the filter implements. */
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.need(StreamCallbacks.All, "the filter does not say which callbacks its configuration needs");
   }
 
   /** Called every tick period (see setTickPeriod); timers run before it. */

@@ -24,6 +24,10 @@ import {
 import { findRootFactory, registeredRootIds } from "./registry";
 import { endOfCallback, noteHostBytes } from "./collect";
 import { onBody, onHeaders, onTrailers } from "./internal/http-dispatch";
+import { checkNeededCallbacks } from "./internal/needs";
+
+// Not a proxy-wasm callback: what a configuration needs, for `meshwasm build --for-config`.
+export { meshwasm_needed_callbacks } from "./internal/needs";
 
 const roots = new Map<u32, RootContext>();
 const https = new Map<u32, HttpContext>();
@@ -120,7 +124,8 @@ export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32):
 
 export function proxy_on_configure(rootContextId: u32, configurationSize: u32): bool {
   enteredContext(rootContextId);
-  const ok = rootOf(rootContextId, "proxy_on_configure").onConfigure(configurationSize);
+  const root = rootOf(rootContextId, "proxy_on_configure");
+  const ok = checkNeededCallbacks(root, root.onConfigure(configurationSize));
   endOfCallback();
   return ok;
 }

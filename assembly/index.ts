@@ -32,6 +32,8 @@ export {
   httpCallResponse,
 } from "./context";
 export { RootFactory, registerRootContext } from "./registry";
+// Which per-stream callbacks a configuration needs (RootContext.neededCallbacks).
+export { CallbackNeeds, StreamCallbacks } from "./callbacks";
 // Several filters in one module (the entry `meshwasm build --chain` writes calls registerChain).
 export { ChainRoot, ChainStream, registerChain } from "./chain";
 

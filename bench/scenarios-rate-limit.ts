@@ -16,6 +16,14 @@
 //                   (a filter-level generic_key action) and service. Both refuse on a service
 //                   error (500), so a failing service shows as errors, never as cheap requests.
 //                   The service's and Redis's CPU is not counted (it is the same for both).
+//
+// meshwasm's module in each is built for the scenario's configuration (bench/lib/peers.ts, as
+// `meshwasm build --for-config` does), which is what a user would ship: none of these
+// configurations asks for rate-limit headers on admitted responses, so that module leaves out
+// the response-headers callback and Envoy enters the VM once per request. Neither native
+// filter adds rate-limit headers to admitted responses either (local_ratelimit's are off by
+// default, as are the ratelimit filter's x-ratelimit headers), so this is the like-for-like
+// module.
 
 import type { Scenario } from "./scenarios.ts";
 
@@ -57,7 +65,7 @@ descriptors:
     rate_limit: { unit: second, requests_per_unit: 4000000000 }
 `;
 
-const CLUSTER_CONFIG = JSON.stringify({
+export const CLUSTER_CONFIG = JSON.stringify({
   rules: [{ name: "bench", mode: "cluster", key: [{ constant: "bench" }] }],
   service: { cluster: RATE_LIMIT_CLUSTER, domain: "bench", timeout: "1s", on_error: "deny" },
 });

@@ -17,6 +17,13 @@ export interface ProgramUses {
 /** The prunable exports a program with these uses does not need. */
 export declare function unusedCallbacks(uses: ProgramUses): string[];
 
+/** The --use alias `meshwasm build --for-config` compiles with. */
+export declare const PRUNED_ALIAS: string;
+
+/** The exports named by the bits of a MESHWASM_PRUNED_CALLBACKS value (none when undefined);
+ *  throws naming a value that is not an integer from 0 to 255. */
+export declare function prunedByConfiguration(value: string | undefined): string[];
+
 /** The compiler transform (asc --transform). */
 export default class PruneExports {
   afterInitialize(program: unknown): void;

@@ -23,6 +23,11 @@
 // Every other export stays: context creation and deletion (the SDK's context maps), the root's
 // callbacks, TCP, callouts, gRPC, queues, ticks, foreign functions. A program without the SDK
 // is left as it is. `meshwasm build --export-all` builds without this transform.
+//
+// A build for one configuration (`meshwasm build --for-config`) also removes the callbacks
+// that configuration does not need: it compiles with `--use MESHWASM_PRUNED_CALLBACKS=<bits>`
+// (bit i is the i-th export of PRUNABLE, as in assembly/callbacks.ts), which the SDK reads too,
+// so the module refuses a later configuration that needs one of them.
 
 import { ElementKind } from "assemblyscript";
 
@@ -53,6 +58,23 @@ const PASS_THROUGH = {
 
 const BUFFERS_REQUEST = /\b(bufferRequestBody|bufferingRequest)\b/;
 const BUFFERS_RESPONSE = /\b(bufferResponseBody|bufferingResponse)\b/;
+
+/** The alias `meshwasm build --for-config` sets: the callbacks its configuration does not need. */
+export const PRUNED_ALIAS = "MESHWASM_PRUNED_CALLBACKS";
+
+/**
+ * The exports named by the bits of a --use MESHWASM_PRUNED_CALLBACKS value (none when absent).
+ * @param {string | undefined} value
+ * @returns {string[]}
+ */
+export function prunedByConfiguration(value) {
+  if (value === undefined) return [];
+  const bits = Number(value);
+  if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) {
+    throw new Error(`--use ${PRUNED_ALIAS}=${value}: expected an integer from 0 to 255`);
+  }
+  return Object.keys(PRUNABLE).filter((_, i) => (bits & (1 << i)) !== 0);
+}
 
 /**
  * The prunable exports a program does not need.
@@ -177,7 +199,11 @@ export default class PruneExports {
     const hasFunction = (prefix) => functions.some((name) => name.startsWith(prefix));
     const uses = programUses(this.ownProgram, hasFunction);
     if (uses === null) return;
-    const unused = new Set(unusedCallbacks(uses));
+    const aliases = this.ownProgram.options.globalAliases;
+    const unused = new Set([
+      ...unusedCallbacks(uses),
+      ...prunedByConfiguration(aliases?.get(PRUNED_ALIAS)),
+    ]);
     const sdkExports = new Set(
       uses.sdkDirs.flatMap((dir) => [...unused].map((name) => `${dir}/exports/${name}`)),
     );

@@ -4,11 +4,14 @@
 // built, quoting the error.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
+import { buildForConfiguration } from "../../src/build/for-config.ts";
 import type { WasmPeer, Work } from "../scenarios.ts";
+import { CLUSTER_CONFIG, RATE_LIMIT_CONFIG } from "../scenarios-rate-limit.ts";
 import { aptInstall } from "./tools.ts";
 
 export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -96,13 +99,28 @@ const SAME_MODULE: Partial<Record<Work, Work>> = {
 // Works that build another work's module with every callback exported (`--export-all`).
 const EXPORT_ALL: Partial<Record<Work, Work>> = { "empty-all": "empty" };
 
+// Works whose module is built for the configuration their scenarios run (`meshwasm build
+// --for-config`), as a user would ship it: the callbacks that configuration does not need are
+// left out. One module per source and configuration.
+const FOR_CONFIG: Partial<Record<Work, string>> = {
+  "rate-limit": RATE_LIMIT_CONFIG,
+  "rate-limit-2w": RATE_LIMIT_CONFIG,
+  "rate-limit-cluster": CLUSTER_CONFIG,
+};
+
 const meshwasm: Builder = async (works, log) => {
   const out = new Map<Work, string>();
   for (const work of works) {
     const exportAll = EXPORT_ALL[work];
     const source = exportAll ?? SAME_MODULE[work] ?? work;
     const entry = join(benchDir, "peers", "meshwasm", source, "index.ts");
-    const outFile = join(workDir, "meshwasm", `${exportAll ? work : source}.wasm`);
+    const forConfig = FOR_CONFIG[work];
+    const name = forConfig
+      ? `${source}.${createHash("sha256").update(forConfig).digest("hex").slice(0, 8)}`
+      : exportAll
+        ? work
+        : source;
+    const outFile = join(workDir, "meshwasm", `${name}.wasm`);
     if (
       !fresh(outFile, [
         join(benchDir, "peers", "meshwasm", source),
@@ -112,10 +130,21 @@ const meshwasm: Builder = async (works, log) => {
         // The compiler's options: a changed optimisation level or runtime rebuilds too.
         join(projectDir, "asconfig.json"),
         join(projectDir, "src", "build", "compile.ts"),
+        join(projectDir, "src", "build", "for-config.ts"),
       ])
     ) {
-      log(`compiling meshwasm ${exportAll ? work : source}`);
-      await compileFilter({ entry, outFile, exportAll: exportAll !== undefined });
+      log(`compiling meshwasm ${name}${forConfig ? " for its scenarios' configuration" : ""}`);
+      const compile = (pruned?: number) =>
+        compileFilter({
+          entry,
+          outFile,
+          exportAll: exportAll !== undefined,
+          ...(pruned === undefined ? {} : { prunedCallbacks: pruned }),
+        });
+      if (forConfig) {
+        const made = await buildForConfiguration(compile, outFile, forConfig);
+        log(`  left out ${made.removed.join(", ") || "nothing"}`);
+      } else await compile();
     }
     out.set(work, outFile);
   }

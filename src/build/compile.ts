@@ -38,6 +38,10 @@ export interface CompileOptions {
    *  (by default they are left out, so Envoy does not enter the VM for them; see
    *  transform/exports.mjs). */
   exportAll?: boolean;
+  /** Also leave out these per-stream callbacks (bits in the order of the SDK's StreamCallbacks),
+   *  which the configuration the module is built for does not need; the module then refuses a
+   *  configuration that needs one (see for-config.ts). Not with exportAll. */
+  prunedCallbacks?: number;
 }
 
 export interface CompileResult {
@@ -118,6 +122,11 @@ export function compilerArgs(options: CompileOptions): string[] {
   else if (optimize !== DEFAULT_OPTIMIZE) args.push(`-${optimize}`);
   if (options.debug) args.push("--debug");
   if (!options.exportAll) args.push("--transform", PRUNE_EXPORTS_TRANSFORM);
+  if (options.prunedCallbacks !== undefined) {
+    if (options.exportAll)
+      throw new Error("prunedCallbacks: not with exportAll (nothing is pruned)");
+    args.push("--use", `MESHWASM_PRUNED_CALLBACKS=${options.prunedCallbacks}`);
+  }
   if (options.text) args.push("--textFile", options.outFile.replace(/\.wasm$/, ".wat"));
   return args;
 }

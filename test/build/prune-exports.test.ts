@@ -17,10 +17,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../src/build/compile.ts";
+import { STREAM_CALLBACKS } from "../../src/build/for-config.ts";
 import { Project } from "../../src/cli/project.ts";
 import { createHost } from "../../src/testing/index.ts";
 import { readWasmModule } from "../../src/wasm/binary.ts";
-import { PRUNABLE, unusedCallbacks } from "../../transform/exports.mjs";
+import { PRUNABLE, prunedByConfiguration, unusedCallbacks } from "../../transform/exports.mjs";
 
 const ALL = Object.keys(PRUNABLE);
 const project = mkdtempSync(join(tmpdir(), "meshwasm-prune-"));
@@ -153,6 +154,29 @@ registerChain(["a", "b"]);
   ),
   "b.ts": member("b", "  onDone(): bool { return true; }"),
 };
+
+describe("prunedByConfiguration (the bits --for-config compiles with)", () => {
+  it("names the export of each bit, in the SDK's StreamCallbacks order", () => {
+    expect(prunedByConfiguration(undefined)).toEqual([]);
+    expect(prunedByConfiguration("0")).toEqual([]);
+    expect(prunedByConfiguration("8")).toEqual(["proxy_on_response_headers"]);
+    expect(prunedByConfiguration("198")).toEqual([
+      "proxy_on_request_body",
+      "proxy_on_request_trailers",
+      "proxy_on_log",
+      "proxy_on_done",
+    ]);
+    expect(prunedByConfiguration("255")).toEqual(ALL);
+    // The SDK's bit order (assembly/callbacks.ts) is the build driver's.
+    expect(ALL).toEqual([...STREAM_CALLBACKS]);
+  });
+
+  it("refuses a value that is not 0 to 255, naming it", () => {
+    for (const bad of ["256", "-1", "1.5", "x"]) {
+      expect(() => prunedByConfiguration(bad)).toThrow(`MESHWASM_PRUNED_CALLBACKS=${bad}`);
+    }
+  });
+});
 
 describe("the build's exports", { timeout: 300_000 }, () => {
   let built: Record<"nothing" | "all" | "mixed" | "chain", string>;

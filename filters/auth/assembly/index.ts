@@ -7,6 +7,7 @@
 
 import {
   Action,
+  CallbackNeeds,
   Counter,
   Header,
   HttpContext,
@@ -15,6 +16,7 @@ import {
   log,
   readConfig,
   registerRootContext,
+  StreamCallbacks,
 } from "../../../assembly";
 import { basicChallenge, bearerChallenge, jsonErrorBody, keyChallenge } from "../../lib/reply";
 import { BodyStyle, Config, Provider, Requirement, RequirementKind, readAuthConfig } from "./config";
@@ -84,6 +86,20 @@ class AuthRoot extends RootContext {
     // first tick on (at start-up Envoy's clusters may not take callouts yet).
     if (remote) this.tickEvery(TICK_MS);
     return true;
+  }
+
+  // Every request is decided in its headers; its body and trailers wait only while a request
+  // is held for a remote key set's refetch.
+  neededCallbacks(needs: CallbackNeeds): void {
+    const c = this.config;
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+    for (let i = 0; i < c.providers.length; i++) {
+      const remote = c.providers[i].remote;
+      if (remote === null || remote.maxHeld == 0) continue;
+      needs.need(StreamCallbacks.RequestBody | StreamCallbacks.RequestTrailers,
+        "providers." + c.providerNames[i] + ".remote_jwks.unknown_kid_max_held: " + remote.maxHeld.toString() +
+        " (requests are held for a refetch)");
+    }
   }
 
   onTick(): void {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
+import { neededCallbacks } from "../../../src/build/for-config.ts";
 import { createHost, PluginStartError } from "../../../src/testing/index.ts";
 import { buildAuth, ecKey, hmacKey, jwks, ROOT, rsaKey, type TestKey } from "./helpers.ts";
 
@@ -568,5 +569,34 @@ describe("bad configurations", () => {
     const hs = hmacKey("s", 16);
     const logs2 = await moduleRefusal(p({ algorithms: ["HS256"], jwks: jwks(hs) }));
     expect(logs2?.join("\n")).not.toContain(hs.jwk.k as string);
+  });
+});
+
+// What `meshwasm build --for-config` asks the module: the request's body and trailers only
+// while a request may be held for a remote key set's refetch.
+describe("the callbacks a configuration needs", () => {
+  type Remote = { unknown_kid_max_held?: number };
+  type Shape = { providers?: Record<string, { remote_jwks?: Remote }> };
+  const headers = "proxy_on_request_headers";
+  const held = [headers, "proxy_on_request_body", "proxy_on_request_trailers"];
+
+  it("needs the body and trailers only when a remote key set may hold requests", async () => {
+    const module = readFileSync(wasm);
+    const seen = { holding: 0, plain: 0 };
+    for (const example of readmeExamples()) {
+      const config = fillKeys(example) as Shape;
+      const remotes = Object.values(config.providers ?? {}).flatMap((p) =>
+        p.remote_jwks ? [p.remote_jwks] : [],
+      );
+      const holds = remotes.some((r) => r.unknown_kid_max_held !== 0);
+      seen[holds ? "holding" : "plain"]++;
+      expect(await neededCallbacks(module, config)).toEqual(holds ? held : [headers]);
+      if (!holds) continue;
+      // The same configuration holding nothing needs the headers only.
+      for (const r of remotes) r.unknown_kid_max_held = 0;
+      expect(await neededCallbacks(module, config)).toEqual([headers]);
+    }
+    expect(seen.holding).toBeGreaterThan(0);
+    expect(seen.plain).toBeGreaterThan(0);
   });
 });

@@ -8,12 +8,14 @@
 
 import {
   Action,
+  CallbackNeeds,
   HttpContext,
   RootContext,
   clearRouteCache,
   log,
   readConfig,
   registerRootContext,
+  StreamCallbacks,
 } from "../../../assembly";
 import { HeaderAction, Outcome, Verb } from "./actions";
 import { RouterConfig, Rule, readRouterConfig } from "./config";
@@ -37,6 +39,23 @@ class Root extends RootContext {
     this.config = config;
     log.info("header-router: {} rules", config.rules.length.toString());
     return true;
+  }
+
+  // Rules match in the request's headers; the response's headers are written to only for
+  // response actions.
+  neededCallbacks(needs: CallbackNeeds): void {
+    const config = this.config!;
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+    for (let i = 0; i < config.rules.length; i++) {
+      const rule = unchecked(config.rules[i]);
+      if (rule.response.length == 0) continue;
+      needs.need(StreamCallbacks.ResponseHeaders, "rules[" + i.toString() + "].response_headers (rule \"" + rule.name +
+        "\"): " + rule.response.length.toString() + " action(s)");
+    }
+    const fallback = config.fallback;
+    if (fallback !== null && fallback.response.length > 0) {
+      needs.need(StreamCallbacks.ResponseHeaders, "default.response_headers: " + fallback.response.length.toString() + " action(s)");
+    }
   }
 
   createHttpContext(contextId: u32): HttpContext | null {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { neededCallbacks } from "../../../src/build/for-config.ts";
 import { RegexDriver } from "../../lib/test/regex-driver.ts";
 import { BAD_CASES } from "./corpus.ts";
 import { refusal } from "./host.ts";
@@ -91,5 +92,22 @@ describe("header-router configuration: schema.json and the parser agree", () => 
     for (const c of BAD_CASES.filter((b) => b.parserOnly !== undefined)) {
       expect(readme, c.name).toContain(c.parserOnly);
     }
+  });
+});
+
+// What `meshwasm build --for-config` asks the module: the response's headers only when a rule
+// (or the default) has response actions.
+describe("the callbacks a configuration needs", () => {
+  const match = { from: "header:x-a", present: true };
+  it("needs the request's headers, and the response's only for response actions", async () => {
+    const module = readFileSync(await headerRouterModule());
+    const request = {
+      rules: [{ name: "a", match, request_headers: [{ set: "x-b", value: "1" }] }],
+    };
+    expect(await neededCallbacks(module, request)).toEqual(["proxy_on_request_headers"]);
+    const both = ["proxy_on_request_headers", "proxy_on_response_headers"];
+    expect(await neededCallbacks(module, example)).toEqual(both);
+    const byDefault = { ...request, default: { response_headers: [{ set: "x-c", value: "1" }] } };
+    expect(await neededCallbacks(module, byDefault)).toEqual(both);
   });
 });

@@ -5,6 +5,7 @@
 
 import {
   Action,
+  CallbackNeeds,
   Counter,
   Gauge,
   GrpcStatus,
@@ -17,6 +18,7 @@ import {
   log,
   readConfig,
   registerRootContext,
+  StreamCallbacks,
   taggedName,
 } from "../../../assembly";
 import { Decision, bucketKey, ceilSeconds } from "../../lib/bucket";
@@ -121,6 +123,13 @@ class Root extends RootContext {
     this.setTickPeriod(config.sweepIntervalMs);
     log.info("rate-limit configured: {} rule(s)", config.rules.length.toString());
     return true;
+  }
+
+  // Every request is decided in its headers; the response's headers are written to only for
+  // the rate-limit headers on admitted responses.
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+    if (this.config!.headersOnAllowed) needs.need(StreamCallbacks.ResponseHeaders, "response.headers_on_allowed: true");
   }
 
   // Idle keys leave the tables a few sets at a time (every worker sweeps; a set's

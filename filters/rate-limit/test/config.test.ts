@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { createHost, PluginStartError } from "meshwasm/testing";
 import { describe, expect, it } from "vitest";
+import { neededCallbacks } from "../../../src/build/for-config.ts";
 import { readmePath, rule, schemaPath, wasm } from "./helpers.ts";
 
 const schema = JSON.parse(readFileSync(schemaPath, "utf8"));
@@ -327,5 +328,22 @@ describe("checks only the parser makes (schema.json says them in words)", () => 
     const message = await host.catch((e: Error) => e.message);
     for (const field of ["colour", "rules[0].name", "rules[0].shadow"])
       expect(message).toContain(`"${field}"`);
+  });
+});
+
+// What `meshwasm build --for-config` asks the module: the response's headers only for the
+// rate-limit headers on admitted responses.
+describe("the callbacks a configuration needs", () => {
+  it("needs the request's headers, and the response's only with headers_on_allowed", async () => {
+    const module = readFileSync(wasm);
+    expect(
+      await neededCallbacks(module, { rules: [rule({})], response: { headers: "ietf" } }),
+    ).toEqual(["proxy_on_request_headers"]);
+    expect(
+      await neededCallbacks(module, {
+        rules: [rule({})],
+        response: { headers: "x-ratelimit", headers_on_allowed: true },
+      }),
+    ).toEqual(["proxy_on_request_headers", "proxy_on_response_headers"]);
   });
 });

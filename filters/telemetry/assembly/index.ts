@@ -12,6 +12,7 @@
 
 import {
   Action,
+  CallbackNeeds,
   CounterFamily,
   HistogramFamily,
   HttpContext,
@@ -27,6 +28,7 @@ import {
   readConfig,
   registerRootContext,
   setProperty,
+  StreamCallbacks,
 } from "../../../assembly";
 import { JsonLine, REDACTED } from "./accesslog";
 import { LOG_FIELDS, TelemetryConfig, readTelemetryConfig } from "./config";
@@ -169,6 +171,16 @@ class TelemetryRoot extends RootContext {
     }
     this.telemetry = telemetry;
     return true;
+  }
+
+  // The request's headers on every request (request id, trace context, start time); the
+  // response's only to echo the request id; the log only for the metrics or the access log.
+  neededCallbacks(needs: CallbackNeeds): void {
+    const cfg = this.telemetry!.config;
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+    if (cfg.requestId.echo) needs.need(StreamCallbacks.ResponseHeaders, "request_id.echo: true");
+    if (cfg.metrics.enabled) needs.need(StreamCallbacks.Log, "metrics.enabled: true");
+    if (cfg.accessLog.enabled) needs.need(StreamCallbacks.Log, "access_log.enabled: true");
   }
 
   createHttpContext(contextId: u32): HttpContext | null {

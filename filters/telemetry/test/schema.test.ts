@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import { neededCallbacks } from "../../../src/build/for-config.ts";
 import { createHost } from "../../../src/testing/index.ts";
 import { buildTelemetry, FILTER_DIR } from "./build.ts";
 import { ROOT_ID } from "./helpers.ts";
@@ -68,5 +69,25 @@ describe("schema.json", () => {
 
   it("refuses text that is not JSON, naming where", async () => {
     expect(await start('{"metrics": {')).toMatch(/invalid configuration: .*line 1/);
+  });
+});
+
+// What `meshwasm build --for-config` asks the module: the response's headers only to echo the
+// request id, the log only for the metrics or the access log.
+describe("the callbacks a configuration needs", () => {
+  it("needs the response's headers for request_id.echo and the log for metrics or the access log", async () => {
+    const module = readFileSync(await buildTelemetry());
+    const headers = "proxy_on_request_headers";
+    expect(await neededCallbacks(module, {})).toEqual([headers, "proxy_on_log"]);
+    const quiet = { metrics: { enabled: false }, access_log: { enabled: false } };
+    expect(await neededCallbacks(module, quiet)).toEqual([headers]);
+    expect(await neededCallbacks(module, { ...quiet, access_log: { enabled: true } })).toEqual([
+      headers,
+      "proxy_on_log",
+    ]);
+    expect(await neededCallbacks(module, { ...quiet, request_id: { echo: true } })).toEqual([
+      headers,
+      "proxy_on_response_headers",
+    ]);
   });
 });

@@ -13,7 +13,9 @@ import {
   resolveChain,
 } from "../../build/chain.ts";
 import { CompileError, formatDiagnostic, sdkAssemblyDir } from "../../build/compile.ts";
+import { buildForConfiguration, ConfigurationRefusedError } from "../../build/for-config.ts";
 import { checkModule } from "../../check/surface.ts";
+import type { PluginConfiguration } from "../../plugin.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, ExitCode, usageError } from "../errors.ts";
 import type { Project } from "../project.ts";
@@ -34,20 +36,20 @@ export function chainFilters(project: Project): ChainFilter[] {
   }));
 }
 
-/** Reads `--chain-config`: a JSON file, or inline JSON. */
-function readChainConfig(value: string, cwd: string): unknown {
+/** Reads a JSON option (`--chain-config`, `--for-config`): a JSON file, or inline JSON. */
+export function readJsonOption(option: string, value: string, cwd: string): unknown {
   const inline = value.trimStart().startsWith("{");
   let text = value;
   if (!inline) {
     const path = resolve(cwd, value);
-    if (!existsSync(path)) throw usageError(`--chain-config ${value}: no such file`);
+    if (!existsSync(path)) throw usageError(`${option} ${value}: no such file`);
     text = readFileSync(path, "utf8");
   }
   try {
     return JSON.parse(text);
   } catch (error) {
     throw usageError(
-      `--chain-config ${inline ? "" : `${value} `}is not valid JSON: ${(error as Error).message}`,
+      `${option} ${inline ? "" : `${value} `}is not valid JSON: ${(error as Error).message}`,
     );
   }
 }
@@ -60,16 +62,25 @@ export async function buildChain(
   const { out } = ctx;
   const project = ctx.project();
   let chain: ChainFilter[];
+  // --for-config is the chain's configuration too, and the module is built for it.
+  if (opts.forConfig !== undefined && opts.chainConfig !== undefined) {
+    throw usageError(
+      "give the chain's configuration once: --for-config <file> checks it like --chain-config and builds the module for it",
+    );
+  }
+  if (opts.forConfig !== undefined && opts.exportAll)
+    throw usageError("--for-config leaves callbacks out; --export-all keeps them all: give one");
+  const option = opts.forConfig !== undefined ? "--for-config" : "--chain-config";
+  const file = opts.forConfig ?? opts.chainConfig;
+  let config: unknown;
   try {
-    const config =
-      opts.chainConfig === undefined ? undefined : readChainConfig(opts.chainConfig, ctx.cwd);
+    config = file === undefined ? undefined : readJsonOption(option, file, ctx.cwd);
     const names =
       opts.chain !== undefined
         ? parseChainList(opts.chain)
-        : chainOfConfiguration(config, `--chain-config ${opts.chainConfig}`);
+        : chainOfConfiguration(config, `${option} ${file}`);
     chain = resolveChain(names, chainFilters(project));
-    if (config !== undefined)
-      checkChainConfiguration(chain, config, `--chain-config ${opts.chainConfig}`);
+    if (config !== undefined) checkChainConfiguration(chain, config, `${option} ${file}`);
   } catch (error) {
     if (error instanceof ChainSpecError) {
       if (out.json) out.result({ ok: false, problem: error.problem, error: error.message });
@@ -83,17 +94,33 @@ export async function buildChain(
   const names = chain.map((f) => f.name);
   const progress = out.progress(`building the chain ${names.join(" → ")}`);
   try {
-    const result = await compileChain({
-      chain,
-      outFile: opts.output,
-      baseDir: project.root,
-      sdk: project.isMeshwasmItself ? sdkAssemblyDir() : "meshwasm/assembly",
-      ...(opts.optimize ? { optimize: opts.optimize } : {}),
-      ...(opts.runtime ? { runtime: opts.runtime } : {}),
-      ...(opts.text ? { text: true } : {}),
-      ...(opts.debug ? { debug: true } : {}),
-      ...(opts.exportAll ? { exportAll: true } : {}),
-    });
+    const compile = (pruned?: number) =>
+      compileChain({
+        chain,
+        outFile: opts.output,
+        baseDir: project.root,
+        sdk: project.isMeshwasmItself ? sdkAssemblyDir() : "meshwasm/assembly",
+        ...(opts.optimize ? { optimize: opts.optimize } : {}),
+        ...(opts.runtime ? { runtime: opts.runtime } : {}),
+        ...(opts.text ? { text: true } : {}),
+        ...(opts.debug ? { debug: true } : {}),
+        ...(opts.exportAll ? { exportAll: true } : {}),
+        ...(pruned === undefined ? {} : { prunedCallbacks: pruned }),
+      });
+    let removed: string[] | undefined;
+    let result: Awaited<ReturnType<typeof compile>>;
+    if (opts.forConfig === undefined) {
+      result = await compile();
+    } else {
+      const made = await buildForConfiguration(
+        compile,
+        resolve(project.root, opts.output),
+        config as PluginConfiguration,
+        `--for-config ${opts.forConfig}`,
+      );
+      removed = made.removed;
+      result = made;
+    }
     const report = checkModule(readFileSync(resolve(project.root, opts.output)));
     if (!report.ok) {
       progress.fail("the chain's module fails the module check");
@@ -103,8 +130,25 @@ export async function buildChain(
     progress.done(
       `built ${opts.output}: ${names.join(" → ")} (${(result.bytes / 1024).toFixed(1)} KiB)`,
     );
-    if (out.json) out.result({ ok: true, wasm: opts.output, chain: names, bytes: result.bytes });
+    if (removed !== undefined) {
+      out.line(
+        `  for its configuration: ${removed.length > 0 ? `left out ${removed.join(", ")}` : "nothing to leave out"}`,
+      );
+    }
+    if (out.json) {
+      out.result({
+        ok: true,
+        wasm: opts.output,
+        chain: names,
+        bytes: result.bytes,
+        ...(removed === undefined ? {} : { removed }),
+      });
+    }
   } catch (error) {
+    if (error instanceof ConfigurationRefusedError) {
+      progress.fail("the chain refused its configuration");
+      throw new CliError(error.message, { exitCode: ExitCode.Failed });
+    }
     if (!(error instanceof CompileError)) throw error;
     progress.fail("the chain did not compile");
     for (const d of error.diagnostics.filter((x) => x.category === "error"))

@@ -14,11 +14,13 @@ import {
   type OptimizeLevel,
   type RuntimeVariant,
 } from "../../build/compile.ts";
+import { buildForConfiguration, ConfigurationRefusedError } from "../../build/for-config.ts";
 import { checkModule } from "../../check/surface.ts";
+import type { PluginConfiguration } from "../../plugin.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, ExitCode, usageError } from "../errors.ts";
 import { type Filter, type Project, packageRoot } from "../project.ts";
-import { buildChain, type ChainOptions } from "./build-chain.ts";
+import { buildChain, type ChainOptions, readJsonOption } from "./build-chain.ts";
 
 export interface BuildSettings {
   optimize: OptimizeLevel;
@@ -29,6 +31,9 @@ export interface BuildSettings {
   debug: boolean;
   /** Export every proxy-wasm callback, also the per-stream ones the filter does not use. */
   exportAll: boolean;
+  /** `--for-config`: the plugin configuration (a file, or inline JSON) the module is built
+   *  for; the per-stream callbacks it does not need are left out. */
+  forConfig?: string;
 }
 
 export interface BuiltFilter {
@@ -43,6 +48,9 @@ export interface BuiltFilter {
   /** Compiler errors and warnings, and module-check findings, as file:line text. */
   errors: string[];
   warnings: string[];
+  /** With --for-config: the callbacks the configuration needs, and those left out. */
+  needed?: string[];
+  removed?: string[];
 }
 
 export const DEFAULT_BUILD: BuildSettings = {
@@ -76,6 +84,10 @@ export async function buildFilters(
   const { out } = ctx;
   const project = ctx.project();
   const results: BuiltFilter[] = [];
+  const forConfig =
+    settings.forConfig === undefined
+      ? undefined
+      : readJsonOption("--for-config", settings.forConfig, ctx.cwd);
   const progress = out.progress(
     `building ${filters.length} filter${filters.length === 1 ? "" : "s"} (-${settings.optimize}, ${settings.runtime} runtime)`,
   );
@@ -92,16 +104,32 @@ export async function buildFilters(
     };
     results.push(built);
     try {
-      const result = await compileFilter({
-        entry: project.rel(filter.entry),
-        outFile: wasm,
-        baseDir: project.root,
-        optimize: settings.optimize,
-        runtime: settings.runtime,
-        text: settings.text,
-        debug: settings.debug,
-        exportAll: settings.exportAll,
-      });
+      const compile = (pruned?: number) =>
+        compileFilter({
+          entry: project.rel(filter.entry),
+          outFile: wasm,
+          baseDir: project.root,
+          optimize: settings.optimize,
+          runtime: settings.runtime,
+          text: settings.text,
+          debug: settings.debug,
+          exportAll: settings.exportAll,
+          ...(pruned === undefined ? {} : { prunedCallbacks: pruned }),
+        });
+      let result: Awaited<ReturnType<typeof compile>>;
+      if (forConfig === undefined) {
+        result = await compile();
+      } else {
+        const made = await buildForConfiguration(
+          compile,
+          resolve(project.root, wasm),
+          forConfig as PluginConfiguration,
+          `--for-config ${settings.forConfig}`,
+        );
+        built.needed = made.needed;
+        built.removed = made.removed;
+        result = made;
+      }
       built.bytes = result.bytes;
       built.millis = Math.round(result.millis);
       built.warnings.push(...result.warnings.map((d) => relDiagnostic(project, d)));
@@ -110,6 +138,10 @@ export async function buildFilters(
       built.warnings.push(...report.warnings.map((w) => `${wasm}: module check: ${w}`));
       built.ok = report.ok;
     } catch (error) {
+      if (error instanceof ConfigurationRefusedError) {
+        built.errors.push(error.message);
+        continue;
+      }
       if (!(error instanceof CompileError)) throw error;
       const errors = error.diagnostics.filter((d) => d.category === "error");
       built.errors.push(
@@ -130,6 +162,11 @@ export async function buildFilters(
         : `  ${kib(r.bytes).padStart(9)}  ${String(r.millis).padStart(5)} ms`;
     if (r.ok) out.line(`  ${out.c.green("ok")}    ${r.wasm.padEnd(36)}${size}`);
     else out.line(`  ${out.c.red("FAIL")}  ${r.wasm.padEnd(36)}${size}`);
+    if (r.removed !== undefined) {
+      out.line(
+        `        for its configuration: ${r.removed.length > 0 ? `left out ${r.removed.join(", ")}` : "nothing to leave out"}`,
+      );
+    }
     for (const e of r.errors) out.line(`        ${out.c.red(e)}`);
     for (const w of r.warnings) out.line(`        ${out.c.yellow(w)}`);
   }
@@ -222,6 +259,10 @@ export default function buildCommand(ctx: CliContext): Command {
       "export every proxy-wasm callback (by default the per-stream ones the filter does not use are left out, so Envoy skips them)",
       false,
     )
+    .option(
+      "--for-config <file>",
+      "build for this plugin configuration (a JSON file, or inline JSON; with a chain, the chain's configuration): the per-stream callbacks it does not need are left out, and the module refuses a configuration that needs one",
+    )
     .option("--json", "print the results as JSON", false)
     .option(
       "--chain <filters>",
@@ -248,9 +289,18 @@ export default function buildCommand(ctx: CliContext): Command {
         await buildChain(ctx, opts);
         return;
       }
+      if (opts.forConfig !== undefined && opts.exportAll)
+        throw usageError(
+          "--for-config leaves callbacks out; --export-all keeps them all: give one",
+        );
       const project = ctx.project();
       const filters = project.select(names);
       if (filters.length === 0) throw noFilters(project);
+      if (opts.forConfig !== undefined && filters.length !== 1) {
+        throw usageError(
+          `--for-config ${opts.forConfig}: a configuration is one filter's; name the filter to build (${filters.length} selected)`,
+        );
+      }
       const results = await buildFilters(ctx, filters, opts);
       if (opts.json) ctx.out.result({ ok: results.every((r) => r.ok), filters: results });
       if (results.some((r) => !r.ok)) process.exitCode = ExitCode.Failed;

@@ -1,0 +1,144 @@
+// A module built for one plugin configuration (`meshwasm build --for-config <file>`): the
+// per-stream callbacks that configuration does not need are left out, so Envoy does not enter
+// the VM for them.
+//
+// The filter is compiled as usual, run in the test host with the configuration, and asked
+// (the SDK's meshwasm_needed_callbacks export, filled from RootContext.neededCallbacks after
+// onConfigure) which callbacks the configuration needs. When some exported ones are not needed,
+// it is compiled again with `--use MESHWASM_PRUNED_CALLBACKS=<bits>`: the build's transform
+// removes those exports before Binaryen optimizes (their dispatch code goes too), and the SDK
+// keeps the bits, so the module refuses (configure returns false, with a log line naming the
+// field, its value and the callback) a later configuration that needs one of them.
+
+import { rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { PluginConfiguration } from "../plugin.ts";
+import { createHost } from "../testing/host.ts";
+import { PluginStartError } from "../testing/status.ts";
+import { readWasmModule } from "../wasm/binary.ts";
+import type { CompileResult } from "./compile.ts";
+
+/** The per-stream callbacks, in the bit order of the SDK's StreamCallbacks. */
+export const STREAM_CALLBACKS = [
+  "proxy_on_request_headers",
+  "proxy_on_request_body",
+  "proxy_on_request_trailers",
+  "proxy_on_response_headers",
+  "proxy_on_response_body",
+  "proxy_on_response_trailers",
+  "proxy_on_log",
+  "proxy_on_done",
+] as const;
+
+export const NEEDED_CALLBACKS_EXPORT = "meshwasm_needed_callbacks";
+
+/** The configuration a module was to be built for does not configure it. */
+export class ConfigurationRefusedError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly logs: string[],
+  ) {
+    super(
+      `${origin}: the filter refused this configuration` +
+        (logs.length > 0 ? `:\n${logs.join("\n")}` : " (it logged nothing)"),
+    );
+    this.name = "ConfigurationRefusedError";
+  }
+}
+
+/** The names of the callbacks in `bits`. */
+export function callbackNames(bits: number): string[] {
+  return STREAM_CALLBACKS.filter((_, i) => (bits & (1 << i)) !== 0);
+}
+
+/** The bits of the named callbacks. */
+export function callbackBits(names: Iterable<string>): number {
+  let bits = 0;
+  for (const name of names) {
+    const i = STREAM_CALLBACKS.indexOf(name as (typeof STREAM_CALLBACKS)[number]);
+    if (i >= 0) bits |= 1 << i;
+  }
+  return bits;
+}
+
+/** The per-stream callbacks a module exports. */
+export function exportedCallbacks(wasm: Uint8Array): string[] {
+  const names = new Set(readWasmModule(wasm).exports.map((e) => e.name));
+  return STREAM_CALLBACKS.filter((name) => names.has(name));
+}
+
+/**
+ * What `configuration` needs of the per-stream callbacks (their names), asked of the module in
+ * the test host; a refused configuration throws ConfigurationRefusedError with the filter's log.
+ */
+export async function neededCallbacks(
+  wasm: Uint8Array,
+  configuration: PluginConfiguration,
+  origin = "the configuration",
+): Promise<string[]> {
+  let host: Awaited<ReturnType<typeof createHost>>;
+  try {
+    host = await createHost({ module: wasm, configuration, logLevel: "warn" });
+  } catch (error) {
+    if (error instanceof PluginStartError) throw new ConfigurationRefusedError(origin, error.logs);
+    throw error;
+  }
+  const vm = host.vms[0];
+  const root = host.roots[0];
+  if (!vm || !root || !vm.has(NEEDED_CALLBACKS_EXPORT)) {
+    // A module without the SDK's answer (not built with meshwasm's SDK): it needs everything.
+    host.close();
+    return [...STREAM_CALLBACKS];
+  }
+  try {
+    const bits = vm.call(NEEDED_CALLBACKS_EXPORT, root, root.id);
+    return bits < 0 ? [...STREAM_CALLBACKS] : callbackNames(bits);
+  } finally {
+    host.close();
+  }
+}
+
+export interface ForConfigResult extends CompileResult {
+  /** The per-stream callbacks the configuration needs. */
+  needed: string[];
+  /** The exported callbacks left out because the configuration does not need them. */
+  removed: string[];
+}
+
+/**
+ * Builds a module for `configuration`. `compile(pruned)` compiles to `outPath` (with
+ * `--use MESHWASM_PRUNED_CALLBACKS=<pruned>` when pruned is given); it runs once, or twice when
+ * the first module exports a callback the configuration does not need.
+ */
+export async function buildForConfiguration(
+  compile: (pruned?: number) => Promise<CompileResult>,
+  outPath: string,
+  configuration: PluginConfiguration,
+  origin = "the configuration",
+): Promise<ForConfigResult> {
+  const first = await compile();
+  const path = resolve(outPath);
+  let wasm: Uint8Array;
+  let needed: string[];
+  try {
+    wasm = new Uint8Array(await readFile(path));
+    needed = await neededCallbacks(wasm, configuration, origin);
+  } catch (error) {
+    // A refused configuration leaves no module behind: it would not serve that configuration.
+    rmSync(path, { force: true });
+    throw error;
+  }
+  const removed = exportedCallbacks(wasm).filter((name) => !needed.includes(name));
+  if (removed.length === 0) return { ...first, needed, removed };
+  const second = await compile(callbackBits(removed));
+  const built = new Uint8Array(await readFile(path));
+  const left = exportedCallbacks(built).filter((name) => removed.includes(name));
+  if (left.length > 0) {
+    rmSync(path, { force: true });
+    throw new Error(`${outPath}: the build for ${origin} still exports ${left.join(", ")}`);
+  }
+  // The module built for the configuration must take it.
+  await neededCallbacks(built, configuration, origin);
+  return { ...second, millis: first.millis + second.millis, needed, removed };
+}
