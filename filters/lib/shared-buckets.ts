@@ -12,6 +12,15 @@
 // set, else the place of the least recently admitted key there (an eviction). Keys idle for
 // `idleMs` are dropped when their set is next written and by sweep() on a timer.
 //
+// The sweep reads only the sets where something this VM wrote may have gone idle: each VM
+// notes, per set, when it last admitted a key there (every key's last-seen time is at most
+// the time of the write that stored it, made by some VM), and visits a set once that note is
+// `idleMs` old, then forgets it. A key refreshed later by another VM is that VM's to sweep.
+// A new table owes every set one visit (sets written before it was made: an earlier
+// configuration, another VM's table that is gone), so the first pass still covers the whole
+// table at the usual pace; after it, a tick reads as many sets as went idle. The key space
+// stays bounded however the sweep goes: a set never holds more than its ways.
+//
 // Unlike the rest of filters/lib this module calls the host (shared data): use it in request
 // callbacks and onTick, not at top level.
 
@@ -69,6 +78,9 @@ export class SharedBuckets {
   private readonly cachedIndex: StaticArray<i64>;
   private readonly cachedCas: StaticArray<u32>;
   private readonly cachedBytes: StaticArray<ArrayBuffer | null>;
+  // Per set, when this VM last admitted a key there: the sweep visits the set once that is
+  // `idleMs` old (0: nothing owed; a new table owes every set a visit, see the top).
+  private readonly owed: StaticArray<i64>;
   private scratch: StaticArray<i64> = new StaticArray<i64>(0);
   // What the last apply() did to the set (copied to the outcome once its write succeeds).
   private inserted: bool = false;
@@ -102,6 +114,9 @@ export class SharedBuckets {
     this.cachedIndex = cachedIndex;
     this.cachedCas = new StaticArray<u32>(slots);
     this.cachedBytes = new StaticArray<ArrayBuffer | null>(slots);
+    const owed = new StaticArray<i64>(<i32>sets);
+    for (let i = 0; i < <i32>sets; i++) unchecked((owed[i] = 1));
+    this.owed = owed;
     for (let i: u32 = 0; i < sets; i++) this.names.push(String.UTF8.encode(prefix + "/" + i.toString()));
   }
 
@@ -139,6 +154,7 @@ export class SharedBuckets {
       const next = this.apply(copy, index, key, limits, signature, cost, now, out);
       if (next !== null && setSharedDataBytes(name, next, copyCas) == Status.Ok) {
         this.wrote(slot, index, next);
+        unchecked((this.owed[index] = now));
         this.report(outcome);
         return;
       }
@@ -163,6 +179,7 @@ export class SharedBuckets {
       const status = setSharedDataBytes(name, next, cas);
       if (status == Status.Ok) {
         this.wrote(slot, index, next);
+        unchecked((this.owed[index] = now));
         this.report(outcome);
         return;
       }
@@ -237,18 +254,22 @@ export class SharedBuckets {
     return s.encode();
   }
 
-  /** Drops idle keys from up to `maxSets` sets (continuing where the last sweep stopped);
-   *  returns how many keys left. One attempt per set: a set being written is live anyway.
-   *  Legal in onTick. */
+  /** Looks at up to `maxSets` sets (continuing where the last sweep stopped) and drops the
+   *  idle keys of those where a key this VM admitted may have gone idle (see the top); returns
+   *  how many keys left. One attempt per set: a set written meanwhile is visited again on the
+   *  next pass. Legal in onTick. */
   sweep(now: i64, maxSets: u32): i32 {
     let removed = 0;
     const idleBefore = now - this.idleMs;
     const n = min(maxSets, this.sets);
     for (let i: u32 = 0; i < n; i++) {
       const index = this.sweepCursor;
-      const name = unchecked(this.names[index]);
       this.sweepCursor = (this.sweepCursor + 1) % this.sets;
+      const owed = unchecked(this.owed[index]);
+      if (owed == 0 || owed > idleBefore) continue; // nothing of this VM's can be idle yet
+      const name = unchecked(this.names[index]);
       const stored = getSharedDataBytes(name);
+      unchecked((this.owed[index] = 0));
       if (stored === null) continue;
       noteCas(stored.cas);
       const set = BucketSet.decode(stored.value);
@@ -256,7 +277,10 @@ export class SharedBuckets {
       const dropped = set.dropIdle(idleBefore);
       if (dropped == 0) continue;
       const bytes = set.encode();
-      if (setSharedDataBytes(name, bytes, stored.cas) != Status.Ok) continue;
+      if (setSharedDataBytes(name, bytes, stored.cas) != Status.Ok) {
+        unchecked((this.owed[index] = owed)); // written meanwhile: look again next pass
+        continue;
+      }
       removed += dropped;
       this.wrote(<i32>(index % CACHED), index, bytes);
     }
