@@ -340,4 +340,32 @@ describe("the shared-data table", () => {
     host.advance(12_000); // idle from 5 s; the sweep covers the whole table every 5 s
     expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(0);
   });
+
+  it("sweeps, after its first pass over the table, only the sets where a key went idle", async () => {
+    // 100 sets of 8, 20 looked at per tick: the whole table every 5 s.
+    const host = await rateLimitHost({
+      rules: [rule({ max_keys: 800, idle_timeout: "5s" })],
+      shared: { sweep_interval: "1s" },
+    });
+    const reads = () => host.coverage.hostCalls.get("proxy_get_shared_data") ?? 0;
+    const writes = () => host.coverage.hostCalls.get("proxy_set_shared_data") ?? 0;
+    const during = (ms: number) => {
+      const before = { reads: reads(), writes: writes() };
+      host.advance(ms);
+      return { reads: reads() - before.reads, writes: writes() - before.writes };
+    };
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    // The first pass reads the table once (sets an earlier table may have written; a's set only
+    // if the pass reaches it once a may have gone idle), writing nothing.
+    const first = during(5500);
+    expect(first.writes).toBe(0);
+    expect(first.reads).toBeGreaterThanOrEqual(99);
+    expect(first.reads).toBeLessThanOrEqual(100);
+    expect((await host.request({ headers: user("a") })).status).toBe(200); // a stays fresh
+    expect(during(4000)).toEqual({ reads: 0, writes: 0 });
+    // a went idle: its set is read and written once; then nothing is left to look at.
+    expect(during(8000)).toEqual({ reads: 1, writes: 1 });
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(0);
+    expect(during(20_000)).toEqual({ reads: 0, writes: 0 });
+  });
 });
