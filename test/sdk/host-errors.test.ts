@@ -480,3 +480,25 @@ describe("the effective context around root and callout callbacks", () => {
     expect(r).toEqual({ callout: "200", path: "/callout/effective", state: "0" });
   });
 });
+
+describe("a host that breaks the contract", () => {
+  // A root callback for an id the host never made a root aborts naming the callback and the
+  // id (the module cannot tell whose callback it is); nothing else runs in that VM.
+  it.each<[string, number[]]>([
+    ["proxy_on_tick", [99]],
+    ["proxy_on_queue_ready", [99, 1]],
+    ["proxy_on_foreign_function", [99, 1, 0]],
+    ["proxy_on_http_call_response", [99, 12345, 0, 0, 0]],
+    ["proxy_on_grpc_receive_initial_metadata", [99, 12345, 0]],
+    ["proxy_on_grpc_receive", [99, 12345, 0]],
+    ["proxy_on_grpc_receive_trailing_metadata", [99, 12345, 0]],
+    ["proxy_on_grpc_close", [99, 12345, 0]],
+  ])("%s for an unknown root aborts naming the callback and the id", async (callback, args) => {
+    const host = await createHost(options());
+    const vm = host.vms[0];
+    const root = host.roots[0];
+    if (!vm || !root) throw new Error("the host started no VM");
+    expect(() => vm.call(callback, root, ...args)).toThrow(callback);
+    expect(host.logs("critical")).toContain(`meshwasm: unknown context id in ${callback} (context 99)`);
+  });
+});
