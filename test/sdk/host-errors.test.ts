@@ -452,6 +452,21 @@ describe("the body length cached for a body callback", () => {
     });
   });
 
+  it("outside a body callback the length is the host's, and a replace needs it", async () => {
+    const normal = await probe("/body/headers");
+    // The host refuses a body write before the body: BadArgument.
+    expect(normal).toEqual({ length: "0", replace: "2" });
+    // Without a length the SDK does not write: NotFound, and the write was never asked.
+    const host = await createHost(options());
+    const [status, write] = host.failHostCalls([
+      { call: "proxy_get_buffer_status", status: "NotFound" },
+      { call: "proxy_set_buffer_bytes", status: "InternalFailure" },
+    ]);
+    const res = await host.request({ path: "/body/headers" });
+    expect(res.body).toBe("length=-1\nreplace=1\n");
+    expect([status?.failed, write?.matched]).toEqual([2, 0]);
+  });
+
   it("a refused read is empty", async () => {
     const r = await probe("/body", [{ call: "proxy_get_buffer_bytes", status: "NotFound" }], init);
     expect(r.read).toBe("");
@@ -499,6 +514,8 @@ describe("a host that breaks the contract", () => {
     const root = host.roots[0];
     if (!vm || !root) throw new Error("the host started no VM");
     expect(() => vm.call(callback, root, ...args)).toThrow(callback);
-    expect(host.logs("critical")).toContain(`meshwasm: unknown context id in ${callback} (context 99)`);
+    expect(host.logs("critical")).toContain(
+      `meshwasm: unknown context id in ${callback} (context 99)`,
+    );
   });
 });
