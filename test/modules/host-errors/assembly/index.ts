@@ -216,6 +216,20 @@ class ProbeStream extends HttpContext {
     this.note("prepend", body.prepend(bytesOf("x")).toString());
     this.note("after-prepend", body.length().toString());
     this.note("read", body.readString());
+    if (this.path == "/body/empty") {
+      // An emptied body's length (0) is known too, and writes after it keep it current.
+      this.note("emptied", body.replaceString("").toString());
+      this.note("after-empty", body.length().toString());
+      this.note("append-empty", body.appendString("ab").toString());
+      this.note("after-append-empty", body.length().toString());
+      body.replaceString("");
+      this.note("prepend-empty", body.prepend(bytesOf("c")).toString());
+      this.note("after-prepend-empty", body.length().toString());
+      body.replaceString("");
+      this.note("replace-empty", body.replaceString("xyz").toString());
+      this.note("after-replace-empty", body.length().toString());
+      this.note("read-empty", body.readString());
+    }
     if (this.path == "/body/splice") {
       this.note("splice", body.splice(0, 1, bytesOf("yy")).toString());
       this.note("after-splice", body.length().toString());
@@ -281,14 +295,16 @@ class ProbeStream extends HttpContext {
   }
 
   callouts(): Action {
+    // Each dispatch follows one that worked, so a refused one must not report the token the
+    // last one left behind.
     const headers = [new Header(":method", "GET"), new Header(":path", "/x"), new Header(":authority", "callout")];
     const first = this.dispatchHttpCall("callout", headers, null, [], 1000);
     this.note("http-first", first.status.toString() + "/" + (first.token > 0 ? "token" : "0"));
-    const second = this.dispatchHttpCall("callout", headers, null, [], 1000);
+    const second = this.dispatchHttpCall("callout", headers, bytesOf("b"), [new Header("x-trailer", "t")], 1000);
     this.note("http-second", second.status.toString() + "/" + (second.token > 0 ? "token" : "0"));
-    const grpc = this.dispatchGrpcCall("grpc", "probe.Service", "Call", [], bytesOf("m"), 1000);
+    const grpc = this.dispatchGrpcCall("grpc", "probe.Service", "Call", [new Header("x-md", "call")], bytesOf("m"), 1000);
     this.note("grpc-call", grpc.status.toString() + "/" + (grpc.token > 0 ? "token" : "0"));
-    const stream = this.openGrpcStream("grpc", "probe.Service", "Stream", []);
+    const stream = this.openGrpcStream("grpc", "probe.Service", "Stream", [new Header("x-md", "stream")]);
     this.note("grpc-stream", stream.status.toString() + "/" + (stream.token > 0 ? "token" : "0"));
     this.note("grpc-send", grpcSend(stream.token, bytesOf("m")).toString());
     this.note("grpc-close", grpcClose(stream.token).toString());
