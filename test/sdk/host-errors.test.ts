@@ -297,7 +297,22 @@ describe("shared queues when the host refuses", () => {
 
 describe("callouts and gRPC when the host refuses", () => {
   it("dispatches normally with nothing failing, with the trailers and metadata given", async () => {
-    const host = await createHost(options());
+    const sent: Array<{ message: string; endOfStream: boolean }> = [];
+    const host = await createHost(
+      options([], {
+        grpcClusters: {
+          grpc: (call, event) => {
+            if (call.stream && event.message) {
+              sent.push({
+                message: Buffer.from(event.message).toString(),
+                endOfStream: event.endOfStream === true,
+              });
+            }
+            return undefined;
+          },
+        },
+      }),
+    );
     const res = await host.request({ path: "/callouts" });
     const r = Object.fromEntries(
       res.body
@@ -313,6 +328,11 @@ describe("callouts and gRPC when the host refuses", () => {
     expect(r).toMatchObject({ "grpc-stream": "0/token", "grpc-send": "0", "grpc-close": "0" });
     expect(host.httpCalls.map((c) => c.trailers.get("x-trailer") ?? null)).toEqual([null, "t"]);
     expect(host.grpcCalls.map((c) => c.metadata.get("x-md"))).toEqual(["call", "stream"]);
+    expect(r).toMatchObject({ "grpc-send-last": "0" });
+    expect(sent).toEqual([
+      { message: "m", endOfStream: false },
+      { message: "n", endOfStream: true },
+    ]);
   });
 
   it.each<[string, string, string]>([
@@ -342,8 +362,19 @@ describe("callouts and gRPC when the host refuses", () => {
 
 describe("foreign functions when the host refuses", () => {
   it("calls normally with nothing failing", async () => {
-    const r = await probe("/foreign");
+    const host = await createHost(options());
+    const res = await host.request({ path: "/foreign" });
+    const r = Object.fromEntries(
+      res.body
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split("=")),
+    );
     expect(r.call).toBe("0/ping");
+    expect(r["filter-state"]).toBe("0");
+    expect(Buffer.from(res.stream.filterState.get("envoy.string") ?? []).toString()).toBe(
+      "fs-value",
+    );
     expect(r.verify?.startsWith("0/invalid/")).toBe(true);
   });
 

@@ -37,6 +37,7 @@ import {
   registerSharedQueue,
   resolveSharedQueue,
   setPropertyString,
+  setEnvoyFilterState,
   setSharedData,
   verifySignature,
 } from "../../../../assembly";
@@ -307,6 +308,7 @@ class ProbeStream extends HttpContext {
     const stream = this.openGrpcStream("grpc", "probe.Service", "Stream", [new Header("x-md", "stream")]);
     this.note("grpc-stream", stream.status.toString() + "/" + (stream.token > 0 ? "token" : "0"));
     this.note("grpc-send", grpcSend(stream.token, bytesOf("m")).toString());
+    this.note("grpc-send-last", grpcSend(stream.token, bytesOf("n"), true).toString());
     this.note("grpc-close", grpcClose(stream.token).toString());
     this.note("grpc-cancel", grpcCancel(grpc.token).toString());
     return this.reply();
@@ -315,6 +317,7 @@ class ProbeStream extends HttpContext {
   foreign(): Action {
     const f = callForeignFunction("probe_echo", bytesOf("ping"));
     this.note("call", f.status.toString() + "/" + String.UTF8.decode(f.result));
+    this.note("filter-state", setEnvoyFilterState("envoy.string", "fs-value").toString());
     const check = verifySignature("sha256", bytesOf("key"), bytesOf("sig"), bytesOf("text"));
     this.note("verify", check.status.toString() + "/" + (check.valid ? "valid" : "invalid") + "/" + check.error);
     return this.reply();
