@@ -378,6 +378,49 @@ describe("foreign functions when the host refuses", () => {
     expect(r.verify?.startsWith("0/invalid/")).toBe(true);
   });
 
+  /** Length-delimited fields of a flat protobuf message, by number (what the module sent). */
+  function fields(bytes: Uint8Array): Record<number, string> {
+    const out: Record<number, string> = {};
+    for (let i = 0; i < bytes.length; ) {
+      const tag = bytes[i++] ?? 0;
+      const len = bytes[i++] ?? 0;
+      out[tag >> 3] = Buffer.from(bytes.subarray(i, i + len)).toString();
+      i += len;
+    }
+    return out;
+  }
+
+  it.each<[string, number[], string]>([
+    ["valid (field 1 = 1)", [0x08, 1], "0/valid/"],
+    [
+      "not valid (field 1 = 0), with the host's reason",
+      [0x08, 0, 0x12, 3, 0x77, 0x68, 0x79],
+      "0/invalid/why",
+    ],
+    ["field 1 sent as bytes: not a verdict", [0x0a, 1, 1], "0/invalid/"],
+    ["field 2 sent as a number: not a reason", [0x08, 1, 0x10, 5], "0/valid/"],
+    ["an unknown field after the verdict", [0x08, 1, 0x1a, 1, 0x41], "0/valid/"],
+    ["cut short", [0x08, 1, 0x12, 9, 0x41], "4/invalid/malformed verify_signature result"],
+  ])("verifySignature reads the host's answer: %s", async (_name, answer, want) => {
+    let args: Record<number, string> = {};
+    const r = await probe(
+      "/foreign",
+      [],
+      {},
+      {
+        foreignFunctions: {
+          probe_echo: (a) => a,
+          verify_signature: (a) => {
+            args = fields(a);
+            return new Uint8Array(answer);
+          },
+        },
+      },
+    );
+    expect(r.verify).toBe(want);
+    expect(args).toEqual({ 1: "sha256", 2: "key", 3: "sig", 4: "text" });
+  });
+
   it("a refused call has the status and no result; verifySignature fails closed", async () => {
     const r = await probe("/foreign", [
       { call: "proxy_call_foreign_function", status: "NotFound" },
