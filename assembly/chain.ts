@@ -18,7 +18,8 @@
 // straight to the proxy); a member's local reply stops the members after it, and the reply's
 // response callbacks run for the members before it and itself. Each root keeps its own tick
 // period and timers (folded into the host's single tick), its callouts and the queues it
-// registered. Metric names are each filter's own. One difference: when a member pauses a
+// registered. Metric names are each filter's own. The members run in one callback read the
+// clock once between them (currentTimeNanos: the same instant, one host call). One difference: when a member pauses a
 // body chunk (whole-body buffering), the proxy hands the chain the growing body, so members
 // before it see the buffered bytes again with each chunk.
 
@@ -27,7 +28,7 @@ import { CallbackNeeds, StreamCallbacks } from "./callbacks";
 import { ChainLink, HttpContext, RootContext, gcdOrFirst } from "./context";
 import { log } from "./host/log";
 import { continueStream } from "./host/stream";
-import { currentTimeNanos } from "./host/time";
+import { currentTimeNanos, holdClock, releaseClock } from "./host/time";
 import { onBody, onHeaders, onTrailers } from "./internal/http-dispatch";
 import { panic } from "./internal/panic";
 import { queueOwners, setRunningMember } from "./internal/queue-owners";
@@ -278,8 +279,16 @@ export class ChainStream extends HttpContext {
 
   /** Runs one callback through the members: on the request path from `from` up (reaching
    *  members as the headers get to them), on the response path from `from` down. Stops at a
-   *  member that does not continue, or after a local reply on that path. */
+   *  member that does not continue, or after a local reply on that path. The members of one
+   *  pass read one instant of the clock (currentTimeNanos). */
   private run(request: bool, phase: i32, from: i32, count: u32, endOfStream: bool): Action {
+    holdClock();
+    const action = this.pass(request, phase, from, count, endOfStream);
+    releaseClock();
+    return action;
+  }
+
+  private pass(request: bool, phase: i32, from: i32, count: u32, endOfStream: bool): Action {
     const stop = request ? this.requestStop : this.responseStop;
     if (!request) this.responseStarted = true;
     const n = (this.root as ChainRoot).members.length;

@@ -3,7 +3,9 @@
 // (between the chain markers; the rest of the file is left as it is) and prints it.
 // Options: --rounds N (default 6), --seconds S (default 2), --smoke (one short round, print only),
 // --baseline PATH (another chain.wasm measured beside this one: a before/after run; printed, not
-// written), --workers 1|2 (only that worker count; printed, not written).
+// written), --baseline-section FILTER=JSON (merged into the baseline's configuration, repeatable:
+// the cost of one feature, with --baseline build/chain.wasm), --workers 1|2 (only that worker
+// count; printed, not written).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -17,6 +19,7 @@ import {
   chainRequest,
   chainScenarioBootstrap,
   chainScenarios,
+  parseSectionChanges,
 } from "./chain-scenarios.ts";
 import { runWrk } from "./lib/load.ts";
 import { benchDir, projectDir } from "./lib/peers.ts";
@@ -29,11 +32,20 @@ const { values } = parseArgs({
     seconds: { type: "string" },
     smoke: { type: "boolean", default: false },
     baseline: { type: "string" },
+    // FILTER=JSON merged into the baseline's configuration (repeatable): the same module with
+    // one feature changed, measured beside the chain (--baseline build/chain.wasm).
+    "baseline-section": { type: "string", multiple: true, default: [] },
     workers: { type: "string" },
   },
 });
 const smoke = values.smoke ?? false;
 const baseline = values.baseline;
+const baselineChanges = parseSectionChanges(values["baseline-section"] ?? []);
+if (baseline === undefined && Object.keys(baselineChanges).length > 0) {
+  throw new Error(
+    "--baseline-section needs --baseline (the module to run with that configuration)",
+  );
+}
 const onlyWorkers = values.workers === undefined ? undefined : Number(values.workers);
 // A run with a baseline or one worker count is a comparison: printed, RESULTS.md left alone.
 const write = !smoke && baseline === undefined && onlyWorkers === undefined;
@@ -79,7 +91,7 @@ const mq = (values: number[], d = 2) =>
 
 async function start(s: ChainScenario, modules: ChainModules): Promise<Live> {
   const envoy = await startEnvoy({
-    config: chainScenarioBootstrap(s, modules),
+    config: chainScenarioBootstrap(s, modules, s.variant === "baseline" ? baselineChanges : {}),
     concurrency: s.workers,
     logLevel: "warning",
     componentLogLevel: "wasm:warning,lua:warning",

@@ -15,10 +15,10 @@ import {
   parseChainList,
   resolveChain,
 } from "../../src/build/chain.ts";
-import { CHAIN_FILTERS, readChainConfig } from "../../src/demo/chain-envoy.ts";
-import { chainMembers } from "../../src/demo/modules.ts";
+import { CHAIN_FILTERS, demoSecret, readChainConfig } from "../../src/demo/chain-envoy.ts";
+import { chainMembers, chainModule } from "../../src/demo/modules.ts";
 import { cli } from "../cli/helpers.ts";
-import { marksChain } from "./helpers.ts";
+import { hs256, marksChain } from "./helpers.ts";
 
 function problem(fn: () => unknown): { problem: string; message: string } {
   try {
@@ -171,4 +171,29 @@ describe("a chained module refuses a configuration that does not fit its chain",
     expect(host.tickPeriod()).toBe(20);
     host.close();
   });
+});
+
+describe("a chain's members in one callback", () => {
+  it("read one instant of the clock between them (one host call) and each still does its work", async () => {
+    const host = await createHost({
+      module: await chainModule(),
+      rootId: "chain",
+      configuration: readChainConfig() as object,
+    });
+    const clockReads = () => host.coverage.hostCalls.get("proxy_get_current_time_nanoseconds") ?? 0;
+    const bearer = { authorization: `Bearer ${hs256(demoSecret(), { sub: "clock" })}` };
+    await host.request({ headers: bearer }); // first-request set-up aside
+    const before = clockReads();
+    const res = await host.request({ headers: bearer });
+    // telemetry (its log's start time), auth (the token's expiry) and rate-limit (the bucket's
+    // refill) each read the clock in the request headers: one reading between them.
+    expect(clockReads() - before).toBe(1);
+    expect(res.status).toBe(200);
+    expect(res.upstream?.headers["x-user"]).toBe("clock");
+    expect(res.upstream?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    const line = JSON.parse(
+      new TextDecoder().decode(res.stream.filterState.get("wasm.meshwasm.access_log")),
+    );
+    expect(Date.parse(line.timestamp)).toBeGreaterThan(0);
+  }, 300_000);
 });
