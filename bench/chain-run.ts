@@ -9,7 +9,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { chainModule, filterModules } from "../src/demo/modules.ts";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
@@ -39,7 +39,7 @@ const { values } = parseArgs({
   },
 });
 const smoke = values.smoke ?? false;
-const baseline = values.baseline;
+const baseline = values.baseline === undefined ? undefined : resolve(values.baseline);
 const baselineChanges = parseSectionChanges(values["baseline-section"] ?? []);
 if (baseline === undefined && Object.keys(baselineChanges).length > 0) {
   throw new Error(
