@@ -2,8 +2,19 @@
 //
 // A filter's entry file re-exports this module (`export * from "meshwasm/assembly/exports"`)
 // and nothing else reaches the host's callbacks. Each export finds its context, switches
-// state if needed and forwards to the user's method. An id the host never announced is a
-// broken contract: it aborts with a message naming the callback.
+// state if needed and forwards to the user's method.
+//
+// Contexts are made where the host first names them. A module built by `meshwasm build`
+// does not export proxy_on_context_create (transform/exports.mjs): Envoy then skips that VM
+// entry for every stream and root, and leaves the in-VM state to the module. A root context
+// is made at its proxy_on_vm_start or proxy_on_configure; a stream's (HTTP or TCP) at the
+// first callback that names its id, whichever that is (request headers, a new connection, or
+// proxy_on_log for a request Envoy answered before the filter ran). With one root in the VM
+// the stream belongs to it at no cost; with several (plugins sharing one VM) the stream's
+// `plugin_root_id` property says which (one host call per stream). A module that keeps the
+// export (`--export-all`, or a plain asc build) gets every context announced, and then an
+// id the host never announced is a broken contract, as is, in either mode, a root callback
+// for an id that is no root: both abort with a message naming the callback.
 
 import { Action, GrpcStatus, PeerType } from "./abi/types";
 import { downstreamData, upstreamData } from "./host/buffers";
@@ -35,28 +46,120 @@ const streams = new Map<u32, StreamContext>();
 /** Children whose root makes neither HTTP nor stream contexts: every callback passes. */
 const passthrough = new Map<u32, Context>();
 
+/** The live roots in the order they were made, and each one's root_id (same index). */
+const rootList = new Array<RootContext>(0);
+const rootIdList = new Array<string>(0);
+
+/** Whether the host announces contexts (the module exports proxy_on_context_create). */
+let hostAnnounces = false;
+
 // With the minimal runtime the GC runs only when asked; every export ends with no managed
 // references on the stack, so that is where it may run (collect.ts says when). The
 // incremental runtime collects by itself.
 
+function unknownContext(id: u32, callback: string): void {
+  panic(Broken.UNKNOWN_CONTEXT + callback + " (context " + id.toString() + ")");
+}
+
 function rootOf(id: u32, callback: string): RootContext {
-  if (!roots.has(id)) panic(Broken.UNKNOWN_CONTEXT + callback + " (context " + id.toString() + ")");
+  if (!roots.has(id)) unknownContext(id, callback);
   return roots.get(id);
+}
+
+/** The root `id` of proxy_on_vm_start / proxy_on_configure, made here if the host did not
+ *  announce it. */
+function startingRoot(id: u32, callback: string): RootContext {
+  if (roots.has(id)) return roots.get(id);
+  if (hostAnnounces || isKnown(id)) unknownContext(id, callback);
+  createRoot(id);
+  return roots.get(id);
+}
+
+function isKnown(id: u32): bool {
+  return https.has(id) || streams.has(id) || roots.has(id) || passthrough.has(id);
+}
+
+const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
+
+/** This context's plugin_root_id ("" when the host has none). */
+function pluginRootId(): string {
+  const value = getPropertyString(PLUGIN_ROOT_ID);
+  return value === null ? "" : value;
+}
+
+function createRoot(contextId: u32): void {
+  const rootId = pluginRootId();
+  const factory = findRootFactory(rootId);
+  if (factory === null) {
+    panic(Broken.UNKNOWN_ROOT + "\"" + rootId + "\"; registered: " + registeredRootIds());
+    return;
+  }
+  const root = factory(contextId);
+  roots.set(contextId, root);
+  rootList.push(root);
+  rootIdList.push(rootId);
+}
+
+/** Makes the context of child `contextId` under `root`: HTTP, stream, or a passthrough. */
+function createChild(contextId: u32, root: RootContext): void {
+  refreshLogLevel();
+  const http = root.createHttpContext(contextId);
+  if (http !== null) {
+    https.set(contextId, http);
+  } else {
+    const stream = root.createStreamContext(contextId);
+    if (stream !== null) streams.set(contextId, stream);
+    else passthrough.set(contextId, new Context(contextId));
+  }
+}
+
+/**
+ * A stream the host did not announce: its first callback is `callback`. With one root it is
+ * that root's; with several, the root whose root_id the stream's plugin_root_id names (the
+ * newest such root when several plugins share a root_id: a configuration update's new root).
+ */
+function createStream(contextId: u32, callback: string): void {
+  if (hostAnnounces || rootList.length == 0 || roots.has(contextId)) unknownContext(contextId, callback);
+  let root = unchecked(rootList[0]);
+  if (rootList.length > 1) {
+    const rootId = pluginRootId();
+    let found = -1;
+    for (let i = rootIdList.length - 1; i >= 0; i--) {
+      if (unchecked(rootIdList[i]) == rootId) {
+        found = i;
+        break;
+      }
+    }
+    if (found < 0) {
+      panic(Broken.UNKNOWN_ROOT + "\"" + rootId + "\" in " + callback + " (context " + contextId.toString() + ")");
+    }
+    root = unchecked(rootList[found]);
+  }
+  createChild(contextId, root);
 }
 
 function anyContext(id: u32, callback: string): Context {
   if (https.has(id)) return https.get(id);
   if (streams.has(id)) return streams.get(id);
   if (roots.has(id)) return roots.get(id);
-  if (passthrough.has(id)) return passthrough.get(id);
-  panic(Broken.UNKNOWN_CONTEXT + callback + " (context " + id.toString() + ")");
-  return unreachable();
+  if (!passthrough.has(id)) createStream(id, callback);
+  return anyContextKnown(id);
+}
+
+function anyContextKnown(id: u32): Context {
+  if (https.has(id)) return https.get(id);
+  if (streams.has(id)) return streams.get(id);
+  return passthrough.get(id);
 }
 
 /** The HTTP context `id`, or null for a passthrough child. */
 function httpOf(id: u32, callback: string): HttpContext | null {
   if (https.has(id)) return https.get(id);
   if (passthrough.has(id)) return null;
+  if (!streams.has(id) && !roots.has(id)) {
+    createStream(id, callback);
+    return httpOf(id, callback);
+  }
   panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
   return null;
 }
@@ -64,6 +167,10 @@ function httpOf(id: u32, callback: string): HttpContext | null {
 function streamOf(id: u32, callback: string): StreamContext | null {
   if (streams.has(id)) return streams.get(id);
   if (passthrough.has(id)) return null;
+  if (!https.has(id) && !roots.has(id)) {
+    createStream(id, callback);
+    return streamOf(id, callback);
+  }
   panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
   return null;
 }
@@ -87,44 +194,27 @@ export function malloc(size: usize): usize {
 
 // ---- lifecycle --------------------------------------------------------------------------
 
-const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
-
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {
+  hostAnnounces = true;
   enteredContext(parentId == 0 ? contextId : parentId);
   if (parentId == 0) {
-    const rootIdValue = getPropertyString(PLUGIN_ROOT_ID);
-    const rootId = rootIdValue === null ? "" : rootIdValue;
-    const factory = findRootFactory(rootId);
-    if (factory === null) {
-      panic(Broken.UNKNOWN_ROOT + "\"" + rootId + "\"; registered: " + registeredRootIds());
-      return;
-    }
-    roots.set(contextId, factory(contextId));
+    createRoot(contextId);
   } else {
-    const root = rootOf(parentId, "proxy_on_context_create");
-    refreshLogLevel();
-    const http = root.createHttpContext(contextId);
-    if (http !== null) {
-      https.set(contextId, http);
-    } else {
-      const stream = root.createStreamContext(contextId);
-      if (stream !== null) streams.set(contextId, stream);
-      else passthrough.set(contextId, new Context(contextId));
-    }
+    createChild(contextId, rootOf(parentId, "proxy_on_context_create"));
   }
   endOfCallback();
 }
 
 export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): bool {
   enteredContext(rootContextId);
-  const ok = rootOf(rootContextId, "proxy_on_vm_start").onVmStart(vmConfigurationSize);
+  const ok = startingRoot(rootContextId, "proxy_on_vm_start").onVmStart(vmConfigurationSize);
   endOfCallback();
   return ok;
 }
 
 export function proxy_on_configure(rootContextId: u32, configurationSize: u32): bool {
   enteredContext(rootContextId);
-  const root = rootOf(rootContextId, "proxy_on_configure");
+  const root = startingRoot(rootContextId, "proxy_on_configure");
   const ok = checkNeededCallbacks(root, root.onConfigure(configurationSize));
   endOfCallback();
   return ok;
@@ -163,14 +253,25 @@ export function proxy_on_log(contextId: u32): void {
   endOfCallback();
 }
 
+function forgetRoot(contextId: u32): void {
+  for (let i = 0; i < rootList.length; i++) {
+    if (unchecked(rootList[i]).contextId == contextId) {
+      rootList.splice(i, 1);
+      rootIdList.splice(i, 1);
+      return;
+    }
+  }
+}
+
 export function proxy_on_delete(contextId: u32): void {
   enteredContext(contextId);
   const ctx = anyContext(contextId, "proxy_on_delete");
   ctx.onDelete();
   ctx.alive = false;
   // An id lives in one map: stop at the one that held it (one lookup per stream, not four).
-  if (!https.delete(contextId) && !streams.delete(contextId) && !roots.delete(contextId)) {
-    passthrough.delete(contextId);
+  if (!https.delete(contextId) && !streams.delete(contextId)) {
+    if (roots.delete(contextId)) forgetRoot(contextId);
+    else passthrough.delete(contextId);
   }
   endOfCallback();
 }

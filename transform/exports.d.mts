@@ -3,6 +3,9 @@
 /** Each prunable export, with the context method whose override makes it needed. */
 export declare const PRUNABLE: Readonly<Record<string, string>>;
 
+/** Exports the build always leaves out of a program that uses the SDK. */
+export declare const ALWAYS_DROPPED: readonly string[];
+
 /** What a program uses, as the transform finds it. */
 export interface ProgramUses {
   /** Member names of every class that extends the SDK's Context (the SDK's own excepted). */

@@ -20,9 +20,15 @@
 //   it creates its members' contexts.
 // - proxy_on_log / proxy_on_done: no class overrides onLog / onDone.
 //
-// Every other export stays: context creation and deletion (the SDK's context maps), the root's
-// callbacks, TCP, callouts, gRPC, queues, ticks, foreign functions. A program without the SDK
-// is left as it is. `meshwasm build --export-all` builds without this transform.
+// - proxy_on_context_create, always: Envoy then skips that VM entry for every stream (and
+//   root), and the SDK makes each context at the first callback naming it (assembly/
+//   exports.ts says how it finds a stream's root).
+//
+// Every other export stays: deletion (the SDK's context maps), the root's callbacks, TCP,
+// callouts, gRPC, queues, ticks, foreign functions. A program without the SDK is left as it
+// is. `meshwasm build --export-all` builds without this transform, and so keeps
+// proxy_on_context_create: Envoy then announces every context (see assembly/README.md for
+// when that matters: several plugins with one root_id in one VM).
 //
 // A build for one configuration (`meshwasm build --for-config`) also removes the callbacks
 // that configuration does not need: it compiles with `--use MESHWASM_PRUNED_CALLBACKS=<bits>`
@@ -42,6 +48,9 @@ export const PRUNABLE = Object.freeze({
   proxy_on_log: "onLog",
   proxy_on_done: "onDone",
 });
+
+/** Exports the build always leaves out of a program that uses the SDK. */
+export const ALWAYS_DROPPED = Object.freeze(["proxy_on_context_create"]);
 
 const REQUEST = ["proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers"];
 const RESPONSE = [
@@ -202,6 +211,7 @@ export default class PruneExports {
     const aliases = this.ownProgram.options.globalAliases;
     const unused = new Set([
       ...unusedCallbacks(uses),
+      ...ALWAYS_DROPPED,
       ...prunedByConfiguration(aliases?.get(PRUNED_ALIAS)),
     ]);
     const sdkExports = new Set(

@@ -2,6 +2,7 @@
 // current (or effective). GuestContext has Envoy's defaults for a root context; HTTP streams
 // and TCP connections override what they own.
 
+import type { ResolvedPluginSettings } from "../plugin.ts";
 import type { CalloutOwner, CalloutStatus } from "./callouts.ts";
 import { HeaderMap } from "./headers.ts";
 import { BROKEN_CONNECTION, BufferType, MapType, Status } from "./status.ts";
@@ -77,9 +78,9 @@ export abstract class GuestContext {
     if (override) return override;
     switch (dotted) {
       case "plugin_name":
-        return utf8(this.vm.plugin.name);
+        return utf8(this.root.plugin.name);
       case "plugin_root_id":
-        return utf8(this.vm.plugin.rootId);
+        return utf8(this.root.plugin.rootId);
       case "plugin_vm_id":
         return utf8(this.vm.plugin.vmId);
       default:
@@ -119,6 +120,13 @@ export class RootContextState extends GuestContext implements CalloutOwner, Queu
   grpcMetadata: HeaderMap | null = null;
   tickPeriodMs = 0;
   nextTickAt = 0;
+  /** The plugin this root serves: the VM's own, or another plugin sharing the VM. */
+  readonly plugin: ResolvedPluginSettings;
+
+  constructor(vm: Vm, id: number, plugin: ResolvedPluginSettings = vm.plugin) {
+    super(vm, id);
+    this.plugin = plugin;
+  }
   /** What proxy_get_status reports: set while a failed callout's callback runs. */
   status: CalloutStatus = NO_STATUS;
 

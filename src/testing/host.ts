@@ -83,7 +83,18 @@ export interface HostOptions extends Omit<PluginSettings, "name"> {
    *  start on): to test what the filter does when Envoy refuses a call. See HostCallFailure;
    *  Host.failHostCalls arms more later. */
   failHostCalls?: HostCallFailure[];
+  /** More plugins in the same VM, as Envoy runs plugins whose VM settings (vm_id, code, VM
+   *  configuration) are the same: each gets its own root context, started as Envoy starts
+   *  every plugin (proxy_on_vm_start, then proxy_on_configure). A stream or connection names
+   *  its plugin (`plugin`); the default is the host's own. */
+  sharedVm?: SharedPlugin[];
 }
+
+/** A plugin sharing the host's VM: its own name, root_id and configuration. */
+export type SharedPlugin = Pick<
+  PluginSettings,
+  "name" | "rootId" | "configuration" | "failurePolicy" | "allowOnHeadersStopIteration"
+>;
 
 /** A request as the client sends it. */
 export interface RequestInit {
@@ -96,6 +107,9 @@ export interface RequestInit {
   trailers?: HeadersInit;
   /** Worker to run on; default round robin. */
   worker?: number;
+  /** The plugin (by name) whose filter the request passes: one of `sharedVm`, or the host's
+   *  own (the default). */
+  plugin?: string;
   /** Apply what Envoy's connection manager does before the filter: refusals (431, 426), header
    *  normalisation (trimmed values, folded inline headers, no hop-by-hop headers) and the
    *  headers it adds (x-forwarded-proto, x-request-id). Default true. */
@@ -204,6 +218,9 @@ export class Host {
   readonly vms: Vm[] = [];
   readonly roots: RootContextState[] = [];
   readonly plugin: ResolvedPluginSettings;
+  /** The plugins sharing the VM (`sharedVm`), and each worker's root context for each. */
+  readonly sharedPlugins: ResolvedPluginSettings[];
+  private readonly sharedRoots: Array<Map<string, RootContextState>> = [];
   private readonly upstream: UpstreamHandler;
   private readonly limits: Required<HttpLimits>;
   private readonly routeNames: Required<RouteNames>;
@@ -227,6 +244,23 @@ export class Host {
       startTimeMs: options.startTimeMs,
     });
     this.plugin = resolvePluginSettings({ ...options, name: options.name ?? "test" });
+    this.sharedPlugins = (options.sharedVm ?? []).map((shared, i) => {
+      const names = [this.plugin.name, ...(options.sharedVm ?? []).slice(0, i).map((p) => p.name)];
+      if (names.includes(shared.name)) {
+        throw new Error(`sharedVm[${i}].name: "${shared.name}" is already a plugin of this host`);
+      }
+      // The VM's settings are the host's; the plugin's own come from its entry.
+      return resolvePluginSettings({
+        name: shared.name,
+        rootId: shared.rootId,
+        configuration: shared.configuration,
+        failurePolicy: shared.failurePolicy,
+        allowOnHeadersStopIteration: shared.allowOnHeadersStopIteration,
+        vmId: options.vmId,
+        vmConfiguration: options.vmConfiguration,
+        environment: options.environment,
+      });
+    });
     this.limits = resolveLimits(options.limits);
     this.routeNames = resolveRouteNames(options.route);
     this.upstreamHttp2 = options.upstreamHttp2 ?? false;
@@ -260,21 +294,32 @@ export class Host {
     this.vms[worker] = vm;
     vm.start();
     this.nextIds[worker] = 1;
-    const root = new RootContextState(vm, this.nextId(worker));
-    this.roots[worker] = root;
+    this.roots[worker] = this.startRoot(vm, worker, this.plugin);
+    const shared = new Map<string, RootContextState>();
+    this.sharedRoots[worker] = shared;
+    for (const plugin of this.sharedPlugins) {
+      shared.set(plugin.name, this.startRoot(vm, worker, plugin));
+    }
+    this.world.drain();
+  }
+
+  /** Envoy's start of one plugin in a VM: its root context (announced if the module exports
+   *  proxy_on_context_create), proxy_on_vm_start, proxy_on_configure. */
+  private startRoot(vm: Vm, worker: number, plugin: ResolvedPluginSettings): RootContextState {
+    const root = new RootContextState(vm, this.nextId(worker), plugin);
     vm.contexts.set(root.id, root);
     vm.call("proxy_on_context_create", root, root.id, 0);
     const logsBefore = this.world.logs.length;
     if (
-      !vm.call("proxy_on_vm_start", root, root.id, this.plugin.vmConfiguration.length) &&
+      !vm.call("proxy_on_vm_start", root, root.id, plugin.vmConfiguration.length) &&
       vm.has("proxy_on_vm_start")
     ) {
       throw new PluginStartError("proxy_on_vm_start", this.logSince(logsBefore));
     }
-    root.configuring = this.plugin.configuration;
+    root.configuring = plugin.configuration;
     try {
       if (
-        !vm.call("proxy_on_configure", root, root.id, this.plugin.configuration.length) &&
+        !vm.call("proxy_on_configure", root, root.id, plugin.configuration.length) &&
         vm.has("proxy_on_configure")
       ) {
         throw new PluginStartError("proxy_on_configure", this.logSince(logsBefore));
@@ -282,7 +327,20 @@ export class Host {
     } finally {
       root.configuring = null;
     }
-    this.world.drain();
+    return root;
+  }
+
+  /** The root context of `plugin` (a name; default the host's own) on `worker`. */
+  private rootFor(worker: number, plugin?: string): RootContextState {
+    if (plugin === undefined || plugin === this.plugin.name) {
+      return this.roots[worker] as RootContextState;
+    }
+    const root = this.sharedRoots[worker]?.get(plugin);
+    if (!root) {
+      const known = [this.plugin.name, ...this.sharedPlugins.map((p) => p.name)];
+      throw new Error(`plugin: no plugin "${plugin}" in this host (plugins: ${known.join(", ")})`);
+    }
+    return root;
   }
 
   private logSince(index: number): string[] {
@@ -322,10 +380,10 @@ export class Host {
   // ---- HTTP ----------------------------------------------------------------------------------
 
   /** A stream to drive step by step (requestHeaders, requestBody, ..., complete). */
-  stream(opts: { worker?: number } = {}): TestStream {
+  stream(opts: { worker?: number; plugin?: string } = {}): TestStream {
     const worker = this.pickWorker(opts.worker);
     const vm = this.vmFor(worker);
-    const root = this.roots[worker] as RootContextState;
+    const root = this.rootFor(worker, opts.plugin);
     const port = this.nextPort++;
     const info: ConnectionInfo = {
       sourceAddress: `127.0.0.1:${port}`,
@@ -357,7 +415,7 @@ export class Host {
    * by handlers or real servers are awaited; a stream left paused resolves with `paused: true`.
    */
   async request(init: RequestInit = {}): Promise<Exchange> {
-    const s = this.stream({ worker: init.worker });
+    const s = this.stream({ worker: init.worker, plugin: init.plugin });
     const st = s.raw;
     const given = toHeaderMap(init.headers);
     // The HTTP/1 codec turns Host into :authority.
@@ -498,10 +556,10 @@ export class Host {
   // ---- TCP -----------------------------------------------------------------------------------
 
   /** A new downstream connection through the filter (a network filter). */
-  connect(opts: { worker?: number } = {}): TcpConnection {
+  connect(opts: { worker?: number; plugin?: string } = {}): TcpConnection {
     const worker = this.pickWorker(opts.worker);
     const vm = this.vmFor(worker);
-    const conn = new TcpConnection(vm, this.nextId(worker), this.roots[worker] as RootContextState);
+    const conn = new TcpConnection(vm, this.nextId(worker), this.rootFor(worker, opts.plugin));
     conn.open();
     this.world.drain();
     return conn;
@@ -627,10 +685,11 @@ export class Host {
   /** Shuts the plugin down: proxy_on_done on each root (false defers to proxy_done), then delete. */
   close(): void {
     this.vms.forEach((vm, w) => {
-      const root = this.roots[w];
-      if (!root || vm.failed || !vm.contexts.has(root.id)) return;
-      if (vm.call("proxy_on_done", root, root.id) || !vm.has("proxy_on_done")) root.delete();
-      else vm.pendingDone.add(root.id);
+      for (const root of [this.roots[w], ...(this.sharedRoots[w]?.values() ?? [])]) {
+        if (!root || vm.failed || !vm.contexts.has(root.id)) continue;
+        if (vm.call("proxy_on_done", root, root.id) || !vm.has("proxy_on_done")) root.delete();
+        else vm.pendingDone.add(root.id);
+      }
     });
   }
 }

@@ -241,7 +241,7 @@ export class HttpStream implements StreamControl {
   /** Converts a header callback's result the way proxy-wasm-cpp-host and Envoy do. */
   private headersAction(raw: number): "continue" | "stop" | "stopAll" {
     if (raw === 0 || raw === 2) return "continue";
-    if (raw === 1 && this.vm.plugin.allowOnHeadersStopIteration) return "stop";
+    if (raw === 1 && this.rootState.plugin.allowOnHeadersStopIteration) return "stop";
     return "stopAll";
   }
 

@@ -28,6 +28,7 @@ export {
   Host,
   type HostOptions,
   type RequestInit,
+  type SharedPlugin,
   TestStream,
   type UpstreamHandler,
   type UpstreamRequest,

@@ -21,7 +21,12 @@ import { STREAM_CALLBACKS } from "../../src/build/for-config.ts";
 import { Project } from "../../src/cli/project.ts";
 import { createHost } from "../../src/testing/index.ts";
 import { readWasmModule } from "../../src/wasm/binary.ts";
-import { PRUNABLE, prunedByConfiguration, unusedCallbacks } from "../../transform/exports.mjs";
+import {
+  ALWAYS_DROPPED,
+  PRUNABLE,
+  prunedByConfiguration,
+  unusedCallbacks,
+} from "../../transform/exports.mjs";
 
 const ALL = Object.keys(PRUNABLE);
 const project = mkdtempSync(join(tmpdir(), "meshwasm-prune-"));
@@ -29,8 +34,12 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 mkdirSync(join(project, "node_modules"));
 symlinkSync(resolve("."), join(project, "node_modules", "meshwasm"), "dir");
 
+function exportNames(wasm: string): string[] {
+  return readWasmModule(readFileSync(wasm)).exports.map((e) => e.name);
+}
+
 function prunableExports(wasm: string): string[] {
-  const names = new Set(readWasmModule(readFileSync(wasm)).exports.map((e) => e.name));
+  const names = new Set(exportNames(wasm));
   return ALL.filter((name) => names.has(name));
 }
 
@@ -195,6 +204,14 @@ describe("the build's exports", { timeout: 300_000 }, () => {
     expect(prunableExports(built.all)).toEqual(ALL);
   });
 
+  it("leaves proxy_on_context_create out of every build but --export-all's", () => {
+    for (const wasm of [built.nothing, built.mixed, built.chain]) {
+      expect(exportNames(wasm)).not.toContain(ALWAYS_DROPPED[0]);
+    }
+    expect(exportNames(built.all)).toContain("proxy_on_context_create");
+    expect(ALWAYS_DROPPED).toEqual(["proxy_on_context_create"]);
+  });
+
   it("counts inherited overrides, namespaced classes, TCP and root contexts, and buffering", async () => {
     expect(prunableExports(built.mixed)).toEqual([
       "proxy_on_request_trailers",
@@ -255,6 +272,7 @@ describe("every example and filter of the project", () => {
       // test/build-modules.setup.ts builds them before any test runs.
       expect(existsSync(wasm)).toBe(true);
       expect(prunableExports(wasm)).toEqual(expectedFromSources(filter.folder));
+      expect(exportNames(wasm)).not.toContain("proxy_on_context_create");
     });
   }
 });

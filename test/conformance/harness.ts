@@ -4,6 +4,7 @@
 // echo, gRPC echo, a refused port) are started once per file; they hold no per-test state the
 // assertions read.
 
+import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type {
   HostMetadata,
@@ -19,7 +20,12 @@ import {
   startEnvoy,
 } from "../../src/envoy/index.ts";
 import type { PluginSettings, StatsTag } from "../../src/plugin.ts";
-import { type Coverage, createHost, type Host } from "../../src/testing/index.ts";
+import {
+  type Coverage,
+  createHost,
+  type Host,
+  type SharedPlugin,
+} from "../../src/testing/index.ts";
 import { utf8 } from "../../src/testing/wire.ts";
 import { buildTestModule } from "../modules/build.ts";
 import { type RawRequest, type RawResponse, rawRequest } from "./h1client.ts";
@@ -51,6 +57,11 @@ export interface Setup extends Partial<PluginSettings> {
   /** The bootstrap's node, and the upstream endpoint's metadata. */
   node?: NodeInfo;
   upstreamHostMetadata?: HostMetadata;
+  /** More plugins sharing the scenario's VM (same module and VM settings, their own name,
+   *  root_id and configuration). A request under `/plugin/<name>/` passes that plugin's
+   *  filter only; any other request the scenario's own plugin's only (on Envoy: every wasm
+   *  filter is in the chain, each route enables one). */
+  sharedVm?: SharedPlugin[];
 }
 
 export interface Response {
@@ -98,6 +109,9 @@ export interface Target {
   /** A byte-exact HTTP/1 exchange: the request as written (repeats, spacing, version,
    *  chunked framing), the response as the client reads it. */
   raw(req: RawRequest): Promise<RawResponse>;
+  /** The client goes away mid-request: during the request headers (no filter has seen the
+   *  stream) or during a body announced longer than what it sent. */
+  abandon(path: string, during: "headers" | "body"): Promise<void>;
   /** Emulator only: the host calls proxy_on_foreign_function. */
   callForeignFunction?(functionId: number, args: string): void;
 }
@@ -170,6 +184,7 @@ function pluginOf(setup: Setup): PluginSettings {
     route: _route,
     node: _node,
     upstreamHostMetadata: _hostMetadata,
+    sharedVm: _sharedVm,
     ...plugin
   } = setup;
   return { ...plugin, name: setup.name ?? PLUGIN_NAME, configuration: setup.configuration ?? "" };
@@ -203,8 +218,11 @@ export async function emulatorTarget(
     route: setup.route,
     node: setup.node,
     upstreamHostMetadata: setup.upstreamHostMetadata,
+    sharedVm: setup.sharedVm,
     coverage,
   });
+  const pluginFor = (path: string) =>
+    setup.sharedVm?.find((p) => path.startsWith(`/plugin/${p.name}/`))?.name;
   const target: Target = {
     kind: "emulator",
     async request(path, init = {}) {
@@ -215,6 +233,7 @@ export async function emulatorTarget(
         headers: init.headers,
         body: init.body,
         trailers: init.trailers,
+        plugin: pluginFor(path),
       });
       if (init.abortAfterMs !== undefined && res.paused) {
         res.stream.resetByClient();
@@ -264,6 +283,19 @@ export async function emulatorTarget(
     gauge: async (name) => host.gauge(name),
     prometheus: async () => host.prometheus(),
     wait: async (ms) => host.advance(ms),
+    async abandon(path, during) {
+      const s = host.stream({ plugin: pluginFor(path) });
+      if (during === "body") {
+        s.requestHeaders({
+          ":method": "POST",
+          ":path": path,
+          ":authority": "127.0.0.1:10000",
+          "content-length": "100",
+        });
+        s.requestBody("abc");
+      }
+      s.reset();
+    },
     callForeignFunction: (id, args) => host.callForeignFunction(id, new TextEncoder().encode(args)),
   };
   return { target, close: () => host.close() };
@@ -277,8 +309,17 @@ export async function envoyTarget(
   servers: Servers,
 ): Promise<{ target: Target; close(): Promise<void> }> {
   const module = await buildTestModule(setup.module ?? "conformance");
+  const main = { ...pluginOf(setup), wasmPath: module };
+  const shared = (setup.sharedVm ?? []).map((p) => ({
+    ...main,
+    name: p.name,
+    rootId: p.rootId,
+    configuration: p.configuration ?? "",
+    failurePolicy: p.failurePolicy ?? main.failurePolicy,
+    allowOnHeadersStopIteration: p.allowOnHeadersStopIteration,
+  }));
   const config = buildBootstrap({
-    wasmFilters: [{ ...pluginOf(setup), wasmPath: module }],
+    wasmFilters: [main, ...shared],
     upstream:
       setup.upstream === "trailers"
         ? { kind: "cluster", port: servers.trailers.port, http2: true }
@@ -295,6 +336,12 @@ export async function envoyTarget(
     route: setup.route,
     node: setup.node,
   });
+  if (shared.length > 0)
+    routeToOnePlugin(
+      config,
+      main.name,
+      shared.map((p) => p.name),
+    );
   const envoy = await startEnvoy({ config, concurrency: setup.workers ?? 1 });
   const logs = (): LogLine[] =>
     envoy
@@ -353,8 +400,49 @@ export async function envoyTarget(
     },
     prometheus: () => envoy.prometheus(),
     wait: (ms) => sleep(ms),
+    async abandon(path, during) {
+      const socket = connect(Number(new URL(envoy.listenerUrl).port), "127.0.0.1");
+      socket.on("error", () => {});
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(
+        during === "headers"
+          ? `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-partial: `
+          : `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n\r\nabc`,
+      );
+      // Long enough for Envoy to read what was sent (and start the stream for a body).
+      await sleep(300);
+      socket.destroy();
+      await sleep(100);
+    },
   };
   return { target, close: () => envoy.stop() };
+}
+
+const FILTER_CONFIG = "type.googleapis.com/envoy.config.route.v3.FilterConfig";
+
+/**
+ * Every wasm filter stays in the chain; each route disables all but one: `/plugin/<name>/`
+ * keeps that plugin's filter, every other path the main plugin's.
+ */
+function routeToOnePlugin(config: Record<string, unknown>, main: string, shared: string[]): void {
+  // biome-ignore lint/suspicious/noExplicitAny: the bootstrap is plain JSON built above.
+  const hcm = (config as any).static_resources.listeners[0].filter_chains[0].filters[0]
+    .typed_config;
+  const all = [main, ...shared];
+  const host = hcm.route_config.virtual_hosts[0];
+  const fallback = host.routes[0] as Record<string, unknown>;
+  const onlyFilter = (name: string) =>
+    Object.fromEntries(
+      all.filter((n) => n !== name).map((n) => [n, { "@type": FILTER_CONFIG, disabled: true }]),
+    );
+  host.routes = [
+    ...shared.map((name) => ({
+      ...fallback,
+      match: { prefix: `/plugin/${name}/` },
+      typed_per_filter_config: onlyFilter(name),
+    })),
+    { ...fallback, typed_per_filter_config: onlyFilter(main) },
+  ];
 }
 
 /** Runs a scenario's start-failure expectation against one host kind. */

@@ -32,22 +32,27 @@ function settingsMtime(): number {
 /** Modules Envoy must refuse: built outside build/, whose modules must all pass the check. */
 const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
 
+/** Modules built from another module's sources with every export kept (`exportAll`, so
+ *  proxy_on_context_create too): name → the source module. */
+const EXPORT_ALL: Record<string, string> = { "contexts-announced": "contexts" };
+
 /** The absolute path of build/test-modules/<name>.wasm (test/.tmp/refused-modules/ for the
  *  modules built to be refused), compiled if out of date. */
 export async function buildTestModule(name: string): Promise<string> {
-  const entry = join(ROOT, "test", "modules", name, "assembly", "index.ts");
+  const source = EXPORT_ALL[name] ?? name;
+  const entry = join(ROOT, "test", "modules", source, "assembly", "index.ts");
   const outDir = REFUSED.has(name)
     ? join(ROOT, "test", ".tmp", "refused-modules")
     : join(ROOT, "build", "test-modules");
   const outFile = join(outDir, `${name}.wasm`);
   const sources = Math.max(
-    newestMtime(join(ROOT, "test", "modules", name)),
+    newestMtime(join(ROOT, "test", "modules", source)),
     newestMtime(join(ROOT, "assembly")),
     newestMtime(join(ROOT, "transform")),
     settingsMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
-  await compileFilter({ entry, outFile });
+  await compileFilter({ entry, outFile, exportAll: source !== name });
   return outFile;
 }
 

@@ -2,6 +2,7 @@ import type { Scenario } from "../harness.ts";
 import { attributeScenarios } from "./attributes.ts";
 import { bodyScenarios } from "./bodies.ts";
 import { calloutScenarios } from "./callouts.ts";
+import { contextScenarios } from "./contexts.ts";
 import { edgeScenarios } from "./edges.ts";
 import { moreEdgeScenarios } from "./edges-more.ts";
 import { trailerScenarios } from "./edges-trailers.ts";
@@ -32,4 +33,5 @@ export const scenarios: Scenario[] = [
   ...attributeScenarios,
   ...xdsScenarios,
   ...partialScenarios,
+  ...contextScenarios,
 ];

@@ -1,0 +1,99 @@
+// Contexts made at their first callback. Test modules are built as `meshwasm build` builds a
+// filter, without proxy_on_context_create, so Envoy never announces a context: the SDK makes
+// a root at its proxy_on_vm_start / proxy_on_configure and a stream at the first callback that
+// names it. test/modules/contexts has two roots ("alpha", "beta") whose streams override only
+// onResponseHeaders, onLog and onDelete, so a stream's first VM entry is its response headers
+// (or its log), and counts what each root made, logged and deleted.
+
+import { expect } from "vitest";
+import type { Scenario, Target } from "../harness.ts";
+
+/** Waits until a counter reaches `value` (Envoy's log and delete run after the response). */
+async function counterReaches(t: Target, name: string, value: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  let seen = await t.counter(name);
+  while (seen !== value && Date.now() < deadline) {
+    await t.wait(20);
+    seen = await t.counter(name);
+  }
+  expect(seen, name).toBe(value);
+}
+
+const ALPHA = { module: "contexts", rootId: "alpha", configuration: "config A" };
+
+export const contextScenarios: Scenario[] = [
+  {
+    name: "contexts: a module without proxy_on_context_create makes each stream at its first callback, and deletes it",
+    setup: ALPHA,
+    async run(t) {
+      for (let i = 1; i <= 30; i++) {
+        const res = await t.request(`/one/${i}`);
+        expect(res.status).toBe(200);
+        expect(res.headers["x-root"]).toBe("alpha");
+        expect(res.headers["x-config"]).toBe("config A");
+        // Only this stream is alive: every earlier one was deleted.
+        expect(res.headers["x-live"]).toBe("1");
+        expect(res.headers["x-roots-in-vm"]).toBe("1");
+      }
+      await counterReaches(t, "contexts_alpha_created", 30);
+      await counterReaches(t, "contexts_alpha_logged", 30);
+      await counterReaches(t, "contexts_alpha_deleted", 30);
+    },
+  },
+  {
+    name: "contexts: a module that keeps proxy_on_context_create gets each context announced",
+    setup: { ...ALPHA, module: "contexts-announced" },
+    async run(t) {
+      for (let i = 1; i <= 5; i++) {
+        const res = await t.request(`/announced/${i}`);
+        expect([res.headers["x-root"], res.headers["x-live"]]).toEqual(["alpha", "1"]);
+      }
+      await counterReaches(t, "contexts_alpha_created", 5);
+      await counterReaches(t, "contexts_alpha_deleted", 5);
+    },
+  },
+  {
+    name: "contexts: two plugins with different root ids in one VM each get their own streams",
+    setup: {
+      ...ALPHA,
+      sharedVm: [{ name: "second", rootId: "beta", configuration: "config B" }],
+    },
+    async run(t) {
+      for (let i = 0; i < 10; i++) {
+        const a = await t.request(`/a/${i}`);
+        expect([a.headers["x-root"], a.headers["x-config"], a.headers["x-live"]]).toEqual([
+          "alpha",
+          "config A",
+          "1",
+        ]);
+        // One VM holds both roots: the stream's plugin_root_id picked this one.
+        expect(a.headers["x-roots-in-vm"]).toBe("2");
+        const b = await t.request(`/plugin/second/${i}`);
+        expect([b.headers["x-root"], b.headers["x-config"], b.headers["x-live"]]).toEqual([
+          "beta",
+          "config B",
+          "1",
+        ]);
+      }
+      for (const root of ["alpha", "beta"]) {
+        await counterReaches(t, `contexts_${root}_created`, 10);
+        await counterReaches(t, `contexts_${root}_deleted`, 10);
+      }
+    },
+  },
+  {
+    name: "contexts: a client gone before its headers ended costs nothing; one gone mid-body is made at its log and deleted",
+    setup: ALPHA,
+    async run(t) {
+      await t.abandon("/gone/headers", "headers");
+      await t.abandon("/gone/body", "body");
+      // The mid-body stream's first VM entry is proxy_on_log: made there, then deleted.
+      await counterReaches(t, "contexts_alpha_created", 1);
+      await counterReaches(t, "contexts_alpha_logged", 1);
+      await counterReaches(t, "contexts_alpha_deleted", 1);
+      const res = await t.request("/after");
+      expect(res.headers["x-live"]).toBe("1");
+      await counterReaches(t, "contexts_alpha_deleted", 2);
+    },
+  },
+];
