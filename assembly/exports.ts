@@ -95,6 +95,9 @@ function createRoot(contextId: u32): void {
     return;
   }
   const root = factory(contextId);
+  // Envoy announces a root again when a plugin with the same key starts again: the new object
+  // replaces the old one.
+  if (roots.has(contextId)) forgetRoot(contextId);
   roots.set(contextId, root);
   rootList.push(root);
   rootIdList.push(rootId);
