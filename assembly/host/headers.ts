@@ -15,10 +15,16 @@
 // read it whole at their first get (one crossing and one malloc instead of two of each), so a
 // filter that reads several headers per callback pays one read per callback from its second
 // request on; after 16 epochs in a row that read one value, first gets read one value again.
-// A write, a new callback or a call that lets the host run ends the epoch. Answers are the host's: the first value, the name matched as the host
-// matches it (lower-cased ASCII against the stored names). Writes are checked (see
-// internal/headercheck.ts): a write that could inject a header or reframe the message is
-// refused with Status.BadArgument and one warning log line that counts refusals so far.
+// A new callback or a call that lets the host run (continue, local reply, another effective
+// context, a foreign function) ends the epoch: the copy never outlives the callback it was
+// read in, since other filters may change the map between two of ours. The SDK's own writes
+// do not end it: each write the host accepted is applied to the copy as Envoy applies it to
+// the map (internal/mapedits.ts), so reads after writes cost no host call; where Envoy's
+// result cannot be told from the copy, the next read reads the map whole again. Answers are
+// the host's: the first value, the name matched as the host matches it (lower-cased ASCII
+// against the stored names). Writes are checked (see internal/headercheck.ts): a write that
+// could inject a header or reframe the message is refused with Status.BadArgument and one
+// warning log line that counts refusals so far.
 
 import {
   proxy_add_header_map_value,
@@ -36,13 +42,15 @@ import {
   headerNameProblemAt,
   headerValueProblemAt,
 } from "../internal/headercheck";
-import { invalidateReads, readEpoch } from "../internal/current";
+import { readEpoch } from "../internal/current";
+import { EDIT_ADD, EDIT_REMOVE, EDIT_SET, EditLog, rebuiltSize } from "../internal/mapedits";
 import {
   OUT_PTR,
   OUT_SIZE,
   armLanding,
   clearOut,
   disarmLanding,
+  ensureRoom,
   freeHostBuffer,
   keepHostBuffer,
   ptrOf,
@@ -68,6 +76,11 @@ let refusals: u32 = 0;
 /** Epochs in a row that read a map once before its first read stops reading it whole. */
 // @ts-ignore: decorator
 @inline const SINGLE_READS_TO_FORGET: u32 = 16;
+
+/** Edits logged against a copy before the copy is dropped instead (bounds the log's memory;
+ *  the next read then reads the map whole). */
+// @ts-ignore: decorator
+@inline const MAX_LOGGED_EDITS: u32 = 256;
 
 /** Whether a header write must be refused; logs it (one warning naming the header and the
  *  problem, with the count of refusals in this VM) when it is. */
@@ -102,11 +115,14 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
  * Example: `const ua = this.request.headers.get("user-agent");`
  */
 export class HeaderMap {
-  // The whole map as the host last handed it over (a pairs block, ours to free), valid while
-  // the read epoch is `wholeEpoch`.
+  // The whole map as the host last handed it over, or as our own edits since made it (a
+  // pairs block, ours to free), valid while the read epoch is `wholeEpoch` and not `stale`;
+  // `edits` are writes the host accepted that the block does not show yet.
   private whole: usize = 0;
   private wholeSize: usize = 0;
   private wholeEpoch: u32 = 0;
+  private stale: bool = false;
+  private edits: EditLog = new EditLog();
   // Reads (get, getBytes, has) in the epoch `readsEpoch`.
   private readsEpoch: u32 = 0;
   private reads: u32 = 0;
@@ -119,11 +135,25 @@ export class HeaderMap {
 
   constructor(public readonly mapType: MapType) {}
 
-  /** Whether the whole map is at hand for this epoch; reads it when `fetch` and it is not. */
-  private haveWhole(fetch: bool): bool {
+  /** Whether the whole map is at hand for this epoch, with our writes applied; reads it when
+   *  it is not. */
+  private haveWhole(): bool {
     const epoch = readEpoch();
-    if (this.wholeEpoch == epoch) return true;
-    if (!fetch) return false;
+    if (this.wholeEpoch == epoch && !this.stale) {
+      if (this.edits.count == 0) return true;
+      const bound = this.wholeSize + this.edits.bytes;
+      if (bound > 0x10000) ensureRoom(<u64>bound, "bringing a header map copy up to date");
+      const rebuilt = this.edits.apply(this.whole, pairCount(this.whole, this.wholeSize));
+      if (rebuilt != 0) {
+        heap.free(this.whole);
+        this.whole = rebuilt;
+        this.wholeSize = rebuiltSize;
+        return true;
+      }
+    }
+    this.edits.clear();
+    this.stale = false;
+    this.wholeEpoch = 0;
     clearOut();
     armLanding();
     const status = proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE);
@@ -167,11 +197,10 @@ export class HeaderMap {
       this.reads = 0;
     }
     this.reads++;
-    if (this.wholeEpoch != epoch) {
-      // The whole map is read once per epoch, at the first read when the last epoch read
-      // more than one value, else at the second; if that fails, reads stay single.
-      if (this.reads != (this.wholeFirst ? 1 : 2) || !this.haveWhole(true)) return this.getOne(name);
-    }
+    // The whole map is read once per epoch, at the first read when the last epoch read more
+    // than one value, else at the second; if that fails, reads stay single.
+    if (this.wholeEpoch != epoch && this.reads != (this.wholeFirst ? 1 : 2)) return this.getOne(name);
+    if (!this.haveWhole()) return this.getOne(name);
     const at = findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
     if (at < 0) return null;
     const valuePtr = this.whole + <usize>(at & 0xffffffff);
@@ -202,7 +231,7 @@ export class HeaderMap {
    *  get matches it. Reads the whole map (one host call, whatever the count) and decodes only
    *  the values asked for. */
   getAll(name: string): string[] {
-    if (!this.haveWhole(true)) return new Array<string>(0);
+    if (!this.haveWhole()) return new Array<string>(0);
     const key = String.UTF8.encode(name);
     return findPairValues(this.whole, this.wholeSize, ptrOf(key), <usize>key.byteLength);
   }
@@ -218,10 +247,11 @@ export class HeaderMap {
   /** Bytes form of set, checked the same way. */
   setBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "set")) return Status.BadArgument;
-    invalidateReads();
-    return <Status>proxy_replace_header_map_value(
+    const status = <Status>proxy_replace_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
+    this.wrote(EDIT_SET, name, value, status);
+    return status;
   }
 
   /** Adds one more value of `name`, keeping the existing ones; checked as set is. */
@@ -232,10 +262,11 @@ export class HeaderMap {
   /** Bytes form of add, checked the same way. */
   addBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "add")) return Status.BadArgument;
-    invalidateReads();
-    return <Status>proxy_add_header_map_value(
+    const status = <Status>proxy_add_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
+    this.wrote(EDIT_ADD, name, value, status);
+    return status;
   }
 
   /** Removes every value of `name`. Removing an absent header is not an error. */
@@ -245,21 +276,33 @@ export class HeaderMap {
 
   /** Bytes form of remove. */
   removeBytes(name: ArrayBuffer): Status {
-    invalidateReads();
-    return <Status>proxy_remove_header_map_value(this.mapType, ptrOf(name), name.byteLength);
+    const status = <Status>proxy_remove_header_map_value(this.mapType, ptrOf(name), name.byteLength);
+    this.wrote(EDIT_REMOVE, name, name, status);
+    return status;
+  }
+
+  /** Keeps the copy true after a write (see the top of this file). */
+  private wrote(kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status): void {
+    if (this.wholeEpoch != readEpoch() || this.stale) return;
+    if (status != Status.Ok || this.edits.count >= MAX_LOGGED_EDITS) {
+      this.stale = true;
+      return;
+    }
+    const valueLen = kind == EDIT_REMOVE ? 0 : <usize>value.byteLength;
+    this.edits.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen);
   }
 
   /** The whole map, in order, as strings (ill-formed UTF-8 as U+FFFD). Empty when the map
    *  is not available here. */
   pairs(): Header[] {
-    if (!this.haveWhole(true)) return new Array<Header>(0);
+    if (!this.haveWhole()) return new Array<Header>(0);
     noteHostBytes(this.wholeSize);
     return deserializeHeaders(this.whole, this.wholeSize);
   }
 
   /** The whole map as the host's bytes. */
   pairsBytes(): HeaderBytes[] {
-    if (!this.haveWhole(true)) return new Array<HeaderBytes>(0);
+    if (!this.haveWhole()) return new Array<HeaderBytes>(0);
     noteHostBytes(this.wholeSize);
     return deserializeHeaderBytes(this.whole, this.wholeSize);
   }
@@ -273,7 +316,7 @@ export class HeaderMap {
    * add up), so reading it by the layout stays inside it.
    */
   pairsBlock(): ArrayBuffer {
-    if (!this.haveWhole(true)) return new ArrayBuffer(0);
+    if (!this.haveWhole()) return new ArrayBuffer(0);
     noteHostBytes(this.wholeSize);
     const out = new ArrayBuffer(<i32>this.wholeSize);
     memory.copy(changetype<usize>(out), this.whole, this.wholeSize);
@@ -288,7 +331,7 @@ export class HeaderMap {
       if (refusedHeader(unchecked(headers[i]), allow, "setPairs")) return Status.BadArgument;
     }
     const block = serializeHeaders(headers);
-    invalidateReads();
+    this.stale = true; // Envoy re-adds each pair (joining repeats of its inline headers)
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
 
@@ -299,7 +342,7 @@ export class HeaderMap {
       if (refusedWrite(h.name, h.value, allow, "setPairs")) return Status.BadArgument;
     }
     const block = serializeHeaderBytes(headers);
-    invalidateReads();
+    this.stale = true; // as setPairs
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
 

@@ -72,6 +72,41 @@ export const headerScenarios: Scenario[] = [
     },
   },
   {
+    name: "reads after the filter's own writes answer what the host's map holds",
+    setup: { module: "headermaps" },
+    async run(t) {
+      // set moves the name to the end, add appends, remove drops every value, names are
+      // lower-cased; the SDK's copy and the host's map (read past the copy) agree throughout.
+      const order = await t.request("/edits/order", {
+        headers: { "x-o-a": "1", "x-o-b": "2", "x-o-c": "3" },
+      });
+      const list = "x-o-a=new;x-o-d=4;x-o-upper=u";
+      expect(order.headers["x-note-copy"]).toBe(`${list};x-o-m=1;x-o-c=c2`);
+      expect(order.headers["x-note-host"]).toBe(`${list};x-o-m=1;x-o-c=c2`);
+      expect(order.headers["x-note-multi"]).toBe(`1|2,1,${list};x-o-m=1;x-o-m=2`);
+      expect(order.headers["x-note-set-multi"]).toBe(`one,${list};x-o-m=one`);
+      expect(order.headers["x-note-removed-multi"]).toBe(`0,${list}`);
+      expect(order.headers["x-note-multi-host"]).toBe(list);
+      expect(order.headers["x-note-pseudo"]).toBe(
+        "/edits/order/rewritten,:authority;:method;:scheme;:path,1",
+      );
+      expect(order.headers["x-note-pseudo-host"]).toBe(":authority;:method;:scheme;:path");
+      expect(order.upstream?.path).toBe("/edits/order/rewritten");
+      const edits = await t.request("/reads/edits", {
+        headers: { "x-e-a": "1", "x-e-b": "2", "x-e-c": "3" },
+      });
+      const after = "x-e-a=new;x-e-d=4;x-e-upper=u;x-e-c=c2";
+      expect(edits.headers["x-note-edits"]).toBe(`1,2,new,<null>,u,4,${after}`);
+      expect(edits.headers["x-note-edits-host"]).toBe(after);
+      const unsure = await t.request("/reads/edits-unsure", { headers: { "x-e-a": "1" } });
+      expect(unsure.headers["x-note-unsure"]).toBe("1,1|2,/reads/rewritten,");
+      expect(unsure.upstream?.headers["x-e-a"]).toBe("1, 2");
+      const across = await t.request("/reads/across", { headers: { "x-e-a": "1", "x-e-b": "2" } });
+      expect(across.headers["x-note-across-headers"]).toBe("1,2,1");
+      expect(across.headers["x-note-across-tick"]).toBe("1,1,x-e-a=1;x-e-b=2;x-e-across=1");
+    },
+  },
+  {
     name: "proxy_get_header_map_size is the byte size, num_headers the count",
     quirk: "Envoy returns map->byteSize() (names plus values), not the number of entries",
     async run(t) {

@@ -1,0 +1,167 @@
+// The header-map module: reads after the filter's own writes, repeated names, pseudo-headers
+// and a map edited by another filter, each reported as `x-note-*` response headers. Used by
+// test/sdk/header-edits.test.ts (host calls per pattern, a filter before this one in real
+// Envoy) and the conformance suite (what the SDK answers against what the host holds).
+
+import { Action, Header, HttpContext, MapType, Protected, RootContext, registerRootContext } from "../../../../assembly";
+import { proxy_get_header_map_pairs } from "../../../../assembly/abi/imports";
+import { deserializeHeaders } from "../../../../assembly/internal/pairs";
+
+export * from "../../../../assembly/exports";
+
+function str(s: string | null): string {
+  return s === null ? "<null>" : s;
+}
+
+/** The entries whose names start with `prefix`, as "name=value" joined by ";". */
+function listOf(pairs: Header[], prefix: string): string {
+  const out = new Array<string>(0);
+  for (let i = 0; i < pairs.length; i++) {
+    const p = unchecked(pairs[i]);
+    if (p.name.startsWith(prefix)) out.push(p.name + "=" + p.value);
+  }
+  return out.join(";");
+}
+
+/** The names of the pseudo-headers, in order, and whether they all come first. */
+function pseudoOf(pairs: Header[]): string {
+  const out = new Array<string>(0);
+  let first = true;
+  let regular = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const name = unchecked(pairs[i]).name;
+    if (name.startsWith(":")) {
+      out.push(name);
+      if (regular) first = false;
+    } else regular = true;
+  }
+  return out.join(";") + (first ? "" : " (not first)");
+}
+
+const SCRATCH = memory.data(16);
+
+/** The host's map as it is now, read with the raw ABI call (past the SDK's copy). */
+function hostPairs(map: MapType): Header[] {
+  store<u64>(SCRATCH, 0);
+  if (proxy_get_header_map_pairs(map, SCRATCH, SCRATCH + 4) != 0) return new Array<Header>(0);
+  const ptr = load<u32>(SCRATCH);
+  const out = deserializeHeaders(ptr, load<u32>(SCRATCH, 4));
+  if (ptr != 0) heap.free(ptr);
+  return out;
+}
+
+class MapsStream extends HttpContext {
+  path: string = "";
+  notes: Header[] = [];
+
+  note(key: string, value: string): void {
+    this.notes.push(new Header("x-note-" + key, value));
+  }
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const h = this.request.headers;
+    const p = h.get(":path");
+    this.path = p === null ? "" : p.split("?")[0];
+    const path = this.path;
+    if (path == "/reads/edits") {
+      // Reads, writes, reads again: the writes are applied to the copy the reads use.
+      const a = h.get("x-e-a");
+      const b = h.get("x-e-b");
+      h.set("x-e-a", "new");
+      h.add("x-e-d", "4");
+      h.remove("x-e-b");
+      h.add("X-E-Upper", "u");
+      h.set("x-e-c", "c2");
+      h.remove("x-e-absent");
+      this.note("edits", str(a) + "," + str(b) + "," + str(h.get("x-e-a")) + "," + str(h.get("x-e-b")) +
+        "," + str(h.get("X-E-UPPER")) + "," + h.getAll("x-e-d").join("|") + "," + listOf(h.pairs(), "x-e-"));
+      this.note("edits-host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-e-"));
+    } else if (path == "/reads/edits-unsure") {
+      // Writes whose effect the copy cannot tell (a second value of a name, a pseudo-header,
+      // an empty value): the next read asks the host for the map again.
+      const a = h.get("x-e-a");
+      h.add("x-e-a", "2");
+      const all = h.getAll("x-e-a").join("|");
+      h.set(":path", "/reads/rewritten", Protected.Allow);
+      const rewritten = h.get(":path");
+      h.add("x-e-empty", "");
+      const empty = h.get("x-e-empty");
+      this.note("unsure", str(a) + "," + all + "," + str(rewritten) + "," + str(empty));
+    } else if (path == "/reads/across") {
+      // The copy ends with the callback: the body callback reads the map again.
+      const a = h.get("x-e-a");
+      const b = h.get("x-e-b");
+      h.add("x-e-across", "1");
+      this.note("across-headers", str(a) + "," + str(b) + "," + str(h.get("x-e-across")));
+      // Held (not continued): the root's next tick reads the map and resumes the request.
+      (this.root as MapsRoot).waiting.push(this);
+      return Action.Pause;
+    } else if (path == "/edits/order") {
+      // What the SDK answers from its copy after each kind of write, against the host's map.
+      h.get("x-o-a");
+      h.get("x-o-b");
+      h.set("x-o-a", "new");
+      h.add("x-o-d", "4");
+      h.remove("x-o-b");
+      h.add("X-O-Upper", "u");
+      h.add("x-o-m", "1");
+      h.set("x-o-c", "c2");
+      this.note("copy", listOf(h.pairs(), "x-o-"));
+      this.note("host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-o-"));
+      h.add("x-o-m", "2");
+      h.remove("x-o-c");
+      this.note("multi", h.getAll("x-o-m").join("|") + "," + str(h.get("x-o-m")) + "," + listOf(h.pairs(), "x-o-"));
+      h.set("x-o-m", "one");
+      this.note("set-multi", h.getAll("x-o-m").join("|") + "," + listOf(h.pairs(), "x-o-"));
+      h.add("x-o-m", "two");
+      h.remove("X-O-M");
+      this.note("removed-multi", h.getAll("x-o-m").length.toString() + "," + listOf(h.pairs(), "x-o-"));
+      this.note("multi-host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-o-"));
+      h.set(":path", "/edits/order/rewritten", Protected.Allow);
+      h.set("x-o-after-pseudo", "1");
+      this.note("pseudo", str(h.get(":path")) + "," + pseudoOf(h.pairs()) + "," + str(h.get("x-o-after-pseudo")));
+      this.note("pseudo-host", pseudoOf(hostPairs(MapType.HttpRequestHeaders)));
+    } else if (path == "/edits/other-filter") {
+      // Another filter ran before this one: every read answers what it left in the map.
+      h.get("x-o-a");
+      h.get("x-o-b");
+      h.add("x-o-ours", "1");
+      this.note("seen", listOf(h.pairs(), "x-o-"));
+    }
+    return Action.Continue;
+  }
+
+  /** From the root's onTick, another callback: reads the held request's map, resumes it. */
+  resume(): void {
+    const h = this.request.headers;
+    this.note("across-tick", str(h.get("x-e-across")) + "," + str(h.get("x-e-a")) + "," + listOf(h.pairs(), "x-e-"));
+    this.continueRequest();
+  }
+
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const h = this.response.headers;
+    for (let i = 0; i < this.notes.length; i++) h.add(this.notes[i].name, this.notes[i].value);
+    return Action.Continue;
+  }
+}
+
+class MapsRoot extends RootContext {
+  waiting: MapsStream[] = [];
+
+  onConfigure(size: u32): bool {
+    this.setTickPeriod(10);
+    return true;
+  }
+
+  onTick(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < waiting.length; i++) unchecked(waiting[i]).resume();
+  }
+
+  createHttpContext(id: u32): HttpContext | null {
+    return new MapsStream(id, this);
+  }
+}
+
+registerRootContext((id: u32): RootContext => new MapsRoot(id));
