@@ -288,7 +288,7 @@ export class HeaderMap {
       this.stale = true;
       return;
     }
-    const valueLen = kind == EDIT_REMOVE ? 0 : <usize>value.byteLength;
+    const valueLen: usize = kind == EDIT_REMOVE ? <usize>0 : <usize>value.byteLength;
     this.edits.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen);
   }
 
