@@ -43,6 +43,7 @@ const HOST_SUITES = [
   "test/sdk/labelled-metrics.test.ts",
   "test/sdk/safety.test.ts",
   "test/sdk/host-errors.test.ts",
+  "test/sdk/header-reads.test.ts",
   "test/examples/safety.test.ts",
 ];
 const CONFORMANCE = "test/conformance/conformance.test.ts";
