@@ -29,6 +29,10 @@ export default {
   incrementalFile: `reports/mutation/ts/${group}.incremental.json`,
   concurrency: 1,
   timeoutMS: 30_000,
+  // The first run builds the test modules the group's files load (the copy has no build/)
+  // and runs every test once with coverage: on the busy 2-core machine far more than
+  // Stryker's default 5 minutes, which ended every earlier run of src/testing there.
+  dryRunTimeoutMinutes: 60,
   reporters: ["clear-text", "progress-append-only", "json", "html"],
   jsonReporter: { fileName: `reports/mutation/ts/${group}.json` },
   htmlReporter: { fileName: `reports/mutation/ts/${group}.html` },
