@@ -74,6 +74,12 @@ describe("header maps when the host refuses", () => {
     });
     expect(Number(r.pairs)).toBeGreaterThan(4);
     expect(r["pairs-bytes"]).toBe(r.pairs);
+    expect(r).toMatchObject({
+      "first-pairs-bytes": r.pairs,
+      "first-block": "set",
+      "first-all-a": "1",
+      "first-pairs": r.pairs,
+    });
     expect(Number(r.block)).toBeGreaterThan(20);
     expect(Number(r.size)).toBeGreaterThan(10);
     expect(r).toMatchObject({

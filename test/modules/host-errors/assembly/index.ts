@@ -254,6 +254,15 @@ class ProbeStream extends HttpContext {
     this.note("pairs-bytes", h.pairsBytes().length.toString());
     this.note("block", h.pairsBlock().byteLength.toString());
     this.note("size", h.byteSize().toString());
+    // Each whole-map read first in its epoch (after a write): it must fetch the map itself.
+    h.set("x-probe-epoch", "2");
+    this.note("first-pairs-bytes", h.pairsBytes().length.toString());
+    h.set("x-probe-epoch", "3");
+    this.note("first-block", h.pairsBlock().byteLength > 0 ? "set" : "0");
+    h.set("x-probe-epoch", "4");
+    this.note("first-all-a", h.getAll("x-a").length.toString());
+    h.set("x-probe-epoch", "5");
+    this.note("first-pairs", h.pairs().length.toString());
     this.note("set", h.set("x-c", "3").toString());
     this.note("add", h.add("x-c", "4").toString());
     this.note("remove", h.remove("x-a").toString());
