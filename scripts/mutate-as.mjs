@@ -18,6 +18,9 @@
 //                                              changed since; judge the rest (an interrupted
 //                                              run, or survivors after new tests)
 //   npm run mutate:as -- --list                print the mutants, run nothing
+//   npm run mutate:as -- --group host --file assembly/host/buffers.ts,assembly/host/shared.ts
+//                                              only those files of the groups (with --resume:
+//                                              their survivors after new tests)
 //   npm run mutate:as -- --files a.ts --aspect a.spec.ts   any files, judged by those specs
 //
 // Writes reports/mutation/as/report.json and summary.md (git-ignored); exits 1 when a run
@@ -322,7 +325,7 @@ function parseArgs(argv) {
     else if (a === "--seed") options.seed = Number(argv[++i]);
     else if (a === "--aspect-only") options.aspectOnly = true;
     else if (a === "--aspect") options.aspect = argv[++i].split(",");
-    else if (a === "--file") options.file = argv[++i];
+    else if (a === "--file") options.file = argv[++i].split(",");
     else if (a === "--files") options.files = argv[++i].split(",");
     else if (a === "--line") options.line = Number(argv[++i]);
     else if (a === "--list") options.list = true;
@@ -373,7 +376,7 @@ async function main() {
   const sources = new Map();
   for (const group of groups) {
     for (const file of expand(ROOT, group.files, group.exclude)) {
-      if (options.file && file !== options.file) continue;
+      if (options.file && !options.file.includes(file)) continue;
       const source = readFileSync(join(ROOT, file), "utf8");
       sources.set(file, source);
       for (const m of findMutants(file, source)) {
