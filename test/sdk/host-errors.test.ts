@@ -621,4 +621,27 @@ describe("a host that breaks the contract", () => {
       `meshwasm: unknown context id in ${callback} (context 99)`,
     );
   });
+
+  // A stream callback naming the root context is a broken contract too.
+  it.each<[string, string, number[], string]>([
+    ["host-errors", "proxy_on_request_headers", [0, 1], "context is not an HTTP context"],
+    ["tcp", "proxy_on_new_connection", [], "context is not a stream context"],
+    ["tcp", "proxy_on_downstream_data", [0, 1], "context is not a stream context"],
+  ])(
+    "%s: %s for the root context aborts naming the callback",
+    async (name, callback, args, what) => {
+      const host = await createHost({
+        module: name === "tcp" ? await buildTestModule("tcp") : module,
+      });
+      const vm = host.vms[0];
+      const root = host.roots[0];
+      if (!vm || !root) throw new Error("the host started no VM");
+      expect(vm.has(callback)).toBe(true);
+      expect(() => vm.call(callback, root, root.id, ...args)).toThrow(callback);
+      expect(host.logs("critical")).toContain(
+        `meshwasm: ${what} in ${callback} (context ${root.id})`,
+      );
+    },
+    300_000,
+  );
 });
