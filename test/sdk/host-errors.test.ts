@@ -443,6 +443,42 @@ describe("clock, log level, metrics and status when the host refuses", () => {
     expect(await probe("/metrics")).toEqual({ value: "3" });
   });
 
+  it("logs at each level through the host, filling the placeholders, and says which levels are on", async () => {
+    const host = await createHost(options([], { logLevel: "trace" }));
+    const res = await host.request({ path: "/log" });
+    expect(res.body).toBe("enabled=debug,info,warn\n");
+    const probeLines = host.logEntries
+      .filter((l) => l.message.startsWith("probe: "))
+      .map((l) => `${l.level} ${l.message}`);
+    expect(probeLines).toEqual([
+      "trace probe: trace t",
+      "debug probe: debug d e",
+      "info probe: info a b c",
+      "warn probe: warn",
+      "error probe: error",
+      "critical probe: critical",
+      "warn probe: at w",
+    ]);
+    const infoHost = await createHost(options());
+    expect((await infoHost.request({ path: "/log" })).body).toBe("enabled=info,warn\n");
+  });
+
+  it("builds tagged metric names from name and value pairs", async () => {
+    expect(await probe("/metrics/tags")).toEqual({
+      pairs: "requests_method=GET_code=200",
+      odd: "requests_method=GET",
+      none: "requests",
+    });
+  });
+
+  it("defines a metric with the host once", async () => {
+    const host = await createHost(options());
+    const [defined] = host.failHostCalls([{ call: "proxy_define_metric", status: 1, times: 0 }]);
+    await host.request({ path: "/metrics" });
+    await host.request({ path: "/metrics" });
+    expect(defined?.matched).toBe(1);
+  });
+
   it("a refused clock reads 0, not the last time read", async () => {
     const r = await probe("/time", [
       { call: "proxy_get_current_time_nanoseconds", status: "InternalFailure", skip: 1 },

@@ -11,6 +11,7 @@ import {
   Header,
   HeaderMap,
   HttpContext,
+  LogLevel,
   MapType,
   PropertyPath,
   Protected,
@@ -41,6 +42,7 @@ import {
   setPropertyString,
   setEnvoyFilterState,
   setSharedData,
+  taggedName,
   verifySignature,
 } from "../../../../assembly";
 
@@ -139,6 +141,24 @@ class ProbeStream extends HttpContext {
       // The clock's answer lands where value() reads its own: a failed read must not see it.
       currentTimeNanos();
       this.note("value", hits.value().toString());
+      return this.reply();
+    }
+    if (path == "/log") {
+      log.trace("probe: trace {}", "t");
+      log.debug("probe: debug {} {}", "d", "e");
+      log.info("probe: info {} {} {}", "a", "b", "c");
+      log.warn("probe: warn");
+      log.error("probe: error");
+      log.critical("probe: critical");
+      log.at(LogLevel.Warn, "probe: at {}", "w");
+      this.note("enabled", (log.enabled(LogLevel.Debug) ? "debug," : "") + (log.enabled(LogLevel.Info) ? "info," : "") +
+        (log.enabled(LogLevel.Warn) ? "warn" : ""));
+      return this.reply();
+    }
+    if (path == "/metrics/tags") {
+      this.note("pairs", taggedName("requests", ["method", "GET", "code", "200"]));
+      this.note("odd", taggedName("requests", ["method", "GET", "code"]));
+      this.note("none", taggedName("requests", []));
       return this.reply();
     }
     if (path == "/metrics/late") {
