@@ -1,7 +1,6 @@
 // Types of transform/exports.mjs for the TypeScript that imports it (tests, tools).
 
-/** Each prunable export, with the context method whose override makes it needed. */
-export declare const PRUNABLE: Readonly<Record<string, string>>;
+export { PRUNABLE } from "./callbacks.mjs";
 
 /** Exports the build always leaves out of a program that uses the SDK. */
 export declare const ALWAYS_DROPPED: readonly string[];

@@ -36,18 +36,9 @@
 // so the module refuses a later configuration that needs one of them.
 
 import { ElementKind } from "assemblyscript";
+import { callbackNames, PRUNABLE } from "./callbacks.mjs";
 
-/** Each prunable export, with the context methods whose override makes it needed. */
-export const PRUNABLE = Object.freeze({
-  proxy_on_request_headers: "onRequestHeaders",
-  proxy_on_request_body: "onRequestBody",
-  proxy_on_request_trailers: "onRequestTrailers",
-  proxy_on_response_headers: "onResponseHeaders",
-  proxy_on_response_body: "onResponseBody",
-  proxy_on_response_trailers: "onResponseTrailers",
-  proxy_on_log: "onLog",
-  proxy_on_done: "onDone",
-});
+export { PRUNABLE };
 
 /** Exports the build always leaves out of a program that uses the SDK. */
 export const ALWAYS_DROPPED = Object.freeze(["proxy_on_context_create"]);
@@ -82,7 +73,7 @@ export function prunedByConfiguration(value) {
   if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) {
     throw new Error(`--use ${PRUNED_ALIAS}=${value}: expected an integer from 0 to 255`);
   }
-  return Object.keys(PRUNABLE).filter((_, i) => (bits & (1 << i)) !== 0);
+  return callbackNames(bits);
 }
 
 /**

@@ -13,23 +13,12 @@
 import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { callbackBits, callbackNames, STREAM_CALLBACKS } from "../../transform/callbacks.mjs";
 import type { PluginConfiguration } from "../plugin.ts";
 import { createHost } from "../testing/host.ts";
 import { PluginStartError } from "../testing/status.ts";
 import { readWasmModule } from "../wasm/binary.ts";
 import type { CompileResult } from "./compile.ts";
-
-/** The per-stream callbacks, in the bit order of the SDK's StreamCallbacks. */
-export const STREAM_CALLBACKS = [
-  "proxy_on_request_headers",
-  "proxy_on_request_body",
-  "proxy_on_request_trailers",
-  "proxy_on_response_headers",
-  "proxy_on_response_body",
-  "proxy_on_response_trailers",
-  "proxy_on_log",
-  "proxy_on_done",
-] as const;
 
 export const NEEDED_CALLBACKS_EXPORT = "meshwasm_needed_callbacks";
 
@@ -45,21 +34,6 @@ export class ConfigurationRefusedError extends Error {
     );
     this.name = "ConfigurationRefusedError";
   }
-}
-
-/** The names of the callbacks in `bits`. */
-export function callbackNames(bits: number): string[] {
-  return STREAM_CALLBACKS.filter((_, i) => (bits & (1 << i)) !== 0);
-}
-
-/** The bits of the named callbacks. */
-export function callbackBits(names: Iterable<string>): number {
-  let bits = 0;
-  for (const name of names) {
-    const i = STREAM_CALLBACKS.indexOf(name as (typeof STREAM_CALLBACKS)[number]);
-    if (i >= 0) bits |= 1 << i;
-  }
-  return bits;
 }
 
 /** The per-stream callbacks a module exports. */

@@ -17,10 +17,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../src/build/compile.ts";
-import { STREAM_CALLBACKS } from "../../src/build/for-config.ts";
 import { Project } from "../../src/cli/project.ts";
 import { createHost } from "../../src/testing/index.ts";
 import { readWasmModule } from "../../src/wasm/binary.ts";
+import { STREAM_CALLBACKS } from "../../transform/callbacks.mjs";
 import {
   ALWAYS_DROPPED,
   PRUNABLE,
@@ -176,8 +176,17 @@ describe("prunedByConfiguration (the bits --for-config compiles with)", () => {
       "proxy_on_done",
     ]);
     expect(prunedByConfiguration("255")).toEqual(ALL);
-    // The SDK's bit order (assembly/callbacks.ts) is the build driver's.
+    // The SDK's bit order (assembly/callbacks.ts, read as source) is the build's.
     expect(ALL).toEqual([...STREAM_CALLBACKS]);
+    const sdk = readFileSync("assembly/callbacks.ts", "utf8");
+    const list = /STREAM_CALLBACK_EXPORTS: string\[\] = \[([^\]]*)\]/.exec(sdk)?.[1] ?? "";
+    expect([...list.matchAll(/"([a-z_]+)"/g)].map((m) => m[1])).toEqual(ALL);
+    ALL.forEach((name, i) => {
+      const bit = name
+        .replace("proxy_on_", "")
+        .replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+      expect(sdk).toContain(`export const ${bit}: u32 = 1 << ${i};`);
+    });
   });
 
   it("refuses a value that is not 0 to 255, naming it", () => {

@@ -8,12 +8,14 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve, sep } from "node:path";
+import { delimiter, dirname, join, resolve, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repo = resolve(".");
 const work = mkdtempSync(join(tmpdir(), "meshwasm-package-"));
 const project = join(work, "my-filters");
+/** The tarball's contents (its `package/` folder), unpacked. */
+const unpacked = join(work, "unpacked");
 const timings: Array<{ step: string; seconds: number }> = [];
 let tarball = "";
 let packedFiles: string[] = [];
@@ -54,6 +56,7 @@ function step(name: string, command: string, args: string[], cwd: string, timeou
 
 beforeAll(() => {
   mkdirSync(project);
+  mkdirSync(unpacked);
   const { stdout } = step("npm pack", "npm", ["pack", "--json", "--pack-destination", work], repo);
   // The prepare script's output comes first; the report is the JSON array at the end.
   const report = JSON.parse(stdout.slice(stdout.lastIndexOf("\n[\n") + 1)) as Array<{
@@ -62,6 +65,8 @@ beforeAll(() => {
   }>;
   tarball = join(work, report[0]?.filename ?? "");
   packedFiles = (report[0]?.files ?? []).map((f) => f.path);
+  const tar = spawnSync("tar", ["-xzf", tarball, "-C", unpacked]);
+  if (tar.status !== 0) throw new Error(`tar -xzf ${tarball}: ${tar.stderr}`);
 }, 600_000);
 
 afterAll(() => {
@@ -119,16 +124,27 @@ describe("the npm package", () => {
         /(^|\/)(\.env(\..*)?|\.npmrc|id_rsa.*|.*\.pem|.*\.key|.*\.p12)$/.test(f),
     );
     expect(offending).toEqual([]);
-    const unpacked = join(work, "unpacked");
-    mkdirSync(unpacked);
-    const tar = spawnSync("tar", ["-xzf", tarball, "-C", unpacked]);
-    expect(tar.status).toBe(0);
     const secretLike =
       /-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36}\b/;
     const withSecrets = packedFiles.filter((f) =>
       secretLike.test(readFileSync(join(unpacked, "package", f), "utf8")),
     );
     expect(withSecrets).toEqual([]);
+  });
+
+  it("ships every file its compiled modules import (inside dist or beside it)", () => {
+    const missing: string[] = [];
+    let relative = 0;
+    for (const file of packedFiles.filter((f) => /^dist\/.*\.js$/.test(f))) {
+      const source = readFileSync(join(unpacked, "package", file), "utf8");
+      for (const m of source.matchAll(/(?:\bfrom|\bimport\s*\(?)\s*["'](\.{1,2}\/[^"']+)["']/g)) {
+        relative += 1;
+        const target = join(dirname(file), m[1] ?? "");
+        if (!packedFiles.includes(target)) missing.push(`${file} imports ${m[1]}`);
+      }
+    }
+    expect(relative).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
   });
 });
 
