@@ -7,42 +7,6 @@ import { randomUUID } from "node:crypto";
 import type { HttpLimits } from "../connection-manager.ts";
 import { HeaderMap } from "./headers.ts";
 
-/**
- * Request headers Envoy keeps as one inline entry: a repeat is appended to the first with ","
- * (no space). Other names keep each repeat as its own entry. Observed in Envoy 1.40 over HTTP/1.
- */
-const FOLDED = new Set([
-  "accept",
-  "accept-encoding",
-  "access-control-request-headers",
-  "access-control-request-method",
-  "authorization",
-  "cache-control",
-  "content-encoding",
-  "content-type",
-  "grpc-accept-encoding",
-  "grpc-timeout",
-  "if-match",
-  "if-none-match",
-  "origin",
-  "proxy-status",
-  "referer",
-  "user-agent",
-  "via",
-  "x-client-trace-id",
-  "x-envoy-attempt-count",
-  "x-envoy-decorator-operation",
-  "x-envoy-downstream-service-cluster",
-  "x-envoy-downstream-service-node",
-  "x-envoy-external-address",
-  "x-envoy-is-timeout-retry",
-  "x-envoy-original-path",
-  "x-forwarded-for",
-  "x-forwarded-host",
-  "x-forwarded-port",
-  "x-request-id",
-]);
-
 /** Hop-by-hop headers the codec consumes, and Envoy-internal headers the connection manager
  *  removes from an external request (edge defaults). */
 const REMOVED = new Set([
@@ -79,14 +43,13 @@ const EDGE_WHITESPACE = /^[ \t]+|[ \t]+$/g;
  * hop-by-hop and internal headers removed, `expect: 100-continue` answered and dropped.
  */
 export function normalizeRequestHeaders(headers: HeaderMap): HeaderMap {
-  const out = new HeaderMap();
+  // Repeats of the names Envoy keeps inline are joined as the codec adds them.
+  const out = new HeaderMap().asKind("request-headers");
   for (const [name, raw] of headers.pairs()) {
     const value = raw.replace(EDGE_WHITESPACE, "");
     if (REMOVED.has(name)) continue;
     if (name === "expect" && value.toLowerCase() === "100-continue") continue;
-    const first = FOLDED.has(name) ? out.get(name) : undefined;
-    if (first !== undefined) out.set(name, `${first},${value}`);
-    else out.add(name, value);
+    out.add(name, value);
   }
   return out;
 }

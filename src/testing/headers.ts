@@ -2,14 +2,20 @@
 // lower-cased on the way in, pseudo-headers (":path", ":status", ...) always sort before
 // regular headers, a lookup returns the first value only, "replace" removes every value and
 // appends one, and the "size" the ABI reports is the byte size (names plus values), not a count.
+// A map that stands for one of a stream's maps (`asKind`) also keeps Envoy's inline headers as
+// one entry each (inline-headers.ts): a second value is joined into the entry with ",".
 // Values are byte strings (wire.ts): text as usual, bytes that are not UTF-8 kept exactly.
 
+import { inlineNamesOf, type MapKind, NO_INLINE } from "./inline-headers.ts";
 import { byteLength, byteString, type Pairs, utf8 } from "./wire.ts";
 
 export class HeaderMap {
   private entries: Pairs;
   /** How many entries at the front are pseudo-headers. */
   private pseudo = 0;
+  private kind: MapKind = "plain";
+  /** Names kept as one entry (a repeat is joined into it), for the map's kind. */
+  private inlineNames: ReadonlySet<string> = NO_INLINE;
 
   constructor(pairs: Pairs = []) {
     this.entries = [];
@@ -28,9 +34,32 @@ export class HeaderMap {
     return size;
   }
 
+  /**
+   * Makes this map stand for one of Envoy's maps of a stream (request headers, response
+   * trailers, ...): from now on repeats of the kind's inline names are joined, and repeats
+   * already held are joined as Envoy's codec joins what it parses. Returns the map.
+   */
+  asKind(kind: MapKind): this {
+    if (kind === this.kind) return this;
+    const entries = this.entries;
+    this.kind = kind;
+    this.inlineNames = inlineNamesOf(kind);
+    this.entries = [];
+    this.pseudo = 0;
+    for (const [k, v] of entries) this.add(k, v);
+    return this;
+  }
+
+  /** The name Envoy stores `name` under: lower-cased, and on request maps `host` is
+   *  `:authority` (Envoy's lookup table maps the legacy name to the pseudo-header). */
+  private keyOf(name: string): string {
+    const key = name.toLowerCase();
+    return key === "host" && this.kind === "request-headers" ? ":authority" : key;
+  }
+
   /** The first value of `name`, as Envoy's getHeaderMapValue returns it. */
   get(name: string): string | undefined {
-    const key = name.toLowerCase();
+    const key = this.keyOf(name);
     for (const [k, v] of this.entries) if (k === key) return v;
     return undefined;
   }
@@ -43,7 +72,7 @@ export class HeaderMap {
 
   /** Every value of `name`. */
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = this.keyOf(name);
     return this.entries.filter(([k]) => k === key).map(([, v]) => v);
   }
 
@@ -51,8 +80,19 @@ export class HeaderMap {
     return this.get(name) !== undefined;
   }
 
+  /** Envoy's addCopy: a new entry at the end (pseudo-headers after the last pseudo-header),
+   *  or, for an inline name already present, the value joined into its entry with "," (an
+   *  empty value joins nothing; a value joined into an empty entry gets no delimiter). */
   add(name: string, value: string): void {
-    const key = name.toLowerCase();
+    const key = this.keyOf(name);
+    if (this.inlineNames.has(key)) {
+      const at = this.entries.findIndex(([k]) => k === key);
+      const entry = this.entries[at];
+      if (entry !== undefined) {
+        if (value !== "") entry[1] = entry[1] === "" ? value : `${entry[1]},${value}`;
+        return;
+      }
+    }
     if (key.charCodeAt(0) === 58 /* ":" */) {
       // Pseudo-headers go after the last pseudo-header, before the first regular header.
       if (this.pseudo === this.entries.length) this.entries.push([key, value]);
@@ -70,7 +110,7 @@ export class HeaderMap {
   }
 
   remove(name: string): void {
-    const key = name.toLowerCase();
+    const key = this.keyOf(name);
     const entries = this.entries;
     const pseudo = this.pseudo;
     let kept = 0;
@@ -82,7 +122,8 @@ export class HeaderMap {
     entries.length = kept;
   }
 
-  /** Envoy's setHeaderMapPairs: remove everything, then add each pair in order. */
+  /** Envoy's setHeaderMapPairs: remove everything, then add each pair in order (as add does:
+   *  a repeat of an inline name is joined into its entry). */
   replaceAll(pairs: Pairs): void {
     this.entries = [];
     this.pseudo = 0;
@@ -104,6 +145,8 @@ export class HeaderMap {
     const copy = new HeaderMap();
     copy.entries = this.pairs();
     copy.pseudo = this.pseudo;
+    copy.kind = this.kind;
+    copy.inlineNames = this.inlineNames;
     return copy;
   }
 }

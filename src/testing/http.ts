@@ -284,7 +284,7 @@ export class HttpStream implements StreamControl {
     if (dir === "response" && !this.replying && this.localReply === null) {
       this.responseDetails = "via_upstream";
     }
-    s.headers = headers;
+    s.headers = headers.asKind(dir === "request" ? "request-headers" : "response-headers");
     s.endOfStream = endOfStream;
     if (this.ended && dir === "request") return "Continue";
     if (this.response.passed.headers && dir === "response" && !this.replying) return "Continue";
@@ -399,7 +399,7 @@ export class HttpStream implements StreamControl {
   private trailersIn(dir: Direction, trailers: HeaderMap): ActionName {
     const s = this.side(dir);
     s.endOfStream = true;
-    s.trailers = trailers;
+    s.trailers = trailers.asKind(dir === "request" ? "request-trailers" : "response-trailers");
     if (this.ended) return "Continue";
     // A body the filter is buffering does not hold the trailers back: they end the body, the
     // filter sees them, and continuing them sends the buffered body first.

@@ -4,7 +4,7 @@
 // Envoy) and the conformance suite (what the SDK answers against what the host holds).
 
 import { Action, Header, HttpContext, MapType, Protected, RootContext, registerRootContext } from "../../../../assembly";
-import { proxy_get_header_map_pairs } from "../../../../assembly/abi/imports";
+import { proxy_get_header_map_pairs, proxy_get_header_map_value } from "../../../../assembly/abi/imports";
 import { deserializeHeaders } from "../../../../assembly/internal/pairs";
 
 export * from "../../../../assembly/exports";
@@ -49,6 +49,32 @@ function hostPairs(map: MapType): Header[] {
   if (ptr != 0) heap.free(ptr);
   return out;
 }
+
+/** Every entry of the host's map, as "name=value" joined by ";", names in `skip` left out. */
+function entriesOf(pairs: Header[], skip: string[] = []): string {
+  const out = new Array<string>(0);
+  for (let i = 0; i < pairs.length; i++) {
+    const p = unchecked(pairs[i]);
+    if (!skip.includes(p.name)) out.push(p.name + "=" + p.value);
+  }
+  return out.join(";");
+}
+
+/** One value read with the raw ABI call (the host's lookup, past the SDK). */
+function hostValue(map: MapType, name: string): string {
+  const key = String.UTF8.encode(name);
+  store<u64>(SCRATCH, 0);
+  if (proxy_get_header_map_value(map, changetype<usize>(key), key.byteLength, SCRATCH, SCRATCH + 4) != 0) {
+    return "<none>";
+  }
+  const ptr = load<u32>(SCRATCH);
+  const out = String.UTF8.decodeUnsafe(ptr, load<u32>(SCRATCH, 4));
+  if (ptr != 0) heap.free(ptr);
+  return out;
+}
+
+/** Response names the two hosts' upstreams send differently, left out of the reports. */
+const RESPONSE_SKIP = ["date", "server", "content-length", "content-type", "x-envoy-upstream-service-time"];
 
 class MapsStream extends HttpContext {
   path: string = "";
@@ -121,6 +147,50 @@ class MapsStream extends HttpContext {
       h.set("x-o-after-pseudo", "1");
       this.note("pseudo", str(h.get(":path")) + "," + pseudoOf(h.pairs()) + "," + str(h.get("x-o-after-pseudo")));
       this.note("pseudo-host", pseudoOf(hostPairs(MapType.HttpRequestHeaders)));
+    } else if (path == "/pairs/inline") {
+      // A whole map handed over: Envoy removes every header and adds each pair again, so
+      // pseudo-headers gather at the front in the order given and repeats of a name it keeps
+      // inline are joined ("," and nothing for an empty value); other repeats stay apart.
+      const authority = h.get(":authority");
+      const pairs: Header[] = [
+        new Header("x-p-a", "1"),
+        new Header(":method", "GET"),
+        new Header(":scheme", "http"),
+        new Header(":path", "/pairs/inline/done"),
+        new Header(":authority", authority === null ? "" : authority),
+        new Header("user-agent", "u1"),
+        new Header("user-agent", "u2"),
+        new Header("x-p-dup", "1"),
+        new Header("x-p-dup", "2"),
+        new Header("accept", ""),
+        new Header("accept", "a2"),
+        new Header("authorization", "t1"),
+        new Header("authorization", ""),
+        new Header("x-forwarded-for", "10.0.0.1"),
+        new Header("x-forwarded-for", "10.0.0.2"),
+        new Header("x-p-b", "2"),
+        // Without it the route the write makes Envoy match again is not found.
+        new Header("x-forwarded-proto", "http"),
+      ];
+      this.note("pairs-status", h.setPairs(pairs, Protected.Allow).toString());
+      this.note("pairs-host", entriesOf(hostPairs(MapType.HttpRequestHeaders), [":authority"]));
+      this.note("pairs-copy", entriesOf(h.pairs(), [":authority"]));
+      this.note("pairs-count", h.pairs().length.toString());
+    } else if (path == "/pairs/add") {
+      // One value more of names the client sent: joined into the entry for inline names.
+      h.get("user-agent");
+      h.get("x-p-dup");
+      h.add("user-agent", "u2");
+      h.add("x-forwarded-for", "10.0.0.9");
+      h.add("x-p-dup", "2");
+      h.add("accept", "");
+      h.add("cache-control", "");
+      h.add("cache-control", "c1");
+      const skip = [":authority", "x-request-id", "x-forwarded-proto"];
+      this.note("add-copy", entriesOf(h.pairs(), skip));
+      this.note("add-host", entriesOf(hostPairs(MapType.HttpRequestHeaders), skip));
+      // `host` names the authority in a request map.
+      this.note("host-alias", hostValue(MapType.HttpRequestHeaders, "host") == str(h.get(":authority")) ? "authority" : "other");
     } else if (path == "/edits/other-filter") {
       // Another filter ran before this one: every read answers what it left in the map.
       h.get("x-o-a");
@@ -140,6 +210,19 @@ class MapsStream extends HttpContext {
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const h = this.response.headers;
+    if (this.path == "/pairs/response") {
+      // The response map handed over whole, with repeats of inline and other names.
+      const pairs = h.pairs();
+      pairs.push(new Header("cache-control", "a"));
+      pairs.push(new Header("x-r-dup", "1"));
+      pairs.push(new Header("cache-control", "b"));
+      pairs.push(new Header("x-r-dup", "2"));
+      pairs.push(new Header("vary", "v1"));
+      pairs.push(new Header("vary", "v2"));
+      this.note("response-status", h.setPairs(pairs, Protected.Allow).toString());
+      this.note("response-host", entriesOf(hostPairs(MapType.HttpResponseHeaders), RESPONSE_SKIP));
+      this.note("response-copy", entriesOf(h.pairs(), RESPONSE_SKIP));
+    }
     for (let i = 0; i < this.notes.length; i++) h.add(this.notes[i].name, this.notes[i].value);
     return Action.Continue;
   }

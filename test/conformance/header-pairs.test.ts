@@ -1,0 +1,110 @@
+// Whole header maps handed to the host (proxy_set_header_map_pairs) and second values of the
+// names Envoy keeps inline: the test host against real Envoy, the same module and the same
+// assertions on what the host's map holds, what the SDK's copy answers and what the upstream
+// and the client receive. One Envoy and one test host serve every case of this file.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Coverage } from "../../src/testing/index.ts";
+import {
+  emulatorTarget,
+  envoyTarget,
+  type Servers,
+  type Setup,
+  startServers,
+  stopServers,
+  type Target,
+} from "./harness.ts";
+
+const setup: Setup = { module: "headermaps" };
+
+/** The entries of a "name=value;..." report whose names the case wrote or the client sent
+ *  on purpose (clients and upstreams add others of their own). */
+function pick(report: string | undefined, names: string[]): string {
+  return (report ?? "")
+    .split(";")
+    .filter((entry) => {
+      const name = entry.slice(0, entry.indexOf("="));
+      return (
+        name.startsWith(":") ||
+        name.startsWith("x-p-") ||
+        name.startsWith("x-r-") ||
+        names.includes(name)
+      );
+    })
+    .join(";");
+}
+
+const REQUEST_NAMES = ["user-agent", "accept", "authorization", "x-forwarded-for", "cache-control"];
+const RESPONSE_NAMES = ["cache-control", "vary"];
+const only = process.env.CONFORMANCE_ONLY;
+
+for (const kind of ["emulator", "envoy"] as const) {
+  describe.skipIf(only !== undefined && only !== kind)(
+    `header maps handed over whole, on ${kind}`,
+    () => {
+      let servers: Servers | undefined;
+      let target: Target;
+      let close: () => unknown = () => {};
+
+      beforeAll(async () => {
+        servers = await startServers();
+        const made =
+          kind === "emulator"
+            ? await emulatorTarget(setup, servers, new Coverage())
+            : await envoyTarget(setup, servers);
+        target = made.target;
+        close = made.close;
+      }, 120_000);
+
+      afterAll(async () => {
+        await close();
+        await stopServers(servers);
+      });
+
+      it("set_header_map_pairs: pseudo-headers first, repeats of inline names joined", async () => {
+        const res = await target.request("/pairs/inline", { headers: { "x-p-old": "gone" } });
+        expect(res.headers["x-note-pairs-status"]).toBe("0");
+        const map =
+          ":method=GET;:scheme=http;:path=/pairs/inline/done;x-p-a=1;user-agent=u1,u2;" +
+          "x-p-dup=1;x-p-dup=2;accept=a2;authorization=t1;x-forwarded-for=10.0.0.1,10.0.0.2;x-p-b=2;x-forwarded-proto=http";
+        expect(res.headers["x-note-pairs-host"]).toBe(map);
+        // The SDK's copy is not trusted after a whole-map write: it reads the map again.
+        expect(res.headers["x-note-pairs-copy"]).toBe(map);
+        expect(res.headers["x-note-pairs-count"]).toBe("13");
+        const up = res.upstream;
+        expect(up?.path).toBe("/pairs/inline/done");
+        expect(up?.headers["user-agent"]).toBe("u1,u2");
+        expect(up?.headers["x-p-dup"]).toBe("1, 2");
+        expect(up?.headers.accept).toBe("a2");
+        expect(up?.headers.authorization).toBe("t1");
+        expect(up?.headers["x-p-old"]).toBeUndefined();
+      });
+
+      it("add of a second value: joined into an inline name's entry, an entry of its own otherwise", async () => {
+        const res = await target.request("/pairs/add", {
+          headers: { "user-agent": "u1", "x-p-dup": "1", accept: "a1" },
+        });
+        const map =
+          ":path=/pairs/add;:method=GET;:scheme=http;user-agent=u1,u2;x-p-dup=1;accept=a1;" +
+          "x-forwarded-for=10.0.0.9;x-p-dup=2;cache-control=c1";
+        expect(pick(res.headers["x-note-add-host"], REQUEST_NAMES)).toBe(map);
+        expect(pick(res.headers["x-note-add-copy"], REQUEST_NAMES)).toBe(map);
+        expect(res.headers["x-note-host-alias"]).toBe("authority");
+        expect(res.upstream?.headers["user-agent"]).toBe("u1,u2");
+        expect(res.upstream?.headers["x-p-dup"]).toBe("1, 2");
+        expect(res.upstream?.headers["cache-control"]).toBe("c1");
+      });
+
+      it("set_header_map_pairs on response headers joins the response's inline names", async () => {
+        const res = await target.request("/pairs/response");
+        expect(res.headers["x-note-response-status"]).toBe("0");
+        const map = ":status=200;cache-control=a,b;x-r-dup=1;x-r-dup=2;vary=v1,v2";
+        expect(pick(res.headers["x-note-response-host"], RESPONSE_NAMES)).toBe(map);
+        expect(pick(res.headers["x-note-response-copy"], RESPONSE_NAMES)).toBe(map);
+        expect(res.headers["cache-control"]).toBe("a,b");
+        expect(res.headers["x-r-dup"]).toBe("1, 2");
+        expect(res.headers.vary).toBe("v1,v2");
+      });
+    },
+  );
+}
