@@ -8,6 +8,7 @@
 //   sliding window  s0 = current count,  s1 = start of the window (ms),   s2 = previous count
 // Windows start at multiples of their length since the epoch, as clocks show them.
 
+import { giveBack, leaseAmount, leaseUntil } from "./lease";
 import { sha256 } from "./sha2";
 
 /** The three algorithms. */
@@ -91,6 +92,10 @@ export class Decision {
   retryAfterMs: i64 = 0;
   /** Window or fill interval of the reported limit (for RateLimit-Policy's w=). */
   windowMs: i64 = 0;
+  /** What takeInPlace took when admitting: the cost, or a lease of more (see leaseAmount). */
+  taken: i64 = 0;
+  /** When a lease taken with it stops being usable (the earliest next fill step), ms. */
+  leaseUntil: i64 = 0;
 
   reset(): void {
     this.allowed = true;
@@ -100,11 +105,13 @@ export class Decision {
     this.resetMs = 0;
     this.retryAfterMs = 0;
     this.windowMs = 0;
+    this.taken = 0;
+    this.leaseUntil = 0;
   }
 }
 
-// Brings one limit's state to `now` (refills, window rollover). Idempotent.
-function advance(l: Limit, state: StaticArray<i64>, base: i32, now: i64): void {
+/** Brings one limit's state to `now` (refills, window rollover). Idempotent. */
+export function advance(l: Limit, state: StaticArray<i64>, base: i32, now: i64): void {
   if (l.kind == LimitKind.TokenBucket) {
     // A full bucket holds its fill clock at `now`: the next interval starts when a token is
     // taken. So a full bucket's state is the same whatever its history, and forgetting an
@@ -278,7 +285,7 @@ export function ceilSeconds(ms: i64): i64 {
 //   u8 state length (i64 count), the state.
 // Keys longer than BUCKET_KEY_MAX bytes are kept as 0xff + their SHA-256 (see bucketKey).
 
-const SET_VERSION: u8 = 1;
+export const SET_VERSION: u8 = 1;
 /** Keys up to this many bytes are stored as they are. */
 export const BUCKET_KEY_MAX: i32 = 64;
 
@@ -441,6 +448,8 @@ export enum InPlace {
  * last admitted time `now`); on Refused they are unchanged and `out` has the refusal.
  * `scratch` holds at least limits.length * 3 values. Refuses to decide (Decode) whenever the
  * decoded path would also change the set's shape, so both paths store the same bytes.
+ * `returned` unused leased tokens go back into the key's buckets first (giveBack); with
+ * `leaseMax` > 0 it may take a lease (leaseAmount): `out.taken` says what was taken.
  */
 export function takeInPlace(
   bytes: ArrayBuffer,
@@ -452,6 +461,8 @@ export function takeInPlace(
   idleBefore: i64,
   scratch: StaticArray<i64>,
   out: Decision,
+  returned: i64 = 0,
+  leaseMax: i64 = 0,
 ): InPlace {
   const n = bytes.byteLength;
   const base = changetype<usize>(bytes);
@@ -480,9 +491,14 @@ export function takeInPlace(
   if (at != n || found < 0 || scratch.length < stateLength) return InPlace.Decode;
   const state = base + found + 13;
   for (let j = 0; j < stateLength; j++) unchecked((scratch[j] = load<i64>(state + j * 8)));
-  check(limits, scratch, now, cost, out, true);
+  giveBack(limits, scratch, now, returned);
+  const take = leaseAmount(limits, scratch, now, cost, leaseMax);
+  check(limits, scratch, now, take, out, true);
   if (!out.allowed) return InPlace.Refused;
+  out.taken = take;
+  if (take > cost) out.leaseUntil = leaseUntil(limits, scratch);
   for (let j = 0; j < stateLength; j++) store<i64>(state + j * 8, unchecked(scratch[j]));
   store<i64>(base + found, now);
   return InPlace.Admitted;
 }
+

@@ -65,4 +65,5 @@ export {
   limitsSignature,
   takeInPlace,
 } from "./bucket";
+export { LEASE_SHARE, giveBack, giveBackInPlace, leasable, leaseAmount, leaseUntil } from "./lease";
 export { TextBuilder } from "./text";

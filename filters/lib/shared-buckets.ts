@@ -26,6 +26,7 @@
 
 import { Status, absentCas, getSharedDataBytes, setSharedDataBytes } from "../../assembly";
 import { BucketEntry, BucketSet, Decision, InPlace, Limit, bucketHash, check, freshState, takeInPlace } from "./bucket";
+import { giveBack, giveBackInPlace, leasable } from "./lease";
 
 // Writes without a read. The host gives every write of shared data the next token of one
 // process-wide counter (the SDK's absentCas relies on the same rule), and a write
@@ -58,8 +59,11 @@ export class TakeOutcome {
   evicted: bool = false;
   /** Idle keys dropped from the set on the way (live keys -n). */
   expired: i32 = 0;
+  /** Admitted from this VM's lease: nothing was read or written. */
+  leased: bool = false;
 
   reset(): void {
+    this.leased = false;
     this.casRetries = 0;
     this.exhausted = false;
     this.inserted = false;
@@ -82,6 +86,13 @@ export class SharedBuckets {
   // `idleMs` old (0: nothing owed; a new table owes every set a visit, see the top).
   private readonly owed: StaticArray<i64>;
   private scratch: StaticArray<i64> = new StaticArray<i64>(0);
+  // This VM's leases, one slot per `index % CACHED` like the copies: the key (null: none), its
+  // limits and their signature, the tokens left and until when they may be used.
+  private readonly leaseKey: StaticArray<ArrayBuffer | null>;
+  private readonly leaseLimits: StaticArray<Limit[] | null>;
+  private readonly leaseSignature: StaticArray<u32>;
+  private readonly leaseLeft: StaticArray<i64>;
+  private readonly leaseEnd: StaticArray<i64>;
   // What the last apply() did to the set (copied to the outcome once its write succeeds).
   private inserted: bool = false;
   private evicted: bool = false;
@@ -101,6 +112,8 @@ export class SharedBuckets {
     public readonly ways: i32,
     public readonly idleMs: i64,
     public readonly attempts: i32,
+    /** Tokens a lease takes at most (0: no leases; see lease.ts). */
+    public readonly leaseMax: i64 = 0,
   ) {
     const w = max(1, min(ways, maxKeys));
     const sets = <u32>((maxKeys + w - 1) / w);
@@ -114,6 +127,11 @@ export class SharedBuckets {
     this.cachedIndex = cachedIndex;
     this.cachedCas = new StaticArray<u32>(slots);
     this.cachedBytes = new StaticArray<ArrayBuffer | null>(slots);
+    this.leaseKey = new StaticArray<ArrayBuffer | null>(slots);
+    this.leaseLimits = new StaticArray<Limit[] | null>(slots);
+    this.leaseSignature = new StaticArray<u32>(slots);
+    this.leaseLeft = new StaticArray<i64>(slots);
+    this.leaseEnd = new StaticArray<i64>(slots);
     const owed = new StaticArray<i64>(<i32>sets);
     for (let i = 0; i < <i32>sets; i++) unchecked((owed[i] = 1));
     this.owed = owed;
@@ -128,7 +146,9 @@ export class SharedBuckets {
   /**
    * Takes `cost` from the limits of `key` (a stored key form, see bucketKey) at `now` (ms):
    * `out` gets the decision, `outcome` what happened to the table. `signature` is
-   * limitsSignature(limits): a key stored under other limits starts afresh.
+   * limitsSignature(limits): a key stored under other limits starts afresh. With `lease`
+   * (and a table made with leaseMax > 0) a key whose limits are all token buckets may be
+   * decided from this VM's lease (outcome.leased; `out` then says only that it was admitted).
    * Legal in request callbacks and onTick.
    * Example: `table.take(bucketKey(raw), limits, sig, 1, nowMs, decision, outcome)`
    */
@@ -140,22 +160,49 @@ export class SharedBuckets {
     now: i64,
     out: Decision,
     outcome: TakeOutcome,
+    lease: bool = false,
   ): void {
     outcome.reset();
     const index = bucketHash(key) % this.sets;
     const name = unchecked(this.names[index]);
     const slot = <i32>(index % CACHED);
+    // This VM's lease of the key: admit from it while it lasts, else give back what is left
+    // with the next write (and maybe take a new one). Another key's lease in the slot stays
+    // until it is used up or the tick gives it back; this key takes none meanwhile.
+    let leaseMax: i64 = lease && cost > 0 && leasable(limits) ? this.leaseMax : 0;
+    let returned: i64 = 0;
+    let mine = false;
+    const held = unchecked(this.leaseKey[slot]);
+    if (held !== null) {
+      mine = unchecked(this.leaseSignature[slot]) == signature && sameBytes(held, key);
+      if (mine) {
+        const left = unchecked(this.leaseLeft[slot]);
+        if (leaseMax > 0 && left >= cost && now < unchecked(this.leaseEnd[slot])) {
+          unchecked((this.leaseLeft[slot] = left - cost));
+          out.reset();
+          out.remaining = left - cost;
+          outcome.leased = true;
+          return;
+        }
+        returned = left;
+      } else if (unchecked(this.leaseLeft[slot]) > 0) {
+        leaseMax = 0;
+      } else {
+        this.dropLease(slot);
+      }
+    }
     // First, this VM's copy of the set from its own last write, written back without a read
     // (see casFloor). A refusal or a lost write decides again on a read.
     const copy = unchecked(this.cachedBytes[slot]);
     const copyCas = unchecked(this.cachedCas[slot]);
     if (unchecked(this.cachedIndex[slot]) == <i64>index && copyCas != 0 && copy !== null) {
       unchecked((this.cachedIndex[slot] = -1));
-      const next = this.apply(copy, index, key, limits, signature, cost, now, out);
+      const next = this.apply(copy, index, key, limits, signature, cost, now, out, returned, leaseMax);
       if (next !== null && setSharedDataBytes(name, next, copyCas) == Status.Ok) {
         this.wrote(slot, index, next);
         unchecked((this.owed[index] = now));
         this.report(outcome);
+        if (mine || leaseMax > 0) this.keepLease(slot, key, limits, signature, cost, out);
         return;
       }
     }
@@ -172,15 +219,17 @@ export class SharedBuckets {
         bytes = stored.value;
       }
       noteCas(cas);
-      const next = this.apply(bytes, index, key, limits, signature, cost, now, out);
+      const next = this.apply(bytes, index, key, limits, signature, cost, now, out, returned, leaseMax);
       // A refusal changes nothing that needs storing (a refused new key is not kept): the
-      // decision stands on this read.
+      // decision stands on this read. (A lease's remainder, too small for this cost, stays
+      // with this VM until the tick gives it back.)
       if (next === null) return;
       const status = setSharedDataBytes(name, next, cas);
       if (status == Status.Ok) {
         this.wrote(slot, index, next);
         unchecked((this.owed[index] = now));
         this.report(outcome);
+        if (mine || leaseMax > 0) this.keepLease(slot, key, limits, signature, cost, out);
         return;
       }
       if (status != Status.CasMismatch) break;
@@ -194,6 +243,73 @@ export class SharedBuckets {
     unchecked((this.cachedBytes[slot] = bytes));
     unchecked((this.cachedCas[slot] = casFloor));
     if (casFloor != 0) casFloor++;
+  }
+
+  // A write of `key`'s set succeeded: the old lease's remainder went back with it; keep the
+  // new lease if one was taken.
+  private keepLease(slot: i32, key: ArrayBuffer, limits: Limit[], signature: u32, cost: i64, out: Decision): void {
+    if (out.taken > cost) {
+      unchecked((this.leaseKey[slot] = key));
+      unchecked((this.leaseLimits[slot] = limits));
+      unchecked((this.leaseSignature[slot] = signature));
+      unchecked((this.leaseLeft[slot] = out.taken - cost));
+      unchecked((this.leaseEnd[slot] = out.leaseUntil));
+    } else {
+      this.dropLease(slot);
+    }
+  }
+
+  private dropLease(slot: i32): void {
+    unchecked((this.leaseKey[slot] = null));
+    unchecked((this.leaseLimits[slot] = null));
+    unchecked((this.leaseLeft[slot] = 0));
+  }
+
+  /** Tokens this VM holds in leases, unused (for tests and stats). */
+  leasedTokens(): i64 {
+    let total: i64 = 0;
+    for (let i = 0; i < this.leaseLeft.length; i++) total += unchecked(this.leaseLeft[i]);
+    return total;
+  }
+
+  /** Gives every lease's unused tokens back to their buckets (one read and compare-and-swap
+   *  write per lease, at most `attempts` tries; a lease whose every try lost stays for the
+   *  next call). Legal in onTick. */
+  returnLeases(now: i64): void {
+    if (this.leaseMax == 0) return;
+    if (this.scratch.length < 12) this.scratch = new StaticArray<i64>(12);
+    for (let slot = 0; slot < this.leaseKey.length; slot++) {
+      const key = unchecked(this.leaseKey[slot]);
+      if (key === null) continue;
+      const left = unchecked(this.leaseLeft[slot]);
+      const limits = unchecked(this.leaseLimits[slot])!;
+      if (left <= 0) {
+        this.dropLease(slot);
+        continue;
+      }
+      const index = bucketHash(key) % this.sets;
+      const name = unchecked(this.names[index]);
+      for (let attempt = 0; attempt < this.attempts; attempt++) {
+        const stored = getSharedDataBytes(name);
+        if (stored === null) {
+          this.dropLease(slot);
+          break;
+        }
+        noteCas(stored.cas);
+        const bytes = stored.value;
+        if (!giveBackInPlace(bytes, key, limits, unchecked(this.leaseSignature[slot]), now, left, this.scratch)) {
+          this.dropLease(slot); // the key's state started afresh or left: nothing to give back to
+          break;
+        }
+        const status = setSharedDataBytes(name, bytes, stored.cas);
+        if (status == Status.Ok) {
+          this.wrote(slot, index, bytes);
+          this.dropLease(slot);
+          break;
+        }
+        if (status != Status.CasMismatch) break;
+      }
+    }
   }
 
   // What the last apply() did, once its write succeeded.
@@ -214,13 +330,15 @@ export class SharedBuckets {
     cost: i64,
     now: i64,
     out: Decision,
+    returned: i64,
+    leaseMax: i64,
   ): ArrayBuffer | null {
     this.inserted = false;
     this.evicted = false;
     this.expired = 0;
     const idleBefore = now - this.idleMs;
     if (this.scratch.length < limits.length * 3) this.scratch = new StaticArray<i64>(limits.length * 3);
-    const fast = takeInPlace(bytes, key, limits, signature, cost, now, idleBefore, this.scratch, out);
+    const fast = takeInPlace(bytes, key, limits, signature, cost, now, idleBefore, this.scratch, out, returned, leaseMax);
     if (fast == InPlace.Admitted) return bytes;
     if (fast == InPlace.Refused) return null;
     let set = BucketSet.decode(bytes);
@@ -233,12 +351,15 @@ export class SharedBuckets {
       if (entry.signature != signature || entry.state.length != limits.length * 3) {
         entry.signature = signature;
         entry.state = freshState(limits, now);
+      } else {
+        giveBack(limits, entry.state, now, returned);
       }
     } else {
       entry = new BucketEntry(key, now, signature, freshState(limits, now));
     }
     check(limits, entry.state, now, cost, out, true);
     if (!out.allowed) return null;
+    out.taken = cost;
     entry.lastSeen = now;
     // Idle keys leave before a place is chosen (the key itself was just admitted or is new).
     this.expired = s.dropIdle(idleBefore);
@@ -286,4 +407,10 @@ export class SharedBuckets {
     }
     return removed;
   }
+}
+
+function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
+  if (a === b) return true;
+  const n = a.byteLength;
+  return n == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), n) == 0;
 }

@@ -110,6 +110,8 @@ export class Config {
     public readonly ways: i32,
     public readonly sweepIntervalMs: u32,
     public readonly service: ServiceConfig | null,
+    /** Tokens a worker's lease takes at most (`shared.lease`; 0: every decision writes). */
+    public readonly leaseMax: i64 = 0,
   ) {}
 }
 
@@ -122,7 +124,7 @@ const LOCAL_ONLY = ["limits", "overrides", "bucket", "max_keys", "idle_timeout"]
 const SOURCE_KEYS = ["header", "identity_header", "client_address", "path", "method", "query", "cookie", "constant"];
 const PART_KEYS = SOURCE_KEYS.concat(["descriptor_key"]);
 const RESPONSE_KEYS = ["status", "body", "headers", "headers_on_allowed", "retry_after", "x_envoy_ratelimited", "grpc_resource_exhausted"];
-const SHARED_KEYS = ["cas_attempts", "on_cas_exhausted", "ways", "sweep_interval"];
+const SHARED_KEYS = ["cas_attempts", "on_cas_exhausted", "ways", "sweep_interval", "lease"];
 const LIMIT_KEYS = ["token_bucket", "window"];
 const UNITS = ["second", "minute", "hour", "day"];
 const UNIT_MS: i64[] = [1000, 60_000, 3_600_000, 86_400_000];
@@ -136,6 +138,7 @@ export function readRateLimitConfig(cfg: ConfigReader): Config | null {
   const denyOnCas = shared.oneOf("on_cas_exhausted", ["allow", "deny"], "deny") == "deny";
   const ways = <i32>shared.integer("ways", 8, 1, 64);
   const sweep = <u32>readDuration(shared, "sweep_interval", 1000, 100, 3_600_000);
+  const lease = shared.integer("lease", 0, 0, 1_000_000);
 
   const response = cfg.object("response");
   response.unknownKeys(RESPONSE_KEYS);
@@ -174,7 +177,7 @@ export function readRateLimitConfig(cfg: ConfigReader): Config | null {
     cfg.fail("service", "required when a rule's mode is \"cluster\" or \"local_and_cluster\"");
   }
   if (!cfg.ok) return null;
-  return new Config(rules, status, body, headerStyle, onAllowed, retryAfter, envoyRatelimited, grpc, casAttempts, denyOnCas, ways, sweep, service);
+  return new Config(rules, status, body, headerStyle, onAllowed, retryAfter, envoyRatelimited, grpc, casAttempts, denyOnCas, ways, sweep, service, lease);
 }
 
 function readService(s: ConfigReader): ServiceConfig {

@@ -74,6 +74,12 @@ class Root extends RootContext {
   fixedKeys: (ArrayBuffer | null)[] = [];
   /** Each rule's stored keys of its shared-bucket overrides, by override index. */
   overrideKeys: ArrayBuffer[][] = [];
+  /** Each rule's requests admitted from leases and not yet in its `allowed` counter (added
+   *  with the rule's next counted decision or on the tick: one host call fewer per request). */
+  uncounted: i64[] = [];
+  /** Whether decisions may come from leases: `shared.lease` set and no rate-limit headers
+   *  (a lease knows only its own tokens, not the bucket's remaining count). */
+  leases: bool = false;
   // Per-request scratch (a VM runs one callback at a time).
   decision: Decision = new Decision();
   outcome: TakeOutcome = new TakeOutcome();
@@ -108,7 +114,7 @@ class Root extends RootContext {
         sweepSets.push(0);
         continue;
       }
-      const table = new SharedBuckets("ratelimit/" + rule.name, rule.maxKeys, config.ways, rule.idleMs, config.casAttempts);
+      const table = new SharedBuckets("ratelimit/" + rule.name, rule.maxKeys, config.ways, rule.idleMs, config.casAttempts, config.leaseMax);
       tables.push(table);
       const sets = table.sets;
       const perTick = (<i64>sets * <i64>config.sweepIntervalMs + rule.idleMs - 1) / rule.idleMs;
@@ -120,6 +126,10 @@ class Root extends RootContext {
     this.sweepSets = sweepSets;
     this.fixedKeys = fixedKeys;
     this.overrideKeys = overrideKeys;
+    const uncounted: i64[] = [];
+    for (let i = 0; i < config.rules.length; i++) uncounted.push(0);
+    this.uncounted = uncounted;
+    this.leases = config.leaseMax > 0 && config.headerStyle == HeaderStyle.None;
     this.setTickPeriod(config.sweepIntervalMs);
     log.info("rate-limit configured: {} rule(s)", config.rules.length.toString());
     return true;
@@ -137,11 +147,22 @@ class Root extends RootContext {
   onTick(): void {
     const now = <i64>currentTimeMillis();
     for (let i = 0; i < this.tables.length; i++) {
+      this.count(i, 0);
       const table = unchecked(this.tables[i]);
       if (table === null) continue;
+      // Unused leased tokens go back to their buckets at the latest on the next tick.
+      table.returnLeases(now);
       const removed = table.sweep(now, unchecked(this.sweepSets[i]));
       if (removed > 0) unchecked(this.stats[i]).keysLive.add(-removed);
     }
+  }
+
+  /** Adds `n` admitted requests and those admitted from leases since to rule `i`'s counter. */
+  count(i: i32, n: i64): void {
+    const total = n + unchecked(this.uncounted[i]);
+    if (total == 0) return;
+    unchecked((this.uncounted[i] = 0));
+    unchecked(this.stats[i]).allowed.increment(total);
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
@@ -211,7 +232,7 @@ class RateLimit extends HttpContext {
       }
       const limits = chosen !== null ? chosen.limits : rule.limits;
       const signature = chosen !== null ? chosen.signature : rule.signature;
-      unchecked(root.tables[i])!.take(key, limits, signature, cost, now, d, outcome);
+      unchecked(root.tables[i])!.take(key, limits, signature, cost, now, d, outcome, root.leases);
       if (outcome.casRetries > 0) stats.casRetries.increment(outcome.casRetries);
       if (outcome.inserted || outcome.expired > 0) stats.keysLive.add((outcome.inserted ? 1 : 0) - outcome.expired);
       if (outcome.evicted) stats.keysEvicted.increment();
@@ -225,7 +246,8 @@ class RateLimit extends HttpContext {
       if (allowed) {
         // The local pre-check admitted: the service decides (unless there is nothing to send).
         if (rule.mode == RuleMode.LocalAndCluster && values !== null && cost > 0) this.ask(i, rule, values, cost, descriptors);
-        else stats.allowed.increment();
+        else if (outcome.leased) unchecked((root.uncounted[i] += 1));
+        else root.count(i, 1);
       } else if (rule.shadow) {
         stats.shadowLimited.increment();
         if (log.enabled(LogLevel.Info)) log.info("rate-limit: rule {} would limit this request (shadow)", rule.name);

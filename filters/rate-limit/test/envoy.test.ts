@@ -180,6 +180,42 @@ describe("rate-limit in Envoy, two workers", () => {
   }, 180_000);
 });
 
+describe("rate-limit in Envoy, two workers, with leases", () => {
+  const L = 2000;
+  let envoy: EnvoyProcess;
+  beforeAll(async () => {
+    envoy = await startRateLimitEnvoy({
+      rules: [
+        {
+          name: "leased",
+          key: [{ constant: "all" }],
+          limits: [{ token_bucket: { capacity: L, tokens_per_fill: L, fill_interval: "1h" } }],
+        },
+      ],
+      shared: { lease: 64, sweep_interval: "100ms" },
+    });
+  });
+  afterAll(async () => {
+    await envoy?.stop();
+  });
+
+  it(`never admits more than ${L} across both workers, and all ${L} once leases went back`, async () => {
+    const statuses = await burst(envoy, L + 400, () => ({}), 32);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    const first = statuses.filter((s) => s === 200).length;
+    expect(first).toBeLessThanOrEqual(L);
+    // Refused only while the other worker held leased tokens: a few at most.
+    expect(first).toBeGreaterThanOrEqual(L - 64);
+    await new Promise((r) => setTimeout(r, 500)); // ticks give unused leased tokens back
+    const rest = await burst(envoy, 200, () => ({}), 8);
+    expect(first + rest.filter((s) => s === 200).length).toBe(L);
+    const stats = await envoy.stats("ratelimit_");
+    expect(
+      stats["wasmcustom.ratelimit_allowed_rule=leased"] ?? stats["ratelimit_allowed_rule=leased"],
+    ).toBe(L);
+  });
+});
+
 describe("rate-limit's configuration in Envoy", () => {
   it("envoy.yaml passes envoy --mode validate", () => {
     const result = spawnSync(

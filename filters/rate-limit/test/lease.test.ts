@@ -1,0 +1,143 @@
+// rate-limit's leases (`shared.lease`) on the test host: what a worker takes ahead never lets
+// the workers admit more than the bucket, unused tokens go back, the counters catch up, and
+// leases stay off where they would change an answer (rate-limit headers, windows, small
+// buckets).
+import { describe, expect, it } from "vitest";
+import { rateLimitHost, rule } from "./helpers.ts";
+
+const one = { "x-user": "a" };
+const bucket = (capacity: number, tokensPerFill = capacity, fillInterval = "1h") => ({
+  limits: [
+    { token_bucket: { capacity, tokens_per_fill: tokensPerFill, fill_interval: fillInterval } },
+  ],
+});
+const sharedCalls = (host: Awaited<ReturnType<typeof rateLimitHost>>) => {
+  const c = host.coverage.hostCalls;
+  return (c.get("proxy_get_shared_data") ?? 0) + (c.get("proxy_set_shared_data") ?? 0);
+};
+
+describe("leases", () => {
+  it("never admits more than the bucket across two workers, and the whole bucket once leases go back", async () => {
+    const N = 2000;
+    const host = await rateLimitHost(
+      { rules: [rule(bucket(N))], shared: { lease: 32, sweep_interval: "1s" } },
+      { workers: 2 },
+    );
+    let admitted = 0;
+    let firstRefusal = -1;
+    const before = sharedCalls(host);
+    // Uneven turns (worker 0 three times as often), so one worker drains while the other
+    // still holds a lease.
+    for (let i = 0; i < N + 500; i++) {
+      const status = (await host.request({ headers: one, worker: i % 4 === 0 ? 1 : 0 })).status;
+      expect([200, 429]).toContain(status);
+      if (status === 200) admitted++;
+      else if (firstRefusal < 0) firstRefusal = admitted;
+      expect(admitted).toBeLessThanOrEqual(N);
+      // While the bucket holds far more than a lease, most requests never touch shared data
+      // (a lease covers up to 31 of them here; each costs a read and a write or two).
+      if (i === N / 2) expect(sharedCalls(host) - before).toBeLessThan(N / 8);
+    }
+    // The first refusal came with at most the other worker's lease outstanding: at most
+    // 1/64 of what the bucket held when it was taken.
+    expect(firstRefusal).toBeGreaterThanOrEqual(N - 32);
+    // What a lease still holds goes back on the tick; then the bucket gives exactly its rest.
+    host.advance(1000);
+    for (let i = 0; i < 100; i++) {
+      if ((await host.request({ headers: one, worker: i % 2 })).status === 200) admitted++;
+    }
+    expect(admitted).toBe(N);
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(N);
+  });
+
+  it("counts requests admitted from a lease in `allowed` on the next tick at the latest", async () => {
+    const host = await rateLimitHost({
+      rules: [rule(bucket(100_000))],
+      shared: { lease: 100, sweep_interval: "1s" },
+    });
+    for (let i = 0; i < 50; i++) expect((await host.request({ headers: one })).status).toBe(200);
+    // The first request stored the key, the second took a lease (100_000 / 64 > 100: the
+    // largest); both were counted. The 48 admitted from the lease since wait for the tick.
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(2);
+    host.advance(1000);
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(50);
+  });
+
+  it("takes one write per lease, gives the unused tokens back on the tick", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ ...bucket(6400), max_keys: 8 })], // one set: ratelimit/r/0
+      shared: { lease: 1000, sweep_interval: "1s" },
+    });
+    const writes = () => host.coverage.hostCalls.get("proxy_set_shared_data") ?? 0;
+    expect((await host.request({ headers: one })).status).toBe(200); // stores the key
+    const w0 = writes();
+    // 6399 tokens: a lease of 99 (1/64), this request plus 98 held by the worker.
+    for (let i = 0; i < 99; i++) expect((await host.request({ headers: one })).status).toBe(200);
+    expect(writes() - w0).toBe(1);
+    // The 101st takes a new lease: 6300 / 64 = 98.
+    expect((await host.request({ headers: one })).status).toBe(200);
+    expect(writes() - w0).toBe(2);
+    // 97 unused tokens go back on the tick: 6400 - 101 left, all of them admitted after it.
+    host.advance(1000);
+    expect(writes() - w0).toBe(3);
+    const second = await rateLimitHost({
+      rules: [rule({ ...bucket(6400), max_keys: 8 })],
+      shared: { lease: 1000, sweep_interval: "1s" },
+    });
+    // The same bucket's bytes on another host: what the first gave back is in the state.
+    second.setSharedData("ratelimit/r/0", host.sharedData("ratelimit/r/0") as Uint8Array);
+    let n = 0;
+    for (let i = 0; i < 6400; i++) {
+      if ((await second.request({ headers: one })).status !== 200) break;
+      n++;
+    }
+    expect(n).toBe(6400 - 101);
+  });
+
+  it("stops using a lease at the buckets' next fill step", async () => {
+    // Ticks once an hour: nothing gives the lease back; only its end stops it.
+    const host = await rateLimitHost(
+      { rules: [rule(bucket(640, 640, "1s"))], shared: { lease: 100, sweep_interval: "1h" } },
+      { workers: 2 },
+    );
+    // Worker 0 takes a lease of 10 (640 / 64) and uses one; worker 1 empties the bucket.
+    expect((await host.request({ headers: one, worker: 0 })).status).toBe(200);
+    let w1 = 0;
+    while ((await host.request({ headers: one, worker: 1 })).status === 200) w1++;
+    expect(w1).toBeGreaterThanOrEqual(630 - 9);
+    host.advance(1000); // one fill: the bucket is full again (640)
+    // Were worker 0 still to use its 9 tokens, the two workers would admit 649 now.
+    let total = 0;
+    for (let i = 0; i < 700; i++) {
+      if ((await host.request({ headers: one, worker: i % 2 })).status === 200) total++;
+    }
+    expect(total).toBeLessThanOrEqual(640);
+  });
+
+  it("stays off for small buckets, windows and rate-limit headers: every decision writes", async () => {
+    const configs = [
+      { rules: [rule(bucket(100))], shared: { lease: 100 } }, // 100 / 64 < 2 requests
+      {
+        rules: [rule({ limits: [{ window: { requests: 100_000, per: "hour" } }] })],
+        shared: { lease: 100 },
+      },
+      { rules: [rule(bucket(100_000))], shared: { lease: 100 }, response: { headers: "ietf" } },
+      { rules: [rule(bucket(100_000))] }, // lease 0: the default
+    ];
+    for (const config of configs) {
+      const host = await rateLimitHost(config);
+      const writes = () => host.coverage.hostCalls.get("proxy_set_shared_data") ?? 0;
+      expect((await host.request({ headers: one })).status).toBe(200); // stores the key
+      const w0 = writes();
+      for (let i = 0; i < 20; i++) expect((await host.request({ headers: one })).status).toBe(200);
+      expect(writes() - w0).toBe(20);
+      expect(host.counter("ratelimit_allowed_rule=r")).toBe(21);
+    }
+  });
+
+  it("refuses a bad lease size, naming the field", async () => {
+    await expect(rateLimitHost({ rules: [rule({})], shared: { lease: -1 } })).rejects.toThrow(
+      /shared\.lease/,
+    );
+  });
+});
