@@ -181,7 +181,7 @@ describe("rate-limit in Envoy, two workers", () => {
 });
 
 describe("rate-limit in Envoy, two workers, with leases", () => {
-  const L = 2000;
+  const L = 1000;
   let envoy: EnvoyProcess;
   beforeAll(async () => {
     envoy = await startRateLimitEnvoy({
@@ -200,19 +200,26 @@ describe("rate-limit in Envoy, two workers, with leases", () => {
   });
 
   it(`never admits more than ${L} across both workers, and all ${L} once leases went back`, async () => {
-    const statuses = await burst(envoy, L + 400, () => ({}), 32);
+    // 16 connections kept alive (spread over both workers), so each worker's leases are used.
+    const statuses = await burst(envoy, L + 200, () => ({}), 16, true);
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     const first = statuses.filter((s) => s === 200).length;
     expect(first).toBeLessThanOrEqual(L);
     // Refused only while the other worker held leased tokens: a few at most.
     expect(first).toBeGreaterThanOrEqual(L - 64);
     await new Promise((r) => setTimeout(r, 500)); // ticks give unused leased tokens back
-    const rest = await burst(envoy, 200, () => ({}), 8);
+    const rest = await burst(envoy, 100, () => ({}), 4, true);
     expect(first + rest.filter((s) => s === 200).length).toBe(L);
     const stats = await envoy.stats("ratelimit_");
     expect(
       stats["wasmcustom.ratelimit_allowed_rule=leased"] ?? stats["ratelimit_allowed_rule=leased"],
     ).toBe(L);
+    // Both workers served: each held leases of the same bucket.
+    const perWorker = Object.entries(await envoy.stats("downstream_cx_total")).filter(([k]) =>
+      /\.worker_\d+\.downstream_cx_total$/.test(k),
+    );
+    expect(perWorker.length).toBe(2);
+    for (const [, n] of perWorker) expect(n).toBeGreaterThan(0);
   });
 });
 
