@@ -7,162 +7,40 @@
 
 import { readFile } from "node:fs/promises";
 import {
-  type HostMetadata,
   type HttpLimits,
-  type NodeInfo,
   type RouteNames,
   resolveLimits,
   resolveRouteNames,
 } from "../connection-manager.ts";
-import {
-  type PluginSettings,
-  type ResolvedPluginSettings,
-  resolvePluginSettings,
-  type StatsTag,
-} from "../plugin.ts";
-import type { GrpcCall, GrpcHandler, HttpCall, HttpCallHandler } from "./callouts.ts";
+import { type ResolvedPluginSettings, resolvePluginSettings } from "../plugin.ts";
+import type { GrpcCall, HttpCall } from "./callouts.ts";
 import type { Coverage } from "./coverage.ts";
-import type { ArmedFailure, HostCallFailure } from "./failures.ts";
-import { type Admission, admitRequest, needsZeroContentLength } from "./hcm.ts";
-import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
-import { type ConnectionInfo, HttpStream, type PassedMessage, type Step } from "./http.ts";
-import { metadataMessage, nodeMessage } from "./proto.ts";
 import {
-  type ActionName,
-  type LogLevelName,
-  PluginStartError,
-  WasmLoadError,
-  type WasmTrapError,
-} from "./status.ts";
+  chunksOf,
+  type Exchange,
+  echoUpstream,
+  forwardTo,
+  needsZeroLength,
+  onTheWire,
+  type RequestInit,
+  type UpstreamHandler,
+  type UpstreamRequest,
+  upstreamRequest,
+} from "./exchange.ts";
+import type { ArmedFailure, HostCallFailure } from "./failures.ts";
+import { HeaderMap, type HeadersInit, toHeaderMap } from "./headers.ts";
+import type { HostOptions } from "./host-options.ts";
+import { type ConnectionInfo, HttpStream } from "./http.ts";
+import { metadataMessage, nodeMessage } from "./proto.ts";
+import { type LogLevelName, PluginStartError, WasmLoadError } from "./status.ts";
 import { TcpConnection } from "./tcp.ts";
-import { type LocalReply, linkCheck, RootContextState, Vm } from "./vm.ts";
+import { TestStream } from "./test-stream.ts";
+import { linkCheck, RootContextState, Vm } from "./vm.ts";
 import { isWasmModule, WA, type WasmModule } from "./wasm-api.ts";
-import { text, utf8 } from "./wire.ts";
-import { type LogEntry, type PropertyValue, World } from "./world.ts";
+import { text } from "./wire.ts";
+import { type LogEntry, World } from "./world.ts";
 
-/** The plugin's settings (the shape the Envoy runner takes too) and the test host's own. */
-export interface HostOptions extends Omit<PluginSettings, "name"> {
-  /** The compiled filter: a path, the bytes, or a compiled WebAssembly.Module. */
-  module: string | Uint8Array | WasmModule;
-  /** PluginConfig name (plugin_name). Default "test". */
-  name?: string;
-  /** Worker threads, each with its own VM instance. Default 1. */
-  workers?: number;
-  /** Envoy's wasm log level; messages below it are dropped. Default "info", like Envoy. */
-  logLevel?: LogLevelName;
-  /** Properties by dotted path ("source.address"); they override the host's values. */
-  properties?: Record<string, PropertyValue>;
-  /** Bootstrap stats_tags, for prometheus(). */
-  statsTags?: StatsTag[];
-  /** Callout clusters: a base URL (a real server) or a handler. */
-  clusters?: Record<string, string | HttpCallHandler>;
-  /** gRPC clusters: a handler, or a real h2c server's base URL. */
-  grpcClusters?: Record<string, string | GrpcHandler>;
-  /** Where request() sends what passes the filter: a handler or a real server's base URL.
-   *  Default: an echo that answers with a JSON description of the request. */
-  upstream?: string | UpstreamHandler;
-  /** Host-side foreign functions (in addition to Envoy's). */
-  foreignFunctions?: Record<string, (args: Uint8Array) => Uint8Array | number>;
-  /** Virtual clock start (ms since the epoch). Default: now. */
-  startTimeMs?: number;
-  /** Record host calls and callbacks here (the conformance suite shares one). */
-  coverage?: Coverage;
-  /** The names of the route requests take (xds.cluster_name, xds.route_name,
-   *  xds.virtual_host_name); default cluster "upstream", an unnamed route, virtual host "all". */
-  route?: RouteNames;
-  /** The connection manager's limits (431, 426, 413); Envoy's defaults unless given. */
-  limits?: HttpLimits;
-  /** The bootstrap's node (`xds.node`): id, cluster, metadata. Default: none set. */
-  node?: NodeInfo;
-  /** The upstream endpoint's metadata by filter namespace (`xds.upstream_host_metadata`). */
-  upstreamHostMetadata?: HostMetadata;
-  /** The upstream speaks HTTP/2 (its response trailers reach the filter). Default false:
-   *  HTTP/1.1, whose trailers Envoy drops. */
-  upstreamHttp2?: boolean;
-  /** Host calls that fail on purpose with a chosen status instead of running (from the VM's
-   *  start on): to test what the filter does when Envoy refuses a call. See HostCallFailure;
-   *  Host.failHostCalls arms more later. */
-  failHostCalls?: HostCallFailure[];
-  /** More plugins in the same VM, as Envoy runs plugins whose VM settings (vm_id, code, VM
-   *  configuration) are the same: each gets its own root context, started as Envoy starts
-   *  every plugin (proxy_on_vm_start, then proxy_on_configure). A stream or connection names
-   *  its plugin (`plugin`); the default is the host's own. */
-  sharedVm?: SharedPlugin[];
-}
-
-/** A plugin sharing the host's VM: its own name, root_id and configuration. */
-export type SharedPlugin = Pick<
-  PluginSettings,
-  "name" | "rootId" | "configuration" | "failurePolicy" | "allowOnHeadersStopIteration"
->;
-
-/** A request as the client sends it. */
-export interface RequestInit {
-  method?: string;
-  path?: string;
-  authority?: string;
-  headers?: HeadersInit;
-  /** The body, or its chunks (each delivered as one onRequestBody). */
-  body?: string | Uint8Array | Array<string | Uint8Array>;
-  trailers?: HeadersInit;
-  /** Worker to run on; default round robin. */
-  worker?: number;
-  /** The plugin (by name) whose filter the request passes: one of `sharedVm`, or the host's
-   *  own (the default). */
-  plugin?: string;
-  /** Apply what Envoy's connection manager does before the filter: refusals (431, 426), header
-   *  normalisation (trimmed values, folded inline headers, no hop-by-hop headers) and the
-   *  headers it adds (x-forwarded-proto, x-request-id). Default true. */
-  envoyHeaders?: boolean;
-  /** The client's protocol; "HTTP/1.0" is refused with 426 unless `limits.acceptHttp10`. */
-  version?: "HTTP/1.0" | "HTTP/1.1";
-  /** Send the body chunked (no content-length reaches the filter or the upstream). */
-  chunked?: boolean;
-}
-
-/** What reached the upstream, as the echo upstream reports it. */
-export interface UpstreamRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  headerMap: HeaderMap;
-  body: string;
-  bodyBytes: Uint8Array;
-  trailers: HeaderMap | null;
-}
-
-export interface UpstreamResponse {
-  status?: number;
-  headers?: HeadersInit;
-  body?: string | Uint8Array | Array<string | Uint8Array>;
-  trailers?: HeadersInit;
-}
-
-export type UpstreamHandler = (
-  req: UpstreamRequest,
-) => UpstreamResponse | Promise<UpstreamResponse>;
-
-/** The outcome of one exchange. */
-export interface Exchange {
-  /** Response status the client got (0 when the stream was reset or is still paused). */
-  status: number;
-  /** Response headers the client got (names lower-case, repeats joined with ", "). */
-  headers: Record<string, string>;
-  headerMap: HeaderMap;
-  body: string;
-  bodyBytes: Uint8Array;
-  trailers: HeaderMap | null;
-  /** What the upstream received, or null when the request never got there. */
-  upstream: UpstreamRequest | null;
-  localReply: LocalReply | null;
-  reset: boolean;
-  /** True when the filter still holds the stream (e.g. waiting for a callout nobody answered). */
-  paused: boolean;
-  /** Each callback the filter ran, with what it returned. */
-  steps: Step[];
-  trap: WasmTrapError | null;
-  stream: HttpStream;
-}
+export type { HostOptions, SharedPlugin } from "./host-options.ts";
 
 /** Envoy's FAIL_RELOAD backoff base interval (PluginConfig reload_config default). Envoy draws
  *  each wait between this and 1.5 times it (a jittered lower bound); the test host takes the
@@ -171,28 +49,6 @@ const RELOAD_BACKOFF_MS = 1000;
 
 /** How much virtual time request() lets pass while a stream waits for a tick or timeout. */
 const MAX_VIRTUAL_WAIT_MS = 60_000;
-
-const echoUpstream: UpstreamHandler = (req) => {
-  const payload = JSON.stringify({
-    method: req.method,
-    path: req.path,
-    headers: req.headers,
-    body: req.body,
-    bodyBase64: Buffer.from(req.bodyBytes).toString("base64"),
-  });
-  return { status: 200, headers: { "content-type": "application/json" }, body: payload };
-};
-
-function bytesOf(v: string | Uint8Array): Uint8Array {
-  return typeof v === "string" ? utf8(v) : v;
-}
-
-function chunksOf(body: RequestInit["body"]): Uint8Array[] {
-  if (body === undefined) return [];
-  if (Array.isArray(body)) return body.map(bytesOf);
-  const b = bytesOf(body);
-  return b.length === 0 ? [] : [b];
-}
 
 async function loadModule(
   source: HostOptions["module"],
@@ -692,168 +548,4 @@ export class Host {
       }
     });
   }
-}
-
-/** The fluent handle on one HTTP stream. */
-export class TestStream {
-  constructor(
-    readonly raw: HttpStream,
-    private readonly world: World,
-    private readonly limits: Required<HttpLimits>,
-  ) {}
-
-  private after<T>(value: T): T {
-    this.world.drain();
-    return value;
-  }
-
-  /**
-   * The request headers, through Envoy's connection manager first (as in `request()`: a
-   * `host` header becomes `:authority`, refusals, normalisation, `x-forwarded-proto` and
-   * `x-request-id` added; `envoyHeaders: false` hands the map to the filter as given).
-   * "Refused" when the connection manager answered (431, 426) and the filter never ran: the
-   * answer is in `downstream`.
-   */
-  requestHeaders(
-    headers: HeadersInit,
-    opts: { endOfStream?: boolean } & Admission = {},
-  ): ActionName | "Refused" {
-    const admitted = admitRequest(toHeaderMap(headers), this.limits, opts);
-    if ("refusal" in admitted) {
-      this.raw.refuse(admitted.refusal.status, admitted.refusal.body);
-      return this.after("Refused");
-    }
-    this.raw.routerChecks = opts.envoyHeaders ?? true;
-    return this.after(this.raw.sendRequestHeaders(admitted.headers, opts.endOfStream ?? true));
-  }
-  requestBody(chunk: string | Uint8Array, opts: { endOfStream?: boolean } = {}) {
-    return this.after(this.raw.sendRequestBody(bytesOf(chunk), opts.endOfStream ?? true));
-  }
-  requestTrailers(trailers: HeadersInit) {
-    return this.after(this.raw.sendRequestTrailers(toHeaderMap(trailers)));
-  }
-  responseHeaders(headers: HeadersInit, opts: { endOfStream?: boolean } = {}) {
-    return this.after(this.raw.sendResponseHeaders(toHeaderMap(headers), opts.endOfStream ?? true));
-  }
-  responseBody(chunk: string | Uint8Array, opts: { endOfStream?: boolean } = {}) {
-    return this.after(this.raw.sendResponseBody(bytesOf(chunk), opts.endOfStream ?? true));
-  }
-  responseTrailers(trailers: HeadersInit) {
-    return this.after(this.raw.sendResponseTrailers(toHeaderMap(trailers)));
-  }
-  /** Ends the stream: onLog, onDone, onDelete. */
-  complete(): void {
-    this.after(this.raw.complete());
-  }
-  /** Resets the stream from the client side (onLog, onDone, onDelete follow). */
-  reset(): void {
-    this.after(this.raw.resetByClient());
-  }
-  /** Request headers as the filter left them. */
-  get requestHeaderMap(): HeaderMap | null {
-    return this.raw.request.headers;
-  }
-  get responseHeaderMap(): HeaderMap | null {
-    return this.raw.response.headers;
-  }
-  /** What passed toward the upstream, and toward the client. */
-  get upstream(): PassedMessage {
-    return this.raw.request.passed;
-  }
-  get downstream(): PassedMessage {
-    return this.raw.response.passed;
-  }
-  get localReply(): LocalReply | null {
-    return this.raw.localReply;
-  }
-  get steps(): Step[] {
-    return this.raw.steps;
-  }
-  get trap(): WasmTrapError | null {
-    return this.raw.trap;
-  }
-}
-
-function upstreamRequest(passed: PassedMessage): UpstreamRequest {
-  const h = passed.headers ?? new HeaderMap();
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h.toObject())) {
-    if (!k.startsWith(":")) headers[k] = serverText(v);
-  }
-  if (h.get(":authority") !== undefined) headers.host = h.get(":authority") as string;
-  // The router adds its timeout (already in the map when the connection manager ran).
-  headers["x-envoy-expected-rq-timeout-ms"] ??= "15000";
-  // Envoy's HTTP/1 codec frames a body without Content-Length as chunked, and gives a request
-  // that ends at its headers `content-length: 0` when its method carries a body.
-  // A request that trailers end is not over at its headers either: chunked as well.
-  if (!h.has("content-length") && (passed.body.length > 0 || passed.trailers !== null))
-    headers["transfer-encoding"] = "chunked";
-  if (needsZeroContentLength(h.get(":method") ?? "GET", h, passed.body.length)) {
-    headers["content-length"] = "0";
-  }
-  return {
-    method: h.get(":method") ?? "GET",
-    path: h.get(":path") ?? "/",
-    headers,
-    headerMap: h,
-    body: text(passed.body),
-    bodyBytes: passed.body,
-    trailers: passed.trailers,
-  };
-}
-
-/** Response headers as the client parses them: Envoy writes response header values unchecked,
- *  so a value with CR LF arrives as more header lines. */
-function onTheWire(headers: HeaderMap): HeaderMap {
-  if (!headers.pairs().some(([, v]) => v.includes("\n"))) return headers.clone();
-  const out = new HeaderMap();
-  for (const [name, value] of headers.pairs()) {
-    const [first, ...rest] = value.split(/\r?\n/);
-    out.add(name, first ?? "");
-    for (const line of rest) {
-      const colon = line.indexOf(":");
-      if (colon > 0) out.add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    }
-  }
-  return out;
-}
-
-/** A response that ends without a body and says nothing of its length (not 1xx, 204, 304,
- *  nor the answer to HEAD) goes to the client with `content-length: 0`. */
-function needsZeroLength(headers: HeaderMap, body: Uint8Array, method?: string): boolean {
-  const status = Number(headers.get(":status") ?? 0);
-  return (
-    body.length === 0 &&
-    !headers.has("content-length") &&
-    !headers.has("transfer-encoding") &&
-    status >= 200 &&
-    status !== 204 &&
-    status !== 304 &&
-    method?.toUpperCase() !== "HEAD"
-  );
-}
-
-/** A value as an HTTP server in Node reads it: text as given; a value holding bytes that are
- *  not UTF-8 (a raw 0xE9) is read byte for byte as latin-1, as Node reads every header. */
-function serverText(value: string): string {
-  const bytes = utf8(value);
-  return text(bytes) === value ? value : Buffer.from(bytes).toString("latin1");
-}
-
-/** An upstream that forwards to a real server. */
-function forwardTo(base: string): UpstreamHandler {
-  return async (req) => {
-    const headers = { ...req.headers };
-    delete headers["content-length"];
-    const res = await fetch(new URL(req.path, base), {
-      method: req.method,
-      headers,
-      body: req.bodyBytes.length > 0 ? Buffer.from(req.bodyBytes) : undefined,
-    });
-    const pairs: Array<[string, string]> = [];
-    res.headers.forEach((v, k) => {
-      if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") pairs.push([k, v]);
-    });
-    return { status: res.status, headers: pairs, body: new Uint8Array(await res.arrayBuffer()) };
-  };
 }

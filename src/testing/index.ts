@@ -20,20 +20,16 @@ export type {
   HttpCallReply,
 } from "./callouts.ts";
 export { Coverage } from "./coverage.ts";
+export type {
+  Exchange,
+  RequestInit,
+  UpstreamHandler,
+  UpstreamRequest,
+  UpstreamResponse,
+} from "./exchange.ts";
 export type { ArmedFailure, FailureStatusName, HostCallFailure } from "./failures.ts";
 export { HeaderMap, type HeadersInit } from "./headers.ts";
-export {
-  createHost,
-  type Exchange,
-  Host,
-  type HostOptions,
-  type RequestInit,
-  type SharedPlugin,
-  TestStream,
-  type UpstreamHandler,
-  type UpstreamRequest,
-  type UpstreamResponse,
-} from "./host.ts";
+export { createHost, Host, type HostOptions, type SharedPlugin } from "./host.ts";
 export type { PassedMessage, Step } from "./http.ts";
 export {
   type ActionName,
@@ -43,5 +39,6 @@ export {
   WasmTrapError,
 } from "./status.ts";
 export { TcpConnection } from "./tcp.ts";
+export { TestStream } from "./test-stream.ts";
 export type { LocalReply } from "./vm.ts";
 export type { LogEntry, PropertyValue } from "./world.ts";
