@@ -47,12 +47,14 @@ const HOST_SUITES = [
   "test/sdk/safety.test.ts",
   "test/sdk/host-errors.test.ts",
   "test/sdk/header-reads.test.ts",
+  "test/sdk/contexts.test.ts",
+  "test/sdk/dispatch.test.ts",
   "test/examples/safety.test.ts",
 ];
 const CONFORMANCE = "test/conformance/conformance.test.ts";
 /** The modules those suites load, built once per run (schemata) before the suites start. */
 const HOST_MODULES = [
-  ..."conformance edges host-errors labelled-metrics no-malloc no-marker sdk start-restricted start-trap stray-import tcp trap"
+  ..."conformance contexts contexts-announced dispatch edges headermaps host-errors labelled-metrics no-malloc no-marker partial sdk start-restricted start-trap stray-import tcp trap"
     .split(" ")
     .map((name) => `module:${name}`),
   ..."hello redact-body require-header".split(" ").map((name) => `example:${name}`),

@@ -1,0 +1,179 @@
+// The dispatcher's own paths (assembly/exports.ts) for test/sdk/dispatch.test.ts: which
+// context each callback acts on when a stream is resumed from another context's callback,
+// roots whose streams pass through untouched, several roots with one root_id, and the
+// bookkeeping of finished callouts and deleted contexts (memory stays flat).
+//
+// Roots (none under "", so a root_id none is registered for is refused): "d" makes HTTP streams; "pass" makes no stream contexts at all (its
+// streams and connections pass through); "tcp" makes network streams.
+
+import {
+  Action,
+  GrpcStatus,
+  Header,
+  HttpContext,
+  PeerType,
+  PropertyPath,
+  RootContext,
+  StreamContext,
+  getPropertyString,
+  log,
+  registerRootContext,
+} from "../../../../assembly";
+
+export * from "../../../../assembly/exports";
+
+const REQUEST_PATH = PropertyPath.of("request.path");
+
+/** Requests held by "/wait", resumed by the callback a "/release/<callback>" stream names,
+ *  or by the root's onForeignFunction. */
+let waiting: HttpContext[] = [];
+
+function releaseAll(where: string): void {
+  for (let i = 0; i < waiting.length; i++) {
+    log.info("release from " + where + ": " + waiting[i].continueRequest().toString());
+  }
+  waiting = [];
+}
+
+function orNull(value: string | null): string {
+  return value === null ? "<null>" : value;
+}
+
+class DispatchRoot extends RootContext {
+  config: string = "";
+
+  onConfigure(configurationSize: u32): bool {
+    this.config = String.UTF8.decode(this.pluginConfiguration());
+    return true;
+  }
+
+  onForeignFunction(functionId: u32, argumentsSize: u32): void {
+    releaseAll("foreign");
+  }
+
+  createHttpContext(contextId: u32): HttpContext | null {
+    return new DispatchStream(contextId, this);
+  }
+}
+
+class DispatchStream extends HttpContext {
+  path: string = "";
+
+  /** Releases the held requests when this is the callback the path names. */
+  at(callback: string): void {
+    if (this.path == "/release/" + callback) releaseAll(callback);
+  }
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    const path = this.request.headers.get(":path");
+    this.path = path === null ? "" : path;
+    this.request.headers.set("x-config", changetype<DispatchRoot>(this.root).config);
+    if (this.path == "/wait") {
+      waiting.push(this);
+      return Action.Pause;
+    }
+    if (this.path == "/callout") {
+      const d = this.dispatchHttpCall(
+        "callout",
+        [new Header(":method", "GET"), new Header(":path", "/c"), new Header(":authority", "callout")],
+        null,
+        [],
+        1000,
+      );
+      return d.ok ? Action.Pause : Action.Continue;
+    }
+    if (this.path.startsWith("/grpc/")) {
+      const unary = this.path == "/grpc/unary";
+      const d = unary
+        ? this.dispatchGrpcCall("grpc", "d.Echo", "Say", [], String.UTF8.encode("ping"), 1000)
+        : this.openGrpcStream("grpc", "d.Echo", "Chat", []);
+      return d.ok ? Action.Pause : Action.Continue;
+    }
+    this.at("request-headers");
+    return Action.Continue;
+  }
+
+  onRequestBody(bodySize: u32, endOfStream: bool): Action {
+    this.at("request-body");
+    return Action.Continue;
+  }
+
+  onRequestTrailers(numTrailers: u32): Action {
+    this.at("request-trailers");
+    return Action.Continue;
+  }
+
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    this.at("response-headers");
+    return Action.Continue;
+  }
+
+  onResponseBody(bodySize: u32, endOfStream: bool): Action {
+    this.at("response-body");
+    return Action.Continue;
+  }
+
+  onResponseTrailers(numTrailers: u32): Action {
+    this.at("response-trailers");
+    return Action.Continue;
+  }
+
+  onLog(): void {
+    this.at("log");
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    this.continueRequest();
+  }
+
+  // Each gRPC handler reads the request's path through a module-level call, which acts on
+  // the host's effective context: the dispatcher must have made this stream effective.
+  onGrpcReceiveInitialMetadata(token: u32, numElements: u32): void {
+    log.info("grpc initial: " + orNull(getPropertyString(REQUEST_PATH)));
+  }
+
+  onGrpcReceive(token: u32, messageSize: u32): void {
+    log.info("grpc message: " + orNull(getPropertyString(REQUEST_PATH)));
+    if (this.path == "/grpc/unary") this.continueRequest();
+  }
+
+  onGrpcReceiveTrailingMetadata(token: u32, numElements: u32): void {
+    log.info("grpc trailing: " + orNull(getPropertyString(REQUEST_PATH)));
+  }
+
+  onGrpcClose(token: u32, statusCode: GrpcStatus): void {
+    log.info("grpc close: " + orNull(getPropertyString(REQUEST_PATH)));
+    this.continueRequest();
+  }
+}
+
+/** A root whose streams the filter leaves alone: it makes no stream context at all. */
+class PassRoot extends RootContext {}
+
+class TcpRoot extends RootContext {
+  createStreamContext(contextId: u32): StreamContext | null {
+    return new TcpStream(contextId, this);
+  }
+}
+
+class TcpStream extends StreamContext {
+  onNewConnection(): Action {
+    return Action.Continue;
+  }
+
+  onDownstreamData(dataSize: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  onUpstreamData(dataSize: u32, endOfStream: bool): Action {
+    return Action.Continue;
+  }
+
+  onDownstreamConnectionClose(peer: PeerType): void {}
+
+  onUpstreamConnectionClose(peer: PeerType): void {}
+}
+
+registerRootContext((id: u32): RootContext => new DispatchRoot(id), "d");
+registerRootContext((id: u32): RootContext => new PassRoot(id), "pass");
+registerRootContext((id: u32): RootContext => new TcpRoot(id), "tcp");

@@ -1,0 +1,292 @@
+// The dispatcher (assembly/exports.ts) on the test host, with test/modules/dispatch: which
+// context a stream's handle acts on when another context's callback resumes it, the effective
+// context in gRPC handlers, roots whose streams pass through untouched, several roots with one
+// root_id, a root_id no root is registered for, and the bookkeeping of finished callouts and
+// deleted contexts (memory stays flat).
+
+import { readFile } from "node:fs/promises";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  createHost,
+  type GrpcHandler,
+  type Host,
+  type HostOptions,
+} from "../../src/testing/index.ts";
+import { RootContextState } from "../../src/testing/vm.ts";
+import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
+import { buildTestModule } from "../modules/build.ts";
+
+let module: WasmModule;
+
+beforeAll(async () => {
+  module = await WA.compile(await readFile(await buildTestModule("dispatch")));
+}, 300_000);
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+const GET = { ":method": "GET", ":authority": "a", ":scheme": "http" };
+
+/** A gRPC server that answers every call at once: metadata, one message, trailers, OK. */
+const echo: GrpcHandler = (call, event) =>
+  event.message === undefined && call.stream
+    ? {
+        initialMetadata: { "x-initial": "1" },
+        messages: [new TextEncoder().encode("pong")],
+        trailingMetadata: { "x-trailing": "1" },
+        status: 0,
+      }
+    : call.stream
+      ? undefined
+      : { messages: [new TextEncoder().encode("pong")] };
+
+function host(extra: Partial<HostOptions> = {}): Promise<Host> {
+  return createHost({
+    module,
+    rootId: "d",
+    clusters: { callout: () => ({ status: 200, body: "ok" }) },
+    grpcClusters: { grpc: echo },
+    ...extra,
+  });
+}
+
+describe("a stream resumed from another context's callback", () => {
+  // Each case drives stream R up to the callback it names, holds stream W in its request
+  // headers just before (so W's callback is the VM's last entry), then runs R's callback,
+  // which resumes W through the handle it kept. The host made R effective for that callback:
+  // the SDK must know it and make W effective before continuing it.
+  const cases: Array<[string, (r: ReturnType<Host["stream"]>, hold: () => void) => void]> = [
+    [
+      "request-headers",
+      (r, hold) => {
+        hold();
+        r.requestHeaders({ ...GET, ":path": "/release/request-headers" });
+      },
+    ],
+    [
+      "request-body",
+      (r, hold) => {
+        r.requestHeaders({ ...GET, ":path": "/release/request-body" }, { endOfStream: false });
+        hold();
+        r.requestBody("x");
+      },
+    ],
+    [
+      "request-trailers",
+      (r, hold) => {
+        r.requestHeaders({ ...GET, ":path": "/release/request-trailers" }, { endOfStream: false });
+        r.requestBody("x", { endOfStream: false });
+        hold();
+        r.requestTrailers({ "x-t": "1" });
+      },
+    ],
+    [
+      "response-headers",
+      (r, hold) => {
+        r.requestHeaders({ ...GET, ":path": "/release/response-headers" });
+        hold();
+        r.responseHeaders({ ":status": "200" });
+      },
+    ],
+    [
+      "response-body",
+      (r, hold) => {
+        r.requestHeaders({ ...GET, ":path": "/release/response-body" });
+        r.responseHeaders({ ":status": "200" }, { endOfStream: false });
+        hold();
+        r.responseBody("y");
+      },
+    ],
+    [
+      "response-trailers",
+      (r, hold) => {
+        r.requestHeaders({ ...GET, ":path": "/release/response-trailers" });
+        r.responseHeaders({ ":status": "200" }, { endOfStream: false });
+        r.responseBody("y", { endOfStream: false });
+        hold();
+        r.responseTrailers({ "x-t": "1" });
+      },
+    ],
+    [
+      "log",
+      (r, hold) => {
+        r.requestHeaders({ ...GET, ":path": "/release/log" });
+        r.responseHeaders({ ":status": "200" });
+        hold();
+        r.complete();
+      },
+    ],
+  ];
+
+  it.each(cases)("from %s", async (callback, drive) => {
+    const h = await host();
+    const r = h.stream();
+    const w = h.stream();
+    drive(r, () => {
+      expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+      expect(w.upstream.headers).toBeNull();
+    });
+    expect(h.logs("info")).toContain(`release from ${callback}: 0`);
+    expect(w.upstream.headers?.get(":path")).toBe("/wait");
+  });
+
+  it("from the root's onForeignFunction", async () => {
+    const h = await host();
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+    h.callForeignFunction(1);
+    expect(h.logs("info")).toContain("release from foreign: 0");
+    expect(w.upstream.headers?.get(":path")).toBe("/wait");
+  });
+});
+
+describe("gRPC handlers run with the stream that made the call effective", () => {
+  it("a stream's initial metadata, message, trailing metadata and close", async () => {
+    const h = await host();
+    const res = await h.request({ path: "/grpc/stream" });
+    expect(res.upstream?.path).toBe("/grpc/stream");
+    expect(h.logs("info")).toEqual([
+      "grpc initial: /grpc/stream",
+      "grpc message: /grpc/stream",
+      "grpc trailing: /grpc/stream",
+      "grpc close: /grpc/stream",
+    ]);
+  });
+
+  it("a unary call's answer", async () => {
+    const h = await host();
+    const res = await h.request({ path: "/grpc/unary" });
+    expect(res.upstream?.path).toBe("/grpc/unary");
+    expect(h.logs("info")).toEqual(["grpc message: /grpc/unary"]);
+  });
+});
+
+describe("a root that makes no stream contexts", () => {
+  it("lets every HTTP callback pass: headers, body and trailers both ways", async () => {
+    const h = await host({ rootId: "pass" });
+    const s = h.stream();
+    expect(s.requestHeaders({ ...GET, ":path": "/p" }, { endOfStream: false })).toBe("Continue");
+    expect(s.requestBody("body", { endOfStream: false })).toBe("Continue");
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Continue");
+    expect(s.responseHeaders({ ":status": "200" }, { endOfStream: false })).toBe("Continue");
+    expect(s.responseBody("answer", { endOfStream: false })).toBe("Continue");
+    expect(s.responseTrailers({ "x-t": "2" })).toBe("Continue");
+    s.complete();
+    expect(s.trap).toBeNull();
+    expect(new TextDecoder().decode(s.upstream.body)).toBe("body");
+    expect(new TextDecoder().decode(s.downstream.body)).toBe("answer");
+  });
+
+  it("lets a connection's data pass both ways", async () => {
+    const h = await host({ rootId: "pass" });
+    const c = h.connect();
+    expect(c.downstreamData(bytes("ping"))).toBe("Continue");
+    expect(c.upstreamData(bytes("pong"))).toBe("Continue");
+    c.closeDownstream();
+    c.closeUpstream();
+    expect(new TextDecoder().decode(c.toUpstream)).toBe("ping");
+    expect(new TextDecoder().decode(c.toDownstream)).toBe("pong");
+  });
+});
+
+describe("several roots in one VM", () => {
+  it("with one root_id, streams go to the newest root, and back once it is deleted", async () => {
+    const h = await host({
+      configuration: "first",
+      sharedVm: [
+        { name: "p", rootId: "pass", configuration: "" },
+        { name: "second", rootId: "d", configuration: "second" },
+      ],
+    });
+    const first = await h.request({ path: "/r/1" });
+    expect(first.upstream?.headers["x-config"]).toBe("second");
+    // The second plugin goes away (a configuration update removed it): its root is done and
+    // deleted; streams go to the one left with that root_id.
+    const vm = h.vms[0];
+    const second = [...(vm?.contexts.values() ?? [])].find(
+      (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === "second",
+    );
+    if (!vm || !second) throw new Error("no second root");
+    vm.call("proxy_on_done", second, second.id);
+    second.delete();
+    for (const path of ["/r/2", "/r/3"]) {
+      const after = await h.request({ path });
+      expect(after.upstream?.headers["x-config"]).toBe("first");
+    }
+    const passing = await h.request({ path: "/r/4", plugin: "p" });
+    expect(passing.upstream?.headers["x-config"]).toBeUndefined();
+  });
+
+  it("finds a stream's root by its plugin_root_id only when the VM has several", async () => {
+    const reads = async (h: Host) => {
+      const before = h.coverage.hostCalls.get("proxy_get_property") ?? 0;
+      const res = await h.request({ path: "/r" });
+      expect(res.upstream?.path).toBe("/r");
+      return (h.coverage.hostCalls.get("proxy_get_property") ?? 0) - before;
+    };
+    expect(await reads(await host())).toBe(0);
+    const shared = await host({ sharedVm: [{ name: "p", rootId: "pass", configuration: "" }] });
+    expect(await reads(shared)).toBe(1);
+  });
+
+  it("a stream whose plugin_root_id names no root in the VM aborts, naming it and the callback", async () => {
+    const h = await host({ sharedVm: [{ name: "p", rootId: "pass", configuration: "" }] });
+    h.world.properties.set("plugin_root_id", bytes("gone"));
+    const res = await h.request({ path: "/r" });
+    expect(res.trap?.message).toMatch(/proxy_on_request_headers/);
+    expect(h.logs("critical").join("\n")).toMatch(
+      /no root context registered for root_id "gone" in proxy_on_request_headers \(context \d+\)/,
+    );
+  });
+
+  it("a plugin whose root_id no root is registered for stops, naming it and the ones registered", async () => {
+    // A plugin starting in a running VM (as Envoy starts one more plugin with the same VM
+    // settings) whose root_id the module does not know.
+    const h = await host();
+    const vm = h.vms[0];
+    if (!vm) throw new Error("no VM");
+    const stranger = new RootContextState(vm, 99, { ...h.plugin, rootId: "nope" });
+    vm.contexts.set(stranger.id, stranger);
+    expect(() => vm.call("proxy_on_vm_start", stranger, stranger.id, 0)).toThrow(
+      /proxy_on_vm_start/,
+    );
+    expect(h.logs("critical")).toContain(
+      'meshwasm: no root context registered for root_id "nope"; registered: "d", "pass", "tcp"',
+    );
+  });
+});
+
+describe("what the dispatcher keeps per context and per call is let go", () => {
+  /** Runs `n` times `once`, after as many to warm up: the VM's memory must not grow. */
+  async function flat(h: Host, n: number, once: (i: number) => Promise<void> | void) {
+    for (let i = 0; i < n; i++) await once(i);
+    const warm = h.memoryBytes();
+    for (let i = 0; i < n * 4; i++) await once(i);
+    expect(h.memoryBytes()).toBe(warm);
+  }
+
+  it("answered callouts and gRPC calls", async () => {
+    const h = await host();
+    await flat(h, 300, async (i) => {
+      const path = ["/callout", "/grpc/unary", "/grpc/stream"][i % 3] ?? "";
+      expect((await h.request({ path })).upstream?.path).toBe(path);
+    });
+  });
+
+  it("connections, and streams and connections that pass through", async () => {
+    for (const rootId of ["tcp", "pass"]) {
+      const h = await host({ rootId });
+      await flat(h, 300, async () => {
+        const c = h.connect();
+        c.downstreamData(bytes("ping"));
+        c.closeDownstream();
+        c.closeUpstream();
+        if (rootId === "pass") {
+          const s = h.stream();
+          s.requestHeaders({ ...GET, ":path": "/p" });
+          s.responseHeaders({ ":status": "200" });
+          s.complete();
+        }
+      });
+    }
+  });
+});
