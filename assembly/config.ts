@@ -222,7 +222,7 @@ export class ConfigReader {
     return this.readInteger(path, false, def, min, max);
   }
 
-  /** Like `integer`, but absence is an error. */
+  /** Like `integer`, but absence is an error (a missing or refused integer reads as 0). */
   requiredInteger(path: string, min: i64 = i64.MIN_VALUE, max: i64 = i64.MAX_VALUE): i64 {
     return this.readInteger(path, true, 0, min, max);
   }
@@ -232,7 +232,7 @@ export class ConfigReader {
     return this.readNumber(path, false, def, min, max);
   }
 
-  /** Like `number`, but absence is an error. */
+  /** Like `number`, but absence is an error (a missing or refused number reads as 0). */
   requiredNumber(path: string, min: f64 = -Infinity, max: f64 = Infinity): f64 {
     return this.readNumber(path, true, 0, min, max);
   }
@@ -242,7 +242,7 @@ export class ConfigReader {
     return this.readBool(path, false, def);
   }
 
-  /** Like `bool`, but absence is an error. */
+  /** Like `bool`, but absence is an error (a missing or refused boolean reads as false). */
   requiredBool(path: string): bool {
     return this.readBool(path, true, false);
   }

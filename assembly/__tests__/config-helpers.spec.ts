@@ -31,6 +31,8 @@ describe("header names", () => {
     expect<string>(cfg.headerName("c")).toBe("az-az_09");
     expect<string>(cfg.headerName("d")).toBe("x-plain");
     expect<bool>(cfg.ok).toBe(true);
+    // A capital only at the start.
+    expect<string>(config('{"h":"Xhost"}').headerName("h")).toBe("xhost");
   });
 
   it("gives the default, lower-cased, when the name is refused", () => {
@@ -72,6 +74,12 @@ describe("key paths in messages", () => {
     expect<string>(unknown(sixty)).toBe('invalid configuration: field "' + sixty + '": unknown field');
     expect<string>(unknown(sixty + "k")).toBe(
       'invalid configuration: field "[\\"' + sixty + '...\\"]": unknown field',
+    );
+    // In brackets too: 60 characters whole, 61 cut.
+    const odd = "k".repeat(59) + " ";
+    expect<string>(unknown(odd)).toBe('invalid configuration: field "[\\"' + odd + '\\"]": unknown field');
+    expect<string>(unknown(odd + "k")).toBe(
+      'invalid configuration: field "[\\"' + odd + '...\\"]": unknown field',
     );
   });
 
@@ -123,6 +131,9 @@ describe("suggestions for unknown keys", () => {
     expect<string>(suggestion("pxyz", ["port"])).toBe("");
     expect<string>(suggestion("ab", ["xy"])).toBe(""); // two edits, the whole of "xy"
     expect<string>(suggestion("a", ["b"])).toBe("");
+    // Three edits ("cac" -> "abca") and two that rewrite all of a short name.
+    expect<string>(suggestion("cac", ["abca"])).toBe("");
+    expect<string>(suggestion("a", ["cc"])).toBe("");
     expect<string>(suggestion("xport", ["port", "porter"])).toBe("port");
   });
 

@@ -219,8 +219,9 @@ describe("ConfigReader numbers", () => {
   it("reports floats out of range and of the wrong type", () => {
     const cfg = config('{"ratio":1.5,"s":"x"}');
     expect<f64>(cfg.number("ratio", 1, 0, 1)).toBe(1);
-    cfg.requiredNumber("s");
-    cfg.requiredNumber("absent");
+    // What a refused or missing required number reads as: 0.
+    expect<f64>(cfg.requiredNumber("s")).toBe(0);
+    expect<f64>(cfg.requiredNumber("absent")).toBe(0);
     const errors = cfg.allErrors;
     expect<string>(errors[0]).toBe(
       'invalid configuration: field "ratio": 1.5 is out of range 0..1',
@@ -250,8 +251,12 @@ describe("ConfigReader booleans", () => {
   });
 
   it("requires booleans when asked", () => {
-    const cfg = config("{}");
-    cfg.requiredBool("enabled");
+    const cfg = config('{"on":true,"s":"true"}');
+    expect<bool>(cfg.requiredBool("on")).toBe(true);
+    expect<bool>(cfg.ok).toBe(true);
+    // A missing or refused required boolean reads as false.
+    expect<bool>(cfg.requiredBool("enabled")).toBe(false);
+    expect<bool>(cfg.requiredBool("s")).toBe(false);
     expect<string>(cfg.firstError).toBe(
       'invalid configuration: field "enabled": required field missing',
     );
