@@ -183,7 +183,8 @@ export function spansAt(text, offset) {
   return spans.length === 0 ? [] : spans[0].ids;
 }
 
-/** The ids of every wrapper inside the function (or top-level statement) around `offset`. */
+/** The ids of the wrappers inside the function (or top-level statement) around `offset`: its
+ *  null checks when it has any in a wrapper, else every one. */
 export function functionMutants(text, offset) {
   const sourceFile = ts.createSourceFile("schema.ts", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   let best = null;
@@ -196,7 +197,18 @@ export function functionMutants(text, offset) {
   ts.forEachChild(sourceFile, visit);
   if (!best) return [];
   const slice = text.slice(best.getStart(sourceFile), best.end);
-  return [...slice.matchAll(/\/\*<M([\d,]+)\*\//g)].flatMap((m) => m[1].split(",").map(Number));
+  const all = [];
+  const nullChecks = [];
+  for (const m of slice.matchAll(/\/\*<M([\d,]+)\*\//g)) {
+    const ids = m[1].split(",").map(Number);
+    all.push(...ids);
+    // A switched null check (`x === null` in a guard) loses the compiler's narrowing of `x`
+    // for the rest of the function, and the error shows where `x` is used, outside any
+    // wrapper: take those out first, and the function's other mutants only if that was not it.
+    const close = slice.indexOf(`/*M${m[1]}>*/`, m.index);
+    if (close >= 0 && /[!=]==? null\b|\bnull [!=]==?/.test(slice.slice(m.index, close))) nullChecks.push(...ids);
+  }
+  return nullChecks.length > 0 ? nullChecks : all;
 }
 
 /** 1-based line and column to an offset in `text`. */
