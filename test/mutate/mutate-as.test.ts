@@ -12,7 +12,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript script without types
-import { buildSchema, patchBinary, spansAt } from "../../scripts/mutate-as/schema.mjs";
+import {
+  buildSchema,
+  functionMutants,
+  patchBinary,
+  spansAt,
+} from "../../scripts/mutate-as/schema.mjs";
 // @ts-expect-error: a plain JavaScript script without types
 import { codeOnly, expand, findMutants, GROUPS } from "../../scripts/mutate-as.mjs";
 
@@ -104,6 +109,25 @@ describe("schemata", () => {
     // A place inside a wrapper names the wrapper's mutants.
     const at = text.indexOf("y - ");
     expect(spansAt(text, at)).toEqual([byText("+", "-")]);
+  });
+
+  it("blames a compile error outside any wrapper on the function's null checks first", () => {
+    const guarded = [
+      "function f(x: Box | null): i32 {",
+      "  g();",
+      "  if (x === null) return 0;",
+      "  return x.v + 1;",
+      "}",
+    ].join("\n");
+    const all = (findMutants("g.ts", guarded) as Result[]).map((m, id) => ({ ...m, id }));
+    const check = all.find((m) => m.original === "===")?.id;
+    const { text } = buildSchema("g.ts", guarded, all, "./switch");
+    // The error shows where x is used, narrowed no more: only the null check's mutant.
+    expect(functionMutants(text, text.indexOf("x.v"))).toEqual([check]);
+    // Taken out, the error stays: every other mutant of the function.
+    const { text: again } = buildSchema("g.ts", guarded, all.filter((m) => m.id !== check), "./switch");
+    const rest = new Set(functionMutants(again, again.indexOf("x.v")) as number[]);
+    expect([...rest].sort()).toEqual(all.filter((m) => m.id !== check).map((m) => m.id));
   });
 
   it("writes the active mutant into every switch cell of a binary", () => {
