@@ -12,14 +12,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript script without types
-import {
-  buildSchema,
-  functionMutants,
-  patchBinary,
-  spansAt,
-} from "../../scripts/mutate-as/schema.mjs";
+import * as schema from "../../scripts/mutate-as/schema.mjs";
+
 // @ts-expect-error: a plain JavaScript script without types
 import { codeOnly, expand, findMutants, GROUPS } from "../../scripts/mutate-as.mjs";
+
+const { buildSchema, functionMutants, patchBinary, spansAt } = schema;
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), "meshwasm-mutate-as-test-"));
@@ -125,7 +123,12 @@ describe("schemata", () => {
     // The error shows where x is used, narrowed no more: only the null check's mutant.
     expect(functionMutants(text, text.indexOf("x.v"))).toEqual([check]);
     // Taken out, the error stays: every other mutant of the function.
-    const { text: again } = buildSchema("g.ts", guarded, all.filter((m) => m.id !== check), "./switch");
+    const { text: again } = buildSchema(
+      "g.ts",
+      guarded,
+      all.filter((m) => m.id !== check),
+      "./switch",
+    );
     const rest = new Set(functionMutants(again, again.indexOf("x.v")) as number[]);
     expect([...rest].sort()).toEqual(all.filter((m) => m.id !== check).map((m) => m.id));
   });
