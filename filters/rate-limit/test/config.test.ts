@@ -179,6 +179,8 @@ const corpus: Array<[string, object, string]> = [
     "shared.on_cas_exhausted",
   ],
   ["ways above 64", { ...good(), shared: { ways: 65 } }, "shared.ways"],
+  ["lease above 1000000", { ...good(), shared: { lease: 1_000_001 } }, "shared.lease"],
+  ["lease not an integer", { ...good(), shared: { lease: "64" } }, "shared.lease"],
   [
     "sweep interval malformed",
     { ...good(), shared: { sweep_interval: "1 s" } },
