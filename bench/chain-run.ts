@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { chainModule, filterModules } from "../src/demo/modules.ts";
+import { filterModules } from "../src/demo/modules.ts";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
 import {
   type ChainModules,
@@ -21,6 +21,7 @@ import {
   chainScenarios,
   parseSectionChanges,
 } from "./chain-scenarios.ts";
+import { benchChainModule } from "./lib/chain-module.ts";
 import { runWrk } from "./lib/load.ts";
 import { benchDir, projectDir } from "./lib/peers.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc.ts";
@@ -135,7 +136,7 @@ ensureLoadTools(log);
 ensureEnvoy(projectDir, log);
 const load = [loadavg()[0] ?? 0];
 const modules: ChainModules = {
-  chain: await chainModule(),
+  chain: await benchChainModule({}, log),
   filters: await filterModules(),
   ...(baseline === undefined ? {} : { baseline }),
 };

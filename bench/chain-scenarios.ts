@@ -7,7 +7,8 @@
 //             header_mutation, route matching on x-canary/cookie/query/a 10% fraction, its
 //             stats and a JSON access log of telemetry's fields (to /dev/null).
 // - separate: the four meshwasm filters as four Wasm plugins (build/<filter>.wasm).
-// - chain:    the same four as ONE module (build/chain.wasm, `meshwasm build --chain`).
+// - chain:    the same four as ONE module, built for this configuration (bench/lib/chain-module.ts:
+//             `meshwasm build --chain ... --for-config`).
 // - lua:      a one-header Lua filter: Envoy's RSS with Lua loaded, for the memory column.
 // - baseline: another build of the one-module chain (`bench:chain -- --baseline PATH`), to
 //             measure a change side by side with the version before it.

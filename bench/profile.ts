@@ -22,7 +22,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { chainModule, filterModules } from "../src/demo/modules.ts";
+import { filterModules } from "../src/demo/modules.ts";
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
 import {
   chainRequest,
@@ -30,6 +30,7 @@ import {
   chainScenarios,
   parseSectionChanges,
 } from "./chain-scenarios.ts";
+import { benchChainModule } from "./lib/chain-module.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { runWrk } from "./lib/load.ts";
 import { builders, rootIdFor, workDir } from "./lib/peers.ts";
@@ -240,7 +241,10 @@ for (const s of scenarios.filter((x) => only.test(x.name))) {
 const chains = chainScenarios.filter((x) => only.test(x.name));
 const changes = parseSectionChanges(values.section ?? []);
 if (chains.length > 0) {
-  const modules = { chain: values.wasm ?? (await chainModule()), filters: await filterModules() };
+  const modules = {
+    chain: values.wasm ?? (await benchChainModule(changes, log)),
+    filters: await filterModules(),
+  };
   for (const s of chains) {
     const config = chainScenarioBootstrap(s, modules, changes) as Record<string, unknown>;
     const target = {

@@ -31,7 +31,8 @@ function sourcesTime(folders: string[]): number {
   );
 }
 
-function current(wasm: string, folders: string[]): boolean {
+/** Whether `wasm` is newer than every source of a module of these folders. */
+export function current(wasm: string, folders: string[]): boolean {
   return existsSync(wasm) && statSync(wasm).mtimeMs > sourcesTime(folders);
 }
 
@@ -44,10 +45,15 @@ export function chainMembers(names: readonly string[] = CHAIN_FILTERS): ChainFil
   }));
 }
 
+/** The folders of the chain's filters' sources. */
+export function chainFolders(): string[] {
+  return CHAIN_FILTERS.map((n) => join(packageRoot, "filters", n, "assembly"));
+}
+
 /** build/chain.wasm, compiled when out of date; returns its path. */
 export async function chainModule(): Promise<string> {
   const out = join(packageRoot, "build", "chain.wasm");
-  const folders = CHAIN_FILTERS.map((n) => join(packageRoot, "filters", n, "assembly"));
+  const folders = chainFolders();
   if (current(out, folders)) return out;
   // Compiled beside, then renamed: a test running at the same time never reads half a module.
   const tmp = join(packageRoot, "build", `chain.${process.pid}.tmp.wasm`);
