@@ -63,6 +63,7 @@ const METHOD = String.UTF8.encode(":method");
 const PATH = String.UTF8.encode(":path");
 const AUTHORITY = String.UTF8.encode(":authority");
 const USER_AGENT = String.UTF8.encode("user-agent");
+const CONTENT_LENGTH = String.UTF8.encode("content-length");
 const TRACESTATE = String.UTF8.encode("tracestate");
 
 /** `headers.get(name)` for a name already encoded. */
@@ -202,6 +203,10 @@ class TelemetryStream extends HttpContext {
   private haveCluster: bool = false;
   // Whether onLog has read the request's whole header map (see requestHeader).
   private wholeRead: bool = false;
+  // Whether the request ended with its headers (no body reached the filter chain).
+  private bodyless: bool = false;
+  // request.size once onLog has it (UNREAD before).
+  private requestBytes: i64 = UNREAD;
 
   constructor(
     id: u32,
@@ -215,6 +220,7 @@ class TelemetryStream extends HttpContext {
     const t = this.t;
     const cfg = t.config;
     if (t.stampStart) this.startMs = currentTimeNanos() / 1000000;
+    this.bodyless = endOfStream;
     const rid = cfg.requestId;
     const headers = this.request.headers;
     // Every read comes before every write: with tracing on, the traceparent read takes the
@@ -303,24 +309,45 @@ class TelemetryStream extends HttpContext {
     this.haveRoute = false;
     this.haveCluster = false;
     this.wholeRead = false;
+    this.requestBytes = UNREAD;
     let code: i64 = 0;
     if (logging || (metrics && t.codeAt >= 0)) {
       code = properties.responseCode();
       if (code < 0) code = 0;
     }
     let durationNs = UNREAD;
-    let requestSize = UNREAD;
     let responseSize = UNREAD;
     if (metrics) {
       durationNs = getPropertyInt(P_DURATION, -1);
-      requestSize = getPropertyInt(P_REQUEST_SIZE, 0);
       responseSize = getPropertyInt(P_RESPONSE_SIZE, 0);
-      this.record(code, durationNs, requestSize, responseSize);
+      this.record(code, durationNs, responseSize);
     }
-    if (logging) this.accessLog(code, durationNs, requestSize, responseSize);
+    if (logging) this.accessLog(code, durationNs, responseSize);
   }
 
-  private record(code: i64, durationNs: i64, requestSize: i64, responseSize: i64): void {
+  /** request.size as Envoy answers it in onLog: the request's `content-length` when it is a
+   *  number, else the body bytes received. Without the property read (a host call and a
+   *  `malloc` entry) when the request map read in this onLog has the answer: a `content-length`
+   *  of digits is what Envoy parses; no `content-length` on a request that ended with its
+   *  headers means no body bytes. Anything else (a body, a `content-length` Envoy would not
+   *  parse the same way, the map not read) asks Envoy. */
+  private requestSize(): i64 {
+    if (this.requestBytes != UNREAD) return this.requestBytes;
+    let size: i64 = -1;
+    if (this.wholeRead) {
+      const length = this.request.headers.getBytes(CONTENT_LENGTH);
+      if (length === null) {
+        if (this.bodyless) size = 0;
+      } else {
+        size = decimal(length);
+      }
+    }
+    if (size < 0) size = getPropertyInt(P_REQUEST_SIZE, 0);
+    this.requestBytes = size;
+    return size;
+  }
+
+  private record(code: i64, durationNs: i64, responseSize: i64): void {
     const t = this.t;
     const labels = t.labels;
     if (t.codeAt >= 0) {
@@ -332,12 +359,13 @@ class TelemetryStream extends HttpContext {
     if (t.clusterAt >= 0) labels.set(t.clusterAt, orNone(this.clusterName()));
     t.requests.increment();
     t.duration.record(durationNs < 0 ? 0 : <u64>(durationNs / 1000000));
-    t.requestBytes.record(<u64>max<i64>(requestSize, 0));
+    // After the labels: the method label has read the request map when it is on.
+    t.requestBytes.record(<u64>max<i64>(this.requestSize(), 0));
     t.responseBytes.record(<u64>max<i64>(responseSize, 0));
   }
 
-  /** `durationNs` and the sizes are UNREAD when the metrics did not read them. */
-  private accessLog(code: i64, durationNs: i64, requestSize: i64, responseSize: i64): void {
+  /** `durationNs` and `responseSize` are UNREAD when the metrics did not read them. */
+  private accessLog(code: i64, durationNs: i64, responseSize: i64): void {
     const t = this.t;
     const a = t.config.accessLog;
     let selected = a.statusCodes.length == 0 && a.statusClasses.length == 0;
@@ -357,7 +385,7 @@ class TelemetryStream extends HttpContext {
     if (f[4]) line.str(LOG_FIELDS[4], properties.requestProtocol());
     if (f[5]) line.int(LOG_FIELDS[5], code);
     if (f[6]) line.millis(LOG_FIELDS[6], durationNs != UNREAD ? durationNs : getPropertyInt(P_DURATION, -1));
-    if (f[7]) line.int(LOG_FIELDS[7], requestSize != UNREAD ? requestSize : getPropertyInt(P_REQUEST_SIZE, 0));
+    if (f[7]) line.int(LOG_FIELDS[7], this.requestSize());
     if (f[8]) line.int(LOG_FIELDS[8], responseSize != UNREAD ? responseSize : getPropertyInt(P_RESPONSE_SIZE, 0));
     if (f[9]) line.str(LOG_FIELDS[9], this.requestId);
     if (f[10]) line.str(LOG_FIELDS[10], this.traceId);
@@ -423,6 +451,20 @@ class TelemetryStream extends HttpContext {
     if (value === null) return null;
     return this.t.config.accessLog.redact.includes(name) ? REDACTED : value;
   }
+}
+
+/** A run of 1 to 18 ASCII digits as a number (what Envoy's integer parse makes of it), else -1. */
+function decimal(bytes: ArrayBuffer): i64 {
+  const n = bytes.byteLength;
+  if (n == 0 || n > 18) return -1;
+  const p = changetype<usize>(bytes);
+  let v: i64 = 0;
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(p + <usize>i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 function orNone(value: string | null): string {
