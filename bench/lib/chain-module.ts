@@ -27,6 +27,9 @@ export async function benchChainModule(
     join(projectDir, "src", "build", "chain.ts"),
     join(projectDir, "src", "build", "compile.ts"),
     join(projectDir, "src", "build", "for-config.ts"),
+    // The compiler's transform and the options it is given.
+    join(projectDir, "transform"),
+    join(projectDir, "asconfig.json"),
   ];
   if (current(out, inputs)) return out;
   mkdirSync(dir, { recursive: true });
