@@ -3,7 +3,7 @@
 import { proxy_call_foreign_function } from "../abi/imports";
 import { Status } from "../abi/types";
 import { invalidateReads } from "../internal/current";
-import { OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
+import { OUT_PTR, OUT_SIZE, clearOut, freeHostBuffer, ptrOf, takeOutBytes } from "../internal/memory";
 import { ProtoReader, ProtoWriter } from "../internal/proto";
 
 /** The outcome of a foreign call: the host's status and the function's result bytes. */
@@ -33,7 +33,15 @@ const CLEAR_ROUTE_CACHE = String.UTF8.encode("clear_route_cache");
 /** Asks Envoy to re-run route matching after you changed request headers (ABI 0.2.1
  *  modules also get it automatically on header edits in Envoy 1.33+). Request path only. */
 export function clearRouteCache(): Status {
-  return callForeign(CLEAR_ROUTE_CACHE, EMPTY).status;
+  // Called on every re-routed request: no result object, and nothing copied (the function
+  // answers nothing; a buffer a host might hand over anyway is released).
+  invalidateReads();
+  clearOut();
+  const status = <Status>proxy_call_foreign_function(
+    ptrOf(CLEAR_ROUTE_CACHE), CLEAR_ROUTE_CACHE.byteLength, ptrOf(EMPTY), 0, OUT_PTR, OUT_SIZE,
+  );
+  freeHostBuffer(load<usize>(OUT_PTR));
+  return status;
 }
 
 /** Stores `value` in Envoy's filter state under `key`, for filters that read well-known

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
 import { buildForConfiguration } from "../../src/build/for-config.ts";
 import type { WasmPeer, Work } from "../scenarios.ts";
+import { ROUTER_CONFIG } from "../scenarios.ts";
 import { CLUSTER_CONFIG, RATE_LIMIT_CONFIG } from "../scenarios-rate-limit.ts";
 import { aptInstall } from "./tools.ts";
 
@@ -101,11 +102,13 @@ const EXPORT_ALL: Partial<Record<Work, Work>> = { "empty-all": "empty" };
 
 // Works whose module is built for the configuration their scenarios run (`meshwasm build
 // --for-config`), as a user would ship it: the callbacks that configuration does not need are
-// left out. One module per source and configuration.
+// left out. One module per source and configuration. header-router's configuration needs its
+// response callback (its rules set response headers), so that build leaves out nothing it uses.
 const FOR_CONFIG: Partial<Record<Work, string>> = {
   "rate-limit": RATE_LIMIT_CONFIG,
   "rate-limit-2w": RATE_LIMIT_CONFIG,
   "rate-limit-cluster": CLUSTER_CONFIG,
+  "header-router": ROUTER_CONFIG,
 };
 
 const meshwasm: Builder = async (works, log) => {

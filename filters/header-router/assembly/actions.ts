@@ -21,7 +21,7 @@ import { ConfigReader, HeaderMap, Protected, Status, quoteJsonString } from "../
 import { StringMatcher, readStringMatcher } from "../../lib/matchers";
 import { Template, parseTemplate } from "./template";
 import { Source, parseSource } from "./sources";
-import { MessageView, equalLowerAt } from "./view";
+import { HEADER_ABSENT, HEADER_SAME, MessageView, equalLowerAt, sameBytes } from "./view";
 
 export enum Verb {
   Set = 0,
@@ -135,10 +135,14 @@ export class HeaderAction {
    * Applies the action to `map`. `value` is what `resolve` gave; `current` is the map as it
    * arrived (the message's snapshot).
    */
-  apply(map: HeaderMap, value: ArrayBuffer | null, current: MessageView, allow: AllowList): Outcome {
+  apply(map: HeaderMap, value: ArrayBuffer | null, current: MessageView, allow: AllowList, touched: Touched): Outcome {
     const verb = this.verb;
-    if (verb == Verb.Remove) return this.removeOne(map, this.name, this.nameBytes, allow);
-    if (verb == Verb.RemoveMatching) return this.removeMatching(map, current, allow);
+    if (verb == Verb.Remove) {
+      const known = touched.untouched(this.nameBytes);
+      if (known && current.compareHeader(this.nameBytes, NO_VALUE) == HEADER_ABSENT) return Outcome.Nothing;
+      return this.removeOne(map, this.name, this.nameBytes, allow, known, touched);
+    }
+    if (verb == Verb.RemoveMatching) return this.removeMatching(map, current, allow, touched);
     if (verb == Verb.Rename || verb == Verb.Copy) {
       const values = new Array<ArrayBuffer>(0);
       current.startPairs();
@@ -154,6 +158,8 @@ export class HeaderAction {
       const guard = writeGuard(this.to, allow);
       if (guard < 0) return Outcome.Refused;
       for (let i = 0; i < values.length; i++) if (badValue(unchecked(values[i]))) return Outcome.Refused;
+      touched.note(this.toBytes);
+      if (verb == Verb.Rename) touched.note(this.nameBytes);
       map.removeBytes(this.toBytes);
       for (let i = 0; i < values.length; i++) {
         if (map.addBytes(this.toBytes, unchecked(values[i]), <Protected>guard) != Status.Ok) return Outcome.Refused;
@@ -163,10 +169,20 @@ export class HeaderAction {
     }
     // set, add_if_absent, append, overwrite, split: write one value.
     if (value === null) return Outcome.Nothing;
-    if (verb == Verb.AddIfAbsent && map.getBytes(this.nameBytes) !== null) return Outcome.Nothing;
-    if (verb == Verb.Overwrite && map.getBytes(this.nameBytes) === null) return Outcome.Nothing;
+    // The message as it arrived answers for a name no write of this callback touched; else
+    // the map does (from the SDK's copy, kept up to date with our writes).
+    const known = touched.untouched(this.nameBytes);
+    const state = known ? current.compareHeader(this.nameBytes, value) : -1;
+    if (verb == Verb.AddIfAbsent) {
+      if (known ? state != HEADER_ABSENT : map.getBytes(this.nameBytes) !== null) return Outcome.Nothing;
+    } else if (verb == Verb.Overwrite) {
+      if (known ? state == HEADER_ABSENT : map.getBytes(this.nameBytes) === null) return Outcome.Nothing;
+    }
     const guard = writeGuard(this.name, allow);
     if (guard < 0 || badValue(value)) return Outcome.Refused;
+    // Already the header's one value: writing it would change nothing (nor the route).
+    if (state == HEADER_SAME && verb != Verb.Append) return Outcome.Nothing;
+    touched.note(this.nameBytes);
     const status =
       verb == Verb.Append
         ? map.addBytes(this.nameBytes, value, <Protected>guard)
@@ -176,7 +192,7 @@ export class HeaderAction {
 
   // remove_matching: every name of the message as it arrived that the matcher accepts (names
   // lower-cased, each name once), tested in place; only a matching name becomes a string.
-  private removeMatching(map: HeaderMap, current: MessageView, allow: AllowList): Outcome {
+  private removeMatching(map: HeaderMap, current: MessageView, allow: AllowList, touched: Touched): Outcome {
     let outcome: i32 = 0;
     const names = this.names!;
     current.startPairs();
@@ -188,15 +204,64 @@ export class HeaderAction {
       // Each name once: only at its first pair.
       if (!names.matchesAt(at, len) || current.indexOfName(at, len) != i) continue;
       const bytes = lowered !== null ? lowered : copyOut(ptr, len);
-      outcome |= <i32>this.removeOne(map, String.UTF8.decode(bytes), bytes, allow);
+      // A name no write of this callback touched is there: the message as it arrived has it.
+      const known = touched.untouched(bytes);
+      outcome |= <i32>this.removeOne(map, String.UTF8.decode(bytes), bytes, allow, known, touched);
     }
     return <Outcome>outcome;
   }
 
-  private removeOne(map: HeaderMap, name: string, bytes: ArrayBuffer, allow: AllowList): Outcome {
-    if (map.getBytes(bytes) === null) return Outcome.Nothing;
+  // `present`: the caller knows the header is there (else the map is asked).
+  private removeOne(
+    map: HeaderMap, name: string, bytes: ArrayBuffer, allow: AllowList, present: bool, touched: Touched,
+  ): Outcome {
+    if (!present && map.getBytes(bytes) === null) return Outcome.Nothing;
     if (neverRemoved(name) || (isProtected(name) && !allow.allows(name))) return Outcome.Refused;
+    touched.note(bytes);
     return map.removeBytes(bytes) == Status.Ok ? Outcome.Applied : Outcome.Refused;
+  }
+}
+
+const NO_VALUE = new ArrayBuffer(0);
+
+/** Most names Touched keeps; past it, every name counts as touched. */
+const MAX_TOUCHED: i32 = 32;
+
+/**
+ * The header names this filter's writes touched in the current callback (lower-case UTF-8,
+ * the actions' own buffers): for every other name the message as it arrived (the view) still
+ * tells what the map holds, with no read of the map. One per VM (callbacks never nest).
+ */
+export class Touched {
+  private names: ArrayBuffer[] = new Array<ArrayBuffer>(0);
+  private all: bool = true;
+
+  /** Starts a callback; `viewIsMap`: the view is the map as it stands now. */
+  reset(viewIsMap: bool): void {
+    this.names.length = 0;
+    this.all = !viewIsMap;
+  }
+
+  /** A write to `name` is about to be made. */
+  note(name: ArrayBuffer): void {
+    if (this.all) return;
+    if (this.names.length >= MAX_TOUCHED) {
+      this.all = true;
+      return;
+    }
+    this.names.push(name);
+  }
+
+  /** Whether no write of this callback touched `name` (so the view answers for it). */
+  untouched(name: ArrayBuffer): bool {
+    if (this.all) return false;
+    const names = this.names;
+    const len = name.byteLength;
+    for (let i = 0; i < names.length; i++) {
+      const n = unchecked(names[i]);
+      if (n.byteLength == len && sameBytes(changetype<usize>(n), changetype<usize>(name), <usize>len)) return false;
+    }
+    return true;
   }
 }
 

@@ -17,7 +17,7 @@ import {
   registerRootContext,
   StreamCallbacks,
 } from "../../../assembly";
-import { HeaderAction, Outcome, Verb } from "./actions";
+import { HeaderAction, Outcome, Touched, Verb } from "./actions";
 import { RouterConfig, Rule, readRouterConfig } from "./config";
 import { MessageView, NO_HEADERS } from "./view";
 
@@ -64,9 +64,13 @@ class Root extends RootContext {
 }
 
 /** A response action chosen on the request path, with its value resolved from the request;
- *  a list in rule order (one allocation per queued action, none when nothing is queued). */
+ *  a list in rule order (one allocation per queued action, none when nothing is queued). The
+ *  first of a rule's actions also carries the counts of that rule's request actions, sent
+ *  with its response actions' counts in one counter update per counter. */
 class Pending {
   next: Pending | null = null;
+  carriedApplied: i64 = 0;
+  carriedRefused: i64 = 0;
   constructor(
     readonly rule: Rule,
     readonly action: HeaderAction,
@@ -82,6 +86,7 @@ class Router extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const config = (this.root as Root).config!;
     const view = new MessageView(this.request.headers.pairsBlock());
+    touched.reset(true);
     let reroute = false;
     let matchedAny = false;
     const rules = config.rules;
@@ -104,6 +109,7 @@ class Router extends HttpContext {
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const head = this.first;
     if (head === null) return Action.Continue;
+    this.first = this.last = null;
     const config = (this.root as Root).config!;
     const map = this.response.headers;
     // Only remove_matching, rename and copy read the response as it arrived.
@@ -114,17 +120,33 @@ class Router extends HttpContext {
       if (verb == Verb.RemoveMatching || verb == Verb.Rename || verb == Verb.Copy) needsCurrent = true;
     }
     const current = needsCurrent ? new MessageView(map.pairsBlock()) : NO_HEADERS;
+    touched.reset(needsCurrent);
     // One counter update per rule and counter, however many of its actions applied.
     tally.flush(null);
     let p: Pending | null = head;
     while (p !== null) {
       if (tally.rule !== p.rule) tally.flush(p.rule);
-      const outcome = p.action.apply(map, p.value, current, config.allow);
+      tally.carry(p);
+      const outcome = p.action.apply(map, p.value, current, config.allow, touched);
       tally.add(p.rule, p.action, outcome);
       p = p.next;
     }
     tally.flush(null);
     return Action.Continue;
+  }
+
+  // The stream ended before its response headers reached this filter (a reset, say): the
+  // request actions' counts that waited for them go to their counters now.
+  onDelete(): void {
+    let p = this.first;
+    if (p === null) return;
+    this.first = this.last = null;
+    tally.flush(null);
+    for (; p !== null; p = p.next) {
+      if (tally.rule !== p.rule) tally.flush(p.rule);
+      tally.carry(p);
+    }
+    tally.flush(null);
   }
 
   // Applies a matched rule's request actions and queues its response actions; true when the
@@ -136,14 +158,17 @@ class Router extends HttpContext {
     tally.flush(rule);
     for (let i = 0; i < request.length; i++) {
       const action = unchecked(request[i]);
-      tally.add(rule, action, action.apply(map, action.resolve(view), view, config.allow));
+      tally.add(rule, action, action.apply(map, action.resolve(view), view, config.allow, touched));
     }
     const applied = tally.applied > 0;
-    tally.flush(null);
     const response = rule.response;
+    // A rule with response actions counts its request actions with those (one update per
+    // counter instead of two); the others' counts go now.
+    if (response.length == 0) tally.flush(null);
     for (let i = 0; i < response.length; i++) {
       const action = unchecked(response[i]);
       const p = new Pending(rule, action, action.resolve(view));
+      if (i == 0) tally.handOver(p);
       if (this.last === null) this.first = p;
       else this.last!.next = p;
       this.last = p;
@@ -176,6 +201,23 @@ class Tally {
     }
   }
 
+  /** Moves the counts so far to `p` (the rule's first response action), unsent. */
+  handOver(p: Pending): void {
+    p.carriedApplied = this.applied;
+    p.carriedRefused = this.refused;
+    this.rule = null;
+    this.applied = 0;
+    this.refused = 0;
+  }
+
+  /** Adds the counts `p` carries (once). */
+  carry(p: Pending): void {
+    this.applied += p.carriedApplied;
+    this.refused += p.carriedRefused;
+    p.carriedApplied = 0;
+    p.carriedRefused = 0;
+  }
+
   /** Sends the counts to the current rule's counters, then starts counting for `next`. */
   flush(next: Rule | null): void {
     const rule = this.rule;
@@ -190,5 +232,6 @@ class Tally {
 }
 
 const tally = new Tally();
+const touched = new Touched();
 
 registerRootContext((id: u32): RootContext => new Root(id), "header-router");

@@ -24,6 +24,11 @@ const WALK_QUERY: i32 = 2;
 const WALK_COOKIE: i32 = 3;
 const WALK_ONE: i32 = 4;
 
+/** compareHeader's answers. */
+export const HEADER_ABSENT: i32 = 0;
+export const HEADER_SAME: i32 = 1;
+export const HEADER_OTHER: i32 = 2;
+
 /** A message's header map, read in place. */
 export class MessageView {
   private readonly base: usize;
@@ -135,6 +140,31 @@ export class MessageView {
       data += nameLen + <usize>load<u32>(sizes, 4) + 2;
     }
     return -1;
+  }
+
+  /** How header `name` (lower-case UTF-8) stands against `value`: HEADER_ABSENT,
+   *  HEADER_SAME (one value, equal to `value` byte for byte) or HEADER_OTHER. Leaves the
+   *  cursor where it was. */
+  compareHeader(name: ArrayBuffer, value: ArrayBuffer): i32 {
+    const want = <usize>name.byteLength;
+    const np = changetype<usize>(name);
+    const n = this.count;
+    let data = this.dataStart;
+    let state = HEADER_ABSENT;
+    for (let i = 0; i < n; i++) {
+      const sizes = this.base + 4 + (<usize>i << 3);
+      const nameLen = <usize>load<u32>(sizes);
+      const valueLen = <usize>load<u32>(sizes, 4);
+      if (nameLen == want && equalLowerAt(data, np, want)) {
+        if (state != HEADER_ABSENT) return HEADER_OTHER; // a second value
+        state =
+          valueLen == <usize>value.byteLength && sameBytes(data + nameLen + 1, changetype<usize>(value), valueLen)
+            ? HEADER_SAME
+            : HEADER_OTHER;
+      }
+      data += nameLen + valueLen + 2;
+    }
+    return state;
   }
 
   /** The first value of header `name` (lower-case UTF-8) in `ptr`/`len`; false when absent. */
