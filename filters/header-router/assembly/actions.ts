@@ -60,6 +60,10 @@ export const MAX_WEIGHT: i64 = 1_000_000;
 /** Longest template text. */
 export const MAX_TEMPLATE: i32 = 4096;
 
+const NO_VALUE = new ArrayBuffer(0);
+const NO_BUCKET_VALUES = new Array<ArrayBuffer>(0);
+const NO_BUCKET_ENDS = new Array<u32>(0);
+
 /** Which protected names the configuration lets actions write. */
 export class AllowList {
   constructor(
@@ -93,15 +97,17 @@ export function neverRemoved(name: string): bool {
 /** One action; immutable. */
 export class HeaderAction {
   name: string = "";
-  nameBytes: ArrayBuffer = new ArrayBuffer(0);
+  // Defaults are shared (read-only) objects: every object of the configuration is visited at
+  // each garbage collection, so none is made that the action does not use.
+  nameBytes: ArrayBuffer = NO_VALUE;
   to: string = "";
-  toBytes: ArrayBuffer = new ArrayBuffer(0);
+  toBytes: ArrayBuffer = NO_VALUE;
   value: Template | null = null;
   skipOnMissing: bool = false;
   names: StringMatcher | null = null;
   by: Source | null = null;
-  bucketValues: ArrayBuffer[] = [];
-  bucketEnds: u32[] = [];
+  bucketValues: ArrayBuffer[] = NO_BUCKET_VALUES; // a split's own arrays, made in readSplit
+  bucketEnds: u32[] = NO_BUCKET_ENDS;
   constructor(public readonly verb: Verb) {}
 
   /** The action for a log line: verb and target (never a value: it may be a secret). */
@@ -221,8 +227,6 @@ export class HeaderAction {
     return map.removeBytes(bytes) == Status.Ok ? Outcome.Applied : Outcome.Refused;
   }
 }
-
-const NO_VALUE = new ArrayBuffer(0);
 
 /** Most names Touched keeps; past it, every name counts as touched. */
 const MAX_TOUCHED: i32 = 32;
@@ -418,6 +422,8 @@ function readSplit(cfg: ConfigReader, action: HeaderAction): void {
     return;
   }
   let total: i64 = 0;
+  action.bucketValues = new Array<ArrayBuffer>(0);
+  action.bucketEnds = new Array<u32>(0);
   for (let i = 0; i < buckets.length; i++) {
     const b = unchecked(buckets[i]);
     b.unknownKeys(["value", "weight"]);

@@ -27,10 +27,12 @@ export enum SourceKind {
   ClientIp = 8,
 }
 
+const NO_NAME = new ArrayBuffer(0);
+
 /** A parsed source; immutable. */
 export class Source {
   /** UTF-8 of the header, query or cookie name. */
-  nameBytes: ArrayBuffer = new ArrayBuffer(0);
+  nameBytes: ArrayBuffer = NO_NAME; // shared: a source without a name makes no object
   segment: i32 = 0;
   property: PropertyPath | null = null;
   constructor(
