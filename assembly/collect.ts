@@ -17,6 +17,8 @@
 // cost of a collection is spread over many callbacks. With the incremental runtime
 // (`--runtime incremental`) none of this is compiled: that runtime collects by itself.
 
+import { writeBatches } from "./internal/current";
+
 /** Callbacks between two collections at most. */
 // @ts-ignore: decorator
 @inline const COLLECT_EVERY: u32 = 64;
@@ -40,10 +42,12 @@ export function forgetHostBytes(size: usize): void {
   if (ASC_RUNTIME == 1) hostBytes = hostBytes > size ? hostBytes - size : 0;
 }
 
-/** Ends a callback: collects when due (see the top of this file). */
+/** Ends a callback: writes the header edits still batched, collects when due (see the top
+ *  of this file). */
 // @ts-ignore: decorator
 @inline
 export function endOfCallback(): void {
+  writeBatches();
   if (ASC_RUNTIME == 1) collectIfDue();
 }
 

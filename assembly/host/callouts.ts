@@ -15,6 +15,7 @@ import {
   proxy_http_call,
 } from "../abi/imports";
 import { Status } from "../abi/types";
+import { writeBatches } from "../internal/current";
 import { OUT_EXTRA, ptrOf } from "../internal/memory";
 import { Header, serializeHeaders } from "../internal/pairs";
 
@@ -39,6 +40,7 @@ export function httpCall(
   trailers: Header[],
   timeoutMs: u32,
 ): Dispatch {
+  writeBatches(); // a callout may reach this proxy: the request's map as the filter left it
   const u = String.UTF8.encode(upstream);
   const h = serializeHeaders(headers);
   const b = body === null ? EMPTY : body;
@@ -64,6 +66,7 @@ export function grpcCall(
   message: ArrayBuffer,
   timeoutMs: u32,
 ): Dispatch {
+  writeBatches();
   const u = String.UTF8.encode(upstream);
   const s = String.UTF8.encode(service);
   const m = String.UTF8.encode(method);
@@ -87,6 +90,7 @@ export function grpcStream(
   method: string,
   initialMetadata: Header[],
 ): Dispatch {
+  writeBatches();
   const u = String.UTF8.encode(upstream);
   const s = String.UTF8.encode(service);
   const m = String.UTF8.encode(method);

@@ -25,6 +25,12 @@
 // against the stored names). Writes are checked (see internal/headercheck.ts): a write that
 // could inject a header or reframe the message is refused with Status.BadArgument and one
 // warning log line that counts refusals so far.
+//
+// Batches (`batch()` ... `commit()`, see batch): edits queued on the copy and written
+// together, as one proxy_set_header_map_pairs of the copy when there are BATCH_AS_MAP_FROM or
+// more and the edit log can tell what Envoy's map becomes (Envoy removes every header and adds
+// each pair again, so the copy must be what the edits one by one would leave), else one call
+// per edit in order (host/headerbatch.ts), as unbatched.
 
 import {
   proxy_add_header_map_value,
@@ -42,7 +48,7 @@ import {
   headerNameProblemAt,
   headerValueProblemAt,
 } from "../internal/headercheck";
-import { readEpoch } from "../internal/current";
+import { batchOpened, readEpoch, setBatchWriter } from "../internal/current";
 import { EDIT_ADD, EDIT_REMOVE, EDIT_SET, EditLog, rebuiltSize } from "../internal/mapedits";
 import {
   OUT_PTR,
@@ -69,6 +75,7 @@ import {
 } from "../internal/pairs";
 import { forgetHostBytes, noteHostBytes } from "../collect";
 import { decodeUtf8 } from "../utf8";
+import { replayEdits } from "./headerbatch";
 import { logAt } from "./log";
 
 let refusals: u32 = 0;
@@ -81,6 +88,24 @@ let refusals: u32 = 0;
  *  the next read then reads the map whole). */
 // @ts-ignore: decorator
 @inline const MAX_LOGGED_EDITS: u32 = 256;
+
+/** Batched edits written as one whole map from this many on (fewer go one call each: Envoy
+ *  rewrites the whole map for a pairs write, so a few edits cost it less one by one). */
+// @ts-ignore: decorator
+@inline const BATCH_AS_MAP_FROM: u32 = 4;
+
+/** Edits a batch queues before it writes them and goes on (bounds the queue's memory). */
+// @ts-ignore: decorator
+@inline const MAX_BATCHED: u32 = 256;
+
+/** Maps that opened a batch since the last write of batches. */
+const openBatches = new Array<HeaderMap>(0);
+
+function writeOpenBatches(): void {
+  for (let i = 0; i < openBatches.length; i++) unchecked(openBatches[i]).commit();
+  openBatches.length = 0;
+}
+setBatchWriter(writeOpenBatches);
 
 /** Whether a header write must be refused; logs it (one warning naming the header and the
  *  problem, with the count of refusals in this VM) when it is. */
@@ -132,25 +157,37 @@ export class HeaderMap {
   // the whole map follows costs one more crossing and malloc: so it is kept for a while.
   private wholeFirst: bool = false;
   private singleEpochs: u32 = 0;
+  // The open batch: its read epoch and the edits queued for the host (see the top).
+  private batching: bool = false;
+  private batchEpoch: u32 = 0;
+  private queued: EditLog = new EditLog();
+  private wholeStatus: Status = Status.Ok;
 
   constructor(public readonly mapType: MapType) {}
 
+  /** Applies the logged edits to the copy; false (and the copy stale) when the log cannot
+   *  tell Envoy's result. */
+  private upToDate(): bool {
+    if (this.edits.count == 0) return true;
+    const bound = this.wholeSize + this.edits.bytes;
+    if (bound > 0x10000) ensureRoom(<u64>bound, "bringing a header map copy up to date");
+    const rebuilt = this.edits.apply(this.whole, pairCount(this.whole, this.wholeSize));
+    if (rebuilt == 0) {
+      this.stale = true;
+      return false;
+    }
+    heap.free(this.whole);
+    this.whole = rebuilt;
+    this.wholeSize = rebuiltSize;
+    return true;
+  }
+
   /** Whether the whole map is at hand for this epoch, with our writes applied; reads it when
-   *  it is not. */
+   *  it is not (a batch's queued edits written first, one call each, so the host holds them). */
   private haveWhole(): bool {
     const epoch = readEpoch();
-    if (this.wholeEpoch == epoch && !this.stale) {
-      if (this.edits.count == 0) return true;
-      const bound = this.wholeSize + this.edits.bytes;
-      if (bound > 0x10000) ensureRoom(<u64>bound, "bringing a header map copy up to date");
-      const rebuilt = this.edits.apply(this.whole, pairCount(this.whole, this.wholeSize));
-      if (rebuilt != 0) {
-        heap.free(this.whole);
-        this.whole = rebuilt;
-        this.wholeSize = rebuiltSize;
-        return true;
-      }
-    }
+    if (this.wholeEpoch == epoch && !this.stale && this.upToDate()) return true;
+    if (this.queued.count > 0) this.replayQueued();
     this.edits.clear();
     this.stale = false;
     this.wholeEpoch = 0;
@@ -158,11 +195,13 @@ export class HeaderMap {
     armLanding();
     const status = proxy_get_header_map_pairs(this.mapType, OUT_PTR, OUT_SIZE);
     disarmLanding();
+    this.wholeStatus = <Status>status;
     if (status != Status.Ok) return false;
     const ptr = load<usize>(OUT_PTR);
     const size = <usize>load<u32>(OUT_SIZE);
     if (pairCount(ptr, size) < 0) {
       freeHostBuffer(ptr);
+      this.wholeStatus = Status.ParseFailure;
       return false;
     }
     keepHostBuffer(ptr);
@@ -174,6 +213,94 @@ export class HeaderMap {
     this.wholeSize = size;
     this.wholeEpoch = epoch;
     return true;
+  }
+
+  /**
+   * Opens a batch: until `commit()`, or until the host or another filter could look at the map
+   * (the end of this callback, continue, close, a local reply, another effective context, a
+   * foreign function, a callout or gRPC call, a property read), set, add and remove on this map
+   * are checked at once (a refused write still returns Status.BadArgument and is not queued),
+   * seen by this map's reads, and written to the host together: one host call for many edits.
+   * Reads the map whole (one host call) unless it already has it in this callback. Returns Ok,
+   * or the host's status when the map cannot be read here (writes then go to the host one by
+   * one, as without a batch).
+   *
+   * Example:
+   * ```ts
+   * const h = this.request.headers;
+   * h.batch();
+   * h.remove("x-internal-user");
+   * h.set("x-user", user);
+   * h.add("x-route", "v2");
+   * h.commit(); // one host call (also done at the end of the callback)
+   * ```
+   */
+  batch(): Status {
+    if (this.batching) {
+      if (this.batchEpoch == readEpoch()) return Status.Ok;
+      this.commit();
+    }
+    if (!this.haveWhole()) return this.wholeStatus;
+    this.batching = true;
+    this.batchEpoch = readEpoch();
+    openBatches.push(this);
+    batchOpened();
+    return Status.Ok;
+  }
+
+  /** Whether a batch is open on this map (see batch). */
+  get batched(): bool {
+    return this.batching;
+  }
+
+  /** Writes the batch's edits and closes it: Ok, or the first status the host refused one
+   *  with (each refusal is logged naming the header). Ok when no batch is open. */
+  commit(): Status {
+    if (!this.batching) return Status.Ok;
+    this.batching = false;
+    return this.writeQueued();
+  }
+
+  /** Queues a checked write when a batch is open; false when it must go to the host now. */
+  private queue(kind: u32, name: ArrayBuffer, value: ArrayBuffer): bool {
+    if (!this.batching) return false;
+    if (this.batchEpoch != readEpoch()) {
+      this.commit(); // the host ran since (a path that did not write the batch): write it now
+      return false;
+    }
+    if (this.queued.count >= MAX_BATCHED) this.writeQueued();
+    // The copy must be current for its edits to show: a write it could not tell re-reads it.
+    if ((this.wholeEpoch != this.batchEpoch || this.stale) && !this.haveWhole()) return false;
+    const valueLen: usize = kind == EDIT_REMOVE ? <usize>0 : <usize>value.byteLength;
+    this.queued.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen);
+    this.edits.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen);
+    return true;
+  }
+
+  /** Writes the queued edits (see the top of this file) and empties the queue. */
+  private writeQueued(): Status {
+    const n = this.queued.count;
+    if (n == 0) return Status.Ok;
+    if (n >= BATCH_AS_MAP_FROM && this.wholeEpoch == readEpoch() && !this.stale && this.upToDate()) {
+      // The copy now holds what Envoy's map becomes with the edits.
+      this.queued.clear();
+      const status = <Status>proxy_set_header_map_pairs(this.mapType, this.whole, this.wholeSize);
+      if (status != Status.Ok) {
+        this.stale = true;
+        logAt(LogLevel.Warn, "meshwasm: batched header edits (" + n.toString() + ") were not written: status " +
+          (<i32>status).toString());
+      }
+      return status;
+    }
+    return this.replayQueued();
+  }
+
+  /** Sends each queued edit as its own host call, in order; the first status not Ok. */
+  private replayQueued(): Status {
+    const first = replayEdits(this.mapType, this.queued);
+    if (first != Status.Ok) this.stale = true;
+    this.queued.clear();
+    return first;
   }
 
   /** The value of `name`, or null when absent. With several values Envoy returns the
@@ -247,6 +374,7 @@ export class HeaderMap {
   /** Bytes form of set, checked the same way. */
   setBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "set")) return Status.BadArgument;
+    if (this.queue(EDIT_SET, name, value)) return Status.Ok;
     const status = <Status>proxy_replace_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -262,6 +390,7 @@ export class HeaderMap {
   /** Bytes form of add, checked the same way. */
   addBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "add")) return Status.BadArgument;
+    if (this.queue(EDIT_ADD, name, value)) return Status.Ok;
     const status = <Status>proxy_add_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -276,6 +405,7 @@ export class HeaderMap {
 
   /** Bytes form of remove. */
   removeBytes(name: ArrayBuffer): Status {
+    if (this.queue(EDIT_REMOVE, name, name)) return Status.Ok;
     const status = <Status>proxy_remove_header_map_value(this.mapType, ptrOf(name), name.byteLength);
     this.wrote(EDIT_REMOVE, name, name, status);
     return status;
@@ -331,6 +461,7 @@ export class HeaderMap {
       if (refusedHeader(unchecked(headers[i]), allow, "setPairs")) return Status.BadArgument;
     }
     const block = serializeHeaders(headers);
+    this.writeQueued(); // a batch's edits come first
     this.stale = true; // Envoy re-adds each pair (joining repeats of its inline headers)
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
@@ -342,6 +473,7 @@ export class HeaderMap {
       if (refusedWrite(h.name, h.value, allow, "setPairs")) return Status.BadArgument;
     }
     const block = serializeHeaderBytes(headers);
+    this.writeQueued();
     this.stale = true; // as setPairs
     return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
   }
@@ -349,6 +481,7 @@ export class HeaderMap {
   /** The map's size in bytes as the host counts it (Envoy: the sum of name and value
    *  lengths), or -1 when the map is not available. */
   byteSize(): i32 {
+    this.writeQueued();
     store<u32>(OUT_SIZE, 0);
     if (proxy_get_header_map_size(this.mapType, OUT_SIZE) != Status.Ok) return -1;
     return <i32>load<u32>(OUT_SIZE);

@@ -6,6 +6,7 @@
 
 import { proxy_get_property, proxy_set_property } from "../abi/imports";
 import { Status } from "../abi/types";
+import { writeBatches } from "../internal/current";
 import {
   OUT_PTR,
   OUT_SIZE,
@@ -49,6 +50,7 @@ export function getProperty(path: PropertyPath): ArrayBuffer | null {
  *  release with freeHostBuffer). The typed readers below decode it in place: no copy. */
 function readInPlace(path: PropertyPath): bool {
   const encoded = path.encoded;
+  writeBatches(); // request.headers and the like read the maps
   clearOut();
   armLanding();
   const status = proxy_get_property(ptrOf(encoded), encoded.byteLength, OUT_PTR, OUT_SIZE);

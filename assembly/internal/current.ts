@@ -18,6 +18,37 @@ let current: u32 = 0;
 // header reads cached in an older epoch are dropped (see host/headers.ts).
 let epoch: u32 = 1;
 
+// Header edits a filter batched (HeaderMap.batch) are written before anything that lets the
+// host or another filter look at the maps: the end of the callback, another effective context,
+// continue, close, a local reply, a foreign function, a callout or gRPC call, a property read.
+// host/headers.ts installs the writer; the flag keeps the check to one load when none is open.
+let batchesOpen: bool = false;
+let batchWriter: () => void = noBatches;
+
+function noBatches(): void {}
+
+/** host/headers.ts: the function that writes every open batch. */
+export function setBatchWriter(writer: () => void): void {
+  batchWriter = writer;
+}
+
+/** A header map opened a batch. */
+// @ts-ignore: decorator
+@inline
+export function batchOpened(): void {
+  batchesOpen = true;
+}
+
+/** Writes every open header batch now (see above). */
+// @ts-ignore: decorator
+@inline
+export function writeBatches(): void {
+  if (batchesOpen) {
+    batchesOpen = false;
+    batchWriter();
+  }
+}
+
 /** The current read epoch. */
 // @ts-ignore: decorator
 @inline
@@ -29,6 +60,7 @@ export function readEpoch(): u32 {
 // @ts-ignore: decorator
 @inline
 export function invalidateReads(): void {
+  writeBatches();
   epoch++;
 }
 
@@ -43,6 +75,7 @@ export function enteredContext(id: u32): void {
 /** Makes `id` the host's effective context if it is not already. */
 export function useContext(id: u32): Status {
   if (current == id) return Status.Ok;
+  writeBatches();
   const status = <Status>proxy_set_effective_context(id);
   if (status == Status.Ok) current = id;
   epoch++;

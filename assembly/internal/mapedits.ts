@@ -10,8 +10,8 @@
 // Where Envoy's result depends on what the pass cannot see, the pass gives up and the caller
 // reads the map again: an add of a name already present (Envoy joins the value into the
 // existing entry for its inline headers, a set compiled into the binary, and adds an entry for
-// the others), any add or set of a pseudo-header (kept apart at the front of the list) or of
-// `host`, and an empty value. Those are rare in filters and cost one host call, not exactness.
+// the others), any add or set of a pseudo-header (kept apart at the front of the list), any
+// edit of `host` (a request map's other name for `:authority`), and an empty value. Those are rare in filters and cost one host call, not exactness.
 //
 // Log record: u32 kind, u32 name length, u32 value length, name, 0, value, 0, padded to 4.
 // The rebuilt block has the host's pairs layout (internal/pairs.ts) and comes from the heap
@@ -42,6 +42,15 @@ export class EditLog {
   /** Bytes the log holds: with the block's size, a bound on what `apply` allocates. */
   get bytes(): usize {
     return this.len;
+  }
+
+  /** The first record (walk with recordAfter while below `end`). */
+  get start(): usize {
+    return this.ptr;
+  }
+
+  get end(): usize {
+    return this.ptr + this.len;
   }
 
   clear(): void {
@@ -103,7 +112,7 @@ export class EditLog {
       const valueLen = <usize>load<u32>(rec, 8);
       const name = rec + RECORD_HEAD;
       rec += (RECORD_HEAD + nameLen + valueLen + 2 + 3) & ~(<usize>3);
-      if (kind != EDIT_REMOVE && (valueLen == 0 || !appendable(name, nameLen))) {
+      if (isHost(name, nameLen) || (kind != EDIT_REMOVE && (valueLen == 0 || !appendable(name, nameLen)))) {
         ok = false;
         break;
       }
@@ -148,6 +157,32 @@ export class EditLog {
   }
 }
 
+// A record's fields, for callers that replay a log (host/headers.ts).
+// @ts-ignore: decorator
+@inline export function recordKind(rec: usize): u32 {
+  return load<u32>(rec);
+}
+// @ts-ignore: decorator
+@inline export function recordNameLen(rec: usize): usize {
+  return <usize>load<u32>(rec, 4);
+}
+// @ts-ignore: decorator
+@inline export function recordValueLen(rec: usize): usize {
+  return <usize>load<u32>(rec, 8);
+}
+// @ts-ignore: decorator
+@inline export function recordName(rec: usize): usize {
+  return rec + RECORD_HEAD;
+}
+// @ts-ignore: decorator
+@inline export function recordValue(rec: usize): usize {
+  return rec + RECORD_HEAD + <usize>load<u32>(rec, 4) + 1;
+}
+// @ts-ignore: decorator
+@inline export function recordAfter(rec: usize): usize {
+  return rec + ((RECORD_HEAD + <usize>load<u32>(rec, 4) + <usize>load<u32>(rec, 8) + 2 + 3) & ~(<usize>3));
+}
+
 /** Size of the block the last successful `apply` returned. */
 export let rebuiltSize: usize = 0;
 
@@ -164,7 +199,12 @@ function putSpan(spans: usize, i: usize, name: usize, nameLen: usize, valueLen: 
 function appendable(name: usize, nameLen: usize): bool {
   if (nameLen == 0 || load<u8>(name) == 0x3a) return false; // ':' pseudo-header
   // "host" (Envoy keeps the authority as ":authority"; leave the name to the host).
-  return !(nameLen == 4 && load<u32>(name) == 0x74736f68);
+  return !isHost(name, nameLen);
+}
+
+/** Whether the (lower-cased) name is `host`. */
+function isHost(name: usize, nameLen: usize): bool {
+  return nameLen == 4 && load<u32>(name) == 0x74736f68;
 }
 
 /** Whether the list holds an entry named exactly `name`. */

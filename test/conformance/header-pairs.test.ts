@@ -1,7 +1,8 @@
-// Whole header maps handed to the host (proxy_set_header_map_pairs) and second values of the
-// names Envoy keeps inline: the test host against real Envoy, the same module and the same
-// assertions on what the host's map holds, what the SDK's copy answers and what the upstream
-// and the client receive. One Envoy and one test host serve every case of this file.
+// Whole header maps handed to the host (proxy_set_header_map_pairs), second values of the
+// names Envoy keeps inline, and the SDK's batched edits (HeaderMap.batch) that write a map
+// whole: the test host against real Envoy, the same module and the same assertions on what
+// the host's map holds, what the SDK's copy answers and what the upstream and the client
+// receive. One Envoy and one test host serve every case of this file.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Coverage } from "../../src/testing/index.ts";
@@ -93,6 +94,76 @@ for (const kind of ["emulator", "envoy"] as const) {
         expect(res.upstream?.headers["user-agent"]).toBe("u1,u2");
         expect(res.upstream?.headers["x-p-dup"]).toBe("1, 2");
         expect(res.upstream?.headers["cache-control"]).toBe("c1");
+      });
+
+      it("a batch: reads see its edits, the host's map gets them at the commit in one write", async () => {
+        const res = await target.request("/batch/edits", {
+          headers: { "x-b-a": "1", "x-b-b": "2", "x-b-c": "3" },
+        });
+        const after = "x-b-a=new;x-b-d=4;x-b-upper=u;x-b-c=c2;x-b-e=5";
+        expect(res.headers["x-note-batch-open"]).toBe("0");
+        expect(res.headers["x-note-batch-reads"]).toBe("1,new,<null>,u");
+        expect(res.headers["x-note-batch-copy"]).toBe(after);
+        expect(res.headers["x-note-batch-held"]).toBe("x-b-a=1;x-b-b=2;x-b-c=3");
+        expect(res.headers["x-note-batch-commit"]).toBe("0,closed");
+        expect(res.headers["x-note-batch-host"]).toBe(after);
+        expect(res.headers["x-note-batch-after"]).toBe(after);
+        expect(res.upstream?.path).toBe("/batch/edits");
+        expect(res.upstream?.headers["x-b-a"]).toBe("new");
+        expect(res.upstream?.headers["x-b-b"]).toBeUndefined();
+        expect(res.upstream?.headers["x-b-upper"]).toBe("u");
+      });
+
+      it("a batch of a few edits writes them one by one at the commit", async () => {
+        const res = await target.request("/batch/few", { headers: { "x-b-a": "1", "x-b-b": "2" } });
+        expect(res.headers["x-note-few-held"]).toBe("x-b-a=1;x-b-b=2");
+        expect(res.headers["x-note-few-commit"]).toBe("0");
+        expect(res.headers["x-note-few-host"]).toBe("x-b-a=1;x-b-d=4");
+        expect(res.headers["x-note-few-copy"]).toBe("x-b-a=1;x-b-d=4");
+      });
+
+      it("a batch with edits the copy cannot tell, written at the end of the callback", async () => {
+        const res = await target.request("/batch/unsure", {
+          headers: { "x-b-a": "1", "x-b-b": "2", "user-agent": "u1" },
+        });
+        expect(res.headers["x-note-unsure-read"]).toBe("1|2,u1,u2,/batch/unsure/rewritten");
+        expect(res.headers["x-note-unsure-copy"]).toBe(
+          "x-b-a=1;x-b-a=2;x-b-empty=;x-b-z=z;x-b-y=y;x-b-x=x",
+        );
+        expect(res.headers["x-note-unsure-open"]).toBe("open");
+        const up = res.upstream;
+        expect(up?.path).toBe("/batch/unsure/rewritten");
+        expect(up?.headers["x-b-a"]).toBe("1, 2");
+        expect(up?.headers["user-agent"]).toBe("u1,u2");
+        expect(up?.headers["x-b-b"]).toBeUndefined();
+        expect([up?.headers["x-b-z"], up?.headers["x-b-y"], up?.headers["x-b-x"]]).toEqual([
+          "z",
+          "y",
+          "x",
+        ]);
+      });
+
+      it("a property read sees the batch's edits: the batch is written before it", async () => {
+        const res = await target.request("/batch/property", { headers: { "x-b-b": "2" } });
+        expect(res.headers["x-note-property"]).toBe("after");
+        expect(res.headers["x-note-property-open"]).toBe("closed");
+        const up = res.upstream?.headers ?? {};
+        expect([up["x-b-p"], up["x-b-q"], up["x-b-r"], up["x-b-s"], up["x-b-b"]]).toEqual([
+          "after",
+          "1",
+          "2",
+          "3",
+          undefined,
+        ]);
+      });
+
+      it("a refused write in a batch is refused at once, logged by name, and not queued", async () => {
+        const res = await target.request("/batch/bad");
+        expect(res.headers["x-note-bad"]).toBe("2,2,<null>,1");
+        expect(res.upstream?.headers["x-b-ok"]).toBe("1");
+        expect(res.upstream?.headers["x-b-bad"]).toBeUndefined();
+        expect(res.upstream?.headers["x-injected"]).toBeUndefined();
+        await target.waitForLog(/refused header write #\d+ \(set\): value of "x-b-bad"/);
       });
 
       it("set_header_map_pairs on response headers joins the response's inline names", async () => {

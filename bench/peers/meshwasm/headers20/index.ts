@@ -1,6 +1,8 @@
 // Bench module "headers20": the published cross-SDK header test. On request headers it
 // reads 20 headers the client sent (x-bench-in-0..19), adds 20 new ones
 // (x-bench-out-0..19) and removes the 20 it read. Header names are encoded once, at start.
+// The edits are batched (HeaderMap.batch): the map is read whole once, the reads and the 40
+// edits work on the SDK's copy, and the commit writes the result in one host call.
 
 import { Action, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
 
@@ -19,12 +21,14 @@ for (let i = 0; i < COUNT; i++) {
 class Headers20 extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const headers = this.request.headers;
+    headers.batch();
     let seen = 0;
     for (let i = 0; i < COUNT; i++) {
       if (headers.getBytes(unchecked(inNames[i])) !== null) seen++;
     }
     for (let i = 0; i < COUNT; i++) headers.addBytes(unchecked(outNames[i]), unchecked(outValues[i]));
     for (let i = 0; i < COUNT; i++) headers.removeBytes(unchecked(inNames[i]));
+    headers.commit();
     return seen == COUNT ? Action.Continue : Action.Continue;
   }
 }

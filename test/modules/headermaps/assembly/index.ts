@@ -3,7 +3,17 @@
 // test/sdk/header-edits.test.ts (host calls per pattern, a filter before this one in real
 // Envoy) and the conformance suite (what the SDK answers against what the host holds).
 
-import { Action, Header, HttpContext, MapType, Protected, RootContext, registerRootContext } from "../../../../assembly";
+import {
+  Action,
+  Header,
+  HttpContext,
+  MapType,
+  PropertyPath,
+  Protected,
+  RootContext,
+  getProperty,
+  registerRootContext,
+} from "../../../../assembly";
 import { proxy_get_header_map_pairs, proxy_get_header_map_value } from "../../../../assembly/abi/imports";
 import { deserializeHeaders } from "../../../../assembly/internal/pairs";
 
@@ -191,6 +201,68 @@ class MapsStream extends HttpContext {
       this.note("add-host", entriesOf(hostPairs(MapType.HttpRequestHeaders), skip));
       // `host` names the authority in a request map.
       this.note("host-alias", hostValue(MapType.HttpRequestHeaders, "host") == str(h.get(":authority")) ? "authority" : "other");
+    } else if (path == "/batch/edits") {
+      // A batch: reads see its edits, the host's map holds none until the commit writes them
+      // (as one whole map: seven edits the copy can tell).
+      this.note("batch-open", h.batch().toString());
+      const a = h.get("x-b-a");
+      h.set("x-b-a", "new");
+      h.add("x-b-d", "4");
+      h.remove("x-b-b");
+      h.add("X-B-Upper", "u");
+      h.set("x-b-c", "c2");
+      h.remove("x-b-absent");
+      h.add("x-b-e", "5");
+      this.note("batch-reads", str(a) + "," + str(h.get("x-b-a")) + "," + str(h.get("x-b-b")) + "," + str(h.get("x-b-upper")));
+      this.note("batch-copy", listOf(h.pairs(), "x-b-"));
+      this.note("batch-held", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+      this.note("batch-commit", h.commit().toString() + "," + (h.batched ? "open" : "closed"));
+      this.note("batch-host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+      this.note("batch-after", listOf(h.pairs(), "x-b-"));
+    } else if (path == "/batch/few") {
+      // Fewer edits than a whole map is worth: written one call each at the commit.
+      h.batch();
+      h.add("x-b-d", "4");
+      h.remove("x-b-b");
+      this.note("few-held", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+      this.note("few-commit", h.commit().toString());
+      this.note("few-host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+      this.note("few-copy", listOf(h.pairs(), "x-b-"));
+    } else if (path == "/batch/unsure") {
+      // Edits whose outcome the copy cannot tell (a second value of a name, of an inline name,
+      // a pseudo-header, an empty value): a read after them writes what is queued, one call
+      // each, and reads the host's map; the batch goes on, and the end of the callback writes
+      // the rest (no commit).
+      h.batch();
+      h.add("x-b-a", "2");
+      h.add("user-agent", "u2");
+      h.set(":path", "/batch/unsure/rewritten", Protected.Allow);
+      h.add("x-b-empty", "");
+      this.note("unsure-read", h.getAll("x-b-a").join("|") + "," + str(h.get("user-agent")) + "," + str(h.get(":path")));
+      h.set("x-b-z", "z");
+      h.add("x-b-y", "y");
+      h.remove("x-b-b");
+      h.add("x-b-x", "x");
+      this.note("unsure-copy", listOf(h.pairs(), "x-b-"));
+      this.note("unsure-open", h.batched ? "open" : "closed");
+    } else if (path == "/batch/property") {
+      // A property read sees the map as the filter left it: the batch is written first.
+      h.batch();
+      h.set("x-b-p", "after");
+      h.add("x-b-q", "1");
+      h.add("x-b-r", "2");
+      h.remove("x-b-b");
+      const p = getProperty(new PropertyPath(["request", "headers", "x-b-p"]));
+      this.note("property", p === null ? "<null>" : String.UTF8.decode(p));
+      this.note("property-open", h.batched ? "open" : "closed");
+      h.add("x-b-s", "3");
+    } else if (path == "/batch/bad") {
+      // Refused writes in a batch are refused at once, named in the log, and not queued.
+      h.batch();
+      const bad = h.set("x-b-bad", "a\r\nx-injected: 1");
+      const badName = h.addBytes(String.UTF8.encode("x b"), String.UTF8.encode("v"));
+      h.add("x-b-ok", "1");
+      this.note("bad", bad.toString() + "," + badName.toString() + "," + str(h.get("x-b-bad")) + "," + str(h.get("x-b-ok")));
     } else if (path == "/edits/other-filter") {
       // Another filter ran before this one: every read answers what it left in the map.
       h.get("x-o-a");
