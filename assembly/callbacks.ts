@@ -19,12 +19,19 @@ export namespace StreamCallbacks {
   export const ResponseTrailers: u32 = 1 << 5;
   export const Log: u32 = 1 << 6;
   export const Done: u32 = 1 << 7;
+  /** proxy_on_delete: a stream's context lives from its first callback to the stream's end
+   *  (state kept from one callback to the next, a paused stream resumed later, a callout's
+   *  answer). Needed unless the root says otherwise (CallbackNeeds.noStreamState). */
+  export const Delete: u32 = 1 << 8;
   /** The request's three callbacks (what whole-body buffering of the request uses). */
   export const Request: u32 = RequestHeaders | RequestBody | RequestTrailers;
   /** The response's three callbacks. */
   export const Response: u32 = ResponseHeaders | ResponseBody | ResponseTrailers;
-  export const All: u32 = 0xff;
+  export const All: u32 = 0x1ff;
 }
+
+/** How many callbacks StreamCallbacks names (its bits). */
+export const STREAM_CALLBACK_COUNT: i32 = 9;
 
 /** The export behind each bit of StreamCallbacks, in bit order. */
 export const STREAM_CALLBACK_EXPORTS: string[] = [
@@ -36,17 +43,21 @@ export const STREAM_CALLBACK_EXPORTS: string[] = [
   "proxy_on_response_trailers",
   "proxy_on_log",
   "proxy_on_done",
+  "proxy_on_delete",
 ];
+
+const KEEPS_STREAM_STATE = "the filter keeps state in a stream's context (the default; RootContext.neededCallbacks may call needs.noStreamState())";
 
 /**
  * The callbacks a configuration needs, each with what in the configuration needs it.
  * A root's neededCallbacks adds to it; a callback nobody adds is not needed.
  */
 export class CallbackNeeds {
-  /** The set needed so far (bits of StreamCallbacks). */
-  mask: u32 = 0;
+  /** The set needed so far (bits of StreamCallbacks). Delete is needed unless the root
+   *  says its configuration keeps no stream state (noStreamState). */
+  mask: u32 = StreamCallbacks.Delete;
   /** Per bit, the first reason given for it ("" when not needed). */
-  private readonly reasons: string[] = ["", "", "", "", "", "", "", ""];
+  private readonly reasons: string[] = ["", "", "", "", "", "", "", "", KEEPS_STREAM_STATE];
 
   /**
    * This configuration needs `callbacks` (bits of StreamCallbacks) because of `because`:
@@ -55,7 +66,7 @@ export class CallbackNeeds {
    */
   need(callbacks: u32, because: string): void {
     const added = callbacks & StreamCallbacks.All & ~this.mask;
-    for (let bit = 0; bit < 8; bit++) {
+    for (let bit = 0; bit < STREAM_CALLBACK_COUNT; bit++) {
       if ((added & (<u32>1 << bit)) != 0) unchecked((this.reasons[bit] = because));
     }
     this.mask |= callbacks & StreamCallbacks.All;
@@ -63,15 +74,29 @@ export class CallbackNeeds {
 
   /** Adds what `other` needs (a chain's members), with their reasons prefixed by `prefix`. */
   add(other: CallbackNeeds, prefix: string): void {
-    for (let bit = 0; bit < 8; bit++) {
+    for (let bit = 0; bit < STREAM_CALLBACK_COUNT; bit++) {
       const b = <u32>1 << bit;
       if ((other.mask & b) != 0) this.need(b, prefix + unchecked(other.reasons[bit]));
     }
   }
 
+  /**
+   * This configuration keeps nothing in a stream's context from one callback to the next and
+   * never resumes a paused stream later (a request decided in one callback): proxy_on_delete
+   * is not needed. A module built for it (`meshwasm build --for-config`) leaves that export
+   * out, so Envoy does not enter the VM once more at every stream's end; the SDK then forgets
+   * each stream's context when the callback that made it returns (a later callback of the same
+   * stream gets a new one), and never calls onDelete, a root's included. Call it first: a
+   * later `need(StreamCallbacks.Delete, ...)` needs it again.
+   */
+  noStreamState(): void {
+    this.mask &= ~StreamCallbacks.Delete;
+    unchecked((this.reasons[8] = ""));
+  }
+
   /** Why `bit` (one bit of StreamCallbacks) is needed, or "" when it is not. */
   reason(bit: u32): string {
-    for (let i = 0; i < 8; i++) if (bit == <u32>1 << i) return unchecked(this.reasons[i]);
+    for (let i = 0; i < STREAM_CALLBACK_COUNT; i++) if (bit == <u32>1 << i) return unchecked(this.reasons[i]);
     return "";
   }
 }

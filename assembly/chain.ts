@@ -147,7 +147,8 @@ export class ChainRoot extends RootContext {
       unchecked(this.members[i]).neededCallbacks(own);
       needs.add(own, "section \"" + unchecked(this.names[i]) + "\": ");
     }
-    if (needs.mask != 0) {
+    // (Delete alone is no callback: the members' contexts are made in the request's headers.)
+    if ((needs.mask & ~StreamCallbacks.Delete) != 0) {
       needs.need(StreamCallbacks.RequestHeaders, "a chain (it starts its members' contexts in the request's headers)");
     }
   }

@@ -14,7 +14,9 @@
 // `plugin_root_id` property says which (one host call per stream). A module that keeps the
 // export (`--export-all`, or a plain asc build) gets every context announced, and then an
 // id the host never announced is a broken contract, as is, in either mode, a root callback
-// for an id that is no root: both abort with a message naming the callback.
+// for an id that is no root: both abort with a message naming the callback. A module built
+// for a configuration that keeps no stream state has no proxy_on_delete (Envoy skips that
+// entry too): each stream's context is then forgotten when the callback that made it returns.
 
 import { Action, GrpcStatus, PeerType } from "./abi/types";
 import { downstreamData, upstreamData } from "./host/buffers";
@@ -35,7 +37,8 @@ import {
 import { findRootFactory, registeredRootIds } from "./registry";
 import { endOfCallback, noteHostBytes } from "./collect";
 import { onBody, onHeaders, onTrailers } from "./internal/http-dispatch";
-import { checkNeededCallbacks } from "./internal/needs";
+import { PRUNED_CALLBACKS, checkNeededCallbacks } from "./internal/needs";
+import { StreamCallbacks } from "./callbacks";
 
 // Not a proxy-wasm callback: what a configuration needs, for `meshwasm build --for-config`.
 export { meshwasm_needed_callbacks } from "./internal/needs";
@@ -49,6 +52,11 @@ const passthrough = new Map<u32, Context>();
 /** The live roots in the order they were made, and each one's root_id (same index). */
 const rootList = new Array<RootContext>(0);
 const rootIdList = new Array<string>(0);
+
+/** Built for a configuration that keeps no stream state (`meshwasm build --for-config` left
+ *  proxy_on_delete out): a stream's context lives only while the callback that made it runs,
+ *  and the SDK forgets it when that callback returns (see CallbackNeeds.noStreamState). */
+const CONTEXT_PER_CALLBACK: bool = (PRUNED_CALLBACKS & StreamCallbacks.Delete) != 0;
 
 /** Whether the host announces contexts (the module exports proxy_on_context_create). */
 let hostAnnounces = false;
@@ -178,6 +186,31 @@ function streamOf(id: u32, callback: string): StreamContext | null {
   return null;
 }
 
+/** The end of a per-stream callback of stream `id`: without proxy_on_delete, its context is
+ *  forgotten here (nothing else would). */
+function endOfStreamCallback(id: u32): void {
+  if (CONTEXT_PER_CALLBACK) forgetStream(id);
+  endOfCallback();
+}
+
+function forgetStream(id: u32): void {
+  if (https.has(id)) {
+    https.get(id).alive = false;
+    https.delete(id);
+  } else if (streams.has(id)) {
+    streams.get(id).alive = false;
+    streams.delete(id);
+  } else {
+    passthrough.delete(id);
+  }
+}
+
+/** A passthrough child's callback: nothing to do. */
+function passOn(id: u32): Action {
+  if (CONTEXT_PER_CALLBACK) passthrough.delete(id);
+  return Action.Continue;
+}
+
 // ---- memory and ABI marker ------------------------------------------------------------
 
 /** The ABI version marker Envoy looks for. Never called. */
@@ -246,6 +279,7 @@ export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, a
 export function proxy_on_done(contextId: u32): bool {
   enteredContext(contextId);
   const done = anyContext(contextId, "proxy_on_done").onDone();
+  if (CONTEXT_PER_CALLBACK && !roots.has(contextId)) forgetStream(contextId);
   endOfCallback();
   return done;
 }
@@ -253,6 +287,7 @@ export function proxy_on_done(contextId: u32): bool {
 export function proxy_on_log(contextId: u32): void {
   enteredContext(contextId);
   anyContext(contextId, "proxy_on_log").onLog();
+  if (CONTEXT_PER_CALLBACK && !roots.has(contextId)) forgetStream(contextId);
   endOfCallback();
 }
 
@@ -284,54 +319,54 @@ export function proxy_on_delete(contextId: u32): void {
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_request_headers");
-  if (ctx === null) return Action.Continue;
+  if (ctx === null) return passOn(contextId);
   const action = onHeaders(ctx, true, numHeaders, endOfStream);
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
 export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_request_body");
-  if (ctx === null) return Action.Continue;
+  if (ctx === null) return passOn(contextId);
   const action = onBody(ctx, true, bodySize, endOfStream);
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
 export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): Action {
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_request_trailers");
-  if (ctx === null) return Action.Continue;
+  if (ctx === null) return passOn(contextId);
   const action = onTrailers(ctx, true, numTrailers);
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
 export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: bool): Action {
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_headers");
-  if (ctx === null) return Action.Continue;
+  if (ctx === null) return passOn(contextId);
   const action = onHeaders(ctx, false, numHeaders, endOfStream);
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
 export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: bool): Action {
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_body");
-  if (ctx === null) return Action.Continue;
+  if (ctx === null) return passOn(contextId);
   const action = onBody(ctx, false, bodySize, endOfStream);
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
 export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Action {
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_trailers");
-  if (ctx === null) return Action.Continue;
+  if (ctx === null) return passOn(contextId);
   const action = onTrailers(ctx, false, numTrailers);
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
@@ -341,7 +376,7 @@ export function proxy_on_new_connection(contextId: u32): Action {
   enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_new_connection");
   const action = ctx === null ? Action.Continue : ctx.onNewConnection();
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
@@ -351,7 +386,7 @@ export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStr
   downstreamData.knownLength = <i32>dataSize;
   const action = ctx === null ? Action.Continue : ctx.onDownstreamData(dataSize, endOfStream);
   downstreamData.knownLength = -1;
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
@@ -361,7 +396,7 @@ export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStrea
   upstreamData.knownLength = <i32>dataSize;
   const action = ctx === null ? Action.Continue : ctx.onUpstreamData(dataSize, endOfStream);
   upstreamData.knownLength = -1;
-  endOfCallback();
+  endOfStreamCallback(contextId);
   return action;
 }
 
@@ -369,14 +404,14 @@ export function proxy_on_downstream_connection_close(contextId: u32, peerType: u
   enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_downstream_connection_close");
   if (ctx !== null) ctx.onDownstreamConnectionClose(<PeerType>peerType);
-  endOfCallback();
+  endOfStreamCallback(contextId);
 }
 
 export function proxy_on_upstream_connection_close(contextId: u32, peerType: u32): void {
   enteredContext(contextId);
   const ctx = streamOf(contextId, "proxy_on_upstream_connection_close");
   if (ctx !== null) ctx.onUpstreamConnectionClose(<PeerType>peerType);
-  endOfCallback();
+  endOfStreamCallback(contextId);
 }
 
 // ---- callouts ----------------------------------------------------------------------------------

@@ -279,7 +279,9 @@ function jwtOf(work: Work): { jwks: string; token: string } {
   return work.startsWith("jwt-es") ? EC_JWT : RSA_JWT;
 }
 
-function authConfig(work: Work): string {
+/** filters/auth's configuration in the scenarios of `work` (a jwt-* work); its module is built
+ *  for it (lib/peers.ts). */
+export function authConfig(work: Work): string {
   const f = jwtOf(work);
   return JSON.stringify({
     providers: {

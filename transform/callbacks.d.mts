@@ -12,9 +12,11 @@ export type StreamCallback =
   | "proxy_on_response_body"
   | "proxy_on_response_trailers"
   | "proxy_on_log"
-  | "proxy_on_done";
+  | "proxy_on_done"
+  | "proxy_on_delete";
 
-/** The prunable exports' names, in bit order. */
+/** The exports a --for-config build may leave out, in bit order: PRUNABLE's keys, then
+ *  proxy_on_delete (only for a configuration that keeps no stream state). */
 export declare const STREAM_CALLBACKS: readonly StreamCallback[];
 
 /** The names of the callbacks in `bits`. */

@@ -1,5 +1,6 @@
 // The per-stream callbacks a build can leave out, in the bit order of the SDK's StreamCallbacks
-// (assembly/callbacks.ts): bit i is the i-th key of PRUNABLE. Shared by the compiler transform
+// (assembly/callbacks.ts): bit i is the i-th of STREAM_CALLBACKS (PRUNABLE's keys, then
+// proxy_on_delete). Shared by the compiler transform
 // (transform/exports.mjs) and `meshwasm build --for-config` (src/build/for-config.ts), so the
 // list and its order are written once on this side.
 
@@ -15,8 +16,10 @@ export const PRUNABLE = Object.freeze({
   proxy_on_done: "onDone",
 });
 
-/** The prunable exports' names, in bit order. */
-export const STREAM_CALLBACKS = Object.freeze(Object.keys(PRUNABLE));
+/** The exports a --for-config build may leave out, in bit order: the prunable ones, then
+ *  proxy_on_delete (never left out for the program's shape: only a configuration that keeps
+ *  no stream state lets it go; see CallbackNeeds.noStreamState in the SDK). */
+export const STREAM_CALLBACKS = Object.freeze([...Object.keys(PRUNABLE), "proxy_on_delete"]);
 
 /**
  * The names of the callbacks in `bits`.

@@ -23,7 +23,7 @@ export declare function unusedCallbacks(uses: ProgramUses): string[];
 export declare const PRUNED_ALIAS: string;
 
 /** The exports named by the bits of a MESHWASM_PRUNED_CALLBACKS value (none when undefined);
- *  throws naming a value that is not an integer from 0 to 255. */
+ *  throws naming a value that is not an integer from 0 to 511. */
 export declare function prunedByConfiguration(value: string | undefined): string[];
 
 /** The compiler transform (asc --transform). */

@@ -32,11 +32,12 @@
 //
 // A build for one configuration (`meshwasm build --for-config`) also removes the callbacks
 // that configuration does not need: it compiles with `--use MESHWASM_PRUNED_CALLBACKS=<bits>`
-// (bit i is the i-th export of PRUNABLE, as in assembly/callbacks.ts), which the SDK reads too,
-// so the module refuses a later configuration that needs one of them.
+// (bit i is the i-th of transform/callbacks.mjs' STREAM_CALLBACKS, as in assembly/callbacks.ts),
+// which the SDK reads too, so the module refuses a later configuration that needs one of them. proxy_on_delete is
+// left out only that way: for a configuration that keeps no stream state.
 
 import { ElementKind } from "assemblyscript";
-import { callbackNames, PRUNABLE } from "./callbacks.mjs";
+import { callbackNames, PRUNABLE, STREAM_CALLBACKS } from "./callbacks.mjs";
 
 export { PRUNABLE };
 
@@ -70,8 +71,9 @@ export const PRUNED_ALIAS = "MESHWASM_PRUNED_CALLBACKS";
 export function prunedByConfiguration(value) {
   if (value === undefined) return [];
   const bits = Number(value);
-  if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) {
-    throw new Error(`--use ${PRUNED_ALIAS}=${value}: expected an integer from 0 to 255`);
+  const max = (1 << STREAM_CALLBACKS.length) - 1;
+  if (!Number.isInteger(bits) || bits < 0 || bits > max) {
+    throw new Error(`--use ${PRUNED_ALIAS}=${value}: expected an integer from 0 to ${max}`);
   }
   return callbackNames(bits);
 }

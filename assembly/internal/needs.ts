@@ -1,7 +1,7 @@
 // What a root's configuration needs of the per-stream callbacks (see callbacks.ts), checked
 // at every configure against what the build left out.
 
-import { CallbackNeeds, STREAM_CALLBACK_EXPORTS } from "../callbacks";
+import { CallbackNeeds, STREAM_CALLBACK_COUNT, STREAM_CALLBACK_EXPORTS } from "../callbacks";
 import { RootContext } from "../context";
 import { log } from "../host/log";
 
@@ -29,7 +29,7 @@ export function checkNeededCallbacks(root: RootContext, accepted: bool): bool {
   needed.set(root.contextId, needs.mask);
   const missing = needs.mask & PRUNED_CALLBACKS;
   if (missing == 0) return true;
-  for (let bit = 0; bit < 8; bit++) {
+  for (let bit = 0; bit < STREAM_CALLBACK_COUNT; bit++) {
     const b = <u32>1 << bit;
     if ((missing & b) == 0) continue;
     log.error("invalid configuration: " + needs.reason(b) + " needs the callback " +

@@ -10,8 +10,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
 import { buildForConfiguration } from "../../src/build/for-config.ts";
-import type { WasmPeer, Work } from "../scenarios.ts";
-import { ROUTER_CONFIG } from "../scenarios.ts";
+import { authConfig, ROUTER_CONFIG, type WasmPeer, type Work } from "../scenarios.ts";
 import { CLUSTER_CONFIG, RATE_LIMIT_CONFIG } from "../scenarios-rate-limit.ts";
 import { aptInstall } from "./tools.ts";
 
@@ -109,6 +108,11 @@ const FOR_CONFIG: Partial<Record<Work, string>> = {
   "rate-limit-2w": RATE_LIMIT_CONFIG,
   "rate-limit-cluster": CLUSTER_CONFIG,
   "header-router": ROUTER_CONFIG,
+  "jwt-rs256": authConfig("jwt-rs256"),
+  "jwt-rs256-cached": authConfig("jwt-rs256-cached"),
+  "jwt-rs256-wasm": authConfig("jwt-rs256-wasm"),
+  "jwt-es256": authConfig("jwt-es256"),
+  "jwt-es256-wasm": authConfig("jwt-es256-wasm"),
 };
 
 const meshwasm: Builder = async (works, log) => {

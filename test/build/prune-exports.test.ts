@@ -176,12 +176,15 @@ describe("prunedByConfiguration (the bits --for-config compiles with)", () => {
       "proxy_on_done",
     ]);
     expect(prunedByConfiguration("255")).toEqual(ALL);
+    // proxy_on_delete: only a configuration that keeps no stream state lets it go.
+    expect(prunedByConfiguration("256")).toEqual(["proxy_on_delete"]);
+    expect(prunedByConfiguration("511")).toEqual([...ALL, "proxy_on_delete"]);
     // The SDK's bit order (assembly/callbacks.ts, read as source) is the build's.
-    expect(ALL).toEqual([...STREAM_CALLBACKS]);
+    expect([...STREAM_CALLBACKS]).toEqual([...ALL, "proxy_on_delete"]);
     const sdk = readFileSync("assembly/callbacks.ts", "utf8");
     const list = /STREAM_CALLBACK_EXPORTS: string\[\] = \[([^\]]*)\]/.exec(sdk)?.[1] ?? "";
-    expect([...list.matchAll(/"([a-z_]+)"/g)].map((m) => m[1])).toEqual(ALL);
-    ALL.forEach((name, i) => {
+    expect([...list.matchAll(/"([a-z_]+)"/g)].map((m) => m[1])).toEqual([...STREAM_CALLBACKS]);
+    STREAM_CALLBACKS.forEach((name, i) => {
       const bit = name
         .replace("proxy_on_", "")
         .replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
@@ -189,8 +192,8 @@ describe("prunedByConfiguration (the bits --for-config compiles with)", () => {
     });
   });
 
-  it("refuses a value that is not 0 to 255, naming it", () => {
-    for (const bad of ["256", "-1", "1.5", "x"]) {
+  it("refuses a value that is not 0 to 511, naming it", () => {
+    for (const bad of ["512", "-1", "1.5", "x"]) {
       expect(() => prunedByConfiguration(bad)).toThrow(`MESHWASM_PRUNED_CALLBACKS=${bad}`);
     }
   });

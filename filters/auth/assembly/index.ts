@@ -88,15 +88,17 @@ class AuthRoot extends RootContext {
     return true;
   }
 
-  // Every request is decided in its headers; its body and trailers wait only while a request
-  // is held for a remote key set's refetch.
+  // Every request is decided in its headers, keeping nothing in its context afterwards: no
+  // proxy_on_delete either. Only a request held for a remote key set's refetch lives on (its
+  // context is resumed later, and its body and trailers wait).
   neededCallbacks(needs: CallbackNeeds): void {
     const c = this.config;
+    needs.noStreamState();
     needs.need(StreamCallbacks.RequestHeaders, "every request");
     for (let i = 0; i < c.providers.length; i++) {
       const remote = c.providers[i].remote;
       if (remote === null || remote.maxHeld == 0) continue;
-      needs.need(StreamCallbacks.RequestBody | StreamCallbacks.RequestTrailers,
+      needs.need(StreamCallbacks.RequestBody | StreamCallbacks.RequestTrailers | StreamCallbacks.Delete,
         "providers." + c.providerNames[i] + ".remote_jwks.unknown_kid_max_held: " + remote.maxHeld.toString() +
         " (requests are held for a refetch)");
     }
