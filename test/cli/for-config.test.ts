@@ -127,11 +127,13 @@ describe("meshwasm build --for-config", { timeout: 300_000 }, () => {
     };
     expect(result.filters[0]).toMatchObject({
       ok: true,
-      needed: ["proxy_on_request_headers"],
+      // proxy_on_delete too: a filter keeps stream state unless its root says otherwise.
+      needed: ["proxy_on_request_headers", "proxy_on_delete"],
       removed: ["proxy_on_response_headers"],
     });
     const names = exportsOf(built);
     expect(names).toContain("proxy_on_request_headers");
+    expect(names).toContain("proxy_on_delete");
     expect(names).not.toContain("proxy_on_response_headers");
   });
 

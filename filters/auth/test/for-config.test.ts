@@ -4,7 +4,8 @@
 // context when its request headers are decided. That module must still fail closed (expiry
 // checked on a cache hit, a tampered or missing token refused, forged identity headers
 // stripped), leak nothing over thousands of requests, and refuse a configuration that holds
-// requests for a refetch (it would need the missing callbacks), naming the field.
+// requests for a refetch (it would need the missing callbacks), naming the field; and serve in
+// real Envoy (two workers), which skips the missing callbacks.
 
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,6 +14,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../../src/build/compile.ts";
 import { exportedCallbacks, neededCallbacks } from "../../../src/build/for-config.ts";
+import {
+  buildBootstrap,
+  type EchoUpstream,
+  type EnvoyProcess,
+  startEchoUpstream,
+  startEnvoy,
+} from "../../../src/envoy/index.ts";
 import { createHost, type Host, PluginStartError } from "../../../src/testing/index.ts";
 import { readWasmModule } from "../../../src/wasm/binary.ts";
 import { callbackBits } from "../../../transform/callbacks.mjs";
@@ -180,4 +188,55 @@ describe("the module built without proxy_on_delete", () => {
       /providers\.main\.remote_jwks\.unknown_kid_max_held: 100 \(requests are held for a refetch\) needs the callback proxy_on_request_body, which this module was built without/,
     );
   });
+});
+
+describe("the module built without proxy_on_delete, in Envoy with two workers", () => {
+  let echo: EchoUpstream | undefined;
+  let envoy: EnvoyProcess | undefined;
+  afterAll(async () => {
+    await envoy?.stop();
+    await echo?.close();
+  });
+
+  it("allows a valid token (cached after its first use), refuses the rest, and strips forged identity headers", async () => {
+    echo = await startEchoUpstream();
+    envoy = await startEnvoy({
+      concurrency: 2,
+      startTimeoutMs: 30_000,
+      config: buildBootstrap({
+        upstream: { kind: "cluster", port: echo.port },
+        wasmFilters: [
+          {
+            name: "auth",
+            rootId: "auth",
+            vmId: "auth",
+            wasmPath: built,
+            configuration: JSON.stringify(inline()),
+          },
+        ],
+      }),
+    });
+    const good = bearer({ sub: "alice", exp: Math.floor(Date.now() / 1000) + 600 });
+    const expired = bearer({ sub: "alice", exp: Math.floor(Date.now() / 1000) - 600 });
+    for (let i = 0; i < 10; i++) {
+      const res = await envoy.request("/orders", {
+        headers: { authorization: good, "x-sub": "mallory" },
+      });
+      expect(res.status).toBe(200);
+      const seen = (await res.json()) as { headers: Record<string, string> };
+      expect(seen.headers["x-sub"]).toBe("alice");
+      expect(seen.headers.authorization).toBeUndefined();
+      expect((await envoy.request("/orders", { headers: { authorization: expired } })).status).toBe(
+        401,
+      );
+      expect(
+        (await envoy.request("/orders", { headers: { authorization: `${good}x` } })).status,
+      ).toBe(401);
+      expect((await envoy.request("/orders")).status).toBe(401);
+    }
+    const stats = await envoy.stats("auth\\.");
+    expect(stats["wasmcustom.auth.allowed"]).toBe(10);
+    // One miss per worker at most; every other valid request was a cache hit.
+    expect(stats["wasmcustom.auth.token_cache_hit"]).toBeGreaterThanOrEqual(8);
+  }, 120_000);
 });
