@@ -106,9 +106,30 @@ function createRoot(contextId: u32): void {
   // Envoy announces a root again when a plugin with the same key starts again: the new object
   // replaces the old one.
   if (roots.has(contextId)) forgetRoot(contextId);
+  if (CONTEXT_PER_CALLBACK) retireRoots(rootId);
   roots.set(contextId, root);
   rootList.push(root);
   rootIdList.push(rootId);
+}
+
+/**
+ * Without proxy_on_delete the host never says that a root is gone, and a plugin whose
+ * configuration is updated gets a new root (a new id) with the same root_id: each older root
+ * with that root_id is retired here, so its state (caches, key sets) is not kept for ever.
+ * New streams already go to the newest root of a root_id; the host may still call the old
+ * one's root callbacks (a tick, a callout's answer) until it drops it, so its id keeps a bare
+ * RootContext that does nothing. Several live plugins with one root_id in one VM need the
+ * announcing build (`--export-all`) anyway.
+ */
+function retireRoots(rootId: string): void {
+  for (let i = rootList.length - 1; i >= 0; i--) {
+    if (unchecked(rootIdList[i]) != rootId) continue;
+    const old = unchecked(rootList[i]);
+    old.alive = false;
+    roots.set(old.contextId, new RootContext(old.contextId));
+    rootList.splice(i, 1);
+    rootIdList.splice(i, 1);
+  }
 }
 
 /** Makes the context of child `contextId` under `root`: HTTP, stream, or a passthrough. */

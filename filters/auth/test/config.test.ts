@@ -578,9 +578,9 @@ describe("the callbacks a configuration needs", () => {
   type Remote = { unknown_kid_max_held?: number };
   type Shape = { providers?: Record<string, { remote_jwks?: Remote }> };
   const headers = "proxy_on_request_headers";
-  const held = [headers, "proxy_on_request_body", "proxy_on_request_trailers"];
+  const held = [headers, "proxy_on_request_body", "proxy_on_request_trailers", "proxy_on_delete"];
 
-  it("needs the body and trailers only when a remote key set may hold requests", async () => {
+  it("needs the body, trailers and deletion only when a remote key set may hold requests", async () => {
     const module = readFileSync(wasm);
     const seen = { holding: 0, plain: 0 };
     for (const example of readmeExamples()) {

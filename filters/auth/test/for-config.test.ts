@@ -177,6 +177,42 @@ describe("the module built without proxy_on_delete", () => {
     expect(h.counter("auth.allowed")).toBe(4_800);
   });
 
+  it("retires a root replaced by a newer one with the same root_id (nothing says it is gone)", async () => {
+    // Two plugins with root_id auth in one VM, as after a configuration update: the newer
+    // root (key B) decides every request, the older one (key A) is retired, not kept.
+    const other = hmacKey("other");
+    const h = await createHost({
+      rootId: "auth",
+      module: built,
+      startTimeMs: T0 * 1000,
+      configuration: inline(),
+      sharedVm: [
+        {
+          name: "updated",
+          rootId: "auth",
+          configuration: {
+            ...inline(),
+            providers: { main: { ...inline().providers.main, jwks: jwks(other) } },
+          },
+        },
+      ],
+    });
+    const signed = (key: TestKey) =>
+      `Bearer ${token({ alg: "HS256", key, claims: { iss: "https://t", sub: "s" } })}`;
+    for (const plugin of ["test", "updated"]) {
+      const res = await h.request({
+        plugin,
+        path: "/a",
+        headers: { authorization: signed(other) },
+      });
+      expect(res.upstream?.headers["x-sub"]).toBe("s");
+      const old = await h.request({ plugin, path: "/a", headers: { authorization: signed(hs) } });
+      expect(old.status).toBe(401);
+    }
+    h.advance(5_000);
+    expect(h.logs("error")).toEqual([]);
+  });
+
   it("refuses a configuration that holds requests for a refetch, naming the field and the callback", async () => {
     const refused = await createHost({
       rootId: "auth",
