@@ -20,7 +20,7 @@ import { asc } from "../src/build/asc.ts";
 import { compilerArgs } from "../src/build/compile.ts";
 import { createHost } from "../src/testing/index.ts";
 import { WA } from "../src/testing/wasm-api.ts";
-import { benchDir, workDir } from "./lib/peers.ts";
+import { benchDir, SAME_MODULE, workDir } from "./lib/peers.ts";
 import { hookRuntimeTrace } from "./lib/rtrace.ts";
 import { requestShape, scenarios } from "./scenarios.ts";
 
@@ -39,7 +39,8 @@ const n = Number(values.requests);
 const counts = hookRuntimeTrace();
 
 for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
-  const entry = values.entry ?? join(benchDir, "peers", "meshwasm", s.work, "index.ts");
+  const source = SAME_MODULE[s.work] ?? s.work;
+  const entry = values.entry ?? join(benchDir, "peers", "meshwasm", source, "index.ts");
   const outFile = join(workDir, "guest", `${s.work}.wasm`);
   const args = [
     ...compilerArgs({ entry, outFile }),

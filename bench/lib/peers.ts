@@ -90,14 +90,21 @@ function staged(peer: string): string {
 }
 
 // Works that run the same module as another work, configured differently: built once.
-const SAME_MODULE: Partial<Record<Work, Work>> = {
+export const SAME_MODULE: Partial<Record<Work, Work>> = {
   "telemetry-log": "telemetry",
   "rate-limit-2w": "rate-limit",
   "rate-limit-cluster": "rate-limit",
+  // filters/auth, configured five ways that need the same callbacks (the request's headers).
+  "jwt-rs256-cached": "jwt-rs256",
+  "jwt-rs256-wasm": "jwt-rs256",
+  "jwt-es256": "jwt-rs256",
+  "jwt-es256-wasm": "jwt-rs256",
 };
 
 // Works that build another work's module with every callback exported (`--export-all`).
 const EXPORT_ALL: Partial<Record<Work, Work>> = { "empty-all": "empty" };
+
+const AUTH_CONFIG = authConfig("jwt-rs256-cached");
 
 // Works whose module is built for the configuration their scenarios run (`meshwasm build
 // --for-config`), as a user would ship it: the callbacks that configuration does not need are
@@ -108,11 +115,13 @@ const FOR_CONFIG: Partial<Record<Work, string>> = {
   "rate-limit-2w": RATE_LIMIT_CONFIG,
   "rate-limit-cluster": CLUSTER_CONFIG,
   "header-router": ROUTER_CONFIG,
-  "jwt-rs256": authConfig("jwt-rs256"),
-  "jwt-rs256-cached": authConfig("jwt-rs256-cached"),
-  "jwt-rs256-wasm": authConfig("jwt-rs256-wasm"),
-  "jwt-es256": authConfig("jwt-es256"),
-  "jwt-es256-wasm": authConfig("jwt-es256-wasm"),
+  // One module for the auth scenarios, built for the cached one's configuration: the others
+  // need no more (a module refuses a configuration that does), so it serves them all.
+  "jwt-rs256": AUTH_CONFIG,
+  "jwt-rs256-cached": AUTH_CONFIG,
+  "jwt-rs256-wasm": AUTH_CONFIG,
+  "jwt-es256": AUTH_CONFIG,
+  "jwt-es256-wasm": AUTH_CONFIG,
 };
 
 const meshwasm: Builder = async (works, log) => {

@@ -104,8 +104,11 @@ describe("the callbacks a configuration needs", () => {
     const request = {
       rules: [{ name: "a", match, request_headers: [{ set: "x-b", value: "1" }] }],
     };
-    expect(await neededCallbacks(module, request)).toEqual(["proxy_on_request_headers"]);
-    const both = ["proxy_on_request_headers", "proxy_on_response_headers"];
+    expect(await neededCallbacks(module, request)).toEqual([
+      "proxy_on_request_headers",
+      "proxy_on_delete",
+    ]);
+    const both = ["proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_delete"];
     expect(await neededCallbacks(module, example)).toEqual(both);
     const byDefault = { ...request, default: { response_headers: [{ set: "x-c", value: "1" }] } };
     expect(await neededCallbacks(module, byDefault)).toEqual(both);

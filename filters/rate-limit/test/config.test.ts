@@ -340,12 +340,12 @@ describe("the callbacks a configuration needs", () => {
     const module = readFileSync(wasm);
     expect(
       await neededCallbacks(module, { rules: [rule({})], response: { headers: "ietf" } }),
-    ).toEqual(["proxy_on_request_headers"]);
+    ).toEqual(["proxy_on_request_headers", "proxy_on_delete"]);
     expect(
       await neededCallbacks(module, {
         rules: [rule({})],
         response: { headers: "x-ratelimit", headers_on_allowed: true },
       }),
-    ).toEqual(["proxy_on_request_headers", "proxy_on_response_headers"]);
+    ).toEqual(["proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_delete"]);
   });
 });

@@ -1,2 +1,3 @@
-// The auth filter itself (filters/auth), benchmarked as "jwt-rs256" (configuration in bench/scenarios.ts).
+// The auth filter itself (filters/auth), the module of every jwt-* scenario (their
+// configurations are in bench/scenarios.ts; lib/peers.ts builds it for them).
 export * from "../../../../filters/auth/assembly/index";

@@ -1,2 +1,0 @@
-// The auth filter itself (filters/auth), benchmarked as "jwt-rs256-cached" (configuration in bench/scenarios.ts).
-export * from "../../../../filters/auth/assembly/index";
