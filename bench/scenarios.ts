@@ -14,9 +14,9 @@
 // - header1:     add one request header (x-bench-one: 1).
 // - headers20:   read 20 request headers the client sent (x-bench-in-0..19), add 20
 //                (x-bench-out-0..19: value-N), remove the 20 read. Native header_mutation cannot
-//                read a header, so it only adds and removes.
+//                read a header, so it only adds and removes. meshwasm batches the 40 edits.
 // - headers20-pairs: the same effect as headers20 in two host calls (read the whole map once,
-//                write it back once); meshwasm only, to show what the shape of host calls costs.
+//                write it back once) on bytes by hand; meshwasm only, the batch's lower bound.
 // - shared-cas:  increment a u64 shared-data counter with compare-and-swap.
 // - properties5: read request.path, request.method, request.host, request.protocol and
 //                source.address (Lua: the same five from headers and streamInfo()).

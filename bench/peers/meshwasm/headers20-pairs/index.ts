@@ -3,8 +3,8 @@
 // (HeaderMap.pairsBlock), a new block is written beside it on bytes (the pairs named
 // x-bench-in-* left out, the 20 new pairs appended) and handed back with one
 // proxy_set_header_map_pairs. It calls the ABI directly, past the SDK's write checks (it
-// writes only the names and values below and the pairs it read), to measure what the shape of
-// host calls costs; the SDK has no batched edit yet (bench/README.md, "Header edits").
+// writes only the names and values below and the pairs it read): the hand-written lower bound
+// of the SDK's batched edits, which headers20 uses (bench/README.md, "Header edits").
 
 import { Action, HttpContext, MapType, RootContext, registerRootContext } from "../../../../assembly";
 import { proxy_set_header_map_pairs } from "../../../../assembly/abi/imports";
