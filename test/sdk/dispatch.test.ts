@@ -129,6 +129,26 @@ describe("a stream resumed from another context's callback", () => {
     expect(w.upstream.headers?.get(":path")).toBe("/wait");
   });
 
+  it("from the root's onDone, when the plugin shuts down", async () => {
+    const h = await host();
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+    h.close();
+    expect(h.logs("info")).toContain("release from done: 0");
+    expect(w.upstream.headers?.get(":path")).toBe("/wait");
+  });
+
+  it("a handle to a stream the host deleted answers NotFound, without a host call", async () => {
+    const h = await host();
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+    w.reset();
+    const calls = h.coverage.hostCalls.get("proxy_set_effective_context") ?? 0;
+    h.callForeignFunction(1);
+    expect(h.logs("info")).toContain("release from foreign: 1");
+    expect(h.coverage.hostCalls.get("proxy_set_effective_context") ?? 0).toBe(calls);
+  });
+
   it("from the root's onForeignFunction", async () => {
     const h = await host();
     const w = h.stream();
@@ -189,7 +209,7 @@ describe("a root that makes no stream contexts", () => {
 });
 
 describe("several roots in one VM", () => {
-  it("with one root_id, streams go to the newest root, and back once it is deleted", async () => {
+  it("with one root_id, streams go to the newest live root", async () => {
     const h = await host({
       configuration: "first",
       sharedVm: [
@@ -197,23 +217,30 @@ describe("several roots in one VM", () => {
         { name: "second", rootId: "d", configuration: "second" },
       ],
     });
-    const first = await h.request({ path: "/r/1" });
-    expect(first.upstream?.headers["x-config"]).toBe("second");
-    // The second plugin goes away (a configuration update removed it): its root is done and
-    // deleted; streams go to the one left with that root_id.
+    const config = async (path: string) =>
+      (await h.request({ path })).upstream?.headers["x-config"];
+    expect(await config("/r/1")).toBe("second");
+    // Plugins go away (a configuration update removed them): each root is done and deleted,
+    // and streams go to the newest root left with their root_id.
     const vm = h.vms[0];
-    const second = [...(vm?.contexts.values() ?? [])].find(
-      (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === "second",
-    );
-    if (!vm || !second) throw new Error("no second root");
-    vm.call("proxy_on_done", second, second.id);
-    second.delete();
-    for (const path of ["/r/2", "/r/3"]) {
-      const after = await h.request({ path });
-      expect(after.upstream?.headers["x-config"]).toBe("first");
-    }
-    const passing = await h.request({ path: "/r/4", plugin: "p" });
-    expect(passing.upstream?.headers["x-config"]).toBeUndefined();
+    if (!vm) throw new Error("no VM");
+    const remove = (name: string) => {
+      const root = [...vm.contexts.values()].find(
+        (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === name,
+      );
+      if (!root) throw new Error(`no root of plugin ${name}`);
+      vm.call("proxy_on_done", root, root.id);
+      root.delete();
+    };
+    remove("p");
+    expect(await config("/r/2")).toBe("second");
+    remove("second");
+    expect(await config("/r/3")).toBe("first");
+    // The last root gone, a stream has no root to go to: the VM stops, naming the callback.
+    remove(h.plugin.name);
+    const orphan = await h.request({ path: "/r/4" });
+    expect(orphan.trap?.message).toMatch(/proxy_on_request_headers/);
+    expect(h.logs("critical").join("\n")).toMatch(/unknown context id in proxy_on_request_headers/);
   });
 
   it("finds a stream's root by its plugin_root_id only when the VM has several", async () => {

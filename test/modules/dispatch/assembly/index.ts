@@ -51,6 +51,11 @@ class DispatchRoot extends RootContext {
     releaseAll("foreign");
   }
 
+  onDone(): bool {
+    releaseAll("done");
+    return true;
+  }
+
   createHttpContext(contextId: u32): HttpContext | null {
     return new DispatchStream(contextId, this);
   }
