@@ -12,6 +12,7 @@ import {
   type Host,
   type HostOptions,
 } from "../../src/testing/index.ts";
+import { LOG_LEVELS } from "../../src/testing/status.ts";
 import { RootContextState } from "../../src/testing/vm.ts";
 import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
 import { buildTestModule } from "../modules/build.ts";
@@ -205,6 +206,20 @@ describe("a root that makes no stream contexts", () => {
     c.closeUpstream();
     expect(new TextDecoder().decode(c.toUpstream)).toBe("ping");
     expect(new TextDecoder().decode(c.toDownstream)).toBe("pong");
+  });
+});
+
+describe("the host's log level", () => {
+  it("a level changed on the host takes effect from the next stream on", async () => {
+    const h = await host({ logLevel: "info" });
+    const debug = async (path: string) => (await h.request({ path })).upstream?.headers["x-debug"];
+    expect(await debug("/l/1")).toBe("off");
+    expect(h.logs("debug")).not.toContain("request /l/1");
+    h.world.logLevel = LOG_LEVELS.indexOf("debug");
+    expect(await debug("/l/2")).toBe("on");
+    expect(h.logs("debug")).toContain("request /l/2");
+    h.world.logLevel = LOG_LEVELS.indexOf("info");
+    expect(await debug("/l/3")).toBe("off");
   });
 });
 

@@ -11,6 +11,7 @@ import {
   GrpcStatus,
   Header,
   HttpContext,
+  LogLevel,
   PeerType,
   PropertyPath,
   RootContext,
@@ -72,6 +73,8 @@ class DispatchStream extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const path = this.request.headers.get(":path");
     this.path = path === null ? "" : path;
+    log.debug("request " + this.path);
+    this.request.headers.set("x-debug", log.enabled(LogLevel.Debug) ? "on" : "off");
     this.request.headers.set("x-config", changetype<DispatchRoot>(this.root).config);
     if (this.path == "/wait") {
       waiting.push(this);
