@@ -2,12 +2,12 @@
 // kept beside scenarios.ts, which lists them with the rest.
 //
 // - rate-limit:     one process-wide token bucket (a constant key) of 10^9 tokens, 10^9 per
-//                   second, so no request is refused: the cost of one decision. With
-//                   `shared.lease` (filters/rate-limit/README.md, "Leases"; its accuracy
-//                   statement under "Accuracy"): each worker takes 1000 tokens per
-//                   compare-and-swap write of shared data and admits the requests between
-//                   from them. Native: local_ratelimit with the same bucket, enabled and
-//                   enforced for every request. One worker.
+//                   second, so no request is refused: the cost of one exact decision (the
+//                   default: one compare-and-swap write of shared data per request, no
+//                   `shared.lease`, as exact as the native filter). Native: local_ratelimit
+//                   with the same bucket, enabled and enforced for every request. One worker.
+//                   (With `shared.lease`, filters/rate-limit/README.md "Performance" has its
+//                   profile and side-by-side figures.)
 // - rate-limit-2w:  the same at two workers (--concurrency 2, still pinned to one CPU), so the
 //                   bucket is shared between two VMs; its floor is none-2w/floor.
 // - rate-limit-cluster: cluster mode, in front of the upstream (Envoy's ratelimit filter skips
@@ -38,7 +38,6 @@ export const RATE_LIMIT_CONFIG = JSON.stringify({
       limits: [{ token_bucket: { capacity: 1e9, tokens_per_fill: 1e9, fill_interval: "1s" } }],
     },
   ],
-  shared: { lease: 1000 },
 });
 
 export const NATIVE_LOCAL_RATELIMIT = {
