@@ -68,6 +68,13 @@ export interface FilterInput {
   headers: Array<[string, string]>;
 }
 
+/** The upstream's response headers as Envoy hands them on (to the filter and the client):
+ *  repeats of a name Envoy keeps inline in response maps joined into one entry, as its codec
+ *  joins what it parses (src/testing/inline-headers.ts). */
+export function responseAsEnvoyForwardsIt(input: FuzzCase): Array<[string, string]> {
+  return new HeaderMap(input.response.headers).asKind("response-headers").pairs();
+}
+
 export function requestAsFilterSeesIt(input: FuzzCase, overwritten: string[] = []): FilterInput {
   const r = input.request;
   const given = new HeaderMap(r.headers);

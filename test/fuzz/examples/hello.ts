@@ -13,7 +13,7 @@ import {
   stringField,
   unknownKeys,
 } from "../config-model.ts";
-import { type FuzzTarget, requestAsFilterSeesIt } from "../target.ts";
+import { type FuzzTarget, requestAsFilterSeesIt, responseAsEnvoyForwardsIt } from "../target.ts";
 import { sameBody, sameHeadersExcept } from "./checks.ts";
 
 interface Config {
@@ -106,7 +106,9 @@ export const hello: FuzzTarget<Config> = {
         `response header ${config.header}: ${JSON.stringify(values)}, expected [${JSON.stringify(config.value)}]`,
       );
     problems.push(
-      ...sameHeadersExcept("response", input.response.headers, res.headers, [config.header]),
+      ...sameHeadersExcept("response", responseAsEnvoyForwardsIt(input), res.headers, [
+        config.header,
+      ]),
     );
     problems.push(...sameBody("response body", input.response.chunks, res.body));
     if (seen.upstream === null) return [...problems, "upstream: the request never reached it"];
