@@ -27,14 +27,21 @@ function sh(cmd, args, cwd, timeoutMs = 1_800_000) {
     const timer = setTimeout(() => process.kill(-child.pid, "SIGKILL"), timeoutMs);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      // Colour codes split what is parsed ("ERROR AS220", file:line:column); some tools turn
+      // colours on when FORCE_COLOR is set at all, even to 0.
+      resolve({ code, output: plain(output) });
     });
   });
 }
 
+/** `text` without terminal colour codes. */
+function plain(text) {
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
 /** Compile-error places named in a compiler's output. */
 function places(output) {
-  return [...output.matchAll(PLACE)].map((m) => ({ file: m[1], line: Number(m[2]), column: Number(m[3]) }));
+  return [...plain(output).matchAll(PLACE)].map((m) => ({ file: m[1], line: Number(m[2]), column: Number(m[3]) }));
 }
 
 /** A pool of one worker thread running compiled as-pect specs, restarted after a timeout. */

@@ -41,6 +41,8 @@ async function harness(
 ): Promise<{ results: Result[]; summary: string }> {
   await run(process.execPath, ["scripts/mutate-as.mjs", ...args, "--out", dir], {
     timeout: 600_000,
+    // As under CI, where the compiler colours its errors (CI set, FORCE_COLOR set at all).
+    env: { ...process.env, CI: "true", FORCE_COLOR: "1" },
   });
   const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as {
     results: Result[];
@@ -191,7 +193,10 @@ describe("running mutants", () => {
   it("gives each of a sample of the SDK's mutants a verdict", async () => {
     const { results } = await harness(
       [
-        ...["--group", "other", "--file", "assembly/utf8.ts", "--sample", "2"],
+        // A fixed seed (a random one made this test pass or fail by the draw): today it draws
+        // a store offset changed (not a compile-time constant, so taken out of the schemata
+        // and rebuilt on its own), the path that broke when the compiler's output was coloured.
+        ...["--group", "other", "--file", "assembly/utf8.ts", "--sample", "2", "--seed", "57"],
         ...["--aspect-only", "--aspect", "assembly/__tests__/utf8.spec.ts"],
       ],
       join(out, "sample"),
