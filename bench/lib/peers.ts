@@ -111,6 +111,8 @@ const AUTH_CONFIG = authConfig("jwt-rs256-cached");
 // left out. One module per source and configuration. header-router's configuration needs its
 // response callback (its rules set response headers), so that build leaves out nothing it uses.
 const FOR_CONFIG: Partial<Record<Work, string>> = {
+  // The empty filter runs with no configuration and keeps no stream state: no callback at all.
+  empty: "",
   "rate-limit": RATE_LIMIT_CONFIG,
   "rate-limit-2w": RATE_LIMIT_CONFIG,
   "rate-limit-cluster": CLUSTER_CONFIG,
@@ -131,11 +133,12 @@ const meshwasm: Builder = async (works, log) => {
     const source = exportAll ?? SAME_MODULE[work] ?? work;
     const entry = join(benchDir, "peers", "meshwasm", source, "index.ts");
     const forConfig = FOR_CONFIG[work];
-    const name = forConfig
-      ? `${source}.${createHash("sha256").update(forConfig).digest("hex").slice(0, 8)}`
-      : exportAll
-        ? work
-        : source;
+    const name =
+      forConfig !== undefined
+        ? `${source}.${createHash("sha256").update(forConfig).digest("hex").slice(0, 8)}`
+        : exportAll
+          ? work
+          : source;
     const outFile = join(workDir, "meshwasm", `${name}.wasm`);
     if (
       !fresh(outFile, [
@@ -149,7 +152,9 @@ const meshwasm: Builder = async (works, log) => {
         join(projectDir, "src", "build", "for-config.ts"),
       ])
     ) {
-      log(`compiling meshwasm ${name}${forConfig ? " for its scenarios' configuration" : ""}`);
+      log(
+        `compiling meshwasm ${name}${forConfig !== undefined ? " for its scenarios' configuration" : ""}`,
+      );
       const compile = (pruned?: number) =>
         compileFilter({
           entry,
@@ -157,7 +162,7 @@ const meshwasm: Builder = async (works, log) => {
           exportAll: exportAll !== undefined,
           ...(pruned === undefined ? {} : { prunedCallbacks: pruned }),
         });
-      if (forConfig) {
+      if (forConfig !== undefined) {
         const made = await buildForConfiguration(compile, outFile, forConfig);
         log(`  left out ${made.removed.join(", ") || "nothing"}`);
       } else await compile();
