@@ -7,6 +7,9 @@
 // - none:        no filter (the floor; direct_response route). none/upstream: no filter, proxied
 //                to a small Node server the bench starts (the proxied floor).
 // - empty:       a Wasm filter whose HTTP context overrides nothing (the Wasm per-request floor).
+//                meshwasm's says it keeps no stream state and is built for its configuration,
+//                so it exports no per-stream callback. Native: header_mutation with no
+//                mutation, an HTTP filter in the chain that does nothing (what any filter costs).
 // - empty-all:   meshwasm only: the same module built with every callback exported
 //                (--export-all), as before the build left unused callbacks out.
 // - empty-headers: meshwasm only: onRequestHeaders overridden to do nothing (one more VM entry
@@ -384,6 +387,7 @@ export const scenarios: Scenario[] = [
 
   wasm("empty", "meshwasm"),
   wasm("empty", "rust"),
+  native("empty", "native", headerMutation([])),
   { ...wasm("empty-all", "meshwasm"), rootId: "empty" },
   wasm("empty-headers", "meshwasm"),
 

@@ -368,9 +368,10 @@ export function renderResults(bench: BenchResult, command: string): string {
   }
   const emptyMw = added(summaries, "empty", "meshwasm");
   const emptyRust = added(summaries, "empty", "rust");
+  const emptyNative = added(summaries, "empty", "native");
   const rustH = added(summaries, h, "rust");
   lines.push(
-    `- For reading the above: an empty Wasm filter (no callback overridden) already adds ${emptyMw.toFixed(1)} µs (meshwasm) and ${emptyRust.toFixed(1)} µs (Rust) per request — Envoy's per-stream Wasm cost (one VM entry per exported callback: meshwasm exports only the callbacks a filter uses, Rust's SDK all of them). Net of it, the header work costs ${(mw - emptyMw).toFixed(1)} µs in meshwasm and ${(rustH - emptyRust).toFixed(1)} µs in Rust.`,
+    `- For reading the above: an empty Wasm filter (no callback overridden) already adds ${emptyMw.toFixed(1)} µs (meshwasm: no VM entry, a stateless filter built for its configuration) and ${emptyRust.toFixed(1)} µs (Rust: its SDK exports every callback, 7 VM entries) per request, and an HTTP filter that does nothing (header_mutation with no mutation) ${emptyNative.toFixed(1)} µs — Envoy's per-stream cost of any filter, of a Wasm filter's context, and of each VM entry (bench/README.md, "What an empty Wasm filter costs"). Net of the empty filter, the header work costs ${(mw - emptyMw).toFixed(1)} µs in meshwasm and ${(rustH - emptyRust).toFixed(1)} µs in Rust.`,
   );
   const one = summaries.get("header1/meshwasm");
   const oneRatio = one ? median(one.rpsVsFloor) : Number.NaN;
