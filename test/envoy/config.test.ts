@@ -216,3 +216,238 @@ describe("buildBootstrap", () => {
     expect(listener?.per_connection_buffer_limit_bytes).toBe(1024 * 1024);
   });
 });
+
+describe("the edges of each field", () => {
+  type Hcm = Record<string, unknown> & { http_filters: Array<{ name: string }> };
+  const hcmOf = (bootstrap: Record<string, unknown>): Hcm =>
+    (
+      bootstrap.static_resources as {
+        listeners: Array<{ filter_chains: Array<{ filters: Array<{ typed_config: Hcm }> }> }>;
+      }
+    ).listeners[0]?.filter_chains[0]?.filters[0]?.typed_config as Hcm;
+  const clustersOf = (bootstrap: Record<string, unknown>) =>
+    (bootstrap.static_resources as { clusters: Array<Record<string, unknown>> }).clusters;
+  const remote = (uri: string, sha256: string, timeoutSeconds?: number) => () =>
+    wasmHttpFilter({
+      name: "r",
+      remote: { uri, cluster: "m", sha256, ...(timeoutSeconds ? { timeoutSeconds } : {}) },
+    });
+  const codeOf = (filter: Record<string, unknown>) =>
+    (filter.typed_config as { config: { vm_config: { code: unknown } } }).config.vm_config.code;
+
+  it("takes a sha256 of exactly 64 lower-case hex digits, and nothing around it", () => {
+    const hex = "0123456789abcdef".repeat(4);
+    expect(codeOf(remote("http://h/f.wasm", hex)())).toEqual({
+      remote: { http_uri: { uri: "http://h/f.wasm", cluster: "m", timeout: "10s" }, sha256: hex },
+    });
+    for (const bad of [
+      hex.slice(1),
+      `${hex}0`,
+      `x${hex}`,
+      `${hex}x`,
+      "A".repeat(64),
+      "g".repeat(64),
+    ]) {
+      expect(remote("https://h/f.wasm", bad), bad).toThrow(
+        `wasm filter "r": remote.sha256 must be 64 lower-case hex digits, got "${bad}"`,
+      );
+    }
+  });
+
+  it("takes an http or https URL with a host, at the start", () => {
+    const sha = "c".repeat(64);
+    for (const good of ["http://h/f.wasm", "https://h/f.wasm", "https://h"]) {
+      expect(remote(good, sha), good).not.toThrow();
+    }
+    for (const bad of [
+      "https:///f.wasm",
+      "xhttps://h/f.wasm",
+      " https://h/f.wasm",
+      "https:/h",
+      "httpss://h/f",
+    ]) {
+      expect(remote(bad, sha), bad).toThrow(
+        `wasm filter "r": remote.uri must be an http(s) URL, got "${bad}"`,
+      );
+    }
+  });
+
+  it("refuses both a path and a remote module, and names a relative path", () => {
+    expect(() =>
+      wasmHttpFilter({
+        name: "both",
+        wasmPath: "/abs/f.wasm",
+        remote: { uri: "https://h/f.wasm", cluster: "m", sha256: "d".repeat(64) },
+      }),
+    ).toThrow('wasm filter "both": give exactly one of wasmPath and remote');
+    expect(() => wasmHttpFilter({ name: "rel", wasmPath: "./f.wasm" })).toThrow(
+      'wasm filter "rel": wasmPath must be absolute, got ./f.wasm',
+    );
+  });
+
+  it("is STATIC only on a whole dotted IPv4 address", () => {
+    const type = (host: string) => staticCluster({ name: "c", port: 1, host }).type;
+    expect(type("10.0.0.1")).toBe("STATIC");
+    for (const name of [
+      "svc",
+      "a10.0.0.1",
+      "10.0.0.1a",
+      "10.0.0",
+      "1.2.3.4.5",
+      "10..0.1",
+      "x.0.0.1",
+    ]) {
+      expect(type(name), name).toBe("STRICT_DNS");
+    }
+  });
+
+  it("writes h2c options, endpoint metadata and its host only when asked", () => {
+    const plain = staticCluster({ name: "c", port: 81 });
+    expect(plain.typed_extension_protocol_options).toBeUndefined();
+    expect(
+      staticCluster({ name: "c", port: 81, http2: false }).typed_extension_protocol_options,
+    ).toBeUndefined();
+    const full = staticCluster({
+      name: "g",
+      port: 82,
+      host: "grpc.svc",
+      http2: true,
+      hostMetadata: { "envoy.lb": { zone: "a" } },
+    });
+    expect(full).toEqual({
+      name: "g",
+      type: "STRICT_DNS",
+      connect_timeout: "1s",
+      load_assignment: {
+        cluster_name: "g",
+        endpoints: [
+          {
+            lb_endpoints: [
+              {
+                endpoint: { address: { socket_address: { address: "grpc.svc", port_value: 82 } } },
+                metadata: { filter_metadata: { "envoy.lb": { zone: "a" } } },
+              },
+            ],
+          },
+        ],
+      },
+      typed_extension_protocol_options: {
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+          "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+          explicit_http_config: { http2_protocol_options: {} },
+        },
+      },
+    });
+  });
+
+  it("puts extra filters after the wasm ones by default, the router last", () => {
+    const names = (position?: "before" | "after") =>
+      hcmOf(
+        buildBootstrap({
+          wasmFilters: [{ name: "w", wasmPath: "/abs/w.wasm" }],
+          extraHttpFilters: [{ name: "x" }],
+          ...(position ? { extraHttpFiltersPosition: position } : {}),
+          upstream: { kind: "direct" },
+        }),
+      ).http_filters.map((f) => f.name);
+    expect(names()).toEqual(["w", "x", "envoy.filters.http.router"]);
+    expect(names("after")).toEqual(["w", "x", "envoy.filters.http.router"]);
+    expect(names("before")).toEqual(["x", "w", "envoy.filters.http.router"]);
+    const router = hcmOf(buildBootstrap({ upstream: { kind: "direct" } })).http_filters;
+    expect(router).toEqual([
+      {
+        name: "envoy.filters.http.router",
+        typed_config: {
+          "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+        },
+      },
+    ]);
+  });
+
+  it("writes the whole connection manager and listener of a default bootstrap", () => {
+    const bootstrap = buildBootstrap({ upstream: { kind: "direct" } });
+    const hcm = hcmOf(bootstrap);
+    expect(hcm["@type"]).toBe(
+      "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+    );
+    expect(hcm.stat_prefix).toBe("ingress_http");
+    expect(hcm.generate_request_id).toBe(true);
+    expect(hcm.http_protocol_options).toBeUndefined();
+    expect(hcm.route_config).toEqual({
+      name: "local",
+      virtual_hosts: [
+        {
+          name: "all",
+          domains: ["*"],
+          routes: [
+            {
+              match: { prefix: "/" },
+              direct_response: { status: 200, body: { inline_string: "" } },
+            },
+          ],
+        },
+      ],
+    });
+    const listener = (bootstrap.static_resources as { listeners: Array<Record<string, unknown>> })
+      .listeners[0];
+    expect(Object.keys(bootstrap).sort()).toEqual(["admin", "static_resources"]);
+    expect(listener?.name).toBe("main");
+    expect(listener?.address).toEqual({ socket_address: { address: "127.0.0.1", port_value: 0 } });
+    expect(listener?.per_connection_buffer_limit_bytes).toBeUndefined();
+    expect(listener?.filter_chains).toEqual([
+      { filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] },
+    ]);
+    expect(clustersOf(bootstrap)).toEqual([]);
+  });
+
+  it("writes the default limits' buffer and HTTP/1.0 settings when limits are given", () => {
+    const hcm = hcmOf(buildBootstrap({ upstream: { kind: "direct" }, limits: {} }));
+    expect(hcm.max_request_headers_kb).toBe(60);
+    expect(hcm.http_protocol_options).toEqual({ accept_http_10: false });
+  });
+
+  it("routes to the named upstream cluster with its host, h2c and metadata, before the extra ones", () => {
+    const bootstrap = buildBootstrap({
+      upstream: {
+        kind: "cluster",
+        port: 7000,
+        host: "app.svc",
+        http2: true,
+        hostMetadata: { ns: { k: "v" } },
+      },
+      extraClusters: [
+        { name: "a", port: 1 },
+        { name: "b", port: 2 },
+      ],
+      route: { clusterName: "app" },
+      adminPort: 9901,
+      node: { id: "n1", cluster: "c1" },
+      statsTags: [],
+    });
+    const route = (hcmOf(bootstrap).route_config as { virtual_hosts: Array<{ routes: unknown[] }> })
+      .virtual_hosts[0]?.routes[0];
+    expect(route).toEqual({ match: { prefix: "/" }, route: { cluster: "app" } });
+    const clusters = clustersOf(bootstrap);
+    expect(clusters.map((c) => c.name)).toEqual(["app", "a", "b"]);
+    expect(clusters[0]).toEqual(
+      staticCluster({
+        name: "app",
+        port: 7000,
+        host: "app.svc",
+        http2: true,
+        hostMetadata: { ns: { k: "v" } },
+      }),
+    );
+    expect(clusters[0]?.type).toBe("STRICT_DNS");
+    expect(clusters[0]?.typed_extension_protocol_options).toBeDefined();
+    expect(bootstrap.admin).toEqual({
+      address: { socket_address: { address: "127.0.0.1", port_value: 9901 } },
+    });
+    expect(bootstrap.node).toEqual({ id: "n1", cluster: "c1" });
+    expect(bootstrap.stats_config).toBeUndefined();
+
+    const plain = clustersOf(buildBootstrap({ upstream: { kind: "cluster", port: 7001 } }))[0];
+    expect(plain).toEqual(staticCluster({ name: "upstream", port: 7001 }));
+    expect(plain?.typed_extension_protocol_options).toBeUndefined();
+  });
+});
