@@ -184,7 +184,8 @@ function wasmCode(opts: WasmFilterOptions): Record<string, unknown> {
       `${where}: remote.sha256 must be 64 lower-case hex digits, got "${remote.sha256}"`,
     );
   }
-  if (!/^https?:\/\/[^/]+/.test(remote.uri)) {
+  // A scheme and a host's first character: the rest is Envoy's to parse.
+  if (!/^https?:\/\/[^/]/.test(remote.uri)) {
     throw new Error(`${where}: remote.uri must be an http(s) URL, got "${remote.uri}"`);
   }
   return {
@@ -290,7 +291,9 @@ export function buildBootstrap(opts: BootstrapOptions): Record<string, unknown> 
   if (opts.upstream.kind === "cluster") {
     const { port, http2, host, hostMetadata } = opts.upstream;
     const upstream: ClusterOptions = { name: names.clusterName, port, http2: http2 ?? false };
+    // Stryker disable next-line ConditionalExpression: equivalent, staticCluster reads an undefined host as absent (`??`)
     if (host !== undefined) upstream.host = host;
+    // Stryker disable next-line ConditionalExpression: equivalent, staticCluster reads an undefined hostMetadata as absent
     if (hostMetadata !== undefined) upstream.hostMetadata = hostMetadata;
     clusters.unshift(staticCluster(upstream));
   }

@@ -13,6 +13,11 @@ const WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Was
 const STRING_VALUE = "type.googleapis.com/google.protobuf.StringValue";
 
 describe("wasmHttpFilter", () => {
+  it("runs modules on V8, by Envoy's name for it", () => {
+    expect(WASM_RUNTIME_V8).toBe("envoy.wasm.runtime.v8");
+  });
+
+
   it("writes every setting given, the failure policy included", () => {
     const filter = wasmHttpFilter({
       name: "auth",
@@ -49,7 +54,8 @@ describe("wasmHttpFilter", () => {
 
   it("writes FAIL_CLOSED when no policy is given, and nothing for unset options", () => {
     const filter = wasmHttpFilter({ name: "f", wasmPath: "/abs/f.wasm" });
-    expect(filter).toEqual({
+    // Strict: an option left unset writes no key at all (not one holding undefined).
+    expect(filter).toStrictEqual({
       name: "f",
       typed_config: {
         "@type": WASM_TYPE,
@@ -288,6 +294,7 @@ describe("the edges of each field", () => {
   it("is STATIC only on a whole dotted IPv4 address", () => {
     const type = (host: string) => staticCluster({ name: "c", port: 1, host }).type;
     expect(type("10.0.0.1")).toBe("STATIC");
+    expect(type("192.168.100.254")).toBe("STATIC");
     for (const name of [
       "svc",
       "a10.0.0.1",
