@@ -17,7 +17,6 @@ describe("wasmHttpFilter", () => {
     expect(WASM_RUNTIME_V8).toBe("envoy.wasm.runtime.v8");
   });
 
-
   it("writes every setting given, the failure policy included", () => {
     const filter = wasmHttpFilter({
       name: "auth",
