@@ -7,6 +7,7 @@ import {
   EDIT_REMOVE,
   EDIT_SET,
   EditLog,
+  rebuiltCount,
   rebuiltSize,
   recordAfter,
   recordKind,
@@ -54,6 +55,10 @@ function mapOf(pairs: string[]): ArrayBuffer {
 
 function push(log: EditLog, kind: u32, name: ArrayBuffer, value: ArrayBuffer): void {
   log.push(kind, changetype<usize>(name), name.byteLength, changetype<usize>(value), value.byteLength);
+}
+
+function pushQueued(log: EditLog, kind: u32, name: ArrayBuffer, value: ArrayBuffer): void {
+  log.push(kind, changetype<usize>(name), name.byteLength, changetype<usize>(value), value.byteLength, true);
 }
 
 /** Applies `log` to `block`; the result shown, or "gave up". */
@@ -121,8 +126,80 @@ describe("header-map edit log", () => {
       const c = cases[i];
       push(log, c[0] == "add" ? EDIT_ADD : EDIT_SET, b(c[1]), b(c[2]));
       expect(applied(log, map)).toBe("gave up");
-      expect(log.count).toBe(0);
+      expect(log.count).toBe(1); // left as it was: the caller reads the map again
+      expect(log.pending).toBe(true);
     }
+  });
+
+  it("gives up on an add after a set of the same name, not after a remove", () => {
+    const log = new EditLog();
+    push(log, EDIT_SET, b("x-s"), b("1"));
+    push(log, EDIT_ADD, b("x-s"), b("2"));
+    expect(applied(log, mapOf(["a", "1"]))).toBe("gave up");
+    const again = new EditLog();
+    push(again, EDIT_SET, b("x-s"), b("1"));
+    push(again, EDIT_REMOVE, b("X-S"), new ArrayBuffer(0));
+    push(again, EDIT_ADD, b("x-s"), b("2"));
+    push(again, EDIT_ADD, b("x-t"), b("3"));
+    push(again, EDIT_SET, b("x-t"), b("4"));
+    expect(applied(again, mapOf(["x-s", "0", "a", "1"]))).toBe("a=31;x-s=32;x-t=34");
+  });
+
+  it("applies only what is new since the last apply; queued edits stay until sent", () => {
+    const log = new EditLog();
+    pushQueued(log, EDIT_ADD, b("x-a"), b("1"));
+    pushQueued(log, EDIT_REMOVE, b("b"), new ArrayBuffer(0));
+    const first = log.apply(changetype<usize>(mapOf(["b", "2", "c", "3"])), 2);
+    expect(show(first, rebuiltSize)).toBe("c=33;x-a=31");
+    expect(log.pending).toBe(false);
+    expect(log.queuedCount).toBe(2);
+    pushQueued(log, EDIT_SET, b("c"), b("4"));
+    expect(log.bytes).toBeLessThan(log.end - log.start);
+    const second = log.apply(first, rebuiltCount);
+    expect(show(second, rebuiltSize)).toBe("x-a=31;c=34");
+    heap.free(first);
+    heap.free(second);
+    // The three queued edits, in order, for the host.
+    const seen = new Array<string>(0);
+    for (let rec = log.queuedStart; rec < log.end; rec = recordAfter(rec)) {
+      seen.push(String.UTF8.decodeUnsafe(recordName(rec), recordNameLen(rec)));
+    }
+    expect(seen.join(",")).toBe("x-a,b,c");
+    log.sent();
+    expect(log.count).toBe(0);
+    expect(log.queuedCount).toBe(0);
+  });
+
+  it("keeps edits sent before the copy applied them, then forgets them once applied", () => {
+    const log = new EditLog();
+    pushQueued(log, EDIT_ADD, b("x-a"), b("1"));
+    log.sent();
+    expect(log.count).toBe(1);
+    expect(log.pending).toBe(true);
+    const out = log.apply(changetype<usize>(mapOf(["a", "1"])), 1);
+    expect(show(out, rebuiltSize)).toBe("a=31;x-a=31");
+    heap.free(out);
+    expect(log.count).toBe(0);
+  });
+
+  it("sets and removes many names of a large map, each entry matched once", () => {
+    const log = new EditLog();
+    const pairs = new Array<string>(0);
+    const expected = new Array<string>(0);
+    for (let i = 0; i < 150; i++) {
+      pairs.push("x-in-" + i.toString());
+      pairs.push("v");
+      if (i % 3 != 0) expected.push("x-in-" + i.toString() + "=76");
+    }
+    for (let i = 0; i < 150; i += 3) push(log, EDIT_REMOVE, b("x-in-" + i.toString()), new ArrayBuffer(0));
+    for (let i = 0; i < 60; i++) {
+      push(log, EDIT_SET, b("X-Out-" + i.toString()), b("o"));
+      expected.push("x-out-" + i.toString() + "=6f");
+    }
+    expect(applied(log, mapOf(pairs))).toBe(expected.join(";"));
+    // The same log object again, on a smaller map: its reused table starts empty.
+    push(log, EDIT_ADD, b("x-in-1"), b("again"));
+    expect(applied(log, mapOf(["a", "1"]))).toBe("a=31;x-in-1=616761696e");
   });
 
   it("removes pseudo-headers like any name", () => {

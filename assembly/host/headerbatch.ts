@@ -12,7 +12,6 @@ import { escapeForLog } from "../internal/headercheck";
 import {
   EDIT_REMOVE,
   EDIT_SET,
-  EditLog,
   recordAfter,
   recordKind,
   recordName,
@@ -22,12 +21,10 @@ import {
 } from "../internal/mapedits";
 import { logAt } from "./log";
 
-/** Sends each edit of `log` to map `mapType`; the first status not Ok (each such edit is
- *  logged naming the header). The log is left to the caller. */
-export function replayEdits(mapType: MapType, log: EditLog): Status {
+/** Sends each edit logged from `rec` up to `end` (an EditLog's records) to map `mapType`;
+ *  the first status not Ok (each such edit is logged naming the header). */
+export function replayEdits(mapType: MapType, rec: usize, end: usize): Status {
   let first = Status.Ok;
-  let rec = log.start;
-  const end = log.end;
   while (rec < end) {
     const kind = recordKind(rec);
     const name = recordName(rec);

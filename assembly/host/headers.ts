@@ -49,7 +49,7 @@ import {
   headerValueProblemAt,
 } from "../internal/headercheck";
 import { batchOpened, readEpoch, setBatchWriter } from "../internal/current";
-import { EDIT_ADD, EDIT_REMOVE, EDIT_SET, EditLog, rebuiltSize } from "../internal/mapedits";
+import { EDIT_ADD, EDIT_REMOVE, EDIT_SET, EditLog, rebuiltCount, rebuiltSize } from "../internal/mapedits";
 import {
   OUT_PTR,
   OUT_SIZE,
@@ -141,10 +141,12 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
  */
 export class HeaderMap {
   // The whole map as the host last handed it over, or as our own edits since made it (a
-  // pairs block, ours to free), valid while the read epoch is `wholeEpoch` and not `stale`;
-  // `edits` are writes the host accepted that the block does not show yet.
+  // pairs block of `wholeCount` pairs, ours to free), valid while the read epoch is
+  // `wholeEpoch` and not `stale`; `edits` holds the writes the host accepted that the block
+  // does not show yet and an open batch's queued edits (internal/mapedits.ts).
   private whole: usize = 0;
   private wholeSize: usize = 0;
+  private wholeCount: i32 = 0;
   private wholeEpoch: u32 = 0;
   private stale: bool = false;
   private edits: EditLog = new EditLog();
@@ -160,7 +162,6 @@ export class HeaderMap {
   // The open batch: its read epoch and the edits queued for the host (see the top).
   private batching: bool = false;
   private batchEpoch: u32 = 0;
-  private queued: EditLog = new EditLog();
   private wholeStatus: Status = Status.Ok;
 
   constructor(public readonly mapType: MapType) {}
@@ -168,10 +169,10 @@ export class HeaderMap {
   /** Applies the logged edits to the copy; false (and the copy stale) when the log cannot
    *  tell Envoy's result. */
   private upToDate(): bool {
-    if (this.edits.count == 0) return true;
+    if (!this.edits.pending) return true;
     const bound = this.wholeSize + this.edits.bytes;
     if (bound > 0x10000) ensureRoom(<u64>bound, "bringing a header map copy up to date");
-    const rebuilt = this.edits.apply(this.whole, pairCount(this.whole, this.wholeSize));
+    const rebuilt = this.edits.apply(this.whole, this.wholeCount);
     if (rebuilt == 0) {
       this.stale = true;
       return false;
@@ -179,6 +180,7 @@ export class HeaderMap {
     heap.free(this.whole);
     this.whole = rebuilt;
     this.wholeSize = rebuiltSize;
+    this.wholeCount = rebuiltCount;
     return true;
   }
 
@@ -187,7 +189,7 @@ export class HeaderMap {
   private haveWhole(): bool {
     const epoch = readEpoch();
     if (this.wholeEpoch == epoch && !this.stale && this.upToDate()) return true;
-    if (this.queued.count > 0) this.replayQueued();
+    if (this.edits.queuedCount > 0) this.replayQueued();
     this.edits.clear();
     this.stale = false;
     this.wholeEpoch = 0;
@@ -199,7 +201,8 @@ export class HeaderMap {
     if (status != Status.Ok) return false;
     const ptr = load<usize>(OUT_PTR);
     const size = <usize>load<u32>(OUT_SIZE);
-    if (pairCount(ptr, size) < 0) {
+    const count = pairCount(ptr, size);
+    if (count < 0) {
       freeHostBuffer(ptr);
       this.wholeStatus = Status.ParseFailure;
       return false;
@@ -211,6 +214,7 @@ export class HeaderMap {
     if (this.whole != 0) heap.free(this.whole);
     this.whole = ptr;
     this.wholeSize = size;
+    this.wholeCount = count;
     this.wholeEpoch = epoch;
     return true;
   }
@@ -268,22 +272,21 @@ export class HeaderMap {
       this.commit(); // the host ran since (a path that did not write the batch): write it now
       return false;
     }
-    if (this.queued.count >= MAX_BATCHED) this.writeQueued();
+    if (this.edits.queuedCount >= MAX_BATCHED) this.writeQueued();
     // The copy must be current for its edits to show: a write it could not tell re-reads it.
     if ((this.wholeEpoch != this.batchEpoch || this.stale) && !this.haveWhole()) return false;
     const valueLen: usize = kind == EDIT_REMOVE ? <usize>0 : <usize>value.byteLength;
-    this.queued.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen);
-    this.edits.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen);
+    this.edits.push(kind, ptrOf(name), <usize>name.byteLength, ptrOf(value), valueLen, true);
     return true;
   }
 
   /** Writes the queued edits (see the top of this file) and empties the queue. */
   private writeQueued(): Status {
-    const n = this.queued.count;
+    const n = this.edits.queuedCount;
     if (n == 0) return Status.Ok;
     if (n >= BATCH_AS_MAP_FROM && this.wholeEpoch == readEpoch() && !this.stale && this.upToDate()) {
       // The copy now holds what Envoy's map becomes with the edits.
-      this.queued.clear();
+      this.edits.sent();
       const status = <Status>proxy_set_header_map_pairs(this.mapType, this.whole, this.wholeSize);
       if (status != Status.Ok) {
         this.stale = true;
@@ -297,9 +300,9 @@ export class HeaderMap {
 
   /** Sends each queued edit as its own host call, in order; the first status not Ok. */
   private replayQueued(): Status {
-    const first = replayEdits(this.mapType, this.queued);
+    const first = replayEdits(this.mapType, this.edits.queuedStart, this.edits.end);
     if (first != Status.Ok) this.stale = true;
-    this.queued.clear();
+    this.edits.sent();
     return first;
   }
 
