@@ -102,7 +102,7 @@ export const SAME_MODULE: Partial<Record<Work, Work>> = {
 };
 
 // Works that build another work's module with every callback exported (`--export-all`).
-const EXPORT_ALL: Partial<Record<Work, Work>> = { "empty-all": "empty" };
+export const EXPORT_ALL: Partial<Record<Work, Work>> = { "empty-all": "empty" };
 
 const AUTH_CONFIG = authConfig("jwt-rs256-cached");
 
@@ -110,7 +110,7 @@ const AUTH_CONFIG = authConfig("jwt-rs256-cached");
 // --for-config`), as a user would ship it: the callbacks that configuration does not need are
 // left out. One module per source and configuration. header-router's configuration needs its
 // response callback (its rules set response headers), so that build leaves out nothing it uses.
-const FOR_CONFIG: Partial<Record<Work, string>> = {
+export const FOR_CONFIG: Partial<Record<Work, string>> = {
   // The empty filter runs with no configuration and keeps no stream state: no callback at all.
   empty: "",
   "rate-limit": RATE_LIMIT_CONFIG,
