@@ -458,6 +458,9 @@ describe("clock, log level, metrics and status when the host refuses", () => {
       "error probe: error",
       "critical probe: critical",
       "warn probe: at w",
+      "info probe: leading",
+      "info probe: four a b c {}",
+      "info probe: one a",
     ]);
     const infoHost = await createHost(options());
     expect((await infoHost.request({ path: "/log" })).body).toBe("enabled=info,warn\n");

@@ -151,6 +151,10 @@ class ProbeStream extends HttpContext {
       log.error("probe: error");
       log.critical("probe: critical");
       log.at(LogLevel.Warn, "probe: at {}", "w");
+      // Placeholders at the start, more of them than arguments, more arguments than them.
+      log.info("{}: leading", "probe");
+      log.info("probe: four {} {} {} {}", "a", "b", "c");
+      log.info("probe: one {}", "a", "b");
       this.note("enabled", (log.enabled(LogLevel.Debug) ? "debug," : "") + (log.enabled(LogLevel.Info) ? "info," : "") +
         (log.enabled(LogLevel.Warn) ? "warn" : ""));
       return this.reply();
