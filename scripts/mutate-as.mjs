@@ -47,11 +47,14 @@ const HOST_SUITES = [
   "test/sdk/safety.test.ts",
   "test/sdk/host-errors.test.ts",
   "test/sdk/header-reads.test.ts",
+  "test/sdk/header-edits.test.ts",
+  "test/sdk/header-batch.test.ts",
   "test/sdk/contexts.test.ts",
   "test/sdk/dispatch.test.ts",
   "test/examples/safety.test.ts",
 ];
 const CONFORMANCE = "test/conformance/conformance.test.ts";
+const HEADER_PAIRS = "test/conformance/header-pairs.test.ts";
 /** The modules those suites load, built once per run (schemata) before the suites start. */
 const HOST_MODULES = [
   ..."conformance contexts contexts-announced dispatch edges headermaps host-errors labelled-metrics no-malloc no-marker partial sdk start-restricted start-trap stray-import tcp trap"
@@ -66,28 +69,28 @@ export const GROUPS = [
     name: "assembly/host",
     files: ["assembly/host/*.ts"],
     aspect: ["assembly/__tests__/*.spec.ts"],
-    vitest: [...HOST_SUITES, CONFORMANCE],
+    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS],
     modules: HOST_MODULES,
   },
   {
     name: "assembly/exports.ts",
     files: ["assembly/exports.ts"],
     aspect: [],
-    vitest: [...HOST_SUITES, CONFORMANCE],
+    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS],
     modules: HOST_MODULES,
   },
   {
     name: "assembly/config.ts",
     files: ["assembly/config.ts"],
     aspect: ["assembly/__tests__/*.spec.ts"],
-    vitest: [...HOST_SUITES, CONFORMANCE],
+    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS],
     modules: HOST_MODULES,
   },
   {
     name: "assembly/json.ts",
     files: ["assembly/json.ts"],
     aspect: ["assembly/__tests__/*.spec.ts"],
-    vitest: [...HOST_SUITES, CONFORMANCE],
+    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS],
     modules: HOST_MODULES,
   },
   {
@@ -95,7 +98,7 @@ export const GROUPS = [
     files: ["assembly/*.ts", "assembly/internal/*.ts", "assembly/abi/*.ts"],
     exclude: ["assembly/exports.ts", "assembly/config.ts", "assembly/json.ts", "assembly/index.ts"],
     aspect: ["assembly/__tests__/*.spec.ts"],
-    vitest: [...HOST_SUITES, CONFORMANCE],
+    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS],
     modules: HOST_MODULES,
   },
   {

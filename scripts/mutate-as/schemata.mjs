@@ -340,7 +340,8 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
     }
     // The rebuilt ones: the mutant written into the schema copy as plain text, its place's
     // specs and modules rebuilt, and judged by the tests that reach the mutants placed on
-    // the same lines (or near them); none near: every spec of its group, no test-host run.
+    // the same lines (or near them); none near: every spec of its group and the tests that
+    // reach any mutant of its file.
     for (const m of slowOnes) {
       const near = [];
       for (const d of [0, 1, 2, 3, 5, 8]) {
@@ -349,9 +350,16 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
         }
         if (near.length > 0) break;
       }
+      // None near (a top-level constant far from any code in a schema): the tests that reach
+      // any mutant of its file, not none (the list sizes at the top of exports.ts are read by
+      // every root the dispatcher makes).
+      const noneNear = near.length === 0;
+      if (noneNear) {
+        for (const other of planned) if (other.file === m.file && reachedBy.has(other.id) && !slow.has(other.id)) near.push({ specs: [], tests: reachedBy.get(other.id).tests });
+      }
       const groupSpecs = options.aspect ?? groups.find((g) => g.name === m.group)?.aspect ?? [];
       const reached = {
-        specs: near.length > 0 ? [...new Set(near.flatMap((r) => r.specs))] : groupSpecs,
+        specs: noneNear ? groupSpecs : [...new Set(near.flatMap((r) => r.specs))],
         tests: options.aspectOnly ? [] : [...new Set(near.flatMap((r) => r.tests))],
       };
       show(m, { ...(await rebuildOne(copy, m, reached, modules, vitest)), via: "rebuild" });
