@@ -17,6 +17,14 @@
 
 const REPLACEMENT: u32 = 0xfffd;
 
+/** Four ASCII bytes (the low 32 bits of `v`) as four UTF-16 units. */
+// @ts-ignore: decorator
+@inline
+function widenAscii(v: u64): u64 {
+  v = (v | (v << 16)) & 0x0000ffff0000ffff;
+  return (v | (v << 8)) & 0x00ff00ff00ff00ff;
+}
+
 /** Decodes `len` bytes at `ptr`; with `strict`, returns null at the first ill-formed byte. */
 function decode(ptr: usize, len: usize, strict: bool): string | null {
   // Every input byte yields at most one UTF-16 unit (a 4-byte sequence yields two).
@@ -24,6 +32,18 @@ function decode(ptr: usize, len: usize, strict: bool): string | null {
   let o = out;
   let i: usize = 0;
   while (i < len) {
+    // A run of ASCII, eight bytes at a time (each byte widened to one UTF-16 unit): header
+    // values and tokens are mostly ASCII.
+    if (i + 8 <= len) {
+      const v = load<u64>(ptr + i);
+      if ((v & 0x8080808080808080) == 0) {
+        store<u64>(o, widenAscii(v & 0xffffffff));
+        store<u64>(o, widenAscii(v >> 32), 8);
+        o += 16;
+        i += 8;
+        continue;
+      }
+    }
     const b0 = <u32>load<u8>(ptr + i);
     if (b0 < 0x80) {
       store<u16>(o, <u16>b0);

@@ -62,6 +62,36 @@ describe("decodeUtf8", () => {
     expect<i32[]>(units(decodeUtf8(bytesOf([0x73, 0x00, 0x01])))).toStrictEqual([0x73, 0, 1]);
   });
 
+  it("decodes ASCII runs of every length and offset around other sequences", () => {
+    // Runs of 0..19 ASCII bytes before and after a two-byte and an ill-formed sequence, so
+    // the eight-byte path meets every remainder and every position of the non-ASCII byte.
+    for (let a = 0; a < 20; a++) {
+      for (let b = 0; b < 20; b++) {
+        const bytes: u8[] = [];
+        const want: i32[] = [];
+        for (let i = 0; i < a; i++) {
+          bytes.push(<u8>(0x21 + ((i * 7) % 90)));
+          want.push(0x21 + ((i * 7) % 90));
+        }
+        bytes.push(0xc3);
+        bytes.push(0xa9);
+        want.push(0xe9);
+        for (let i = 0; i < b; i++) {
+          bytes.push(<u8>(i % 128));
+          want.push(i % 128);
+        }
+        bytes.push(0xff);
+        want.push(R);
+        for (let i = 0; i < a; i++) {
+          bytes.push(0x7f);
+          want.push(0x7f);
+        }
+        expect<i32[]>(units(decodeUtf8(bytesOf(bytes)))).toStrictEqual(want);
+        expect<string | null>(decodeUtf8Strict(bytesOf(bytes))).toBeNull();
+      }
+    }
+  });
+
   it("strict forms refuse every ill-formed class", () => {
     const bad: u8[][] = [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xff]];
     for (let i = 0; i < bad.length; i++) {

@@ -289,11 +289,18 @@ function isBlank(c: i32): bool {
   return c == 0x20 || c == 0x09;
 }
 
-/** Whether `s` holds a ",". (A scan of the code units: a long token is looked at once.) */
+/** Whether `s` holds a ",". (A scan of the code units, four at a time: a long token is
+ *  looked at once.) */
 function hasComma(s: string): bool {
   const p = changetype<usize>(s);
   const n = <usize>s.length << 1;
-  for (let i: usize = 0; i < n; i += 2) if (load<u16>(p + i) == 0x2c) return true;
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) {
+    // A unit equal to "," is a zero unit of x: the usual test for a zero lane, exact.
+    const x = load<u64>(p + i) ^ 0x002c002c002c002c;
+    if (((x - 0x0001000100010001) & ~x & 0x8000800080008000) != 0) return true;
+  }
+  for (; i < n; i += 2) if (load<u16>(p + i) == 0x2c) return true;
   return false;
 }
 
