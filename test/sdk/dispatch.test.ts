@@ -221,6 +221,21 @@ describe("the host's log level", () => {
     h.world.logLevel = LOG_LEVELS.indexOf("info");
     expect(await debug("/l/3")).toBe("off");
   });
+
+  it("a stream keeps the level it started with, trace too, when the host changes it meanwhile", async () => {
+    const h: Host = await host({
+      logLevel: "trace",
+      // The level changes while the request is upstream: between the stream's two callbacks.
+      upstream: () => {
+        h.world.logLevel = LOG_LEVELS.indexOf("info");
+        return { status: 200, body: "ok" };
+      },
+    });
+    const first = await h.request({ path: "/l/1" });
+    expect(first.headers["x-debug"]).toBe("on");
+    const second = await h.request({ path: "/l/2" });
+    expect(second.headers["x-debug"]).toBe("off");
+  });
 });
 
 describe("several roots in one VM", () => {

@@ -112,6 +112,7 @@ class DispatchStream extends HttpContext {
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    if (this.path.startsWith("/l/")) this.response.headers.set("x-debug", log.enabled(LogLevel.Debug) ? "on" : "off");
     this.at("response-headers");
     return Action.Continue;
   }
