@@ -91,4 +91,33 @@ describe("batched header edits (test host)", () => {
       proxy_add_header_map_value: 1 + 2,
     });
   });
+
+  it("refused edits of a batch written one by one: the commit gives the first refusal, each logged", async () => {
+    const during = "proxy_on_request_headers";
+    const refusing = await createHost({
+      module: wasm,
+      rootId: "",
+      failHostCalls: [
+        { call: "proxy_add_header_map_value", status: "BadArgument", during },
+        { call: "proxy_remove_header_map_value", status: "NotFound", during },
+      ],
+    });
+    try {
+      const res = await refusing.request({
+        path: "/batch/few",
+        headers: { "x-b-a": "1", "x-b-b": "2" },
+      });
+      expect(res.headers["x-note-few-commit"]).toBe("2");
+      expect(res.headers["x-note-few-host"]).toBe("x-b-a=1;x-b-b=2");
+      const refused = refusing
+        .logs("warn")
+        .filter((m) => m.startsWith("meshwasm: batched header edit"));
+      expect(refused).toEqual([
+        'meshwasm: batched header edit of "x-b-d" was not written: status 2',
+        'meshwasm: batched header edit of "x-b-b" was not written: status 1',
+      ]);
+    } finally {
+      refusing.close();
+    }
+  });
 });
