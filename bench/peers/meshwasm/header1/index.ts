@@ -1,6 +1,6 @@
 // Bench module "header1": the smallest useful filter, one request header added per request.
 
-import { Action, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
+import { Action, CallbackNeeds, HttpContext, RootContext, registerRootContext, StreamCallbacks } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
@@ -15,6 +15,13 @@ class Header1 extends HttpContext {
 }
 
 class Header1Root extends RootContext {
+  // Each request is done in its headers and nothing stays in its context: a build for the
+  // configuration (`meshwasm build --for-config`) leaves out proxy_on_delete too.
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.noStreamState();
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+  }
+
   createHttpContext(contextId: u32): HttpContext | null {
     return new Header1(contextId, this);
   }

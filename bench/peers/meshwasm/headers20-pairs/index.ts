@@ -6,7 +6,7 @@
 // writes only the names and values below and the pairs it read): the hand-written lower bound
 // of the SDK's batched edits, which headers20 uses (bench/README.md, "Header edits").
 
-import { Action, HttpContext, MapType, RootContext, registerRootContext } from "../../../../assembly";
+import { Action, CallbackNeeds, HttpContext, MapType, RootContext, registerRootContext, StreamCallbacks } from "../../../../assembly";
 import { proxy_set_header_map_pairs } from "../../../../assembly/abi/imports";
 
 export * from "../../../../assembly/exports";
@@ -83,6 +83,13 @@ class Headers20Block extends HttpContext {
 }
 
 class Headers20BlockRoot extends RootContext {
+  // Each request is done in its headers and nothing stays in its context: a build for the
+  // configuration (`meshwasm build --for-config`) leaves out proxy_on_delete too.
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.noStreamState();
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+  }
+
   createHttpContext(contextId: u32): HttpContext | null {
     return new Headers20Block(contextId, this);
   }

@@ -4,7 +4,7 @@
 // The edits are batched (HeaderMap.batch): the map is read whole once, the reads and the 40
 // edits work on the SDK's copy, and the commit writes the result in one host call.
 
-import { Action, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
+import { Action, CallbackNeeds, HttpContext, RootContext, registerRootContext, StreamCallbacks } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
@@ -34,6 +34,13 @@ class Headers20 extends HttpContext {
 }
 
 class Headers20Root extends RootContext {
+  // Each request is done in its headers and nothing stays in its context: a build for the
+  // configuration (`meshwasm build --for-config`) leaves out proxy_on_delete too.
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.noStreamState();
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+  }
+
   createHttpContext(contextId: u32): HttpContext | null {
     return new Headers20(contextId, this);
   }
