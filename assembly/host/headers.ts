@@ -89,10 +89,12 @@ let refusals: u32 = 0;
 // @ts-ignore: decorator
 @inline const MAX_LOGGED_EDITS: u32 = 256;
 
-/** Batched edits written as one whole map from this many on (fewer go one call each: Envoy
- *  rewrites the whole map for a pairs write, so a few edits cost it less one by one). */
+/** Batched edits written as one whole map from this many on; fewer go one call each. Envoy
+ *  clears the map and adds every pair again for a pairs write: on a plain GET's map that cost
+ *  the host as much as about 10 single edits (bench/README.md, "Header edits"), and a larger
+ *  map costs more to rewrite. */
 // @ts-ignore: decorator
-@inline const BATCH_AS_MAP_FROM: u32 = 4;
+@inline const BATCH_AS_MAP_FROM: u32 = 12;
 
 /** Edits a batch queues before it writes them and goes on (bounds the queue's memory). */
 // @ts-ignore: decorator

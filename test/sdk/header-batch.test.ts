@@ -38,7 +38,7 @@ describe("batched header edits (test host)", () => {
     return { calls, res };
   }
 
-  it("seven edits the copy can tell: one read and one whole-map write", async () => {
+  it("twelve edits the copy can tell (seven noted, five padding): one read and one whole-map write", async () => {
     const { calls, res } = await callsOf("/batch/edits", {
       "x-b-a": "1",
       "x-b-b": "2",
@@ -56,7 +56,7 @@ describe("batched header edits (test host)", () => {
     });
   });
 
-  it("two edits: one call each at the commit", async () => {
+  it("two edits (fewer than a whole map is worth): one call each at the commit", async () => {
     const { calls } = await callsOf("/batch/few", { "x-b-a": "1", "x-b-b": "2" });
     expect(calls).toEqual({
       proxy_get_header_map_pairs: 3,
@@ -72,7 +72,7 @@ describe("batched header edits (test host)", () => {
       "user-agent": "u",
     });
     // Four queued edits replayed (2 adds, the :path set, the empty add) before the map is
-    // read again; the four after it go as one whole map at the end of the callback.
+    // read again; the twelve after it go as one whole map at the end of the callback.
     expect(calls).toEqual({
       proxy_get_header_map_pairs: 2,
       proxy_set_header_map_pairs: 1,

@@ -6,6 +6,7 @@
 import {
   Action,
   Header,
+  HeaderMap,
   HttpContext,
   MapType,
   PropertyPath,
@@ -51,6 +52,12 @@ function pseudoOf(pairs: Header[]): string {
 const SCRATCH = memory.data(16);
 
 /** The host's map as it is now, read with the raw ABI call (past the SDK's copy). */
+/** Adds `n` headers outside the `x-b-` names the notes list: a batch's edits reach the count
+ *  it writes as one whole map from (12) without changing what the notes show. */
+function pad(h: HeaderMap, n: i32): void {
+  for (let i = 0; i < n; i++) h.add("x-pad-" + i.toString(), "p");
+}
+
 function hostPairs(map: MapType): Header[] {
   store<u64>(SCRATCH, 0);
   if (proxy_get_header_map_pairs(map, SCRATCH, SCRATCH + 4) != 0) return new Array<Header>(0);
@@ -213,6 +220,7 @@ class MapsStream extends HttpContext {
       h.set("x-b-c", "c2");
       h.remove("x-b-absent");
       h.add("x-b-e", "5");
+      pad(h, 5);
       this.note("batch-reads", str(a) + "," + str(h.get("x-b-a")) + "," + str(h.get("x-b-b")) + "," + str(h.get("x-b-upper")));
       this.note("batch-copy", listOf(h.pairs(), "x-b-"));
       this.note("batch-held", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
@@ -243,6 +251,7 @@ class MapsStream extends HttpContext {
       h.add("x-b-y", "y");
       h.remove("x-b-b");
       h.add("x-b-x", "x");
+      pad(h, 8);
       this.note("unsure-copy", listOf(h.pairs(), "x-b-"));
       this.note("unsure-open", h.batched ? "open" : "closed");
     } else if (path == "/batch/property") {
@@ -252,6 +261,7 @@ class MapsStream extends HttpContext {
       h.add("x-b-q", "1");
       h.add("x-b-r", "2");
       h.remove("x-b-b");
+      pad(h, 8);
       const p = getProperty(new PropertyPath(["request", "headers", "x-b-p"]));
       this.note("property", p === null ? "<null>" : String.UTF8.decode(p));
       this.note("property-open", h.batched ? "open" : "closed");
