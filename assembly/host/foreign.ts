@@ -2,7 +2,7 @@
 
 import { proxy_call_foreign_function } from "../abi/imports";
 import { Status } from "../abi/types";
-import { invalidateReads } from "../internal/current";
+import { changedRequestHeaders, invalidateReads } from "../internal/current";
 import { OUT_PTR, OUT_SIZE, clearOut, freeHostBuffer, ptrOf, takeOutBytes } from "../internal/memory";
 import { ProtoReader, ProtoWriter } from "../internal/proto";
 
@@ -30,12 +30,18 @@ function callForeign(n: ArrayBuffer, args: ArrayBuffer): ForeignResult {
 
 const CLEAR_ROUTE_CACHE = String.UTF8.encode("clear_route_cache");
 
-/** Asks Envoy to re-run route matching after you changed request headers (ABI 0.2.1
- *  modules also get it automatically on header edits in Envoy 1.33+). Request path only. */
+/** Asks Envoy to re-run route matching after you changed request headers or something else
+ *  the route table matches on. Request path only. Envoy clears the route cache itself after
+ *  each change a module built for ABI 0.2.1 (as meshwasm modules are) makes to request
+ *  headers, so when this callback changed them and no other filter has run since (no
+ *  continue, close or local reply), the call has nothing to add and is not made (Status.Ok).
+ *  After anything else (a filter-state change the routes match on, a change made in an
+ *  earlier callback) it asks Envoy. */
 export function clearRouteCache(): Status {
+  invalidateReads(); // writes any batched edits first: they count as changes
+  if (changedRequestHeaders()) return Status.Ok;
   // Called on every re-routed request: no result object, and nothing copied (the function
   // answers nothing; a buffer a host might hand over anyway is released).
-  invalidateReads();
   clearOut();
   const status = <Status>proxy_call_foreign_function(
     ptrOf(CLEAR_ROUTE_CACHE), CLEAR_ROUTE_CACHE.byteLength, ptrOf(EMPTY), 0, OUT_PTR, OUT_SIZE,

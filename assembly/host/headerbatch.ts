@@ -8,6 +8,7 @@ import {
   proxy_replace_header_map_value,
 } from "../abi/imports";
 import { LogLevel, MapType, Status } from "../abi/types";
+import { headersWritten } from "../internal/current";
 import { escapeForLog } from "../internal/headercheck";
 import {
   EDIT_REMOVE,
@@ -37,6 +38,7 @@ export function replayEdits(mapType: MapType, rec: usize, end: usize): Status {
     } else {
       status = <Status>proxy_add_header_map_value(mapType, name, nameLen, recordValue(rec), recordValueLen(rec));
     }
+    headersWritten(mapType, status);
     if (status != Status.Ok) {
       if (first == Status.Ok) first = status;
       logAt(

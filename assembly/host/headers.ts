@@ -48,7 +48,7 @@ import {
   headerNameProblemAt,
   headerValueProblemAt,
 } from "../internal/headercheck";
-import { batchOpened, readEpoch, setBatchWriter } from "../internal/current";
+import { batchOpened, headersWritten, readEpoch, setBatchWriter } from "../internal/current";
 import { EDIT_ADD, EDIT_REMOVE, EDIT_SET, EditLog, rebuiltCount, rebuiltSize } from "../internal/mapedits";
 import {
   OUT_PTR,
@@ -290,6 +290,7 @@ export class HeaderMap {
       // The copy now holds what Envoy's map becomes with the edits.
       this.edits.sent();
       const status = <Status>proxy_set_header_map_pairs(this.mapType, this.whole, this.wholeSize);
+      headersWritten(this.mapType, status);
       if (status != Status.Ok) {
         this.stale = true;
         logAt(LogLevel.Warn, "meshwasm: batched header edits (" + n.toString() + ") were not written: status " +
@@ -418,6 +419,7 @@ export class HeaderMap {
 
   /** Keeps the copy true after a write (see the top of this file). */
   private wrote(kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status): void {
+    headersWritten(this.mapType, status);
     if (this.wholeEpoch != readEpoch() || this.stale) return;
     if (status != Status.Ok || this.edits.count >= MAX_LOGGED_EDITS) {
       this.stale = true;
@@ -468,7 +470,9 @@ export class HeaderMap {
     const block = serializeHeaders(headers);
     this.writeQueued(); // a batch's edits come first
     this.stale = true; // Envoy re-adds each pair (joining repeats of its inline headers)
-    return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
+    const status = <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
+    headersWritten(this.mapType, status);
+    return status;
   }
 
   /** Bytes form of setPairs, checked the same way. */
@@ -480,7 +484,9 @@ export class HeaderMap {
     const block = serializeHeaderBytes(headers);
     this.writeQueued();
     this.stale = true; // as setPairs
-    return <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
+    const status = <Status>proxy_set_header_map_pairs(this.mapType, ptrOf(block), block.byteLength);
+    headersWritten(this.mapType, status);
+    return status;
   }
 
   /** The map's size in bytes as the host counts it (Envoy: the sum of name and value

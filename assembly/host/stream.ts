@@ -8,7 +8,7 @@ import {
 } from "../abi/imports";
 import { GrpcStatus, Status, StreamType } from "../abi/types";
 import { OUT_EXTRA, OUT_PTR, OUT_SIZE, clearOut, ptrOf, takeOutBytes } from "../internal/memory";
-import { invalidateReads } from "../internal/current";
+import { othersMayRun } from "../internal/current";
 import { Protected } from "../internal/headercheck";
 import { Header, serializeHeaders } from "../internal/pairs";
 import { decodeUtf8 } from "../utf8";
@@ -42,7 +42,7 @@ export function sendLocalResponseBytes(
     }
   }
   const pairs = serializeHeaders(safe);
-  invalidateReads();
+  othersMayRun();
   const status = <Status>proxy_send_local_response(
     statusCode,
     ptrOf(detailBytes), detailBytes.byteLength,
@@ -55,13 +55,13 @@ export function sendLocalResponseBytes(
 
 /** Resumes a paused direction of a stream (HTTP request/response, TCP downstream/upstream). */
 export function continueStream(stream: StreamType): Status {
-  invalidateReads();
+  othersMayRun();
   return <Status>proxy_continue_stream(stream);
 }
 
 /** Closes (resets) a direction of the stream. */
 export function closeStream(stream: StreamType): Status {
-  invalidateReads();
+  othersMayRun();
   return <Status>proxy_close_stream(stream);
 }
 

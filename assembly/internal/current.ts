@@ -23,6 +23,11 @@ let epoch: u32 = 1;
 // continue, close, a local reply, a foreign function, a callout or gRPC call, a property read.
 // host/headers.ts installs the writer; the flag keeps the check to one load when none is open.
 let batchesOpen: bool = false;
+
+// Whether the module changed the effective stream's request headers in this callback, with
+// no other filter run since. Envoy clears the route cache itself after every such change from
+// an ABI 0.2.1 module (as meshwasm modules are), so clearRouteCache then has nothing to ask.
+let requestHeadersChanged: bool = false;
 let batchWriter: () => void = noBatches;
 
 function noBatches(): void {}
@@ -49,6 +54,29 @@ export function writeBatches(): void {
   }
 }
 
+/** A write to header map `mapType` (a MapType) answered `status`. */
+// @ts-ignore: decorator
+@inline
+export function headersWritten(mapType: i32, status: Status): void {
+  if (mapType == 0 && status == Status.Ok) requestHeadersChanged = true;
+}
+
+/** True when the module changed the effective stream's request headers in this callback and
+ *  no other filter has run since (see requestHeadersChanged). */
+// @ts-ignore: decorator
+@inline
+export function changedRequestHeaders(): bool {
+  return requestHeadersChanged;
+}
+
+/** Other filters may run now (continue, close, a local reply): a later clearRouteCache asks. */
+// @ts-ignore: decorator
+@inline
+export function othersMayRun(): void {
+  invalidateReads();
+  requestHeadersChanged = false;
+}
+
 /** The current read epoch. */
 // @ts-ignore: decorator
 @inline
@@ -70,6 +98,7 @@ export function invalidateReads(): void {
 export function enteredContext(id: u32): void {
   current = id;
   epoch++;
+  requestHeadersChanged = false;
 }
 
 /** Makes `id` the host's effective context if it is not already. */
@@ -79,5 +108,6 @@ export function useContext(id: u32): Status {
   const status = <Status>proxy_set_effective_context(id);
   if (status == Status.Ok) current = id;
   epoch++;
+  requestHeadersChanged = false;
   return status;
 }

@@ -154,7 +154,8 @@ export class HttpStream implements StreamControl {
     return this.context.filterState;
   }
 
-  /** How often the filter called clear_route_cache. */
+  /** How often the stream's route cache was cleared: by the filter's clear_route_cache, and,
+   *  as Envoy does for an ABI 0.2.1 module, by each change the filter made to request headers. */
   get routeCacheCleared(): number {
     return this.context.routeCacheCleared;
   }

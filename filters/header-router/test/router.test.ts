@@ -359,7 +359,10 @@ describe("protected headers, re-routing and stats", () => {
     allowed.close();
   });
 
-  it("clears the route cache only when a re-routing rule changed a request header", async () => {
+  // Envoy clears the route cache itself at every change an ABI 0.2.1 module makes to request
+  // headers (the test host counts those as Envoy makes them); the rule's re-route is that clear,
+  // with no second, explicit clear_route_cache after it.
+  it("clears the route cache once per request-header change and not when nothing changed", async () => {
     const host = await startRouter({
       rules: [
         {
@@ -386,7 +389,7 @@ describe("protected headers, re-routing and stats", () => {
     ).toBe(1);
     expect(
       (await send(host, { path: "/", headers: { "x-tag": "1" } })).stream.routeCacheCleared,
-    ).toBe(0);
+    ).toBe(1);
     expect(
       (await send(host, { path: "/", headers: { "x-noop": "1" } })).stream.routeCacheCleared,
     ).toBe(0);

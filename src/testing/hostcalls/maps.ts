@@ -31,6 +31,7 @@ export function mapCalls({ vm, need }: HostCallScope): HostCalls {
       const map = need().getMap(type, true);
       if (!map) return Status.BadArgument;
       map.replaceAll(pairs);
+      requestHeadersChanged(vm, type);
       return Status.Ok;
     },
     proxy_get_header_map_value: (
@@ -80,5 +81,14 @@ function editMap(
   // Callout and gRPC maps are read-only in Envoy (getMap returns null for them).
   if (!map || type >= MapType.GrpcReceiveInitialMetadata) return Status.BadArgument;
   edit(map, key, value);
+  requestHeadersChanged(vm, type);
   return Status.Ok;
+}
+
+/** Envoy clears the stream's route cache after every change an ABI 0.2.1 module makes to its
+ *  request headers (the route is matched again on the new headers when next asked for). */
+function requestHeadersChanged(vm: Vm, type: number): void {
+  if (type !== MapType.HttpRequestHeaders) return;
+  const state = vm.ctx()?.streamState();
+  if (state) state.routeCacheCleared++;
 }
