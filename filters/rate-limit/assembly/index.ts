@@ -137,9 +137,23 @@ class Root extends RootContext {
 
   // Every request is decided in its headers; the response's headers are written to only for
   // the rate-limit headers on admitted responses.
+  // A request limited locally is decided in its headers and leaves nothing in its context:
+  // no proxy_on_delete. The context lives on only to write the rate-limit headers on an
+  // admitted response, or while the rate limit service's answer is awaited.
   neededCallbacks(needs: CallbackNeeds): void {
+    const config = this.config!;
+    needs.noStreamState();
     needs.need(StreamCallbacks.RequestHeaders, "every request");
-    if (this.config!.headersOnAllowed) needs.need(StreamCallbacks.ResponseHeaders, "response.headers_on_allowed: true");
+    if (config.headersOnAllowed) {
+      needs.need(StreamCallbacks.ResponseHeaders | StreamCallbacks.Delete, "response.headers_on_allowed: true");
+    }
+    for (let i = 0; i < config.rules.length; i++) {
+      const mode = unchecked(config.rules[i]).mode;
+      if (mode == RuleMode.Local) continue;
+      needs.need(StreamCallbacks.Delete,
+        "rules[" + i.toString() + "].mode: " + (mode == RuleMode.Cluster ? "cluster" : "local_and_cluster") +
+        " (the request waits for the rate limit service)");
+    }
   }
 
   // Idle keys leave the tables a few sets at a time (every worker sweeps; a set's

@@ -338,14 +338,27 @@ describe("checks only the parser makes (schema.json says them in words)", () => 
 describe("the callbacks a configuration needs", () => {
   it("needs the request's headers, and the response's only with headers_on_allowed", async () => {
     const module = readFileSync(wasm);
+    // Local rules decide in the request's headers and keep nothing: no proxy_on_delete.
     expect(
       await neededCallbacks(module, { rules: [rule({})], response: { headers: "ietf" } }),
-    ).toEqual(["proxy_on_request_headers", "proxy_on_delete"]);
+    ).toEqual(["proxy_on_request_headers"]);
     expect(
       await neededCallbacks(module, {
         rules: [rule({})],
         response: { headers: "x-ratelimit", headers_on_allowed: true },
       }),
     ).toEqual(["proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_delete"]);
+  });
+
+  it("keeps the stream's context while the rate limit service is asked", async () => {
+    const module = readFileSync(wasm);
+    const service = { cluster: "rls", domain: "d" };
+    for (const mode of ["cluster", "local_and_cluster"]) {
+      const fields: Record<string, unknown> = { mode };
+      if (mode === "cluster") fields.limits = undefined;
+      expect(
+        await neededCallbacks(module, { rules: [rule({}), rule({ name: "s", ...fields })], service }),
+      ).toEqual(["proxy_on_request_headers", "proxy_on_delete"]);
+    }
   });
 });

@@ -1,16 +1,26 @@
 // rate-limit in real Envoy with two workers and concurrent clients: exact bursts, refill, key
 // isolation, Retry-After against the wall clock, gRPC refusals, a flood of distinct keys
 // against the key cap and Envoy's memory, envoy.yaml validated, bad configurations refused.
+// The first Envoy runs the module built for its configuration, as `meshwasm build
+// --for-config` ships it: local rules with no rate-limit headers on admitted responses keep
+// nothing in a stream's context, so it exports neither proxy_on_delete nor the response's
+// callbacks, and every decision must hold without them.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFilter } from "../../../src/build/compile.ts";
+import { exportedCallbacks, neededCallbacks } from "../../../src/build/for-config.ts";
 import {
   buildBootstrap,
   type EnvoyProcess,
   envoyBinary,
   startEnvoy,
 } from "../../../src/envoy/index.ts";
+import { callbackBits } from "../../../transform/callbacks.mjs";
 import { floodRequests } from "./flood.ts";
 import { wasm } from "./helpers.ts";
 
@@ -42,7 +52,21 @@ const configuration = {
   response: { headers: "ietf" },
 };
 
-function startRateLimitEnvoy(config: object): Promise<EnvoyProcess> {
+/** The rate-limit module built for `config` (what `meshwasm build --for-config` does). */
+async function buildFor(config: object, dir: string): Promise<{ path: string; exports: string[] }> {
+  const general = new Uint8Array(readFileSync(wasm));
+  const needed = await neededCallbacks(general, config);
+  const removed = exportedCallbacks(general).filter((name) => !needed.includes(name));
+  const path = join(dir, "rate-limit.wasm");
+  await compileFilter({
+    entry: fileURLToPath(new URL("../assembly/index.ts", import.meta.url)),
+    outFile: path,
+    prunedCallbacks: callbackBits(removed),
+  });
+  return { path, exports: exportedCallbacks(new Uint8Array(readFileSync(path))) };
+}
+
+function startRateLimitEnvoy(config: object, wasmPath = wasm): Promise<EnvoyProcess> {
   return startEnvoy({
     concurrency: 2,
     componentLogLevel: "wasm:warn",
@@ -54,7 +78,7 @@ function startRateLimitEnvoy(config: object): Promise<EnvoyProcess> {
           name: "rate-limit",
           rootId: "rate-limit",
           vmId: "rate-limit",
-          wasmPath: wasm,
+          wasmPath,
           configuration: JSON.stringify(config),
         },
       ],
@@ -94,13 +118,25 @@ function rssBytes(pid: number): number {
   return Number(kb[1]) * 1024;
 }
 
-describe("rate-limit in Envoy, two workers", () => {
+describe("rate-limit in Envoy, two workers, built for its configuration", () => {
   let envoy: EnvoyProcess;
+  let dir = "";
+  let exports: string[] = [];
   beforeAll(async () => {
-    envoy = await startRateLimitEnvoy(configuration);
-  });
+    dir = await mkdtemp(join(tmpdir(), "meshwasm-rate-limit-envoy-"));
+    const built = await buildFor(configuration, dir);
+    exports = built.exports;
+    envoy = await startRateLimitEnvoy(configuration, built.path);
+  }, 300_000);
   afterAll(async () => {
     await envoy?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("exports only the request's headers of the per-stream callbacks", () => {
+    expect(exports).toContain("proxy_on_request_headers");
+    for (const name of ["proxy_on_delete", "proxy_on_response_headers", "proxy_on_log", "proxy_on_done"])
+      expect(exports).not.toContain(name);
   });
 
   it(`admits exactly ${N} of a concurrent burst of ${3 * N}, in each of 20 trials`, async () => {
