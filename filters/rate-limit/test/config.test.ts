@@ -357,7 +357,10 @@ describe("the callbacks a configuration needs", () => {
       const fields: Record<string, unknown> = { mode };
       if (mode === "cluster") fields.limits = undefined;
       expect(
-        await neededCallbacks(module, { rules: [rule({}), rule({ name: "s", ...fields })], service }),
+        await neededCallbacks(module, {
+          rules: [rule({}), rule({ name: "s", ...fields })],
+          service,
+        }),
       ).toEqual(["proxy_on_request_headers", "proxy_on_delete"]);
     }
   });

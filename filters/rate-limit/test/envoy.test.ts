@@ -135,7 +135,12 @@ describe("rate-limit in Envoy, two workers, built for its configuration", () => 
 
   it("exports only the request's headers of the per-stream callbacks", () => {
     expect(exports).toContain("proxy_on_request_headers");
-    for (const name of ["proxy_on_delete", "proxy_on_response_headers", "proxy_on_log", "proxy_on_done"])
+    for (const name of [
+      "proxy_on_delete",
+      "proxy_on_response_headers",
+      "proxy_on_log",
+      "proxy_on_done",
+    ])
       expect(exports).not.toContain(name);
   });
 
