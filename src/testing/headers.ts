@@ -40,6 +40,7 @@ export class HeaderMap {
    * already held are joined as Envoy's codec joins what it parses. Returns the map.
    */
   asKind(kind: MapKind): this {
+    // Stryker disable next-line ConditionalExpression: equivalent, adding a map's entries again under its own kind gives the same entries (already joined and ordered); the return saves the copy
     if (kind === this.kind) return this;
     const entries = this.entries;
     this.kind = kind;
@@ -95,6 +96,7 @@ export class HeaderMap {
     }
     if (key.charCodeAt(0) === 58 /* ":" */) {
       // Pseudo-headers go after the last pseudo-header, before the first regular header.
+      // Stryker disable next-line ConditionalExpression: equivalent, a splice at the end is a push; the push is the common case's shortcut
       if (this.pseudo === this.entries.length) this.entries.push([key, value]);
       else this.entries.splice(this.pseudo, 0, [key, value]);
       this.pseudo++;
@@ -166,6 +168,7 @@ function storedValue(value: HeaderValue): string {
 }
 
 export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
+  // Stryker disable next-line ConditionalExpression: equivalent, the loops below add nothing for undefined (for-in over undefined runs no iteration)
   if (init === undefined) return new HeaderMap();
   if (init instanceof HeaderMap) return init.clone();
   const map = new HeaderMap();

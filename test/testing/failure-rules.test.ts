@@ -112,6 +112,10 @@ describe("ArmedFailure", () => {
     const near = /\(did you mean (.*)\?\)$/.exec(message)?.[1]?.split(", ") ?? [];
     expect(near).toHaveLength(3);
     for (const name of near) expect(name).toMatch(/^proxy_.*header/);
+    // Only a leading "proxy_" is dropped: one in the middle stays part of the name looked for.
+    expect(() => arm({ call: "get_proxy_property", status: 1 })).toThrow(
+      /^r\.call: "get_proxy_property" is not a proxy-wasm host function$/,
+    );
     expect(() => arm({ call: "get_property", status: 1 })).toThrow(
       'r.call: "get_property" is not a proxy-wasm host function (did you mean proxy_get_property?)',
     );
