@@ -8,7 +8,7 @@
 // context is already the current one and one host call when it is not.
 
 import { proxy_set_effective_context } from "../abi/imports";
-import { Status } from "../abi/types";
+import { MapType, Status } from "../abi/types";
 
 let current: u32 = 0;
 
@@ -54,11 +54,11 @@ export function writeBatches(): void {
   }
 }
 
-/** A write to header map `mapType` (a MapType) answered `status`. */
+/** A write to header map `mapType` answered `status`. */
 // @ts-ignore: decorator
 @inline
-export function headersWritten(mapType: i32, status: Status): void {
-  if (mapType == 0 && status == Status.Ok) requestHeadersChanged = true;
+export function headersWritten(mapType: MapType, status: Status): void {
+  if (mapType == MapType.HttpRequestHeaders && status == Status.Ok) requestHeadersChanged = true;
 }
 
 /** True when the module changed the effective stream's request headers in this callback and

@@ -135,8 +135,6 @@ class Root extends RootContext {
     return true;
   }
 
-  // Every request is decided in its headers; the response's headers are written to only for
-  // the rate-limit headers on admitted responses.
   // A request limited locally is decided in its headers and leaves nothing in its context:
   // no proxy_on_delete. The context lives on only to write the rate-limit headers on an
   // admitted response, or while the rate limit service's answer is awaited.
