@@ -80,6 +80,45 @@ export interface ForConfigResult extends CompileResult {
   removed: string[];
 }
 
+export interface PruneResult {
+  /** The per-stream callbacks the configuration needs. */
+  needed: string[];
+  /** The exported callbacks left out because the configuration does not need them. */
+  removed: string[];
+  /** The second compile, when something was left out (the module is then at its path). */
+  pruned?: CompileResult;
+}
+
+/**
+ * The second half of a build for `configuration`: `wasm` is the filter compiled as usual; when
+ * it exports a callback the configuration does not need, `compile(pruned)` compiles it again
+ * to `outPath` with `--use MESHWASM_PRUNED_CALLBACKS=<pruned>`, and the result is checked to
+ * leave those callbacks out and still take the configuration. A refused configuration throws
+ * ConfigurationRefusedError before anything is compiled.
+ */
+export async function pruneForConfiguration(
+  wasm: Uint8Array,
+  compile: (pruned: number) => Promise<CompileResult>,
+  outPath: string,
+  configuration: PluginConfiguration,
+  origin = "the configuration",
+): Promise<PruneResult> {
+  const needed = await neededCallbacks(wasm, configuration, origin);
+  const removed = exportedCallbacks(wasm).filter((name) => !needed.includes(name));
+  if (removed.length === 0) return { needed, removed };
+  const pruned = await compile(callbackBits(removed));
+  const path = resolve(outPath);
+  const built = new Uint8Array(await readFile(path));
+  const left = exportedCallbacks(built).filter((name) => removed.includes(name));
+  if (left.length > 0) {
+    rmSync(path, { force: true });
+    throw new Error(`${outPath}: the build for ${origin} still exports ${left.join(", ")}`);
+  }
+  // The module built for the configuration must take it.
+  await neededCallbacks(built, configuration, origin);
+  return { needed, removed, pruned };
+}
+
 /**
  * Builds a module for `configuration`. `compile(pruned)` compiles to `outPath` (with
  * `--use MESHWASM_PRUNED_CALLBACKS=<pruned>` when pruned is given); it runs once, or twice when
@@ -93,26 +132,16 @@ export async function buildForConfiguration(
 ): Promise<ForConfigResult> {
   const first = await compile();
   const path = resolve(outPath);
-  let wasm: Uint8Array;
-  let needed: string[];
+  let made: PruneResult;
   try {
-    wasm = new Uint8Array(await readFile(path));
-    needed = await neededCallbacks(wasm, configuration, origin);
+    const wasm = new Uint8Array(await readFile(path));
+    made = await pruneForConfiguration(wasm, compile, outPath, configuration, origin);
   } catch (error) {
     // A refused configuration leaves no module behind: it would not serve that configuration.
     rmSync(path, { force: true });
     throw error;
   }
-  const removed = exportedCallbacks(wasm).filter((name) => !needed.includes(name));
-  if (removed.length === 0) return { ...first, needed, removed };
-  const second = await compile(callbackBits(removed));
-  const built = new Uint8Array(await readFile(path));
-  const left = exportedCallbacks(built).filter((name) => removed.includes(name));
-  if (left.length > 0) {
-    rmSync(path, { force: true });
-    throw new Error(`${outPath}: the build for ${origin} still exports ${left.join(", ")}`);
-  }
-  // The module built for the configuration must take it.
-  await neededCallbacks(built, configuration, origin);
-  return { ...second, millis: first.millis + second.millis, needed, removed };
+  const { needed, removed, pruned } = made;
+  if (!pruned) return { ...first, needed, removed };
+  return { ...pruned, millis: first.millis + pruned.millis, needed, removed };
 }

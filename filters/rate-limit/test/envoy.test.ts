@@ -13,14 +13,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilter } from "../../../src/build/compile.ts";
-import { exportedCallbacks, neededCallbacks } from "../../../src/build/for-config.ts";
+import { exportedCallbacks, pruneForConfiguration } from "../../../src/build/for-config.ts";
 import {
   buildBootstrap,
   type EnvoyProcess,
   envoyBinary,
   startEnvoy,
 } from "../../../src/envoy/index.ts";
-import { callbackBits } from "../../../transform/callbacks.mjs";
 import { floodRequests } from "./flood.ts";
 import { wasm } from "./helpers.ts";
 
@@ -54,15 +53,19 @@ const configuration = {
 
 /** The rate-limit module built for `config` (what `meshwasm build --for-config` does). */
 async function buildFor(config: object, dir: string): Promise<{ path: string; exports: string[] }> {
-  const general = new Uint8Array(readFileSync(wasm));
-  const needed = await neededCallbacks(general, config);
-  const removed = exportedCallbacks(general).filter((name) => !needed.includes(name));
   const path = join(dir, "rate-limit.wasm");
-  await compileFilter({
-    entry: fileURLToPath(new URL("../assembly/index.ts", import.meta.url)),
-    outFile: path,
-    prunedCallbacks: callbackBits(removed),
-  });
+  const made = await pruneForConfiguration(
+    new Uint8Array(readFileSync(wasm)),
+    (prunedCallbacks) =>
+      compileFilter({
+        entry: fileURLToPath(new URL("../assembly/index.ts", import.meta.url)),
+        outFile: path,
+        prunedCallbacks,
+      }),
+    path,
+    config,
+  );
+  expect(made.removed.length).toBeGreaterThan(0);
   return { path, exports: exportedCallbacks(new Uint8Array(readFileSync(path))) };
 }
 
