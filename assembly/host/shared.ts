@@ -76,7 +76,7 @@ export function absentCas(): u32 {
   const got = proxy_get_shared_data(ptrOf(CAS_PROBE_KEY), CAS_PROBE_KEY.byteLength, OUT_PTR, OUT_SIZE, OUT_EXTRA);
   if (got != Status.Ok) return 0;
   const cas = load<u32>(OUT_EXTRA);
-  takeOutBytes(); // frees the host's copy of the probe's value
+  freeHostBuffer(load<usize>(OUT_PTR)); // the host's copy of the probe's value, never read
   return cas;
 }
 

@@ -153,6 +153,8 @@ describe("properties when the host refuses", () => {
       bool: "false",
       set: "0",
       "read-back": "v",
+      "int-default": "-1",
+      "bool-default": "false",
     });
     expect(Number(r.int)).toBeGreaterThan(0);
   });
@@ -185,6 +187,49 @@ describe("properties when the host refuses", () => {
     const r = await probe("/properties", [{ call: "proxy_set_property", status: "BadArgument" }]);
     expect(r).toMatchObject({ set: "2", "read-back": "null" });
   });
+
+  // A value over 64 KiB does not fit the landing block: the host's copy is a heap block of its
+  // own, which each typed read must free. Leaked, sixteen reads a request grow memory by 1.6 MB.
+  it.each([
+    ["string", "100000"],
+    ["int", "-7"],
+    ["bool", "true"],
+  ])("a %s read of a value past the landing block frees the host's copy", async (kind, value) => {
+    const host = await createHost(
+      options([], { properties: { "probe.large": "v".repeat(100_000) } }),
+    );
+    const read = async () => {
+      const res = await host.request({ path: "/properties/large", headers: { "x-read": kind } });
+      expect(res.body).toBe(`${kind}=${value}\n`);
+    };
+    await read();
+    await read();
+    const warm = host.memoryBytes();
+    for (let i = 0; i < 4; i++) await read();
+    expect(host.memoryBytes()).toBe(warm);
+  });
+
+  // A string takes two bytes per UTF-8 byte at most; a value over 32 KB is checked against the
+  // memory limit for twice its size before it is decoded.
+  it("stops the VM, naming the read, when decoding a large value would pass the memory limit", async () => {
+    const host = await createHost(
+      options([], { properties: { "probe.room": "w".repeat(40_000) } }),
+    );
+    const res = await host.request({ path: "/properties/room", headers: { "x-room": "60000" } });
+    expect(res.trap?.message).toContain("proxy_on_request_headers");
+    expect(host.logs("critical").join("\n")).toContain(
+      "meshwasm: out of memory: decoding a property value needs 80000 bytes",
+    );
+  });
+
+  it("decodes a value of 32 KB or less without a memory check", async () => {
+    const host = await createHost(
+      options([], { properties: { "probe.room": "w".repeat(32_768) } }),
+    );
+    const res = await host.request({ path: "/properties/room", headers: { "x-room": "1024" } });
+    expect(res.trap).toBeNull();
+    expect(res.body).toBe("length=32768\n");
+  });
 });
 
 describe("shared data when the host refuses", () => {
@@ -197,7 +242,24 @@ describe("shared data when the host refuses", () => {
       "absent-cas": "set",
       create: "0",
       missing: "null",
+      rewrite: "0",
+      "rewrite-again": "0",
+      "rewrite-bytes": "0",
+      after: "four",
     });
+  });
+
+  it("absentCas hands out a new token on every call and frees the host's copy of its probe", async () => {
+    const host = await createHost(options());
+    const run = async () => {
+      const res = await host.request({ path: "/absent-cas" });
+      expect(res.body).toBe("repeated=0\n");
+    };
+    await run();
+    await run();
+    const warm = host.memoryBytes();
+    for (let i = 0; i < 4; i++) await run();
+    expect(host.memoryBytes()).toBe(warm);
   });
 
   it("a refused read is null and gives no CAS token", async () => {
@@ -259,6 +321,31 @@ describe("addSharedCounter under refused writes", () => {
   it("creates the key when the read finds nothing", async () => {
     const r = await probe("/counter");
     expect(r.counter).toBe("5");
+  });
+
+  it("counts under two keys in turn, each under its own key", async () => {
+    const host = await createHost(options());
+    const res = await host.request({ path: "/counter/two" });
+    expect(res.body).toBe("a=1\nb=10\na-again=3\n");
+    expect(host.sharedData("probe_a")).toEqual(le(3n));
+    expect(host.sharedData("probe_b")).toEqual(le(10n));
+  });
+
+  it("frees the host's copy of a value past the landing block on every attempt", async () => {
+    // 100 KB under the key (not a counter's 8 bytes: read as 0) and every write lost: eight
+    // reads a request, each a heap block of the host's.
+    const host = await createHost(options());
+    host.setSharedData("probe_counter", new Uint8Array(100_000));
+    host.failHostCalls([{ call: "proxy_set_shared_data", status: "CasMismatch" }]);
+    const run = async () => {
+      const res = await host.request({ path: "/counter" });
+      expect(res.body).toBe("counter=-1\n");
+    };
+    await run();
+    await run();
+    const warm = host.memoryBytes();
+    for (let i = 0; i < 4; i++) await run();
+    expect(host.memoryBytes()).toBe(warm);
   });
 });
 

@@ -39,9 +39,11 @@ import {
   registerRootContext,
   registerSharedQueue,
   resolveSharedQueue,
+  setMemoryLimit,
   setPropertyString,
   setEnvoyFilterState,
   setSharedData,
+  setSharedDataBytes,
   taggedName,
   verifySignature,
 } from "../../../../assembly";
@@ -52,6 +54,11 @@ const REQUEST_PATH = PropertyPath.of("request.path");
 const SOURCE_PORT = new PropertyPath(["source", "port"]);
 const MTLS = new PropertyPath(["connection", "mtls"]);
 const PROBE_STATE = new PropertyPath(["probe_state"]);
+const ABSENT = new PropertyPath(["probe", "absent"]);
+// Set by the tests: a value larger than the landing block (the host's copy is a heap block of
+// its own, which the reader must free), and one sized to a memory limit.
+const LARGE = new PropertyPath(["probe", "large"]);
+const ROOM = new PropertyPath(["probe", "room"]);
 
 const hits = new Counter("host_errors_hits");
 const lateDefined = new Counter("host_errors_late");
@@ -127,6 +134,27 @@ class ProbeStream extends HttpContext {
       this.note("counter", addSharedCounter("probe_counter", 5).toString());
       return this.reply();
     }
+    if (path == "/counter/two") {
+      // Two keys in turn: the key encoded for the last call must not be reused for the next.
+      this.note("a", addSharedCounter("probe_a", 1).toString());
+      this.note("b", addSharedCounter("probe_b", 10).toString());
+      this.note("a-again", addSharedCounter("probe_a", 2).toString());
+      return this.reply();
+    }
+    if (path == "/absent-cas") {
+      // Many tokens in one callback: each from a write just made, none twice.
+      let last = absentCas();
+      let repeated = 0;
+      for (let i = 0; i < 4096; i++) {
+        const next = absentCas();
+        if (next == last) repeated++;
+        last = next;
+      }
+      this.note("repeated", repeated.toString());
+      return this.reply();
+    }
+    if (path == "/properties/large") return this.largeProperty();
+    if (path == "/properties/room") return this.roomProperty();
     if (path == "/queues") return this.queues();
     if (path == "/callouts") return this.callouts();
     if (path == "/foreign") return this.foreign();
@@ -303,6 +331,37 @@ class ProbeStream extends HttpContext {
     this.note("bool", getPropertyBool(MTLS, true) ? "true" : "false");
     this.note("set", setPropertyString(PROBE_STATE, "v").toString());
     this.note("read-back", orNull(getPropertyString(PROBE_STATE)));
+    this.note("int-default", getPropertyInt(ABSENT).toString());
+    this.note("bool-default", getPropertyBool(ABSENT) ? "true" : "false");
+    return this.reply();
+  }
+
+  /** Sixteen typed reads (x-read: string, int or bool) of a value past the landing block. */
+  largeProperty(): Action {
+    const kind = this.request.headers.get("x-read");
+    let last = "";
+    for (let i = 0; i < 16; i++) {
+      if (kind == "string") {
+        const s = getPropertyString(LARGE);
+        last = s === null ? "null" : s.length.toString();
+      } else if (kind == "int") {
+        last = getPropertyInt(LARGE, -7).toString();
+      } else {
+        last = getPropertyBool(LARGE) ? "true" : "false";
+      }
+    }
+    this.note(kind === null ? "none" : kind, last);
+    return this.reply();
+  }
+
+  /** A string read under a memory limit x-room bytes above the memory in use. */
+  roomProperty(): Action {
+    const room = this.request.headers.get("x-room");
+    getPropertyString(ROOM); // the landing block grows to the value's size first
+    setMemoryLimit((<u64>memory.size() << 16) + <u64>I64.parseInt(room === null ? "0" : room));
+    const s = getPropertyString(ROOM);
+    setMemoryLimit(1 << 30);
+    this.note("length", s === null ? "null" : s.length.toString());
     return this.reply();
   }
 
@@ -315,6 +374,12 @@ class ProbeStream extends HttpContext {
     this.note("create", createSharedData("probe_created", bytesOf("c")).toString());
     const missing = getSharedData("probe_missing");
     this.note("missing", missing === null ? "null" : "set");
+    // Writes without a CAS after the read are unconditional, whatever token the key holds.
+    this.note("rewrite", setSharedData("probe_key", bytesOf("two")).toString());
+    this.note("rewrite-again", setSharedData("probe_key", bytesOf("three")).toString());
+    this.note("rewrite-bytes", setSharedDataBytes(bytesOf("probe_key"), bytesOf("four")).toString());
+    const after = getSharedData("probe_key");
+    this.note("after", after === null ? "null" : String.UTF8.decode(after.value));
     return this.reply();
   }
 
