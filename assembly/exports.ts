@@ -58,6 +58,14 @@ const rootIdList = new Array<string>(0);
  *  and the SDK forgets it when that callback returns (see CallbackNeeds.noStreamState). */
 const CONTEXT_PER_CALLBACK: bool = (PRUNED_CALLBACKS & StreamCallbacks.Delete) != 0;
 
+// Without proxy_on_delete a stream's context lives only while its callback runs, so at most
+// one is alive: it is kept here instead of in the maps above (no hashing, and none of the
+// map's growth and rehashing, which allocate, per stream). Context ids are never 0.
+let callbackId: u32 = 0;
+let callbackContext: Context | null = null;
+/** What callbackContext is: 0 none, 1 an HttpContext, 2 a StreamContext, 3 a passthrough. */
+let callbackKind: u32 = 0;
+
 /** Whether the host announces contexts (the module exports proxy_on_context_create). */
 let hostAnnounces = false;
 
@@ -84,7 +92,7 @@ function startingRoot(id: u32, callback: string): RootContext {
 }
 
 function isKnown(id: u32): bool {
-  return https.has(id) || streams.has(id) || roots.has(id) || passthrough.has(id);
+  return (callbackKind != 0 && callbackId == id) || https.has(id) || streams.has(id) || roots.has(id) || passthrough.has(id);
 }
 
 const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
@@ -137,12 +145,26 @@ function createChild(contextId: u32, root: RootContext): void {
   refreshLogLevel();
   const http = root.createHttpContext(contextId);
   if (http !== null) {
-    https.set(contextId, http);
-  } else {
-    const stream = root.createStreamContext(contextId);
-    if (stream !== null) streams.set(contextId, stream);
-    else passthrough.set(contextId, new Context(contextId));
+    if (CONTEXT_PER_CALLBACK) holdForCallback(contextId, http, 1);
+    else https.set(contextId, http);
+    return;
   }
+  const stream = root.createStreamContext(contextId);
+  if (stream !== null) {
+    if (CONTEXT_PER_CALLBACK) holdForCallback(contextId, stream, 2);
+    else streams.set(contextId, stream);
+  } else if (CONTEXT_PER_CALLBACK) {
+    holdForCallback(contextId, new Context(contextId), 3);
+  } else {
+    passthrough.set(contextId, new Context(contextId));
+  }
+}
+
+/** Built without proxy_on_delete: `ctx` is the context of the callback now running. */
+function holdForCallback(contextId: u32, ctx: Context, kind: u32): void {
+  callbackId = contextId;
+  callbackContext = ctx;
+  callbackKind = kind;
 }
 
 /**
@@ -171,6 +193,13 @@ function createStream(contextId: u32, callback: string): void {
 }
 
 function anyContext(id: u32, callback: string): Context {
+  if (CONTEXT_PER_CALLBACK) {
+    if (callbackKind == 0 || callbackId != id) {
+      if (roots.has(id)) return roots.get(id);
+      createStream(id, callback);
+    }
+    return changetype<Context>(callbackContext);
+  }
   if (https.has(id)) return https.get(id);
   if (streams.has(id)) return streams.get(id);
   if (roots.has(id)) return roots.get(id);
@@ -186,6 +215,16 @@ function anyContextKnown(id: u32): Context {
 
 /** The HTTP context `id`, or null for a passthrough child. */
 function httpOf(id: u32, callback: string): HttpContext | null {
+  if (CONTEXT_PER_CALLBACK) {
+    if (callbackKind == 0 || callbackId != id) {
+      if (roots.has(id)) panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
+      createStream(id, callback);
+    }
+    if (callbackKind == 1) return changetype<HttpContext>(callbackContext);
+    if (callbackKind == 3) return null;
+    panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
+    return null;
+  }
   if (https.has(id)) return https.get(id);
   if (passthrough.has(id)) return null;
   if (!streams.has(id) && !roots.has(id)) {
@@ -197,6 +236,16 @@ function httpOf(id: u32, callback: string): HttpContext | null {
 }
 
 function streamOf(id: u32, callback: string): StreamContext | null {
+  if (CONTEXT_PER_CALLBACK) {
+    if (callbackKind == 0 || callbackId != id) {
+      if (roots.has(id)) panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
+      createStream(id, callback);
+    }
+    if (callbackKind == 2) return changetype<StreamContext>(callbackContext);
+    if (callbackKind == 3) return null;
+    panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
+    return null;
+  }
   if (streams.has(id)) return streams.get(id);
   if (passthrough.has(id)) return null;
   if (!https.has(id) && !roots.has(id)) {
@@ -215,6 +264,15 @@ function endOfStreamCallback(id: u32): void {
 }
 
 function forgetStream(id: u32): void {
+  if (CONTEXT_PER_CALLBACK) {
+    if (callbackKind != 0 && callbackId == id) {
+      changetype<Context>(callbackContext).alive = false;
+      callbackContext = null;
+      callbackKind = 0;
+      callbackId = 0;
+    }
+    return;
+  }
   if (https.has(id)) {
     https.get(id).alive = false;
     https.delete(id);
@@ -228,7 +286,7 @@ function forgetStream(id: u32): void {
 
 /** A passthrough child's callback: nothing to do. */
 function passOn(id: u32): Action {
-  if (CONTEXT_PER_CALLBACK) passthrough.delete(id);
+  if (CONTEXT_PER_CALLBACK) forgetStream(id);
   return Action.Continue;
 }
 
@@ -328,7 +386,8 @@ export function proxy_on_delete(contextId: u32): void {
   ctx.onDelete();
   ctx.alive = false;
   // An id lives in one map: stop at the one that held it (one lookup per stream, not four).
-  if (!https.delete(contextId) && !streams.delete(contextId)) {
+  if (CONTEXT_PER_CALLBACK && callbackKind != 0 && callbackId == contextId) forgetStream(contextId);
+  else if (!https.delete(contextId) && !streams.delete(contextId)) {
     if (roots.delete(contextId)) forgetRoot(contextId);
     else passthrough.delete(contextId);
   }
