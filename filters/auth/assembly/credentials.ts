@@ -142,6 +142,17 @@ export class Found {
   where: i32 = -1;
   private copy: string | null = null;
 
+  /** Back to "nothing found" for the next search. */
+  reset(): Found {
+    this.source = "";
+    this.start = 0;
+    this.end = 0;
+    this.count = 0;
+    this.where = -1;
+    this.copy = null;
+    return this;
+  }
+
   /** The credential text (prefix and surrounding spaces removed). */
   get value(): string {
     const kept = this.copy;
@@ -210,9 +221,14 @@ export function percentDecode(s: string): string | null {
   return out;
 }
 
-/** The credentials in `locations`, in order (a query parameter is looked for in `:path`). */
+// findCredential's answer: one object for the module, filled again by each search (a check
+// is done with it before the next search starts), so a request allocates nothing here.
+const found = new Found();
+
+/** The credentials in `locations`, in order (a query parameter is looked for in `:path`).
+ *  The Found is the module's one: valid until the next call. */
 export function findCredential(headers: RequestHeaders, locations: Location[]): Found {
-  const out = new Found();
+  const out = found.reset();
   for (let i = 0; i < locations.length; i++) {
     const loc = unchecked(locations[i]);
     if (loc.kind == LocationKind.Header) {

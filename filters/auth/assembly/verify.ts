@@ -24,7 +24,22 @@ export class Verdict {
   accepted: Accepted | null = null;
   /** The kid a token named that no key had (a reason to refetch a remote key set). */
   unknownKid: bool = false;
+
+  /** Back to "verified, nothing accepted yet" for the next call. */
+  reset(): Verdict {
+    this.status = 0;
+    this.reason = "";
+    this.error = "";
+    this.description = "";
+    this.accepted = null;
+    this.unknownKid = false;
+    return this;
+  }
 }
+
+// verifyToken's answer: one object for the module, filled again by each call (a request reads
+// it before the next call), so a cache hit allocates nothing here.
+const verdict = new Verdict();
 
 export function deny(v: Verdict, status: u32, reason: string, error: string, description: string): Verdict {
   v.status = status;
@@ -196,11 +211,12 @@ function sameText(token: string, found: Found): bool {
 const ALG_REASONS: JwtError[] = [JwtError.AlgNone, JwtError.AlgUnknown, JwtError.AlgNotAllowed, JwtError.AlgMissing];
 
 /** Verifies `token` for `p` against `keys` at `now` (seconds): status 0 with `accepted`, or a
- *  refusal. A cached token is checked against the clock again (exp, nbf, lifetime). */
+ *  refusal. A cached token is checked against the clock again (exp, nbf, lifetime). The
+ *  Verdict is the module's one: valid until the next call. */
 export function verifyToken(
   p: Provider, keys: Jwk[], found: Found, now: i64, cache: TokenCache, mode: Verifier, unavailableStatus: u32,
 ): Verdict {
-  const v = new Verdict();
+  const v = verdict.reset();
   if (found.end - found.start > p.maxTokenBytes) return deny(v, 401, "too-large", "invalid_token", "token larger than allowed");
   const cacheKey: u64 = cache.capacity > 0 ? cache.key(p.index, found) : 0;
   let a = cache.get(cacheKey, p.index, found, now);
