@@ -90,6 +90,17 @@ export class WasmBuilder {
     return index;
   }
 
+  /** Defines a function whose body is `code` (instructions without locals or the final
+   *  `end`); optionally exports it. Returns its index. */
+  code(params: ValType[], results: ValType[], code: number[], exportAs?: string): number {
+    const index = this.importedFunctions + this.functions.length;
+    this.functions.push(this.typeIndex({ params, results }));
+    const body = [0x00, ...code, 0x0b];
+    this.bodies.push([...leb128(body.length), ...body]);
+    if (exportAs !== undefined) this.export(exportAs, "function", index);
+    return index;
+  }
+
   memory(minPages = 1, exportAs: string | undefined = "memory"): this {
     const index = this.memories.length;
     this.memories.push([0x00, ...leb128(minPages)]);
@@ -103,6 +114,14 @@ export class WasmBuilder {
     this.globals.push([VALTYPE_BYTES.i32, 0x00, 0x41, 0x00, 0x0b]);
     if (exportAs !== undefined) this.export(exportAs, "global", index);
     return this;
+  }
+
+  /** A mutable i32 global starting at `value` (0 to 8191); returns its index. */
+  mutableGlobal(value: number): number {
+    if (value < 0 || value > 8191) throw new Error(`mutableGlobal: ${value} is out of range`);
+    const init = value < 64 ? [value] : [(value & 0x7f) | 0x80, value >> 7];
+    this.globals.push([VALTYPE_BYTES.i32, 0x01, 0x41, ...init, 0x0b]);
+    return this.globals.length - 1;
   }
 
   export(exportName: string, kind: keyof typeof KIND, index: number): this {
