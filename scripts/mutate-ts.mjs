@@ -22,6 +22,12 @@
 //                                       scenarios: well under an hour on the shared machine
 //   npm run mutate:ts -- testing --files src/testing/failures.ts --tests test/testing/host-call-failures.test.ts
 //                                       a group's files and tests narrowed by hand (comma lists)
+//   npm run mutate:ts -- testing-core --files ... --tests ... --as calls-b
+//                                       a narrowed run under its own name (reports, incremental
+//                                       results and sandbox), so it can run beside another
+//   npm run mutate:ts -- ... --no-check without the TypeScript checker (several times faster
+//                                       on a busy machine; a mutant that would not compile is
+//                                       judged by the tests instead of set aside)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -113,10 +119,19 @@ export function folderScores(report, perFile = false) {
   });
 }
 
+/** The runs with a report: the groups', then any run made under its own name (`--as`). */
+function reportNames() {
+  const named = readdirSync(OUT)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".incremental.json"))
+    .map((f) => f.slice(0, -".json".length));
+  const groups = GROUPS.map((g) => g.name);
+  return [...groups, ...named.filter((n) => !groups.includes(n)).sort()];
+}
+
 function summarize() {
   const lines = ["| folder | killed | timeout | survived | no coverage | not scored | score |", "|---|---:|---:|---:|---:|---:|---:|"];
   const survivors = [];
-  for (const group of GROUPS) {
+  for (const group of reportNames().map((name) => ({ name }))) {
     const path = join(OUT, `${group.name}.json`);
     if (!existsSync(path)) continue;
     for (const r of folderScores(JSON.parse(readFileSync(path, "utf8")))) {
@@ -125,7 +140,7 @@ function summarize() {
     }
   }
   lines.push("", "| file | killed | timeout | survived | no coverage | not scored | score |", "|---|---:|---:|---:|---:|---:|---:|");
-  for (const group of GROUPS) {
+  for (const group of reportNames().map((name) => ({ name }))) {
     const path = join(OUT, `${group.name}.json`);
     if (!existsSync(path)) continue;
     for (const r of folderScores(JSON.parse(readFileSync(path, "utf8")), true)) {
@@ -196,12 +211,14 @@ function main(argv) {
   };
   const files = listOf("--files");
   const tests = listOf("--tests");
-  const filter = argv.find((a, i) => !a.startsWith("--") && !["--sample", "--seed", "--files", "--tests"].includes(argv[i - 1]));
+  const as = argv.includes("--as") ? argv[argv.indexOf("--as") + 1] : undefined;
+  const noCheck = argv.includes("--no-check");
+  const filter = argv.find((a, i) => !a.startsWith("--") && !["--sample", "--seed", "--files", "--tests", "--as"].includes(argv[i - 1]));
   // A bare name picks that group alone when one is called so ("testing", not "testing-core").
   const exact = GROUPS.filter((g) => g.name === filter);
   const groups = (exact.length > 0 ? exact : GROUPS.filter((g) => !filter || g.name.includes(filter)))
     .filter((g) => withEnvoy || !g.envoy || filter)
-    .map((g) => ({ ...g, files: files ?? g.files, tests: tests ?? g.tests }));
+    .map((g) => ({ ...g, name: as ?? g.name, files: files ?? g.files, tests: tests ?? g.tests }));
   mkdirSync(OUT, { recursive: true });
   let failed = 0;
   for (const group of groups) {
@@ -217,6 +234,7 @@ function main(argv) {
         MUTATE_GROUP: group.name,
         MUTATE_FILES: (sample > 0 ? sampleLines(groupFiles(group), sample, seed) : group.files).join(","),
         MUTATE_TESTS: group.tests.join(","),
+        ...(noCheck ? { MUTATE_NO_CHECK: "1" } : {}),
       },
     });
     console.log(`== mutate:ts ${group.name}: ${Math.round((Date.now() - started) / 1000)} s`);

@@ -113,8 +113,10 @@ export class HttpContext extends GuestContext {
   }
 
   override property(path: string[]): Uint8Array | number | undefined {
+    // Stryker disable next-line ConditionalExpression: equivalent, a one-segment path joined is that segment; the branch saves the join
     const dotted = path.length === 1 ? (path[0] as string) : path.join(".");
     const overrides = this.vm.world.properties;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an empty map's get answers undefined; the size check saves the lookup
     const override = overrides.size > 0 ? overrides.get(dotted) : undefined;
     if (override) return override;
     const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
@@ -124,6 +126,7 @@ export class HttpContext extends GuestContext {
       return typeof value === "object" && "status" in value ? value.status : encodeProperty(value);
     }
     // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a one-segment path's parent is "", which names no attribute
     if (path.length > 1) {
       const parent = HTTP_ATTRIBUTES[path.slice(0, -1).join(".")]?.(this.facts());
       if (Array.isArray(parent)) {

@@ -503,9 +503,10 @@ describe("host functions: the stream", () => {
     expect(env.call("proxy_continue_stream", StreamType.HttpRequest)).toBe(Status.Ok);
     expect(env.call("proxy_continue_stream", StreamType.HttpResponse)).toBe(Status.Ok);
     expect(env.call("proxy_close_stream", StreamType.HttpResponse)).toBe(Status.Ok);
+    expect(env.call("proxy_close_stream", StreamType.HttpRequest)).toBe(Status.Ok);
     expect(env.call("proxy_continue_stream", StreamType.Upstream)).toBe(Status.Unimplemented);
     expect(env.call("proxy_close_stream", 4)).toBe(Status.BadArgument);
-    expect(events).toStrictEqual(["continue request", "continue response", "reset"]);
+    expect(events).toStrictEqual(["continue request", "continue response", "reset", "reset"]);
   });
 
   it("send a local reply with its details' spaces made underscores and a gRPC status in range", async () => {
@@ -877,25 +878,27 @@ describe("host functions: WASI", () => {
   it("write stdout and stderr to the log and count the bytes", async () => {
     const env = await start({ logLevel: "trace" });
     const [a, as] = env.put("one ");
-    const [b, bs] = env.put("two\n");
+    const [b, bs] = env.put("three\n");
     const iovs = 2048;
     env.vm.refresh();
+    // The third vector points out of memory: nothing is written for it, its length counts.
     for (const [i, [p, n]] of [
       [a, as],
       [b, bs],
+      [OOB, 3],
     ].entries()) {
       env.vm.dv.setUint32(iovs + i * 8, p as number, true);
       env.vm.dv.setUint32(iovs + i * 8 + 4, n as number, true);
     }
     const before = env.world.logs.length;
-    expect(env.call("fd_write", 1, iovs, 2, S)).toBe(0);
-    expect(env.u32(S)).toBe(8);
+    expect(env.call("fd_write", 1, iovs, 3, S)).toBe(0);
+    expect(env.u32(S)).toBe(4 + 6 + 3);
     expect(env.call("fd_write", 2, iovs, 1, S)).toBe(0);
     expect(env.u32(S)).toBe(4);
     expect(env.call("fd_write", 0, iovs, 1, S)).toBe(8);
     expect(env.call("fd_write", 3, iovs, 1, S)).toBe(8);
     expect(env.world.logs.slice(before)).toStrictEqual([
-      { level: "info", message: "one two", worker: 0, source: "wasm" },
+      { level: "info", message: "one three", worker: 0, source: "wasm" },
       { level: "error", message: "one ", worker: 0, source: "wasm" },
     ]);
   });
@@ -1182,16 +1185,15 @@ describe("host functions: Envoy's foreign functions", () => {
     expect((await foreign(env, "set_envoy_filter_state", field(2, "v"))).status).toBe(
       Status.NotFound,
     );
-    // A field of another wire type (5, fixed32) ends the reading: the key after it is not seen.
+    // A field of another wire type (5, fixed32) ends the reading: the key after it is not
+    // seen (read as a varint, its first byte 0 would end one, and the key would follow).
     expect(
       (
         await foreign(env, "set_envoy_filter_state", [
           0x1d,
-          1,
-          2,
-          3,
-          4,
+          0,
           ...field(1, "envoy.string"),
+          ...field(2, "v"),
         ])
       ).status,
     ).toBe(Status.NotFound);
@@ -1266,5 +1268,58 @@ describe("host functions: a property Envoy answers with a status", () => {
     env.mark();
     expect(env.call("proxy_get_property", p, ps, P, S)).toBe(Status.SerializationFailure);
     expect([env.u32(P), env.u32(S)]).toStrictEqual([0xdeadbeef, 0xdeadbeef]);
+  });
+});
+
+describe("host functions: header maps in the access log and past the last type", () => {
+  it("read but neither size nor write the request's maps in onLog, as Envoy's writable map is gone", async () => {
+    const env = await start();
+    const { control } = httpContext(env);
+    control.request.headersAvailable = false;
+    control.accessLog = true;
+    const type = MapType.HttpRequestHeaders;
+    const [k, ks] = env.put("x-in");
+    const [pp, ps] = env.put(encodePairs([["a", "1"]]));
+    // Envoy's getHeaderMapSize asks for the writable map, as the edits do.
+    expect(env.call("proxy_get_header_map_size", type, S)).toBe(Status.BadArgument);
+    expect(env.call("proxy_get_header_map_pairs", type, P, S)).toBe(Status.Ok);
+    expect([...(env.vm.read(env.u32(P), env.u32(S)) ?? [])]).toStrictEqual([
+      ...encodePairs([
+        [":path", "/a"],
+        ["x-in", "1"],
+      ]),
+    ]);
+    expect(env.call("proxy_get_header_map_value", type, k, ks, P, S)).toBe(Status.Ok);
+    expect(env.out()).toBe("1");
+    expect(env.call("proxy_set_header_map_pairs", type, pp, ps)).toBe(Status.BadArgument);
+    expect(env.call("proxy_add_header_map_value", type, k, ks, k, ks)).toBe(Status.BadArgument);
+    expect(control.request.headers?.pairs()).toStrictEqual([
+      [":path", "/a"],
+      ["x-in", "1"],
+    ]);
+  });
+
+  it("check the map type before reading the guest's memory", async () => {
+    const env = await start();
+    httpContext(env);
+    const past = MapType.HttpCallResponseTrailers + 1;
+    expect(env.call("proxy_set_header_map_pairs", past, OOB, 4)).toBe(Status.BadArgument);
+    expect(env.call("proxy_get_header_map_value", past, OOB, 1, P, S)).toBe(Status.BadArgument);
+    expect(env.call("proxy_add_header_map_value", past, OOB, 1, OOB, 1)).toBe(Status.BadArgument);
+    expect(env.call("proxy_remove_header_map_value", past, OOB, 1)).toBe(Status.BadArgument);
+  });
+
+  it("read a value of a callout's trailers, the last map type", async () => {
+    const env = await start();
+    env.root.callout = {
+      headers: new HeaderMap(),
+      body: new Uint8Array(0),
+      trailers: new HeaderMap([["t", "v"]]),
+    };
+    const [k, ks] = env.put("t");
+    expect(
+      env.call("proxy_get_header_map_value", MapType.HttpCallResponseTrailers, k, ks, P, S),
+    ).toBe(Status.Ok);
+    expect(env.out()).toBe("v");
   });
 });

@@ -15,6 +15,7 @@ export function bufferCalls({ vm, need }: HostCallScope): HostCalls {
       const from = start >>> 0;
       let length = max >>> 0;
       if (from > size) return Status.BadArgument;
+      // Stryker disable next-line EqualityOperator: equivalent, at from + length == size the clamp gives the same length
       if (from + length > size) length = size - from;
       if (length === 0) return Status.Ok;
       return vm.copyOut(buffer.bytes.subarray(from, from + length), pp, sp);
@@ -26,6 +27,7 @@ export function bufferCalls({ vm, need }: HostCallScope): HostCalls {
       ptr: number,
       len: number,
     ) => {
+      // Stryker disable next-line EqualityOperator: equivalent, every context's CallData buffer is read-only, so a write to it answers BadArgument either way
       if (type > LAST_BUFFER_TYPE) return Status.BadArgument;
       const buffer = need().getBuffer(type);
       if (!buffer) return Status.NotFound;

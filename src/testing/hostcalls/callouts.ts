@@ -28,6 +28,7 @@ export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
     return { cluster, service, method, metadata: decodePairs(md) ?? [] };
   };
   const tokenOut = (result: number, tokenPtr: number): number => {
+    // Stryker disable next-line EqualityOperator: equivalent, no call's token is 0 (HTTP tokens start at 1, gRPC at 1 and 2)
     if (result < 0) return -result;
     return vm.setU32(tokenPtr, result) ? Status.Ok : Status.InvalidMemoryAccess;
   };

@@ -69,6 +69,7 @@ function readProto(bytes: Uint8Array): Map<number, Uint8Array> {
   const varint = (): number => {
     let result = 0;
     let shift = 0;
+    // Stryker disable next-line EqualityOperator: equivalent, a read one past the end gives 0 (`?? 0`), which ends the varint without adding to it
     while (i < bytes.length) {
       const b = bytes[i++] ?? 0;
       result += (b & 0x7f) * 2 ** shift;
