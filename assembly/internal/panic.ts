@@ -14,7 +14,6 @@ export namespace Broken {
   export const NOT_HTTP = "context is not an HTTP context in ";
   export const NOT_STREAM = "context is not a stream context in ";
   export const NOT_ROOT = "context is not a root context in ";
-  export const HOST_STATUS = "host call failed: ";
 }
 
 /** Writes one critical line through the host; safe anywhere, including near out of memory. */

@@ -603,6 +603,13 @@ describe("clock, log level, metrics and status when the host refuses", () => {
     expect(r).toMatchObject({ code: "0", message: "" });
   });
 
+  it("a local reply the host takes returns Ok", async () => {
+    const host = await createHost(options());
+    const replied = await host.request({ path: "/local-reply" });
+    expect(replied.body).toBe("replied\n");
+    expect(host.logs("warn")).toContain("probe: local reply status 0");
+  });
+
   it("a refused local reply or continue returns the status", async () => {
     const host = await createHost(
       options([

@@ -229,11 +229,20 @@ for (const kind of ["emulator", "envoy"] as const) {
       const res = await side.request("/inject/local");
       expect(res.status).toBe(403);
       expect(res.body.toString()).toBe("refused\n");
+      expect(res.headers["x-first"]).toBe("yes");
       expect(res.headers["x-good"]).toBe("yes");
       expect(res.headers["x-injected"]).toBeUndefined();
       expect(res.headers["x-b"]).toBeUndefined();
       expect(res.headers["content-length"]).toBe("8");
       expect(side.logs()).toMatch(/sdk: local reply status 2\b/); // Status.BadArgument
+    });
+
+    it("refuses a local reply's first header when it is the only one to refuse", async () => {
+      const res = await side.request("/inject/local-first");
+      expect(res.status).toBe(403);
+      expect(res.headers["x-good"]).toBe("yes");
+      expect(res.headers["x-injected"]).toBeUndefined();
+      expect(side.logs()).toMatch(/sdk: first-header local reply status 2\b/); // Status.BadArgument
     });
 
     it("resumes a paused request from onTick through a kept handle", async () => {

@@ -126,6 +126,7 @@ class SdkStream extends HttpContext {
       if (!endOfStream) this.bufferRequestBody();
     } else if (path == "/inject/local") {
       const status = this.sendLocalResponse(403, "refused\n", [
+        new Header("x-first", "yes"),
         new Header("x-a\r\nx-injected", "1"),
         new Header("x-b", "v\r\nx-injected: 1"),
         new Header("content-length", "999"),
@@ -133,6 +134,14 @@ class SdkStream extends HttpContext {
         new Header("x-good", "yes"),
       ]);
       log.info("sdk: local reply status {}", status.toString());
+      return Action.Pause;
+    } else if (path == "/inject/local-first") {
+      // Only the first header is refused: the check must look at every header, the first too.
+      const status = this.sendLocalResponse(403, "refused\n", [
+        new Header("x-a\r\nx-injected", "1"),
+        new Header("x-good", "yes"),
+      ]);
+      log.info("sdk: first-header local reply status {}", status.toString());
       return Action.Pause;
     } else if (path == "/resume/tick") {
       root.resumeOnTick.push(this);
