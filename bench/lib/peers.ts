@@ -117,11 +117,14 @@ export const FOR_CONFIG: Partial<Record<Work, string>> = {
   "rate-limit-2w": RATE_LIMIT_CONFIG,
   "rate-limit-cluster": CLUSTER_CONFIG,
   "header-router": ROUTER_CONFIG,
-  // The header works keep nothing in a stream's context (noStreamState) and read no
-  // configuration: built for an empty one, as a user ships such a filter.
+  // The header, shared-data and property works keep nothing in a stream's context
+  // (noStreamState) and read no configuration: built for an empty one, as a user ships such a
+  // filter. body4k keeps its context from the request's headers to its body.
   header1: "{}",
   headers20: "{}",
   "headers20-pairs": "{}",
+  "shared-cas": "{}",
+  properties5: "{}",
   // One module for the auth scenarios, built for the cached one's configuration: the others
   // need no more (a module refuses a configuration that does), so it serves them all.
   "jwt-rs256": AUTH_CONFIG,

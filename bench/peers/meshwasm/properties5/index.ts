@@ -3,9 +3,11 @@
 
 import {
   Action,
+  CallbackNeeds,
   HttpContext,
   PropertyPath,
   RootContext,
+  StreamCallbacks,
   getProperty,
   registerRootContext,
 } from "../../../../assembly";
@@ -33,6 +35,13 @@ class Properties5 extends HttpContext {
 }
 
 class Properties5Root extends RootContext {
+  // Each request is done in its headers and nothing stays in its context: a build for the
+  // configuration (`meshwasm build --for-config`) leaves out proxy_on_delete too.
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.noStreamState();
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+  }
+
   createHttpContext(contextId: u32): HttpContext | null {
     return new Properties5(contextId, this);
   }

@@ -1,7 +1,15 @@
 // Bench module "shared-cas": one shared-data counter (u64, little-endian, key
 // "bench_counter") incremented with compare-and-swap on every request.
 
-import { Action, HttpContext, RootContext, addSharedCounter, registerRootContext } from "../../../../assembly";
+import {
+  Action,
+  CallbackNeeds,
+  HttpContext,
+  RootContext,
+  StreamCallbacks,
+  addSharedCounter,
+  registerRootContext,
+} from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
@@ -13,6 +21,13 @@ class SharedCas extends HttpContext {
 }
 
 class SharedCasRoot extends RootContext {
+  // Each request is done in its headers and nothing stays in its context: a build for the
+  // configuration (`meshwasm build --for-config`) leaves out proxy_on_delete too.
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.noStreamState();
+    needs.need(StreamCallbacks.RequestHeaders, "every request");
+  }
+
   createHttpContext(contextId: u32): HttpContext | null {
     return new SharedCas(contextId, this);
   }
