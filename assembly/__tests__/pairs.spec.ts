@@ -4,6 +4,8 @@ import {
   HeaderBytes,
   deserializeHeaderBytes,
   deserializeHeaders,
+  findPairValue,
+  findPairValues,
   serializeHeaderBytes,
   serializeHeaders,
 } from "../internal/pairs";
@@ -82,4 +84,73 @@ describe("header-map pairs", () => {
     const huge = bytesOf([0xff, 0xff, 0xff, 0xff, 0x00]);
     expect(deserializeHeaders(changetype<usize>(huge), huge.byteLength).length).toBe(0);
   });
+
+  it("finds a name as Envoy matches it at every length, case and shared prefix", () => {
+    // Stored names are lower case (as Envoy keeps them); the queries come in any case. A query
+    // matches a stored name when it equals it with its ASCII capitals lowered, byte for byte:
+    // bytes from 0x80 up are never changed (0xc1 is not 0xe1's capital).
+    const prefix = "x-forwarded-client-certificate-";
+    const stored = new Array<HeaderBytes>(0);
+    for (let len = 1; len <= prefix.length; len++) {
+      stored.push(new HeaderBytes(String.UTF8.encode(prefix.substring(0, len)), String.UTF8.encode(len.toString())));
+    }
+    stored.push(new HeaderBytes(bytesOf([0x78, 0x2d, 0xe1, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67]), bytesOf([0x31])));
+    const block = serializeHeaderBytes(stored);
+    const base = changetype<usize>(block);
+    const size = <usize>block.byteLength;
+    let checked = 0;
+    let wrong = "";
+    for (let len = 1; len <= prefix.length; len++) {
+      const name = prefix.substring(0, len);
+      for (let variant = 0; variant < 4; variant++) {
+        // 0: as stored; 1: all capitals; 2: one capital at each position in turn; 3: the last
+        // byte changed (a name that shares all but its end).
+        let query = name;
+        if (variant == 1) query = name.toUpperCase();
+        if (variant == 3) query = name.substring(0, len - 1) + (name.charCodeAt(len - 1) == 0x7a ? "y" : "z");
+        const positions = variant == 2 ? len : 1;
+        for (let at = 0; at < positions; at++) {
+          let q = query;
+          if (variant == 2) q = name.substring(0, at) + name.charAt(at).toUpperCase() + name.substring(at + 1);
+          const key = String.UTF8.encode(q);
+          const found = findPairValue(base, size, changetype<usize>(key), <usize>key.byteLength);
+          const expected = slowFind(stored, key);
+          let right = expected < 0 ? found == -1 : found >= 0;
+          if (right && expected >= 0) {
+            const value = String.UTF8.decodeUnsafe(base + <usize>(found & 0xffffffff), <usize>(found >>> 32));
+            right = value == String.UTF8.decode(stored[expected].value);
+          }
+          const all = findPairValues(base, size, changetype<usize>(key), <usize>key.byteLength).length;
+          if ((!right || all != (expected < 0 ? 0 : 1)) && wrong.length == 0) wrong = q;
+          checked++;
+        }
+      }
+    }
+    expect(wrong).toBe("");
+    expect(checked).toBeGreaterThan(prefix.length * 3);
+    // A byte from 0x80 up is compared as it is: "x-\xc1bcdefg" does not find "x-\xe1bcdefg".
+    const high = bytesOf([0x78, 0x2d, 0xc1, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67]);
+    expect(findPairValue(base, size, changetype<usize>(high), 9)).toBe(-1);
+    const same = bytesOf([0x58, 0x2d, 0xe1, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47]);
+    expect(findPairValue(base, size, changetype<usize>(same), 9)).toBeGreaterThanOrEqual(0);
+  });
 });
+
+/** The index of the first stored pair whose name equals `query` lowered byte by byte, or -1. */
+function slowFind(stored: HeaderBytes[], query: ArrayBuffer): i32 {
+  for (let i = 0; i < stored.length; i++) {
+    const name = stored[i].name;
+    if (name.byteLength != query.byteLength) continue;
+    let same = true;
+    for (let j = 0; j < name.byteLength; j++) {
+      let c = load<u8>(changetype<usize>(query) + j);
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c != load<u8>(changetype<usize>(name) + j)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return i;
+  }
+  return -1;
+}

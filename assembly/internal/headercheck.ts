@@ -20,18 +20,18 @@ export enum Protected {
   Allow = 1,
 }
 
-/** tchar of RFC 9110: ALPHA DIGIT and !#$%&'*+-.^_`|~ */
+/** tchar of RFC 9110 (ALPHA DIGIT and !#$%&'*+-.^_`|~) as two 64-bit masks: bit c of the
+ *  first for bytes below 0x40, bit c - 0x40 of the second for 0x40 to 0x7f. */
+// @ts-ignore: decorator
+@inline const TOKEN_LOW: u64 = 0x03ff6cfa00000000;
+// @ts-ignore: decorator
+@inline const TOKEN_HIGH: u64 = 0x57ffffffc7fffffe;
+
 // @ts-ignore: decorator
 @inline
 function isTokenChar(c: u32): bool {
-  if (c >= 0x61 && c <= 0x7a) return true; // a-z
-  if (c >= 0x41 && c <= 0x5a) return true; // A-Z
-  if (c >= 0x30 && c <= 0x39) return true; // 0-9
-  return (
-    c == 0x21 || c == 0x23 || c == 0x24 || c == 0x25 || c == 0x26 || c == 0x27 || c == 0x2a ||
-    c == 0x2b || c == 0x2d || c == 0x2e || c == 0x5e || c == 0x5f || c == 0x60 || c == 0x7c ||
-    c == 0x7e
-  );
+  const mask = c < 0x40 ? TOKEN_LOW : TOKEN_HIGH;
+  return c < 0x80 && ((mask >> <u64>(c & 63)) & 1) != 0;
 }
 
 function lowerAt(p: usize, i: usize): u32 {
@@ -59,9 +59,10 @@ export function headerNameProblemAt(p: usize, len: usize, allow: Protected): str
   }
   for (let i = start; i < len; i++) {
     const c = <u32>load<u8>(p + i);
-    if (c == 0x0d || c == 0x0a) return "contains CR or LF";
-    if (c == 0) return "contains NUL";
-    if (!isTokenChar(c)) return "is not a token";
+    if (!isTokenChar(c)) {
+      if (c == 0x0d || c == 0x0a) return "contains CR or LF";
+      return c == 0 ? "contains NUL" : "is not a token";
+    }
   }
   if (allow != Protected.Allow) {
     if (
@@ -77,12 +78,27 @@ export function headerNameProblemAt(p: usize, len: usize, allow: Protected): str
 
 /** Why the value at `p` cannot be written, or null when it can. */
 export function headerValueProblemAt(p: usize, len: usize): string | null {
-  for (let i: usize = 0; i < len; i++) {
+  // Eight bytes at a time while none of them is CR, LF or NUL; the bytes from the first word
+  // that holds one are looked at one by one.
+  let i: usize = 0;
+  while (i + 8 <= len) {
+    const w = load<u64>(p + i);
+    if (hasZeroByte(w) || hasZeroByte(w ^ 0x0d0d0d0d0d0d0d0d) || hasZeroByte(w ^ 0x0a0a0a0a0a0a0a0a)) break;
+    i += 8;
+  }
+  for (; i < len; i++) {
     const c = load<u8>(p + i);
     if (c == 0x0d || c == 0x0a) return "contains CR or LF";
     if (c == 0) return "contains NUL";
   }
   return null;
+}
+
+/** Whether one of the eight bytes of `w` is zero. */
+// @ts-ignore: decorator
+@inline
+function hasZeroByte(w: u64): bool {
+  return ((w - 0x0101010101010101) & ~w & 0x8080808080808080) != 0;
 }
 
 /** Why `name` (as UTF-8) cannot be written as a header name, or null. */

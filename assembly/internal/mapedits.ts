@@ -29,6 +29,8 @@
 // frees either with heap.free). Host-free, so the unit tests (assembly/__tests__/
 // mapedits.spec.ts) run it directly.
 
+import { lowerAscii8 } from "./pairs";
+
 // @ts-ignore: decorator
 @inline export const EDIT_ADD: u32 = 0;
 // @ts-ignore: decorator
@@ -44,9 +46,9 @@
 // @ts-ignore: decorator
 @inline const SLOT: usize = 20;
 // @ts-ignore: decorator
-@inline const FNV_OFFSET: u32 = 2166136261;
+@inline const HASH_SEED: u64 = 0xcbf29ce484222325;
 // @ts-ignore: decorator
-@inline const FNV_PRIME: u32 = 16777619;
+@inline const HASH_PRIME: u64 = 0x100000001b3;
 // Record scratch value of an added entry that stays in the map.
 // @ts-ignore: decorator
 @inline const STAYS: u32 = 0xffffffff;
@@ -124,13 +126,14 @@ export class EditLog {
     }
     const at = this.ptr + this.len;
     const n = at + RECORD_HEAD;
-    let h = FNV_OFFSET;
-    for (let i: usize = 0; i < nameLen; i++) {
+    let i: usize = 0;
+    for (; i + 8 <= nameLen; i += 8) store<u64>(n + i, lowerAscii8(load<u64>(name + i)));
+    for (; i < nameLen; i++) {
       let c = <u32>load<u8>(name + i);
       if (c - 0x41 < 26) c |= 0x20;
       store<u8>(n + i, <u8>c);
-      h = (h ^ c) * FNV_PRIME;
     }
+    const h = hashOf(n, nameLen);
     store<u32>(at, kind);
     store<u32>(at, <u32>nameLen, 4);
     store<u32>(at, <u32>valueLen, 8);
@@ -332,17 +335,40 @@ function slotOf(table: usize, mask: usize, hash: u32, name: usize, nameLen: usiz
       store<u32>(s, hash, 8);
       return i;
     }
-    if (load<u32>(s, 8) == hash && <usize>load<u32>(s, 4) == nameLen && memory.compare(at, name, nameLen) == 0) return i;
+    if (load<u32>(s, 8) == hash && <usize>load<u32>(s, 4) == nameLen && sameBytes(at, name, nameLen)) return i;
     i = (i + 1) & mask;
   }
   return NO_SLOT;
 }
 
-/** The hash push keeps for a name, of bytes already as Envoy stores them. */
+/** Whether `len` bytes at `a` and `b` are equal: eight at a time, the last eight first. */
+function sameBytes(a: usize, b: usize, len: usize): bool {
+  if (len < 8) return memory.compare(a, b, len) == 0;
+  const last = len - 8;
+  if (load<u64>(a + last) != load<u64>(b + last)) return false;
+  for (let i: usize = 0; i < last; i += 8) {
+    if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  }
+  return true;
+}
+
+/** The hash push keeps for a name, of bytes already as Envoy stores them: eight bytes at a
+ *  time (the last eight read as one word, overlapping the one before), then mixed so that the
+ *  table's low bits depend on every byte. */
 function hashOf(name: usize, nameLen: usize): u32 {
-  let h = FNV_OFFSET;
-  for (let i: usize = 0; i < nameLen; i++) h = (h ^ <u32>load<u8>(name + i)) * FNV_PRIME;
-  return h;
+  let h: u64 = HASH_SEED ^ <u64>nameLen;
+  if (nameLen >= 8) {
+    const last = nameLen - 8;
+    for (let i: usize = 0; i < last; i += 8) h = (h ^ load<u64>(name + i)) * HASH_PRIME;
+    h = (h ^ load<u64>(name + last)) * HASH_PRIME;
+  } else {
+    let w: u64 = 0;
+    for (let i: usize = 0; i < nameLen; i++) w = (w << 8) | <u64>load<u8>(name + i);
+    h = (h ^ w) * HASH_PRIME;
+  }
+  h ^= h >> 32;
+  h *= HASH_PRIME;
+  return <u32>(h ^ (h >> 29));
 }
 
 /** Whether an add or set of this (lower-cased) name lands at the end of Envoy's list. */

@@ -118,14 +118,36 @@ export function findPairValues(ptr: usize, size: usize, name: usize, nameLen: us
   return out;
 }
 
-/** Whether `stored` equals `query` with its ASCII upper case letters lowered. */
+/** Whether `stored` equals `query` with its ASCII upper case letters lowered. Names of eight
+ *  bytes or more are compared eight at a time, their last eight first: names in one map often
+ *  share a prefix (`x-forwarded-`, `x-envoy-`) and differ at the end. */
 function sameLowered(stored: usize, query: usize, len: usize): bool {
+  if (len >= 8) {
+    const last = len - 8;
+    if (load<u64>(stored + last) != lowerAscii8(load<u64>(query + last))) return false;
+    for (let i: usize = 0; i < last; i += 8) {
+      if (load<u64>(stored + i) != lowerAscii8(load<u64>(query + i))) return false;
+    }
+    return true;
+  }
   for (let i: usize = 0; i < len; i++) {
     let c = <u32>load<u8>(query + i);
     if (c - 0x41 < 26) c |= 0x20;
     if (<u32>load<u8>(stored + i) != c) return false;
   }
   return true;
+}
+
+/** Eight bytes with each ASCII upper case letter lowered (other bytes, UTF-8 too, as they
+ *  are): a byte below 0x80 is a letter when adding 0x3f carries into its top bit and adding
+ *  0x25 does not; the carries stay inside each byte. */
+// @ts-ignore: decorator
+@inline
+export function lowerAscii8(w: u64): u64 {
+  const low7 = w & 0x7f7f7f7f7f7f7f7f;
+  const fromA = low7 + 0x3f3f3f3f3f3f3f3f;
+  const pastZ = low7 + 0x2525252525252525;
+  return w | ((((fromA ^ pastZ) & ~w) & 0x8080808080808080) >> 2);
 }
 
 function checkedCount(ptr: usize, size: usize): i32 {

@@ -1,0 +1,69 @@
+// What a header write may contain (internal/headercheck.ts), byte by byte.
+import { Protected, headerNameProblemAt, headerValueProblemAt } from "../internal/headercheck";
+
+const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+function nameWith(c: u32, at: i32, len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  for (let i = 0; i < len; i++) store<u8>(changetype<usize>(out) + <usize>i, i == at ? <u8>c : 0x61);
+  return out;
+}
+
+describe("header names", () => {
+  it("accepts exactly RFC 9110's token bytes, anywhere in the name, and names the problem", () => {
+    let accepted = 0;
+    let wrong = "";
+    for (let c: u32 = 0; c < 256; c++) {
+      const token = c < 0x80 && TCHARS.indexOf(String.fromCharCode(<i32>c)) >= 0;
+      if (token) accepted++;
+      for (let at = 0; at < 3; at++) {
+        const name = nameWith(c, at, 3);
+        const problem = headerNameProblemAt(changetype<usize>(name), 3, Protected.Refuse);
+        let expected: string | null = "is not a token";
+        if (token) expected = null;
+        else if (c == 0x0d || c == 0x0a) expected = "contains CR or LF";
+        else if (c == 0) expected = "contains NUL";
+        else if (c == 0x3a && at == 0) expected = "is a pseudo-header";
+        if (problem != expected && wrong.length == 0) wrong = "byte " + c.toString() + " at " + at.toString();
+      }
+    }
+    expect(wrong).toBe("");
+    expect(accepted).toBe(TCHARS.length);
+  });
+
+  it("names the first bad byte's problem", () => {
+    const name = String.UTF8.encode("a b\r\n");
+    expect(headerNameProblemAt(changetype<usize>(name), 5, Protected.Refuse)).toBe("is not a token");
+    const crlf = String.UTF8.encode("a\r b");
+    expect(headerNameProblemAt(changetype<usize>(crlf), 4, Protected.Refuse)).toBe("contains CR or LF");
+  });
+});
+
+// Bytes next to CR, LF and NUL (and their values with the top bit set), which a test of
+// eight bytes at a time could mistake for them.
+const NEAR: u32[] = [0x01, 0x09, 0x0b, 0x0c, 0x0e, 0x20, 0x61, 0x7f, 0x80, 0x81, 0x8a, 0x8d, 0xff];
+
+describe("header values", () => {
+  it("refuses CR, LF and NUL at any place and length, and nothing else", () => {
+    let wrong = "";
+    let checked = 0;
+    for (let len = 1; len <= 19; len++) {
+      for (let at = 0; at < len; at++) {
+        for (let k = -3; k < NEAR.length; k++) {
+          const c: u32 = k == -3 ? 0x0d : k == -2 ? 0x0a : k == -1 ? 0 : NEAR[k];
+          const value = nameWith(c, at, len);
+          const problem = headerValueProblemAt(changetype<usize>(value), <usize>len);
+          let expected: string | null = null;
+          if (c == 0x0d || c == 0x0a) expected = "contains CR or LF";
+          else if (c == 0) expected = "contains NUL";
+          if (problem != expected && wrong.length == 0) {
+            wrong = "byte " + c.toString() + " at " + at.toString() + " of " + len.toString();
+          }
+          checked++;
+        }
+      }
+    }
+    expect(wrong).toBe("");
+    expect(checked).toBe(190 * 16);
+  });
+});
