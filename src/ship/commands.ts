@@ -206,6 +206,7 @@ export async function manifestCommand(
     configuration,
     failurePolicy: failurePolicyOf(filter, values.failurePolicy, values.allowFailOpen ?? false),
   };
+  // Stryker disable next-line ConditionalExpression: equivalent, an undefined namespace written is read as absent (metadata and check test `!== undefined`)
   if (values.namespace !== undefined) input.namespace = values.namespace;
   if (values.selector !== undefined) input.selector = parseSelector(values.selector);
   if (values.targetRef?.length) input.targetRefs = values.targetRef.map(parseTargetRef);

@@ -11,7 +11,9 @@ import {
   manifestCommand,
   packageCommand,
   writeComposeConfig,
+  writeExamples,
 } from "../../src/ship/commands.ts";
+import { maskDigests } from "../../src/ship/generated.ts";
 import { packageModule, readLayoutManifest, sha256Hex } from "../../src/ship/oci.ts";
 
 /** A valid module: the magic and version, then a custom section carrying `payload`. */
@@ -439,5 +441,60 @@ describe("writeComposeConfig", () => {
     const written = readFileSync(join(root, "envoy", "compose", "envoy.yaml"), "utf8");
     expect(written).toContain("open.wasm");
     expect(written).toContain("closed.wasm");
+  });
+});
+
+describe("writeExamples (meshwasm manifest --examples)", () => {
+  it("writes each filter's Istio and Envoy Gateway examples under a Kubernetes name, and the compose config", async () => {
+    const project = mkdtempSync(join(tmpdir(), "meshwasm-ship-examples-"));
+    try {
+      writeFileSync(
+        join(project, "package.json"),
+        JSON.stringify({ name: "examples", private: true }),
+      );
+      mkdirSync(join(project, "build"));
+      for (const name of ["Edge_Tag", "hello"]) {
+        mkdirSync(join(project, "filters", name, "assembly"), { recursive: true });
+        writeFileSync(
+          join(project, "filters", name, "assembly", "index.ts"),
+          "// not compiled here\n",
+        );
+        writeFileSync(join(project, "build", `${name}.wasm`), module(name));
+      }
+      const said = await writeExamples(project);
+      expect(said.split("\n").sort()).toEqual(
+        [
+          "wrote envoy/compose/envoy.yaml",
+          "wrote envoy/gateway/Edge_Tag.yaml",
+          "wrote envoy/gateway/hello.yaml",
+          "wrote envoy/istio/Edge_Tag.yaml",
+          "wrote envoy/istio/hello.yaml",
+        ].sort(),
+      );
+      const [te] = parseAllDocuments(
+        readFileSync(join(project, "envoy", "istio", "Edge_Tag.yaml"), "utf8"),
+      ).map((d) => d.toJS());
+      expect(te.metadata.name).toBe("edge-tag");
+      expect(te.spec.wasm.url).toBe("oci://registry.example.com/meshwasm/edge-tag:0.1.0");
+      expect(readFileSync(join(project, "envoy", "compose", "envoy.yaml"), "utf8")).toContain(
+        "hello.wasm",
+      );
+      rmSync(join(project, "build", "hello.wasm"));
+      await expect(writeExamples(project)).rejects.toThrow(
+        `filter "hello": ${join(project, "build", "hello.wasm")} is missing (run npm run build first)`,
+      );
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("masks whole lower-case sha256 digests only", () => {
+    const digest = "0f".repeat(32);
+    expect(maskDigests(`sha256: ${digest}\nimage: x@sha256:${digest}`)).toBe(
+      "sha256: <sha256>\nimage: x@sha256:<sha256>",
+    );
+    for (const kept of [digest.slice(1), `${digest}a`, digest.toUpperCase(), "short"]) {
+      expect(maskDigests(kept)).toBe(kept);
+    }
   });
 });
