@@ -21,7 +21,8 @@ export namespace StreamCallbacks {
   export const Done: u32 = 1 << 7;
   /** proxy_on_delete: a stream's context lives from its first callback to the stream's end
    *  (state kept from one callback to the next, a paused stream resumed later, a callout's
-   *  answer). Needed unless the root says otherwise (CallbackNeeds.noStreamState). */
+   *  answer). Needed unless the root says otherwise (CallbackNeeds.noStreamState), or the
+   *  configuration needs Log and not Done: the log then ends the stream (internal/needs.ts). */
   export const Delete: u32 = 1 << 8;
   /** The request's three callbacks (what whole-body buffering of the request uses). */
   export const Request: u32 = RequestHeaders | RequestBody | RequestTrailers;

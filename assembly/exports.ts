@@ -17,6 +17,9 @@
 // for an id that is no root: both abort with a message naming the callback. A module built
 // for a configuration that keeps no stream state has no proxy_on_delete (Envoy skips that
 // entry too): each stream's context is then forgotten when the callback that made it returns.
+// Nor has one built for a configuration that needs proxy_on_log (and not proxy_on_done): each
+// stream's context then lives until its log, which calls onDelete and forgets it
+// (internal/needs.ts, withoutDeleteAtLog, says why that is the end of the stream in Envoy).
 
 import { Action, GrpcStatus, PeerType } from "./abi/types";
 import { downstreamData, upstreamData } from "./host/buffers";
@@ -37,7 +40,7 @@ import {
 import { findRootFactory, registeredRootIds } from "./registry";
 import { endOfCallback, noteHostBytes } from "./collect";
 import { onBody, onHeaders, onTrailers } from "./internal/http-dispatch";
-import { PRUNED_CALLBACKS, checkNeededCallbacks } from "./internal/needs";
+import { PRUNED_CALLBACKS, checkNeededCallbacks, logEndsStreams } from "./internal/needs";
 import { StreamCallbacks } from "./callbacks";
 
 // Not a proxy-wasm callback: what a configuration needs, for `meshwasm build --for-config`.
@@ -61,10 +64,17 @@ const CONTEXT_PER_CALLBACK: bool = (PRUNED_CALLBACKS & StreamCallbacks.Delete) !
 // Without proxy_on_delete a stream's context lives only while its callback runs, so at most
 // one is alive: it is kept here instead of in the maps above (no hashing, and none of the
 // map's growth and rehashing, which allocate, per stream). Context ids are never 0.
+// Not when the log ends each stream (logEndsStreams): streams then overlap, in the maps.
 let callbackId: u32 = 0;
 let callbackContext: Context | null = null;
 /** What callbackContext is: 0 none, 1 an HttpContext, 2 a StreamContext, 3 a passthrough. */
 let callbackKind: u32 = 0;
+
+/** Whether the running callback's context is in the slot above (built without
+ *  proxy_on_delete, and no configured root needs the log). */
+function inSlot(): bool {
+  return CONTEXT_PER_CALLBACK && !logEndsStreams;
+}
 
 /** Whether the host announces contexts (the module exports proxy_on_context_create). */
 let hostAnnounces = false;
@@ -145,15 +155,15 @@ function createChild(contextId: u32, root: RootContext): void {
   refreshLogLevel();
   const http = root.createHttpContext(contextId);
   if (http !== null) {
-    if (CONTEXT_PER_CALLBACK) holdForCallback(contextId, http, 1);
+    if (inSlot()) holdForCallback(contextId, http, 1);
     else https.set(contextId, http);
     return;
   }
   const stream = root.createStreamContext(contextId);
   if (stream !== null) {
-    if (CONTEXT_PER_CALLBACK) holdForCallback(contextId, stream, 2);
+    if (inSlot()) holdForCallback(contextId, stream, 2);
     else streams.set(contextId, stream);
-  } else if (CONTEXT_PER_CALLBACK) {
+  } else if (inSlot()) {
     holdForCallback(contextId, new Context(contextId), 3);
   } else {
     passthrough.set(contextId, new Context(contextId));
@@ -193,7 +203,7 @@ function createStream(contextId: u32, callback: string): void {
 }
 
 function anyContext(id: u32, callback: string): Context {
-  if (CONTEXT_PER_CALLBACK) {
+  if (inSlot()) {
     if (callbackKind == 0 || callbackId != id) {
       if (roots.has(id)) return roots.get(id);
       createStream(id, callback);
@@ -215,7 +225,7 @@ function anyContextKnown(id: u32): Context {
 
 /** The HTTP context `id`, or null for a passthrough child. */
 function httpOf(id: u32, callback: string): HttpContext | null {
-  if (CONTEXT_PER_CALLBACK) {
+  if (inSlot()) {
     if (callbackKind == 0 || callbackId != id) {
       if (roots.has(id)) panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
       createStream(id, callback);
@@ -236,7 +246,7 @@ function httpOf(id: u32, callback: string): HttpContext | null {
 }
 
 function streamOf(id: u32, callback: string): StreamContext | null {
-  if (CONTEXT_PER_CALLBACK) {
+  if (inSlot()) {
     if (callbackKind == 0 || callbackId != id) {
       if (roots.has(id)) panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
       createStream(id, callback);
@@ -257,14 +267,14 @@ function streamOf(id: u32, callback: string): StreamContext | null {
 }
 
 /** The end of a per-stream callback of stream `id`: without proxy_on_delete, its context is
- *  forgotten here (nothing else would). */
+ *  forgotten here (nothing else would), unless its log will. */
 function endOfStreamCallback(id: u32): void {
-  if (CONTEXT_PER_CALLBACK) forgetStream(id);
+  if (inSlot()) forgetStream(id);
   endOfCallback();
 }
 
 function forgetStream(id: u32): void {
-  if (CONTEXT_PER_CALLBACK) {
+  if (inSlot()) {
     if (callbackKind != 0 && callbackId == id) {
       changetype<Context>(callbackContext).alive = false;
       callbackContext = null;
@@ -286,7 +296,7 @@ function forgetStream(id: u32): void {
 
 /** A passthrough child's callback: nothing to do. */
 function passOn(id: u32): Action {
-  if (CONTEXT_PER_CALLBACK) forgetStream(id);
+  if (inSlot()) forgetStream(id);
   return Action.Continue;
 }
 
@@ -358,15 +368,20 @@ export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, a
 export function proxy_on_done(contextId: u32): bool {
   enteredContext(contextId);
   const done = anyContext(contextId, "proxy_on_done").onDone();
-  if (CONTEXT_PER_CALLBACK && !roots.has(contextId)) forgetStream(contextId);
+  if (inSlot() && !roots.has(contextId)) forgetStream(contextId);
   endOfCallback();
   return done;
 }
 
 export function proxy_on_log(contextId: u32): void {
   enteredContext(contextId);
-  anyContext(contextId, "proxy_on_log").onLog();
-  if (CONTEXT_PER_CALLBACK && !roots.has(contextId)) forgetStream(contextId);
+  const ctx = anyContext(contextId, "proxy_on_log");
+  ctx.onLog();
+  if (CONTEXT_PER_CALLBACK && !roots.has(contextId)) {
+    // The stream's last callback when its log ends it (no proxy_on_delete follows).
+    if (logEndsStreams) ctx.onDelete();
+    forgetStream(contextId);
+  }
   endOfCallback();
 }
 
@@ -386,7 +401,7 @@ export function proxy_on_delete(contextId: u32): void {
   ctx.onDelete();
   ctx.alive = false;
   // An id lives in one map: stop at the one that held it (one lookup per stream, not four).
-  if (CONTEXT_PER_CALLBACK && callbackKind != 0 && callbackId == contextId) forgetStream(contextId);
+  if (inSlot() && callbackKind != 0 && callbackId == contextId) forgetStream(contextId);
   else if (!https.delete(contextId) && !streams.delete(contextId)) {
     if (roots.delete(contextId)) forgetRoot(contextId);
     else passthrough.delete(contextId);

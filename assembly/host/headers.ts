@@ -74,7 +74,7 @@ import {
   serializeHeaders,
 } from "../internal/pairs";
 import { forgetHostBytes, noteHostBytes } from "../collect";
-import { decodeUtf8 } from "../utf8";
+import { decodeUtf8, decodeUtf8At } from "../utf8";
 import { replayEdits } from "./headerbatch";
 import { logAt } from "./log";
 
@@ -141,6 +141,9 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
  *
  * Example: `const ua = this.request.headers.get("user-agent");`
  */
+/** HeaderMap.find: the read goes to the host (one value). */
+const ASK_HOST: i64 = -2;
+
 export class HeaderMap {
   // The whole map as the host last handed it over, or as our own edits since made it (a
   // pairs block of `wholeCount` pairs, ours to free), valid while the read epoch is
@@ -312,12 +315,43 @@ export class HeaderMap {
   /** The value of `name`, or null when absent. With several values Envoy returns the
    *  first; use getAll for each value. Ill-formed UTF-8 reads as U+FFFD (getBytes is exact). */
   get(name: string): string | null {
-    const value = this.getBytes(String.UTF8.encode(name));
-    return value === null ? null : decodeUtf8(value);
+    return this.getText(String.UTF8.encode(name));
   }
 
   /** The value of `name` as bytes, or null when absent. `name` is UTF-8. */
   getBytes(name: ArrayBuffer): ArrayBuffer | null {
+    const at = this.find(name, false);
+    if (at == ASK_HOST) return this.getOne(name);
+    if (at < 0) return null;
+    const valuePtr = this.whole + <usize>(at & 0xffffffff);
+    const valueLen = <usize>(at >>> 32);
+    const out = new ArrayBuffer(<i32>valueLen);
+    memory.copy(changetype<usize>(out), valuePtr, valueLen);
+    return out;
+  }
+
+  /**
+   * The value of `name` (UTF-8) as text, or null when absent: `get` with the name already
+   * encoded, decoded straight from the map's copy when it is at hand (no copy of the bytes
+   * first). With `whole`, a read that does not have the copy takes the whole map (one host
+   * call) whatever the reads before it did, so the reads after it in this callback are
+   * answered from it. Ill-formed UTF-8 reads as U+FFFD. Legal where `get` is.
+   *
+   * Example: `const path = headers.getText(PATH, true);` (PATH = String.UTF8.encode(":path"))
+   */
+  getText(name: ArrayBuffer, whole: bool = false): string | null {
+    const at = this.find(name, whole);
+    if (at == ASK_HOST) {
+      const value = this.getOne(name);
+      return value === null ? null : decodeUtf8(value);
+    }
+    if (at < 0) return null;
+    return decodeUtf8At(this.whole + <usize>(at & 0xffffffff), <usize>(at >>> 32));
+  }
+
+  /** Where `name`'s value is in the copy (findPairValue's answer: -1 when absent), or ASK_HOST
+   *  when this read goes to the host alone; counts the read for the whole-map choice. */
+  private find(name: ArrayBuffer, whole: bool): i64 {
     const epoch = readEpoch();
     if (this.readsEpoch != epoch) {
       if (this.reads > 1) {
@@ -332,15 +366,9 @@ export class HeaderMap {
     this.reads++;
     // The whole map is read once per epoch, at the first read when the last epoch read more
     // than one value, else at the second; if that fails, reads stay single.
-    if (this.wholeEpoch != epoch && this.reads != (this.wholeFirst ? 1 : 2)) return this.getOne(name);
-    if (!this.haveWhole()) return this.getOne(name);
-    const at = findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
-    if (at < 0) return null;
-    const valuePtr = this.whole + <usize>(at & 0xffffffff);
-    const valueLen = <usize>(at >>> 32);
-    const out = new ArrayBuffer(<i32>valueLen);
-    memory.copy(changetype<usize>(out), valuePtr, valueLen);
-    return out;
+    if (!whole && this.wholeEpoch != epoch && this.reads != (this.wholeFirst ? 1 : 2)) return ASK_HOST;
+    if (!this.haveWhole()) return ASK_HOST;
+    return findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
   }
 
   /** One value, asked of the host. */

@@ -154,6 +154,30 @@ export class TextBuilder {
     this.len += n;
   }
 
+  /** What was written, as UTF-8 in one new buffer: `String.UTF8.encode(b.toString())`
+   *  without the string between (a surrogate pair as 4 bytes, a lone surrogate as 3). */
+  utf8(): ArrayBuffer {
+    const ptr = changetype<usize>(this.buf);
+    const len = this.len;
+    let size = 0;
+    for (let i = 0; i < len; i++) {
+      const c = <u32>load<u16>(ptr + (<usize>i << 1));
+      if (c < 0x80) {
+        size += 1;
+      } else if (c < 0x800) {
+        size += 2;
+      } else if ((c & 0xfc00) == 0xd800 && i + 1 < len && (<u32>load<u16>(ptr + (<usize>(i + 1) << 1)) & 0xfc00) == 0xdc00) {
+        size += 4;
+        i++;
+      } else {
+        size += 3;
+      }
+    }
+    const out = new ArrayBuffer(size);
+    String.UTF8.encodeUnsafe(ptr, len, changetype<usize>(out));
+    return out;
+  }
+
   /** What was written, as one new string. */
   toString(): string {
     return String.UTF16.decodeUnsafe(changetype<usize>(this.buf), <usize>this.len << 1);

@@ -104,7 +104,13 @@ export async function pruneForConfiguration(
   origin = "the configuration",
 ): Promise<PruneResult> {
   const needed = await neededCallbacks(wasm, configuration, origin);
-  const removed = exportedCallbacks(wasm).filter((name) => !needed.includes(name));
+  const exported = exportedCallbacks(wasm);
+  let removed = exported.filter((name) => !needed.includes(name));
+  // A configuration that needs the log needs no delete (the SDK ends each stream at its log,
+  // assembly/internal/needs.ts): only true of a module that exports proxy_on_log.
+  if (needed.includes("proxy_on_log") && !exported.includes("proxy_on_log")) {
+    removed = removed.filter((name) => name !== "proxy_on_delete");
+  }
   if (removed.length === 0) return { needed, removed };
   const pruned = await compile(callbackBits(removed));
   const path = resolve(outPath);

@@ -46,4 +46,26 @@ describe("TextBuilder", () => {
     expect<string>(b.reset().range(c, 1, 4).range(c, 5, 9).toString()).toBe("bcd");
     expect<i32>(b.length).toBe(3);
   });
+
+  it("gives what it wrote as UTF-8, byte for byte what encoding its string gives", () => {
+    const samples: string[] = [
+      "",
+      "plain ascii",
+      "\u007f\u0080 two \u07ff\u0800 three \uffff",
+      "pair \uD83D\uDE00 ok",
+      "lone high \uD83D end",
+      "lone low \uDE00 end",
+      "high at end \uD83D",
+      "\uDE00\uD83D",
+      "ünïcødé",
+    ];
+    const b = new TextBuilder(2);
+    for (let i = 0; i < samples.length; i++) {
+      const got = Uint8Array.wrap(b.reset().str(samples[i]).utf8());
+      const want = Uint8Array.wrap(String.UTF8.encode(samples[i]));
+      expect<i32>(got.length).toBe(want.length, samples[i]);
+      for (let j = 0; j < want.length; j++) expect<u8>(got[j]).toBe(want[j], samples[i]);
+    }
+  });
 });
+

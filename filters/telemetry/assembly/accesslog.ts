@@ -128,4 +128,13 @@ export class JsonLine {
     b.truncate(b.length - 1);
     return text;
   }
+
+  /** The object's text as UTF-8 (`String.UTF8.encode(close())` without the string). */
+  closeUtf8(): ArrayBuffer {
+    const b = this.b;
+    b.char(0x7d);
+    const bytes = b.utf8();
+    b.truncate(b.length - 1);
+    return bytes;
+  }
 }

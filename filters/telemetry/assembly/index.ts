@@ -20,8 +20,6 @@ import {
   PropertyPath,
   RootContext,
   currentTimeNanos,
-  decodeUtf8,
-  HeaderMap,
   getPropertyInt,
   log,
   properties,
@@ -65,12 +63,6 @@ const AUTHORITY = String.UTF8.encode(":authority");
 const USER_AGENT = String.UTF8.encode("user-agent");
 const CONTENT_LENGTH = String.UTF8.encode("content-length");
 const TRACESTATE = String.UTF8.encode("tracestate");
-
-/** `headers.get(name)` for a name already encoded. */
-function getText(headers: HeaderMap, name: ArrayBuffer): string | null {
-  const value = headers.getBytes(name);
-  return value === null ? null : decodeUtf8(value);
-}
 
 // Trace-context outcomes and access-log outcomes, as values of the `result` label.
 const TRACE_CONTINUED = 0;
@@ -227,20 +219,18 @@ class TelemetryStream extends HttpContext {
     // whole map (getAll), and the request id, tracestate and B3 reads after it are answered
     // from that copy (one host call); a write would end the copy.
     const parents = cfg.tracing.enabled ? headers.getAll("traceparent") : null;
-    let bytes = headers.getBytes(t.ridHeader);
-    let id: string | null = bytes === null ? null : decodeUtf8(bytes!);
-    let generated = false;
+    let id = headers.getText(t.ridHeader);
+    let bytes: ArrayBuffer | null = null;
     if (rid.generate == "always" || (rid.generate == "missing" && (id === null || id.length == 0))) {
       id = uuid4();
       bytes = String.UTF8.encode(id);
-      generated = true;
     }
     this.requestId = id;
     // A generated id is echoed from its bytes; one read is echoed as the text read (ill-formed
     // UTF-8 as U+FFFD), encoded again in onResponseHeaders.
-    this.requestIdBytes = generated ? bytes : null;
+    this.requestIdBytes = bytes;
     if (parents !== null) this.traceContext(parents);
-    if (generated) headers.setBytes(t.ridHeader, bytes!);
+    if (bytes !== null) headers.setBytes(t.ridHeader, bytes);
     return Action.Continue;
   }
 
@@ -257,15 +247,15 @@ class TelemetryStream extends HttpContext {
     } else if (parents.length > 0) {
       result = TRACE_REPLACED;
     } else if (tracing.b3) {
-      const single = getText(headers, B3);
+      const single = headers.getText(B3);
       const deferred = chance(tracing.samplePercent);
       if (single !== null) context = parseB3Single(single, deferred);
       if (context === null) {
         context = parseB3Multi(
-          getText(headers, B3_TRACE_ID),
-          getText(headers, B3_SPAN_ID),
-          getText(headers, B3_SAMPLED),
-          getText(headers, B3_FLAGS),
+          headers.getText(B3_TRACE_ID),
+          headers.getText(B3_SPAN_ID),
+          headers.getText(B3_SAMPLED),
+          headers.getText(B3_FLAGS),
           deferred,
         );
       }
@@ -380,8 +370,8 @@ class TelemetryStream extends HttpContext {
     if (f[1]) line.str(LOG_FIELDS[1], this.requestMethod());
     // request.path and request.host are the request's :path and :authority as they are now
     // (after any later filter's rewrite): read from the same copy of the map.
-    if (f[2]) line.str(LOG_FIELDS[2], this.requestHeader(":path", PATH));
-    if (f[3]) line.str(LOG_FIELDS[3], this.requestHeader(":authority", AUTHORITY));
+    if (f[2]) line.str(LOG_FIELDS[2], this.requestHeader(PATH));
+    if (f[3]) line.str(LOG_FIELDS[3], this.requestHeader(AUTHORITY));
     if (f[4]) line.str(LOG_FIELDS[4], properties.requestProtocol());
     if (f[5]) line.int(LOG_FIELDS[5], code);
     if (f[6]) line.millis(LOG_FIELDS[6], durationNs != UNREAD ? durationNs : getPropertyInt(P_DURATION, -1));
@@ -393,29 +383,27 @@ class TelemetryStream extends HttpContext {
     if (f[12]) line.str(LOG_FIELDS[12], properties.upstreamAddress());
     if (f[13]) line.str(LOG_FIELDS[13], this.routeName());
     if (f[14]) line.str(LOG_FIELDS[14], properties.sourceAddress());
-    if (f[15]) line.str(LOG_FIELDS[15], this.redacted("user-agent", this.requestHeader("user-agent", USER_AGENT)));
+    if (f[15]) line.str(LOG_FIELDS[15], this.redacted("user-agent", this.requestHeader(USER_AGENT)));
     if (a.requestHeaders.length > 0) line.headers("request_headers", a.requestHeaders, this.values(a.requestHeaders, true));
     if (a.responseHeaders.length > 0) line.headers("response_headers", a.responseHeaders, this.values(a.responseHeaders, false));
-    const text = line.close();
-    log.at(a.level, text);
-    setProperty(t.filterState, String.UTF8.encode(text));
+    // The line's text only when the level lets it through; filter state takes its bytes.
+    const bytes = line.closeUtf8();
+    if (log.enabled(a.level)) log.at(a.level, line.close());
+    setProperty(t.filterState, bytes);
   }
 
-  /** A request header's first value in onLog. The first such read takes the whole map
-   *  (getAll), so the method, path, authority, user agent and logged headers cost one host
-   *  call between them; the request.method, request.path and request.host properties are these
-   *  same header values. */
-  private requestHeader(name: string, encoded: ArrayBuffer): string | null {
-    const headers = this.request.headers;
-    if (this.wholeRead) return getText(headers, encoded);
+  /** A request header's first value in onLog. The first such read takes the whole map, so
+   *  the method, path, authority, user agent and logged headers cost one host call between
+   *  them, and each value is decoded straight from that copy; the request.method, request.path
+   *  and request.host properties are these same header values. */
+  private requestHeader(encoded: ArrayBuffer): string | null {
     this.wholeRead = true;
-    const all = headers.getAll(name);
-    return all.length == 0 ? null : all[0];
+    return this.request.headers.getText(encoded, true);
   }
 
   private requestMethod(): string | null {
     if (!this.haveMethod) {
-      this.method = this.requestHeader(":method", METHOD);
+      this.method = this.requestHeader(METHOD);
       this.haveMethod = true;
     }
     return this.method;

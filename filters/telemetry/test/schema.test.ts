@@ -78,15 +78,15 @@ describe("the callbacks a configuration needs", () => {
   it("needs the response's headers for request_id.echo and the log for metrics or the access log", async () => {
     const module = readFileSync(await buildTelemetry());
     const headers = "proxy_on_request_headers";
-    // Each keeps its stream's context to the end (proxy_on_delete).
+    // Each keeps its stream's context to the end: its log when it needs the log (the SDK ends
+    // the stream there), else proxy_on_delete.
     const del = "proxy_on_delete";
-    expect(await neededCallbacks(module, {})).toEqual([headers, "proxy_on_log", del]);
+    expect(await neededCallbacks(module, {})).toEqual([headers, "proxy_on_log"]);
     const quiet = { metrics: { enabled: false }, access_log: { enabled: false } };
     expect(await neededCallbacks(module, quiet)).toEqual([headers, del]);
     expect(await neededCallbacks(module, { ...quiet, access_log: { enabled: true } })).toEqual([
       headers,
       "proxy_on_log",
-      del,
     ]);
     expect(await neededCallbacks(module, { ...quiet, request_id: { echo: true } })).toEqual([
       headers,

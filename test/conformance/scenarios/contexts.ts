@@ -96,4 +96,27 @@ export const contextScenarios: Scenario[] = [
       await counterReaches(t, "contexts_alpha_deleted", 2);
     },
   },
+  {
+    name: "contexts: a module without proxy_on_delete ends each stream at its log: every stream is logged, and nothing reaches it after",
+    setup: { ...ALPHA, module: "contexts-until-log" },
+    async run(t) {
+      // A callback after the log would find no context and make a new one (created, never
+      // logged); a stream never logged would stay live. Neither may happen.
+      for (let i = 1; i <= 30; i++) {
+        const res = await t.request(`/until-log/${i}`);
+        expect(res.status).toBe(200);
+        expect(res.headers["x-live"]).toBe("1");
+      }
+      await t.abandon("/until-log/gone/headers", "headers");
+      await t.abandon("/until-log/gone/body", "body");
+      await counterReaches(t, "contexts_alpha_created", 31);
+      await counterReaches(t, "contexts_alpha_logged", 31);
+      // onDelete runs at the log.
+      await counterReaches(t, "contexts_alpha_deleted", 31);
+      const res = await t.request("/until-log/after");
+      expect(res.headers["x-live"]).toBe("1");
+      await counterReaches(t, "contexts_alpha_logged", 32);
+      expect(await t.counter("contexts_alpha_created")).toBe(32);
+    },
+  },
 ];

@@ -115,4 +115,12 @@ describe("access-log formatting", () => {
       .close();
     expect<string>(line).toBe('{"a":"x\\"y\\n","b":null,"c":7,"d":null,"e":1.5,"f":2,"h":{"k":null,"m":"v"}}');
   });
+
+  it("gives the same line as UTF-8, and goes on after either close", () => {
+    const line = new JsonLine().str("path", "/ü\uD83D\uDE00").int("status", 200);
+    const bytes = line.closeUtf8();
+    expect<string>(String.UTF8.decode(bytes)).toBe('{"path":"/ü\uD83D\uDE00","status":200}');
+    expect<string>(line.close()).toBe('{"path":"/ü\uD83D\uDE00","status":200}');
+    expect<string>(line.int("more", 1).close()).toBe('{"path":"/ü\uD83D\uDE00","status":200,"more":1}');
+  });
 });

@@ -5,13 +5,17 @@
 // root counts the contexts it made, logged and deleted (`contexts_<root_id>_created`, ...),
 // and a response says which root served it, with that root's configuration and its live
 // contexts (a missed delete would show as a growing count) and how many roots its VM has.
+// Every configuration needs the response's headers and the log, so the module built without
+// proxy_on_delete (test/modules/build.ts, "contexts-until-log") ends each stream at its log.
 
 import {
   Action,
+  CallbackNeeds,
   Counter,
   HttpContext,
   RootContext,
   registerRootContext,
+  StreamCallbacks,
 } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
@@ -37,6 +41,10 @@ class CountingRoot extends RootContext {
   onConfigure(configurationSize: u32): bool {
     this.config = String.UTF8.decode(this.pluginConfiguration());
     return true;
+  }
+
+  neededCallbacks(needs: CallbackNeeds): void {
+    needs.need(StreamCallbacks.ResponseHeaders | StreamCallbacks.Log, "every stream");
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
