@@ -133,6 +133,9 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
   return refusedWrite(String.UTF8.encode(h.name), String.UTF8.encode(h.value), allow, where);
 }
 
+/** HeaderMap.find: the read goes to the host (one value). */
+const ASK_HOST: i64 = -2;
+
 /**
  * One of the host's header maps. Which callbacks may use it depends on the map:
  * request headers from onRequestHeaders on, response headers from onResponseHeaders on,
@@ -141,9 +144,6 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
  *
  * Example: `const ua = this.request.headers.get("user-agent");`
  */
-/** HeaderMap.find: the read goes to the host (one value). */
-const ASK_HOST: i64 = -2;
-
 export class HeaderMap {
   // The whole map as the host last handed it over, or as our own edits since made it (a
   // pairs block of `wholeCount` pairs, ours to free), valid while the read epoch is
