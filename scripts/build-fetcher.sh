@@ -3,7 +3,8 @@
 #   istio-fetch          Istio's own (pkg/wasm of the istio.io/istio module, what istio-agent runs)
 #   envoy-gateway-fetch  Envoy Gateway's own (internal/wasm of github.com/envoyproxy/gateway)
 # Each tool's go.mod pins the module; the Go module proxy serves it. The binary is cached in
-# ${MESHWASM_CACHE:-~/.cache/meshwasm}, keyed by the tool's sources and the Go version, so only
+# the meshwasm cache folder ($MESHWASM_CACHE_DIR, else $XDG_CACHE_HOME/meshwasm, else
+# ~/.cache/meshwasm), keyed by the tool's sources and the Go version, so only
 # the first run pays for the module download (about 90 MB each) and the compile (several
 # minutes on two cores); Go's own module and build caches are reused as well.
 set -euo pipefail
@@ -11,7 +12,7 @@ set -euo pipefail
 tool="${1:-}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/tools/$tool"
-cache="${MESHWASM_CACHE:-$HOME/.cache/meshwasm}"
+cache="${MESHWASM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meshwasm}"
 
 if [[ -z "$tool" || ! -f "$src/go.mod" ]]; then
   echo "build-fetcher: usage: build-fetcher.sh <istio-fetch|envoy-gateway-fetch> (got '${tool}')" >&2
@@ -24,12 +25,16 @@ fi
 
 key="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" <(go version) | sha256sum | cut -c1-16)"
 bin="$cache/$tool-$key"
+mkdir -p "$cache"
+# One build at a time per tool: `npm test` starts this in the background early, and the test
+# that needs the binary then waits here for that build instead of starting a second one.
+exec 9>"$cache/$tool.lock"
+flock 9
 if [[ -x "$bin" ]]; then
   echo "$bin"
   exit 0
 fi
 
-mkdir -p "$cache"
 echo "build-fetcher: building $bin (first run: Go modules download, then compile)" >&2
 start=$SECONDS
 (cd "$src" && go build -mod=readonly -trimpath -o "$bin.tmp" .)

@@ -5,12 +5,13 @@
 #                                       (TrafficExtension, WasmPlugin, ...)
 #   envoy-gateway-<v>.eep.yaml          github.com/envoyproxy/gateway <v>: the generated
 #                                       EnvoyExtensionPolicy CRD of its Helm chart
-# Cached in ${MESHWASM_CACHE:-~/.cache/meshwasm}/crds.
+# Cached in <the meshwasm cache folder>/crds ($MESHWASM_CACHE_DIR, else $XDG_CACHE_HOME/meshwasm,
+# else ~/.cache/meshwasm).
 set -euo pipefail
 
 istio_api="v1.32.0"
 envoy_gateway="v1.9.1"
-cache="${MESHWASM_CACHE:-$HOME/.cache/meshwasm}/crds"
+cache="${MESHWASM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meshwasm}/crds"
 istio_out="$cache/istio-api-$istio_api.crds.yaml"
 eg_out="$cache/envoy-gateway-$envoy_gateway.eep.yaml"
 

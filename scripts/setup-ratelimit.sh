@@ -37,6 +37,11 @@ if ! command -v redis-server >/dev/null 2>&1; then
   exit 1
 fi
 
+# One build at a time: `npm test` starts this script in the background early, and the test
+# that needs the service then waits here for that build instead of starting a second one.
+mkdir -p "$cache"
+exec 9>"$bin_dir.lock"
+flock 9
 if [[ ! -x $service ]]; then
   go_bin="$(command -v go || true)"
   if [[ -z $go_bin && -x /usr/local/go/bin/go ]]; then go_bin=/usr/local/go/bin/go; fi
@@ -49,7 +54,7 @@ if [[ ! -x $service ]]; then
   # Built into a temporary folder and moved into place, so an interrupted build leaves nothing
   # that looks finished; Go's module and build caches are kept (the next build reuses them).
   tmp="$(mktemp -d "$bin_dir/.build.XXXXXX")"
-  if ! GOBIN="$tmp" GOFLAGS=-buildvcs=false "$go_bin" install "$MODULE@$VERSION" >&2; then
+  if ! GOBIN="$tmp" GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" "$go_bin" install "$MODULE@$VERSION" >&2; then
     rm -rf "$tmp"
     echo "setup-ratelimit: go install $MODULE@$VERSION failed" >&2
     exit 1

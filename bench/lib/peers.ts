@@ -5,11 +5,12 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
 import { buildForConfiguration } from "../../src/build/for-config.ts";
+import { cacheDir } from "../../src/envoy/cache.ts";
 import { authConfig, ROUTER_CONFIG, type WasmPeer, type Work } from "../scenarios.ts";
 import { CLUSTER_CONFIG, RATE_LIMIT_CONFIG } from "../scenarios-rate-limit.ts";
 import { aptInstall } from "./tools.ts";
@@ -236,15 +237,21 @@ const rust: Builder = async (works, log) => {
     log("installing Debian's rustc, cargo and libstd-rust-dev-wasm32 with apt-get");
     aptInstall(["rustc", "cargo", "libstd-rust-dev-wasm32"]);
   }
-  const target = join(workDir, "rust-target");
+  // Cargo's registry and its target folder live in the meshwasm cache, shared by every clone
+  // on the machine: a fresh clone then compiles only what changed (the crates and their
+  // compiled forms are minutes to get the first time). Cargo locks both while it builds; the
+  // modules are copied out into bench/.work/rust/ for the bench to load.
+  const shared = join(cacheDir(), "bench-rust");
+  const target = join(shared, "target");
   const examples = join(target, "wasm32-unknown-unknown", "release", "examples");
-  const outputs = works.map((w) => join(examples, `${w.replace(/-/g, "_")}.wasm`));
+  const built = (w: Work) => join(examples, `${w.replace(/-/g, "_")}.wasm`);
+  const outputs = works.map((w) => join(workDir, "rust", `${w}.wasm`));
   if (
     !outputs.every((o) =>
       fresh(o, [join(rustDir, "Cargo.toml"), join(rustDir, "src"), join(rustDir, "examples")]),
     )
   ) {
-    log("building the Rust peer with Debian's cargo (first time: downloads crates)");
+    log("building the Rust peer with Debian's cargo (first time on a machine: downloads crates)");
     const crateDir = staged("rust");
     // Debian's cargo (1.65) reaches the crates registry only through the sparse protocol,
     // which that release still marks unstable: RUSTC_BOOTSTRAP lets it take `-Z`.
@@ -252,7 +259,7 @@ const rust: Builder = async (works, log) => {
       run("/usr/bin/cargo", ["-Z", "sparse-registry", ...args], {
         cwd: crateDir,
         env: {
-          CARGO_HOME: join(workDir, "cargo-home"),
+          CARGO_HOME: join(shared, "cargo-home"),
           CARGO_TARGET_DIR: target,
           RUSTC: "/usr/bin/rustc",
           RUSTC_BOOTSTRAP: "1",
@@ -263,6 +270,8 @@ const rust: Builder = async (works, log) => {
       for (const [name, version] of RUST_PINS) cargo(["update", "-p", name, "--precise", version]);
     }
     cargo(["build", "--locked", "--release", "--examples", "--target", "wasm32-unknown-unknown"]);
+    mkdirSync(join(workDir, "rust"), { recursive: true });
+    for (const [i, w] of works.entries()) copyFileSync(built(w), outputs[i] as string);
   }
   return new Map(works.map((w, i) => [w, outputs[i] as string]));
 };
