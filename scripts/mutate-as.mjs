@@ -32,6 +32,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadEquivalents } from "./mutate-as/equivalents.mjs";
 import { runSchemata } from "./mutate-as/schemata.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -370,7 +371,8 @@ function score(results) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const equivalent = JSON.parse(readFileSync(join(ROOT, "scripts/mutate-as.equivalent.json"), "utf8"));
+  const equivalent = loadEquivalents(ROOT);
+  for (const e of equivalent.stale) console.log(`listed equivalent no longer in the source (judged as any other): ${e.file}:${e.line} ${e.original} -> ${e.replacement}`);
   // --files (with --aspect) mutates files outside the groups, judged by the given specs alone.
   const groups = options.files
     ? [{ name: "custom", files: options.files, aspect: options.aspect ?? [], vitest: [], modules: [] }]
@@ -495,9 +497,7 @@ async function rebuildAll(groups, planned, options, equivalent, copies, record, 
   const results = [];
   for (const [index, m] of planned.entries()) {
     const group = groups.find((g) => g.name === m.group);
-    const known = equivalent.find(
-      (e) => e.file === m.file && e.line === m.line && e.original === m.original && e.replacement === m.replacement,
-    );
+    const known = equivalent.of(m);
     const verdict = known ? { status: "equivalent", reason: known.reason } : await judgeOne(copy, group, m, options, group.timeoutMs);
     results.push({ ...m, ...verdict });
     record(m, verdict);

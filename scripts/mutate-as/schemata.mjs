@@ -310,7 +310,7 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
   const slowOnes = [];
   try {
     for (const m of planned) {
-      const known = equivalent.find((e) => e.file === m.file && e.line === m.line && e.original === m.original && e.replacement === m.replacement);
+      const known = equivalent.of(m);
       if (known) {
         show(m, { status: "equivalent", reason: known.reason });
         continue;

@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript script without types
+import { bindEquivalents, loadEquivalents } from "../../scripts/mutate-as/equivalents.mjs";
+// @ts-expect-error: a plain JavaScript script without types
 import * as schema from "../../scripts/mutate-as/schema.mjs";
 
 // @ts-expect-error: a plain JavaScript script without types
@@ -23,6 +25,15 @@ const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), "meshwasm-mutate-as-test-"));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Equivalent {
+  file: string;
+  line: number;
+  text?: string;
+  original: string;
+  replacement: string;
+  reason: string;
+}
 
 interface Result {
   file: string;
@@ -81,25 +92,52 @@ describe("finding mutants", () => {
     }
   });
 
-  it("lists as equivalent only mutants the harness finds at that line (lines move)", () => {
-    type Equivalent = {
-      file: string;
-      line: number;
-      original: string;
-      replacement: string;
-      reason: string;
-    };
-    const listed: Equivalent[] = JSON.parse(
-      readFileSync("scripts/mutate-as.equivalent.json", "utf8"),
-    );
-    const stale = listed.filter((e) => {
+  it("lists as equivalent only mutants the harness finds at the entry's line", () => {
+    const listed = loadEquivalents(process.cwd());
+    const orphans = listed.bound.filter((e: Equivalent) => {
       expect(e.reason.length, `${e.file}:${e.line}`).toBeGreaterThan(20);
       const found = findMutants(e.file, readFileSync(e.file, "utf8")) as Result[];
       return !found.some(
         (m) => m.line === e.line && m.original === e.original && m.replacement === e.replacement,
       );
     });
-    expect(stale.map((e) => `${e.file}:${e.line} ${e.original} -> ${e.replacement}`)).toEqual([]);
+    expect(
+      [...listed.stale, ...orphans].map(
+        (e: Equivalent) => `${e.file}:${e.line} ${e.original} -> ${e.replacement}`,
+      ),
+    ).toEqual([]);
+  });
+
+  it("keeps an entry on its line when the code above moves it, and drops it when the line changes", () => {
+    const entry = {
+      file: "f.ts",
+      line: 3,
+      text: "return x == K;",
+      original: "==",
+      replacement: "!=",
+      reason: "a fixture entry for the binding",
+    };
+    const source = (lines: string[]) => () => lines.join("\n");
+    const at = (lines: string[]) => bindEquivalents([entry], source(lines));
+    // Two lines added above: the entry follows its text to line 5.
+    const moved = at(["// a", "// b", "let x = 1;", "const K = 2;", "return x == K;"]);
+    expect(moved.stale).toEqual([]);
+    expect(moved.of({ file: "f.ts", line: 5, original: "==", replacement: "!=" })?.reason).toBe(
+      entry.reason,
+    );
+    expect(moved.of({ file: "f.ts", line: 3, original: "==", replacement: "!=" })).toBeUndefined();
+    // The same text twice: the occurrence nearest the listed line, never both.
+    const twice = at(["return x == K;", "", "", "", "", "return x == K;"]);
+    expect(twice.of({ file: "f.ts", line: 1, original: "==", replacement: "!=" })).toBeDefined();
+    expect(twice.of({ file: "f.ts", line: 6, original: "==", replacement: "!=" })).toBeUndefined();
+    // The line itself edited: stale, so the harness judges its mutants like any other.
+    const edited = at(["let x = 1;", "const K = 2;", "return x === K;"]);
+    expect(edited.stale).toHaveLength(1);
+    expect(edited.of({ file: "f.ts", line: 3, original: "==", replacement: "!=" })).toBeUndefined();
+    // An entry without text stays on its line number.
+    const { text: _text, ...byNumber } = entry;
+    const pinned = bindEquivalents([byNumber], source(["// a", "// b", "return x == K;"]));
+    expect(pinned.of({ file: "f.ts", line: 3, original: "==", replacement: "!=" })).toBeDefined();
   });
 });
 
