@@ -26,7 +26,7 @@ npx tsx src/cli/main.ts envoy setup || { echo "test: Envoy set-up failed" >&2; e
 # the error if this background build failed). A run of chosen vitest files (arguments given)
 # skips this.
 prebuild_pid=""
-if [[ $# -eq 0 ]] && command -v go >/dev/null 2>&1; then
+if [[ $# -eq 0 ]] && command -v go >/dev/null 2>&1 && command -v setsid >/dev/null 2>&1; then
   # Its own session (setsid), so the trap below stops the Go compilers with it.
   setsid bash -c '
     nice -n 19 bash scripts/setup-ratelimit.sh
