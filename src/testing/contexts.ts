@@ -61,9 +61,12 @@ export abstract class GuestContext {
 
   abstract get root(): RootContextState;
 
-  /** The map `type` if it exists in this callback; null otherwise (BadArgument). */
-  getMap(type: number, _write: boolean): HeaderMap | null {
-    return this.root.calloutMap(type);
+  /** The map `type` if it exists in this callback; null otherwise (BadArgument). A callout's
+   *  response maps and gRPC metadata are read-only: Envoy's writable lookup (used by every
+   *  edit, proxy_set_header_map_pairs and proxy_get_header_map_size) knows only the stream's
+   *  four maps, so asking for one of them to write gets null. */
+  getMap(type: number, write: boolean): HeaderMap | null {
+    return write ? null : this.root.calloutMap(type);
   }
 
   getBuffer(type: number): ByteBuffer | null {

@@ -293,21 +293,53 @@ describe("host functions: header maps", () => {
     expect(env.call("proxy_replace_header_map_value", last, k, ks, k, ks)).toBe(Status.BadArgument);
   });
 
-  it("read a callout's trailers, the last map type", async () => {
+  it("read a callout's trailers, the last map type, but not their size", async () => {
     const env = await start();
     env.root.callout = {
       headers: new HeaderMap(),
       body: new Uint8Array(0),
       trailers: new HeaderMap([["t", "v"]]),
     };
-    expect(env.call("proxy_get_header_map_size", MapType.HttpCallResponseTrailers, S)).toBe(
-      Status.Ok,
-    );
-    expect(env.u32(S)).toBe("tv".length);
     expect(env.call("proxy_get_header_map_pairs", MapType.HttpCallResponseTrailers, P, S)).toBe(
       Status.Ok,
     );
-    expect(env.u32(S)).toBe(encodePairs([["t", "v"]]).length);
+    expect(text(env.vm.read(env.u32(P), env.u32(S)) ?? new Uint8Array(0))).toBe(
+      text(encodePairs([["t", "v"]])),
+    );
+    const [k, ks] = env.put("t");
+    expect(
+      env.call("proxy_get_header_map_value", MapType.HttpCallResponseTrailers, k, ks, P, S),
+    ).toBe(Status.Ok);
+    expect(env.out()).toBe("v");
+    // Envoy's getHeaderMapSize asks for the writable map, which a callout's maps are not.
+    env.mark();
+    expect(env.call("proxy_get_header_map_size", MapType.HttpCallResponseTrailers, S)).toBe(
+      Status.BadArgument,
+    );
+    expect(env.u32(S)).toBe(0xdeadbeef);
+  });
+
+  it("read the guest's memory before refusing the last map type, as Envoy does", async () => {
+    const env = await start();
+    env.root.callout = {
+      headers: new HeaderMap(),
+      body: new Uint8Array(0),
+      trailers: new HeaderMap([["t", "v"]]),
+    };
+    const last = MapType.HttpCallResponseTrailers;
+    const [k, ks] = env.put("t");
+    // A pairs block or a name out of bounds is InvalidMemoryAccess before the map is asked for.
+    expect(env.call("proxy_set_header_map_pairs", last, OOB, 4)).toBe(Status.InvalidMemoryAccess);
+    expect(env.call("proxy_add_header_map_value", last, OOB, 1, k, ks)).toBe(
+      Status.InvalidMemoryAccess,
+    );
+    expect(env.call("proxy_replace_header_map_value", last, k, ks, OOB, 1)).toBe(
+      Status.InvalidMemoryAccess,
+    );
+    expect(env.call("proxy_remove_header_map_value", last, OOB, 1)).toBe(
+      Status.InvalidMemoryAccess,
+    );
+    expect(env.root.callout.trailers.pairs()).toStrictEqual([["t", "v"]]);
   });
 
   it("replace, add, set and remove values, and count each request-header change", async () => {
@@ -394,27 +426,37 @@ describe("host functions: header maps", () => {
     ]);
   });
 
-  it("keep gRPC metadata and callout maps read-only", async () => {
+  it("keep gRPC metadata and callout maps read-only, to every edit and to set_header_map_pairs", async () => {
     const env = await start();
     const [k, ks] = env.put("a");
+    const [pp, ps] = env.put(encodePairs([["x", "1"]]));
     env.root.grpcMetadata = new HeaderMap([["m", "1"]]);
     env.root.callout = {
       headers: new HeaderMap([["h", "1"]]),
       body: new Uint8Array(0),
-      trailers: new HeaderMap(),
+      trailers: new HeaderMap([["t", "1"]]),
     };
     for (const type of [
       MapType.GrpcReceiveInitialMetadata,
       MapType.GrpcReceiveTrailingMetadata,
       MapType.HttpCallResponseHeaders,
+      MapType.HttpCallResponseTrailers,
     ]) {
+      // Envoy's writable map lookup knows only the stream's four maps: BadArgument for these.
+      expect(env.call("proxy_set_header_map_pairs", type, pp, ps)).toBe(Status.BadArgument);
       expect(env.call("proxy_add_header_map_value", type, k, ks, k, ks)).toBe(Status.BadArgument);
+      expect(env.call("proxy_replace_header_map_value", type, k, ks, k, ks)).toBe(
+        Status.BadArgument,
+      );
+      expect(env.call("proxy_remove_header_map_value", type, k, ks)).toBe(Status.BadArgument);
+      expect(env.call("proxy_get_header_map_size", type, S)).toBe(Status.BadArgument);
+      // Reading them is fine.
+      expect(env.call("proxy_get_header_map_pairs", type, P, S)).toBe(Status.Ok);
+      expect(env.u32(S)).toBeGreaterThan(4);
     }
     expect(env.root.grpcMetadata.pairs()).toStrictEqual([["m", "1"]]);
     expect(env.root.callout.headers.pairs()).toStrictEqual([["h", "1"]]);
-    expect(env.call("proxy_get_header_map_size", MapType.GrpcReceiveInitialMetadata, S)).toBe(
-      Status.Ok,
-    );
+    expect(env.root.callout.trailers.pairs()).toStrictEqual([["t", "1"]]);
   });
 
   it("answer BadArgument, not a trap, for an edit with no context", async () => {

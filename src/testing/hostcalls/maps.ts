@@ -74,14 +74,13 @@ function editMap(
   vs: number,
   edit: (map: HeaderMap, key: string, value: string) => void,
 ): number {
-  // Stryker disable next-line EqualityOperator: equivalent, the last type (a callout's trailers) is refused as read-only below
   if (type > LAST_MAP_TYPE) return Status.BadArgument;
   const key = vm.readByteString(kp, ks);
   const value = vm.readByteString(vp, vs);
   if (key === null || value === null) return Status.InvalidMemoryAccess;
+  // Callout and gRPC maps are read-only in Envoy: the writable lookup gives null for them.
   const map = vm.ctx()?.getMap(type, true);
-  // Callout and gRPC maps are read-only in Envoy (getMap returns null for them).
-  if (!map || type >= MapType.GrpcReceiveInitialMetadata) return Status.BadArgument;
+  if (!map) return Status.BadArgument;
   edit(map, key, value);
   requestHeadersChanged(vm, type);
   return Status.Ok;

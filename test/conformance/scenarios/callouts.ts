@@ -71,6 +71,20 @@ export const calloutScenarios: Scenario[] = [
     },
   },
   {
+    name: "a callout's response headers and trailers are read-only: writes and size are BadArgument",
+    quirk:
+      "Envoy's writable map lookup knows only the stream's four maps, and proxy_get_header_map_size uses it",
+    async run(t) {
+      const res = await t.request("/callout/edit-response");
+      // set_header_map_pairs / add_header_map_value / get_header_map_size, each BadArgument (2).
+      expect(res.headers["x-note-headers-writes"]).toBe("2/2/2");
+      expect(res.headers["x-note-trailers-writes"]).toBe("2/2/2");
+      expect(res.headers["x-note-status-after"]).toBe("200");
+      expect(res.headers["x-note-kept"]).toBe("yes");
+      expect(res.status).toBe(200);
+    },
+  },
+  {
     name: "request headers are read-only gone after continue_stream",
     quirk: "proxy_continue_stream(HTTP_REQUEST) drops Envoy's request-header pointer at once",
     async run(t) {

@@ -58,6 +58,8 @@ import {
   proxy_define_metric,
   proxy_continue_stream,
   proxy_set_effective_context,
+  proxy_set_header_map_pairs,
+  proxy_add_header_map_value,
   wasi_fd_write,
 } from "../../../../assembly/abi/imports";
 
@@ -91,6 +93,31 @@ function headerMapSize(map: MapType): i64 {
   store<u32>(SCRATCH, 0);
   const s = proxy_get_header_map_size(map, SCRATCH);
   return s == 0 ? <i64>load<u32>(SCRATCH) : -(<i64>s);
+}
+
+/** A header-map pairs block with one pair: count, the two sizes, then each string and a 0. */
+function onePairBlock(name: string, value: string): ArrayBuffer {
+  const n = String.UTF8.encode(name);
+  const v = String.UTF8.encode(value);
+  const out = new ArrayBuffer(12 + n.byteLength + 1 + v.byteLength + 1);
+  const at = changetype<usize>(out);
+  store<u32>(at, 1);
+  store<u32>(at + 4, n.byteLength);
+  store<u32>(at + 8, v.byteLength);
+  memory.copy(at + 12, changetype<usize>(n), n.byteLength);
+  memory.copy(at + 13 + n.byteLength, changetype<usize>(v), v.byteLength);
+  return out;
+}
+
+/** The statuses of writing `map` whole, adding to it and asking its size, as "set/add/size". */
+function writeStatuses(map: MapType): string {
+  const block = onePairBlock("x-written", "1");
+  const set = proxy_set_header_map_pairs(map, changetype<usize>(block), block.byteLength);
+  const k = String.UTF8.encode("x-added");
+  const add = proxy_add_header_map_value(map, changetype<usize>(k), k.byteLength, changetype<usize>(k), k.byteLength);
+  store<u32>(SCRATCH, 0);
+  const size = proxy_get_header_map_size(map, SCRATCH);
+  return set.toString() + "/" + add.toString() + "/" + size.toString();
 }
 
 function bufferStatus(buffer: BufferType): string {
@@ -505,6 +532,15 @@ class Conformance extends HttpContext {
     if (this.path == "/callout/deny") {
       this.sendLocalResponse(401, "denied after callout\n", [new Header("x-denied-by", "callout")]);
       return;
+    }
+    if (this.path == "/callout/edit-response") {
+      this.note("headers-writes", writeStatuses(MapType.HttpCallResponseHeaders));
+      this.note("trailers-writes", writeStatuses(MapType.HttpCallResponseTrailers));
+      const after = httpCallResponse.headers.get(":status");
+      this.note("status-after", after === null ? "<none>" : after);
+      const written = httpCallResponse.headers.get("x-written");
+      const added = httpCallResponse.headers.get("x-added");
+      this.note("kept", written === null && added === null ? "yes" : "no");
     }
     if (this.path == "/callout/continue-then-edit") {
       this.continueRequest();
