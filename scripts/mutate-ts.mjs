@@ -41,7 +41,11 @@ export const GROUPS = [
   {
     name: "plugin",
     files: ["src/plugin.ts", "src/connection-manager.ts"],
-    tests: ["test/envoy/config.test.ts", "test/testing/bad-input.test.ts"],
+    tests: [
+      "test/testing/plugin-settings.test.ts",
+      "test/envoy/config.test.ts",
+      "test/testing/bad-input.test.ts",
+    ],
   },
   {
     name: "testing",
