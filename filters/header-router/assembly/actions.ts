@@ -108,7 +108,17 @@ export class HeaderAction {
   by: Source | null = null;
   bucketValues: ArrayBuffer[] = NO_BUCKET_VALUES; // a split's own arrays, made in readSplit
   bucketEnds: u32[] = NO_BUCKET_ENDS;
+  // How `name` and `to` may be written (a Protected value, or -1: refused), fixed by the
+  // configuration's allow list: set once by `guard`, so no write compares names per request.
+  nameGuard: i32 = -1;
+  toGuard: i32 = -1;
   constructor(public readonly verb: Verb) {}
+
+  /** Fixes how this action's names may be written under `allow` (at configure). */
+  guard(allow: AllowList): void {
+    this.nameGuard = writeGuard(this.name, allow);
+    this.toGuard = writeGuard(this.to, allow);
+  }
 
   /** The action for a log line: verb and target (never a value: it may be a secret). */
   describe(): string {
@@ -161,7 +171,7 @@ export class HeaderAction {
       if (verb == Verb.Rename && (neverRemoved(this.name) || (isProtected(this.name) && !allow.allows(this.name)))) {
         return Outcome.Refused;
       }
-      const guard = writeGuard(this.to, allow);
+      const guard = this.toGuard;
       if (guard < 0) return Outcome.Refused;
       for (let i = 0; i < values.length; i++) if (badValue(unchecked(values[i]))) return Outcome.Refused;
       touched.note(this.toBytes);
@@ -184,7 +194,7 @@ export class HeaderAction {
     } else if (verb == Verb.Overwrite) {
       if (known ? state == HEADER_ABSENT : map.getBytes(this.nameBytes) === null) return Outcome.Nothing;
     }
-    const guard = writeGuard(this.name, allow);
+    const guard = this.nameGuard;
     if (guard < 0 || badValue(value)) return Outcome.Refused;
     // Already the header's one value: writing it would change nothing (nor the route).
     if (state == HEADER_SAME && verb != Verb.Append) return Outcome.Nothing;

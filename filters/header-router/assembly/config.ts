@@ -99,7 +99,14 @@ export function readRouterConfig(cfg: ConfigReader): RouterConfig | null {
     if (cfg.ok) fallback = readRule(d, "default", null);
   }
   if (!cfg.ok) return null;
+  for (let i = 0; i < rules.length; i++) guardActions(unchecked(rules[i]), allow);
+  if (fallback !== null) guardActions(fallback, allow);
   return new RouterConfig(mode == "first_match", rules, fallback, allow);
+}
+
+function guardActions(rule: Rule, allow: AllowList): void {
+  for (let i = 0; i < rule.request.length; i++) unchecked(rule.request[i]).guard(allow);
+  for (let i = 0; i < rule.response.length; i++) unchecked(rule.response[i]).guard(allow);
 }
 
 function readRule(r: ConfigReader, name: string, match: Match | null): Rule | null {

@@ -33,6 +33,39 @@ describe("Regex syntax", () => {
     expect<string>(span("abc", "xxabcxx")).toBe("2..5");
   });
 
+  it("full-matches a pattern's leading literals on the text's first units, and only there", () => {
+    // The literals before the first branch are checked before the machine runs: each result
+    // below turns on one of them, or on what follows them.
+    const api = re("/api/v[0-9]+/.*");
+    expect<bool>(api.fullMatch("/api/v2/orders")).toBe(true);
+    expect<bool>(api.fullMatchBytes(String.UTF8.encode("/api/v10/"))).toBe(true);
+    expect<bool>(api.fullMatch("/bench")).toBe(false);
+    expect<bool>(api.fullMatch("/api/x2/")).toBe(false); // the last literal differs
+    expect<bool>(api.fullMatch("/api/v")).toBe(false); // the literals, then nothing
+    expect<bool>(api.fullMatch("/api")).toBe(false); // shorter than the literals
+    expect<bool>(api.fullMatch("")).toBe(false);
+    expect<bool>(api.fullMatch("x/api/v2/")).toBe(false); // a full match starts at 0
+    expect<bool>(api.test("x/api/v2/")).toBe(true); // a search still finds it later
+    // Capture saves between the literals are passed over; a loop back into them later does
+    // not matter (the first pass goes through them in order).
+    expect<bool>(re("(a)(b)c").fullMatch("abc")).toBe(true);
+    expect<bool>(re("(a)(b)c").fullMatch("abd")).toBe(false);
+    expect<bool>(re("(?:ab)+").fullMatch("ababab")).toBe(true);
+    expect<bool>(re("(?:ab)+").fullMatch("abba")).toBe(false);
+    // Not literal: a class, a case-folded letter, a non-ASCII literal, an alternation.
+    expect<bool>(re("(?i)abc").fullMatch("ABC")).toBe(true);
+    expect<bool>(re("é/x").fullMatch("é/x")).toBe(true);
+    expect<bool>(re("é/x").fullMatchBytes(String.UTF8.encode("é/x"))).toBe(true);
+    expect<bool>(re("ab|cd").fullMatch("cd")).toBe(true);
+    expect<bool>(re("a?bc").fullMatch("bc")).toBe(true);
+    // Spans after a literal mismatch read as no match.
+    const r = re("(ab)c");
+    expect<bool>(r.search("zzabc", true)).toBe(true);
+    const abd = String.UTF8.encode("abd");
+    expect<bool>(r.fullMatchRaw(changetype<usize>(abd), 3, true)).toBe(false);
+    expect<i32>(r.matchStart).toBe(-1);
+  });
+
   it("reads escapes, Perl and POSIX classes and brackets", () => {
     expect<bool>(re("\\d+\\.\\d+").fullMatch("12.5")).toBe(true);
     expect<bool>(re("\\d+\\.\\d+").fullMatch("12x5")).toBe(false);

@@ -154,6 +154,7 @@ export class Machine {
     for (let k = 0; k < this.slotCount; k++) store<i32>(result + (<usize>k << 2), -1);
     let matched = false;
     this.steps = 0;
+    if (mode == MODE_FULL && !literalStartAt(code, ptr, len, utf16)) return false;
     let pos = 0;
     let prev = -1;
     let cp = -1;
@@ -334,6 +335,28 @@ function holds(kind: i32, pos: i32, len: i32, prev: i32, next: i32): bool {
 }
 
 /** The first position at or after `from` holding ASCII `unit`, or -1. */
+/**
+ * Whether the text can begin with the ASCII literals the program starts with (before its first
+ * branch, class or assertion; capture saves in between are passed over). Every thread starts at
+ * instruction 0, so a full match must consume them first: a text that does not begin with
+ * them fails without the machine (a path against `/api/v[0-9]+/.*`, say).
+ */
+function literalStartAt(code: usize, ptr: usize, len: i32, utf16: bool): bool {
+  let pos = 0;
+  // The program ends with OP_MATCH, which stops the walk.
+  for (let at = code; ; at += 12) {
+    const op = load<i32>(at);
+    if (op == OP_SAVE) continue;
+    const c = load<i32>(at, 4);
+    if (op != OP_CHAR || c >= 0x80) return true;
+    if (pos >= len) return false;
+    const unit = utf16 ? <i32>load<u16>(ptr + (<usize>pos << 1)) : <i32>load<u8>(ptr + <usize>pos);
+    if (unit != c) return false;
+    pos++;
+  }
+  return true; // unreachable
+}
+
 function findUnit(ptr: usize, from: i32, len: i32, utf16: bool, unit: i32): i32 {
   if (utf16) {
     for (let i = from; i < len; i++) if (<i32>load<u16>(ptr + (<usize>i << 1)) == unit) return i;
