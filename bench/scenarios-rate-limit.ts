@@ -8,6 +8,12 @@
 //                   with the same bucket, enabled and enforced for every request. One worker.
 //                   (With `shared.lease`, filters/rate-limit/README.md "Performance" has its
 //                   profile and side-by-side figures.)
+// - rate-limit-lease: the same bucket at one worker with `shared.lease: 1000`: the worker takes
+//                   up to 1000 tokens from the bucket in one compare-and-swap write and admits
+//                   the requests after it from them, with no shared-data access (a clock read
+//                   each). With one worker no other VM holds tokens, so it admits exactly what
+//                   the exact bucket admits (the lease's leftovers go back with its next
+//                   write); `allowed` is counted once per lease. Compared with rate-limit/native.
 // - rate-limit-2w:  the same at two workers (--concurrency 2, still pinned to one CPU), so the
 //                   bucket is shared between two VMs; its floor is none-2w/floor.
 // - rate-limit-cluster: cluster mode, in front of the upstream (Envoy's ratelimit filter skips
@@ -57,6 +63,12 @@ export const NATIVE_LOCAL_RATELIMIT = {
   },
 };
 
+/** RATE_LIMIT_CONFIG's bucket decided from leases of up to 1000 tokens. */
+export const LEASE_CONFIG = JSON.stringify({
+  ...JSON.parse(RATE_LIMIT_CONFIG),
+  shared: { lease: 1000 },
+});
+
 /** The Envoy cluster name of the rate limit service in the cluster scenarios. */
 export const RATE_LIMIT_CLUSTER = "ratelimit";
 
@@ -100,6 +112,13 @@ export const rateLimitScenarios: Scenario[] = [
     work: "rate-limit",
     peer: "native",
     httpFilters: [NATIVE_LOCAL_RATELIMIT],
+  },
+  {
+    name: "rate-limit-lease/meshwasm",
+    work: "rate-limit-lease",
+    peer: "meshwasm",
+    configuration: LEASE_CONFIG,
+    rootId: "rate-limit",
   },
   { name: "none-2w/floor", work: "none-2w", peer: "floor", workers: 2 },
   { name: "upstream/floor", work: "upstream", peer: "floor" },

@@ -48,7 +48,8 @@
 //                fields (json_format, to /dev/null).
 // - rate-limit, rate-limit-2w, rate-limit-cluster: filters/rate-limit in local mode at one and
 //                two workers and in cluster mode, against Envoy's local_ratelimit and ratelimit
-//                filters (scenarios-rate-limit.ts says what each does). none-2w: the floor at
+//                filters; rate-limit-lease: local mode at one worker with `shared.lease`
+//                (scenarios-rate-limit.ts says what each does). none-2w: the floor at
 //                two workers; upstream: the floor of a GET routed to the upstream.
 
 import { generateKeyPairSync, sign } from "node:crypto";
@@ -84,6 +85,7 @@ export type Work =
   | "none-2w"
   | "upstream"
   | "rate-limit-2w"
+  | "rate-limit-lease"
   | "rate-limit-cluster";
 
 export interface Scenario {

@@ -12,7 +12,7 @@ import { compileFilter } from "../../src/build/compile.ts";
 import { buildForConfiguration } from "../../src/build/for-config.ts";
 import { cacheDir } from "../../src/envoy/cache.ts";
 import { authConfig, ROUTER_CONFIG, type WasmPeer, type Work } from "../scenarios.ts";
-import { CLUSTER_CONFIG, RATE_LIMIT_CONFIG } from "../scenarios-rate-limit.ts";
+import { CLUSTER_CONFIG, LEASE_CONFIG, RATE_LIMIT_CONFIG } from "../scenarios-rate-limit.ts";
 import { aptInstall } from "./tools.ts";
 
 export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -94,6 +94,7 @@ function staged(peer: string): string {
 export const SAME_MODULE: Partial<Record<Work, Work>> = {
   "telemetry-log": "telemetry",
   "rate-limit-2w": "rate-limit",
+  "rate-limit-lease": "rate-limit",
   "rate-limit-cluster": "rate-limit",
   // filters/auth, configured five ways that need the same callbacks (the request's headers).
   "jwt-rs256-cached": "jwt-rs256",
@@ -116,6 +117,7 @@ export const FOR_CONFIG: Partial<Record<Work, string>> = {
   empty: "",
   "rate-limit": RATE_LIMIT_CONFIG,
   "rate-limit-2w": RATE_LIMIT_CONFIG,
+  "rate-limit-lease": LEASE_CONFIG,
   "rate-limit-cluster": CLUSTER_CONFIG,
   "header-router": ROUTER_CONFIG,
   // The header, shared-data and property works keep nothing in a stream's context

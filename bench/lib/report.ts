@@ -330,6 +330,12 @@ export function renderResults(bench: BenchResult, command: string): string {
     ],
     ["rate-limit/meshwasm", "rate-limit/native", 2, "rate-limit, 1 worker: ≤ 2× local_ratelimit"],
     [
+      "rate-limit-lease/meshwasm",
+      "rate-limit/native",
+      2,
+      "rate-limit with `shared.lease`, 1 worker: ≤ 2× local_ratelimit",
+    ],
+    [
       "rate-limit-2w/meshwasm",
       "rate-limit-2w/native",
       2,
