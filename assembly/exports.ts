@@ -67,8 +67,16 @@ const CONTEXT_PER_CALLBACK: bool = (PRUNED_CALLBACKS & StreamCallbacks.Delete) !
 // Not when the log ends each stream (logEndsStreams): streams then overlap, in the maps.
 let callbackId: u32 = 0;
 let callbackContext: Context | null = null;
-/** What callbackContext is: 0 none, 1 an HttpContext, 2 a StreamContext, 3 a passthrough. */
-let callbackKind: u32 = 0;
+
+/** What the slot's context is. */
+enum SlotKind {
+  None = 0,
+  Http = 1,
+  Stream = 2,
+  /** A child whose root makes neither HTTP nor stream contexts. */
+  Passthrough = 3,
+}
+let callbackKind: SlotKind = SlotKind.None;
 
 /** Whether the running callback's context is in the slot above (built without
  *  proxy_on_delete, and no configured root needs the log). */
@@ -102,7 +110,7 @@ function startingRoot(id: u32, callback: string): RootContext {
 }
 
 function isKnown(id: u32): bool {
-  return (callbackKind != 0 && callbackId == id) || https.has(id) || streams.has(id) || roots.has(id) || passthrough.has(id);
+  return (callbackKind != SlotKind.None && callbackId == id) || https.has(id) || streams.has(id) || roots.has(id) || passthrough.has(id);
 }
 
 const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
@@ -155,23 +163,23 @@ function createChild(contextId: u32, root: RootContext): void {
   refreshLogLevel();
   const http = root.createHttpContext(contextId);
   if (http !== null) {
-    if (inSlot()) holdForCallback(contextId, http, 1);
+    if (inSlot()) holdForCallback(contextId, http, SlotKind.Http);
     else https.set(contextId, http);
     return;
   }
   const stream = root.createStreamContext(contextId);
   if (stream !== null) {
-    if (inSlot()) holdForCallback(contextId, stream, 2);
+    if (inSlot()) holdForCallback(contextId, stream, SlotKind.Stream);
     else streams.set(contextId, stream);
   } else if (inSlot()) {
-    holdForCallback(contextId, new Context(contextId), 3);
+    holdForCallback(contextId, new Context(contextId), SlotKind.Passthrough);
   } else {
     passthrough.set(contextId, new Context(contextId));
   }
 }
 
 /** Built without proxy_on_delete: `ctx` is the context of the callback now running. */
-function holdForCallback(contextId: u32, ctx: Context, kind: u32): void {
+function holdForCallback(contextId: u32, ctx: Context, kind: SlotKind): void {
   callbackId = contextId;
   callbackContext = ctx;
   callbackKind = kind;
@@ -204,7 +212,7 @@ function createStream(contextId: u32, callback: string): void {
 
 function anyContext(id: u32, callback: string): Context {
   if (inSlot()) {
-    if (callbackKind == 0 || callbackId != id) {
+    if (callbackKind == SlotKind.None || callbackId != id) {
       if (roots.has(id)) return roots.get(id);
       createStream(id, callback);
     }
@@ -223,18 +231,23 @@ function anyContextKnown(id: u32): Context {
   return passthrough.get(id);
 }
 
+/** The slot's context for stream `id`'s callback `callback` (made now when the slot holds
+ *  no context of `id`): the context when it is of `kind`, null for a passthrough child; a root
+ *  or a context of another kind aborts with `broken` naming the callback. */
+function slotContext(id: u32, callback: string, kind: SlotKind, broken: string): Context | null {
+  if (callbackKind == SlotKind.None || callbackId != id) {
+    if (roots.has(id)) panic(broken + callback + " (context " + id.toString() + ")");
+    createStream(id, callback);
+  }
+  if (callbackKind == kind) return callbackContext;
+  if (callbackKind == SlotKind.Passthrough) return null;
+  panic(broken + callback + " (context " + id.toString() + ")");
+  return null;
+}
+
 /** The HTTP context `id`, or null for a passthrough child. */
 function httpOf(id: u32, callback: string): HttpContext | null {
-  if (inSlot()) {
-    if (callbackKind == 0 || callbackId != id) {
-      if (roots.has(id)) panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
-      createStream(id, callback);
-    }
-    if (callbackKind == 1) return changetype<HttpContext>(callbackContext);
-    if (callbackKind == 3) return null;
-    panic(Broken.NOT_HTTP + callback + " (context " + id.toString() + ")");
-    return null;
-  }
+  if (inSlot()) return changetype<HttpContext | null>(slotContext(id, callback, SlotKind.Http, Broken.NOT_HTTP));
   if (https.has(id)) return https.get(id);
   if (passthrough.has(id)) return null;
   if (!streams.has(id) && !roots.has(id)) {
@@ -246,16 +259,7 @@ function httpOf(id: u32, callback: string): HttpContext | null {
 }
 
 function streamOf(id: u32, callback: string): StreamContext | null {
-  if (inSlot()) {
-    if (callbackKind == 0 || callbackId != id) {
-      if (roots.has(id)) panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
-      createStream(id, callback);
-    }
-    if (callbackKind == 2) return changetype<StreamContext>(callbackContext);
-    if (callbackKind == 3) return null;
-    panic(Broken.NOT_STREAM + callback + " (context " + id.toString() + ")");
-    return null;
-  }
+  if (inSlot()) return changetype<StreamContext | null>(slotContext(id, callback, SlotKind.Stream, Broken.NOT_STREAM));
   if (streams.has(id)) return streams.get(id);
   if (passthrough.has(id)) return null;
   if (!https.has(id) && !roots.has(id)) {
@@ -275,10 +279,10 @@ function endOfStreamCallback(id: u32): void {
 
 function forgetStream(id: u32): void {
   if (inSlot()) {
-    if (callbackKind != 0 && callbackId == id) {
+    if (callbackKind != SlotKind.None && callbackId == id) {
       changetype<Context>(callbackContext).alive = false;
       callbackContext = null;
-      callbackKind = 0;
+      callbackKind = SlotKind.None;
       callbackId = 0;
     }
     return;
@@ -401,7 +405,7 @@ export function proxy_on_delete(contextId: u32): void {
   ctx.onDelete();
   ctx.alive = false;
   // An id lives in one map: stop at the one that held it (one lookup per stream, not four).
-  if (inSlot() && callbackKind != 0 && callbackId == contextId) forgetStream(contextId);
+  if (inSlot() && callbackKind != SlotKind.None && callbackId == contextId) forgetStream(contextId);
   else if (!https.delete(contextId) && !streams.delete(contextId)) {
     if (roots.delete(contextId)) forgetRoot(contextId);
     else passthrough.delete(contextId);

@@ -2,10 +2,12 @@
 import {
   Header,
   HeaderBytes,
+  PairIndex,
   deserializeHeaderBytes,
   deserializeHeaders,
   findPairValue,
   findPairValues,
+  pairCount,
   serializeHeaderBytes,
   serializeHeaders,
 } from "../internal/pairs";
@@ -98,6 +100,8 @@ describe("header-map pairs", () => {
     const block = serializeHeaderBytes(stored);
     const base = changetype<usize>(block);
     const size = <usize>block.byteLength;
+    const index = new PairIndex();
+    index.build(base, stored.length);
     let checked = 0;
     let wrong = "";
     for (let len = 1; len <= prefix.length; len++) {
@@ -114,6 +118,9 @@ describe("header-map pairs", () => {
           if (variant == 2) q = name.substring(0, at) + name.charAt(at).toUpperCase() + name.substring(at + 1);
           const key = String.UTF8.encode(q);
           const found = findPairValue(base, size, changetype<usize>(key), <usize>key.byteLength);
+          if (index.find(base, changetype<usize>(key), <usize>key.byteLength) != found && wrong.length == 0) {
+            wrong = "index: " + q;
+          }
           const expected = slowFind(stored, key);
           let right = expected < 0 ? found == -1 : found >= 0;
           if (right && expected >= 0) {
@@ -131,10 +138,60 @@ describe("header-map pairs", () => {
     // A byte from 0x80 up is compared as it is: "x-\xc1bcdefg" does not find "x-\xe1bcdefg".
     const high = bytesOf([0x78, 0x2d, 0xc1, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67]);
     expect(findPairValue(base, size, changetype<usize>(high), 9)).toBe(-1);
+    expect(index.find(base, changetype<usize>(high), 9)).toBe(-1);
     const same = bytesOf([0x58, 0x2d, 0xe1, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47]);
     expect(findPairValue(base, size, changetype<usize>(same), 9)).toBeGreaterThanOrEqual(0);
+    expect(index.find(base, changetype<usize>(same), 9)).toBe(findPairValue(base, size, changetype<usize>(same), 9));
+  });
+
+  it("answers from its name index as the scan does: first pair of a name, repeats, capitals, many names", () => {
+    // Maps of 0 to 300 pairs: names of 3 to 40 bytes sharing prefixes, with every letter, each name stored up to
+    // three times (the first pair answers), some stored with capitals or bytes from 0x80 up
+    // (which no lowered query matches unless byte for byte); queries in any case, present and
+    // absent. One index, built again for each map, as HeaderMap reuses it.
+    const index = new PairIndex();
+    let wrong = "";
+    let checked = 0;
+    let found = 0;
+    for (let count = 0; count <= 300; count += count < 20 ? 1 : 31) {
+      const stored = new Array<HeaderBytes>(0);
+      for (let i = 0; i < count; i++) {
+        const k = (i * 7) % (count / 3 + 1);
+        let name = nameOf(k);
+        if (i % 11 == 5) name = name.toUpperCase();
+        const bytes = String.UTF8.encode(i % 13 == 7 ? name + "\u00e9" : name);
+        stored.push(new HeaderBytes(bytes, String.UTF8.encode("v" + i.toString())));
+      }
+      const block = serializeHeaderBytes(stored);
+      const base = changetype<usize>(block);
+      const size = <usize>block.byteLength;
+      index.build(base, pairCount(base, size));
+      for (let k = 0; k < count / 3 + 3; k++) {
+        const name = nameOf(k);
+        const queries = [name, name.toUpperCase(), name + "\u00e9", name.substring(0, name.length - 1)];
+        for (let v = 0; v < queries.length; v++) {
+          const key = String.UTF8.encode(queries[v]);
+          const scan = findPairValue(base, size, changetype<usize>(key), <usize>key.byteLength);
+          const got = index.find(base, changetype<usize>(key), <usize>key.byteLength);
+          if (scan >= 0) found++;
+          if (got != scan && wrong.length == 0) wrong = queries[v] + " in " + count.toString() + " pairs";
+          checked++;
+        }
+      }
+    }
+    expect(wrong).toBe("");
+    expect(checked).toBeGreaterThan(1000);
+    expect(found).toBeGreaterThan(checked / 4);
   });
 });
+
+/** The k-th name of the index test: 3 to 40 bytes, every letter a to z at some place. */
+function nameOf(k: i32): string {
+  const letters = k % 2 == 0 ? "abcdefghijklmnopqrstuvwxyz" : "zyxwvutsrqponmlkjihgfedcba";
+  const from = (k >> 1) % 20;
+  const take = (k % 4) * 3 + (k % 7 == 0 ? 20 : 0);
+  return letters.substring(from, from + take) + "-" + k.toString();
+}
 
 /** The index of the first stored pair whose name equals `query` lowered byte by byte, or -1. */
 function slowFind(stored: HeaderBytes[], query: ArrayBuffer): i32 {

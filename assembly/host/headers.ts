@@ -55,6 +55,7 @@ import {
   OUT_SIZE,
   armLanding,
   clearOut,
+  copyBytes,
   disarmLanding,
   ensureRoom,
   freeHostBuffer,
@@ -65,6 +66,7 @@ import {
 import {
   Header,
   HeaderBytes,
+  PairIndex,
   deserializeHeaderBytes,
   deserializeHeaders,
   findPairValue,
@@ -88,6 +90,14 @@ let refusals: u32 = 0;
  *  the next read then reads the map whole). */
 // @ts-ignore: decorator
 @inline const MAX_LOGGED_EDITS: u32 = 256;
+
+/** Reads of one copy of a map (between two of its changes) after which the next builds a hash
+ *  index of its names, when it holds INDEX_FROM_PAIRS pairs or more: from then on a read hashes
+ *  the name once instead of scanning the copy. */
+// @ts-ignore: decorator
+@inline const INDEX_FROM_READS: u32 = 4;
+// @ts-ignore: decorator
+@inline const INDEX_FROM_PAIRS: i32 = 16;
 
 /** Batched edits written as one whole map from this many on; fewer go one call each. Envoy
  *  clears the map and adds every pair again for a pairs write: on a plain GET's map that cost
@@ -136,6 +146,9 @@ export function refusedHeader(h: Header, allow: Protected, where: string): bool 
 /** HeaderMap.find: the read goes to the host (one value). */
 const ASK_HOST: i64 = -2;
 
+/** hasBytes: a read that copies nothing. */
+const NO_ROOM = new ArrayBuffer(0);
+
 /**
  * One of the host's header maps. Which callbacks may use it depends on the map:
  * request headers from onRequestHeaders on, response headers from onResponseHeaders on,
@@ -155,6 +168,10 @@ export class HeaderMap {
   private wholeEpoch: u32 = 0;
   private stale: bool = false;
   private edits: EditLog = new EditLog();
+  // Reads of this copy of the map, and whether `index` holds its names (see INDEX_FROM_READS).
+  private copyReads: u32 = 0;
+  private indexed: bool = false;
+  private index: PairIndex = new PairIndex();
   // Reads (get, getBytes, has) in the epoch `readsEpoch`.
   private readsEpoch: u32 = 0;
   private reads: u32 = 0;
@@ -186,6 +203,8 @@ export class HeaderMap {
     this.whole = rebuilt;
     this.wholeSize = rebuiltSize;
     this.wholeCount = rebuiltCount;
+    this.copyReads = 0;
+    this.indexed = false;
     return true;
   }
 
@@ -221,6 +240,8 @@ export class HeaderMap {
     this.wholeSize = size;
     this.wholeCount = count;
     this.wholeEpoch = epoch;
+    this.copyReads = 0;
+    this.indexed = false;
     return true;
   }
 
@@ -368,7 +389,55 @@ export class HeaderMap {
     // than one value, else at the second; if that fails, reads stay single.
     if (!whole && this.wholeEpoch != epoch && this.reads != (this.wholeFirst ? 1 : 2)) return ASK_HOST;
     if (!this.haveWhole()) return ASK_HOST;
-    return findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
+    if (!this.indexed) {
+      if (++this.copyReads <= INDEX_FROM_READS || this.wholeCount < INDEX_FROM_PAIRS) {
+        return findPairValue(this.whole, this.wholeSize, ptrOf(name), <usize>name.byteLength);
+      }
+      this.index.build(this.whole, this.wholeCount);
+      this.indexed = true;
+    }
+    return this.index.find(this.whole, ptrOf(name), <usize>name.byteLength);
+  }
+
+  /**
+   * The value of `name` (UTF-8) copied into `out`, with no allocation: the value's length in
+   * bytes, or -1 when absent. A value longer than `out` fills it and the length returned says
+   * how large a buffer the whole value needs (nothing is written past `out`). The bytes are
+   * the host's exactly, as getBytes gives them. Legal where `get` is; for a filter that reads
+   * many values in one callback into one buffer it reuses.
+   *
+   * Example: `const n = headers.getBytesInto(USER, scratch); if (n > scratch.byteLength) ...`
+   */
+  getBytesInto(name: ArrayBuffer, out: ArrayBuffer): i32 {
+    const at = this.find(name, false);
+    if (at == ASK_HOST) return this.getOneInto(name, out);
+    if (at < 0) return -1;
+    const valueLen = <usize>(at >>> 32);
+    const room = <usize>out.byteLength;
+    copyBytes(changetype<usize>(out), this.whole + <usize>(at & 0xffffffff), valueLen < room ? valueLen : room);
+    return <i32>valueLen;
+  }
+
+  /** Whether `name` (UTF-8) is present; allocates nothing. Legal where `get` is. */
+  hasBytes(name: ArrayBuffer): bool {
+    return this.getBytesInto(name, NO_ROOM) >= 0;
+  }
+
+  /** One value, asked of the host and copied into `out` (see getBytesInto). */
+  private getOneInto(name: ArrayBuffer, out: ArrayBuffer): i32 {
+    clearOut();
+    armLanding();
+    const status = proxy_get_header_map_value(
+      this.mapType, ptrOf(name), name.byteLength, OUT_PTR, OUT_SIZE,
+    );
+    disarmLanding();
+    if (status != Status.Ok) return -1;
+    const ptr = load<usize>(OUT_PTR);
+    const size = <usize>load<u32>(OUT_SIZE);
+    const room = <usize>out.byteLength;
+    copyBytes(changetype<usize>(out), ptr, size < room ? size : room);
+    freeHostBuffer(ptr);
+    return <i32>size;
   }
 
   /** One value, asked of the host. */
@@ -385,7 +454,7 @@ export class HeaderMap {
 
   /** Whether `name` is present. */
   has(name: string): bool {
-    return this.getBytes(String.UTF8.encode(name)) !== null;
+    return this.hasBytes(String.UTF8.encode(name));
   }
 
   /** Every value of `name`, in order (several `set-cookie` headers, say), the name matched as

@@ -29,7 +29,7 @@
 // frees either with heap.free). Host-free, so the unit tests (assembly/__tests__/
 // mapedits.spec.ts) run it directly.
 
-import { lowerAscii8 } from "./pairs";
+import { hashName, lowerAscii8 } from "./pairs";
 
 // @ts-ignore: decorator
 @inline export const EDIT_ADD: u32 = 0;
@@ -45,10 +45,6 @@ import { lowerAscii8 } from "./pairs";
 // the name at this point of the pass.
 // @ts-ignore: decorator
 @inline const SLOT: usize = 20;
-// @ts-ignore: decorator
-@inline const HASH_SEED: u64 = 0xcbf29ce484222325;
-// @ts-ignore: decorator
-@inline const HASH_PRIME: u64 = 0x100000001b3;
 // Record scratch value of an added entry that stays in the map.
 // @ts-ignore: decorator
 @inline const STAYS: u32 = 0xffffffff;
@@ -133,7 +129,7 @@ export class EditLog {
       if (c - 0x41 < 26) c |= 0x20;
       store<u8>(n + i, <u8>c);
     }
-    const h = hashOf(n, nameLen);
+    const h = hashName(n, nameLen, false);
     store<u32>(at, kind);
     store<u32>(at, <u32>nameLen, 4);
     store<u32>(at, <u32>valueLen, 8);
@@ -203,7 +199,7 @@ export class EditLog {
       sizes += 8;
       let stays = true;
       if ((lengths & (<u32>1 << <u32>(nameLen & 31))) != 0) {
-        const at = slotOf(table, mask, hashOf(data, nameLen), data, nameLen, false);
+        const at = slotOf(table, mask, hashName(data, nameLen, false), data, nameLen, false);
         if (at != NO_SLOT) {
           const s = table + at * SLOT;
           store<u32>(s, 1, 16);
@@ -350,25 +346,6 @@ function sameBytes(a: usize, b: usize, len: usize): bool {
     if (load<u64>(a + i) != load<u64>(b + i)) return false;
   }
   return true;
-}
-
-/** The hash push keeps for a name, of bytes already as Envoy stores them: eight bytes at a
- *  time (the last eight read as one word, overlapping the one before), then mixed so that the
- *  table's low bits depend on every byte. */
-function hashOf(name: usize, nameLen: usize): u32 {
-  let h: u64 = HASH_SEED ^ <u64>nameLen;
-  if (nameLen >= 8) {
-    const last = nameLen - 8;
-    for (let i: usize = 0; i < last; i += 8) h = (h ^ load<u64>(name + i)) * HASH_PRIME;
-    h = (h ^ load<u64>(name + last)) * HASH_PRIME;
-  } else {
-    let w: u64 = 0;
-    for (let i: usize = 0; i < nameLen; i++) w = (w << 8) | <u64>load<u8>(name + i);
-    h = (h ^ w) * HASH_PRIME;
-  }
-  h ^= h >> 32;
-  h *= HASH_PRIME;
-  return <u32>(h ^ (h >> 29));
 }
 
 /** Whether an add or set of this (lower-cased) name lands at the end of Envoy's list. */

@@ -138,6 +138,34 @@ export function clearOut(): void {
   store<u64>(SCRATCH + 16, 0);
 }
 
+/** Copies `len` bytes from `src` to `dst` (two blocks apart). Up to 16 bytes (a header name or
+ *  value, most often) by two loads and two stores, which V8 runs in the module's code, where a
+ *  memory.copy is a call out to the engine; longer copies with memory.copy. */
+// @ts-ignore: decorator
+@inline
+export function copyBytes(dst: usize, src: usize, len: usize): void {
+  if (len > 16) {
+    memory.copy(dst, src, len);
+  } else if (len >= 8) {
+    const head = load<u64>(src);
+    const tail = load<u64>(src + len - 8);
+    store<u64>(dst, head);
+    store<u64>(dst + len - 8, tail);
+  } else if (len >= 4) {
+    const head = load<u32>(src);
+    const tail = load<u32>(src + len - 4);
+    store<u32>(dst, head);
+    store<u32>(dst + len - 4, tail);
+  } else if (len != 0) {
+    const head = load<u8>(src);
+    const middle = load<u8>(src + (len >> 1));
+    const tail = load<u8>(src + len - 1);
+    store<u8>(dst, head);
+    store<u8>(dst + (len >> 1), middle);
+    store<u8>(dst + len - 1, tail);
+  }
+}
+
 /** The address of a managed ArrayBuffer's bytes. */
 // @ts-ignore: decorator
 @inline

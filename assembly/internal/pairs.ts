@@ -101,6 +101,115 @@ export function findPairValue(ptr: usize, size: usize, name: usize, nameLen: usi
   return -1;
 }
 
+// @ts-ignore: decorator
+@inline const HASH_SEED: u64 = 0xcbf29ce484222325;
+// @ts-ignore: decorator
+@inline const HASH_PRIME: u64 = 0x100000001b3;
+
+/** A hash of a name's bytes (with `lower`, of the bytes with their ASCII capitals lowered, so
+ *  a query hashes as the stored name it matches): eight bytes at a time (the last eight read as
+ *  one word, overlapping the one before), then mixed so that a table's low bits depend on
+ *  every byte. */
+export function hashName(name: usize, nameLen: usize, lower: bool): u32 {
+  let h: u64 = HASH_SEED ^ <u64>nameLen;
+  if (nameLen >= 8) {
+    const last = nameLen - 8;
+    for (let i: usize = 0; i < last; i += 8) {
+      const w = load<u64>(name + i);
+      h = (h ^ (lower ? lowerAscii8(w) : w)) * HASH_PRIME;
+    }
+    const w = load<u64>(name + last);
+    h = (h ^ (lower ? lowerAscii8(w) : w)) * HASH_PRIME;
+  } else {
+    let w: u64 = 0;
+    for (let i: usize = 0; i < nameLen; i++) {
+      let c = <u32>load<u8>(name + i);
+      if (lower && c - 0x41 < 26) c |= 0x20;
+      w = (w << 8) | <u64>c;
+    }
+    h = (h ^ w) * HASH_PRIME;
+  }
+  h ^= h >> 32;
+  h *= HASH_PRIME;
+  return <u32>(h ^ (h >> 29));
+}
+
+// Index slot: u32 the name's offset in the block (0: free; no name starts there), u32 name
+// length, u32 value length, u32 the name's hash.
+// @ts-ignore: decorator
+@inline const INDEX_SLOT: usize = 16;
+
+/**
+ * A hash table of a pairs block's names, for a map read many times between two changes: each
+ * lookup then costs one hash of the query instead of a scan of the block. It answers exactly as
+ * findPairValue does (the first pair of the name, matched as Envoy matches); it holds offsets
+ * into the block it was built for, so its owner builds it again whenever the block changes.
+ * Its table is kept and reused.
+ */
+export class PairIndex {
+  private table: usize = 0;
+  private slots: usize = 0;
+  private mask: usize = 0;
+
+  /** Indexes the `count` pairs (as pairCount accepted them) of the block at `ptr`. */
+  build(ptr: usize, count: i32): void {
+    const n = <usize>(count < 0 ? 0 : count);
+    let slots: usize = 16;
+    while (slots < n * 2) slots <<= 1;
+    if (slots > this.slots) {
+      if (this.table != 0) heap.free(this.table);
+      this.table = heap.alloc(slots * INDEX_SLOT);
+      this.slots = slots;
+    }
+    this.mask = slots - 1;
+    const table = this.table;
+    const mask = this.mask;
+    memory.fill(table, 0, slots * INDEX_SLOT);
+    let sizes = ptr + 4;
+    let data = ptr + 4 + n * 8;
+    for (let i: usize = 0; i < n; i++) {
+      const len = <usize>load<u32>(sizes);
+      const valueLen = <usize>load<u32>(sizes, 4);
+      sizes += 8;
+      const h = hashName(data, len, false);
+      let j = <usize>h & mask;
+      while (true) {
+        const s = table + j * INDEX_SLOT;
+        const at = <usize>load<u32>(s);
+        if (at == 0) {
+          store<u32>(s, <u32>(data - ptr));
+          store<u32>(s, <u32>len, 4);
+          store<u32>(s, <u32>valueLen, 8);
+          store<u32>(s, h, 12);
+          break;
+        }
+        // A later pair of a name already held: reads answer with the first.
+        if (load<u32>(s, 12) == h && <usize>load<u32>(s, 4) == len && memory.compare(ptr + at, data, len) == 0) break;
+        j = (j + 1) & mask;
+      }
+      data += len + valueLen + 2;
+    }
+  }
+
+  /** findPairValue's answer for the block the index was last built for (at `ptr`). */
+  find(ptr: usize, name: usize, nameLen: usize): i64 {
+    const h = hashName(name, nameLen, true);
+    const table = this.table;
+    const mask = this.mask;
+    let j = <usize>h & mask;
+    while (true) {
+      const s = table + j * INDEX_SLOT;
+      const at = <usize>load<u32>(s);
+      if (at == 0) return -1;
+      if (load<u32>(s, 12) == h && <usize>load<u32>(s, 4) == nameLen && sameLowered(ptr + at, name, nameLen)) {
+        return (<i64>load<u32>(s, 8) << 32) | <i64>(at + nameLen + 1);
+      }
+      j = (j + 1) & mask;
+    }
+    return -1;
+  }
+}
+
 /** Every value of `name` in a pairs block that pairCount accepted, matched as findPairValue
  *  matches, decoded as strings in the map's order; nothing else is decoded or copied. */
 export function findPairValues(ptr: usize, size: usize, name: usize, nameLen: usize): string[] {

@@ -81,3 +81,52 @@ describe("header reads", () => {
     host.close();
   });
 });
+
+describe("header reads into a caller's buffer", () => {
+  /** What intoReport (test/modules/sdk) must say for `names` in a map holding `headers`. */
+  function expected(headers: Record<string, string>, names: string[]): string {
+    const parts: string[] = [];
+    for (const name of names) {
+      const value = headers[name.toLowerCase()];
+      const bytes = value === undefined ? undefined : Buffer.from(value, "utf8");
+      for (const room of [0, 3, 64]) {
+        parts.push(
+          bytes === undefined
+            ? "-1:"
+            : `${bytes.length}:${bytes.subarray(0, room).toString("hex")}`,
+        );
+      }
+      parts.push(bytes === undefined ? "not=null" : `has=${bytes.toString("hex")}`);
+    }
+    return parts.join(";");
+  }
+
+  it("copies a value's exact bytes up to the buffer's size and says its whole length, from the copy and from the host", async () => {
+    const host = await createHost({ module: wasm, rootId: "" });
+    const names = ["x-short", "X-Long", "x-empty", "x-utf8", "x-absent"];
+    const common = {
+      "x-short": "ab",
+      "x-long": "a value longer than three bytes",
+      "x-empty": "",
+      "x-utf8": "grüße ☃",
+    };
+    const request = {
+      ":method": "GET",
+      ":path": "/reads/into",
+      ":authority": "a",
+      "x-into-names": names.join(","),
+      ...common,
+    };
+    const s = host.stream();
+    s.requestHeaders(request);
+    // The response's first read goes to the host alone (one value), the rest to the copy.
+    const before = host.coverage.hostCalls.get("proxy_get_header_map_value") ?? 0;
+    s.responseHeaders({ ":status": "200", ...common }, { endOfStream: true });
+    const single = (host.coverage.hostCalls.get("proxy_get_header_map_value") ?? 0) - before;
+    s.complete();
+    expect(s.downstream.headers?.get("x-probe-into")).toBe(expected(request, names));
+    expect(s.downstream.headers?.get("x-probe-into-response")).toBe(expected(common, names));
+    expect(single).toBe(1);
+    host.close();
+  });
+});

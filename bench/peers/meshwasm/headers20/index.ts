@@ -2,7 +2,9 @@
 // reads 20 headers the client sent (x-bench-in-0..19), adds 20 new ones
 // (x-bench-out-0..19) and removes the 20 it read. Header names are encoded once, at start.
 // The edits are batched (HeaderMap.batch): the map is read whole once, the reads and the 40
-// edits work on the SDK's copy, and the commit writes the result in one host call.
+// edits work on the SDK's copy, and the commit writes the result in one host call. Each value
+// read is copied into one buffer the module reuses (HeaderMap.getBytesInto), as a filter that
+// reads many headers per request would.
 
 import { Action, CallbackNeeds, HttpContext, RootContext, registerRootContext, StreamCallbacks } from "../../../../assembly";
 
@@ -12,6 +14,7 @@ const COUNT = 20;
 const inNames = new Array<ArrayBuffer>(COUNT);
 const outNames = new Array<ArrayBuffer>(COUNT);
 const outValues = new Array<ArrayBuffer>(COUNT);
+const value = new ArrayBuffer(64);
 for (let i = 0; i < COUNT; i++) {
   inNames[i] = String.UTF8.encode("x-bench-in-" + i.toString());
   outNames[i] = String.UTF8.encode("x-bench-out-" + i.toString());
@@ -24,7 +27,7 @@ class Headers20 extends HttpContext {
     headers.batch();
     let seen = 0;
     for (let i = 0; i < COUNT; i++) {
-      if (headers.getBytes(unchecked(inNames[i])) !== null) seen++;
+      if (headers.getBytesInto(unchecked(inNames[i]), value) >= 0) seen++;
     }
     for (let i = 0; i < COUNT; i++) headers.addBytes(unchecked(outNames[i]), unchecked(outValues[i]));
     for (let i = 0; i < COUNT; i++) headers.removeBytes(unchecked(inNames[i]));

@@ -8,6 +8,7 @@ import {
   Action,
   ByteReplacer,
   Header,
+  HeaderMap,
   HttpContext,
   Overflow,
   PropertyPath,
@@ -25,6 +26,24 @@ import {
 } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
+
+/** For each name: getBytesInto into buffers of 0, 3 and 64 bytes (the length or -1, and the
+ *  bytes copied), then hasBytes and getBytes, for the header-reads test to check against. */
+function intoReport(h: HeaderMap, names: string[]): string {
+  const sizes: i32[] = [0, 3, 64];
+  let out = "";
+  for (let i = 0; i < names.length; i++) {
+    const name = String.UTF8.encode(names[i]);
+    for (let k = 0; k < sizes.length; k++) {
+      const buf = new ArrayBuffer(sizes[k]);
+      const n = h.getBytesInto(name, buf);
+      const copied = n < 0 ? 0 : min(n, buf.byteLength);
+      out += (out.length > 0 ? ";" : "") + n.toString() + ":" + hex(buf.slice(0, copied));
+    }
+    out += ";" + (h.hasBytes(name) ? "has" : "not") + "=" + hex(h.getBytes(name));
+  }
+  return out;
+}
 
 function hex(b: ArrayBuffer | null): string {
   if (b === null) return "null";
@@ -86,6 +105,7 @@ class SdkRoot extends RootContext {
 
 class SdkStream extends HttpContext {
   path: string = "";
+  intoNames: string[] = [];
   notes: Header[] = [];
 
   get sdkRoot(): SdkRoot {
@@ -122,6 +142,14 @@ class SdkStream extends HttpContext {
       const c = h.get("x-read-c");
       this.note("reads", (a === null ? "<null>" : a) + "," + (b === null ? "<null>" : String.UTF8.decode(b)) +
         "," + (absent ? "yes" : "no") + "," + (c === null ? "<null>" : c));
+    } else if (path == "/reads/into") {
+      // getBytesInto and hasBytes against getBytes, into buffers of 0, 3 and 64 bytes: the
+      // length (or -1) and the bytes copied, for each name of x-into-names (comma-separated).
+      // The response's map is read the same way in onResponseHeaders, where the first read
+      // of the callback asks the host for one value.
+      const list = this.request.headers.get("x-into-names");
+      this.intoNames = list === null ? new Array<string>(0) : list.split(",");
+      this.note("into", intoReport(this.request.headers, this.intoNames));
     } else if (path == "/utf8/body") {
       if (!endOfStream) this.bufferRequestBody();
     } else if (path == "/inject/local") {
@@ -196,6 +224,10 @@ class SdkStream extends HttpContext {
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const h = this.response.headers;
+    if (this.path == "/reads/into") {
+      const report = intoReport(h, this.intoNames);
+      h.set("x-probe-into-response", report.length > 0 ? report : "-");
+    }
     if (this.path == "/inject/set") {
       const results: Status[] = [
         h.set("x-a\r\nx-injected", "1"),

@@ -1,0 +1,190 @@
+// `npm run bench:guest-cpu -- --only REGEX [--baseline NAME=PATH.wasm]... [--rounds N] [--requests N]`:
+// the guest's own CPU per request of a meshwasm bench module, with the host's side taken out.
+//
+// The module the bench runs (built for its configuration, as bench:guest finds it) is
+// instantiated in Node's V8 (the engine Envoy embeds) against a stub host that does only what
+// the work needs: it answers a whole-map read with the request map the bench's client sends
+// (plus the entries Envoy adds), takes every write without looking at it, and answers every
+// other call "not found". Each request is the stream's callbacks the module exports, called
+// directly. Rounds of each module alternate (interleaved, so a busy machine slows each alike);
+// the figure is process CPU time per request, median and minimum over the rounds. A
+// `--baseline` module (another checkout's build of the same work) runs in the same rounds.
+// The host's cost (Envoy's header map, the crossings) is what bench:profile measures; this is
+// the part of the JIT share the SDK's code decides.
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { WasmImports, WasmInstance, WasmMemory, WasmModule } from "../src/testing/wasm-api.ts";
+import { builders } from "./lib/peers.ts";
+import { requestShape, scenarios } from "./scenarios.ts";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    baseline: { type: "string", multiple: true, default: [] },
+    rounds: { type: "string", default: "11" },
+    requests: { type: "string", default: "4000" },
+  },
+});
+if (!values.only) throw new Error("--only REGEX is required");
+const only = new RegExp(values.only);
+const rounds = Number(values.rounds);
+const perRound = Number(values.requests);
+
+// The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM).
+const W = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: {
+        new (bytes: Uint8Array): WasmModule;
+        imports(module: WasmModule): { module: string; name: string; kind: string }[];
+      };
+      Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
+    };
+  }
+).WebAssembly;
+
+type Fn = (...a: number[]) => number;
+
+const NOT_FOUND = 1;
+const REQUEST_HEADERS = 0;
+
+/** The proxy-wasm pairs block of `pairs`. */
+function pairsBlock(pairs: [string, string][]): Uint8Array {
+  const enc = new TextEncoder();
+  const bytes = pairs.map(([n, v]) => [enc.encode(n), enc.encode(v)] as const);
+  const size = 4 + 8 * bytes.length + bytes.reduce((s, [n, v]) => s + n.length + v.length + 2, 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, bytes.length, true);
+  let data = 4 + 8 * bytes.length;
+  bytes.forEach(([n, v], i) => {
+    view.setUint32(4 + 8 * i, n.length, true);
+    view.setUint32(8 + 8 * i, v.length, true);
+    out.set(n, data);
+    data += n.length + 1;
+    out.set(v, data);
+    data += v.length + 1;
+  });
+  return out;
+}
+
+interface Guest {
+  name: string;
+  request: () => void;
+}
+
+async function guestOf(
+  name: string,
+  path: string,
+  work: Parameters<typeof requestShape>[0],
+): Promise<Guest> {
+  const shape = requestShape(work);
+  const map = pairsBlock([
+    [":authority", "bench"],
+    [":path", "/bench"],
+    [":method", shape.method],
+    [":scheme", "http"],
+    ["user-agent", "wrk"],
+    ["x-forwarded-proto", "http"],
+    ["x-request-id", "5f1d1a0e-5c1e-4a55-9d1f-2b8c4b0d7e11"],
+    ...Object.entries(shape.headers),
+  ]);
+  const config = new TextEncoder().encode("{}");
+  const module = new W.Module(readFileSync(path));
+  let exports: Record<string, Fn | undefined> = {};
+  let memory: WasmMemory = { buffer: new ArrayBuffer(0) };
+  // Hands `bytes` over as Envoy does: the guest's malloc, then the pointer and size written out.
+  const handOver = (bytes: Uint8Array, ptrOut: number, sizeOut: number) => {
+    const p = (exports.malloc as Fn)(bytes.length) >>> 0;
+    new Uint8Array(memory.buffer).set(bytes, p);
+    const view = new DataView(memory.buffer);
+    view.setUint32(ptrOut, p, true);
+    view.setUint32(sizeOut, bytes.length, true);
+    return 0;
+  };
+  const env: Record<string, Fn> = {
+    proxy_get_header_map_pairs: (type, ptrOut, sizeOut) =>
+      type === REQUEST_HEADERS ? handOver(map, ptrOut, sizeOut) : NOT_FOUND,
+    proxy_set_header_map_pairs: () => 0,
+    proxy_add_header_map_value: () => 0,
+    proxy_remove_header_map_value: () => 0,
+    proxy_replace_header_map_value: () => 0,
+    proxy_get_buffer_bytes: (_type, _start, _max, ptrOut, sizeOut) =>
+      handOver(config, ptrOut, sizeOut),
+    proxy_get_log_level: (levelOut) => {
+      new DataView(memory.buffer).setUint32(levelOut, 4, true); // error: no log line made
+      return 0;
+    },
+    proxy_log: () => 0,
+  };
+  const imports: WasmImports = {};
+  for (const imp of W.Module.imports(module)) {
+    if (imp.kind !== "function") continue;
+    const table = imports[imp.module] ?? {};
+    imports[imp.module] = table;
+    table[imp.name] =
+      env[imp.name] ?? (imp.name.startsWith("proxy_get") ? () => NOT_FOUND : () => 0);
+  }
+  const instance = new W.Instance(module, imports);
+  exports = instance.exports as typeof exports;
+  memory = instance.exports.memory as WasmMemory;
+  (exports._initialize ?? exports._start)?.();
+  const root = 1;
+  exports.proxy_on_context_create?.(root, 0);
+  exports.proxy_on_vm_start?.(root, 0);
+  exports.proxy_on_configure?.(root, config.length);
+  const headerCount = new DataView(map.buffer).getUint32(0, true);
+  const calls: (() => void)[] = [];
+  let id = 2;
+  const create = exports.proxy_on_context_create;
+  if (create) calls.push(() => void create(id, root));
+  const onHeaders = exports.proxy_on_request_headers;
+  if (onHeaders)
+    calls.push(() => void onHeaders(id, headerCount, shape.body === undefined ? 1 : 0));
+  for (const end of ["proxy_on_done", "proxy_on_delete"]) {
+    const f = exports[end];
+    if (f) calls.push(() => void f(id));
+  }
+  return {
+    name,
+    request: () => {
+      for (const c of calls) c();
+      id++;
+    },
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (i: number) => s[i] ?? Number.NaN;
+  return s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
+};
+
+for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
+  const built = (await builders.meshwasm([s.work], () => {})).get(s.work) as string;
+  const guests = [await guestOf("this checkout", built, s.work)];
+  for (const b of values.baseline) {
+    const cut = b.indexOf("=");
+    guests.push(
+      await guestOf(cut < 0 ? b : b.slice(0, cut), cut < 0 ? b : b.slice(cut + 1), s.work),
+    );
+  }
+  for (const g of guests) for (let i = 0; i < 2000; i++) g.request(); // warm up (tiering)
+  const times = guests.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    guests.forEach((g, k) => {
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < perRound; i++) g.request();
+      const t = process.cpuUsage(t0);
+      times[k]?.push((t.user + t.system) / perRound);
+    });
+  }
+  console.log(`${s.name}: guest CPU per request (µs), ${rounds} interleaved rounds of ${perRound}`);
+  guests.forEach((g, k) => {
+    const t = times[k] ?? [];
+    console.log(
+      `  ${g.name.padEnd(16)} median ${median(t).toFixed(2)}  min ${Math.min(...t).toFixed(2)}`,
+    );
+  });
+}
