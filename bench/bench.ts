@@ -8,6 +8,7 @@
 
 import { statSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
+import { basename, resolve } from "node:path";
 import {
   type RateLimitService,
   startRateLimitService,
@@ -44,6 +45,10 @@ export interface BenchOptions {
   pacedIntervalMs?: number;
   /** Only scenarios whose name matches. */
   only?: RegExp;
+  /** Other builds of the meshwasm module (paths to .wasm files, each built as the bench builds
+   *  the scenario's: for its configuration): each selected meshwasm scenario is measured once
+   *  more per module, as `<scenario>@<file name>`, in the same rounds. */
+  baselines?: string[];
   log?: Log;
 }
 
@@ -72,7 +77,7 @@ export interface ScenarioResult {
 }
 
 export interface BenchResult {
-  options: Required<Omit<BenchOptions, "only" | "log">> & { only?: string };
+  options: Required<Omit<BenchOptions, "only" | "log" | "baselines">> & { only?: string };
   pinned: boolean;
   startedAt: string;
   finishedAt: string;
@@ -119,7 +124,7 @@ interface Live {
 
 async function measure(
   live: Live,
-  opts: Required<Omit<BenchOptions, "only" | "log" | "smoke" | "rounds">>,
+  opts: Required<Omit<BenchOptions, "only" | "log" | "smoke" | "rounds" | "baselines">>,
   loadCpu: number | undefined,
 ): Promise<RoundSample> {
   const { envoy, result } = live;
@@ -175,8 +180,17 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const envoyCpu = pinned ? 0 : undefined;
   const loadCpu = pinned ? 1 : undefined;
 
-  const selected = allScenarios.filter((s) => !options.only || options.only.test(s.name));
-  const { modules, errors } = await buildAll(selected, log);
+  const chosen = allScenarios.filter((s) => !options.only || options.only.test(s.name));
+  const { modules, errors } = await buildAll(chosen, log);
+  const selected = [...chosen];
+  for (const path of options.baselines ?? []) {
+    const tag = basename(path, ".wasm");
+    for (const s of chosen.filter((x) => x.peer === "meshwasm")) {
+      const name = `${s.name}@${tag}`;
+      modules.set(name, resolve(path));
+      selected.push({ ...s, name });
+    }
+  }
 
   const results: ScenarioResult[] = [];
   const live: Live[] = [];

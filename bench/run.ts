@@ -1,14 +1,16 @@
 // `npm run bench` — the full benchmark; writes bench/RESULTS.md, bench/cpu-per-request.svg and
 // bench/.work/results.json. `npm run bench -- --smoke` runs the short check instead, and
 // `--only REGEX` a subset; both print their table and write bench/.work/results.md, leaving
-// RESULTS.md alone unless --write. Options: --rounds N, --seconds S, --only REGEX, --write.
+// RESULTS.md alone unless --write. Options: --rounds N, --seconds S, --only REGEX, --write,
+// --baseline PATH (repeatable: another build of the meshwasm module, measured beside each
+// selected meshwasm scenario as `<scenario>@<file name>`; a before/after run, printed).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runBench } from "./bench.ts";
 import { benchDir, workDir } from "./lib/peers.ts";
-import { renderChart, renderResults } from "./lib/report.ts";
+import { ratioWithIqr, renderChart, renderResults, summarize } from "./lib/report.ts";
 
 const { values } = parseArgs({
   options: {
@@ -17,8 +19,15 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     only: { type: "string" },
+    baseline: { type: "string", multiple: true, default: [] },
   },
 });
+
+if ((values.baseline ?? []).length > 0 && (values.only === undefined || values.write)) {
+  throw new Error(
+    "--baseline needs --only and no --write (a before/after run is a subset, never RESULTS.md)",
+  );
+}
 
 const argv = [
   "npm",
@@ -31,6 +40,7 @@ const result = await runBench({
   rounds: values.rounds === undefined ? undefined : Number(values.rounds),
   seconds: values.seconds === undefined ? undefined : Number(values.seconds),
   only: values.only === undefined ? undefined : new RegExp(values.only),
+  baselines: values.baseline,
 });
 
 mkdirSync(workDir, { recursive: true });
@@ -52,6 +62,16 @@ if (!partial || values.write) {
   console.log(
     "wrote bench/.work/results.md (RESULTS.md unchanged: a partial run; --write to replace it)",
   );
+}
+// A before/after run: each scenario's added CPU against each baseline's, round by round.
+if ((values.baseline ?? []).length > 0) {
+  const summaries = summarize(result);
+  for (const r of result.results) {
+    const at = r.scenario.name.indexOf("@");
+    if (at < 0) continue;
+    const own = r.scenario.name.slice(0, at);
+    console.log(`${own} ÷ ${r.scenario.name}: ${ratioWithIqr(summaries, own, r.scenario.name)}`);
+  }
 }
 const broken = result.results.filter((r) => r.status === "failed");
 process.exitCode = broken.length > 0 ? 1 : 0;

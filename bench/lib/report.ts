@@ -151,7 +151,7 @@ function roundRatios(summaries: Map<string, Summary>, a: string, b: string): num
 }
 
 /** The ratio of the medians, then the interquartile range of the per-round ratios. */
-function ratioWithIqr(summaries: Map<string, Summary>, a: string, b: string): string {
+export function ratioWithIqr(summaries: Map<string, Summary>, a: string, b: string): string {
   const r = ratio(
     median(summaries.get(a)?.addedCpuUs ?? []),
     median(summaries.get(b)?.addedCpuUs ?? []),
