@@ -50,6 +50,43 @@ describe("leases", () => {
     expect(host.counter("ratelimit_allowed_rule=r")).toBe(N);
   });
 
+  it("at one worker admits exactly what the exact bucket admits, through bursts and fill steps", async () => {
+    // The same requests at the same virtual times to a worker with leases and to one without
+    // (the exact decision, one write each): with one worker no other VM holds leased tokens,
+    // and a lease's leftovers go back with its next write, so every answer is the same. The
+    // bucket drains (leases shrink to nothing near empty), refills in steps of 64 a second,
+    // and the clock jumps across fill steps at uneven points; no tick comes (an hour apart),
+    // so only the next write can give the leftovers back.
+    const config = (lease: number) => ({
+      rules: [rule(bucket(6400, 64, "1s"))],
+      shared: { lease, sweep_interval: "1h" },
+    });
+    const leased = await rateLimitHost(config(1000));
+    const exact = await rateLimitHost(config(0));
+    const writes = (h: typeof leased) => h.coverage.hostCalls.get("proxy_set_shared_data") ?? 0;
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    let admitted = 0;
+    for (let burst = 0; burst < 60; burst++) {
+      const n = Math.floor(next() * 400);
+      for (let i = 0; i < n; i++) {
+        const a = (await leased.request({ headers: one })).status;
+        const b = (await exact.request({ headers: one })).status;
+        expect(a, `burst ${burst}, request ${i}`).toBe(b);
+        if (a === 200) admitted++;
+      }
+      const ms = Math.floor(next() * 1500);
+      leased.advance(ms);
+      exact.advance(ms);
+    }
+    // The run drained the bucket (refusals happened) and the leases did their work.
+    expect(admitted).toBeGreaterThan(6400);
+    expect(writes(leased)).toBeLessThan(writes(exact) / 4);
+  });
+
   it("counts requests admitted from a lease in `allowed` on the next tick at the latest", async () => {
     const host = await rateLimitHost({
       rules: [rule(bucket(100_000))],
