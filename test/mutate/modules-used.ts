@@ -25,8 +25,13 @@ export function testFiles(patterns: string[]): string[] {
   return out;
 }
 
+/** What a test file needs when it reads the project's own built filters and examples
+ *  (`build/<name>.wasm`, through the project's `wasmPath`), which a mutation run's copy lacks. */
+export const PROJECT_FILTERS = "project:filters";
+
 /** The modules and examples `files` (and what they import from test/) build, as
- *  "module:<name>" and "example:<name>". */
+ *  "module:<name>" and "example:<name>", and PROJECT_FILTERS for a file that reads the
+ *  project's built filters. */
 export function modulesUsed(files: string[]): string[] {
   const seen = new Set<string>();
   const found = new Set<string>();
@@ -39,6 +44,7 @@ export function modulesUsed(files: string[]): string[] {
     for (const m of text.matchAll(/build(TestModule|Example)\([^)"]*"([\w-]+)"\)/g)) {
       found.add(`${m[1] === "Example" ? "example" : "module"}:${m[2]}`);
     }
+    if (/\.wasmPath\(/.test(text)) found.add(PROJECT_FILTERS);
     for (const m of text.matchAll(/from "(\.{1,2}\/[^"]+\.ts)"/g)) {
       const target = resolve(dirname(path), m[1] as string);
       if (relative(join(ROOT, "test"), target).startsWith("..")) continue; // only test/ helpers

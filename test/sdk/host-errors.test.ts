@@ -522,6 +522,20 @@ describe("foreign functions when the host refuses", () => {
   });
 });
 
+describe("the clock held for a chain's pass", () => {
+  it("answers one reading from the first read under a hold until the outermost release, and after a stray release the next hold still holds", async () => {
+    const host = await createHost(options());
+    const clockReads = () => host.coverage.hostCalls.get("proxy_get_current_time_nanoseconds") ?? 0;
+    const before = clockReads();
+    const res = await host.request({ path: "/time/hold" });
+    expect(res.trap).toBeNull();
+    expect(res.body).toContain("held=same\nnested=same\ninner-released=same\n");
+    // One host read under the nested holds, one each for the two reads after them, one under
+    // the hold after the stray release.
+    expect(clockReads() - before).toBe(4);
+  });
+});
+
 describe("clock, log level, metrics and status when the host refuses", () => {
   it("reads them normally with nothing failing", async () => {
     const r = await probe("/time");

@@ -85,6 +85,20 @@ export const calloutScenarios: Scenario[] = [
     },
   },
   {
+    name: "request headers read before continue_stream are gone after it",
+    quirk: "proxy_continue_stream(HTTP_REQUEST) drops Envoy's request-header pointer at once",
+    async run(t) {
+      const res = await t.request("/callout/continue-then-read", {
+        headers: { "x-callout-read": "1" },
+      });
+      expect(res.headers["x-note-read-before"]).toBe("/callout/continue-then-read");
+      expect(res.headers["x-note-read-before-again"]).toBe("yes");
+      // The SDK asks the host again after continue rather than answering what it read before.
+      expect(res.headers["x-note-read-after"]).toBe("<null>");
+      expect(res.upstream?.headers["x-callout-read"]).toBe("1");
+    },
+  },
+  {
     name: "request headers are read-only gone after continue_stream",
     quirk: "proxy_continue_stream(HTTP_REQUEST) drops Envoy's request-header pointer at once",
     async run(t) {

@@ -542,6 +542,18 @@ class Conformance extends HttpContext {
       const added = httpCallResponse.headers.get("x-added");
       this.note("kept", written === null && added === null ? "yes" : "no");
     }
+    if (this.path == "/callout/continue-then-read") {
+      // Two reads: the second takes the whole map, which the SDK keeps for this callback until
+      // something lets the host or another filter run.
+      const h = this.request.headers;
+      const before = h.get(":path");
+      this.note("read-before", before === null ? "<null>" : before);
+      this.note("read-before-again", h.has("x-callout-read") ? "yes" : "no");
+      this.continueRequest();
+      const after = h.get(":path");
+      this.note("read-after", after === null ? "<null>" : after);
+      return;
+    }
     if (this.path == "/callout/continue-then-edit") {
       this.continueRequest();
       this.note("late-edit", this.request.headers.add("x-too-late", "1").toString());

@@ -48,6 +48,10 @@ import {
   verifySignature,
 } from "../../../../assembly";
 
+// The clock hold a chain puts around its members (assembly/chain.ts), driven directly here:
+// the harnesses that judge the SDK's mutants do not build chained modules.
+import { holdClock, releaseClock } from "../../../../assembly/host/time";
+
 export * from "../../../../assembly/exports";
 
 const REQUEST_PATH = PropertyPath.of("request.path");
@@ -162,6 +166,25 @@ class ProbeStream extends HttpContext {
       this.note("first", currentTimeNanos() > 0 ? "set" : "0");
       this.note("second", currentTimeNanos().toString());
       this.note("level", (<i32>log.level()).toString());
+      return this.reply();
+    }
+    if (path == "/time/hold") {
+      holdClock();
+      const first = currentTimeNanos();
+      this.note("held", currentTimeNanos() == first ? "same" : "new");
+      holdClock();
+      this.note("nested", currentTimeNanos() == first ? "same" : "new");
+      releaseClock();
+      this.note("inner-released", currentTimeNanos() == first ? "same" : "new");
+      releaseClock();
+      currentTimeNanos();
+      currentTimeNanos();
+      // A release with no hold open must not leave the next hold off.
+      releaseClock();
+      holdClock();
+      currentTimeNanos();
+      currentTimeNanos();
+      releaseClock();
       return this.reply();
     }
     if (path == "/metrics") {
