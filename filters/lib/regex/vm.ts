@@ -334,7 +334,6 @@ function holds(kind: i32, pos: i32, len: i32, prev: i32, next: i32): bool {
   }
 }
 
-/** The first position at or after `from` holding ASCII `unit`, or -1. */
 /**
  * Whether the text can begin with the ASCII literals the program starts with (before its first
  * branch, class or assertion; capture saves in between are passed over). Every thread starts at
@@ -357,6 +356,7 @@ function literalStartAt(code: usize, ptr: usize, len: i32, utf16: bool): bool {
   return true; // unreachable
 }
 
+/** The first position at or after `from` holding ASCII `unit`, or -1. */
 function findUnit(ptr: usize, from: i32, len: i32, utf16: bool, unit: i32): i32 {
   if (utf16) {
     for (let i = from; i < len; i++) if (<i32>load<u16>(ptr + (<usize>i << 1)) == unit) return i;
