@@ -14,7 +14,8 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { WasmImports, WasmInstance, WasmMemory, WasmModule } from "../src/testing/wasm-api.ts";
+import { WA, type WasmImports, type WasmMemory } from "../src/testing/wasm-api.ts";
+import { encodePairs } from "../src/testing/wire.ts";
 import { builders } from "./lib/peers.ts";
 import { requestShape, scenarios } from "./scenarios.ts";
 
@@ -31,43 +32,10 @@ const only = new RegExp(values.only);
 const rounds = Number(values.rounds);
 const perRound = Number(values.requests);
 
-// The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM).
-const W = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Module: {
-        new (bytes: Uint8Array): WasmModule;
-        imports(module: WasmModule): { module: string; name: string; kind: string }[];
-      };
-      Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
-    };
-  }
-).WebAssembly;
-
 type Fn = (...a: number[]) => number;
 
 const NOT_FOUND = 1;
 const REQUEST_HEADERS = 0;
-
-/** The proxy-wasm pairs block of `pairs`. */
-function pairsBlock(pairs: [string, string][]): Uint8Array {
-  const enc = new TextEncoder();
-  const bytes = pairs.map(([n, v]) => [enc.encode(n), enc.encode(v)] as const);
-  const size = 4 + 8 * bytes.length + bytes.reduce((s, [n, v]) => s + n.length + v.length + 2, 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, bytes.length, true);
-  let data = 4 + 8 * bytes.length;
-  bytes.forEach(([n, v], i) => {
-    view.setUint32(4 + 8 * i, n.length, true);
-    view.setUint32(8 + 8 * i, v.length, true);
-    out.set(n, data);
-    data += n.length + 1;
-    out.set(v, data);
-    data += v.length + 1;
-  });
-  return out;
-}
 
 interface Guest {
   name: string;
@@ -80,7 +48,7 @@ async function guestOf(
   work: Parameters<typeof requestShape>[0],
 ): Promise<Guest> {
   const shape = requestShape(work);
-  const map = pairsBlock([
+  const map = encodePairs([
     [":authority", "bench"],
     [":path", "/bench"],
     [":method", shape.method],
@@ -91,7 +59,7 @@ async function guestOf(
     ...Object.entries(shape.headers),
   ]);
   const config = new TextEncoder().encode("{}");
-  const module = new W.Module(readFileSync(path));
+  const module = new WA.Module(readFileSync(path));
   let exports: Record<string, Fn | undefined> = {};
   let memory: WasmMemory = { buffer: new ArrayBuffer(0) };
   // Hands `bytes` over as Envoy does: the guest's malloc, then the pointer and size written out.
@@ -119,14 +87,14 @@ async function guestOf(
     proxy_log: () => 0,
   };
   const imports: WasmImports = {};
-  for (const imp of W.Module.imports(module)) {
+  for (const imp of WA.Module.imports(module)) {
     if (imp.kind !== "function") continue;
     const table = imports[imp.module] ?? {};
     imports[imp.module] = table;
     table[imp.name] =
       env[imp.name] ?? (imp.name.startsWith("proxy_get") ? () => NOT_FOUND : () => 0);
   }
-  const instance = new W.Instance(module, imports);
+  const instance = new WA.Instance(module, imports);
   exports = instance.exports as typeof exports;
   memory = instance.exports.memory as WasmMemory;
   (exports._initialize ?? exports._start)?.();

@@ -16,7 +16,10 @@ export interface WasmInstance {
 export type WasmImports = Record<string, Record<string, unknown>>;
 
 interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
+  Module: {
+    new (bytes: Uint8Array): WasmModule;
+    imports(module: WasmModule): { module: string; name: string; kind: string }[];
+  };
   Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
   compile(bytes: Uint8Array): Promise<WasmModule>;
 }
