@@ -142,13 +142,19 @@ export function encodePairs(pairs: Pairs): Uint8Array {
   return out;
 }
 
-/** Parses pairs; returns null when the block is inconsistent (Envoy: a parse failure). */
+/** The most pairs, and bytes, a pairs block handed to the host may hold (Envoy's limits). */
+const PAIRS_MAX_COUNT = 1024;
+const PAIRS_MAX_BYTES = 1024 * 1024;
+
+/** Parses a pairs block; null when it does not parse: shorter than its count and sizes say,
+ *  a name or value not followed by its NUL, bytes left after the last pair, or past Envoy's
+ *  limits. */
 export function decodePairs(bytes: Uint8Array): Pairs | null {
   if (bytes.length === 0 || (bytes.length === 1 && bytes[0] === 0)) return [];
-  if (bytes.length < 4) return null;
+  if (bytes.length < 4 || bytes.length > PAIRS_MAX_BYTES) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint32(0, true);
-  if (count > 1024 || 4 + count * 8 > bytes.length) return null;
+  if (count > PAIRS_MAX_COUNT || 4 + count * 8 > bytes.length) return null;
   const out: Pairs = [];
   let data = 4 + count * 8;
   for (let i = 0; i < count; i++) {
@@ -156,12 +162,21 @@ export function decodePairs(bytes: Uint8Array): Pairs | null {
     const vl = view.getUint32(8 + i * 8, true);
     if (data + kl + vl + 2 > bytes.length) return null;
     const k = byteString(bytes.subarray(data, data + kl));
-    data += kl + 1;
+    data += kl;
+    if (bytes[data++] !== 0) return null;
     const v = byteString(bytes.subarray(data, data + vl));
-    data += vl + 1;
+    data += vl;
+    if (bytes[data++] !== 0) return null;
     out.push([k, v]);
   }
-  return out;
+  return data === bytes.length ? out : null;
+}
+
+/** A pairs block as Envoy reads one a module hands it (headers to set, a callout's headers
+ *  and trailers, a local reply's headers, gRPC metadata): a block that does not parse is no
+ *  pairs, not an error. */
+export function hostPairs(bytes: Uint8Array): Pairs {
+  return decodePairs(bytes) ?? [];
 }
 
 /** Splits a NUL-separated property path into its segments. */

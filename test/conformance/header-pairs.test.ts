@@ -166,6 +166,27 @@ for (const kind of ["emulator", "envoy"] as const) {
         await target.waitForLog(/refused header write #\d+ \(set\): value of "x-b-bad"/);
       });
 
+      it("set_header_map_pairs with a block that does not parse", async () => {
+        const res = await target.request("/pairs/malformed", { headers: { "x-p-keep": "1" } });
+        // Envoy reads each as no pairs: the map is emptied and the call answers Ok.
+        expect(res.headers["x-note-malformed"]).toBe("0/0,0/0,0/0");
+        expect(res.headers["x-note-malformed-after"]).toBe("restored");
+        expect(res.upstream?.headers["x-p-keep"]).toBe("1");
+      });
+
+      it("a callout with a header or trailer block that does not parse", async () => {
+        const res = await target.request("/pairs/malformed-callout");
+        // No headers: no :path, :method or :authority, so BadArgument; no trailers: the call is made.
+        expect(res.headers["x-note-malformed-callout"]).toBe("2,0");
+      });
+
+      it("a local reply whose extra headers' block does not parse", async () => {
+        const res = await target.request("/pairs/malformed-reply");
+        expect(res.status).toBe(418);
+        expect(res.body).toBe("teapot");
+        await target.waitForLog(/malformed reply status 0$/);
+      });
+
       it("set_header_map_pairs on response headers joins the response's inline names", async () => {
         const res = await target.request("/pairs/response");
         expect(res.headers["x-note-response-status"]).toBe("0");

@@ -403,16 +403,12 @@ describe("host functions: header maps", () => {
     expect(http.routeCacheCleared).toBe(4);
   });
 
-  it("refuse bad memory and a malformed pairs block", async () => {
+  it("refuse a pairs block, a name or a value out of bounds", async () => {
     const env = await start();
     const { control } = httpContext(env);
     const [k, ks] = env.put("a");
     expect(env.call("proxy_set_header_map_pairs", MapType.HttpRequestHeaders, OOB, 4)).toBe(
       Status.InvalidMemoryAccess,
-    );
-    const [bad, bs] = env.put(Uint8Array.of(5, 0, 0, 0, 1));
-    expect(env.call("proxy_set_header_map_pairs", MapType.HttpRequestHeaders, bad, bs)).toBe(
-      Status.ParseFailure,
     );
     expect(env.call("proxy_add_header_map_value", MapType.HttpRequestHeaders, OOB, 1, k, ks)).toBe(
       Status.InvalidMemoryAccess,
@@ -424,6 +420,36 @@ describe("host functions: header maps", () => {
       [":path", "/a"],
       ["x-in", "1"],
     ]);
+  });
+
+  it("read a pairs block that does not parse as no pairs, as Envoy does: the map emptied, Ok", async () => {
+    const good = encodePairs([["x-a", "1"]]);
+    const withoutNul = good.slice();
+    withoutNul[withoutNul.length - 1] = 0x41;
+    const malformed = [
+      Uint8Array.of(5, 0, 0, 0, 1),
+      Uint8Array.of(1, 0, 0),
+      Uint8Array.of(1, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 97, 0, 98, 0),
+      withoutNul,
+      Uint8Array.of(...good, 0),
+      Uint8Array.of(0x01, 0x04, 0, 0, ...good.subarray(4)),
+    ];
+    for (const block of malformed) {
+      const env = await start();
+      const { control } = httpContext(env);
+      const [p, ps] = env.put(block);
+      expect(env.call("proxy_set_header_map_pairs", MapType.HttpRequestHeaders, p, ps)).toBe(
+        Status.Ok,
+      );
+      expect(control.request.headers?.pairs()).toStrictEqual([]);
+    }
+    const env = await start();
+    const { control } = httpContext(env);
+    const [p, ps] = env.put(good);
+    expect(env.call("proxy_set_header_map_pairs", MapType.HttpRequestHeaders, p, ps)).toBe(
+      Status.Ok,
+    );
+    expect(control.request.headers?.pairs()).toStrictEqual([["x-a", "1"]]);
   });
 
   it("keep gRPC metadata and callout maps read-only, to every edit and to set_header_map_pairs", async () => {
@@ -572,7 +598,7 @@ describe("host functions: the stream", () => {
     expect(replies.map((r) => r.grpcStatus)).toStrictEqual([16, null, 0, null]);
   });
 
-  it("refuse a local reply whose details, body or headers are out of bounds or malformed", async () => {
+  it("refuse a local reply whose details, body or headers are out of bounds; send one whose headers do not parse without them", async () => {
     const env = await start();
     const { replies } = httpContext(env);
     const [d, ds] = env.put("x");
@@ -586,10 +612,10 @@ describe("host functions: the stream", () => {
     expect(env.call("proxy_send_local_response", 403, d, ds, d, ds, OOB, 1, -1)).toBe(
       Status.InvalidMemoryAccess,
     );
-    expect(env.call("proxy_send_local_response", 403, d, ds, d, ds, bad, bads, -1)).toBe(
-      Status.ParseFailure,
-    );
     expect(replies).toStrictEqual([]);
+    // A headers block that does not parse is no headers: the reply is sent without them.
+    expect(env.call("proxy_send_local_response", 403, d, ds, d, ds, bad, bads, -1)).toBe(Status.Ok);
+    expect(replies.map((r) => [r.status, r.headers])).toStrictEqual([[403, []]]);
   });
 });
 
@@ -827,13 +853,14 @@ describe("host functions: callouts", () => {
       Status.InvalidMemoryAccess,
     );
     expect(env.world.callouts.http).toHaveLength(2);
+    // A block that does not parse is no pairs: no headers means no :path, so BadArgument; no
+    // trailers, a call made without them.
     const [bad, bads] = env.put(Uint8Array.of(3, 0, 0, 0));
     expect(env.call("proxy_http_call", c, cs, bad, bads, b, bs, t, ts, 500, S)).toBe(
-      Status.ParseFailure,
+      Status.BadArgument,
     );
-    expect(env.call("proxy_http_call", c, cs, h, hs, b, bs, bad, bads, 500, S)).toBe(
-      Status.ParseFailure,
-    );
+    expect(env.call("proxy_http_call", c, cs, h, hs, b, bs, bad, bads, 500, S)).toBe(Status.Ok);
+    expect(env.world.callouts.http[2]?.trailers.pairs()).toStrictEqual([]);
     for (const args of [
       [OOB, 1, h, hs, b, bs, t, ts],
       [c, cs, OOB, 1, b, bs, t, ts],
@@ -842,7 +869,7 @@ describe("host functions: callouts", () => {
     ]) {
       expect(env.call("proxy_http_call", ...args, 500, S)).toBe(Status.InvalidMemoryAccess);
     }
-    expect(env.world.callouts.http).toHaveLength(2);
+    expect(env.world.callouts.http).toHaveLength(3);
   });
 
   it("start gRPC calls and streams, send on, cancel and close them", async () => {

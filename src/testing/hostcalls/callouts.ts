@@ -3,7 +3,7 @@
 // callback reads about its outcome). Calls belong to the root context of the caller.
 
 import { Status } from "../status.ts";
-import { decodePairs, utf8 } from "../wire.ts";
+import { hostPairs, utf8 } from "../wire.ts";
 import type { HostCallScope, HostCalls } from "./scope.ts";
 
 export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
@@ -25,7 +25,7 @@ export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
     const method = vm.readString(mp, ms);
     const md = vm.read(mdp, mds);
     if (cluster === null || service === null || method === null || !md) return null;
-    return { cluster, service, method, metadata: decodePairs(md) ?? [] };
+    return { cluster, service, method, metadata: hostPairs(md) };
   };
   const tokenOut = (result: number, tokenPtr: number): number => {
     // Stryker disable next-line EqualityOperator: equivalent, no call's token is 0 (HTTP tokens start at 1, gRPC at 1 and 2)
@@ -55,9 +55,8 @@ export function calloutCalls({ vm, need }: HostCallScope): HostCalls {
       const body = vm.read(bp, bs);
       const tb = vm.read(tp, ts);
       if (cluster === null || !hb || !body || !tb) return Status.InvalidMemoryAccess;
-      const headers = decodePairs(hb);
-      const trailers = decodePairs(tb);
-      if (!headers || !trailers) return Status.ParseFailure;
+      const headers = hostPairs(hb);
+      const trailers = hostPairs(tb);
       const result = callouts.httpCall(need().root, {
         cluster,
         headers,

@@ -4,7 +4,7 @@
 import type { HeaderMap } from "../headers.ts";
 import { MapType, Status } from "../status.ts";
 import type { Vm } from "../vm.ts";
-import { decodePairs, encodePairs, utf8 } from "../wire.ts";
+import { encodePairs, hostPairs, utf8 } from "../wire.ts";
 import type { HostCallScope, HostCalls } from "./scope.ts";
 
 const LAST_MAP_TYPE = MapType.HttpCallResponseTrailers;
@@ -27,8 +27,7 @@ export function mapCalls({ vm, need }: HostCallScope): HostCalls {
       if (type > LAST_MAP_TYPE) return Status.BadArgument;
       const bytes = vm.read(ptr, size);
       if (!bytes) return Status.InvalidMemoryAccess;
-      const pairs = decodePairs(bytes);
-      if (!pairs) return Status.ParseFailure;
+      const pairs = hostPairs(bytes);
       const map = need().getMap(type, true);
       if (!map) return Status.BadArgument;
       map.replaceAll(pairs);

@@ -2,7 +2,7 @@
 // proxy_send_local_response.
 
 import { Status } from "../status.ts";
-import { decodePairs, text } from "../wire.ts";
+import { hostPairs, text } from "../wire.ts";
 import type { HostCallScope, HostCalls } from "./scope.ts";
 
 export function streamCalls({ vm, need }: HostCallScope): HostCalls {
@@ -23,8 +23,7 @@ export function streamCalls({ vm, need }: HostCallScope): HostCalls {
       const body = vm.read(bp, bs);
       const headerBytes = vm.read(hp, hs);
       if (details === null || body === null || !headerBytes) return Status.InvalidMemoryAccess;
-      const headers = decodePairs(headerBytes);
-      if (!headers) return Status.ParseFailure;
+      const headers = hostPairs(headerBytes);
       const grpcStatus = grpc >= 0 && grpc <= 16 ? grpc : null;
       return need().sendLocalResponse({
         status,

@@ -13,10 +13,17 @@ import {
   Protected,
   RootContext,
   getProperty,
+  log,
   registerRootContext,
 } from "../../../../assembly";
-import { proxy_get_header_map_pairs, proxy_get_header_map_value } from "../../../../assembly/abi/imports";
-import { deserializeHeaders } from "../../../../assembly/internal/pairs";
+import {
+  proxy_get_header_map_pairs,
+  proxy_get_header_map_value,
+  proxy_http_call,
+  proxy_send_local_response,
+  proxy_set_header_map_pairs,
+} from "../../../../assembly/abi/imports";
+import { deserializeHeaders, serializeHeaders } from "../../../../assembly/internal/pairs";
 
 export * from "../../../../assembly/exports";
 
@@ -56,6 +63,13 @@ const SCRATCH = memory.data(16);
  *  it writes as one whole map from (12) without changing what the notes show. */
 function pad(h: HeaderMap, n: i32): void {
   for (let i = 0; i < n; i++) h.add("x-pad-" + i.toString(), "p");
+}
+
+/** `bytes` copied to memory the caller frees with heap.free. */
+function blockOf(bytes: u8[]): usize {
+  const data = heap.alloc(bytes.length);
+  for (let j = 0; j < bytes.length; j++) store<u8>(data + j, unchecked(bytes[j]));
+  return data;
 }
 
 function hostPairs(map: MapType): Header[] {
@@ -193,6 +207,59 @@ class MapsStream extends HttpContext {
       this.note("pairs-host", entriesOf(hostPairs(MapType.HttpRequestHeaders), [":authority"]));
       this.note("pairs-copy", entriesOf(h.pairs(), [":authority"]));
       this.note("pairs-count", h.pairs().length.toString());
+    } else if (path == "/pairs/malformed") {
+      // Pairs blocks that do not parse, each handed over raw and the map read back, then the
+      // map put back as it was: shorter than the count, a count past the block, a size past it.
+      const before = hostPairs(MapType.HttpRequestHeaders);
+      const blocks: u8[][] = [
+        [1, 0, 0],
+        [2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 97, 0, 98, 0],
+        [1, 0, 0, 0, 200, 0, 0, 0, 1, 0, 0, 0, 97, 0, 98, 0],
+      ];
+      const out = new Array<string>(0);
+      for (let i = 0; i < blocks.length; i++) {
+        const block = blocks[i];
+        const data = blockOf(block);
+        const status = proxy_set_header_map_pairs(MapType.HttpRequestHeaders, data, block.length);
+        heap.free(data);
+        out.push(status.toString() + "/" + hostPairs(MapType.HttpRequestHeaders).length.toString());
+        h.setPairs(before, Protected.Allow);
+      }
+      this.note("malformed", out.join(","));
+      this.note("malformed-after", hostPairs(MapType.HttpRequestHeaders).length == before.length ? "restored" : "changed");
+    } else if (path == "/pairs/malformed-callout") {
+      // A callout whose header block, then whose trailer block, does not parse.
+      const good = serializeHeaders([
+        new Header(":method", "GET"),
+        new Header(":path", "/malformed"),
+        new Header(":authority", "callout"),
+      ]);
+      const bad = blockOf([1, 0, 0]);
+      const cluster = String.UTF8.encode("callout");
+      const token = heap.alloc(4);
+      const badHeaders = proxy_http_call(
+        changetype<usize>(cluster), cluster.byteLength, bad, 3, 0, 0, 0, 0, 1000, token,
+      );
+      const badTrailers = proxy_http_call(
+        changetype<usize>(cluster), cluster.byteLength, changetype<usize>(good), good.byteLength,
+        0, 0, bad, 3, 1000, token,
+      );
+      heap.free(token);
+      heap.free(bad);
+      this.note("malformed-callout", badHeaders.toString() + "," + badTrailers.toString());
+    } else if (path == "/pairs/malformed-reply") {
+      // A local reply whose extra headers' block does not parse: logged, as the reply ends
+      // the stream before a note could be added.
+      const bad = blockOf([1, 0, 0]);
+      const details = String.UTF8.encode("malformed");
+      const body = String.UTF8.encode("teapot");
+      const status = proxy_send_local_response(
+        418, changetype<usize>(details), details.byteLength, changetype<usize>(body), body.byteLength,
+        bad, 3, -1,
+      );
+      heap.free(bad);
+      log.info("malformed reply status " + status.toString());
+      return Action.Pause;
     } else if (path == "/pairs/add") {
       // One value more of names the client sent: joined into the entry for inline names.
       h.get("user-agent");
