@@ -1,14 +1,19 @@
-// `npm run bench:guest-cpu -- --only REGEX [--baseline NAME=PATH.wasm]... [--rounds N] [--requests N]`:
+// `npm run bench:guest-cpu -- --only REGEX [--baseline NAME=PATH.wasm]... [--rust] [--rounds N] [--requests N]`:
 // the guest's own CPU per request of a meshwasm bench module, with the host's side taken out.
 //
 // The module the bench runs (built for its configuration, as bench:guest finds it) is
 // instantiated in Node's V8 (the engine Envoy embeds) against a stub host that does only what
 // the work needs: it answers a whole-map read with the request map the bench's client sends
-// (plus the entries Envoy adds), takes every write without looking at it, and answers every
-// other call "not found". Each request is the stream's callbacks the module exports, called
-// directly. Rounds of each module alternate (interleaved, so a busy machine slows each alike);
-// the figure is process CPU time per request, median and minimum over the rounds. A
-// `--baseline` module (another checkout's build of the same work) runs in the same rounds.
+// (plus the entries Envoy adds), the request body read with the client's body, a shared-data
+// read with an 8-byte counter, a property read with a value of the attribute's usual length
+// (request.path, source.address, ...), takes every write without looking at it, and answers
+// every other call "not found". Each request is the callbacks Envoy makes for a stream, in
+// its order (context create, request headers, the request body, response headers and body,
+// done, log, delete), each called when the module exports it. Rounds of each module alternate
+// (interleaved, so a busy machine slows each alike); the figure is process CPU time per
+// request, median and minimum over the rounds. A `--baseline` module (another checkout's
+// build of the same work) runs in the same rounds, and with `--rust` so does the Rust peer's
+// module of the work (the same stub host: its allocator is proxy_on_memory_allocate).
 // The host's cost (Envoy's header map, the crossings) is what bench:profile measures; this is
 // the part of the JIT share the SDK's code decides.
 
@@ -25,6 +30,7 @@ const { values } = parseArgs({
     baseline: { type: "string", multiple: true, default: [] },
     rounds: { type: "string", default: "11" },
     requests: { type: "string", default: "4000" },
+    rust: { type: "boolean", default: false },
   },
 });
 if (!values.only) throw new Error("--only REGEX is required");
@@ -34,8 +40,27 @@ const perRound = Number(values.requests);
 
 type Fn = (...a: number[]) => number;
 
+const OK = 0;
 const NOT_FOUND = 1;
 const REQUEST_HEADERS = 0;
+const REQUEST_BODY = 0; // proxy_buffer_type_t
+const CAS = 7;
+
+// The attributes' values as Envoy gives them for the bench's requests.
+const PROPERTIES: Record<string, string> = {
+  "request\0path": "/bench",
+  "request\0method": "GET",
+  "request\0host": "bench",
+  "request\0protocol": "HTTP/1.1",
+  "source\0address": "127.0.0.1:40312",
+};
+
+/** A path's key in PROPERTIES without building a string (the stub's time counts too): its
+ *  length without a closing NUL, and its first and last bytes, which tell those apart. */
+function propertyKey(path: Uint8Array): number {
+  const n = path.length > 0 && path[path.length - 1] === 0 ? path.length - 1 : path.length;
+  return n === 0 ? 0 : (n << 16) | ((path[0] ?? 0) << 8) | (path[n - 1] ?? 0);
+}
 
 interface Guest {
   name: string;
@@ -58,13 +83,21 @@ async function guestOf(
     ["x-request-id", "5f1d1a0e-5c1e-4a55-9d1f-2b8c4b0d7e11"],
     ...Object.entries(shape.headers),
   ]);
-  const config = new TextEncoder().encode("{}");
+  const encoder = new TextEncoder();
+  const config = encoder.encode("{}");
+  const body = shape.body === undefined ? undefined : encoder.encode(shape.body);
+  const counter = new Uint8Array(8);
+  const properties = new Map(
+    Object.entries(PROPERTIES).map(([k, v]) => [propertyKey(encoder.encode(k)), encoder.encode(v)]),
+  );
   const module = new WA.Module(readFileSync(path));
   let exports: Record<string, Fn | undefined> = {};
   let memory: WasmMemory = { buffer: new ArrayBuffer(0) };
-  // Hands `bytes` over as Envoy does: the guest's malloc, then the pointer and size written out.
+  // Hands `bytes` over as Envoy does: the guest's malloc (Envoy looks for `malloc` first),
+  // then the pointer and size written out.
   const handOver = (bytes: Uint8Array, ptrOut: number, sizeOut: number) => {
-    const p = (exports.malloc as Fn)(bytes.length) >>> 0;
+    const alloc = (exports.malloc ?? exports.proxy_on_memory_allocate) as Fn;
+    const p = alloc(bytes.length) >>> 0;
     new Uint8Array(memory.buffer).set(bytes, p);
     const view = new DataView(memory.buffer);
     view.setUint32(ptrOut, p, true);
@@ -78,8 +111,28 @@ async function guestOf(
     proxy_add_header_map_value: () => 0,
     proxy_remove_header_map_value: () => 0,
     proxy_replace_header_map_value: () => 0,
-    proxy_get_buffer_bytes: (_type, _start, _max, ptrOut, sizeOut) =>
-      handOver(config, ptrOut, sizeOut),
+    proxy_get_buffer_bytes: (type, start, max, ptrOut, sizeOut) => {
+      if (type !== REQUEST_BODY) return handOver(config, ptrOut, sizeOut);
+      if (body === undefined) return NOT_FOUND;
+      return handOver(body.subarray(start, start + max), ptrOut, sizeOut);
+    },
+    proxy_get_buffer_status: (type, sizeOut, flagsOut) => {
+      const view = new DataView(memory.buffer);
+      view.setUint32(sizeOut, type === REQUEST_BODY ? (body?.length ?? 0) : config.length, true);
+      view.setUint32(flagsOut, 0, true);
+      return OK;
+    },
+    proxy_set_buffer_bytes: () => OK,
+    proxy_get_shared_data: (_key, _keySize, ptrOut, sizeOut, casOut) => {
+      handOver(counter, ptrOut, sizeOut);
+      new DataView(memory.buffer).setUint32(casOut, CAS, true);
+      return OK;
+    },
+    proxy_set_shared_data: () => OK,
+    proxy_get_property: (path, pathSize, ptrOut, sizeOut) => {
+      const value = properties.get(propertyKey(new Uint8Array(memory.buffer, path, pathSize)));
+      return value === undefined ? NOT_FOUND : handOver(value, ptrOut, sizeOut);
+    },
     proxy_get_log_level: (levelOut) => {
       new DataView(memory.buffer).setUint32(levelOut, 4, true); // error: no log line made
       return 0;
@@ -108,9 +161,15 @@ async function guestOf(
   const create = exports.proxy_on_context_create;
   if (create) calls.push(() => void create(id, root));
   const onHeaders = exports.proxy_on_request_headers;
-  if (onHeaders)
-    calls.push(() => void onHeaders(id, headerCount, shape.body === undefined ? 1 : 0));
-  for (const end of ["proxy_on_done", "proxy_on_delete"]) {
+  if (onHeaders) calls.push(() => void onHeaders(id, headerCount, body === undefined ? 1 : 0));
+  const onBody = exports.proxy_on_request_body;
+  if (onBody && body !== undefined) calls.push(() => void onBody(id, body.length, 1));
+  // The answer: a few headers and a short body, as the bench's direct responses.
+  const onResponseHeaders = exports.proxy_on_response_headers;
+  if (onResponseHeaders) calls.push(() => void onResponseHeaders(id, 4, 0));
+  const onResponseBody = exports.proxy_on_response_body;
+  if (onResponseBody) calls.push(() => void onResponseBody(id, 3, 1));
+  for (const end of ["proxy_on_done", "proxy_on_log", "proxy_on_delete"]) {
     const f = exports[end];
     if (f) calls.push(() => void f(id));
   }
@@ -132,6 +191,10 @@ const median = (xs: number[]) => {
 for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
   const built = (await builders.meshwasm([s.work], () => {})).get(s.work) as string;
   const guests = [await guestOf("this checkout", built, s.work)];
+  if (values.rust && scenarios.some((x) => x.peer === "rust" && x.work === s.work)) {
+    const rust = (await builders.rust([s.work], () => {})).get(s.work) as string;
+    guests.push(await guestOf("rust", rust, s.work));
+  }
   for (const b of values.baseline) {
     const cut = b.indexOf("=");
     guests.push(
