@@ -319,6 +319,19 @@ export enum Overflow {
   PassThrough = 1,
 }
 
+/** Whether whole-body buffering lets the filter change the body's length. */
+export enum BodyLength {
+  /** The headers go on without Content-Length, so the body may grow or shrink (Envoy frames
+   *  it itself: chunked on HTTP/1.1). The default. */
+  MayChange = 0,
+  /** The headers go on as they are, Content-Length included, and the body keeps its length:
+   *  a write to it in the body callback that would change its length is refused
+   *  (Status.BadArgument, one log line) and the body goes on as it was. One host call fewer
+   *  per request, and the body goes upstream framed as the client sent it. For a filter that
+   *  rewrites bytes in place (masking, re-encoding of the same width). */
+  Kept = 1,
+}
+
 /** The default limit of whole-body buffering: 1 MiB, Envoy's default buffer limit per
  *  connection (above which Envoy answers 413 itself). */
 export const DEFAULT_BODY_LIMIT: u32 = 1 << 20;
@@ -347,6 +360,9 @@ export class HttpContext extends Context {
   responseLimit: u32 = DEFAULT_BODY_LIMIT;
   requestOverflow: Overflow = Overflow.Reject;
   responseOverflow: Overflow = Overflow.Reject;
+  /** Whether the buffered request body may change length (bufferRequestBody's `length`). */
+  requestLength: BodyLength = BodyLength.MayChange;
+  responseLength: BodyLength = BodyLength.MayChange;
   /** True when the request body outgrew its buffering limit and went on unread
    *  (Overflow.PassThrough). */
   requestOverflowed: bool = false;
@@ -408,21 +424,33 @@ export class HttpContext extends Context {
    * onRequestHeaders. The headers go on when onRequestHeaders returns (Envoy cannot deliver a
    * body to a filter that holds its headers), minus Content-Length, so the body may change
    * size; they are no longer readable in onRequestBody. A body larger than `limit` bytes is
-   * not held: `overflow` says whether it is refused (413) or let through unread.
+   * not held: `overflow` says whether it is refused (413) or let through unread. With
+   * `length` BodyLength.Kept the headers keep Content-Length and the body must keep its
+   * length (a write that would change it is refused with Status.BadArgument).
    * Example: `this.bufferRequestBody(64 * 1024)`
    */
-  bufferRequestBody(limit: u32 = DEFAULT_BODY_LIMIT, overflow: Overflow = Overflow.Reject): void {
+  bufferRequestBody(
+    limit: u32 = DEFAULT_BODY_LIMIT,
+    overflow: Overflow = Overflow.Reject,
+    length: BodyLength = BodyLength.MayChange,
+  ): void {
     this.bufferingRequest = true;
     this.requestLimit = limit;
     this.requestOverflow = overflow;
+    this.requestLength = length;
   }
 
   /** Delivers the response body to onResponseBody once, whole; see bufferRequestBody (a
    *  rejected response body resets the stream: its headers have gone on). */
-  bufferResponseBody(limit: u32 = DEFAULT_BODY_LIMIT, overflow: Overflow = Overflow.Reject): void {
+  bufferResponseBody(
+    limit: u32 = DEFAULT_BODY_LIMIT,
+    overflow: Overflow = Overflow.Reject,
+    length: BodyLength = BodyLength.MayChange,
+  ): void {
     this.bufferingResponse = true;
     this.responseLimit = limit;
     this.responseOverflow = overflow;
+    this.responseLength = length;
   }
 
   /**

@@ -24,7 +24,7 @@
 import { Action, GrpcStatus, PeerType } from "./abi/types";
 import { downstreamData, upstreamData } from "./host/buffers";
 import { refreshLogLevel } from "./host/log";
-import { PropertyPath, getPropertyString } from "./host/properties";
+import { propertyStringAt, wirePath } from "./host/properties";
 import { enteredContext, useContext } from "./internal/current";
 import { hostAlloc } from "./internal/memory";
 import { Broken, panic } from "./internal/panic";
@@ -113,11 +113,11 @@ function isKnown(id: u32): bool {
   return (callbackKind != SlotKind.None && callbackId == id) || https.has(id) || streams.has(id) || roots.has(id) || passthrough.has(id);
 }
 
-const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
+const PLUGIN_ROOT_ID = wirePath("plugin_root_id");
 
 /** This context's plugin_root_id ("" when the host has none). */
 function pluginRootId(): string {
-  const value = getPropertyString(PLUGIN_ROOT_ID);
+  const value = propertyStringAt(PLUGIN_ROOT_ID);
   return value === null ? "" : value;
 }
 

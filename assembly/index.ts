@@ -21,6 +21,7 @@ export {
 // `this.request` / `this.response` of an HttpContext; TCP data through `this.downstream` /
 // `this.upstream` of a StreamContext; local replies and resuming are HttpContext methods.
 export {
+  BodyLength,
   Context,
   DEFAULT_BODY_LIMIT,
   HttpContext,

@@ -17,6 +17,7 @@ import {
   takeOutBytes,
 } from "../internal/memory";
 import { decodeUtf8 } from "../utf8";
+import { log } from "./log";
 
 /** `start` at or past the end appends (the host clamps it). */
 const APPEND_AT: usize = 0x7fff_ffff;
@@ -34,8 +35,24 @@ export class Buffer {
    *  dispatcher sets it on entry to a body or data callback and clears it on exit; writes
    *  keep it current. It saves a host call per replace. */
   knownLength: i32 = -1;
+  /** Set by the dispatcher while a body buffered with BodyLength.Kept is delivered: its
+   *  Content-Length went on with the headers, so a write may not change its length. */
+  lengthKept: bool = false;
 
   constructor(public readonly bufferType: BufferType) {}
+
+  /** Whether a write taking the body from `from` to `to` bytes must be refused (the length
+   *  is kept); logs why when it is. */
+  private refused(from: i32, to: i32): bool {
+    if (!this.lengthKept || from == to) return false;
+    log.warn(
+      "meshwasm: refused a {} body write: the body keeps its length ({} bytes, sent on as Content-Length; BodyLength.Kept), the write would make it {} bytes",
+      this.bufferType == BufferType.HttpRequestBody ? "request" : "response",
+      from.toString(),
+      to.toString(),
+    );
+    return true;
+  }
 
   /** The buffer's current length, or -1 when it is not available here. */
   length(): i32 {
@@ -65,6 +82,7 @@ export class Buffer {
   replace(data: ArrayBuffer): Status {
     const current = this.length();
     if (current < 0) return Status.NotFound;
+    if (this.refused(current, data.byteLength)) return Status.BadArgument;
     const status = <Status>proxy_set_buffer_bytes(
       this.bufferType, 0, <usize>current, ptrOf(data), data.byteLength,
     );
@@ -79,6 +97,9 @@ export class Buffer {
 
   /** Appends `data` to the buffer. */
   append(data: ArrayBuffer): Status {
+    if (this.lengthKept && this.refused(this.length(), this.length() + data.byteLength)) {
+      return Status.BadArgument;
+    }
     const status = <Status>proxy_set_buffer_bytes(
       this.bufferType, APPEND_AT, 0, ptrOf(data), data.byteLength,
     );
@@ -97,6 +118,9 @@ export class Buffer {
 
   /** Inserts `data` before the buffer's bytes. */
   prepend(data: ArrayBuffer): Status {
+    if (this.lengthKept && this.refused(this.length(), this.length() + data.byteLength)) {
+      return Status.BadArgument;
+    }
     const status = <Status>proxy_set_buffer_bytes(this.bufferType, 0, 0, ptrOf(data), data.byteLength);
     this.grew(status, data.byteLength);
     return status;
@@ -104,6 +128,14 @@ export class Buffer {
 
   /** Replaces `length` bytes from `start` with `data` (start 0 only, as Envoy allows). */
   splice(start: usize, length: usize, data: ArrayBuffer): Status {
+    if (this.lengthKept) {
+      const current = this.length();
+      // The host clamps the range to the buffer.
+      const from = start < <usize>current ? start : <usize>current;
+      const cut = length < <usize>current - from ? length : <usize>current - from;
+      const after = <i32>(<usize>current - cut + <usize>data.byteLength);
+      if (this.refused(current, after)) return Status.BadArgument;
+    }
     this.knownLength = -1;
     return <Status>proxy_set_buffer_bytes(this.bufferType, start, length, ptrOf(data), data.byteLength);
   }

@@ -6,7 +6,7 @@ import { Action } from "../abi/types";
 import { requestBody, responseBody } from "../host/buffers";
 import { requestHeaders, responseHeaders } from "../host/headers";
 import { log } from "../host/log";
-import { HttpContext, Overflow } from "../context";
+import { BodyLength, HttpContext, Overflow } from "../context";
 
 // Request and response run the same buffering logic; `request` picks the direction.
 
@@ -16,21 +16,26 @@ export function onHeaders(ctx: HttpContext, request: bool, numHeaders: u32, endO
     : ctx.onResponseHeaders(numHeaders, endOfStream);
   // Envoy turns Pause on headers into StopAllIterationAndWatermark: the body would never reach
   // us. So the headers go on now, without Content-Length (the body may change size; Envoy
-  // then frames it itself), and the body callback pauses until the body is complete.
+  // then frames it itself) unless the filter keeps the body's length, and the body callback
+  // pauses until the body is complete.
   const buffering = request ? ctx.bufferingRequest : ctx.bufferingResponse;
-  if (buffering && !endOfStream && action == Action.Continue) {
+  const length = request ? ctx.requestLength : ctx.responseLength;
+  if (buffering && length == BodyLength.MayChange && !endOfStream && action == Action.Continue) {
     (request ? requestHeaders : responseHeaders).remove("content-length");
   }
   return action;
 }
 
 /** Calls the user's body callback, with the length the host announced remembered so that a
- *  replace() inside it needs no extra host call. */
-function callBody(ctx: HttpContext, request: bool, size: u32, endOfStream: bool): Action {
+ *  replace() inside it needs no extra host call; `buffered` when whole-body buffering
+ *  delivers it (its writes must then keep the length if the filter said so). */
+function callBody(ctx: HttpContext, request: bool, size: u32, endOfStream: bool, buffered: bool): Action {
   const body = request ? requestBody : responseBody;
   body.knownLength = <i32>size;
+  body.lengthKept = buffered && (request ? ctx.requestLength : ctx.responseLength) == BodyLength.Kept;
   const action = request ? ctx.onRequestBody(size, endOfStream) : ctx.onResponseBody(size, endOfStream);
   body.knownLength = -1;
+  body.lengthKept = false;
   return action;
 }
 
@@ -50,8 +55,7 @@ export function onBody(ctx: HttpContext, request: bool, bodySize: u32, endOfStre
     if (bodySize > limit) return overflow(ctx, request, bodySize, limit);
     if (!endOfStream) return Action.Pause;
   }
-  stopBuffering(ctx, request);
-  return callBody(ctx, request, bodySize, endOfStream);
+  return callBody(ctx, request, bodySize, endOfStream, stopBuffering(ctx, request));
 }
 
 /** A buffered body outgrew its limit: refuse it or let it through unread, as the filter chose. */
@@ -80,7 +84,7 @@ export function onTrailers(ctx: HttpContext, request: bool, numTrailers: u32): A
   if (stopBuffering(ctx, request)) {
     // Trailers end the body: deliver it now.
     const size = (request ? requestBody : responseBody).length();
-    bodyAction = callBody(ctx, request, size < 0 ? 0 : <u32>size, true);
+    bodyAction = callBody(ctx, request, size < 0 ? 0 : <u32>size, true, true);
   }
   const action = request ? ctx.onRequestTrailers(numTrailers) : ctx.onResponseTrailers(numTrailers);
   return bodyAction != Action.Continue ? bodyAction : action;

@@ -31,6 +31,33 @@ export const bodyScenarios: Scenario[] = [
     },
   },
   {
+    name: "a body buffered with BodyLength.Kept goes upstream with its Content-Length",
+    async run(t) {
+      const res = await t.request("/body/kept", { body: "keepmeaslong" });
+      expect(res.headers["x-note-kept-status"]).toBe("0");
+      expect(res.upstream?.body).toBe("KEEPMEASLONG");
+      expect(res.upstream?.headers["content-length"]).toBe("12");
+      expect(res.upstream?.headers["transfer-encoding"]).toBeUndefined();
+    },
+  },
+  {
+    name: "with BodyLength.Kept, a write that would change the body's length is refused and named",
+    async run(t) {
+      const res = await t.request("/body/kept-refused", { body: "original" });
+      // Status.BadArgument (2) for every write that changes the length; 0 for the one that does not.
+      expect(res.headers["x-note-replace-status"]).toBe("2");
+      expect(res.headers["x-note-append-status"]).toBe("2");
+      expect(res.headers["x-note-prepend-status"]).toBe("2");
+      expect(res.headers["x-note-splice-status"]).toBe("2");
+      expect(res.headers["x-note-same-status"]).toBe("0");
+      expect(res.upstream?.body).toBe("zriginal");
+      expect(res.upstream?.headers["content-length"]).toBe("8");
+      await t.waitForLog(
+        /refused a request body write: the body keeps its length \(8 bytes, sent on as Content-Length; BodyLength\.Kept\), the write would make it 18 bytes/,
+      );
+    },
+  },
+  {
     name: "appends to the request body",
     async run(t) {
       const res = await t.request("/body/append", { body: "start" });

@@ -1,13 +1,22 @@
 // Bench module "body4k": the whole request body (4 KiB in the bench) read once and
-// replaced with the same number of bytes.
+// replaced with the same number of bytes. The replacement keeps the body's length, so the
+// request goes upstream with its Content-Length (BodyLength.Kept), as the Rust peer's does.
 
-import { Action, HttpContext, RootContext, registerRootContext } from "../../../../assembly";
+import {
+  Action,
+  BodyLength,
+  DEFAULT_BODY_LIMIT,
+  HttpContext,
+  Overflow,
+  RootContext,
+  registerRootContext,
+} from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
 class Body4k extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
-    if (!endOfStream) this.bufferRequestBody();
+    if (!endOfStream) this.bufferRequestBody(DEFAULT_BODY_LIMIT, Overflow.Reject, BodyLength.Kept);
     return Action.Continue;
   }
 

@@ -5,7 +5,9 @@
 
 import {
   Action,
+  BodyLength,
   BufferType,
+  DEFAULT_BODY_LIMIT,
   Counter,
   Gauge,
   GrpcStatus,
@@ -14,6 +16,7 @@ import {
   HttpContext,
   LogLevel,
   MapType,
+  Overflow,
   RootContext,
   Status,
   StreamType,
@@ -311,6 +314,8 @@ class Conformance extends HttpContext {
       this.note("headers-eos", endOfStream ? "yes" : "no");
     } else if (path == "/body/buffer" || path == "/body/replace" || path == "/body/append" || path == "/body/prepend") {
       this.bufferRequestBody();
+    } else if (path == "/body/kept" || path == "/body/kept-refused") {
+      this.bufferRequestBody(DEFAULT_BODY_LIMIT, Overflow.Reject, BodyLength.Kept);
     } else if (path == "/body/pause-each") {
       // Pause on body chunks without the SDK helper: Envoy buffers and re-delivers the whole body.
     } else if (path == "/body/status-in-headers") {
@@ -643,6 +648,20 @@ class Conformance extends HttpContext {
       body.appendString("+tail");
     } else if (path == "/body/prepend") {
       body.prepend(String.UTF8.encode("head+"));
+    } else if (path == "/body/kept") {
+      // The same length, every byte upper-cased (the bodies sent here are ASCII letters).
+      const bytes = body.read();
+      const out = new ArrayBuffer(bytes.byteLength);
+      for (let i = 0; i < bytes.byteLength; i++) {
+        store<u8>(changetype<usize>(out) + i, load<u8>(changetype<usize>(bytes) + i) & 0xdf);
+      }
+      this.note("kept-status", body.replace(out).toString());
+    } else if (path == "/body/kept-refused") {
+      this.note("replace-status", body.replaceString("longer than it was").toString());
+      this.note("append-status", body.appendString("+tail").toString());
+      this.note("prepend-status", body.prepend(String.UTF8.encode("head+")).toString());
+      this.note("splice-status", body.splice(0, 1, String.UTF8.encode("xy")).toString());
+      this.note("same-status", body.splice(0, 1, String.UTF8.encode("z")).toString());
     } else if (path == "/body/slice") {
       if (bodySize > 0) {
         this.note("slice", body.readString(2, 3));
