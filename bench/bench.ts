@@ -85,6 +85,9 @@ export interface BenchResult {
   loadAverage: { start: number[]; end: number[] };
   results: ScenarioResult[];
   buildErrors: Partial<Record<WasmPeer, string>>;
+  /** examples/hello at the default build, in bytes (the module-size target); not measured in
+   *  a smoke run. */
+  helloBytes?: number;
 }
 
 function firstLines(text: string, n: number): string {

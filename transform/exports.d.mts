@@ -19,6 +19,14 @@ export interface ProgramUses {
 /** The prunable exports a program with these uses does not need. */
 export declare function unusedCallbacks(uses: ProgramUses): string[];
 
+/** The root callbacks that answer a call of the module's own, each with the imports (any one)
+ *  through which the module makes that call. */
+export declare const ANSWERS: Readonly<Record<string, readonly string[]>>;
+
+/** The root callbacks a module importing `imports` (function import names) can never be called
+ *  with. */
+export declare function unansweredCallbacks(imports: Iterable<string>): string[];
+
 /** The --use alias `meshwasm build --for-config` compiles with. */
 export declare const PRUNED_ALIAS: string;
 

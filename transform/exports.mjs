@@ -24,9 +24,16 @@
 //   root), and the SDK makes each context at the first callback naming it (assembly/
 //   exports.ts says how it finds a stream's root).
 //
-// Every other export stays: deletion (the SDK's context maps), the root's callbacks, TCP,
-// callouts, gRPC, queues, ticks, foreign functions. A program without the SDK is left as it
-// is. `meshwasm build --export-all` builds without this transform, and so keeps
+// - The root's answers, each when the module never makes the call it answers (its import is
+//   not in the module: the compiler imports only what the program calls): proxy_on_tick
+//   without proxy_set_tick_period_milliseconds, proxy_on_queue_ready without
+//   proxy_register_shared_queue (the host calls it for queues this VM registered),
+//   proxy_on_http_call_response without proxy_http_call, the four proxy_on_grpc_* without
+//   proxy_grpc_call and proxy_grpc_stream. Envoy cannot call them then, so their dispatch
+//   (and what only it reaches: timers, the callout tables) is dead code in the module.
+//
+// Every other export stays: deletion (the SDK's context maps), the root's start and
+// configuration, TCP, foreign functions. A program without the SDK is left as it is. `meshwasm build --export-all` builds without this transform, and so keeps
 // proxy_on_context_create: Envoy then announces every context (see assembly/README.md for
 // when that matters: several plugins with one root_id in one VM).
 //
@@ -59,6 +66,30 @@ const PASS_THROUGH = {
 
 const BUFFERS_REQUEST = /\b(bufferRequestBody|bufferingRequest)\b/;
 const BUFFERS_RESPONSE = /\b(bufferResponseBody|bufferingResponse)\b/;
+
+/** The root callbacks that answer a call of the module's own, each with the imports (any one)
+ *  through which the module makes that call: without them the host never calls it. */
+export const ANSWERS = Object.freeze({
+  proxy_on_tick: ["proxy_set_tick_period_milliseconds"],
+  proxy_on_queue_ready: ["proxy_register_shared_queue"],
+  proxy_on_http_call_response: ["proxy_http_call"],
+  proxy_on_grpc_receive_initial_metadata: ["proxy_grpc_call", "proxy_grpc_stream"],
+  proxy_on_grpc_receive: ["proxy_grpc_call", "proxy_grpc_stream"],
+  proxy_on_grpc_receive_trailing_metadata: ["proxy_grpc_call", "proxy_grpc_stream"],
+  proxy_on_grpc_close: ["proxy_grpc_call", "proxy_grpc_stream"],
+});
+
+/**
+ * The root callbacks a module importing `imports` can never be called with (see ANSWERS).
+ * @param {Iterable<string>} imports the names of the module's function imports
+ * @returns {string[]}
+ */
+export function unansweredCallbacks(imports) {
+  const have = new Set(imports);
+  return Object.entries(ANSWERS)
+    .filter(([, calls]) => !calls.some((call) => have.has(call)))
+    .map(([name]) => name);
+}
 
 /** The alias `meshwasm build --for-config` sets: the callbacks its configuration does not need. */
 export const PRUNED_ALIAS = "MESHWASM_PRUNED_CALLBACKS";
@@ -195,8 +226,11 @@ export default class PruneExports {
   afterCompile(module) {
     const binaryen = this.binaryen;
     const functions = [];
+    const imports = [];
     for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
-      functions.push(binaryen.getFunctionInfo(module.getFunctionByIndex(i)).name);
+      const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+      functions.push(info.name);
+      if (info.module) imports.push(info.base);
     }
     const hasFunction = (prefix) => functions.some((name) => name.startsWith(prefix));
     const uses = programUses(this.ownProgram, hasFunction);
@@ -205,6 +239,7 @@ export default class PruneExports {
     const unused = new Set([
       ...unusedCallbacks(uses),
       ...ALWAYS_DROPPED,
+      ...unansweredCallbacks(imports),
       ...prunedByConfiguration(aliases?.get(PRUNED_ALIAS)),
     ]);
     const sdkExports = new Set(

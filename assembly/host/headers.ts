@@ -117,7 +117,29 @@ function writeOpenBatches(): void {
   for (let i = 0; i < openBatches.length; i++) unchecked(openBatches[i]).commit();
   openBatches.length = 0;
 }
-setBatchWriter(writeOpenBatches);
+
+// What a write does besides its host call is reached through these two, installed by the first
+// batch (queueing) and the first whole read (keeping the copy true): a module that never opens
+// a batch or reads a map whole compiles neither (the edit log, the copy's upkeep and the batch
+// writer stay out of it, about 3 KiB), and a write costs one indirect call more.
+/** Queues a write in the map's open batch; true when queued (see HeaderMap.queue). */
+let queueWrite: (map: HeaderMap, kind: u32, name: ArrayBuffer, value: ArrayBuffer) => bool = noQueue;
+/** Keeps the map's whole copy true after a write the host answered with `status`. */
+let keepCopy: (map: HeaderMap, kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status) => void = noCopy;
+
+function noQueue(map: HeaderMap, kind: u32, name: ArrayBuffer, value: ArrayBuffer): bool {
+  return false;
+}
+
+function noCopy(map: HeaderMap, kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status): void {}
+
+function queueInBatch(map: HeaderMap, kind: u32, name: ArrayBuffer, value: ArrayBuffer): bool {
+  return map.queue(kind, name, value);
+}
+
+function copyKept(map: HeaderMap, kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status): void {
+  map.updateCopy(kind, name, value, status);
+}
 
 /** Whether a header write must be refused; logs it (one warning naming the header and the
  *  problem, with the count of refusals in this VM) when it is. */
@@ -240,6 +262,7 @@ export class HeaderMap {
     this.wholeSize = size;
     this.wholeCount = count;
     this.wholeEpoch = epoch;
+    keepCopy = copyKept;
     this.copyReads = 0;
     this.indexed = false;
     return true;
@@ -271,6 +294,8 @@ export class HeaderMap {
       this.commit();
     }
     if (!this.haveWhole()) return this.wholeStatus;
+    queueWrite = queueInBatch;
+    setBatchWriter(writeOpenBatches);
     this.batching = true;
     this.batchEpoch = readEpoch();
     openBatches.push(this);
@@ -291,7 +316,8 @@ export class HeaderMap {
     return this.writeQueued();
   }
 
-  /** Queues a checked write when a batch is open; false when it must go to the host now. */
+  /** Queues a checked write when a batch is open; false when it must go to the host now
+   *  (reached through queueWrite). */
   private queue(kind: u32, name: ArrayBuffer, value: ArrayBuffer): bool {
     if (!this.batching) return false;
     if (this.batchEpoch != readEpoch()) {
@@ -477,7 +503,7 @@ export class HeaderMap {
   /** Bytes form of set, checked the same way. */
   setBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "set")) return Status.BadArgument;
-    if (this.queue(EDIT_SET, name, value)) return Status.Ok;
+    if (queueWrite(this, EDIT_SET, name, value)) return Status.Ok;
     const status = <Status>proxy_replace_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -493,7 +519,7 @@ export class HeaderMap {
   /** Bytes form of add, checked the same way. */
   addBytes(name: ArrayBuffer, value: ArrayBuffer, allow: Protected = Protected.Refuse): Status {
     if (refusedWrite(name, value, allow, "add")) return Status.BadArgument;
-    if (this.queue(EDIT_ADD, name, value)) return Status.Ok;
+    if (queueWrite(this, EDIT_ADD, name, value)) return Status.Ok;
     const status = <Status>proxy_add_header_map_value(
       this.mapType, ptrOf(name), name.byteLength, ptrOf(value), value.byteLength,
     );
@@ -508,15 +534,21 @@ export class HeaderMap {
 
   /** Bytes form of remove. */
   removeBytes(name: ArrayBuffer): Status {
-    if (this.queue(EDIT_REMOVE, name, name)) return Status.Ok;
+    if (queueWrite(this, EDIT_REMOVE, name, name)) return Status.Ok;
     const status = <Status>proxy_remove_header_map_value(this.mapType, ptrOf(name), name.byteLength);
     this.wrote(EDIT_REMOVE, name, name, status);
     return status;
   }
 
-  /** Keeps the copy true after a write (see the top of this file). */
+  /** After a write: notes it, and keeps the copy true when there is one (see the top of
+   *  this file). */
   private wrote(kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status): void {
     headersWritten(this.mapType, status);
+    keepCopy(this, kind, name, value, status);
+  }
+
+  /** Keeps the copy true after a write (reached through keepCopy). */
+  private updateCopy(kind: u32, name: ArrayBuffer, value: ArrayBuffer, status: Status): void {
     if (this.wholeEpoch != readEpoch() || this.stale) return;
     if (status != Status.Ok || this.edits.count >= MAX_LOGGED_EDITS) {
       this.stale = true;

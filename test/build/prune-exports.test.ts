@@ -23,12 +23,15 @@ import { readWasmModule } from "../../src/wasm/binary.ts";
 import { STREAM_CALLBACKS } from "../../transform/callbacks.mjs";
 import {
   ALWAYS_DROPPED,
+  ANSWERS,
   PRUNABLE,
   prunedByConfiguration,
+  unansweredCallbacks,
   unusedCallbacks,
 } from "../../transform/exports.mjs";
 
 const ALL = Object.keys(PRUNABLE);
+const ANSWER_NAMES = Object.keys(ANSWERS);
 const project = mkdtempSync(join(tmpdir(), "meshwasm-prune-"));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 mkdirSync(join(project, "node_modules"));
@@ -36,6 +39,11 @@ symlinkSync(resolve("."), join(project, "node_modules", "meshwasm"), "dir");
 
 function exportNames(wasm: string): string[] {
   return readWasmModule(readFileSync(wasm)).exports.map((e) => e.name);
+}
+
+function answerExports(wasm: string): string[] {
+  const names = new Set(exportNames(wasm));
+  return ANSWER_NAMES.filter((name) => names.has(name));
 }
 
 function prunableExports(wasm: string): string[] {
@@ -91,6 +99,34 @@ describe("unusedCallbacks", () => {
   });
 });
 
+describe("unansweredCallbacks (the root's answers to calls the module never makes)", () => {
+  const GRPC = [
+    "proxy_on_grpc_receive_initial_metadata",
+    "proxy_on_grpc_receive",
+    "proxy_on_grpc_receive_trailing_metadata",
+    "proxy_on_grpc_close",
+  ];
+
+  it("leaves out all seven when the module makes none of the calls", () => {
+    expect(unansweredCallbacks(["proxy_log", "proxy_get_property"])).toEqual([
+      "proxy_on_tick",
+      "proxy_on_queue_ready",
+      "proxy_on_http_call_response",
+      ...GRPC,
+    ]);
+  });
+
+  it("keeps each answer with its call, and only it", () => {
+    const kept = (imports: string[]) =>
+      ANSWER_NAMES.filter((name) => !unansweredCallbacks(imports).includes(name));
+    expect(kept(["proxy_set_tick_period_milliseconds"])).toEqual(["proxy_on_tick"]);
+    expect(kept(["proxy_register_shared_queue"])).toEqual(["proxy_on_queue_ready"]);
+    expect(kept(["proxy_http_call"])).toEqual(["proxy_on_http_call_response"]);
+    expect(kept(["proxy_grpc_call"])).toEqual(GRPC);
+    expect(kept(["proxy_grpc_stream"])).toEqual(GRPC);
+  });
+});
+
 // Compiles without optimization (seconds each); the transform runs before the optimizer anyway.
 // The four compile at the same time in this process, as `meshwasm demo` builds a chain and its
 // filters: each compilation must see its own program.
@@ -99,6 +135,23 @@ const NOTHING = {
 class Nothing extends HttpContext {}
 class Root extends RootContext {
   createHttpContext(id: u32): HttpContext | null { return new Nothing(id, this); }
+}
+registerRootContext((id: u32): RootContext => new Root(id));
+`,
+};
+
+// Makes each call whose answer the host would send: a tick, a queue, a callout, a gRPC call.
+const CALLS = {
+  "index.ts": `import { Header, HttpContext, RootContext, registerRootContext, registerSharedQueue } from "meshwasm/assembly";
+export * from "meshwasm/assembly/exports";
+class Root extends RootContext {
+  onConfigure(size: u32): bool {
+    this.setTickPeriod(1000);
+    registerSharedQueue("q");
+    this.dispatchHttpCall("c", [new Header(":path", "/")], null, [], 100);
+    this.dispatchGrpcCall("c", "s", "m", [], new ArrayBuffer(0), 100);
+    return true;
+  }
 }
 registerRootContext((id: u32): RootContext => new Root(id));
 `,
@@ -200,16 +253,25 @@ describe("prunedByConfiguration (the bits --for-config compiles with)", () => {
 });
 
 describe("the build's exports", { timeout: 300_000 }, () => {
-  let built: Record<"nothing" | "all" | "mixed" | "chain", string>;
+  let built: Record<"nothing" | "all" | "mixed" | "chain" | "calls", string>;
   beforeAll(async () => {
-    const [nothing, all, mixed, chain] = await Promise.all([
+    const [nothing, all, mixed, chain, calls] = await Promise.all([
       build("nothing", NOTHING),
       build("nothing-all", NOTHING, true),
       build("mixed", MIXED),
       build("chain", CHAIN),
+      build("calls", CALLS),
     ]);
-    built = { nothing, all, mixed, chain } as typeof built;
+    built = { nothing, all, mixed, chain, calls } as typeof built;
   }, 300_000);
+
+  it("leaves out the root's answers to calls the module never makes; --export-all keeps them", () => {
+    for (const wasm of [built.nothing, built.mixed, built.chain]) {
+      expect(answerExports(wasm)).toEqual([]);
+    }
+    expect(answerExports(built.all)).toEqual(ANSWER_NAMES);
+    expect(answerExports(built.calls)).toEqual(ANSWER_NAMES);
+  });
 
   it("a filter overriding nothing exports none of them; --export-all exports all", () => {
     expect(prunableExports(built.nothing)).toEqual([]);

@@ -12,9 +12,11 @@ import {
   Action,
   CallbackNeeds,
   Counter,
+  Header,
   HttpContext,
   RootContext,
   registerRootContext,
+  registerSharedQueue,
   StreamCallbacks,
 } from "../../../../assembly";
 
@@ -40,6 +42,14 @@ class CountingRoot extends RootContext {
 
   onConfigure(configurationSize: u32): bool {
     this.config = String.UTF8.decode(this.pluginConfiguration());
+    // Never configured so, but compiled in: a module that can set a tick, register a queue and
+    // make a callout keeps the root's answers to them exported (the build leaves them out of a
+    // module that cannot), and test/sdk/contexts.test.ts calls those as a broken host would.
+    if (this.config == "make every call") {
+      this.setTickPeriod(1000);
+      registerSharedQueue("contexts");
+      this.dispatchHttpCall("none", [new Header(":path", "/")], null, [], 1000);
+    }
     return true;
   }
 
