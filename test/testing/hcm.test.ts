@@ -76,6 +76,8 @@ describe("normalizeRequestHeaders", () => {
     expect(out.pairs()).toEqual([]);
     const other = normalizeRequestHeaders(new HeaderMap([["expect", "200-ok"]]));
     expect(other.pairs()).toEqual([["expect", "200-ok"]]);
+    const elsewhere = normalizeRequestHeaders(new HeaderMap([["x-expect", "100-continue"]]));
+    expect(elsewhere.pairs()).toEqual([["x-expect", "100-continue"]]);
   });
 
   it("joins repeats of the request's inline headers and keeps other repeats apart", () => {

@@ -159,6 +159,11 @@ describe("extractTags", () => {
       { tagName: "none", regex: "_c" },
     ];
     expect(extractTags("x_a_b_c", tags)).toEqual({ name: "x_a_b_c", labels: [] });
+    // group 2 took part, group 1 did not
+    expect(extractTags("m_5", [{ tagName: "t", regex: "_(x)?(\\d+)$" }])).toEqual({
+      name: "m_5",
+      labels: [],
+    });
   });
 
   it("cuts group 1 where the match is, not an earlier copy of it", () => {
