@@ -50,3 +50,89 @@ describe("Output", () => {
     expect(stderr.text).toMatch(/^building \.\.\.\nbuilt \(\d+\.\d s\)\na line for people\n$/);
   });
 });
+
+describe("Output, line by line", () => {
+  it("decides colour per stream: NO_COLOR (unless empty) over FORCE_COLOR (unless 0) over the terminal", () => {
+    const coloured = (isTTY: boolean, env: NodeJS.ProcessEnv) => {
+      const stdout = stream(isTTY);
+      const stderr = stream(!isTTY);
+      const out = new Output({ stdout, stderr }, env);
+      out.ok("x");
+      out.warn("y");
+      return [stdout.text.includes(ESC), stderr.text.includes(ESC)];
+    };
+    expect(coloured(false, {})).toEqual([false, true]);
+    expect(coloured(true, {})).toEqual([true, false]);
+    expect(coloured(true, { NO_COLOR: "" })).toEqual([true, false]);
+    expect(coloured(true, { NO_COLOR: "0" })).toEqual([false, false]);
+    expect(coloured(false, { FORCE_COLOR: "1" })).toEqual([true, true]);
+    expect(coloured(false, { FORCE_COLOR: "" })).toEqual([true, true]);
+    expect(coloured(true, { FORCE_COLOR: "0" })).toEqual([true, false]);
+    expect(coloured(false, { FORCE_COLOR: "1", NO_COLOR: "1" })).toEqual([false, false]);
+  });
+
+  it("writes each kind of line to its stream, plain when not a terminal", () => {
+    const stdout = stream(false);
+    const stderr = stream(false);
+    const out = new Output({ stdout, stderr }, {});
+    expect(out.json).toBe(false);
+    out.line();
+    out.line("plain");
+    out.detail("aside");
+    out.warn("careful");
+    out.error("no hint");
+    out.error("empty hint", "");
+    out.event({ a: 1, b: [2] });
+    out.result({ a: 1 });
+    out.raw("stdout", "raw-out");
+    out.raw("stderr", "raw-err");
+    expect(stdout.text).toBe('\nplain\naside\n{"a":1,"b":[2]}\n{\n  "a": 1\n}\nraw-out');
+    expect(stderr.text).toBe("warning: careful\nerror: no hint\nerror: empty hint\nraw-err");
+  });
+
+  it("keeps detail and ok lines plain in JSON mode, on stderr", () => {
+    const stdout = stream(true);
+    const stderr = stream(false);
+    const out = new Output({ stdout, stderr }, { FORCE_COLOR: "1" });
+    out.setJson(true);
+    expect(out.json).toBe(true);
+    out.detail("aside");
+    out.ok("done");
+    expect(stdout.text).toBe("");
+    expect(stderr.text).toBe("aside\ndone\n");
+    out.setJson(false);
+    out.detail("dim");
+    out.ok("tick");
+    expect(stdout.text).toContain(`${ESC}2mdim`);
+    expect(stdout.text).toContain("✔");
+  });
+
+  it("reports progress in plain lines off a terminal and in CI, a failure on stderr", () => {
+    const stdout = stream(false);
+    const stderr = stream(false);
+    const out = new Output({ stdout, stderr }, {});
+    const p = out.progress("step");
+    p.update("ignored");
+    p.fail("step failed");
+    expect(stdout.text).toBe("step ...\n");
+    expect(stderr.text).toMatch(/^step failed \(\d+\.\d s\)\n$/);
+    const tty = stream(true);
+    const ci = new Output({ stdout: tty, stderr: stream(false) }, { CI: "true" });
+    ci.progress("in ci").done("ok");
+    expect(tty.text).toMatch(/^in ci \.\.\.\nok \(\d+\.\d s\)\n$/);
+  });
+
+  it("shows a spinner on a terminal, ending with the elapsed time", () => {
+    const tty = stream(true);
+    const out = new Output({ stdout: tty, stderr: stream(false) }, {});
+    const p = out.progress("spinning");
+    p.update("halfway");
+    p.done("finished");
+    expect(tty.text).not.toContain("spinning ...");
+    expect(tty.text).toMatch(/finished \(\d+\.\d s\)/);
+    const failing = stream(true);
+    const q = new Output({ stdout: failing, stderr: stream(false) }, {}).progress("again");
+    q.fail("broke");
+    expect(failing.text).toMatch(/broke \(\d+\.\d s\)/);
+  });
+});
