@@ -97,6 +97,9 @@ describe("request attributes", () => {
     expect(read("request.referer", f)).toBeUndefined();
     expect(read("request.query", facts({ requestHeaders: new HeaderMap() }))).toBeUndefined();
     expect(read("request.url_path", facts({ requestHeaders: new HeaderMap() }))).toBeUndefined();
+    expect(
+      read("request.query", facts({ requestHeaders: new HeaderMap([[":path", "?q=1"]]) })),
+    ).toBe("q=1");
     expect(read("request.query", facts({ requestHeaders: new HeaderMap([[":path", "/?"]]) }))).toBe(
       "",
     );
@@ -187,6 +190,7 @@ describe("response attributes", () => {
     ];
     for (const [status, code] of table) expect(grpc(status), status).toBe(code);
     expect(grpc("200", [["grpc-status", "5"]])).toBe(5n);
+    expect(grpc("200", [["grpc-status", "16"]])).toBe(16n);
     expect(grpc("503", [["grpc-status", "0"]])).toBe(0n);
     expect(grpc("200", [["grpc-status", "5"]], new HeaderMap([["grpc-status", "9"]]))).toBe(9n);
     expect(grpc("200", [["grpc-status", "5"]], new HeaderMap([["other", "x"]]))).toBe(5n);
@@ -210,6 +214,8 @@ describe("connection, upstream and xds attributes", () => {
     expect(read("source.port", ipv6)).toBe(7n);
     const pipe = facts({ connection: { ...CONNECTION, sourceAddress: "pipe" } });
     expect(read("source.port", pipe)).toBeUndefined();
+    const bare = facts({ connection: { ...CONNECTION, sourceAddress: ":8443" } });
+    expect(read("source.port", bare)).toBe(8443n);
   });
 
   it("serve upstream.* only once the router chose a host", () => {
