@@ -20,10 +20,13 @@ const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
  *  ASCII strings (most header names and values) skip TextEncoder. */
 export function utf8(text: string): Uint8Array {
   const n = text.length;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a shortcut: encodeWide gives the same bytes for any text, and the loop below hands it anything but ASCII
   if (n > 64) return encodeWide(text);
   const out = new Uint8Array(n);
+  // Stryker disable next-line EqualityOperator: equivalent, one step past the end reads NaN, which is not >= 0x80, and a Uint8Array ignores the write past its length
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: encodeWide gives the same bytes for ASCII too (the loop is a shortcut); the `false` form, which the tests kill, goes with it
     if (c >= 0x80) return encodeWide(text);
     out[i] = c;
   }
@@ -35,14 +38,17 @@ function encodeWide(text: string): Uint8Array {
   const parts: number[] = [];
   let run = "";
   const flush = () => {
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: an empty run encodes to no bytes; the `false` form, which the tests kill, goes with it
     if (run) parts.push(...encoder.encode(run));
     run = "";
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, `true` and `>=`: charCodeAt(-1) is NaN, which like 0 is no high surrogate; the `false` form, which the tests kill, goes with them
     const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
     if (c >= 0xdc80 && c <= 0xdcff && !(prev >= 0xd800 && prev <= 0xdbff)) {
       flush();
+      // Stryker disable next-line ArithmeticOperator: equivalent, 0xdc00 is a multiple of 256 and Uint8Array.from keeps the low byte, so c + 0xdc00 is the same byte
       parts.push(c - 0xdc00);
     } else {
       run += text[i];
@@ -62,6 +68,7 @@ const strict = new TextDecoder("utf-8", { fatal: true });
  */
 export function byteString(bytes: Uint8Array): string {
   const fast = text(bytes);
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, the `false` form and the empty string: valid UTF-8 decodes the same strictly, and only then does the strict decoder not throw; the `true` form, which the tests kill, goes with them
   if (!fast.includes("\uFFFD")) return fast;
   try {
     return strict.decode(bytes);
@@ -103,16 +110,19 @@ function sequenceLength(b: Uint8Array, i: number): number {
 /** The number of bytes `text` takes on the wire (escaped bytes count one). */
 export function byteLength(text: string): number {
   const n = Buffer.byteLength(text);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, the forms that skip the shortcut: utf8(text).length is the byte count in every case, Buffer.byteLength only where no byte is escaped; the `true` forms, which the tests kill, go with them
   return n === text.length || !ESCAPED_BYTE.test(text) ? n : utf8(text).length;
 }
 
 /** `bytes` decoded as UTF-8; short ASCII runs skip TextDecoder. */
 export function text(bytes: Uint8Array): string {
   const n = bytes.length;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a shortcut: TextDecoder gives the same text for ASCII, and the loop below hands it anything else
   if (n > 64) return decoder.decode(bytes);
   let out = "";
   for (let i = 0; i < n; i++) {
     const c = bytes[i] as number;
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: TextDecoder gives the same text for ASCII too (the loop is a shortcut); the `false` form, which the tests kill, goes with it
     if (c >= 0x80) return decoder.decode(bytes);
     out += String.fromCharCode(c);
   }
@@ -160,6 +170,7 @@ export function decodePairs(bytes: Uint8Array): Pairs | null {
   for (let i = 0; i < count; i++) {
     const kl = view.getUint32(4 + i * 8, true);
     const vl = view.getUint32(8 + i * 8, true);
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent, the `false` and arithmetic forms: an early exit; past the end the NUL checks below read undefined, which is not 0, and answer null as well; the `true` form, which the tests kill, goes with them
     if (data + kl + vl + 2 > bytes.length) return null;
     const k = byteString(bytes.subarray(data, data + kl));
     data += kl;
@@ -190,11 +201,13 @@ export function decodePath(bytes: Uint8Array): string[] {
       parts.push(current);
       current = "";
       start = i + 1;
+      // Stryker disable next-line ConditionalExpression: equivalent, the `false` form: the branch below decodes the segment from its start, ASCII too (this one is a shortcut); the `true` form, which the tests kill, goes with it
     } else if (c < 0x80) {
       current += String.fromCharCode(c);
     } else {
       // Non-ASCII: decode this segment properly.
       let end = bytes.indexOf(0, i);
+      // Stryker disable next-line EqualityOperator: equivalent, a non-ASCII byte is not 0, so indexOf(0, i) finds nothing (-1) or a NUL after i >= 0, never 0
       if (end < 0) end = bytes.length;
       current = text(bytes.subarray(start, end));
       parts.push(current);

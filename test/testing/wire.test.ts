@@ -75,6 +75,8 @@ describe("byteString", () => {
   const cases: Array<[string, number[], string | null]> = [
     ["0x7f is ASCII", [0x7f], "\x7f"],
     ["0xc1 leads nothing", [0xc1, 0x80], null],
+    ["0xc1 leads nothing, before three continuation bytes", [0xc1, 0x80, 0x80, 0x80], null],
+    ["0x80 leads nothing, before three continuation bytes", [0x80, 0x80, 0x80, 0x80], null],
     ["0xc2 80", [0xc2, 0x80], "\x80"],
     ["0xdf bf", [0xdf, 0xbf], "\u07ff"],
     ["0xc2 7f", [0xc2, 0x7f], null],
@@ -245,6 +247,11 @@ describe("decodePath", () => {
     expect(p("éa\0b")).toEqual(["éa", "b"]);
     expect(p("a\0xé")).toEqual(["a", "xé"]);
     expect(p("a\0xé\0")).toEqual(["a", "xé"]);
+    expect(p("é")).toEqual(["é"]);
+    expect(p("a\0é\0b")).toEqual(["a", "é", "b"]);
+    // a byte that is not UTF-8 reads as U+FFFD, as TextDecoder gives it
+    expect(decodePath(Uint8Array.of(0x61, 0x80))).toEqual(["a\ufffd"]);
+    expect(decodePath(Uint8Array.of(0x80, 0, 0x62))).toEqual(["\ufffd", "b"]);
   });
 });
 
