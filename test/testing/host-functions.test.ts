@@ -1392,3 +1392,42 @@ describe("host functions: header maps in the access log and past the last type",
     expect(env.out()).toBe("v");
   });
 });
+
+describe("the VM's guest-memory accessors at their bounds", () => {
+  it("write and read whole words up to the last byte, and refuse a word that would cross it or start before 0", async () => {
+    const { vm } = await start();
+    const end = vm.memoryBytes;
+    expect(vm.setU32(0, 0x01020304)).toBe(true);
+    expect([...(vm.read(0, 4) ?? [])]).toEqual([4, 3, 2, 1]);
+    expect(vm.setU32(end - 4, 0xfffffffe)).toBe(true);
+    expect([...(vm.read(end - 4, 4) ?? [])]).toEqual([0xfe, 0xff, 0xff, 0xff]);
+    expect(vm.setU32(end - 3, 1)).toBe(false);
+    expect(vm.setU32(-1, 1)).toBe(false);
+    expect(vm.setU64(0, -2n)).toBe(true);
+    expect([...(vm.read(0, 8) ?? [])]).toEqual([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(vm.setU64(end - 8, 5n)).toBe(true);
+    expect([...(vm.read(end - 8, 8) ?? [])]).toEqual([5, 0, 0, 0, 0, 0, 0, 0]);
+    expect(vm.setU64(end - 7, 1n)).toBe(false);
+    expect(vm.setU64(-1, 1n)).toBe(false);
+  });
+
+  it("read a range ending at the last byte, and refuse one past it, before 0 or of negative size", async () => {
+    const { vm } = await start();
+    const end = vm.memoryBytes;
+    vm.refresh();
+    vm.u8.set([0x61, 0xe9], end - 2);
+    expect([...(vm.read(end - 2, 2) ?? [])]).toEqual([0x61, 0xe9]);
+    expect(vm.readString(end - 1, 1)).toBe("\ufffd");
+    expect(vm.readByteString(end - 2, 2)).toBe(`a${String.fromCharCode(0xdce9)}`);
+    expect(vm.read(0, 0)).toEqual(new Uint8Array(0));
+    for (const [ptr, size] of [
+      [end - 1, 2],
+      [-1, 1],
+      [0, -1],
+    ] as const) {
+      expect(vm.read(ptr, size), `${ptr}+${size}`).toBeNull();
+      expect(vm.readString(ptr, size), `${ptr}+${size}`).toBeNull();
+      expect(vm.readByteString(ptr, size), `${ptr}+${size}`).toBeNull();
+    }
+  });
+});
