@@ -275,7 +275,10 @@ describe("checkModule", () => {
       without: ["proxy_abi_version_0_2_1"],
       exports: [{ name: "proxy_abi_version_0_2_0", params: [] }],
     }).build();
-    expect(onlyError(bytes)).toContain("Envoy would run the module as ABI 0.2.0");
+    expect(onlyError(bytes)).toBe(
+      "export proxy_abi_version_0_2_0: Envoy would run the module as ABI 0.2.0, which links " +
+        "other host functions; meshwasm modules export proxy_abi_version_0_2_1",
+    );
   });
 
   it("rejects a second, earlier ABI marker, since Envoy takes the first", () => {
@@ -335,10 +338,14 @@ describe("checkModule", () => {
 
   it("warns on a start section, whose code runs before any context exists", () => {
     const b = filterModule();
-    const report = checkModule(b.start(b.func([])).build());
+    const init = b.func([]);
+    const report = checkModule(b.start(init).build());
     expect(report.ok).toBe(true);
-    expect(report.warnings[0]).toContain("start section: function");
-    expect(report.warnings[0]).toContain("_initialize");
+    expect(report.warnings[0]).toBe(
+      `start section: function ${init} runs while the module is instantiated, before Envoy has ` +
+        "created any context (top-level statements); build with the SDK's asconfig " +
+        '(exportStart: "_initialize") so it runs from _initialize',
+    );
   });
 
   it("names the problem of bytes that are not a wasm module", () => {
@@ -396,6 +403,29 @@ describe("surface check CLI", () => {
       expect(lines[1]).toMatch(/^FAIL {2}.*b\.wasm {2}\d+ bytes {2}3 imports {2}6 exports$/);
       expect(lines[2]).toContain("error: import env.abort");
       expect(lines.at(-1)).toBe("1 of 2 modules failed the surface check");
+    });
+  });
+
+  it("names a path that does not exist and exits 1, still checking the others", () => {
+    withModules({ "a.wasm": filterModule().build() }, (dir) => {
+      const lines: string[] = [];
+      const gone = join(dir, "gone.wasm");
+      expect(runCli([gone, dir], (line) => lines.push(line))).toBe(1);
+      expect(lines[0]).toBe(`FAIL  ${gone}  no such file or directory`);
+      expect(lines[1]).toMatch(/^ok {4}.*a\.wasm /);
+      expect(lines).toHaveLength(2);
+    });
+  });
+
+  it("checks a directory's modules in name order, whatever order they were written in", () => {
+    const names = ["m.wasm", "z.wasm", "b.wasm", "y.wasm", "a.wasm", "k.wasm", "c.wasm", "x.wasm"];
+    const module = filterModule().build();
+    withModules(Object.fromEntries(names.map((n) => [n, module])), (dir) => {
+      const lines: string[] = [];
+      expect(runCli([dir], (line) => lines.push(line))).toBe(0);
+      expect(lines.map((l) => l.slice(6).split("  ")[0])).toEqual(
+        [...names].sort().map((n) => join(dir, n)),
+      );
     });
   });
 
