@@ -88,11 +88,16 @@ export const GROUPS = [
   },
   {
     // The CLI runs in-process in its tests (test/cli/helpers.ts), but most of them compile
-    // filters or start Envoy (tens of seconds each); these three need neither. Add
+    // filters or start Envoy (tens of seconds each); these four need neither. Add
     // test/cli/build-check-envoy.test.ts with --tests to judge the build itself.
     name: "cli",
     files: ["src/cli/**/*.ts"],
-    tests: ["test/cli/output.test.ts", "test/cli/envoy-log.test.ts", "test/cli/command-checks.test.ts"],
+    tests: [
+      "test/cli/output.test.ts",
+      "test/cli/envoy-log.test.ts",
+      "test/cli/errors.test.ts",
+      "test/cli/command-checks.test.ts",
+    ],
   },
 ];
 

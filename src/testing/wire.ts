@@ -201,8 +201,10 @@ export function decodePath(bytes: Uint8Array): string[] {
       parts.push(current);
       current = "";
       start = i + 1;
+    } else if (
       // Stryker disable next-line ConditionalExpression: equivalent, the `false` form: the branch below decodes the segment from its start, ASCII too (this one is a shortcut); the `true` form, which the tests kill, goes with it
-    } else if (c < 0x80) {
+      c < 0x80
+    ) {
       current += String.fromCharCode(c);
     } else {
       // Non-ASCII: decode this segment properly.

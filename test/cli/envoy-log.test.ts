@@ -36,6 +36,9 @@ describe("parseEnvoyLogLine", () => {
       message: "Failed to load Wasm module",
     });
     expect(parseEnvoyLogLine("[info][wasm] creating VM")).toBeUndefined();
+    // Only the wasm component's lines that start so are a filter's.
+    expect(parseEnvoyLogLine("[info][main] wasm log f r v: m")).toBeUndefined();
+    expect(parseEnvoyLogLine("[info][wasm] not a wasm log f r v: m")).toBeUndefined();
   });
 
   it("leaves out Envoy's lower levels, its start-up noise and lines of another shape", () => {

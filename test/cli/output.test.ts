@@ -1,6 +1,6 @@
 // What the CLI prints: colour only on a terminal, JSON mode keeps stdout for JSON.
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Output } from "../../src/cli/output.ts";
 
 function stream(isTTY: boolean): Writable & { isTTY: boolean; text: string } {
@@ -134,5 +134,40 @@ describe("Output, line by line", () => {
     const q = new Output({ stdout: failing, stderr: stream(false) }, {}).progress("again");
     q.fail("broke");
     expect(failing.text).toMatch(/broke \(\d+\.\d s\)/);
+  });
+});
+
+describe("Output's defaults and elapsed times", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it("writes to the process's own streams by default", () => {
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const o = new Output(undefined, { NO_COLOR: "1" });
+    o.line("to stdout");
+    o.warn("to stderr");
+    expect(out).toHaveBeenCalledWith("to stdout\n");
+    expect(err).toHaveBeenCalledWith("warning: to stderr\n");
+  });
+
+  it("reports a step's elapsed seconds to a tenth", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const stdout = stream(false);
+    const p = new Output({ stdout, stderr: stream(false) }, {}).progress("step");
+    vi.advanceTimersByTime(1_540);
+    p.done("done");
+    expect(stdout.text).toBe("step ...\ndone (1.5 s)\n");
+  });
+
+  it("ends the spinner with the time so far", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const tty = stream(true);
+    const p = new Output({ stdout: tty, stderr: stream(false) }, {}).progress("spinning");
+    vi.advanceTimersByTime(2_500);
+    p.done("finished");
+    expect(tty.text).toContain("finished (2.5 s)");
   });
 });
