@@ -872,6 +872,43 @@ describe("host functions: callouts", () => {
     expect(env.world.callouts.http).toHaveLength(3);
   });
 
+  it("take the earliest timeout among pending HTTP and gRPC calls, whatever order they were made in", async () => {
+    const env = await start();
+    env.world.callouts.knownClusters.add("svc");
+    const [c, cs] = env.put("svc");
+    const [h, hs] = env.put(
+      encodePairs([
+        [":path", "/x"],
+        [":method", "GET"],
+        [":authority", "svc"],
+      ]),
+    );
+    const now = env.world.clock.nowMs();
+    const http = (timeout: number) =>
+      expect(env.call("proxy_http_call", c, cs, h, hs, 0, 0, 0, 0, timeout, S)).toBe(Status.Ok);
+    expect(env.world.callouts.nextDeadline()).toBeUndefined();
+    http(900);
+    http(300);
+    http(600);
+    expect(env.world.callouts.nextDeadline()?.at).toBe(now + 300);
+    expect(env.world.nextEventAt()).toBe(now + 300);
+    const [s, ss] = env.put("pkg.Svc");
+    const [m, ms] = env.put("Get");
+    const grpc = (timeout: number) =>
+      expect(env.call("proxy_grpc_call", c, cs, s, ss, m, ms, 0, 0, 0, 0, timeout, S)).toBe(
+        Status.Ok,
+      );
+    grpc(800);
+    grpc(200);
+    grpc(500);
+    expect(env.world.callouts.nextDeadline()?.at).toBe(now + 200);
+    // Once the earliest gRPC call is answered, the earliest HTTP call is next.
+    const [short] = env.world.callouts.grpc.filter((g) => g.deadline === now + 200);
+    if (!short) throw new Error("no gRPC call due at +200");
+    short.done = true;
+    expect(env.world.callouts.nextDeadline()?.at).toBe(now + 300);
+  });
+
   it("start gRPC calls and streams, send on, cancel and close them", async () => {
     const env = await start();
     env.world.callouts.knownClusters.add("grpc");
