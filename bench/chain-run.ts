@@ -22,32 +22,40 @@ import {
   parseSectionChanges,
 } from "./chain-scenarios.ts";
 import { benchChainModule } from "./lib/chain-module.ts";
+import { benchArgs, numberOption, refuse } from "./lib/cli.ts";
 import { runWrk } from "./lib/load.ts";
 import { benchDir, projectDir } from "./lib/peers.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc.ts";
 import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string" },
-    seconds: { type: "string" },
-    smoke: { type: "boolean", default: false },
-    baseline: { type: "string" },
-    // FILTER=JSON merged into the baseline's configuration (repeatable): the same module with
-    // one feature changed, measured beside the chain (--baseline build/chain.wasm).
-    "baseline-section": { type: "string", multiple: true, default: [] },
-    workers: { type: "string" },
-  },
-});
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      rounds: { type: "string" },
+      seconds: { type: "string" },
+      smoke: { type: "boolean", default: false },
+      baseline: { type: "string" },
+      // FILTER=JSON merged into the baseline's configuration (repeatable): the same module with
+      // one feature changed, measured beside the chain (--baseline build/chain.wasm).
+      "baseline-section": { type: "string", multiple: true, default: [] },
+      workers: { type: "string" },
+    },
+  }),
+);
 const smoke = values.smoke ?? false;
 const baseline = values.baseline === undefined ? undefined : resolve(values.baseline);
 const baselineChanges = parseSectionChanges(values["baseline-section"] ?? []);
 if (baseline === undefined && Object.keys(baselineChanges).length > 0) {
-  throw new Error(
-    "--baseline-section needs --baseline (the module to run with that configuration)",
-  );
+  refuse(me, "--baseline-section needs --baseline (the module to run with that configuration)");
 }
-const onlyWorkers = values.workers === undefined ? undefined : Number(values.workers);
+const onlyWorkers = numberOption(me, "workers", values.workers, undefined, {
+  min: 1,
+  integer: true,
+});
+if (onlyWorkers !== undefined && onlyWorkers > 2) {
+  refuse(me, `--workers must be 1 or 2, got ${JSON.stringify(values.workers)}`);
+}
 // A run with a baseline or one worker count is a comparison: printed, RESULTS.md left alone.
 const write = !smoke && baseline === undefined && onlyWorkers === undefined;
 const selected: ChainScenario[] = [
@@ -61,8 +69,8 @@ const selected: ChainScenario[] = [
       }))),
 ].filter((s) => onlyWorkers === undefined || s.workers === onlyWorkers);
 const workerCounts = [1, 2].filter((w) => onlyWorkers === undefined || w === onlyWorkers);
-const rounds = smoke ? 1 : Number(values.rounds ?? 6);
-const seconds = smoke ? 1 : Number(values.seconds ?? 2);
+const rounds = smoke ? 1 : numberOption(me, "rounds", values.rounds, 6, { min: 1, integer: true });
+const seconds = smoke ? 1 : numberOption(me, "seconds", values.seconds, 2, { min: 0.1 });
 const connections = 16;
 const log = (line: string) => console.error(line);
 

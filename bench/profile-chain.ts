@@ -18,27 +18,31 @@ import { compilerArgs } from "../src/build/compile.ts";
 import { createHost } from "../src/testing/index.ts";
 import { WA } from "../src/testing/wasm-api.ts";
 import { benchChainConfig, chainRequest, parseSectionChanges } from "./chain-scenarios.ts";
+import { benchArgs, numberOption, patternOption } from "./lib/cli.ts";
 import { projectDir, workDir } from "./lib/peers.ts";
 import { hookRuntimeTrace } from "./lib/rtrace.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string", default: "." },
-    requests: { type: "string", default: "2000" },
-    src: { type: "string" },
-    out: { type: "string", default: join(workDir, "guest-chain") },
-    // Only the plain build, with function names, run `--requests` times: for `node --cpu-prof
-    // --import tsx bench/profile-chain.ts --names`, guest time by function.
-    names: { type: "boolean", default: false },
-    // Count allocations by the guest function that asked for them (the traced build with
-    // names; slow: a stack trace per allocation).
-    sites: { type: "boolean", default: false },
-    // FILTER=JSON merged into that filter's section (repeatable), as for bench:profile.
-    section: { type: "string", multiple: true, default: [] },
-  },
-});
-const only = new RegExp(values.only ?? ".");
-const n = Number(values.requests);
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      only: { type: "string", default: "." },
+      requests: { type: "string" },
+      src: { type: "string" },
+      out: { type: "string", default: join(workDir, "guest-chain") },
+      // Only the plain build, with function names, run `--requests` times: for `node --cpu-prof
+      // --import tsx bench/profile-chain.ts --names`, guest time by function.
+      names: { type: "boolean", default: false },
+      // Count allocations by the guest function that asked for them (the traced build with
+      // names; slow: a stack trace per allocation).
+      sites: { type: "boolean", default: false },
+      // FILTER=JSON merged into that filter's section (repeatable), as for bench:profile.
+      section: { type: "string", multiple: true, default: [] },
+    },
+  }),
+);
+const only = patternOption(me, "only", values.only) ?? /./;
+const n = numberOption(me, "requests", values.requests, 2000, { min: 1, integer: true });
 const src = values.src ?? projectDir;
 const outDir = values.out ?? join(workDir, "guest-chain");
 const FILTERS = ["telemetry", "auth", "rate-limit", "header-router"] as const;

@@ -22,21 +22,24 @@ import { exportedCallbacks } from "../src/build/for-config.ts";
 import { createHost } from "../src/testing/index.ts";
 import { WA } from "../src/testing/wasm-api.ts";
 import { callbackBits, STREAM_CALLBACKS } from "../transform/callbacks.mjs";
+import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { benchDir, builders, EXPORT_ALL, FOR_CONFIG, SAME_MODULE, workDir } from "./lib/peers.ts";
 import { hookRuntimeTrace } from "./lib/rtrace.ts";
 import { requestShape, scenarios } from "./scenarios.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
-    requests: { type: "string", default: "2000" },
-    // Another version of the module's entry (to measure a change against a checkout of main).
-    entry: { type: "string" },
-  },
-});
-if (!values.only) throw new Error("--only REGEX is required");
-const only = new RegExp(values.only);
-const n = Number(values.requests);
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      only: { type: "string" },
+      requests: { type: "string" },
+      // Another version of the module's entry (to measure a change against a checkout of main).
+      entry: { type: "string" },
+    },
+  }),
+);
+const only = patternOption(me, "only", values.only) ?? refuse(me, "--only REGEX is required");
+const n = numberOption(me, "requests", values.requests, 2000, { min: 1, integer: true });
 
 const counts = hookRuntimeTrace();
 

@@ -31,28 +31,33 @@ import {
   parseSectionChanges,
 } from "./chain-scenarios.ts";
 import { benchChainModule } from "./lib/chain-module.ts";
+import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { runWrk } from "./lib/load.ts";
 import { builders, rootIdFor, workDir } from "./lib/peers.ts";
 import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
 import { isWasmPeer, requestShape, type Scenario, scenarios } from "./scenarios.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
-    seconds: { type: "string", default: "8" },
-    requests: { type: "string", default: "50" },
-    // A module to use instead of the scenario's own build (to profile another version of it).
-    wasm: { type: "string" },
-    // FILTER=JSON, merged into that filter's section of the chain scenarios' configuration
-    // (repeatable): a profile of the chain with one feature changed.
-    section: { type: "string", multiple: true, default: [] },
-  },
-});
-if (!values.only) throw new Error("--only REGEX is required (profile a few scenarios at a time)");
-const only = new RegExp(values.only);
-const seconds = Number(values.seconds);
-const traceRequests = Number(values.requests);
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      only: { type: "string" },
+      seconds: { type: "string" },
+      requests: { type: "string" },
+      // A module to use instead of the scenario's own build (to profile another version of it).
+      wasm: { type: "string" },
+      // FILTER=JSON, merged into that filter's section of the chain scenarios' configuration
+      // (repeatable): a profile of the chain with one feature changed.
+      section: { type: "string", multiple: true, default: [] },
+    },
+  }),
+);
+const only =
+  patternOption(me, "only", values.only) ??
+  refuse(me, "--only REGEX is required (profile a few scenarios at a time)");
+const seconds = numberOption(me, "seconds", values.seconds, 8, { min: 0.1 });
+const traceRequests = numberOption(me, "requests", values.requests, 50, { min: 1, integer: true });
 const outDir = join(workDir, "profile");
 mkdirSync(outDir, { recursive: true });
 const log = (line: string) => console.log(line);

@@ -10,22 +10,28 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { compileFilter } from "../src/build/compile.ts";
 import { runBench } from "./bench.ts";
+import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { benchDir, workDir } from "./lib/peers.ts";
 import { ratioWithIqr, renderChart, renderResults, summarize } from "./lib/report.ts";
 
-const { values } = parseArgs({
-  options: {
-    smoke: { type: "boolean", default: false },
-    write: { type: "boolean", default: false },
-    rounds: { type: "string" },
-    seconds: { type: "string" },
-    only: { type: "string" },
-    baseline: { type: "string", multiple: true, default: [] },
-  },
-});
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      smoke: { type: "boolean", default: false },
+      write: { type: "boolean", default: false },
+      rounds: { type: "string" },
+      seconds: { type: "string" },
+      only: { type: "string" },
+      baseline: { type: "string", multiple: true, default: [] },
+    },
+  }),
+);
+const only = patternOption(me, "only", values.only);
 
 if ((values.baseline ?? []).length > 0 && (values.only === undefined || values.write)) {
-  throw new Error(
+  refuse(
+    me,
     "--baseline needs --only and no --write (a before/after run is a subset, never RESULTS.md)",
   );
 }
@@ -38,9 +44,9 @@ const argv = [
 ];
 const result = await runBench({
   smoke: values.smoke,
-  rounds: values.rounds === undefined ? undefined : Number(values.rounds),
-  seconds: values.seconds === undefined ? undefined : Number(values.seconds),
-  only: values.only === undefined ? undefined : new RegExp(values.only),
+  rounds: numberOption(me, "rounds", values.rounds, undefined, { min: 1, integer: true }),
+  seconds: numberOption(me, "seconds", values.seconds, undefined, { min: 0.1 }),
+  only,
   baselines: values.baseline,
 });
 

@@ -5,28 +5,26 @@
 // --connections N, --interval MS, --json (the whole report as JSON at the end).
 
 import { parseArgs } from "node:util";
+import { benchArgs, numberOption } from "./lib/cli.ts";
 import { DEFAULT_SOAK, runSoak, type SoakWindow } from "./lib/soak.ts";
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: "string" },
-    seconds: { type: "string" },
-    window: { type: "string" },
-    concurrency: { type: "string" },
-    connections: { type: "string" },
-    interval: { type: "string" },
-    json: { type: "boolean", default: false },
-  },
-});
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      minutes: { type: "string" },
+      seconds: { type: "string" },
+      window: { type: "string" },
+      concurrency: { type: "string" },
+      connections: { type: "string" },
+      interval: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  }),
+);
 
 function number(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) {
-    console.error(`soak: --${name} must be a number >= ${min}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
+  return numberOption(me, name, value, fallback, { min, integer: name === "concurrency" || name === "connections" });
 }
 
 const seconds =

@@ -21,22 +21,25 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { WA, type WasmImports, type WasmMemory } from "../src/testing/wasm-api.ts";
 import { encodePairs } from "../src/testing/wire.ts";
+import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { builders } from "./lib/peers.ts";
 import { requestShape, scenarios } from "./scenarios.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
-    baseline: { type: "string", multiple: true, default: [] },
-    rounds: { type: "string", default: "11" },
-    requests: { type: "string", default: "4000" },
-    rust: { type: "boolean", default: false },
-  },
-});
-if (!values.only) throw new Error("--only REGEX is required");
-const only = new RegExp(values.only);
-const rounds = Number(values.rounds);
-const perRound = Number(values.requests);
+const me = import.meta.url;
+const { values } = benchArgs(me, () =>
+  parseArgs({
+    options: {
+      only: { type: "string" },
+      baseline: { type: "string", multiple: true, default: [] },
+      rounds: { type: "string" },
+      requests: { type: "string" },
+      rust: { type: "boolean", default: false },
+    },
+  }),
+);
+const only = patternOption(me, "only", values.only) ?? refuse(me, "--only REGEX is required");
+const rounds = numberOption(me, "rounds", values.rounds, 11, { min: 1, integer: true });
+const perRound = numberOption(me, "requests", values.requests, 4000, { min: 1, integer: true });
 
 type Fn = (...a: number[]) => number;
 
