@@ -1468,3 +1468,17 @@ describe("the VM's guest-memory accessors at their bounds", () => {
     }
   });
 });
+
+describe("a TCP connection's data", () => {
+  it("passes each chunk on after the ones before it, both ways", async () => {
+    const { host } = await start();
+    const conn = host.connect();
+    conn.downstreamData(utf8("ab"));
+    conn.downstreamData(new Uint8Array(0));
+    conn.downstreamData(utf8("cd"));
+    expect(text(conn.toUpstream)).toBe("abcd");
+    conn.upstreamData(utf8("xy"));
+    conn.upstreamData(utf8("z"));
+    expect(text(conn.toDownstream)).toBe("xyz");
+  });
+});
