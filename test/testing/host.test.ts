@@ -113,9 +113,14 @@ describe("gRPC call timeouts", () => {
 
   it("end a call nobody answers on the virtual clock", async () => {
     const host = await createHost({ module, grpcClusters: { grpc: grpcEchoHandler } });
+    host.advance(5_000);
+    const started = host.world.clock.nowMs();
+    expect(started).toBe(5_000);
     const res = await host.request({ path: "/grpc/unary-timeout" });
     expect(timedOut(res)).toEqual(["14", "upstream request timeout{response_timeout}"]);
     expect(host.grpcCalls.find((c) => c.method === "Slow")).toBeDefined();
+    // The client waited exactly the call's 300 ms of virtual time.
+    expect(host.world.clock.nowMs() - started).toBe(300);
   });
 
   it("end a call a real server never answers, in real time", async () => {
