@@ -1512,3 +1512,16 @@ describe("an HTTP stream's body counts", () => {
     expect(s.raw.responseBodyBytes).toBe(4);
   });
 });
+
+describe("the router's checks on a stream", () => {
+  it("sends nothing upstream when a header value cannot be encoded, and answers 503", async () => {
+    const { host } = await start();
+    const s = host.stream();
+    s.requestHeaders({ ":path": "/", ":method": "GET", host: "h", "x-bad": "a\rb" });
+    expect(s.upstream.headers).toBeNull();
+    expect(s.downstream.headers?.get(":status")).toBe("503");
+    const good = host.stream();
+    good.requestHeaders({ ":path": "/", ":method": "GET", host: "h" });
+    expect(good.upstream.headers?.get("x-envoy-expected-rq-timeout-ms")).toBe("15000");
+  });
+});
