@@ -22,6 +22,10 @@
 //                                              only those files of the groups (with --resume:
 //                                              their survivors after new tests)
 //   npm run mutate:as -- --files a.ts --aspect a.spec.ts   any files, judged by those specs
+//   npm run mutate:as -- --group host --file assembly/host/headers.ts --tests x.test.ts,y.test.ts
+//                                              the test-host suites narrowed to those files
+//                                              (a lower bound: the group's other suites may
+//                                              kill more); --aspect narrows the specs
 //
 // Writes reports/mutation/as/report.json and summary.md (git-ignored); exits 1 when a run
 // could not be made (the unmutated tests fail), never because mutants survive.
@@ -330,9 +334,10 @@ function parseArgs(argv) {
     else if (a === "--sample") options.sample = Number(argv[++i]);
     else if (a === "--seed") options.seed = Number(argv[++i]);
     else if (a === "--aspect-only") options.aspectOnly = true;
-    else if (a === "--aspect") options.aspect = argv[++i].split(",");
+    else if (a === "--aspect") options.aspect = argv[++i].split(",").filter(Boolean);
     else if (a === "--file") options.file = argv[++i].split(",");
     else if (a === "--files") options.files = argv[++i].split(",");
+    else if (a === "--tests") options.tests = argv[++i].split(",");
     else if (a === "--line") options.line = Number(argv[++i]);
     else if (a === "--list") options.list = true;
     else if (a === "--out") options.out = argv[++i];
@@ -451,7 +456,8 @@ async function main() {
       const copy = workCopy(sources);
       copies.push(copy);
       for (const group of groups) {
-        group.vitestFiles = options.aspectOnly ? [] : group.vitest.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
+        const vitest = options.tests ?? group.vitest;
+        group.vitestFiles = options.aspectOnly ? [] : vitest.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
         if (options.aspect) group.aspect = options.aspect;
         group.aspect = group.aspect.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
       }

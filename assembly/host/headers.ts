@@ -111,11 +111,12 @@ let refusals: u32 = 0;
 @inline const MAX_BATCHED: u32 = 256;
 
 /** Maps that opened a batch since the last write of batches. */
-const openBatches = new Array<HeaderMap>(0);
+const openBatches: HeaderMap[] = [];
 
 function writeOpenBatches(): void {
-  for (let i = 0; i < openBatches.length; i++) unchecked(openBatches[i]).commit();
-  openBatches.length = 0;
+  // Each map is in the list once (batch() adds it when it opens a batch); the order of maps
+  // does not matter, each commit writes its own.
+  while (openBatches.length > 0) openBatches.pop().commit();
 }
 
 // What a write does besides its host call is reached through these two, installed by the first
@@ -440,7 +441,7 @@ export class HeaderMap {
     if (at < 0) return -1;
     const valueLen = <usize>(at >>> 32);
     const room = <usize>out.byteLength;
-    copyBytes(changetype<usize>(out), this.whole + <usize>(at & 0xffffffff), valueLen < room ? valueLen : room);
+    copyBytes(changetype<usize>(out), this.whole + <usize>(at & 0xffffffff), min(valueLen, room));
     return <i32>valueLen;
   }
 
@@ -461,7 +462,7 @@ export class HeaderMap {
     const ptr = load<usize>(OUT_PTR);
     const size = <usize>load<u32>(OUT_SIZE);
     const room = <usize>out.byteLength;
-    copyBytes(changetype<usize>(out), ptr, size < room ? size : room);
+    copyBytes(changetype<usize>(out), ptr, min(size, room));
     freeHostBuffer(ptr);
     return <i32>size;
   }

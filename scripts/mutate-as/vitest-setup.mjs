@@ -23,7 +23,7 @@ function patch(bytes) {
 }
 
 function install() {
-  const s = { active: -1, count: 0, fresh: [], kept: new Set() };
+  const s = { active: -1, count: 0, fresh: [], kept: new Set(), first: new WeakMap() };
   const WA = globalThis.WebAssembly;
   const record = (instance) => {
     const memory = instance?.exports?.memory;
@@ -43,7 +43,13 @@ function install() {
   return s;
 }
 
-/** The mutant ids reached in each memory since the last call (their marks are cleared). */
+/** The mutant ids reached in each memory since the last call (their marks are cleared).
+ *  A module's start-up (`_initialize`: top-level statements, the field initialisers of the
+ *  objects it makes there) runs once, in whichever test or hook first creates the host, and
+ *  a host made in `beforeAll` serves every test of its file: the ids of a memory's first
+ *  collection (its start-up among them) count as reached by every later test that reaches
+ *  anything in that memory, so a mutant of the start-up is judged by all the tests that use
+ *  its host, not only by the first one. */
 function reached() {
   const ids = new Set();
   for (const memory of state.fresh) state.kept.add(new WeakRef(memory));
@@ -61,12 +67,17 @@ function reached() {
       continue;
     }
     const map = at + 16;
+    const mine = [];
     for (let id = 0; id < state.count; id++) {
       if (bytes[map + id] !== 0) {
-        ids.add(id);
+        mine.push(id);
         bytes[map + id] = 0;
       }
     }
+    const first = state.first.get(memory);
+    if (first === undefined) state.first.set(memory, mine);
+    else if (mine.length > 0) for (const id of first) ids.add(id);
+    for (const id of mine) ids.add(id);
   }
   return [...ids];
 }

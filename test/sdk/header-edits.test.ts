@@ -92,6 +92,13 @@ describe("header reads after writes (test host)", () => {
     expect(calls.proxy_get_header_map_value).toBeUndefined();
   });
 
+  it("drops the copy after more writes than it logs, and reads the map again", async () => {
+    const { calls, headers } = await callsOf(host, () => request("/edits/many", { "x-e-a": "1" }));
+    expect(headers["x-note-many"]).toBe("0,255,299,300");
+    // The copy read once before the writes and once after them.
+    expect(calls.proxy_get_header_map_pairs).toBe(2);
+  });
+
   it("reads the map again in a later callback (the copy ends with its callback)", async () => {
     const { calls, headers } = await callsOf(host, () =>
       request("/reads/across", { "x-e-a": "1", "x-e-b": "2" }),

@@ -68,16 +68,33 @@ describe("header reads", () => {
       proxy_get_header_map_pairs: 1,
     });
     expect(note).toBe("1,2,no,3");
-    // Requests that read only the path: whole for a while, then one value per read again.
-    expect(callsDuring(host, CALLS, one)).toEqual({
-      proxy_get_header_map_value: 0,
-      proxy_get_header_map_pairs: 1,
-    });
-    for (let i = 0; i < 16; i++) one();
+    // Requests that read only the path: whole for sixteen requests (each one in a row that
+    // read one value counts), then one value per read again from the seventeenth.
+    for (let i = 1; i <= 16; i++) {
+      expect(callsDuring(host, CALLS, one)).toEqual({
+        proxy_get_header_map_value: 0,
+        proxy_get_header_map_pairs: 1,
+      });
+    }
     expect(callsDuring(host, CALLS, one)).toEqual({
       proxy_get_header_map_value: 1,
       proxy_get_header_map_pairs: 0,
     });
+    host.close();
+  });
+});
+
+describe("a callback's one read in the bytes form", () => {
+  it("asks the host for that value alone", async () => {
+    const host = await createHost({ module: wasm, rootId: "" });
+    const s = host.stream();
+    s.requestHeaders({ ":method": "GET", ":path": "/reads/response-bytes", ":authority": "a" });
+    const calls = callsDuring(host, CALLS, () => {
+      s.responseHeaders({ ":status": "200", "x-resp": "v1" }, { endOfStream: true });
+    });
+    s.complete();
+    expect(s.downstream.headers?.get("x-probe-first")).toBe(Buffer.from("v1").toString("hex"));
+    expect(calls).toEqual({ proxy_get_header_map_value: 1, proxy_get_header_map_pairs: 0 });
     host.close();
   });
 });
@@ -89,7 +106,7 @@ describe("header reads into a caller's buffer", () => {
     for (const name of names) {
       const value = headers[name.toLowerCase()];
       const bytes = value === undefined ? undefined : Buffer.from(value, "utf8");
-      for (const room of [0, 3, 64]) {
+      for (const room of [3, 0, 64]) {
         parts.push(
           bytes === undefined
             ? "-1:"
@@ -127,6 +144,36 @@ describe("header reads into a caller's buffer", () => {
     expect(s.downstream.headers?.get("x-probe-into")).toBe(expected(request, names));
     expect(s.downstream.headers?.get("x-probe-into-response")).toBe(expected(common, names));
     expect(single).toBe(1);
+    host.close();
+  });
+
+  it("answers the same from the name index of a map of 16 pairs or more read more than four times", async () => {
+    // Twenty reads of one copy of a map of 26 pairs: the fifth on are answered by the index
+    // (INDEX_FROM_READS, INDEX_FROM_PAIRS in assembly/host/headers.ts).
+    const host = await createHost({ module: wasm, rootId: "" });
+    // An absent name first: the response's first read asks the host alone and finds nothing.
+    const names = ["x-absent", "x-short", "X-Long", "x-empty", "x-utf8", "x-pad-15", "X-PAD-0"];
+    const pad = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`x-pad-${i}`, `p${i}`]));
+    const common = {
+      "x-short": "ab",
+      "x-long": "a value longer than three bytes",
+      "x-empty": "",
+      "x-utf8": "grüße ☃",
+      ...pad,
+    };
+    const request = {
+      ":method": "GET",
+      ":path": "/reads/into",
+      ":authority": "a",
+      "x-into-names": names.join(","),
+      ...common,
+    };
+    const s = host.stream();
+    s.requestHeaders(request);
+    s.responseHeaders({ ":status": "200", ...common }, { endOfStream: true });
+    s.complete();
+    expect(s.downstream.headers?.get("x-probe-into")).toBe(expected(request, names));
+    expect(s.downstream.headers?.get("x-probe-into-response")).toBe(expected(common, names));
     host.close();
   });
 });

@@ -331,6 +331,14 @@ describe("addSharedCounter under refused writes", () => {
     expect(host.sharedData("probe_b")).toEqual(le(10n));
   });
 
+  it("counts under the empty key when it is the VM's first counter", async () => {
+    const host = await createHost(options());
+    const res = await host.request({ path: "/counter/empty-key" });
+    expect(res.body).toBe("empty=3\n");
+    expect(host.sharedData("")).toEqual(le(3n));
+    expect(host.sharedData("\0")).toBeUndefined();
+  });
+
   it("frees the host's copy of a value past the landing block on every attempt", async () => {
     // 100 KB under the key (not a counter's 8 bytes: read as 0) and every write lost: eight
     // reads a request, each a heap block of the host's.
@@ -366,6 +374,15 @@ describe("shared queues when the host refuses", () => {
       { call: "proxy_register_shared_queue", status: "BadArgument", skip: 1 },
     ]);
     expect(r).toMatchObject({ first: "0/id", second: "2/0" });
+  });
+
+  it("records the chain member that registered a queue, and no owner for a refused one", async () => {
+    expect(await probe("/queues/owner")).toEqual({ status: "0", owner: "1" });
+    expect(
+      await probe("/queues/owner", [
+        { call: "proxy_register_shared_queue", status: "BadArgument" },
+      ]),
+    ).toEqual({ status: "2", owner: "none" });
   });
 
   it("a refused resolve, enqueue or dequeue returns the status", async () => {
@@ -743,6 +760,101 @@ describe("the effective context around root and callout callbacks", () => {
   it("a callout's answer runs with the request that made it effective", async () => {
     const r = await probe("/callout/effective");
     expect(r).toEqual({ callout: "200", path: "/callout/effective", state: "0" });
+  });
+});
+
+describe("the route cache after header writes", () => {
+  // The foreign call answers NotFound whenever it is made, so each answer says whether
+  // clearRouteCache asked the host (1) or knew Envoy had cleared the cache itself (0).
+  const foreign: HostCallFailure[] = [{ call: "proxy_call_foreign_function", status: "NotFound" }];
+
+  it("asks nothing after a write to the request headers, one by one or batched", async () => {
+    expect(await probe("/route-cache/set", foreign)).toEqual({
+      before: "1",
+      write: "0",
+      after: "0",
+    });
+    expect(await probe("/route-cache/batch", foreign)).toEqual({
+      before: "1",
+      write: "0",
+      read: "b",
+      after: "0",
+    });
+    expect(await probe("/route-cache/pairs", foreign)).toEqual({
+      before: "1",
+      write: "0",
+      after: "0",
+    });
+    expect(await probe("/route-cache/pairs-bytes", foreign)).toEqual({
+      before: "1",
+      write: "0",
+      after: "0",
+    });
+  });
+
+  it("asks the host after a write the host refused", async () => {
+    expect(
+      await probe("/route-cache/set", [
+        ...foreign,
+        { call: "proxy_replace_header_map_value", status: "BadArgument" },
+      ]),
+    ).toEqual({ before: "1", write: "2", after: "1" });
+    expect(
+      await probe("/route-cache/batch", [
+        ...foreign,
+        { call: "proxy_set_header_map_pairs", status: "BadArgument" },
+      ]),
+    ).toEqual({ before: "1", write: "2", read: "null", after: "1" });
+  });
+});
+
+describe("header map copies", () => {
+  it("brings a small copy up to date after a write without checking the memory limit", async () => {
+    expect(await probe("/headers/room", [], { headers: { "x-a": "1", "x-b": "2" } })).toEqual({
+      c: "3",
+    });
+  });
+
+  it("frees each copy of a map past the landing block when a rebuild or a new read replaces it", async () => {
+    const host = await createHost(options([], { limits: { maxRequestHeadersKb: 128 } }));
+    const run = async () => {
+      const res = await host.request({
+        path: "/headers/big",
+        headers: { "x-a": "1", "x-b": "2", "x-filler": "f".repeat(70_000) },
+      });
+      expect(res.body).toBe("seen=4\n");
+    };
+    // The allocator settles after a few requests (12 pages from the fifth on).
+    for (let i = 0; i < 6; i++) await run();
+    const warm = host.memoryBytes();
+    for (let i = 0; i < 6; i++) await run();
+    expect(host.memoryBytes()).toBe(warm);
+  });
+
+  it("frees the host's copy of a value past the landing block read alone into a buffer", async () => {
+    const host = await createHost(options([], { limits: { maxRequestHeadersKb: 128 } }));
+    const run = async () => {
+      const res = await host.request({
+        path: "/headers/big-value",
+        headers: { "x-filler": "f".repeat(70_000) },
+      });
+      expect(res.body).toBe("total=280000\n");
+    };
+    for (let i = 0; i < 6; i++) await run();
+    const warm = host.memoryBytes();
+    for (let i = 0; i < 6; i++) await run();
+    expect(host.memoryBytes()).toBe(warm);
+  });
+
+  it("checks only a copy past 64 KiB against the memory limit", async () => {
+    expect(await probe("/headers/room-edge", [], { headers: { "x-a": "1", "x-b": "2" } })).toEqual({
+      aligned: "0",
+      r: "whole",
+    });
+  });
+
+  it("reads an empty map whole like any other: a batch on it opens", async () => {
+    expect(await probe("/headers/empty")).toEqual({ batch: "0", pairs: "0", commit: "0" });
   });
 });
 

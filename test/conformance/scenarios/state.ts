@@ -25,6 +25,20 @@ export const stateScenarios: Scenario[] = [
     },
   },
   {
+    name: "shared data: an empty value is a present key with a token; create only while absent",
+    async run(t) {
+      const res = await t.request("/shared/empty");
+      expect(res.headers["x-note-set"]).toBe("0");
+      expect(res.headers["x-note-read"]).toBe("0");
+      expect(res.headers["x-note-cas-nonzero"]).toBe("yes");
+      expect(res.headers["x-note-rewrite"]).toBe("0");
+      expect(res.headers["x-note-stale"]).toBe("8");
+      expect(res.headers["x-note-create"]).toBe("0");
+      expect(res.headers["x-note-create-again"]).toBe("8");
+      expect(res.headers["x-note-created"]).toBe("c");
+    },
+  },
+  {
     name: "a key nobody set is absent",
     async run(t) {
       const res = await t.request("/shared/missing");

@@ -33,6 +33,7 @@ import {
   getPropertyString,
   getPropertyInt,
   getPropertyBool,
+  createSharedData,
   getSharedData,
   getStatus,
   grpcCancel,
@@ -446,6 +447,20 @@ class Conformance extends HttpContext {
     } else if (path == "/foreign/called") {
       const v = getSharedData("conf_foreign");
       this.note("foreign", v === null ? "<null>" : String.UTF8.decode(v.value));
+    } else if (path == "/shared/empty") {
+      // An empty value is a present key with a token of its own (absentCas's probe relies on
+      // the host keeping whatever it writes as a present key).
+      const none = new ArrayBuffer(0);
+      this.note("set", setSharedData("conf_empty", none).toString());
+      const v = getSharedData("conf_empty");
+      this.note("read", v === null ? "<null>" : v.value.byteLength.toString());
+      this.note("cas-nonzero", v !== null && v.cas != 0 ? "yes" : "no");
+      this.note("rewrite", v === null ? "-" : setSharedData("conf_empty", none, v.cas).toString());
+      this.note("stale", v === null ? "-" : setSharedData("conf_empty", none, v.cas).toString());
+      this.note("create", createSharedData("conf_created", String.UTF8.encode("c")).toString());
+      this.note("create-again", createSharedData("conf_created", String.UTF8.encode("d")).toString());
+      const created = getSharedData("conf_created");
+      this.note("created", created === null ? "<null>" : String.UTF8.decode(created.value));
     } else if (path == "/shared/missing") {
       this.note("missing", getSharedData("conf_never_set") === null ? "null" : "present");
     } else if (path == "/queue/enqueue") {

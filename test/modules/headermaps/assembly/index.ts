@@ -6,18 +6,21 @@
 import {
   Action,
   Header,
+  HeaderBytes,
   HeaderMap,
   HttpContext,
   MapType,
   PropertyPath,
   Protected,
   RootContext,
+  Status,
   getProperty,
   log,
   registerRootContext,
 } from "../../../../assembly";
 import {
   proxy_get_header_map_pairs,
+  proxy_get_header_map_size,
   proxy_get_header_map_value,
   proxy_http_call,
   proxy_send_local_response,
@@ -63,6 +66,23 @@ const SCRATCH = memory.data(16);
  *  it writes as one whole map from (12) without changing what the notes show. */
 function pad(h: HeaderMap, n: i32): void {
   for (let i = 0; i < n; i++) h.add("x-pad-" + i.toString(), "p");
+}
+
+/** The host's size of map `map` (Envoy: the sum of name and value lengths), asked directly. */
+function hostSize(map: MapType): i32 {
+  store<u32>(SCRATCH, 0);
+  if (proxy_get_header_map_size(map, SCRATCH) != 0) return -1;
+  return <i32>load<u32>(SCRATCH);
+}
+
+/** The same pairs in the bytes form. */
+function asBytes(pairs: Header[]): HeaderBytes[] {
+  const out = new Array<HeaderBytes>(0);
+  for (let i = 0; i < pairs.length; i++) {
+    const p = unchecked(pairs[i]);
+    out.push(new HeaderBytes(String.UTF8.encode(p.name), String.UTF8.encode(p.value)));
+  }
+  return out;
 }
 
 /** `bytes` copied to memory the caller frees with heap.free. */
@@ -278,16 +298,21 @@ class MapsStream extends HttpContext {
     } else if (path == "/batch/edits") {
       // A batch: reads see its edits, the host's map holds none until the commit writes them
       // (as one whole map: seven edits the copy can tell).
+      this.note("batch-before", h.batched ? "open" : "closed");
       this.note("batch-open", h.batch().toString());
       const a = h.get("x-b-a");
-      h.set("x-b-a", "new");
-      h.add("x-b-d", "4");
-      h.remove("x-b-b");
-      h.add("X-B-Upper", "u");
-      h.set("x-b-c", "c2");
-      h.remove("x-b-absent");
-      h.add("x-b-e", "5");
+      // Each queued edit answers Ok (the host's answers come at the commit).
+      const queued: Status[] = [
+        h.set("x-b-a", "new"),
+        h.add("x-b-d", "4"),
+        h.remove("x-b-b"),
+        h.add("X-B-Upper", "u"),
+        h.set("x-b-c", "c2"),
+        h.remove("x-b-absent"),
+        h.add("x-b-e", "5"),
+      ];
       pad(h, 5);
+      this.note("batch-queued", queued.join(","));
       this.note("batch-reads", str(a) + "," + str(h.get("x-b-a")) + "," + str(h.get("x-b-b")) + "," + str(h.get("x-b-upper")));
       this.note("batch-copy", listOf(h.pairs(), "x-b-"));
       this.note("batch-held", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
@@ -321,6 +346,56 @@ class MapsStream extends HttpContext {
       pad(h, 8);
       this.note("unsure-copy", listOf(h.pairs(), "x-b-"));
       this.note("unsure-open", h.batched ? "open" : "closed");
+    } else if (path == "/batch/one-unsure") {
+      // One queued edit the copy cannot tell (a second value): the read after it writes it to
+      // the host first and reads the map the host then holds.
+      h.batch();
+      h.add("x-b-a", "2");
+      this.note("one-unsure", h.getAll("x-b-a").join("|"));
+      this.note("one-unsure-held", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+    } else if (path == "/batch/twice") {
+      // A commit with no batch open, a batch with nothing queued, and batch() again while a
+      // batch is open in the same callback: Ok each time, the open batch left as it is.
+      this.note("commit-none", h.commit().toString());
+      h.batch();
+      this.note("commit-empty", h.commit().toString());
+      const sizeBefore = hostSize(MapType.HttpRequestHeaders);
+      h.batch();
+      h.add("x-b-d", "4");
+      this.note("again", h.batch().toString());
+      this.note("again-held", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+      // The map's size counts the queued edit (name and value, 6 bytes): it is written first.
+      this.note("size", (h.byteSize() - sizeBefore).toString());
+      this.note("again-commit", h.commit().toString());
+      this.note("again-host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+    } else if (path == "/batch/after-pairs") {
+      // A pairs write inside a batch leaves the copy to be read again: the next queued edit
+      // reads it first (or, when that read fails, goes to the host at once), so twelve edits
+      // after it are still written as one whole map.
+      h.batch();
+      h.setPairs(h.pairs().concat([new Header("x-b-z", "z")]), Protected.Allow);
+      for (let i = 0; i < 12; i++) h.set("x-b-k" + i.toString(), "k");
+      this.note("after-pairs-commit", h.commit().toString());
+      let count = 0;
+      const held = hostPairs(MapType.HttpRequestHeaders);
+      for (let i = 0; i < held.length; i++) if (held[i].name.startsWith("x-b-k")) count++;
+      this.note("after-pairs-host", count.toString() + "," + str(h.get("x-b-z")));
+    } else if (path == "/pairs/refused" || path == "/pairs/refused-bytes") {
+      // A pairs write holding a header set would refuse (first or later in the list) is
+      // refused whole; a batch's edits go first, and the copy answers what was written.
+      const bytes = path == "/pairs/refused-bytes";
+      const good = h.pairs();
+      const first = [new Header("x-b-bad", "1\r\nx-injected: 1")].concat(good);
+      const later = good.concat([new Header("x-b-bad", "1\r\nx-injected: 1")]);
+      this.note("first", (bytes ? h.setPairsBytes(asBytes(first), Protected.Allow) : h.setPairs(first, Protected.Allow)).toString());
+      this.note("later", (bytes ? h.setPairsBytes(asBytes(later), Protected.Allow) : h.setPairs(later, Protected.Allow)).toString());
+      this.note("refused-host", listOf(hostPairs(MapType.HttpRequestHeaders), "x-b-"));
+      h.batch();
+      h.add("x-b-d", "4");
+      const next = good.concat([new Header("x-b-z", "z")]);
+      this.note("written", (bytes ? h.setPairsBytes(asBytes(next), Protected.Allow) : h.setPairs(next, Protected.Allow)).toString());
+      this.note("written-copy", str(h.get("x-b-z")) + "," + str(h.get("x-b-d")));
+      this.note("written-open", h.batched ? "open" : "closed");
     } else if (path == "/batch/property") {
       // A property read sees the map as the filter left it: the batch is written first.
       h.batch();
@@ -340,6 +415,16 @@ class MapsStream extends HttpContext {
       const badName = h.addBytes(String.UTF8.encode("x b"), String.UTF8.encode("v"));
       h.add("x-b-ok", "1");
       this.note("bad", bad.toString() + "," + badName.toString() + "," + str(h.get("x-b-bad")) + "," + str(h.get("x-b-ok")));
+    } else if (path == "/edits/many") {
+      // More writes than the copy logs (256): from then on the copy is dropped and the next
+      // read reads the map again.
+      h.get("x-e-a");
+      h.get("x-e-a");
+      for (let i = 0; i < 300; i++) h.set("x-m-" + i.toString(), i.toString());
+      let count = 0;
+      const all = h.pairs();
+      for (let i = 0; i < all.length; i++) if (all[i].name.startsWith("x-m-")) count++;
+      this.note("many", str(h.get("x-m-0")) + "," + str(h.get("x-m-255")) + "," + str(h.get("x-m-299")) + "," + count.toString());
     } else if (path == "/edits/other-filter") {
       // Another filter ran before this one: every read answers what it left in the map.
       h.get("x-o-a");

@@ -9,6 +9,7 @@ import {
   Action,
   Counter,
   Header,
+  HeaderBytes,
   HeaderMap,
   HttpContext,
   LogLevel,
@@ -21,6 +22,7 @@ import {
   absentCas,
   addSharedCounter,
   callForeignFunction,
+  clearRouteCache,
   createSharedData,
   currentTimeNanos,
   dequeueSharedQueue,
@@ -51,6 +53,8 @@ import {
 // The clock hold a chain puts around its members (assembly/chain.ts), driven directly here:
 // the harnesses that judge the SDK's mutants do not build chained modules.
 import { holdClock, releaseClock } from "../../../../assembly/host/time";
+// The record of which chain member registered a queue, driven directly for the same reason.
+import { queueOwners, setRunningMember } from "../../../../assembly/internal/queue-owners";
 
 export * from "../../../../assembly/exports";
 
@@ -143,6 +147,124 @@ class ProbeStream extends HttpContext {
       this.note("a", addSharedCounter("probe_a", 1).toString());
       this.note("b", addSharedCounter("probe_b", 10).toString());
       this.note("a-again", addSharedCounter("probe_a", 2).toString());
+      return this.reply();
+    }
+    if (path == "/counter/empty-key") {
+      // The empty key as the VM's first counter: the key cached before any call is none.
+      this.note("empty", addSharedCounter("", 3).toString());
+      return this.reply();
+    }
+    if (path == "/queues/owner") {
+      // As a chain's member 1 runs (assembly/chain.ts): its queue's onQueueReady goes to it.
+      setRunningMember(1);
+      const q = registerSharedQueue("probe_owned");
+      setRunningMember(-1);
+      this.note("status", q.status.toString());
+      this.note("owner", queueOwners.has(q.id) ? queueOwners.get(q.id).toString() : "none");
+      return this.reply();
+    }
+    if (path == "/headers/room") {
+      // A copy brought up to date after a write, under a memory limit that leaves no room to
+      // grow: a small copy is not checked against the limit (only one past 64 KiB is).
+      const h = this.request.headers;
+      h.get("x-a");
+      h.get("x-b");
+      h.set("x-c", "3");
+      setMemoryLimit((<u64>memory.size() << 16) + 1);
+      const c = h.get("x-c");
+      setMemoryLimit(1 << 30);
+      this.note("c", orNull(c));
+      return this.reply();
+    }
+    if (path == "/headers/big") {
+      // A map past the landing block (64 KiB): each copy of it is a heap block of its own, freed
+      // when a rebuild or the next whole read replaces it. Four rounds of a whole read, a
+      // write, a read of the rebuilt copy and the end of the epoch (clearRouteCache).
+      const h = this.request.headers;
+      let seen = 0;
+      for (let i = 0; i < 4; i++) {
+        h.get("x-a");
+        h.get("x-b");
+        h.set("x-big-" + i.toString(), "1");
+        if (h.get("x-big-" + i.toString()) !== null) seen++;
+        clearRouteCache();
+      }
+      this.note("seen", seen.toString());
+      return this.reply();
+    }
+    if (path == "/headers/room-edge") {
+      // A copy brought up to date to exactly 64 KiB (its block plus the logged edit's record,
+      // assembly/internal/mapedits.ts) under a limit 1 byte short of that: still not checked.
+      const h = this.request.headers;
+      h.get("x-a");
+      h.get("x-b");
+      const w = h.pairsBlock().byteLength;
+      // A pad header first, so the copy's size is a multiple of 4 (edit records are).
+      h.set("x-pad", "p".repeat(4 - ((w + 15) & 3)));
+      const size = h.pairsBlock().byteLength;
+      const valueLength = 0x10000 - size - 28; // a record: 20 bytes, the name, 2 NULs, rounded to 4
+      h.set("x-r", "r".repeat(valueLength));
+      setMemoryLimit((<u64>memory.size() << 16) + 0xffff);
+      const r = h.get("x-r");
+      setMemoryLimit(1 << 30);
+      this.note("aligned", (size & 3).toString());
+      this.note("r", r === null ? "null" : (r.length == valueLength ? "whole" : r.length.toString()));
+      return this.reply();
+    }
+    if (path == "/headers/big-value") {
+      // A value past the landing block read alone (a map object of its own, one read per
+      // epoch: never the whole map), into a small buffer: the host's copy of it is a heap
+      // block the read must free.
+      const h = new HeaderMap(MapType.HttpRequestHeaders);
+      const name = bytesOf("x-filler");
+      const room = new ArrayBuffer(3);
+      let total = 0;
+      for (let i = 0; i < 4; i++) {
+        total += h.getBytesInto(name, room);
+        clearRouteCache();
+      }
+      this.note("total", total.toString());
+      return this.reply();
+    }
+    if (path == "/headers/empty") {
+      // The request's trailers in onRequestHeaders: an empty map, which reads whole like any.
+      const t = this.request.trailers;
+      this.note("batch", t.batch().toString());
+      this.note("pairs", t.pairs().length.toString());
+      this.note("commit", t.commit().toString());
+      return this.reply();
+    }
+    if (path.startsWith("/route-cache/pairs")) {
+      const h = this.request.headers;
+      this.note("before", clearRouteCache().toString());
+      const pairs = h.pairs();
+      pairs.push(new Header("x-route", "p"));
+      if (path == "/route-cache/pairs") {
+        this.note("write", h.setPairs(pairs, Protected.Allow).toString());
+      } else {
+        const bytes = new Array<HeaderBytes>(0);
+        for (let i = 0; i < pairs.length; i++) bytes.push(new HeaderBytes(bytesOf(pairs[i].name), bytesOf(pairs[i].value)));
+        this.note("write", h.setPairsBytes(bytes, Protected.Allow).toString());
+      }
+      this.note("after", clearRouteCache().toString());
+      return this.reply();
+    }
+    if (path == "/route-cache/set" || path == "/route-cache/batch") {
+      // Envoy clears the route cache itself after the module changed the request headers, so
+      // clearRouteCache then asks nothing; before any change it asks the host.
+      const h = this.request.headers;
+      this.note("before", clearRouteCache().toString());
+      if (path == "/route-cache/set") {
+        this.note("write", h.set("x-route", "a").toString());
+      } else {
+        // Twelve edits the copy can tell: written as one whole map at the commit.
+        h.batch();
+        for (let i = 0; i < 12; i++) h.set("x-route-" + i.toString(), "b");
+        this.note("write", h.commit().toString());
+        // After a refused whole-map write the copy is the host's map again.
+        this.note("read", orNull(h.get("x-route-0")));
+      }
+      this.note("after", clearRouteCache().toString());
       return this.reply();
     }
     if (path == "/absent-cas") {

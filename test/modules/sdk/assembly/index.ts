@@ -30,7 +30,8 @@ export * from "../../../../assembly/exports";
 /** For each name: getBytesInto into buffers of 0, 3 and 64 bytes (the length or -1, and the
  *  bytes copied), then hasBytes and getBytes, for the header-reads test to check against. */
 function intoReport(h: HeaderMap, names: string[]): string {
-  const sizes: i32[] = [0, 3, 64];
+  // 3 first: the callback's first read goes to the host alone and copies from its answer.
+  const sizes: i32[] = [3, 0, 64];
   let out = "";
   for (let i = 0; i < names.length; i++) {
     const name = String.UTF8.encode(names[i]);
@@ -224,6 +225,10 @@ class SdkStream extends HttpContext {
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const h = this.response.headers;
+    if (this.path == "/reads/response-bytes") {
+      // The callback's one read, in the bytes form: one value asked of the host.
+      h.set("x-probe-first", hex(h.getBytes(String.UTF8.encode("X-Resp"))));
+    }
     if (this.path == "/reads/into") {
       const report = intoReport(h, this.intoNames);
       h.set("x-probe-into-response", report.length > 0 ? report : "-");
