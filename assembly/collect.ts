@@ -3,35 +3,50 @@
 // The minimal runtime collects only when asked, and a collection visits every live object, so
 // its cost grows with what a filter keeps (routes, caches, keys). The dispatcher asks here at
 // the end of every callback, where no managed reference is left on the stack, and a
-// collection runs only when one of these says the garbage may have grown:
+// collection runs only when one of these says enough garbage may have piled up:
 //
-// - linear memory grew since the last collection (the allocator ran out of free blocks);
-// - the host handed over more bytes (through `malloc`) than 1/32 of linear memory: bodies,
-//   property values, callout answers, and the copies and strings a filter makes of them
-//   (often several times their size); a header map read whole counts when a filter decodes
-//   it (pairs, pairsBytes, pairsBlock), not when it is only searched (get), since the SDK frees that
-//   block itself;
-// - COLLECT_EVERY callbacks ended without one (what the filter's own code allocates).
+// - the heap grew past its goal: the bytes in the allocator's blocks (managed objects, the
+//   buffers the host hands over through `malloc`, the SDK's own blocks) went up, since the
+//   last collection, by as much as that collection left live, and by at least MIN_GARBAGE;
+// - linear memory grew since the last collection (the allocator ran out of free blocks).
 //
-// So a filter's memory stays within its live data plus a bounded amount of garbage, and the
-// cost of a collection is spread over many callbacks. With the incremental runtime
-// (`--runtime incremental`) none of this is compiled: that runtime collects by itself.
+// The heap's bytes are counted where the allocator hands out and takes back blocks: the SDK's
+// build settings (asconfig.json) alias the runtime's `__alloc`, `__realloc` and `__free` to
+// counting functions that call the allocator's own (internal/heapcount.ts). A block freed by hand (a header map
+// the SDK reads whole and releases at the next read) takes its bytes back, as a collection does.
+// So a collection costs what the filter kept once per as many bytes of garbage, whatever its
+// callbacks allocate (a filter that makes no garbage is not collected at all), and its memory
+// stays within twice its live data plus MIN_GARBAGE, plus the garbage of one callback.
+//
+// A build without those aliases (another build configuration) cannot count the heap: it falls
+// back to collecting also when the host handed over more bytes (through `malloc`) than 1/32 of
+// linear memory, and after COLLECT_EVERY callbacks without a collection. With the incremental
+// runtime (`--runtime incremental`) none of this is compiled: that runtime collects by itself.
 
 import { writeBatches } from "./internal/current";
+import { heapBytes, heapCounted } from "./internal/heapcount";
 
-/** Callbacks between two collections at most. */
+/** Garbage allowed between two collections at least, however little the filter keeps. */
+// @ts-ignore: decorator
+@inline const MIN_GARBAGE: usize = 64 << 10;
+
+/** Without the counting aliases: callbacks between two collections at most. */
 // @ts-ignore: decorator
 @inline const COLLECT_EVERY: u32 = 64;
 
+/** Collect when heapBytes reaches this. */
+let heapGoal: usize = MIN_GARBAGE;
+let pagesAtCollection: i32 = 0;
+// Without the counting aliases only.
 let callbacks: u32 = 0;
 let hostBytes: usize = 0;
-let pagesAtCollection: i32 = 0;
 
-/** Counts a buffer the host asked us to allocate. */
+/** Counts a buffer the host asked us to allocate (only without the counting aliases, which
+ *  count it as any other block). */
 // @ts-ignore: decorator
 @inline
 export function noteHostBytes(size: usize): void {
-  if (ASC_RUNTIME == 1) hostBytes += size;
+  if (ASC_RUNTIME == 1 && !heapCounted()) hostBytes += size;
 }
 
 /** Takes back bytes noteHostBytes counted that the SDK keeps and frees itself (a header map
@@ -39,7 +54,7 @@ export function noteHostBytes(size: usize): void {
 // @ts-ignore: decorator
 @inline
 export function forgetHostBytes(size: usize): void {
-  if (ASC_RUNTIME == 1) hostBytes = hostBytes > size ? hostBytes - size : 0;
+  if (ASC_RUNTIME == 1 && !heapCounted()) hostBytes = hostBytes > size ? hostBytes - size : 0;
 }
 
 /** Ends a callback: writes the header edits still batched, collects when due (see the top
@@ -48,7 +63,18 @@ export function forgetHostBytes(size: usize): void {
 @inline
 export function endOfCallback(): void {
   writeBatches();
-  if (ASC_RUNTIME == 1) collectIfDue();
+  if (ASC_RUNTIME == 1) {
+    if (heapCounted()) collectIfGrown();
+    else collectIfDue();
+  }
+}
+
+function collectIfGrown(): void {
+  if (heapBytes < heapGoal && memory.size() == pagesAtCollection) return;
+  __collect();
+  const live = heapBytes;
+  heapGoal = live + max(live, MIN_GARBAGE);
+  pagesAtCollection = memory.size();
 }
 
 function collectIfDue(): void {

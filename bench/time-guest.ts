@@ -74,6 +74,7 @@ async function guestOf(
   name: string,
   path: string,
   work: Parameters<typeof requestShape>[0],
+  configuration: string | undefined,
 ): Promise<Guest> {
   const shape = requestShape(work);
   const map = encodePairs([
@@ -87,7 +88,7 @@ async function guestOf(
     ...Object.entries(shape.headers),
   ]);
   const encoder = new TextEncoder();
-  const config = encoder.encode("{}");
+  const config = encoder.encode(configuration ?? "{}");
   const body = shape.body === undefined ? undefined : encoder.encode(shape.body);
   const counter = new Uint8Array(8);
   const properties = new Map(
@@ -193,15 +194,20 @@ const median = (xs: number[]) => {
 
 for (const s of scenarios.filter((x) => x.peer === "meshwasm" && only.test(x.name))) {
   const built = (await builders.meshwasm([s.work], () => {})).get(s.work) as string;
-  const guests = [await guestOf("this checkout", built, s.work)];
+  const guests = [await guestOf("this checkout", built, s.work, s.configuration)];
   if (values.rust && scenarios.some((x) => x.peer === "rust" && x.work === s.work)) {
     const rust = (await builders.rust([s.work], () => {})).get(s.work) as string;
-    guests.push(await guestOf("rust", rust, s.work));
+    guests.push(await guestOf("rust", rust, s.work, s.configuration));
   }
   for (const b of values.baseline) {
     const cut = b.indexOf("=");
     guests.push(
-      await guestOf(cut < 0 ? b : b.slice(0, cut), cut < 0 ? b : b.slice(cut + 1), s.work),
+      await guestOf(
+        cut < 0 ? b : b.slice(0, cut),
+        cut < 0 ? b : b.slice(cut + 1),
+        s.work,
+        s.configuration,
+      ),
     );
   }
   for (const g of guests) for (let i = 0; i < 2000; i++) g.request(); // warm up (tiering)

@@ -6,6 +6,9 @@
 // They are `@global` so the aliases (`abort=meshwasmAbort`) hold wherever the SDK is installed.
 
 import { proxy_log, wasi_random_get } from "../abi/imports";
+// The allocator's counting aliases (asconfig `use`) name functions there: every module the
+// SDK's settings build has this file, so it has them too.
+import "./heapcount";
 
 /** Shared texts of contract failures, so every abort names what broke the same way. */
 export namespace Broken {

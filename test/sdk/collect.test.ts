@@ -1,0 +1,129 @@
+// The collection policy of the minimal runtime (assembly/collect.ts): a collection marks every
+// live object, so it runs once per as many bytes of garbage as the last one left live (64 KiB
+// at least), never per fixed number of callbacks, and memory stays within the live heap plus
+// that much garbage. The module (test/modules/garbage) keeps a large live heap and makes the
+// garbage each request asks for; it is built with AssemblyScript's runtime hooks
+// (`ASC_RTRACE`), which count the collections and the objects they mark.
+
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { hookRuntimeTrace } from "../../bench/lib/rtrace.ts";
+import { asc } from "../../src/build/asc.ts";
+import { compilerArgs } from "../../src/build/compile.ts";
+import { createHost, type Host } from "../../src/testing/index.ts";
+import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
+const KEEP = 20_000;
+const MIN_GARBAGE = 64 << 10;
+
+let traced = false;
+const counts = hookRuntimeTrace(() => traced);
+let module: WasmModule;
+
+beforeAll(async () => {
+  const outFile = join(ROOT, "build", "test-modules", "garbage.rtrace.wasm");
+  const args = [
+    ...compilerArgs({
+      entry: join(ROOT, "test", "modules", "garbage", "assembly", "index.ts"),
+      outFile,
+    }),
+    "--use",
+    "ASC_RTRACE=1",
+  ];
+  let output = "";
+  const sink = {
+    write: (c: string | Uint8Array) => {
+      output += String(c);
+    },
+  };
+  const result = await asc.main(args, { stdout: sink, stderr: sink });
+  if (result.error) throw new Error(`compiling the garbage module: ${output}`);
+  module = await WA.compile(readFileSync(outFile));
+}, 300_000);
+
+async function start(keep: number): Promise<Host> {
+  traced = true;
+  try {
+    return await createHost({ module, rootId: "garbage", configuration: { keep } });
+  } finally {
+    traced = false;
+  }
+}
+
+function run(host: Host, requests: number, garbage: number): void {
+  for (let i = 0; i < requests; i++) {
+    const s = host.stream();
+    const headers: Record<string, string> = {
+      ":method": "GET",
+      ":path": `/g/${i}`,
+      ":authority": "a",
+    };
+    if (garbage > 0) headers["x-garbage"] = String(garbage);
+    s.requestHeaders(headers, { endOfStream: true });
+    s.responseHeaders({ ":status": "200" }, { endOfStream: true });
+    s.complete();
+  }
+}
+
+/** Collections and objects marked during `f`. */
+function measure(f: () => void): { collections: number; marked: number } {
+  const before = { ...counts };
+  f();
+  return { collections: counts.collect - before.collect, marked: counts.visit - before.visit };
+}
+
+describe("the minimal runtime's collection policy", () => {
+  it("does not collect per callback count when a large heap makes little garbage", async () => {
+    const host = await start(KEEP);
+    try {
+      run(host, 200, 0);
+      // 2,000 requests are about 10,000 callbacks: a collection every 64 of them would mark
+      // the 20,000 kept strings 150 times.
+      const m = measure(() => run(host, 2_000, 0));
+      expect(m.collections).toBeLessThanOrEqual(2);
+      expect(m.marked / 2_000).toBeLessThan(KEEP / 500);
+    } finally {
+      host.close();
+    }
+  }, 300_000);
+
+  it("collects in proportion to the garbage, and memory stays flat", async () => {
+    const host = await start(KEEP);
+    try {
+      const perRequest = 16 << 10;
+      run(host, 300, perRequest);
+      const warm = host.memoryBytes();
+      const requests = 3_000;
+      const m = measure(() => run(host, requests, perRequest));
+      expect(host.memoryBytes()).toBe(warm);
+      // The kept strings are about a MiB: a collection once per about that much garbage, so
+      // each marks the kept heap once per some 60 requests, not per 13 as every 64 callbacks.
+      const total = requests * perRequest;
+      expect(m.collections).toBeGreaterThan(total / (4 << 20));
+      expect(m.collections).toBeLessThan(total / (512 << 10));
+    } finally {
+      host.close();
+    }
+  }, 300_000);
+
+  it("with a small heap, collects once per MIN_GARBAGE bytes of garbage", async () => {
+    const host = await start(0);
+    try {
+      const perRequest = 4 << 10;
+      run(host, 300, perRequest);
+      const warm = host.memoryBytes();
+      const requests = 3_000;
+      const m = measure(() => run(host, requests, perRequest));
+      expect(host.memoryBytes()).toBe(warm);
+      const expected = (requests * perRequest) / MIN_GARBAGE;
+      expect(m.collections).toBeGreaterThan(expected * 0.7);
+      expect(m.collections).toBeLessThan(expected * 1.25);
+      expect(warm).toBeLessThanOrEqual(4 * MIN_GARBAGE + 4 * 65536);
+    } finally {
+      host.close();
+    }
+  }, 300_000);
+});
