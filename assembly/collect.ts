@@ -7,16 +7,20 @@
 //
 // - the heap grew past its goal: the bytes in the allocator's blocks (managed objects, the
 //   buffers the host hands over through `malloc`, the SDK's own blocks) went up, since the
-//   last collection, by as much as that collection left live, and by at least MIN_GARBAGE;
+//   last collection, by as much as that collection left live, or by MIN_GARBAGE when that is
+//   more (by half the free memory when that is less than MIN_GARBAGE: a small filter's memory
+//   does not grow for its garbage);
 // - linear memory grew since the last collection (the allocator ran out of free blocks).
 //
 // The heap's bytes are counted where the allocator hands out and takes back blocks: the SDK's
 // build settings (asconfig.json) alias the runtime's `__alloc`, `__realloc` and `__free` to
-// counting functions that call the allocator's own (internal/heapcount.ts). A block freed by hand (a header map
-// the SDK reads whole and releases at the next read) takes its bytes back, as a collection does.
-// So a collection costs what the filter kept once per as many bytes of garbage, whatever its
-// callbacks allocate (a filter that makes no garbage is not collected at all), and its memory
-// stays within twice its live data plus MIN_GARBAGE, plus the garbage of one callback.
+// counting functions that call the allocator's own (internal/heapcount.ts). A block freed by
+// hand (a header map the SDK reads whole and releases at the next read) takes its bytes back,
+// as a collection does.
+// So a collection costs what the filter kept once per at least as many bytes of garbage,
+// whatever its callbacks allocate (a filter that makes no garbage is not collected at all), and
+// linear memory grows for garbage only when twice the live heap, plus one callback's garbage,
+// no longer fits.
 //
 // A build without those aliases (another build configuration) cannot count the heap: it falls
 // back to collecting also when the host handed over more bytes (through `malloc`) than 1/32 of
@@ -26,7 +30,8 @@
 import { writeBatches } from "./internal/current";
 import { heapBytes, heapCounted } from "./internal/heapcount";
 
-/** Garbage allowed between two collections at least, however little the filter keeps. */
+/** Garbage allowed between two collections however little the filter keeps, when half the free
+ *  memory is at least that much. */
 // @ts-ignore: decorator
 @inline const MIN_GARBAGE: usize = 64 << 10;
 
@@ -73,8 +78,13 @@ function collectIfGrown(): void {
   if (heapBytes < heapGoal && memory.size() == pagesAtCollection) return;
   __collect();
   const live = heapBytes;
-  heapGoal = live + max(live, MIN_GARBAGE);
-  pagesAtCollection = memory.size();
+  const pages = memory.size();
+  // Half the free memory when that is less than MIN_GARBAGE, so a small filter's memory does
+  // not grow for garbage alone; never less than the live heap, so marking it costs a bounded
+  // amount per byte of garbage.
+  const free = (<usize>pages << 16) - min(live, <usize>pages << 16);
+  heapGoal = live + max(live, min(MIN_GARBAGE, free >> 1));
+  pagesAtCollection = pages;
 }
 
 function collectIfDue(): void {
