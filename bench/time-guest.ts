@@ -3,7 +3,8 @@
 //
 // The module the bench runs (built for its configuration, as bench:guest finds it) is
 // instantiated in Node's V8 (the engine Envoy embeds) against a stub host that does only what
-// the work needs: it answers a whole-map read with the request map the bench's client sends
+// the work needs: it hands over the plugin configuration the bench gives the work (`{}` when
+// none), answers a whole-map read with the request map the bench's client sends
 // (plus the entries Envoy adds), the request body read with the client's body, a shared-data
 // read with an 8-byte counter, a property read with a value of the attribute's usual length
 // (request.path, source.address, ...), takes every write without looking at it, and answers
