@@ -16,7 +16,14 @@ import {
 import { type EnvoyProcess, startEnvoy } from "../src/envoy/index.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { type LoadResult, runWrk } from "./lib/load.ts";
-import { builders, type Log, projectDir, redactHosts, rootIdFor } from "./lib/peers.ts";
+import {
+  builders,
+  type Log,
+  moduleSource,
+  projectDir,
+  redactHosts,
+  rootIdFor,
+} from "./lib/peers.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc.ts";
 import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
 import { startUpstream, type Upstream } from "./lib/upstream.ts";
@@ -163,6 +170,19 @@ async function measure(
 }
 
 /** Runs the whole benchmark (or its smoke version) and returns every measurement. */
+/** Why `--baseline` cannot run with this selection, or undefined when it can: a baseline is
+ *  one build of one bench module, measured beside each selected meshwasm scenario, so the
+ *  selection's meshwasm scenarios must all run that module's source. */
+export function baselineProblem(only: RegExp | undefined, baselines: string[]): string | undefined {
+  if (baselines.length === 0) return undefined;
+  const chosen = allScenarios.filter((s) => s.peer === "meshwasm" && (!only || only.test(s.name)));
+  const sources = [...new Set(chosen.map((s) => moduleSource(s.work)))];
+  if (sources.length === 1) return undefined;
+  const what =
+    sources.length === 0 ? "no module" : `${sources.length} modules (${sources.join(", ")})`;
+  return `--baseline stands beside one bench module, and --only selects meshwasm scenarios of ${what}: narrow --only to the scenarios of one module`;
+}
+
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const smoke = options.smoke ?? false;
@@ -184,6 +204,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const loadCpu = pinned ? 1 : undefined;
 
   const chosen = allScenarios.filter((s) => !options.only || options.only.test(s.name));
+  const problem = baselineProblem(options.only, options.baselines ?? []);
+  if (problem !== undefined) throw new Error(problem);
   const { modules, errors } = await buildAll(chosen, log);
   const selected = [...chosen];
   for (const path of options.baselines ?? []) {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { compileFilter } from "../src/build/compile.ts";
-import { runBench } from "./bench.ts";
+import { baselineProblem, runBench } from "./bench.ts";
 import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { benchDir, workDir } from "./lib/peers.ts";
 import { ratioWithIqr, renderChart, renderResults, summarize } from "./lib/report.ts";
@@ -28,6 +28,7 @@ const { values } = benchArgs(me, () =>
   }),
 );
 const only = patternOption(me, "only", values.only);
+const baselineRefusal = baselineProblem(only, values.baseline ?? []);
 
 if ((values.baseline ?? []).length > 0 && (values.only === undefined || values.write)) {
   refuse(
@@ -35,6 +36,7 @@ if ((values.baseline ?? []).length > 0 && (values.only === undefined || values.w
     "--baseline needs --only and no --write (a before/after run is a subset, never RESULTS.md)",
   );
 }
+if (baselineRefusal !== undefined) refuse(me, baselineRefusal);
 
 const argv = [
   "npm",

@@ -24,7 +24,10 @@ const { values } = benchArgs(me, () =>
 );
 
 function number(name: string, value: string | undefined, fallback: number, min: number): number {
-  return numberOption(me, name, value, fallback, { min, integer: name === "concurrency" || name === "connections" });
+  return numberOption(me, name, value, fallback, {
+    min,
+    integer: name === "concurrency" || name === "connections",
+  });
 }
 
 const seconds =

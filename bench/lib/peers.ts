@@ -137,11 +137,16 @@ export const FOR_CONFIG: Partial<Record<Work, string>> = {
   "jwt-es256-wasm": AUTH_CONFIG,
 };
 
+/** The bench source a work's meshwasm module is built from (bench/peers/meshwasm/<source>). */
+export function moduleSource(work: Work): Work {
+  return EXPORT_ALL[work] ?? SAME_MODULE[work] ?? work;
+}
+
 const meshwasm: Builder = async (works, log) => {
   const out = new Map<Work, string>();
   for (const work of works) {
     const exportAll = EXPORT_ALL[work];
-    const source = exportAll ?? SAME_MODULE[work] ?? work;
+    const source = moduleSource(work);
     const entry = join(benchDir, "peers", "meshwasm", source, "index.ts");
     const forConfig = FOR_CONFIG[work];
     const name =

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { baselineProblem } from "../../bench/bench.ts";
 import { benchArgs, numberOption, patternOption, usageOf } from "../../bench/lib/cli.ts";
 
 const SCRIPT = new URL("../../bench/run.ts", import.meta.url).href;
@@ -87,6 +88,23 @@ describe("bench/lib/cli.ts", () => {
     const result = refusal(() => benchArgs(SCRIPT, parse(["--roundz", "4"])));
     expect(result.code).toBe(2);
     expect(result.message).toContain("Unknown option '--roundz'");
+  });
+});
+
+describe("--baseline", () => {
+  it("runs beside the scenarios of one module, however many configurations it has", () => {
+    expect(baselineProblem(/^jwt-rs256(-cached)?\/meshwasm$/, ["old.wasm"])).toBeUndefined();
+    expect(baselineProblem(/^rate-limit(-lease)?\/meshwasm$/, ["old.wasm"])).toBeUndefined();
+    expect(baselineProblem(/^(header-router|rate-limit)\//, [])).toBeUndefined();
+  });
+
+  it("refuses a selection of several modules, or of none, naming them", () => {
+    expect(baselineProblem(/^(header-router|rate-limit)\/meshwasm$/, ["old.wasm"])).toBe(
+      "--baseline stands beside one bench module, and --only selects meshwasm scenarios of 2 modules (header-router, rate-limit): narrow --only to the scenarios of one module",
+    );
+    expect(baselineProblem(/^header-router\/native$/, ["old.wasm"])).toContain(
+      "meshwasm scenarios of no module",
+    );
   });
 });
 
