@@ -181,6 +181,53 @@ describe("gRPC handlers run with the stream that made the call effective", () =>
   });
 });
 
+describe("a header batch left open is written at the end of every callback", () => {
+  // Stream W is held in its request headers. In the callback each case names, the filter
+  // opens a batch on W's request headers through W's handle (which makes W effective), adds
+  // x-mark-<callback> and leaves the batch open. Only the end of that callback writes it
+  // while W is effective; a later write would go to whichever context is effective then.
+  // The root's onForeignFunction(1) then resumes W, and W's upstream must see the mark.
+  const cases: Array<[string, (h: Host) => Promise<void> | void]> = [
+    ["foreign", (h) => h.callForeignFunction(2)],
+    ["tick", (h) => h.advance(1000)],
+    [
+      "callout",
+      async (h) => {
+        await h.request({ path: "/mark/callout" });
+      },
+    ],
+    ...["grpc-initial", "grpc-message", "grpc-trailing", "grpc-close"].map(
+      (callback): [string, (h: Host) => Promise<void>] => [
+        callback,
+        async (h) => {
+          await h.request({ path: `/mark/${callback}` });
+        },
+      ],
+    ),
+    ...["log", "done", "delete"].map((callback): [string, (h: Host) => void] => [
+      callback,
+      (h) => {
+        const r = h.stream();
+        r.requestHeaders({ ...GET, ":path": `/mark/${callback}` });
+        r.responseHeaders({ ":status": "200" });
+        r.complete();
+      },
+    ]),
+  ];
+
+  it.each(cases)("in %s", async (callback, mark) => {
+    const h = await host();
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+    await mark(h);
+    expect(w.upstream.headers).toBeNull();
+    h.callForeignFunction(1);
+    expect(h.logs("info")).toContain("release from foreign: 0");
+    expect(w.upstream.headers?.get(`x-mark-${callback}`)).toBe("1");
+    expect(h.logs("warn")).toEqual([]);
+  });
+});
+
 describe("a root that makes no stream contexts", () => {
   it("lets every HTTP callback pass: headers, body and trailers both ways", async () => {
     const h = await host({ rootId: "pass" });

@@ -36,6 +36,17 @@ function releaseAll(where: string): void {
   waiting = [];
 }
 
+/** Opens a batch on each held request's headers, adds `x-mark-<where>`, and leaves the batch
+ *  open: only the end of the callback writes it (with that stream effective), before the
+ *  stream goes on. */
+function markAll(where: string): void {
+  for (let i = 0; i < waiting.length; i++) {
+    const headers = waiting[i].request.headers;
+    headers.batch();
+    headers.add("x-mark-" + where, "1");
+  }
+}
+
 function orNull(value: string | null): string {
   return value === null ? "<null>" : value;
 }
@@ -45,11 +56,18 @@ class DispatchRoot extends RootContext {
 
   onConfigure(configurationSize: u32): bool {
     this.config = String.UTF8.decode(this.pluginConfiguration());
+    this.setTickPeriod(1000);
     return true;
   }
 
+  onTick(): void {
+    markAll("tick");
+  }
+
+  /** 2 marks the held requests (markAll), any other id releases them. */
   onForeignFunction(functionId: u32, argumentsSize: u32): void {
-    releaseAll("foreign");
+    if (functionId == 2) markAll("foreign");
+    else releaseAll("foreign");
   }
 
   onDone(): bool {
@@ -65,9 +83,11 @@ class DispatchRoot extends RootContext {
 class DispatchStream extends HttpContext {
   path: string = "";
 
-  /** Releases the held requests when this is the callback the path names. */
+  /** Releases the held requests when this is the callback the path names, or marks them
+   *  (markAll) for "/mark/<callback>". */
   at(callback: string): void {
     if (this.path == "/release/" + callback) releaseAll(callback);
+    else if (this.path == "/mark/" + callback) markAll(callback);
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
@@ -80,7 +100,7 @@ class DispatchStream extends HttpContext {
       waiting.push(this);
       return Action.Pause;
     }
-    if (this.path == "/callout") {
+    if (this.path == "/callout" || this.path == "/mark/callout") {
       const d = this.dispatchHttpCall(
         "callout",
         [new Header(":method", "GET"), new Header(":path", "/c"), new Header(":authority", "callout")],
@@ -90,7 +110,7 @@ class DispatchStream extends HttpContext {
       );
       return d.ok ? Action.Pause : Action.Continue;
     }
-    if (this.path.startsWith("/grpc/")) {
+    if (this.path.startsWith("/grpc/") || this.path.startsWith("/mark/grpc-")) {
       const unary = this.path == "/grpc/unary";
       const d = unary
         ? this.dispatchGrpcCall("grpc", "d.Echo", "Say", [], String.UTF8.encode("ping"), 1000)
@@ -131,28 +151,42 @@ class DispatchStream extends HttpContext {
     this.at("log");
   }
 
+  onDone(): bool {
+    this.at("done");
+    return true;
+  }
+
+  onDelete(): void {
+    this.at("delete");
+  }
+
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
     this.continueRequest();
+    this.at("callout");
   }
 
   // Each gRPC handler reads the request's path through a module-level call, which acts on
   // the host's effective context: the dispatcher must have made this stream effective.
   onGrpcReceiveInitialMetadata(token: u32, numElements: u32): void {
     log.info("grpc initial: " + orNull(getPropertyString(REQUEST_PATH)));
+    this.at("grpc-initial");
   }
 
   onGrpcReceive(token: u32, messageSize: u32): void {
     log.info("grpc message: " + orNull(getPropertyString(REQUEST_PATH)));
     if (this.path == "/grpc/unary") this.continueRequest();
+    this.at("grpc-message");
   }
 
   onGrpcReceiveTrailingMetadata(token: u32, numElements: u32): void {
     log.info("grpc trailing: " + orNull(getPropertyString(REQUEST_PATH)));
+    this.at("grpc-trailing");
   }
 
   onGrpcClose(token: u32, statusCode: GrpcStatus): void {
     log.info("grpc close: " + orNull(getPropertyString(REQUEST_PATH)));
     this.continueRequest();
+    this.at("grpc-close");
   }
 }
 
