@@ -181,6 +181,16 @@ describe("gRPC handlers run with the stream that made the call effective", () =>
   });
 });
 
+/** The root context of plugin `name` in the host's first VM. */
+function rootOf(h: Host, name: string): RootContextState {
+  const vm = h.vms[0];
+  const root = vm && [...vm.contexts.values()].find(
+    (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === name,
+  );
+  if (!root) throw new Error(`no root of plugin ${name}`);
+  return root;
+}
+
 describe("a header batch left open is written at the end of every callback", () => {
   // Stream W is held in its request headers. In the callback each case names, the filter
   // opens a batch on W's request headers through W's handle (which makes W effective), adds
@@ -190,6 +200,26 @@ describe("a header batch left open is written at the end of every callback", () 
   const cases: Array<[string, (h: Host) => Promise<void> | void]> = [
     ["foreign", (h) => h.callForeignFunction(2)],
     ["tick", (h) => h.advance(1000)],
+    [
+      "queue",
+      (h) => {
+        const root = rootOf(h, h.plugin.name);
+        root.queueReady(1);
+      },
+    ],
+    ...["vm-start", "configure"].map((callback): [string, (h: Host) => void] => [
+      callback,
+      (h) => {
+        // One more plugin starting in the running VM (as Envoy starts one with the same VM
+        // settings) while W is held: its root's start and configure act on W's handle.
+        const vm = h.vms[0];
+        if (!vm) throw new Error("no VM");
+        const late = new RootContextState(vm, 98, { ...h.plugin, name: "late" });
+        vm.contexts.set(late.id, late);
+        expect(vm.call("proxy_on_vm_start", late, late.id, 0)).toBe(1);
+        if (callback === "configure") expect(vm.call("proxy_on_configure", late, late.id, 0)).toBe(1);
+      },
+    ]),
     [
       "callout",
       async (h) => {

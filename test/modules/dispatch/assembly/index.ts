@@ -19,6 +19,7 @@ import {
   getPropertyString,
   log,
   registerRootContext,
+  registerSharedQueue,
 } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
@@ -54,14 +55,25 @@ function orNull(value: string | null): string {
 class DispatchRoot extends RootContext {
   config: string = "";
 
+  onVmStart(vmConfigurationSize: u32): bool {
+    markAll("vm-start");
+    return true;
+  }
+
   onConfigure(configurationSize: u32): bool {
     this.config = String.UTF8.decode(this.pluginConfiguration());
     this.setTickPeriod(1000);
+    registerSharedQueue("dispatch");
+    markAll("configure");
     return true;
   }
 
   onTick(): void {
     markAll("tick");
+  }
+
+  onQueueReady(queueId: u32): void {
+    markAll("queue");
   }
 
   /** 2 marks the held requests (markAll), any other id releases them. */
