@@ -184,9 +184,11 @@ describe("gRPC handlers run with the stream that made the call effective", () =>
 /** The root context of plugin `name` in the host's first VM. */
 function rootOf(h: Host, name: string): RootContextState {
   const vm = h.vms[0];
-  const root = vm && [...vm.contexts.values()].find(
-    (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === name,
-  );
+  const root =
+    vm &&
+    [...vm.contexts.values()].find(
+      (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === name,
+    );
   if (!root) throw new Error(`no root of plugin ${name}`);
   return root;
 }
@@ -217,7 +219,8 @@ describe("a header batch left open is written at the end of every callback", () 
         const late = new RootContextState(vm, 98, { ...h.plugin, name: "late" });
         vm.contexts.set(late.id, late);
         expect(vm.call("proxy_on_vm_start", late, late.id, 0)).toBe(1);
-        if (callback === "configure") expect(vm.call("proxy_on_configure", late, late.id, 0)).toBe(1);
+        if (callback === "configure")
+          expect(vm.call("proxy_on_configure", late, late.id, 0)).toBe(1);
       },
     ]),
     [
@@ -234,6 +237,25 @@ describe("a header batch left open is written at the end of every callback", () 
         },
       ],
     ),
+    ...[
+      "request-headers",
+      "request-body",
+      "request-trailers",
+      "response-headers",
+      "response-body",
+      "response-trailers",
+    ].map((callback): [string, (h: Host) => void] => [
+      callback,
+      (h) => {
+        const r = h.stream();
+        r.requestHeaders({ ...GET, ":path": `/mark/${callback}` }, { endOfStream: false });
+        r.requestBody("x", { endOfStream: false });
+        r.requestTrailers({ "x-t": "1" });
+        r.responseHeaders({ ":status": "200" }, { endOfStream: false });
+        r.responseBody("y", { endOfStream: false });
+        r.responseTrailers({ "x-t": "1" });
+      },
+    ]),
     ...["log", "done", "delete"].map((callback): [string, (h: Host) => void] => [
       callback,
       (h) => {
@@ -254,6 +276,29 @@ describe("a header batch left open is written at the end of every callback", () 
     h.callForeignFunction(1);
     expect(h.logs("info")).toContain("release from foreign: 0");
     expect(w.upstream.headers?.get(`x-mark-${callback}`)).toBe("1");
+    expect(h.logs("warn")).toEqual([]);
+  });
+
+  it("in each callback of a TCP connection (a root of the same VM)", async () => {
+    const h = await host({ sharedVm: [{ name: "t", rootId: "tcp", configuration: "" }] });
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+    const c = h.connect({ plugin: "t" });
+    expect(c.downstreamData(bytes("ping"))).toBe("Continue");
+    expect(c.upstreamData(bytes("pong"))).toBe("Continue");
+    c.closeUpstream();
+    c.closeDownstream();
+    h.callForeignFunction(1);
+    expect(h.logs("info")).toContain("release from foreign: 0");
+    for (const callback of [
+      "new",
+      "downstream-data",
+      "upstream-data",
+      "downstream-close",
+      "upstream-close",
+    ]) {
+      expect(w.upstream.headers?.get(`x-mark-tcp-${callback}`), callback).toBe("1");
+    }
     expect(h.logs("warn")).toEqual([]);
   });
 });

@@ -211,22 +211,30 @@ class TcpRoot extends RootContext {
   }
 }
 
+/** Each callback marks the held HTTP requests (markAll) of a root in the same VM. */
 class TcpStream extends StreamContext {
   onNewConnection(): Action {
+    markAll("tcp-new");
     return Action.Continue;
   }
 
   onDownstreamData(dataSize: u32, endOfStream: bool): Action {
+    markAll("tcp-downstream-data");
     return Action.Continue;
   }
 
   onUpstreamData(dataSize: u32, endOfStream: bool): Action {
+    markAll("tcp-upstream-data");
     return Action.Continue;
   }
 
-  onDownstreamConnectionClose(peer: PeerType): void {}
+  onDownstreamConnectionClose(peer: PeerType): void {
+    markAll("tcp-downstream-close");
+  }
 
-  onUpstreamConnectionClose(peer: PeerType): void {}
+  onUpstreamConnectionClose(peer: PeerType): void {
+    markAll("tcp-upstream-close");
+  }
 }
 
 registerRootContext((id: u32): RootContext => new DispatchRoot(id), "d");
