@@ -279,6 +279,21 @@ describe("a header batch left open is written at the end of every callback", () 
     expect(h.logs("warn")).toEqual([]);
   });
 
+  it("in a stream's request headers, before its own first call", async () => {
+    // The held request's callback was the VM's last: the dispatcher must know the new
+    // stream's callback runs now, or the handle would skip making W effective.
+    const h = await host();
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait/mark-first" })).toBe("Pause");
+    const r = h.stream();
+    expect(r.requestHeaders({ ...GET, ":path": "/r" })).toBe("Continue");
+    expect(r.upstream.headers?.get("x-mark-first")).toBeUndefined();
+    h.callForeignFunction(1);
+    expect(h.logs("info")).toContain("release from foreign: 0");
+    expect(w.upstream.headers?.get("x-mark-first")).toBe("1");
+    expect(h.logs("warn")).toEqual([]);
+  });
+
   it("in each callback of a TCP connection (a root of the same VM)", async () => {
     const h = await host({ sharedVm: [{ name: "t", rootId: "tcp", configuration: "" }] });
     const w = h.stream();

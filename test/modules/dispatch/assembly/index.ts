@@ -48,6 +48,10 @@ function markAll(where: string): void {
   }
 }
 
+/** Set by a request held with "/wait/mark-first": the next stream's request headers mark the
+ *  held requests (markAll) before anything else. */
+let markFirst = false;
+
 function orNull(value: string | null): string {
   return value === null ? "<null>" : value;
 }
@@ -61,10 +65,11 @@ class DispatchRoot extends RootContext {
   }
 
   onConfigure(configurationSize: u32): bool {
+    // Before any call of the root's own: the held request's handle acts first.
+    markAll("configure");
     this.config = String.UTF8.decode(this.pluginConfiguration());
     this.setTickPeriod(1000);
     registerSharedQueue("dispatch");
-    markAll("configure");
     return true;
   }
 
@@ -103,13 +108,19 @@ class DispatchStream extends HttpContext {
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    // Before any call of this stream's own: the held request's handle acts first.
+    if (markFirst) {
+      markFirst = false;
+      markAll("first");
+    }
     const path = this.request.headers.get(":path");
     this.path = path === null ? "" : path;
     log.debug("request " + this.path);
     this.request.headers.set("x-debug", log.enabled(LogLevel.Debug) ? "on" : "off");
     this.request.headers.set("x-config", changetype<DispatchRoot>(this.root).config);
-    if (this.path == "/wait") {
+    if (this.path == "/wait" || this.path == "/wait/mark-first") {
       waiting.push(this);
+      markFirst = this.path == "/wait/mark-first";
       return Action.Pause;
     }
     if (this.path == "/callout" || this.path == "/mark/callout") {
