@@ -26,6 +26,7 @@ import { benchArgs, numberOption, refuse } from "./lib/cli.ts";
 import { runWrk } from "./lib/load.ts";
 import { benchDir, projectDir } from "./lib/peers.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc.ts";
+import { withSection } from "./lib/sections.ts";
 import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
 
 const me = import.meta.url;
@@ -225,13 +226,7 @@ const section = lines.join("\n");
 console.log(section);
 if (write) {
   const path = join(benchDir, "RESULTS.md");
-  const text = readFileSync(path, "utf8");
-  const begin = text.indexOf("<!-- chain:start -->");
-  const end = text.indexOf("<!-- chain:end -->");
-  const next =
-    begin >= 0 && end > begin
-      ? `${text.slice(0, begin)}${section}${text.slice(end + "<!-- chain:end -->".length)}`
-      : `${text.trimEnd()}\n\n${section}\n`;
+  const next = withSection(readFileSync(path, "utf8"), "chain", section);
   writeFileSync(path, next);
   log("wrote the chain section of bench/RESULTS.md");
 }

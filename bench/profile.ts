@@ -1,4 +1,4 @@
-// `npm run bench:profile -- --only REGEX [--seconds S] [--requests N] [--wasm PATH]`: where a scenario's
+// `npm run bench:profile -- --only REGEX [--seconds S] [--requests N] [--wasm PATH] [--write]`: where a scenario's
 // Envoy CPU goes, and which host calls its module makes per request. The chain's scenarios
 // (bench/chain-scenarios.ts: `chain-1w/chain`, `chain-1w/native`, ...) are selected the same way;
 // `--section FILTER=JSON` (repeatable) changes their configuration, e.g. one feature off.
@@ -16,10 +16,14 @@
 //    stripped but for its allocator and a few exports, so native frames are named by those
 //    where possible and otherwise by module.
 // Figures are µs of Envoy CPU per request (samples × period ÷ requests). Output goes to
-// stdout and bench/.work/profile/ (perf data), never to a tracked file.
+// stdout and bench/.work/profile/ (perf data). With `--write` (and no --only, the works of the
+// SDK's hot path: the floors, empty, header1, headers20, shared-cas, properties5 and body4k for
+// meshwasm and the peers that do the same work), the figures also go into RESULTS.md's profile
+// section (bench/lib/sections.ts), each work's split set against its floor's.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { filterModules } from "../src/demo/modules.ts";
@@ -34,8 +38,19 @@ import { benchChainModule } from "./lib/chain-module.ts";
 import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { scenarioBootstrap } from "./lib/envoy.ts";
 import { runWrk } from "./lib/load.ts";
-import { builders, rootIdFor, workDir } from "./lib/peers.ts";
-import { ensureEnvoy, ensureLoadTools } from "./lib/tools.ts";
+import { benchDir, builders, rootIdFor, workDir } from "./lib/peers.ts";
+import {
+  type Calls,
+  JIT_LEAF,
+  KERNEL,
+  NATIVE,
+  type Profiled,
+  renderProfile,
+  type Split,
+  UNDER_JIT,
+} from "./lib/profile-report.ts";
+import { withSection } from "./lib/sections.ts";
+import { ensureEnvoy, ensureLoadTools, ensurePerf } from "./lib/tools.ts";
 import { isWasmPeer, requestShape, type Scenario, scenarios } from "./scenarios.ts";
 
 const me = import.meta.url;
@@ -50,12 +65,18 @@ const { values } = benchArgs(me, () =>
       // FILTER=JSON, merged into that filter's section of the chain scenarios' configuration
       // (repeatable): a profile of the chain with one feature changed.
       section: { type: "string", multiple: true, default: [] },
+      write: { type: "boolean", default: false },
     },
   }),
 );
+/** What `--write` profiles when no --only is given: the works the hot path's targets name. */
+const HOT_PATH =
+  /^((none|body4k)\/floor|(empty|header1|headers20|shared-cas|properties5|body4k)\/(meshwasm|rust|lua|native))$/;
 const only =
   patternOption(me, "only", values.only) ??
-  refuse(me, "--only REGEX is required (profile a few scenarios at a time)");
+  (values.write
+    ? HOT_PATH
+    : refuse(me, "--only REGEX is required (profile a few scenarios at a time), or --write"));
 const seconds = numberOption(me, "seconds", values.seconds, 8, { min: 0.1 });
 const traceRequests = numberOption(me, "requests", values.requests, 50, { min: 1, integer: true });
 const outDir = join(workDir, "profile");
@@ -110,7 +131,7 @@ function countCalls(text: string): Map<string, number> {
   return counts;
 }
 
-async function hostCalls(s: Target, config: Record<string, unknown>): Promise<void> {
+async function hostCalls(s: Target, config: Record<string, unknown>): Promise<Calls> {
   const envoy = await startEnvoy({
     config,
     concurrency: 1,
@@ -133,6 +154,7 @@ async function hostCalls(s: Target, config: Record<string, unknown>): Promise<vo
       `${s.name}: per request ${total("vm->host")} guest→host calls, ${total("host->vm")} host→guest entries`,
     );
     for (const [k, v] of rows) log(`  ${v.toFixed(2).padStart(7)}  ${k}`);
+    return { toHost: total("vm->host"), toGuest: total("host->vm"), rows };
   } finally {
     await envoy.stop();
   }
@@ -162,7 +184,7 @@ function stacks(text: string): Stack[] {
   return out;
 }
 
-async function profile(s: Target, config: Record<string, unknown>): Promise<void> {
+async function profile(s: Target, config: Record<string, unknown>): Promise<Split> {
   const envoy = await startEnvoy({
     config,
     concurrency: 1,
@@ -210,10 +232,10 @@ async function profile(s: Target, config: Record<string, unknown>): Promise<void
       const leaf = st.frames[0] ?? { sym: "?", dso: "?" };
       const jitInStack = st.frames.some(isJit);
       let cls: string;
-      if (isJit(leaf)) cls = "JIT leaf (guest Wasm + V8 wrappers)";
-      else if (jitInStack) cls = "native under JIT (host side of host calls)";
-      else if (leaf.dso.includes("kernel")) cls = "kernel, no JIT in stack";
-      else cls = "native, no JIT in stack";
+      if (isJit(leaf)) cls = JIT_LEAF;
+      else if (jitInStack) cls = UNDER_JIT;
+      else if (leaf.dso.includes("kernel")) cls = KERNEL;
+      else cls = NATIVE;
       classes.set(cls, (classes.get(cls) ?? 0) + 1);
       const sym = leaf.sym === "[unknown]" || leaf.sym === "?" ? `[${leaf.dso}]` : leaf.sym;
       const key = `${jitInStack ? "under JIT" : "outside"}: ${sym.slice(0, 60)}`;
@@ -227,21 +249,33 @@ async function profile(s: Target, config: Record<string, unknown>): Promise<void
       log(`  ${perReq(v).toFixed(2).padStart(7)} µs  ${k}`);
     }
     log("  top leaves:");
-    for (const [k, v] of [...leaves].sort((a, b) => b[1] - a[1]).slice(0, 14)) {
-      log(`  ${perReq(v).toFixed(2).padStart(7)} µs  ${k}`);
-    }
+    const top = [...leaves].sort((a, b) => b[1] - a[1]).slice(0, 14);
+    for (const [k, v] of top) log(`  ${perReq(v).toFixed(2).padStart(7)} µs  ${k}`);
+    return {
+      rps: load.rps,
+      samples: all.length,
+      total: perReq(all.length),
+      classes: new Map([...classes].map(([k, v]) => [k, perReq(v)])),
+      leaves: top.map(([k, v]) => [k, perReq(v)] as const),
+    };
   } finally {
     await envoy.stop();
   }
 }
 
 ensureLoadTools(log);
+ensurePerf(log);
 ensureEnvoy(join(workDir, ".."), log);
+const startedAt = new Date().toISOString();
+const loads: number[] = [loadavg()[0] ?? 0];
+const profiled: Profiled[] = [];
 for (const s of scenarios.filter((x) => only.test(x.name))) {
   const config = await bootstrapFor(s);
   const target = { name: s.name, shape: requestShape(s.work), wasm: isWasmPeer(s.peer) };
-  if (target.wasm) await hostCalls(target, config);
-  await profile(target, config);
+  const calls = target.wasm ? await hostCalls(target, config) : undefined;
+  const split = await profile(target, config);
+  profiled.push(calls ? { name: s.name, split, calls } : { name: s.name, split });
+  loads.push(loadavg()[0] ?? 0);
 }
 const chains = chainScenarios.filter((x) => only.test(x.name));
 const changes = parseSectionChanges(values.section ?? []);
@@ -257,7 +291,23 @@ if (chains.length > 0) {
       shape: chainRequest(),
       wasm: s.variant === "chain" || s.variant === "separate",
     };
-    if (target.wasm) await hostCalls(target, config);
-    await profile(target, config);
+    const calls = target.wasm ? await hostCalls(target, config) : undefined;
+    const split = await profile(target, config);
+    profiled.push(calls ? { name: s.name, split, calls } : { name: s.name, split });
+    loads.push(loadavg()[0] ?? 0);
   }
+}
+
+if (values.write) {
+  const section = renderProfile(profiled, {
+    command: ["npm run bench:profile --", ...process.argv.slice(2)].join(" "),
+    startedAt,
+    loads,
+    seconds,
+    requests: traceRequests,
+  });
+  const path = join(benchDir, "RESULTS.md");
+  writeFileSync(path, withSection(readFileSync(path, "utf8"), "profile", section));
+  log(section);
+  log("wrote the profile section of bench/RESULTS.md");
 }

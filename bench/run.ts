@@ -13,6 +13,7 @@ import { baselineProblem, runBench } from "./bench.ts";
 import { benchArgs, numberOption, patternOption, refuse } from "./lib/cli.ts";
 import { benchDir, workDir } from "./lib/peers.ts";
 import { ratioWithIqr, renderChart, renderResults, summarize } from "./lib/report.ts";
+import { keepSections } from "./lib/sections.ts";
 
 const me = import.meta.url;
 const { values } = benchArgs(me, () =>
@@ -67,11 +68,11 @@ const markdown = renderResults(result, argv.join(" "));
 // A partial run (smoke or --only) never replaces the full run's results by accident.
 const partial = values.smoke || values.only !== undefined;
 if (!partial || values.write) {
-  // The full chain's section comes from its own run (npm run bench:chain): kept as it is.
+  // The profile's and the full chain's sections come from their own runs (npm run
+  // bench:profile -- --write, npm run bench:chain): kept as they are.
   const resultsPath = join(benchDir, "RESULTS.md");
   const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
-  const chain = /<!-- chain:start -->[\s\S]*<!-- chain:end -->/.exec(previous)?.[0];
-  writeFileSync(resultsPath, chain ? `${markdown.trimEnd()}\n\n${chain}\n` : markdown);
+  writeFileSync(resultsPath, keepSections(markdown, previous));
   writeFileSync(join(benchDir, "cpu-per-request.svg"), renderChart(result));
   console.log("wrote bench/RESULTS.md and bench/cpu-per-request.svg");
 } else {

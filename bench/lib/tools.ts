@@ -37,6 +37,13 @@ export function ensureLoadTools(log: (line: string) => void): void {
   aptInstall(missing);
 }
 
+/** Makes sure perf exists (Debian's linux-perf), for bench:profile. */
+export function ensurePerf(log: (line: string) => void): void {
+  if (has("perf", ["--version"])) return;
+  log("installing linux-perf with apt-get");
+  aptInstall(["linux-perf"]);
+}
+
 /** `wrk --version` first line, e.g. "wrk 4.1.0 [epoll] ...". */
 export function wrkVersion(): string {
   const run = spawnSync("wrk", ["--version"], { encoding: "utf8" });
