@@ -133,7 +133,7 @@ export function compilerArgs(options: CompileOptions): string[] {
 
 const CATEGORIES: Record<number, Diagnostic["category"]> = { 1: "info", 2: "warning", 3: "error" };
 
-interface RawDiagnostic {
+export interface RawDiagnostic {
   code: number;
   category: number;
   message: string;
@@ -151,7 +151,9 @@ function sourceFile(normalizedPath: string, baseDir: string): string | undefined
   return existsSync(candidate) ? candidate : undefined;
 }
 
-function toDiagnostic(
+/** A compiler diagnostic as a Diagnostic, with its 1-based line and column where the file behind
+ *  it can be read (`texts` caches the files read). */
+export function toDiagnostic(
   message: RawDiagnostic,
   baseDir: string,
   texts: Map<string, string>,

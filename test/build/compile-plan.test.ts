@@ -1,0 +1,324 @@
+// The build's plan and its reading of the compiler: the asc arguments each option gives, the
+// diagnostics with file, line and column, the CompileError's text, and compiles of sources a
+// few lines long (no SDK, no optimizer: a fraction of a second each).
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  ASCONFIG_PATH,
+  CompileError,
+  compileFilter,
+  compilerArgs,
+  DEFAULT_OPTIMIZE,
+  DEFAULT_RUNTIME,
+  type Diagnostic,
+  formatDiagnostic,
+  PRUNE_EXPORTS_TRANSFORM,
+  sdkAssemblyDir,
+  toDiagnostic,
+} from "../../src/build/compile.ts";
+import { readWasmModule } from "../../src/wasm/binary.ts";
+
+const ROOT = resolve(".");
+const scratch = mkdtempSync(join(tmpdir(), "meshwasm-compile-plan-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A project folder with `files`; its entries import the SDK's abort/trace/seed replacements
+ *  alone (what the package's asconfig.json aliases need), not the whole SDK. */
+function project(name: string, files: Record<string, string>): string {
+  const dir = join(scratch, name);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+const panicImport = (dir: string) =>
+  `import "${relative(dir, join(ROOT, "assembly", "internal", "panic"))}";\n`;
+
+describe("compilerArgs", () => {
+  const base = (outFile = "build/a.wasm") => [
+    "a.ts",
+    "--config",
+    ASCONFIG_PATH,
+    "--target",
+    "release",
+    "--outFile",
+    outFile,
+    "--noColors",
+  ];
+
+  it("builds with the package's asconfig, the release target and the export-pruning transform", () => {
+    expect(compilerArgs({ entry: "a.ts", outFile: "build/a.wasm" })).toStrictEqual([
+      ...base(),
+      "--transform",
+      PRUNE_EXPORTS_TRANSFORM,
+    ]);
+    expect(DEFAULT_OPTIMIZE).toBe("O3");
+    expect(DEFAULT_RUNTIME).toBe("minimal");
+  });
+
+  it("passes a runtime other than the default, and leaves the default to asconfig", () => {
+    expect(
+      compilerArgs({
+        entry: "a.ts",
+        outFile: "build/a.wasm",
+        runtime: "incremental",
+        exportAll: true,
+      }),
+    ).toStrictEqual([...base(), "--runtime", "incremental"]);
+    expect(
+      compilerArgs({ entry: "a.ts", outFile: "build/a.wasm", runtime: "minimal", exportAll: true }),
+    ).toStrictEqual(base());
+  });
+
+  it("gives the project folder, and each optimization preset but the release target's O3", () => {
+    const args = (optimize?: "O3" | "Oz" | "O2" | "Os" | "none") =>
+      compilerArgs({ entry: "a.ts", outFile: "build/a.wasm", optimize, exportAll: true });
+    expect(args("O3")).toStrictEqual(base());
+    expect(args(undefined)).toStrictEqual(base());
+    expect(args("Oz")).toStrictEqual([...base(), "-Oz"]);
+    expect(args("Os")).toStrictEqual([...base(), "-Os"]);
+    expect(args("none")).toStrictEqual([...base(), "--optimizeLevel", "0", "--shrinkLevel", "0"]);
+    expect(
+      compilerArgs({ entry: "a.ts", outFile: "build/a.wasm", baseDir: "/p", exportAll: true }),
+    ).toStrictEqual([...base(), "--baseDir", "/p"]);
+  });
+
+  it("adds --debug, the text file beside the module, and the pruned callbacks (0 too)", () => {
+    expect(
+      compilerArgs({
+        entry: "a.ts",
+        outFile: "out/a.wasm.wasm",
+        debug: true,
+        text: true,
+        exportAll: true,
+      }),
+    ).toStrictEqual([...base("out/a.wasm.wasm"), "--debug", "--textFile", "out/a.wasm.wat"]);
+    expect(
+      compilerArgs({ entry: "a.ts", outFile: "build/a.wasm", prunedCallbacks: 0 }),
+    ).toStrictEqual([
+      ...base(),
+      "--transform",
+      PRUNE_EXPORTS_TRANSFORM,
+      "--use",
+      "MESHWASM_PRUNED_CALLBACKS=0",
+    ]);
+    expect(
+      compilerArgs({ entry: "a.ts", outFile: "build/a.wasm", prunedCallbacks: 320 }),
+    ).toContain("MESHWASM_PRUNED_CALLBACKS=320");
+  });
+
+  it("refuses pruned callbacks in a build that exports every callback", () => {
+    expect(() =>
+      compilerArgs({ entry: "a.ts", outFile: "a.wasm", exportAll: true, prunedCallbacks: 1 }),
+    ).toThrow(/^prunedCallbacks: not with exportAll \(nothing is pruned\)$/);
+  });
+
+  it("points at the package's own files", () => {
+    expect(ASCONFIG_PATH).toBe(join(ROOT, "asconfig.json"));
+    expect(PRUNE_EXPORTS_TRANSFORM).toBe(join(ROOT, "transform", "exports.mjs"));
+    expect(sdkAssemblyDir()).toBe(join(ROOT, "assembly"));
+    expect(existsSync(PRUNE_EXPORTS_TRANSFORM)).toBe(true);
+  });
+});
+
+describe("diagnostics", () => {
+  it("formats file:line:column, a file without a line, and a message without a file", () => {
+    const d: Diagnostic = { category: "error", code: 2304, message: "Cannot find name 'x'." };
+    expect(formatDiagnostic({ ...d, file: "a.ts", line: 3, column: 7 })).toBe(
+      "a.ts:3:7: error TS2304: Cannot find name 'x'.",
+    );
+    expect(formatDiagnostic({ ...d, file: "a.ts", line: 3 })).toBe(
+      "a.ts:3:1: error TS2304: Cannot find name 'x'.",
+    );
+    expect(formatDiagnostic({ ...d, file: "a.ts" })).toBe(
+      "a.ts: error TS2304: Cannot find name 'x'.",
+    );
+    expect(formatDiagnostic({ ...d, category: "warning" })).toBe(
+      "warning TS2304: Cannot find name 'x'.",
+    );
+  });
+
+  it("names the category of each compiler level, and info for one it does not know", () => {
+    const category = (n: number) =>
+      toDiagnostic({ code: 1, category: n, message: "m", range: null }, scratch, new Map())
+        .category;
+    expect([1, 2, 3, 0, 9].map(category)).toStrictEqual([
+      "info",
+      "warning",
+      "error",
+      "info",
+      "info",
+    ]);
+    expect(
+      toDiagnostic({ code: 7, category: 3, message: "m", range: null }, scratch, new Map()),
+    ).toStrictEqual({ category: "error", code: 7, message: "m" });
+  });
+
+  it("counts line and column in the project's file, read once", () => {
+    const dir = project("lines", { "src/a.ts": "one\ntwo\n  three\n" });
+    const texts = new Map<string, string>();
+    const at = (start: number) =>
+      toDiagnostic(
+        {
+          code: 1,
+          category: 3,
+          message: "m",
+          range: { start, source: { normalizedPath: "src/a.ts" } },
+        },
+        dir,
+        texts,
+      );
+    expect(at(10)).toMatchObject({ file: "src/a.ts", line: 3, column: 3 });
+    expect(at(0)).toMatchObject({ line: 1, column: 1 });
+    expect(at(4)).toMatchObject({ line: 2, column: 1 });
+    expect(texts.get(join(dir, "src/a.ts"))).toBe("one\ntwo\n  three\n");
+    // Read once: the text kept is used after the file changes.
+    writeFileSync(join(dir, "src/a.ts"), "\n\n\n\n\n\n\n\n\n\n\n");
+    expect(at(10)).toMatchObject({ line: 3, column: 3 });
+  });
+
+  it("finds a package's file under node_modules, and has no line for the standard library", () => {
+    const dir = project("packages", { "node_modules/pkg/index.ts": "a\nb\n" });
+    const of = (normalizedPath: string) =>
+      toDiagnostic(
+        { code: 1, category: 2, message: "m", range: { start: 2, source: { normalizedPath } } },
+        dir,
+        new Map(),
+      );
+    expect(of("~lib/pkg/index.ts")).toStrictEqual({
+      category: "warning",
+      code: 1,
+      message: "m",
+      file: "~lib/pkg/index.ts",
+      line: 2,
+      column: 1,
+    });
+    expect(of("~lib/rt/common.ts")).toStrictEqual({
+      category: "warning",
+      code: 1,
+      message: "m",
+      file: "~lib/rt/common.ts",
+    });
+    expect(of("missing.ts")).toStrictEqual({
+      category: "warning",
+      code: 1,
+      message: "m",
+      file: "missing.ts",
+    });
+  });
+
+  it("a CompileError lists the errors alone, or the compiler's output when there is none", () => {
+    const warning: Diagnostic = {
+      category: "warning",
+      code: 235,
+      message: "w",
+      file: "a.ts",
+      line: 1,
+    };
+    const error: Diagnostic = {
+      category: "error",
+      code: 200,
+      message: "e",
+      file: "a.ts",
+      line: 2,
+      column: 4,
+    };
+    const both = new CompileError("a.ts", [error, { ...error, line: 5 }, warning], "ignored");
+    expect(both.message).toBe(
+      "compiling a.ts failed:\na.ts:2:4: error TS200: e\na.ts:5:4: error TS200: e",
+    );
+    expect(both.name).toBe("CompileError");
+    expect(both.entry).toBe("a.ts");
+    expect(both.diagnostics).toHaveLength(3);
+    expect(new CompileError("b.ts", [warning], "  out of memory\n").message).toBe(
+      "compiling b.ts failed:\nout of memory",
+    );
+  });
+});
+
+describe("compileFilter (sources of a few lines)", () => {
+  it("writes the module, creating its folder, and returns its size and the warnings alone", async () => {
+    const dir = project("ok", {
+      "a.ts": "",
+    });
+    writeFileSync(
+      join(dir, "a.ts"),
+      `${panicImport(dir)}export function f(): i32 { return 1; }\n@lazy export function g(): i32 { return 2; }\n`,
+    );
+    const result = await compileFilter({
+      entry: "a.ts",
+      outFile: "deep/er/a.wasm",
+      baseDir: dir,
+      optimize: "none",
+      exportAll: true,
+    });
+    expect(result.outFile).toBe("deep/er/a.wasm");
+    expect(result.bytes).toBe(statSync(join(dir, "deep/er/a.wasm")).size);
+    expect(result.bytes).toBeGreaterThan(8);
+    expect(result.millis).toBeGreaterThan(0);
+    expect(result.warnings).toStrictEqual([
+      {
+        category: "warning",
+        code: 235,
+        message: "Only variables, functions and enums become WebAssembly module exports.",
+        file: "a.ts",
+        line: 3,
+        column: 23,
+      },
+    ]);
+    const exports = readWasmModule(readFileSync(join(dir, "deep/er/a.wasm"))).exports.map(
+      (e) => e.name,
+    );
+    expect(exports).toContain("f");
+  });
+
+  it("rejects with every diagnostic, errors first, each at its line", async () => {
+    const dir = project("errors", { "a.ts": "" });
+    writeFileSync(
+      join(dir, "a.ts"),
+      `${panicImport(dir)}@lazy export function g(): i32 { return 2; }\nexport const big: i32 = 0xffffffffff;\n`,
+    );
+    const error = await compileFilter({
+      entry: "a.ts",
+      outFile: "a.wasm",
+      baseDir: dir,
+      optimize: "none",
+      exportAll: true,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CompileError);
+    const { diagnostics, message } = error as CompileError;
+    expect(diagnostics.map((d) => [d.category, d.code, d.line])).toStrictEqual([
+      ["error", 200, 3],
+      ["warning", 235, 2],
+    ]);
+    expect(message).toBe(
+      "compiling a.ts failed:\na.ts:3:25: error TS200: Conversion from type 'i64' to 'i32' requires an explicit cast.",
+    );
+    expect(existsSync(join(dir, "a.wasm"))).toBe(false);
+  });
+
+  it("rejects a source that does not parse, relative to the working directory by default", async () => {
+    const dir = project("parse", { "bad.ts": "let x = ;\n" });
+    const entry = relative(process.cwd(), join(dir, "bad.ts"));
+    const error = (await compileFilter({
+      entry,
+      outFile: relative(process.cwd(), join(dir, "bad.wasm")),
+      optimize: "none",
+    }).catch((e: unknown) => e)) as CompileError;
+    expect(error).toBeInstanceOf(CompileError);
+    expect(error.message).toBe(
+      `compiling ${entry} failed:\n${entry}:1:9: error TS1109: Expression expected.`,
+    );
+  });
+});
