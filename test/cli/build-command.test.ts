@@ -330,3 +330,36 @@ describe("meshwasm check", () => {
     expect(empty.stderr).toBe("error: no .wasm modules in empty\n");
   });
 });
+
+describe("meshwasm test", () => {
+  const PASSES = 'import { it } from "vitest";\nit("passes", () => {});\n';
+  const FAILS = 'import { expect, it } from "vitest";\nit("fails", () => expect(1).toBe(2));\n';
+
+  it("builds, then runs vitest on the named filters' test folders, passing options after --", async () => {
+    const dir = project(["ok", "warn"], {
+      "filters/ok/test/ok.test.ts": PASSES,
+      "filters/warn/test/warn.test.ts": FAILS,
+    });
+    const run = await cli(["test", "ok", "--", "--reporter=dot"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Ok);
+    expect(run.stdout).toContain("building 1 filter (-O3, minimal runtime) ...\n");
+    expect(run.stdout).toContain("testing ok with vitest\n");
+    expect(readFileSync(join(dir, "build", "ok.wasm")).length).toBeGreaterThan(0);
+    const all = await cli(["test"], { cwd: dir });
+    expect(all.code).toBe(ExitCode.Failed);
+    expect(all.stdout).toContain("ok is up to date (build/ok.wasm)\n");
+    expect(all.stdout).toContain("testing ok, warn with vitest\n");
+  }, 120_000);
+
+  it("says when no filter has tests, and when there are no filters", async () => {
+    const dir = project(["ok"]);
+    const run = await cli(["test"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Failed);
+    expect(run.stderr).toBe(
+      "error: no tests: none of ok has a test/ folder\nhint: put vitest files in <filter>/test/ (meshwasm new writes one)\n",
+    );
+    const empty = await cli(["test"], { cwd: project([]) });
+    expect(empty.code).toBe(ExitCode.Usage);
+    expect(empty.stderr).toMatch(/^error: no filters found in examples\/, filters\//);
+  });
+});

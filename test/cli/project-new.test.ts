@@ -552,6 +552,28 @@ describe("the program", () => {
     expect("signal" in plain).toBe(false);
   });
 
+  it("documents every command, argument and option, with examples", async () => {
+    const program = createProgram(createContext({ raw: () => {} } as never, scratch, {}));
+    const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+    for (const command of all(program)) {
+      const name = command.name();
+      expect(command.description().trim().length, name).toBeGreaterThan(10);
+      for (const argument of command.registeredArguments) {
+        expect(argument.description.trim().length, `${name} ${argument.name()}`).toBeGreaterThan(3);
+      }
+      for (const option of command.options) {
+        expect(option.description.trim().length, `${name} ${option.flags}`).toBeGreaterThan(3);
+      }
+    }
+    // `demo` is its own example.
+    for (const command of program.commands.filter((c) => c.name() !== "demo")) {
+      const path = command.name() === "envoy" ? ["envoy", "setup"] : [command.name()];
+      const help = await cli([...path, "--help"]);
+      expect(help.stdout, path.join(" ")).toMatch(/\nExamples?:\n {2}meshwasm \S/);
+      expect(help.stdout, path.join(" ")).toContain(`meshwasm ${path.join(" ")}`);
+    }
+  });
+
   it("applies its settings to every command", () => {
     const ctx = createContext({ raw: () => {} } as never, scratch, {});
     const program = createProgram(ctx);
