@@ -267,6 +267,7 @@ describe("compileFilter (sources of a few lines)", () => {
     expect(result.bytes).toBe(statSync(join(dir, "deep/er/a.wasm")).size);
     expect(result.bytes).toBeGreaterThan(8);
     expect(result.millis).toBeGreaterThan(0);
+    expect(result.millis).toBeLessThan(120_000);
     expect(result.warnings).toStrictEqual([
       {
         category: "warning",
@@ -306,6 +307,23 @@ describe("compileFilter (sources of a few lines)", () => {
       "compiling a.ts failed:\na.ts:3:25: error TS200: Conversion from type 'i64' to 'i32' requires an explicit cast.",
     );
     expect(existsSync(join(dir, "a.wasm"))).toBe(false);
+  });
+
+  it("rejects a failure without diagnostics with the compiler's own output", async () => {
+    const dir = project("runtime", { "a.ts": "export function f(): i32 { return 1; }\n" });
+    const error = (await compileFilter({
+      entry: "a.ts",
+      outFile: "a.wasm",
+      baseDir: dir,
+      runtime: "none-such" as "stub",
+      exportAll: true,
+    }).catch((e: unknown) => e)) as CompileError;
+    expect(error).toBeInstanceOf(CompileError);
+    expect(error.diagnostics).toStrictEqual([]);
+    expect(error.output).toMatch(/^FAILURE Runtime '.*none-such\.ts' is not found\.\n/);
+    expect(error.message).toMatch(
+      /^compiling a\.ts failed:\nFAILURE Runtime '.*none-such\.ts' is not found\.\n/,
+    );
   });
 
   it("rejects a source that does not parse, relative to the working directory by default", async () => {

@@ -66,7 +66,19 @@ function filterModule(spec: ModuleSpec): Uint8Array {
     0x00,
   ]);
   const log = spec.log
-    ? [...logged, ...i32(4), ...i32(64), ...i32(spec.log.length), 0x10, proxyLog, 0x1a]
+    ? [
+        ...logged,
+        // The same text at info level (2), then at error level (4): a host asked for warnings
+        // and worse keeps the second alone.
+        ...[2, 4].flatMap((level) => [
+          ...i32(level),
+          ...i32(64),
+          ...i32((spec.log as string).length),
+          0x10,
+          proxyLog,
+          0x1a,
+        ]),
+      ]
     : [];
   b.code(["i32", "i32"], ["i32"], [...log, ...i32(spec.refuse ? 0 : 1)], "proxy_on_configure");
   if (spec.needs !== undefined) b.code(["i32"], ["i32"], i32(spec.needs), NEEDED_CALLBACKS_EXPORT);
