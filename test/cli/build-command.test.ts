@@ -2,7 +2,15 @@
 // abort/trace/seed replacements alone: each compile takes a fraction of a second, so the
 // command's own work (its lines, its JSON, its errors, the module check, --for-config, what
 // is up to date) is judged without the minutes a real filter's compile takes.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Writable } from "node:stream";
@@ -361,5 +369,178 @@ describe("meshwasm test", () => {
     const empty = await cli(["test"], { cwd: project([]) });
     expect(empty.code).toBe(ExitCode.Usage);
     expect(empty.stderr).toMatch(/^error: no filters found in examples\/, filters\//);
+  });
+});
+
+describe("meshwasm build --chain", () => {
+  /** A user's project whose meshwasm/assembly is a stand-in of two files (registerChain does
+   *  nothing; exports.ts gives the marker and an allocator) over the SDK's abort/trace/seed
+   *  replacements: a chain of the tiny filters then compiles in a fraction of a second. */
+  function chainProject(names: Name[], exports = OK): string {
+    const dir = project(names);
+    const sdk = join(dir, "node_modules", "meshwasm", "assembly");
+    mkdirSync(sdk, { recursive: true });
+    writeFileSync(join(dir, "node_modules", "meshwasm", "package.json"), '{"name":"meshwasm"}');
+    for (const folder of ["internal", "abi"]) {
+      symlinkSync(join(REPO, "assembly", folder), join(sdk, folder), "dir");
+    }
+    writeFileSync(
+      join(sdk, "index.ts"),
+      'import "./internal/panic";\nexport function registerChain(names: string[]): void {}\n',
+    );
+    writeFileSync(join(sdk, "exports.ts"), exports);
+    return dir;
+  }
+  // The chain's members: any filter without its own ABI marker will do.
+  const member = "export function member(): void {}\n";
+
+  it("builds one module of the filters in order, and says so, in JSON too", async () => {
+    const dir = chainProject([]);
+    for (const name of ["first", "second"]) {
+      mkdirSync(join(dir, "filters", name, "assembly"), { recursive: true });
+      writeFileSync(join(dir, "filters", name, "assembly", "index.ts"), member);
+    }
+    const run = await cli(["build", "--chain", "second,first", "-O", "none", "-o", "out/c.wasm"], {
+      cwd: dir,
+    });
+    expect(run.code).toBe(ExitCode.Ok);
+    const size = readFileSync(join(dir, "out", "c.wasm")).length;
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^building the chain second → first \\.\\.\\.\\nbuilt out/c\\.wasm: second → first \\(${(size / 1024).toFixed(1).replace(".", "\\.")} KiB\\) \\(\\d+\\.\\d s\\)\\n$`,
+      ),
+    );
+    expect(readFileSync(join(dir, "out", ".chain", "c.ts"), "utf8")).toContain(
+      'import { registerChain } from "meshwasm/assembly";',
+    );
+    const json = await cli(
+      [
+        "build",
+        "--chain",
+        "first,second",
+        "-O",
+        "none",
+        "--runtime",
+        "stub",
+        "--text",
+        "--debug",
+        "--export-all",
+        "--json",
+      ],
+      { cwd: dir },
+    );
+    expect(json.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(json.stdout)).toStrictEqual({
+      ok: true,
+      wasm: "build/chain.wasm",
+      chain: ["first", "second"],
+      bytes: readFileSync(join(dir, "build", "chain.wasm")).length,
+    });
+    expect(readFileSync(join(dir, "build", "chain.wat"), "utf8")).toContain("(module");
+  }, 60_000);
+
+  it("takes the chain from its configuration's sections, and builds for a configuration", async () => {
+    const dir = chainProject([]);
+    for (const name of ["first", "second"]) {
+      mkdirSync(join(dir, "filters", name, "assembly"), { recursive: true });
+      writeFileSync(join(dir, "filters", name, "assembly", "index.ts"), member);
+    }
+    const fromConfig = await cli(
+      ["build", "--chain-config", '{"second":{},"first":{}}', "-O", "none", "--json"],
+      { cwd: dir },
+    );
+    expect(fromConfig.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(fromConfig.stdout).chain).toStrictEqual(["second", "first"]);
+    const forConfig = await cli(
+      [
+        "build",
+        "--chain",
+        "first,second",
+        "--for-config",
+        '{"first":{},"second":{}}',
+        "-O",
+        "none",
+        "--json",
+      ],
+      { cwd: dir },
+    );
+    expect(forConfig.code).toBe(ExitCode.Ok);
+    // The stand-in has no callbacks, so nothing is left out.
+    expect(JSON.parse(forConfig.stdout)).toMatchObject({ ok: true, removed: [] });
+    expect(forConfig.stderr).toContain("  for its configuration: nothing to leave out\n");
+  }, 60_000);
+
+  it("names the compile errors, a module Envoy would not load, and a refused configuration", async () => {
+    // Members without the import of their own: the stand-in SDK brings it.
+    const broken = chainProject([]);
+    const sources = { ok: member, bad: `${member}export const big: i32 = 0xffffffffff;\n` };
+    for (const [name, source] of Object.entries(sources)) {
+      mkdirSync(join(broken, "filters", name, "assembly"), { recursive: true });
+      writeFileSync(join(broken, "filters", name, "assembly", "index.ts"), source);
+    }
+    const bad = await cli(["build", "--chain", "ok,bad", "-O", "none"], { cwd: broken });
+    expect(bad.code).toBe(ExitCode.Failed);
+    expect(bad.stdout).toBe(
+      "building the chain ok → bad ...\n  filters/bad/assembly/index.ts:2:25: error TS200: Conversion from type 'i64' to 'i32' requires an explicit cast.\n",
+    );
+    expect(bad.stderr).toMatch(
+      /^the chain did not compile \(\d+\.\d s\)\nerror: the chain ok,bad did not build\n$/,
+    );
+
+    const noMalloc = chainProject([], "export function proxy_abi_version_0_2_1(): void {}\n");
+    mkdirSync(join(noMalloc, "filters", "m", "assembly"), { recursive: true });
+    writeFileSync(join(noMalloc, "filters", "m", "assembly", "index.ts"), member);
+    const unloadable = await cli(["build", "--chain", "m", "-O", "none"], { cwd: noMalloc });
+    expect(unloadable.code).toBe(ExitCode.Failed);
+    expect(unloadable.stdout).toMatch(/^building the chain m \.\.\.\n {2}\S.*malloc/);
+    expect(unloadable.stderr).toMatch(
+      /^the chain's module fails the module check \(\d+\.\d s\)\nerror: build\/chain\.wasm would not load in Envoy\n$/,
+    );
+
+    const refusing = chainProject(
+      [],
+      `${OK}export function proxy_on_configure(root: u32, size: u32): bool { return false; }\n`,
+    );
+    mkdirSync(join(refusing, "filters", "m", "assembly"), { recursive: true });
+    writeFileSync(join(refusing, "filters", "m", "assembly", "index.ts"), member);
+    const refused = await cli(["build", "--chain", "m", "--for-config", '{"m":{}}', "-O", "none"], {
+      cwd: refusing,
+    });
+    expect(refused.code).toBe(ExitCode.Failed);
+    expect(refused.stderr).toMatch(
+      /^the chain refused its configuration \(\d+\.\d s\)\nerror: --for-config \{"m":\{\}\}: the filter refused this configuration \(it logged nothing\)\n$/,
+    );
+  }, 60_000);
+
+  it("refuses a configuration given twice, and --for-config with --export-all", async () => {
+    const dir = chainProject(["ok"]);
+    const twice = await cli(
+      ["build", "--chain", "ok", "--for-config", "{}", "--chain-config", "{}"],
+      { cwd: dir },
+    );
+    expect(twice.code).toBe(ExitCode.Usage);
+    expect(twice.stderr.split("\n")[0]).toBe(
+      "error: give the chain's configuration once: --for-config <file> checks it like --chain-config and builds the module for it",
+    );
+    const all = await cli(["build", "--chain", "ok", "--for-config", "{}", "--export-all"], {
+      cwd: dir,
+    });
+    expect(all.code).toBe(ExitCode.Usage);
+    expect(all.stderr.split("\n")[0]).toBe(
+      "error: --for-config leaves callbacks out; --export-all keeps them all: give one",
+    );
+    const unknown = await cli(["build", "--chain", "ok,nope"], { cwd: dir });
+    expect(unknown.stderr).toBe(
+      'error: unknown filter "nope" in the chain; known filters: ok\nhint: a chain is `--chain a,b,c` (filters in request order) and a configuration with one section per filter\n',
+    );
+    const section = await cli(
+      ["build", "--chain", "ok", "--chain-config", '{"ok":{},"x":{}}', "--json"],
+      { cwd: dir },
+    );
+    expect(JSON.parse(section.stdout)).toStrictEqual({
+      ok: false,
+      problem: "unknown-section",
+      error: '--chain-config {"ok":{},"x":{}}: section "x" names no filter of the chain (ok)',
+    });
   });
 });
