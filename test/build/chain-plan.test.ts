@@ -51,6 +51,8 @@ const schema = write(
   join(scratch, "schemas", "limit.json"),
   JSON.stringify({
     type: "object",
+    // A keyword Ajv does not know: a strict Ajv would refuse the schema itself.
+    "x-note": "limits",
     additionalProperties: false,
     properties: {
       rules: { type: "array" },
@@ -200,11 +202,16 @@ describe("chainEntrySource", () => {
 
   it("imports an SDK folder by relative path, ./ for one below the entry, / for \\", () => {
     const text = chainEntrySource(
-      [{ name: "a", entry: "/p/build/.chain/a\\b/index.ts" }],
+      [
+        { name: "a", entry: "/p/build/.chain/a\\b/index.ts" },
+        { name: "b", entry: "/p/build/.chain/v1.tsx/index.ts" },
+      ],
       "/p/build/.chain/x.ts",
       "/p/sdk/assembly",
     );
     expect(text).toContain('\nimport "./a/b/index";\n');
+    // Only the last .ts goes.
+    expect(text).toContain('\nimport "./v1.tsx/index";\n');
     expect(text).toContain('\nimport { registerChain } from "../../sdk/assembly";\n');
     expect(text).toContain('\nexport * from "../../sdk/assembly/exports";\n');
   });

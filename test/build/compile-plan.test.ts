@@ -21,8 +21,10 @@ import {
   DEFAULT_OPTIMIZE,
   DEFAULT_RUNTIME,
   type Diagnostic,
+  errorsFirst,
   formatDiagnostic,
   PRUNE_EXPORTS_TRANSFORM,
+  readModule,
   sdkAssemblyDir,
   toDiagnostic,
 } from "../../src/build/compile.ts";
@@ -218,6 +220,24 @@ describe("diagnostics", () => {
     });
   });
 
+  it("puts the errors first, each kind in the order reported", () => {
+    const at = (category: Diagnostic["category"], line: number): Diagnostic => ({
+      category,
+      code: 1,
+      message: "m",
+      line,
+    });
+    const reported = [
+      at("warning", 1),
+      at("error", 2),
+      at("info", 3),
+      at("error", 4),
+      at("warning", 5),
+    ];
+    expect(errorsFirst(reported).map((d) => d.line)).toStrictEqual([2, 4, 1, 3, 5]);
+    expect(reported.map((d) => d.line)).toStrictEqual([1, 2, 3, 4, 5]);
+  });
+
   it("a CompileError lists the errors alone, or the compiler's output when there is none", () => {
     const warning: Diagnostic = {
       category: "warning",
@@ -282,6 +302,11 @@ describe("compileFilter (sources of a few lines)", () => {
       (e) => e.name,
     );
     expect(exports).toContain("f");
+  });
+
+  it("reads a built module back", async () => {
+    const dir = project("read", { "m.wasm": "\0asm" });
+    expect([...(await readModule(join(dir, "m.wasm")))]).toStrictEqual([0, 97, 115, 109]);
   });
 
   it("rejects with every diagnostic, errors first, each at its line", async () => {

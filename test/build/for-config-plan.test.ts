@@ -47,6 +47,8 @@ interface ModuleSpec {
   /** proxy_on_configure returns false, after logging this at error level when given. */
   refuse?: boolean;
   log?: string;
+  /** The levels `log` is logged at (default info, then error). */
+  levels?: number[];
 }
 
 /** A module the test host starts: the ABI marker, an allocator, the callbacks named, and a
@@ -70,7 +72,7 @@ function filterModule(spec: ModuleSpec): Uint8Array {
         ...logged,
         // The same text at info level (2), then at error level (4): a host asked for warnings
         // and worse keeps the second alone.
-        ...[2, 4].flatMap((level) => [
+        ...(spec.levels ?? [2, 4]).flatMap((level) => [
           ...i32(level),
           ...i32(64),
           ...i32((spec.log as string).length),
@@ -81,7 +83,9 @@ function filterModule(spec: ModuleSpec): Uint8Array {
       ]
     : [];
   b.code(["i32", "i32"], ["i32"], [...log, ...i32(spec.refuse ? 0 : 1)], "proxy_on_configure");
-  if (spec.needs !== undefined) b.code(["i32"], ["i32"], i32(spec.needs), NEEDED_CALLBACKS_EXPORT);
+  // The SDK's name for its answer (assembly/exports.ts), written out.
+  if (spec.needs !== undefined)
+    b.code(["i32"], ["i32"], i32(spec.needs), "meshwasm_needed_callbacks");
   for (const name of spec.callbacks) {
     const { params, results } = (findGuestExport(name) as GuestExport).type;
     b.func([...params], [...results], name);
@@ -157,6 +161,10 @@ describe("neededCallbacks", () => {
     expect(
       await neededCallbacks(filterModule({ callbacks: HEADERS, needs: -1 }), {}),
     ).toStrictEqual(ALL);
+    expect(
+      await neededCallbacks(filterModule({ callbacks: HEADERS, needs: -2 }), {}),
+    ).toStrictEqual(ALL);
+    expect(NEEDED_CALLBACKS_EXPORT).toBe("meshwasm_needed_callbacks");
   });
 
   it("throws the filter's refusal with what it logged, naming where the configuration came from", async () => {
@@ -179,6 +187,17 @@ describe("neededCallbacks", () => {
     );
     expect((silent as Error).message).toBe(
       "the configuration: the filter refused this configuration (it logged nothing)",
+    );
+  });
+
+  it("gives every line the filter logged, one a line", async () => {
+    const error = (await neededCallbacks(
+      filterModule({ callbacks: [], refuse: true, log: "bad", levels: [4, 3] }),
+      {},
+    ).catch((e: unknown) => e)) as ConfigurationRefusedError;
+    expect(error.logs).toHaveLength(2);
+    expect(error.message).toBe(
+      `the configuration: the filter refused this configuration:\n${error.logs[0]}\n${error.logs[1]}`,
     );
   });
 
@@ -266,6 +285,18 @@ describe("pruneForConfiguration", () => {
     expect((error as ConfigurationRefusedError).origin).toBe("c.json");
   });
 
+  it("names the configuration by default when the second module still exports a callback", async () => {
+    const out = join(scratch, "default.wasm");
+    const spec = { callbacks: HEADERS, needs: 0 };
+    const { compile } = compiles(out, () => filterModule(spec));
+    const error = await pruneForConfiguration(filterModule(spec), compile, out, {}).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe(
+      `${out}: the build for the configuration still exports ${HEADERS.join(", ")}`,
+    );
+  });
+
   it("refuses a configuration the module refuses, before compiling", async () => {
     const out = join(scratch, "never.wasm");
     const { calls, compile } = compiles(out, () => filterModule({ callbacks: [] }));
@@ -312,6 +343,23 @@ describe("buildForConfiguration", () => {
       removed: ["proxy_on_request_headers"],
     });
     expect(exportedCallbacks(readFileSync(out))).toStrictEqual(["proxy_on_response_headers"]);
+  });
+
+  it("names the configuration by default, and fails as the read fails when no module was made", async () => {
+    const out = join(scratch, "default-refused.wasm");
+    const { compile } = compiles(out, () => filterModule({ callbacks: ALL, refuse: true }));
+    const error = await buildForConfiguration(compile, out, {}).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "the configuration: the filter refused this configuration (it logged nothing)",
+    );
+    const nowhere = join(scratch, "never-written.wasm");
+    const missing = await buildForConfiguration(
+      async () => ({ outFile: nowhere, bytes: 0, millis: 0, warnings: [] }),
+      nowhere,
+      {},
+    ).catch((e: unknown) => e);
+    expect((missing as NodeJS.ErrnoException).code).toBe("ENOENT");
+    expect((missing as NodeJS.ErrnoException).syscall).toBe("open");
   });
 
   it("leaves no module behind for a configuration the filter refuses", async () => {
