@@ -4,12 +4,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { Writable } from "node:stream";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { commands } from "../../src/cli/commands/index.ts";
 import { createContext } from "../../src/cli/context.ts";
 import { CliError, ExitCode } from "../../src/cli/errors.ts";
-import { createProgram } from "../../src/cli/program.ts";
+import { Output } from "../../src/cli/output.ts";
+import { createProgram, run } from "../../src/cli/program.ts";
 import {
   DEFAULT_FILTER_DIRS,
   Project,
@@ -24,6 +27,7 @@ import {
   type ScaffoldInput,
   VITEST_CONFIG,
 } from "../../src/cli/scaffold.ts";
+import { envoyBinary } from "../../src/envoy/binary.ts";
 import { cli } from "./helpers.ts";
 
 const REPO = resolve(".");
@@ -149,11 +153,14 @@ describe("Project", () => {
         "known filters: a. Create one with `meshwasm new <name>`.",
       );
     }
-    expect(() => Project.find(folder({ "package.json": "{}" })).select(["x"])).toThrow(
-      expect.objectContaining({
-        hint: "known filters: none. Create one with `meshwasm new <name>`.",
-      }),
-    );
+    const none = (() => {
+      try {
+        Project.find(folder({ "package.json": "{}" })).select(["x"]);
+      } catch (error) {
+        return error as CliError;
+      }
+    })();
+    expect(none?.hint).toBe("known filters: none. Create one with `meshwasm new <name>`.");
   });
 
   it("knows the meshwasm repository by its name and its assembly folder", () => {
@@ -228,6 +235,33 @@ describe("scaffold", () => {
     expect(test).toContain('rootId: "my-filter"');
     expect(test).toContain('host.counter("my_filter_requests")');
     expect(test).toContain('it("sets x-my-filter: on when there is no configuration"');
+  });
+
+  it("a schema Ajv compiles strictly, each field described with examples it accepts", () => {
+    const schema = JSON.parse(files["schema.json"] as string);
+    const ajv = new Ajv2020({ strict: true });
+    // The draft Ajv2020 reads, named so editors pick the same one.
+    expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    const validate = ajv.compile(schema);
+    expect(schema.examples.length).toBeGreaterThan(0);
+    for (const example of schema.examples) expect(validate(example)).toBe(true);
+    expect(validate({ colour: "red" })).toBe(false);
+    expect(validate({ header: "" })).toBe(false);
+    expect(validate({ header: 1 })).toBe(false);
+    expect(validate({ value: 1 })).toBe(false);
+    expect(validate([])).toBe(false);
+    for (const [field, property] of Object.entries(schema.properties) as [
+      string,
+      { description: string; examples: unknown[]; default: unknown },
+    ][]) {
+      expect(property.description, field).toMatch(/^[A-Z].{5,}\.$/);
+      expect(property.examples.length, field).toBeGreaterThan(0);
+      for (const example of property.examples) {
+        expect(typeof example === "string" && example.length > 0, field).toBe(true);
+        expect(validate({ [field]: example }), field).toBe(true);
+      }
+      expect(validate({ [field]: property.default }), field).toBe(true);
+    }
   });
 
   it("a schema with the filter's defaults", () => {
@@ -394,7 +428,7 @@ describe("meshwasm new", () => {
         meshwasm: { filterDirs: ["filters", "lib/f"], other: 1 },
       }),
     });
-    const run = await cli(["new", "tag", "--dir", "src/filters/", "--json"], { cwd: dir });
+    const run = await cli(["new", "tag", "--dir", "src/filters//", "--json"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).folder).toBe("src/filters/tag");
     expect(JSON.parse(run.stdout).updated).toStrictEqual(["package.json"]);
@@ -527,12 +561,38 @@ describe("the program", () => {
     expect(run.stderr).toContain("    at ");
   });
 
-  it("resets the exit code a command set, and returns it", async () => {
+  it("returns the exit code a command set, and resets it", async () => {
     process.exitCode = 5;
-    const dir = folder();
-    const run = await cli(["check", join(dir, "none.wasm")], { cwd: dir });
-    expect(run.code).toBe(ExitCode.Usage);
+    const dir = folder({ "bad.wasm": "not a module" });
+    const missing = await cli(["check", join(dir, "none.wasm")], { cwd: dir });
+    expect(missing.code).toBe(ExitCode.Usage);
     expect(process.exitCode).toBeUndefined();
+    const failed = await cli(["check", "bad.wasm"], { cwd: dir });
+    expect(failed.code).toBe(ExitCode.Failed);
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it("takes the process's environment when given none", async () => {
+    const saved = process.env.ENVOY_BIN;
+    process.env.ENVOY_BIN = envoyBinary(process.env);
+    try {
+      let text = "";
+      const stdout = new Writable({
+        write(chunk, _encoding, done) {
+          text += String(chunk);
+          done();
+        },
+      });
+      const code = await run(["envoy", "setup", "--json"], {
+        cwd: scratch,
+        out: new Output({ stdout, stderr: stdout }, {}),
+      });
+      expect(code).toBe(ExitCode.Ok);
+      expect(JSON.parse(text).source).toBe("ENVOY_BIN");
+    } finally {
+      if (saved === undefined) delete process.env.ENVOY_BIN;
+      else process.env.ENVOY_BIN = saved;
+    }
   });
 
   it("gives each command the context: its folder, its environment, its arguments, one project", () => {
