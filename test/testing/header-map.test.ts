@@ -163,6 +163,21 @@ describe("HeaderMap", () => {
     expect(response.pairs().map(([k]) => k)).toEqual([":status", ":y", "x", "via"]);
   });
 
+  it("keeps every repeat apart in request trailers, which have no inline names", () => {
+    const trailers = new HeaderMap([
+      ["via", "a"],
+      ["via", "b"],
+    ]).asKind("request-trailers");
+    trailers.add("content-type", "x");
+    trailers.add("content-type", "y");
+    expect(trailers.pairs()).toEqual([
+      ["via", "a"],
+      ["via", "b"],
+      ["content-type", "x"],
+      ["content-type", "y"],
+    ]);
+  });
+
   it("reads host as :authority on request headers only", () => {
     const request = new HeaderMap([[":authority", "a.test"]]).asKind("request-headers");
     expect(request.get("Host")).toBe("a.test");
