@@ -139,7 +139,7 @@ describe("HTTP callouts", () => {
   });
 
   it("add content-length for a body, keep a copy of it, and give the handler the call", () => {
-    const { callouts, root } = setUp();
+    const { clock, callouts, root } = setUp();
     const seen: HttpCall[] = [];
     callouts.httpHandlers.set("c", (call) => {
       seen.push(call);
@@ -161,6 +161,10 @@ describe("HTTP callouts", () => {
     expect(call.done).toBe(false);
     callouts.httpCall(root, request());
     expect(seen[1]?.headers.has("content-length")).toBe(false);
+    // A handler that answers nothing leaves the call pending.
+    clock.drain();
+    expect(root.events).toEqual([]);
+    expect(call.done).toBe(false);
   });
 
   it("deliver a handler's answer after the current call, a promised one once it settles", async () => {
@@ -286,6 +290,8 @@ describe("deadlines in virtual time", () => {
     callouts.httpCall(root, request({ timeoutMs: 300 }));
     callouts.httpCall(root, request({ timeoutMs: 100 }));
     callouts.httpCall(root, request({ timeoutMs: 100 }));
+    callouts.grpcCall(root, grpc(0));
+    expect(callouts.nextDeadline()?.at).toBe(1100);
     const grpcToken = callouts.grpcCall(root, grpc(50));
     callouts.grpcCall(root, grpc(50));
     expect(callouts.nextDeadline()?.at).toBe(1050);
@@ -440,15 +446,24 @@ describe("gRPC callouts", () => {
     const root = new Root();
     const s = callouts.grpcCall(root, call({ stream: true }));
     root.grpcReceive = (token, message) => {
-      root.events.push({ receive: token, message: Buffer.from(message).toString() });
-      callouts.grpcCancel(root, token);
+      const text = Buffer.from(message).toString();
+      root.events.push({ receive: token, message: text });
+      if (text !== "a") callouts.grpcCancel(root, token);
     };
-    callouts.grpc[0]?.reply({
-      messages: [bytes("a"), bytes("b")],
+    const reply = {
+      messages: [bytes("a"), bytes("b"), bytes("c")],
       trailingMetadata: { "x-t": "1" },
       status: 0,
-    });
-    expect(root.events).toEqual([{ receive: s, message: "a" }]);
+    };
+    callouts.grpc[0]?.reply(reply);
+    expect(root.events).toEqual([
+      { receive: s, message: "a" },
+      { receive: s, message: "b" },
+    ]);
+    // Cancelled by the last message's callback: no trailers, no close.
+    const last = callouts.grpcCall(root, call({ stream: true }));
+    callouts.grpc[1]?.reply({ ...reply, messages: [bytes("b")] });
+    expect(root.events.slice(2)).toEqual([{ receive: last, message: "b" }]);
   });
 
   it("drop answers to a root that stopped listening, leaving the call open", () => {
