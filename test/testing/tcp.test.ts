@@ -1,0 +1,154 @@
+// A TCP connection through a network filter (src/testing/tcp.ts), with a hand-written module
+// whose data callbacks pause: what the filter holds and what passes once it continues, its
+// closes, the peer each close callback is told, and a filter that traps.
+
+import { describe, expect, it } from "vitest";
+import { createHost } from "../../src/testing/index.ts";
+import { BufferType, Status, StreamType } from "../../src/testing/status.ts";
+import type { Vm } from "../../src/testing/vm.ts";
+import { text, utf8 } from "../../src/testing/wire.ts";
+import { WasmBuilder } from "../check/wasm-builder.ts";
+
+const I32 = "i32" as const;
+
+/** A network filter whose data callbacks return Pause (1), or trap when `trapOnData` (that
+ *  one exports no proxy_on_done, proxy_on_log or proxy_on_delete); the close callbacks store
+ *  the peer they are told in the exported global `peer`, the downstream data callback its
+ *  end-of-stream flag in `eos`. */
+function pausingModule(trapOnData = false): Uint8Array {
+  const b = new WasmBuilder();
+  b.memory(1);
+  const top = b.mutableGlobal(4096);
+  const peer = b.mutableGlobal(99);
+  const eos = b.mutableGlobal(99);
+  b.export("peer", "global", peer);
+  b.export("eos", "global", eos);
+  b.func([], [], "proxy_abi_version_0_2_1");
+  b.code([I32], [I32], [0x23, top, 0x23, top, 0x20, 0x00, 0x6a, 0x24, top], "malloc");
+  b.func([I32, I32], [], "proxy_on_context_create");
+  b.func([I32], [I32], "proxy_on_new_connection");
+  const data = trapOnData ? [0x00] : [0x20, 0x02, 0x24, eos, 0x41, 0x01];
+  b.code([I32, I32, I32], [I32], data, "proxy_on_downstream_data");
+  b.code([I32, I32, I32], [I32], [0x41, 0x01], "proxy_on_upstream_data");
+  b.code([I32, I32], [], [0x20, 0x01, 0x24, peer], "proxy_on_downstream_connection_close");
+  b.code([I32, I32], [], [0x20, 0x01, 0x24, peer], "proxy_on_upstream_connection_close");
+  if (!trapOnData) {
+    b.func([I32], [I32], "proxy_on_done");
+    b.func([I32], [], "proxy_on_log");
+    b.func([I32], [], "proxy_on_delete");
+  }
+  return b.build();
+}
+
+async function connect(trapOnData = false) {
+  const host = await createHost({ module: pausingModule(trapOnData) });
+  const conn = host.connect();
+  const vm = host.vms[0] as Vm;
+  const global = (name: string) => (vm.exports[name] as unknown as { value: number }).value;
+  return { host, conn, vm, peer: () => global("peer"), eos: () => global("eos") };
+}
+
+const bytesOf = (
+  conn: { getBuffer(t: number): { bytes: Uint8Array; mutable: boolean } | null },
+  t: number,
+) => text(conn.getBuffer(t)?.bytes ?? new Uint8Array(0));
+
+describe("a paused TCP connection", () => {
+  it("holds the client's bytes, all of them, until the filter continues the downstream", async () => {
+    const { conn, eos } = await connect();
+    expect(bytesOf(conn, BufferType.DownstreamData)).toBe("");
+    expect(conn.getBuffer(BufferType.DownstreamData)?.mutable).toBe(false);
+    expect(conn.downstreamData(utf8("ab"))).toBe("Pause");
+    expect(eos()).toBe(0);
+    expect(conn.downstreamData(utf8("cd"), true)).toBe("Pause");
+    expect(eos()).toBe(1);
+    expect(text(conn.toUpstream)).toBe("");
+    expect(bytesOf(conn, BufferType.DownstreamData)).toBe("abcd");
+    expect(conn.getBuffer(BufferType.DownstreamData)?.mutable).toBe(true);
+    // Continuing the upstream direction passes nothing of the client's (Envoy does not
+    // implement it).
+    expect(conn.continueStream(StreamType.Upstream)).toBe(Status.Unimplemented);
+    expect(text(conn.toUpstream)).toBe("");
+    expect(conn.continueStream(StreamType.Downstream)).toBe(Status.Ok);
+    expect(text(conn.toUpstream)).toBe("abcd");
+    expect(bytesOf(conn, BufferType.DownstreamData)).toBe("");
+    // Nothing held: a second continue passes nothing more.
+    conn.continueStream(StreamType.Downstream);
+    expect(text(conn.toUpstream)).toBe("abcd");
+    conn.downstreamData(utf8("e"));
+    conn.continueStream(StreamType.Downstream);
+    expect(text(conn.toUpstream)).toBe("abcde");
+  });
+
+  it("holds the upstream's bytes, and reads other buffers as the root's", async () => {
+    const { conn } = await connect();
+    expect(bytesOf(conn, BufferType.UpstreamData)).toBe("");
+    expect(conn.getBuffer(BufferType.UpstreamData)?.mutable).toBe(false);
+    expect(conn.upstreamData(utf8("xy"))).toBe("Pause");
+    expect(conn.upstreamData(utf8("z"))).toBe("Pause");
+    expect(bytesOf(conn, BufferType.UpstreamData)).toBe("xyz");
+    expect(text(conn.toDownstream)).toBe("");
+    expect(bytesOf(conn, BufferType.HttpRequestBody)).toBe("");
+  });
+
+  it("tells the close callbacks the peer: the upstream's end of stream as unknown (0)", async () => {
+    const { conn, peer } = await connect();
+    expect(peer()).toBe(99);
+    conn.upstreamData(utf8("bye"), true);
+    expect(peer()).toBe(0);
+    expect(conn.steps.map((s) => s.callback)).toContain("proxy_on_upstream_connection_close");
+    conn.closeDownstream("local");
+    expect(peer()).toBe(1);
+    const other = await connect();
+    other.conn.closeUpstream();
+    expect(other.peer()).toBe(2);
+    // Once the downstream closed, the connection is over: an upstream close runs nothing.
+    const third = await connect();
+    third.conn.closeDownstream("local");
+    third.conn.closeUpstream("remote");
+    expect(third.peer()).toBe(1);
+    expect(third.conn.steps.map((s) => s.callback)).not.toContain(
+      "proxy_on_upstream_connection_close",
+    );
+  });
+
+  it("closes the side the filter asks for once its callback has returned", async () => {
+    const { conn } = await connect();
+    expect(conn.closedByFilter).toBeNull();
+    expect(conn.closeStream(StreamType.Upstream)).toBe(Status.Ok);
+    expect(conn.closedByFilter).toBe("upstream");
+    expect(conn.closeStream(StreamType.Downstream)).toBe(Status.Ok);
+    expect(conn.closedByFilter).toBe("downstream");
+  });
+
+  it("ends the context after both sides closed, upstream first", async () => {
+    const { conn, vm } = await connect();
+    expect(vm.contexts.has(conn.id)).toBe(true);
+    conn.closeUpstream();
+    expect(vm.contexts.has(conn.id)).toBe(true);
+    conn.closeUpstream();
+    conn.closeDownstream();
+    expect(vm.contexts.has(conn.id)).toBe(false);
+    expect(conn.steps.map((s) => s.callback)).toEqual([
+      "proxy_on_new_connection",
+      "proxy_on_upstream_connection_close",
+      "proxy_on_downstream_connection_close",
+      "proxy_on_done",
+      "proxy_on_log",
+      "proxy_on_delete",
+    ]);
+  });
+});
+
+describe("a TCP filter that traps", () => {
+  it("closes the downstream, and runs no callback of the failed VM at the end", async () => {
+    const { conn, vm } = await connect(true);
+    expect(conn.downstreamData(utf8("ab"))).toBe("Continue");
+    expect(conn.trap).not.toBeNull();
+    expect(conn.closedByFilter).toBe("downstream");
+    expect(text(conn.toUpstream)).toBe("");
+    conn.closeDownstream();
+    expect(vm.contexts.has(conn.id)).toBe(false);
+    expect(conn.steps.map((s) => s.callback)).toEqual(["proxy_on_new_connection"]);
+  });
+});
