@@ -6,26 +6,24 @@
 // current and load them as they are.
 //
 //   tsx scripts/mutate-as/build-modules.mjs module:conformance example:hello ...
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { compileFilter } from "../../src/build/compile.ts";
+import { testModuleBuild } from "../../test/modules/build.ts";
 
-const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
-/** Modules built from another module's sources with every export kept (as in test/modules/build.ts). */
-const EXPORT_ALL = { "contexts-announced": "contexts" };
 const errors = [];
 await Promise.all(
   process.argv.slice(2).map(async (spec) => {
     const [kind, name] = spec.split(":");
-    const source = EXPORT_ALL[name] ?? name;
-    const entry = kind === "example" ? join("examples", name, "assembly", "index.ts") : join("test", "modules", source, "assembly", "index.ts");
-    const outFile =
+    // A module is built as test/modules/build.ts builds it (its source module, every export
+    // kept, or callbacks left out), with paths relative to the copy (compile errors name them).
+    const { source: _source, ...build } =
       kind === "example"
-        ? join("build", "test-modules", `example-${name}.wasm`)
-        : REFUSED.has(name)
-          ? join("test", ".tmp", "refused-modules", `${name}.wasm`)
-          : join("build", "test-modules", `${name}.wasm`);
+        ? { source: name, entry: join("examples", name, "assembly", "index.ts"), outFile: join("build", "test-modules", `example-${name}.wasm`) }
+        : testModuleBuild(name);
+    const entry = relative(process.cwd(), build.entry);
+    const outFile = relative(process.cwd(), build.outFile);
     try {
-      await compileFilter({ entry, outFile, optimize: "none", exportAll: source !== name });
+      await compileFilter({ ...build, entry, outFile, optimize: "none" });
     } catch (error) {
       const diagnostics = error?.diagnostics ?? [];
       const places = diagnostics

@@ -41,32 +41,47 @@ const EXPORT_ALL: Record<string, string> = { "contexts-announced": "contexts" };
 const PRUNED: Record<string, [string, number]> = {
   // Without proxy_on_delete (bit 8): the log ends each stream.
   "contexts-until-log": ["contexts", 1 << 8],
+  // Without proxy_on_delete: a stream's context lives while its callback runs, or until its
+  // log when a configured root needs the log.
+  "no-delete": ["no-delete", 1 << 8],
 };
+
+/** How test module `name` is built: its source module, entry file, output file and options
+ *  (scripts/mutate-as/build-modules.mjs builds the same modules for a mutation run). */
+export function testModuleBuild(name: string): {
+  source: string;
+  entry: string;
+  outFile: string;
+  exportAll: boolean;
+  prunedCallbacks?: number;
+} {
+  const pruned = PRUNED[name];
+  const source = EXPORT_ALL[name] ?? pruned?.[0] ?? name;
+  const outDir = REFUSED.has(name)
+    ? join(ROOT, "test", ".tmp", "refused-modules")
+    : join(ROOT, "build", "test-modules");
+  return {
+    source,
+    entry: join(ROOT, "test", "modules", source, "assembly", "index.ts"),
+    outFile: join(outDir, `${name}.wasm`),
+    exportAll: name in EXPORT_ALL,
+    ...(pruned ? { prunedCallbacks: pruned[1] } : {}),
+  };
+}
 
 /** The absolute path of build/test-modules/<name>.wasm (test/.tmp/refused-modules/ for the
  *  modules built to be refused), compiled if out of date. */
 export async function buildTestModule(name: string): Promise<string> {
-  const pruned = PRUNED[name];
-  const source = EXPORT_ALL[name] ?? pruned?.[0] ?? name;
-  const entry = join(ROOT, "test", "modules", source, "assembly", "index.ts");
-  const outDir = REFUSED.has(name)
-    ? join(ROOT, "test", ".tmp", "refused-modules")
-    : join(ROOT, "build", "test-modules");
-  const outFile = join(outDir, `${name}.wasm`);
+  const { source, ...build } = testModuleBuild(name);
   const sources = Math.max(
     newestMtime(join(ROOT, "test", "modules", source)),
     newestMtime(join(ROOT, "assembly")),
     newestMtime(join(ROOT, "transform")),
     settingsMtime(),
   );
-  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
-  await compileFilter({
-    entry,
-    outFile,
-    exportAll: name in EXPORT_ALL,
-    ...(pruned ? { prunedCallbacks: pruned[1] } : {}),
-  });
-  return outFile;
+  if (existsSync(build.outFile) && statSync(build.outFile).mtimeMs > sources) return build.outFile;
+  await compileFilter(build);
+  return build.outFile;
 }
 
 /** examples/<name> compiled to build/examples/<name>.wasm (the same check). */

@@ -375,6 +375,18 @@ describe("the host's log level", () => {
   });
 });
 
+/** A plugin that went away (a configuration update removed it): its root is done and deleted. */
+function removePlugin(h: Host, name: string): void {
+  const vm = h.vms[0];
+  if (!vm) throw new Error("no VM");
+  const root = [...vm.contexts.values()].find(
+    (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === name,
+  );
+  if (!root) throw new Error(`no root of plugin ${name}`);
+  vm.call("proxy_on_done", root, root.id);
+  root.delete();
+}
+
 describe("several roots in one VM", () => {
   it("with one root_id, streams go to the newest live root", async () => {
     const h = await host({
@@ -389,25 +401,40 @@ describe("several roots in one VM", () => {
     expect(await config("/r/1")).toBe("second");
     // Plugins go away (a configuration update removed them): each root is done and deleted,
     // and streams go to the newest root left with their root_id.
-    const vm = h.vms[0];
-    if (!vm) throw new Error("no VM");
-    const remove = (name: string) => {
-      const root = [...vm.contexts.values()].find(
-        (c): c is RootContextState => c instanceof RootContextState && c.plugin.name === name,
-      );
-      if (!root) throw new Error(`no root of plugin ${name}`);
-      vm.call("proxy_on_done", root, root.id);
-      root.delete();
-    };
-    remove("p");
+    removePlugin(h, "p");
     expect(await config("/r/2")).toBe("second");
-    remove("second");
+    removePlugin(h, "second");
     expect(await config("/r/3")).toBe("first");
     // The last root gone, a stream has no root to go to: the VM stops, naming the callback.
-    remove(h.plugin.name);
+    removePlugin(h, h.plugin.name);
     const orphan = await h.request({ path: "/r/4" });
     expect(orphan.trap?.message).toMatch(/proxy_on_request_headers/);
     expect(h.logs("critical").join("\n")).toMatch(/unknown context id in proxy_on_request_headers/);
+  });
+
+  it("roots removed from the front and the back: each stream finds its own root, or none", async () => {
+    const h = await host({
+      configuration: "first",
+      sharedVm: [
+        { name: "p", rootId: "pass", configuration: "" },
+        { name: "t", rootId: "tcp", configuration: "" },
+        { name: "second", rootId: "d", configuration: "second" },
+      ],
+    });
+    // The first root gone, the others move up in the dispatcher's lists: a stream of the
+    // root that was second still finds it (not the one after it, which makes no HTTP streams).
+    removePlugin(h, h.plugin.name);
+    const passing = h.stream({ plugin: "p" });
+    expect(passing.requestHeaders({ ...GET, ":path": "/p" })).toBe("Continue");
+    expect(passing.trap).toBeNull();
+    expect((await h.request({ path: "/r" })).upstream?.headers["x-config"]).toBe("second");
+    // The last root gone: its root_id names no live root, though the lists once held it there.
+    removePlugin(h, "second");
+    const orphan = await h.request({ path: "/r" });
+    expect(orphan.trap?.message).toMatch(/proxy_on_request_headers/);
+    expect(h.logs("critical").join("\n")).toMatch(
+      /no root context registered for root_id "d" in proxy_on_request_headers \(context \d+\)/,
+    );
   });
 
   it("finds a stream's root by its plugin_root_id only when the VM has several", async () => {
