@@ -337,6 +337,7 @@ describe("a root that makes no stream contexts", () => {
   it("lets a connection's data pass both ways", async () => {
     const h = await host({ rootId: "pass" });
     const c = h.connect();
+    expect(c.steps).toEqual([{ callback: "proxy_on_new_connection", action: "Continue" }]);
     expect(c.downstreamData(bytes("ping"))).toBe("Continue");
     expect(c.upstreamData(bytes("pong"))).toBe("Continue");
     c.closeDownstream();

@@ -108,6 +108,7 @@ describe("no configured root needs the log: a context per callback", () => {
     expect(s.trap).toBeNull();
     expect(new TextDecoder().decode(s.upstream.body)).toBe("body");
     const c = h.connect();
+    expect(c.steps).toEqual([{ callback: "proxy_on_new_connection", action: "Continue" }]);
     expect(c.downstreamData(bytes("ping"))).toBe("Continue");
     expect(c.upstreamData(bytes("pong"))).toBe("Continue");
     c.closeDownstream();
