@@ -209,7 +209,7 @@ describe("a header batch left open is written at the end of every callback", () 
         root.queueReady(1);
       },
     ],
-    ...["vm-start", "configure"].map((callback): [string, (h: Host) => void] => [
+    ...["vm-start", "configure", "configure-end"].map((callback): [string, (h: Host) => void] => [
       callback,
       (h) => {
         // One more plugin starting in the running VM (as Envoy starts one with the same VM
@@ -219,7 +219,7 @@ describe("a header batch left open is written at the end of every callback", () 
         const late = new RootContextState(vm, 98, { ...h.plugin, name: "late" });
         vm.contexts.set(late.id, late);
         expect(vm.call("proxy_on_vm_start", late, late.id, 0)).toBe(1);
-        if (callback === "configure")
+        if (callback !== "vm-start")
           expect(vm.call("proxy_on_configure", late, late.id, 0)).toBe(1);
       },
     ]),
@@ -273,6 +273,10 @@ describe("a header batch left open is written at the end of every callback", () 
     expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
     await mark(h);
     expect(w.upstream.headers).toBeNull();
+    // A stream of its own in between: a batch still open would be written at the end of its
+    // callback, into its headers (and the release below would not write it into W's).
+    const between = await h.request({ path: "/between" });
+    expect(between.upstream?.headers[`x-mark-${callback}`]).toBeUndefined();
     h.callForeignFunction(1);
     expect(h.logs("info")).toContain("release from foreign: 0");
     expect(w.upstream.headers?.get(`x-mark-${callback}`)).toBe("1");

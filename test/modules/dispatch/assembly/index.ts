@@ -70,6 +70,9 @@ class DispatchRoot extends RootContext {
     this.config = String.UTF8.decode(this.pluginConfiguration());
     this.setTickPeriod(1000);
     registerSharedQueue("dispatch");
+    // Once more after the root's own calls (which wrote the batch above): only the end of the
+    // callback writes this one.
+    markAll("configure-end");
     return true;
   }
 
