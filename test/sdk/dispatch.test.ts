@@ -498,6 +498,26 @@ describe("what the dispatcher keeps per context and per call is let go", () => {
     });
   });
 
+  it("unary gRPC calls, answered and failed", async () => {
+    // A unary call's token is kept until its answer or its failure: a token left behind is a
+    // few bytes, so it takes thousands of calls to show in the VM's pages.
+    let calls = 0;
+    const h = await host({
+      grpcClusters: {
+        grpc: (call) =>
+          call.stream
+            ? undefined
+            : calls++ % 2 === 0
+              ? { messages: [bytes("pong")] }
+              : { status: 14 },
+      },
+    });
+    await flat(h, 2000, async () => {
+      expect((await h.request({ path: "/grpc/unary" })).upstream?.path).toBe("/grpc/unary");
+    });
+    expect(h.logs("info").filter((l) => l === "grpc close: /grpc/unary")).toHaveLength(5000);
+  });
+
   it("connections, and streams and connections that pass through", async () => {
     for (const rootId of ["tcp", "pass"]) {
       const h = await host({ rootId });
