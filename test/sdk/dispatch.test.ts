@@ -351,6 +351,24 @@ describe("a root that makes no stream contexts", () => {
   });
 });
 
+describe("a connection's data", () => {
+  it("each direction's callback reads the other's held bytes from the host", async () => {
+    // The length the host announced to a data callback is that callback's alone: the other
+    // direction's callback asks the host.
+    const h = await host({ rootId: "tcp" });
+    const c = h.connect();
+    expect(c.downstreamData(bytes("hold"))).toBe("Pause");
+    expect(c.upstreamData(bytes("hold"))).toBe("Pause");
+    expect(c.downstreamData(bytes("more"))).toBe("Continue");
+    expect(h.logs("info")).toEqual([
+      "upstream bytes held: 0",
+      "downstream bytes held: 4",
+      "upstream bytes held: 4",
+    ]);
+    expect(new TextDecoder().decode(c.toUpstream)).toBe("holdmore");
+  });
+});
+
 describe("the host's log level", () => {
   it("a level changed on the host takes effect from the next stream on", async () => {
     const h = await host({ logLevel: "info" });

@@ -232,14 +232,18 @@ class TcpStream extends StreamContext {
     return Action.Continue;
   }
 
+  // Each data callback logs how many bytes the other direction holds (the host's answer, not
+  // a length left from that direction's last callback), and holds data that is "hold".
   onDownstreamData(dataSize: u32, endOfStream: bool): Action {
     markAll("tcp-downstream-data");
-    return Action.Continue;
+    log.info("upstream bytes held: " + this.upstream.length().toString());
+    return String.UTF8.decode(this.downstream.read()) == "hold" ? Action.Pause : Action.Continue;
   }
 
   onUpstreamData(dataSize: u32, endOfStream: bool): Action {
     markAll("tcp-upstream-data");
-    return Action.Continue;
+    log.info("downstream bytes held: " + this.downstream.length().toString());
+    return String.UTF8.decode(this.upstream.read()) == "hold" ? Action.Pause : Action.Continue;
   }
 
   onDownstreamConnectionClose(peer: PeerType): void {
