@@ -139,6 +139,18 @@ describe("a stream resumed from another context's callback", () => {
     expect(w.upstream.headers?.get(":path")).toBe("/wait");
   });
 
+  it("from the root's onDelete, after its onDone acted on the held request", async () => {
+    // The root's onDone made the held request effective last: its delete must know the host
+    // runs the root again, or the release would skip making the request effective.
+    const h = await host();
+    const w = h.stream();
+    expect(w.requestHeaders({ ...GET, ":path": "/wait/shutdown" })).toBe("Pause");
+    h.close();
+    expect(h.logs("info")).toContain("release from root-delete: 0");
+    expect(w.upstream.headers?.get("x-mark-root-done")).toBe("1");
+    expect(w.upstream.headers?.get("x-mark-root-delete")).toBe("1");
+  });
+
   it("a handle to a stream the host deleted answers NotFound, without a host call", async () => {
     const h = await host();
     const w = h.stream();

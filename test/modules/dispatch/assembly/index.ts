@@ -52,6 +52,11 @@ function markAll(where: string): void {
  *  held requests (markAll) before anything else. */
 let markFirst = false;
 
+/** Set by a request held with "/wait/shutdown": the root's onDone marks the held requests
+ *  instead of releasing them (so the held request is the last context acted on), and its
+ *  onDelete marks and releases them. */
+let atDelete = false;
+
 function orNull(value: string | null): string {
   return value === null ? "<null>" : value;
 }
@@ -91,8 +96,15 @@ class DispatchRoot extends RootContext {
   }
 
   onDone(): bool {
-    releaseAll("done");
+    if (atDelete) markAll("root-done");
+    else releaseAll("done");
     return true;
+  }
+
+  onDelete(): void {
+    // Before any call of the root's own: the held request's handle acts first.
+    markAll("root-delete");
+    releaseAll("root-delete");
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
@@ -121,9 +133,10 @@ class DispatchStream extends HttpContext {
     log.debug("request " + this.path);
     this.request.headers.set("x-debug", log.enabled(LogLevel.Debug) ? "on" : "off");
     this.request.headers.set("x-config", changetype<DispatchRoot>(this.root).config);
-    if (this.path == "/wait" || this.path == "/wait/mark-first") {
+    if (this.path == "/wait" || this.path == "/wait/mark-first" || this.path == "/wait/shutdown") {
       waiting.push(this);
       markFirst = this.path == "/wait/mark-first";
+      atDelete = this.path == "/wait/shutdown";
       return Action.Pause;
     }
     if (this.path == "/callout" || this.path == "/mark/callout") {
