@@ -34,7 +34,10 @@ const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
 
 /** Modules built from another module's sources with every export kept (`exportAll`, so
  *  proxy_on_context_create too): name → the source module. */
-const EXPORT_ALL: Record<string, string> = { "contexts-announced": "contexts" };
+const EXPORT_ALL: Record<string, string> = {
+  "contexts-announced": "contexts",
+  "dispatch-announced": "dispatch",
+};
 
 /** Modules built from another module's sources without some callbacks, as `meshwasm build
  *  --for-config` leaves them out: name → the source module and the callbacks' bits. */

@@ -18,9 +18,12 @@ import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
 import { buildTestModule } from "../modules/build.ts";
 
 let module: WasmModule;
+/** The same filter built with every export kept: the host announces each context. */
+let announced: WasmModule;
 
 beforeAll(async () => {
   module = await WA.compile(await readFile(await buildTestModule("dispatch")));
+  announced = await WA.compile(await readFile(await buildTestModule("dispatch-announced")));
 }, 300_000);
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -294,6 +297,25 @@ describe("a header batch left open is written at the end of every callback", () 
     expect(w.upstream.headers?.get(`x-mark-${callback}`)).toBe("1");
     expect(h.logs("warn")).toEqual([]);
   });
+
+  it.each(["first callback", "announced"])(
+    "in the root's createHttpContext, made at the stream's %s",
+    async (kind) => {
+      // Announced, the host runs proxy_on_context_create for the new stream (its parent
+      // effective): the held request's callback was the VM's last, and only the end of that
+      // callback writes the batch while the held request is effective.
+      const h = await host(kind === "announced" ? { module: announced } : {});
+      const w = h.stream();
+      expect(w.requestHeaders({ ...GET, ":path": "/wait/mark-create" })).toBe("Pause");
+      const r = h.stream();
+      expect(r.requestHeaders({ ...GET, ":path": "/r" })).toBe("Continue");
+      expect(r.upstream.headers?.get("x-mark-create")).toBeUndefined();
+      h.callForeignFunction(1);
+      expect(h.logs("info")).toContain("release from foreign: 0");
+      expect(w.upstream.headers?.get("x-mark-create")).toBe("1");
+      expect(h.logs("warn")).toEqual([]);
+    },
+  );
 
   it("in a stream's request headers, before its own first call", async () => {
     // The held request's callback was the VM's last: the dispatcher must know the new

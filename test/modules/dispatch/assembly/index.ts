@@ -52,6 +52,10 @@ function markAll(where: string): void {
  *  held requests (markAll) before anything else. */
 let markFirst = false;
 
+/** Set by a request held with "/wait/mark-create": the root's next createHttpContext marks
+ *  the held requests (markAll) before anything else. */
+let markCreate = false;
+
 /** Set by a request held with "/wait/shutdown": the root's onDone marks the held requests
  *  instead of releasing them (so the held request is the last context acted on), and its
  *  onDelete marks and releases them. */
@@ -108,6 +112,13 @@ class DispatchRoot extends RootContext {
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
+    // Before any call of the root's own: the held request's handle acts first. Where this
+    // runs is the build's: proxy_on_context_create when the module keeps that export
+    // ("dispatch-announced"), the stream's first callback when it does not.
+    if (markCreate) {
+      markCreate = false;
+      markAll("create");
+    }
     return new DispatchStream(contextId, this);
   }
 }
@@ -133,9 +144,10 @@ class DispatchStream extends HttpContext {
     log.debug("request " + this.path);
     this.request.headers.set("x-debug", log.enabled(LogLevel.Debug) ? "on" : "off");
     this.request.headers.set("x-config", changetype<DispatchRoot>(this.root).config);
-    if (this.path == "/wait" || this.path == "/wait/mark-first" || this.path == "/wait/shutdown") {
+    if (this.path.startsWith("/wait")) {
       waiting.push(this);
       markFirst = this.path == "/wait/mark-first";
+      markCreate = this.path == "/wait/mark-create";
       atDelete = this.path == "/wait/shutdown";
       return Action.Pause;
     }
