@@ -621,8 +621,22 @@ describe("the program", () => {
       for (const argument of command.registeredArguments) {
         expect(argument.description.trim().length, `${name} ${argument.name()}`).toBeGreaterThan(3);
       }
+      for (const argument of command.registeredArguments) {
+        expect(argument.name(), name).toMatch(/^[a-z][a-z-]*$/);
+      }
       for (const option of command.options) {
-        expect(option.description.trim().length, `${name} ${option.flags}`).toBeGreaterThan(3);
+        const what = `${name} ${option.flags}`;
+        expect(option.description.trim().length, what).toBeGreaterThan(3);
+        expect(option.long, what).toMatch(/^--[a-z][a-z-]*$/);
+        // A flag is off unless given; a default value says something; a choice is a word.
+        if (option.isBoolean() && !option.negate)
+          expect(option.defaultValue ?? false, what).toBe(false);
+        if (typeof option.defaultValue === "string")
+          expect(option.defaultValue, what).toMatch(/^\S+$/);
+        if (option.argChoices !== undefined) {
+          expect(option.argChoices.length, what).toBeGreaterThan(1);
+          for (const choice of option.argChoices) expect(choice, what).toMatch(/^[A-Za-z0-9_-]+$/);
+        }
       }
     }
     // `demo` is its own example.
