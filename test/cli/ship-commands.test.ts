@@ -72,6 +72,11 @@ describe("meshwasm package, push, manifest, envoy-config", () => {
     expect(manifest.stderr).toContain(
       "error: --image is required (registry/repository:tag or an http(s) URL)\n",
     );
+    const unnamed = await cli(["manifest", "--image", "r.example/x:1"], { cwd: scratch });
+    expect(unnamed.code).toBe(ExitCode.Usage);
+    expect(unnamed.stderr).toBe(
+      "error: manifest: name a filter\nhint: e.g. meshwasm manifest hello --image …\n",
+    );
     const config = await cli(["envoy-config"], { cwd: scratch });
     expect(config.code).toBe(ExitCode.Usage);
     expect(config.stderr).toContain("error: expected one or more filter names\n");
