@@ -244,6 +244,30 @@ describe("what `meshwasm test` and `run` build first", () => {
     expect(isUpToDate(projectOf, ok)).toBe(false);
   });
 
+  it("is not up to date when a source is as new as the module", async () => {
+    const dir = project(["ok"]);
+    await buildOrFail(context(dir).ctx, ["ok"]);
+    const projectOf = Project.find(dir);
+    const [ok] = projectOf.filters() as [never];
+    const when = new Date(Date.now() + 120_000);
+    utimesSync(join(dir, "build", "ok.wasm"), when, when);
+    expect(isUpToDate(projectOf, ok)).toBe(true);
+    utimesSync(join(dir, "filters", "ok", "assembly", "index.ts"), when, when);
+    expect(isUpToDate(projectOf, ok)).toBe(false);
+  });
+
+  it("fails (exit 1) when any one filter fails, and says so in JSON", async () => {
+    const dir = project(["ok", "bad"]);
+    const run = await cli(["build", "--json", "-O", "none"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Failed);
+    const result = JSON.parse(run.stdout);
+    expect(result.ok).toBe(false);
+    expect(result.filters.map((f: { name: string; ok: boolean }) => [f.name, f.ok])).toStrictEqual([
+      ["bad", false],
+      ["ok", true],
+    ]);
+  });
+
   it("does not count tests or node_modules as sources", async () => {
     const dir = project(["ok"]);
     const { ctx } = context(dir);

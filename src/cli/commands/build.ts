@@ -72,6 +72,7 @@ function relDiagnostic(project: Project, d: Diagnostic): string {
     d.file && !d.file.startsWith("~lib/")
       ? relative(project.root, `${project.root}/${d.file}`)
       : d.file;
+  // Stryker disable next-line ObjectLiteral: equivalent, the compiler's paths are already normalized and relative to the project, so the path made relative again is the same
   return formatDiagnostic({ ...d, ...(file ? { file } : {}) });
 }
 
