@@ -309,6 +309,21 @@ describe("meshwasm check", () => {
     filterModule({ without: ["malloc", "proxy_on_memory_allocate"] }).build(),
   );
   mkdirSync(join(dir, "empty"));
+  mkdirSync(join(dir, "warned"));
+  writeFileSync(
+    join(dir, "warned", "w.wasm"),
+    filterModule({ exports: [{ name: "proxy_abi_version_9_9_9", params: [] }] }).build(),
+  );
+
+  it("shows a module's warnings under it", async () => {
+    const run = await cli(["check", "warned/w.wasm"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Ok);
+    const lines = run.stdout.split("\n");
+    expect(lines[0]).toMatch(/^ok {4}warned\/w\.wasm {2}\d+ bytes, 2 imports, 7 exports$/);
+    expect(lines[1]).toBe(
+      "      warning: export proxy_abi_version_9_9_9: not an ABI marker Envoy knows; it is ignored",
+    );
+  });
 
   it("reports each module of a folder, and exits 1 when one fails", async () => {
     const run = await cli(["check", "mods"], { cwd: dir });
@@ -360,6 +375,8 @@ describe("meshwasm check", () => {
     const empty = await cli(["check", "empty"], { cwd: dir });
     expect(empty.code).toBe(ExitCode.Usage);
     expect(empty.stderr).toBe("error: no .wasm modules in empty\n");
+    const both = await cli(["check", "empty", "empty/"], { cwd: dir });
+    expect(both.stderr).toBe("error: no .wasm modules in empty, empty/\n");
   });
 });
 
@@ -377,18 +394,25 @@ describe("meshwasm test", () => {
     expect(run.stdout).toContain("building 1 filter (-O3, minimal runtime) ...\n");
     expect(run.stdout).toContain("testing ok with vitest\n");
     expect(readFileSync(join(dir, "build", "ok.wasm")).length).toBeGreaterThan(0);
-    const all = await cli(["test"], { cwd: dir });
-    expect(all.code).toBe(ExitCode.Failed);
-    expect(all.stdout).toContain("ok is up to date (build/ok.wasm)\n");
-    expect(all.stdout).toContain("testing ok, warn with vitest\n");
+    const both = await cli(["test", "ok", "warn"], { cwd: dir });
+    expect(both.code).toBe(ExitCode.Failed);
+    expect(both.stdout).toContain("ok is up to date (build/ok.wasm)\n");
+    expect(both.stdout).toContain("testing ok, warn with vitest\n");
+    // What follows -- goes to vitest: here a name pattern that leaves the failing test out.
+    const passing = await cli(
+      ["test", "warn", "--", "--testNamePattern=nothing-matches", "--passWithNoTests"],
+      { cwd: dir },
+    );
+    expect(passing.code).toBe(ExitCode.Ok);
+    expect(passing.stdout).toContain("testing warn with vitest\n");
   }, 120_000);
 
   it("says when no filter has tests, and when there are no filters", async () => {
-    const dir = project(["ok"]);
+    const dir = project(["ok", "warn"]);
     const run = await cli(["test"], { cwd: dir });
     expect(run.code).toBe(ExitCode.Failed);
     expect(run.stderr).toBe(
-      "error: no tests: none of ok has a test/ folder\nhint: put vitest files in <filter>/test/ (meshwasm new writes one)\n",
+      "error: no tests: none of ok, warn has a test/ folder\nhint: put vitest files in <filter>/test/ (meshwasm new writes one)\n",
     );
     const empty = await cli(["test"], { cwd: project([]) });
     expect(empty.code).toBe(ExitCode.Usage);
