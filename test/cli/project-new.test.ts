@@ -141,7 +141,11 @@ describe("Project", () => {
   });
 
   it("names unknown filters, the folders searched and the known ones", () => {
-    const dir = folder({ "package.json": "{}", "filters/a/assembly/index.ts": FILTER });
+    const dir = folder({
+      "package.json": "{}",
+      "filters/a/assembly/index.ts": FILTER,
+      "filters/b2/assembly/index.ts": FILTER,
+    });
     const project = Project.find(dir);
     try {
       project.select(["a", "b", "c"]);
@@ -150,7 +154,7 @@ describe("Project", () => {
       expect((error as CliError).exitCode).toBe(ExitCode.Usage);
       expect((error as CliError).message).toBe('no filter named "b", "c" in examples, filters');
       expect((error as CliError).hint).toBe(
-        "known filters: a. Create one with `meshwasm new <name>`.",
+        "known filters: a, b2. Create one with `meshwasm new <name>`.",
       );
     }
     const none = (() => {
