@@ -87,9 +87,10 @@ export const GROUPS = [
     tests: ["test/ship/manifests.test.ts", "test/ship/oci.test.ts", "test/ship/command-functions.test.ts"],
   },
   {
-    // The CLI runs in-process in its tests (test/cli/helpers.ts), but most of them compile
-    // filters or start Envoy (tens of seconds each); these four need neither. Add
-    // test/cli/build-check-envoy.test.ts with --tests to judge the build itself.
+    // The CLI runs in-process in its tests (test/cli/helpers.ts), but some of them compile
+    // whole filters or start Envoy (tens of seconds each); these need neither (the build
+    // commands' suites compile sources of a few lines against a stand-in SDK). Add
+    // test/cli/build-check-envoy.test.ts with --tests to judge the build with the real SDK.
     name: "cli",
     files: ["src/cli/**/*.ts"],
     tests: [
@@ -97,6 +98,10 @@ export const GROUPS = [
       "test/cli/envoy-log.test.ts",
       "test/cli/errors.test.ts",
       "test/cli/command-checks.test.ts",
+      "test/cli/project-new.test.ts",
+      "test/cli/build-command.test.ts",
+      "test/cli/envoy-command.test.ts",
+      "test/cli/ship-commands.test.ts",
     ],
   },
 ];
