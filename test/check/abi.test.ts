@@ -169,7 +169,9 @@ describe("the exports Envoy looks up", () => {
   it("names the role of each and whether the 0.2.1 spec defines it", () => {
     expect(findGuestExport("proxy_abi_version_0_2_1")?.role).toBe("marker");
     expect(findGuestExport("malloc")?.role).toBe("allocator");
-    expect(findGuestExport("_start")?.role).toBe("lifecycle");
+    for (const name of ["_initialize", "_start", "main", "__main_void"]) {
+      expect(findGuestExport(name)?.role, name).toBe("lifecycle");
+    }
     expect(findGuestExport("proxy_on_log")).toMatchObject({ role: "callback", inSpec: true });
     expect(findGuestExport("proxy_on_request_metadata")).toMatchObject({
       role: "callback",
