@@ -132,6 +132,7 @@ export function upstreamRequest(passed: PassedMessage): UpstreamRequest {
 /** Response headers as the client parses them: Envoy writes response header values unchecked,
  *  so a value with CR LF arrives as more header lines. */
 export function onTheWire(headers: HeaderMap): HeaderMap {
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, the `false` form and `includes("")` (always true) take the splitting path for every map, which gives the same pairs for values without line breaks (the return is a shortcut); the `true` form, which the tests kill, goes with them
   if (!headers.pairs().some(([, v]) => v.includes("\n"))) return headers.clone();
   const out = new HeaderMap();
   for (const [name, value] of headers.pairs()) {
