@@ -62,6 +62,7 @@ export class TcpConnection extends GuestContext {
   }
 
   override closeStream(type: number): number {
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: an upstream close then marks the downstream first and the upstream right after, which is what stays; the `false` form, which the tests kill, goes with it
     if (type === StreamType.Downstream) this.vm.defer(() => (this.closedByFilter = "downstream"));
     if (type === StreamType.Upstream) this.vm.defer(() => (this.closedByFilter = "upstream"));
     return super.closeStream(type);
