@@ -173,12 +173,37 @@ describe("the exports Envoy looks up", () => {
       expect(findGuestExport(name)?.role, name).toBe("lifecycle");
     }
     expect(findGuestExport("proxy_on_log")).toMatchObject({ role: "callback", inSpec: true });
-    expect(findGuestExport("proxy_on_request_metadata")).toMatchObject({
-      role: "callback",
-      inSpec: false,
-    });
+    for (const name of [
+      "proxy_validate_configuration",
+      "proxy_on_request_metadata",
+      "proxy_on_response_metadata",
+    ]) {
+      expect(findGuestExport(name), name).toMatchObject({ role: "callback", inSpec: false });
+    }
     expect(findGuestExport("proxy_on_log")?.paramNames).toEqual(["context_id"]);
     expect(findGuestExport("proxy_on_memory_alloc")).toBeUndefined();
+  });
+});
+
+describe("Envoy's env functions for Emscripten builds", () => {
+  it("links pthread_equal and emscripten_notify_memory_growth with their signatures", () => {
+    const good = filterModule({
+      imports: [
+        { name: "pthread_equal", ...sig("i32 i32 -> i32") },
+        { name: "emscripten_notify_memory_growth", ...sig("i32 ->") },
+      ],
+    }).build();
+    expect(checkModule(good)).toMatchObject({ ok: true, warnings: [] });
+    for (const [name, signature] of [
+      ["pthread_equal", "i32 -> i32"],
+      ["emscripten_notify_memory_growth", "i32 -> i32"],
+    ] as const) {
+      const errors = checkModule(
+        filterModule({ imports: [{ name, ...sig(signature) }] }).build(),
+      ).errors;
+      expect(errors, name).toHaveLength(1);
+      expect(errors[0], name).toContain(`import env.${name}: import type mismatch`);
+    }
   });
 });
 
