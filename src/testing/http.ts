@@ -63,6 +63,7 @@ const EMPTY = new Uint8Array(0) as Uint8Array;
 
 class Side implements SideView {
   headers: HeaderMap | null = null;
+  // Stryker disable next-line BooleanLiteral: equivalent, headersIn sets the flag before any callback can read the side's headers; where it stores them without getting there, no VM context can read them (none, or a failed VM) or the flag was set for the local reply the filter saw first
   headersAvailable = false;
   headersPassed = false;
   stoppedAll = false;
@@ -391,6 +392,7 @@ export class HttpStream implements StreamControl {
 
   private passBody(dir: Direction, bytes: Uint8Array, endOfStream: boolean): void {
     const s = this.side(dir);
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: passHeaders returns at once when the headers passed; the `false` form, which the tests kill, goes with it
     if (!s.headersPassed) this.passHeaders(dir);
     s.passed.body = concat(s.passed.body, bytes);
     if (endOfStream && !s.heldTrailers) s.passed.complete = true;
@@ -445,6 +447,7 @@ export class HttpStream implements StreamControl {
 
   private passTrailers(dir: Direction, trailers: HeaderMap): void {
     const s = this.side(dir);
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: equivalent, trailers pass only after the headers: trailersIn holds them until then, and a resume passes the headers before it continues them (and stops if that ended the stream)
     if (!s.headersPassed) this.passHeaders(dir);
     if (s.bodyBuffering) {
       // The buffered body as the filter left it: its trailers callback may have replaced it.
@@ -484,6 +487,7 @@ export class HttpStream implements StreamControl {
     const s = this.side(dir);
     if (this.ended || s.passed.complete) return;
     if (!s.headersPassed) {
+      // Stryker disable next-line LogicalOperator: equivalent, `||` differs only when the response's flag is false here, before its headers came (a paused response keeps it set): there is no map to read then, and their callback sets the flag anew; the request's was cleared by continueAfterCallback
       s.headersAvailable = dir === "response" && s.headersAvailable;
       const hadBody = s.held.length > 0;
       const wasStoppedAll = s.stoppedAll;
@@ -497,6 +501,7 @@ export class HttpStream implements StreamControl {
       if (s.heldTrailers && !this.ended) this.continueTrailers(dir, s.heldTrailers, wasStoppedAll);
       return;
     }
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: with no body buffered passBuffered sends nothing, and it would end the stream only with the end seen and nothing held, which has already completed it (paused trailers take the same way through continueTrailers); the `false` form, which the tests kill, goes with it
     if (s.bodyBuffering) {
       this.passBuffered(dir, s.endOfStream && !s.heldTrailers);
       if (s.heldTrailers) this.continueTrailers(dir, s.heldTrailers);

@@ -1,37 +1,139 @@
 // An HTTP stream's state machine (src/testing/http.ts) with hand-written filters: a stream
-// whose context creation traps, trailers that arrive while the filter holds the headers, and
-// StopIteration with and without allow_on_headers_stop_iteration.
+// whose context creation traps, trailers that arrive while the filter holds the headers,
+// StopIteration with and without allow_on_headers_stop_iteration, what a continue sends on
+// (a held or buffered body, paused trailers) and which maps stay readable after it, a local
+// reply once the response headers went, and a stream ending while another one fails the VM.
 
 import { describe, expect, it } from "vitest";
-import { createHost } from "../../src/testing/index.ts";
+import { createHost, type Host } from "../../src/testing/index.ts";
+import type { ValType } from "../../src/wasm/binary.ts";
 import { WasmBuilder } from "../check/wasm-builder.ts";
 
 const I32 = "i32" as const;
 
-/** An HTTP filter: `proxy_on_request_headers` returns `headersAction`; a stream's (not the
- *  root's) context creation traps when `trapOnCreate`; the body callback returns Continue. */
-function httpModule(opts: { headersAction?: number; trapOnCreate?: boolean } = {}): Uint8Array {
+/** `i32.const value` (signed LEB128). */
+function i32(value: number): number[] {
+  const out: number[] = [];
+  let rest = value;
+  for (;;) {
+    const low = rest & 0x7f;
+    rest >>= 7;
+    const last = (rest === 0 && (low & 0x40) === 0) || (rest === -1 && (low & 0x40) !== 0);
+    out.push(last ? low : low | 0x80);
+    if (last) return [0x41, ...out];
+  }
+}
+
+// The host functions the filters import, by function index (imports come first).
+const CONTINUE_STREAM = 0;
+const SEND_LOCAL_RESPONSE = 1;
+const GET_HEADER_MAP_SIZE = 2;
+const SET_EFFECTIVE_CONTEXT = 3;
+const SET_TICK_PERIOD = 4;
+const IMPORTS: Array<[string, ValType[]]> = [
+  ["proxy_continue_stream", [I32]],
+  ["proxy_send_local_response", [I32, I32, I32, I32, I32, I32, I32, I32]],
+  ["proxy_get_header_map_size", [I32, I32]],
+  ["proxy_set_effective_context", [I32]],
+  ["proxy_set_tick_period_milliseconds", [I32]],
+];
+
+// Guest memory: the id of the stream context created last, the size a map read writes, and
+// the status of each recorded read (one word a slot).
+const LATEST_STREAM = 0;
+const SIZE_OUT = 8;
+const READS = 16;
+
+const REQUEST = 0;
+const RESPONSE = 1;
+const REQUEST_HEADERS = 0;
+const REQUEST_TRAILERS = 1;
+const RESPONSE_HEADERS = 2;
+
+/** Calls an imported host function and drops its status. */
+const call = (fn: number, ...args: number[][]) => [...args.flat(), 0x10, fn, 0x1a];
+/** proxy_continue_stream(direction) on the stream context created last (from any context). */
+const continueLatest = (direction: number) => [
+  ...call(SET_EFFECTIVE_CONTEXT, [...i32(LATEST_STREAM), 0x28, 0x02, 0x00]),
+  ...call(CONTINUE_STREAM, i32(direction)),
+];
+/** Stores the status proxy_get_header_map_size answers for `mapType` in read slot `slot`. */
+const recordRead = (mapType: number, slot: number) => [
+  ...i32(READS + 4 * slot),
+  ...i32(mapType),
+  ...i32(SIZE_OUT),
+  0x10,
+  GET_HEADER_MAP_SIZE,
+  0x36,
+  0x02,
+  0x00,
+];
+/** proxy_send_local_response(status) with no details, body or headers. */
+const localReply = (status: number) =>
+  call(SEND_LOCAL_RESPONSE, i32(status), ...Array.from({ length: 6 }, () => i32(0)), i32(-1));
+const UNREACHABLE = [0x00];
+
+/** The callbacks a filter below may define, with their parameters and results. */
+const CALLBACKS = {
+  proxy_on_request_headers: [[I32, I32, I32], [I32]],
+  proxy_on_request_body: [[I32, I32, I32], [I32]],
+  proxy_on_request_trailers: [[I32, I32], [I32]],
+  proxy_on_response_headers: [[I32, I32, I32], [I32]],
+  proxy_on_response_body: [[I32, I32, I32], [I32]],
+  proxy_on_response_trailers: [[I32, I32], [I32]],
+  proxy_on_log: [[I32], []],
+  proxy_on_done: [[I32], [I32]],
+  proxy_on_delete: [[I32], []],
+  proxy_on_tick: [[I32], []],
+} satisfies Record<string, [ValType[], ValType[]]>;
+
+type Callback = keyof typeof CALLBACKS;
+
+/**
+ * An HTTP filter from the bodies of its callbacks (instructions leaving the callback's result,
+ * an action, on the stack); a callback not given is not exported, which the host treats as
+ * Continue. Each stream's context creation records the stream's id (`continueLatest`), or
+ * traps when `trapOnCreate`. With a tick callback, the plugin's configure sets a 10 ms period.
+ */
+function filter(
+  bodies: Partial<Record<Callback, number[]>>,
+  opts: { trapOnCreate?: boolean } = {},
+): Uint8Array {
   const b = new WasmBuilder();
+  for (const [name, params] of IMPORTS) b.importFunc("env", name, params, [I32]);
   b.memory(1);
   const top = b.mutableGlobal(4096);
   b.func([], [], "proxy_abi_version_0_2_1");
   b.code([I32], [I32], [0x23, top, 0x23, top, 0x20, 0x00, 0x6a, 0x24, top], "malloc");
-  // if (parent_context_id != 0) unreachable
-  const create = opts.trapOnCreate ? [0x20, 0x01, 0x04, 0x40, 0x00, 0x0b] : [];
-  b.code([I32, I32], [], create, "proxy_on_context_create");
-  b.code([I32, I32, I32], [I32], [0x41, opts.headersAction ?? 0], "proxy_on_request_headers");
-  b.code([I32, I32, I32], [I32], [0x41, 0x00], "proxy_on_request_body");
-  b.code([I32, I32], [I32], [0x41, 0x00], "proxy_on_request_trailers");
+  // if (parent_context_id != 0) { trap, or store context_id at LATEST_STREAM }
+  const stream = opts.trapOnCreate
+    ? UNREACHABLE
+    : [...i32(LATEST_STREAM), 0x20, 0x00, 0x36, 0x02, 0x00];
+  b.code([I32, I32], [], [0x20, 0x01, 0x04, 0x40, ...stream, 0x0b], "proxy_on_context_create");
+  if (bodies.proxy_on_tick) {
+    b.code([I32, I32], [I32], [...call(SET_TICK_PERIOD, i32(10)), ...i32(1)], "proxy_on_configure");
+  }
+  for (const [name, code] of Object.entries(bodies)) {
+    const [params, results] = CALLBACKS[name as Callback];
+    b.code(params, results, code, name);
+  }
   return b.build();
 }
 
-const GET = { ":method": "POST", ":path": "/", host: "h" };
+/** The status a filter's `recordRead` stored in `slot` (0 Ok, 2 BadArgument). */
+function readStatus(host: Host, slot: number): number | undefined {
+  return host.vms[0]?.read(READS + 4 * slot, 1)?.[0];
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+const POST = { ":method": "POST", ":path": "/", host: "h" };
 
 describe("an HTTP stream", () => {
   it("whose context creation traps runs no callback and answers 503 wasm_fail_stream", async () => {
-    const host = await createHost({ module: httpModule({ trapOnCreate: true }) });
+    const host = await createHost({ module: filter({}, { trapOnCreate: true }) });
     const s = host.stream();
-    expect(s.requestHeaders(GET)).toBe("Continue");
+    expect(s.requestHeaders(POST)).toBe("Continue");
     expect(s.trap).not.toBeNull();
     expect(s.steps).toEqual([]);
     expect(s.downstream.headers?.get(":status")).toBe("503");
@@ -40,18 +142,20 @@ describe("an HTTP stream", () => {
   });
 
   it("holds trailers that arrive while the filter holds the headers", async () => {
-    const host = await createHost({ module: httpModule({ headersAction: 1 }) });
+    const host = await createHost({ module: filter({ proxy_on_request_headers: i32(1) }) });
     const s = host.stream();
-    expect(s.requestHeaders(GET, { endOfStream: false })).toBe("Pause");
+    expect(s.requestHeaders(POST, { endOfStream: false })).toBe("Pause");
     expect(s.requestTrailers({ "x-t": "1" })).toBe("Pause");
     expect(s.upstream.trailers).toBeNull();
     expect(s.steps.map((x) => x.callback)).toEqual(["proxy_on_request_headers"]);
   });
 
   it("records the trailers callback and passes the trailers on when it continues", async () => {
-    const host = await createHost({ module: httpModule() });
+    const host = await createHost({
+      module: filter({ proxy_on_request_headers: i32(0), proxy_on_request_trailers: i32(0) }),
+    });
     const s = host.stream();
-    s.requestHeaders(GET, { endOfStream: false });
+    s.requestHeaders(POST, { endOfStream: false });
     expect(s.requestTrailers({ "x-t": "1" })).toBe("Continue");
     expect(s.steps).toEqual([
       { callback: "proxy_on_request_headers", action: "Continue" },
@@ -61,21 +165,210 @@ describe("an HTTP stream", () => {
   });
 
   it("passes a body to the filter after StopIteration when the plugin allows it, and holds it otherwise", async () => {
+    const paused = { proxy_on_request_headers: i32(1), proxy_on_request_body: i32(0) };
     const allowed = await createHost({
-      module: httpModule({ headersAction: 1 }),
+      module: filter(paused),
       allowOnHeadersStopIteration: true,
     });
     const a = allowed.stream();
-    a.requestHeaders(GET, { endOfStream: false });
+    a.requestHeaders(POST, { endOfStream: false });
     a.requestBody("abc", { endOfStream: false });
     expect(a.steps.map((x) => x.callback)).toEqual([
       "proxy_on_request_headers",
       "proxy_on_request_body",
     ]);
-    const held = await createHost({ module: httpModule({ headersAction: 1 }) });
+    const held = await createHost({ module: filter(paused) });
     const h = held.stream();
-    h.requestHeaders(GET, { endOfStream: false });
+    h.requestHeaders(POST, { endOfStream: false });
     h.requestBody("abc", { endOfStream: false });
     expect(h.steps.map((x) => x.callback)).toEqual(["proxy_on_request_headers"]);
+  });
+
+  it("sends the headers on before a body the filter continues after StopIteration", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_request_headers: i32(1), proxy_on_request_body: i32(0) }),
+      allowOnHeadersStopIteration: true,
+    });
+    const s = host.stream();
+    expect(s.requestHeaders(POST, { endOfStream: false })).toBe("Pause");
+    expect(s.upstream.headers).toBeNull();
+    expect(s.requestBody("abc")).toBe("Continue");
+    expect(s.upstream.headers?.get(":path")).toBe("/");
+    expect(text(s.upstream.body)).toBe("abc");
+    expect(s.upstream.complete).toBe(true);
+  });
+
+  it("runs the trailers callback once when a body held by a header pause is continued by the body callback", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(1),
+        proxy_on_request_body: i32(0),
+        proxy_on_request_trailers: i32(0),
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    expect(s.requestBody("abc", { endOfStream: false })).toBe("Pause");
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Pause");
+    host.advance(10);
+    expect(s.steps).toEqual([
+      { callback: "proxy_on_request_headers", action: "Pause" },
+      { callback: "proxy_on_request_body", action: "Continue" },
+      { callback: "proxy_on_request_trailers", action: "Continue" },
+    ]);
+    expect(text(s.upstream.body)).toBe("abc");
+    expect(s.upstream.trailers?.get("x-t")).toBe("1");
+    expect(s.upstream.complete).toBe(true);
+  });
+
+  it("runs the trailers callback twice and drops the body when the body callback buffers a body held by a header pause (Envoy 1.40)", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(1),
+        proxy_on_request_body: i32(1),
+        proxy_on_request_trailers: i32(0),
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    s.requestBody("abc", { endOfStream: false });
+    s.requestTrailers({ "x-t": "1" });
+    host.advance(10);
+    expect(s.steps).toEqual([
+      { callback: "proxy_on_request_headers", action: "Pause" },
+      { callback: "proxy_on_request_body", action: "Pause" },
+      { callback: "proxy_on_request_trailers", action: "Continue" },
+      { callback: "proxy_on_request_trailers", action: "Continue" },
+    ]);
+    expect(text(s.upstream.body)).toBe("");
+    expect(s.upstream.trailers?.get("x-t")).toBe("1");
+  });
+
+  it("sends a body the filter buffered on when it continues", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_request_body: i32(1), proxy_on_tick: continueLatest(REQUEST) }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    expect(s.requestBody("abc")).toBe("Pause");
+    expect(text(s.upstream.body)).toBe("");
+    host.advance(10);
+    expect(text(s.upstream.body)).toBe("abc");
+    expect(s.upstream.complete).toBe(true);
+  });
+
+  it("ends a buffered body continued by the trailers callback only with the trailers", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_request_body: i32(1), proxy_on_request_trailers: i32(0) }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    const seen: string[] = [];
+    s.raw.onProgress = () => {
+      const { body, trailers, complete } = s.upstream;
+      seen.push(`${text(body)} ${trailers ? "trailers" : "-"} ${complete ? "end" : "-"}`);
+    };
+    expect(s.requestBody("abc", { endOfStream: false })).toBe("Pause");
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Continue");
+    expect(seen).toEqual(["abc - -", "abc trailers end"]);
+  });
+
+  it("sends paused trailers on when the filter continues, and they are no longer readable", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_trailers: [...recordRead(REQUEST_TRAILERS, 0), ...i32(1)],
+        proxy_on_response_headers: [...recordRead(REQUEST_TRAILERS, 1), ...i32(0)],
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    s.requestBody("abc", { endOfStream: false });
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Pause");
+    expect(s.upstream.trailers).toBeNull();
+    host.advance(10);
+    expect(s.upstream.trailers?.get("x-t")).toBe("1");
+    expect(s.upstream.complete).toBe(true);
+    s.responseHeaders({ ":status": "200" });
+    expect(readStatus(host, 0)).toBe(0);
+    expect(readStatus(host, 1)).toBe(2);
+  });
+
+  it("keeps the response headers readable in the body callback a resume runs", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_response_headers: i32(1),
+        proxy_on_response_body: [...recordRead(RESPONSE_HEADERS, 0), ...i32(0)],
+        proxy_on_tick: continueLatest(RESPONSE),
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    expect(s.responseHeaders({ ":status": "200" }, { endOfStream: false })).toBe("Pause");
+    expect(s.responseBody("ok")).toBe("Pause");
+    host.advance(10);
+    expect(s.steps.map((x) => x.callback)).toContain("proxy_on_response_body");
+    expect(readStatus(host, 0)).toBe(0);
+    expect(text(s.downstream.body)).toBe("ok");
+  });
+
+  it("drops the request headers on a resume: the body callback it runs cannot read them", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: [...recordRead(REQUEST_HEADERS, 0), ...i32(1)],
+        proxy_on_request_body: [...recordRead(REQUEST_HEADERS, 1), ...i32(0)],
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    s.requestBody("abc");
+    host.advance(10);
+    expect(text(s.upstream.body)).toBe("abc");
+    expect(readStatus(host, 0)).toBe(0);
+    expect(readStatus(host, 1)).toBe(2);
+  });
+
+  it("resets the stream on a local reply sent after the response headers went", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_response_body: [...localReply(403), ...i32(0)] }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    s.responseBody("ok");
+    expect(s.raw.reset).toBe(true);
+    expect(s.downstream.headers?.get(":status")).toBe("200");
+  });
+
+  it("does not fail a stream whose onLog or onDone lets another stream fail the VM", async () => {
+    // Each continues the stream created last, whose body callback then traps.
+    const continueOther = continueLatest(REQUEST);
+    for (const ending of [
+      { proxy_on_log: continueOther, proxy_on_done: i32(1) },
+      { proxy_on_done: [...continueOther, ...i32(1)] },
+    ]) {
+      const host = await createHost({
+        module: filter({
+          proxy_on_request_headers: i32(1),
+          proxy_on_request_body: UNREACHABLE,
+          ...ending,
+          proxy_on_delete: [],
+        }),
+      });
+      const a = host.stream();
+      a.requestHeaders(POST);
+      const b = host.stream();
+      b.requestHeaders(POST, { endOfStream: false });
+      b.requestBody("abc");
+      a.complete();
+      expect(b.trap).not.toBeNull();
+      expect(b.downstream.headers?.get(":status")).toBe("503");
+      expect(a.trap).toBeNull();
+      expect(a.localReply).toBeNull();
+      expect(a.raw.reset).toBe(false);
+    }
   });
 });
