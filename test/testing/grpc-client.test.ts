@@ -273,11 +273,15 @@ describe("openGrpc", () => {
     conn.send(new Uint8Array(0), true);
     await conn.done;
     expect(replies).toStrictEqual([{ messages: [], status: 0 }]);
+    // The answer comes after 30 ms; the timeout is far enough away that a busy machine
+    // still answers first, and the wait runs past it, when a timer left running would fire.
     const timed: GrpcReply[] = [];
-    const second = openGrpc(base, call({ timeoutMs: 80 }), (r) => timed.push(r));
+    const timeoutMs = 1_000;
+    const opened = Date.now();
+    const second = openGrpc(base, call({ timeoutMs }), (r) => timed.push(r));
     second.send(new Uint8Array(0), true);
     await second.done;
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, Math.max(0, opened + timeoutMs + 100 - Date.now())));
     expect(timed).toStrictEqual([{ messages: [], status: 0 }]);
   });
 
