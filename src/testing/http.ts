@@ -3,6 +3,8 @@
 // callbacks are served by the stream's HttpContext, http-context.ts):
 // - Pause on headers is StopAllIterationAndWatermark (unless allow_on_headers_stop_iteration):
 //   body and trailers are held and reach the filter only after continueRequest/Response.
+//   With it, StopIteration holds the headers alone: body and trailers reach the filter, and a
+//   Continue from either, or a continue, sends the headers and any buffered body on first.
 // - Pause on a body chunk buffers: the next call sees the whole body so far.
 // - Request headers are only readable while the filter holds them (Envoy drops its pointer
 //   when onRequestHeaders returns Continue or after proxy_continue_stream).
@@ -404,9 +406,10 @@ export class HttpStream implements StreamControl {
     s.endOfStream = true;
     s.trailers = trailers.asKind(dir === "request" ? "request-trailers" : "response-trailers");
     if (this.ended) return "Continue";
-    // A body the filter is buffering does not hold the trailers back: they end the body, the
-    // filter sees them, and continuing them sends the buffered body first.
-    if (s.stoppedAll || !s.headersPassed) {
+    // A body the filter is buffering does not hold the trailers back, nor headers it holds with
+    // StopIteration: they end the body, the filter sees them, and continuing them sends the
+    // headers and the buffered body first (Envoy's commonHandleAfterTrailersCallback).
+    if (s.stoppedAll) {
       s.heldTrailers = trailers;
       return "Pause";
     }
@@ -447,7 +450,7 @@ export class HttpStream implements StreamControl {
 
   private passTrailers(dir: Direction, trailers: HeaderMap): void {
     const s = this.side(dir);
-    // Stryker disable next-line ConditionalExpression,BooleanLiteral: equivalent, trailers pass only after the headers: trailersIn holds them until then, and a resume passes the headers before it continues them (and stops if that ended the stream)
+    // Stryker disable next-line ConditionalExpression: equivalent, the `true` form: passHeaders returns at once when the headers passed; the `false` form, which the tests kill, goes with it
     if (!s.headersPassed) this.passHeaders(dir);
     if (s.bodyBuffering) {
       // The buffered body as the filter left it: its trailers callback may have replaced it.
@@ -497,6 +500,10 @@ export class HttpStream implements StreamControl {
         const held = s.held;
         s.held = EMPTY;
         this.deliverBody(dir, held, s.endOfStream && !s.heldTrailers);
+      } else if (s.bodyBuffering && !this.ended) {
+        // After StopIteration the body reached the filter: what it buffered goes on with the
+        // headers (Envoy's commonContinue).
+        this.passBuffered(dir, s.endOfStream);
       }
       if (s.heldTrailers && !this.ended) this.continueTrailers(dir, s.heldTrailers, wasStoppedAll);
       return;

@@ -141,7 +141,7 @@ describe("an HTTP stream", () => {
     expect(s.upstream.headers).toBeNull();
   });
 
-  it("holds trailers that arrive while the filter holds the headers", async () => {
+  it("holds trailers that arrive while the filter holds the headers with StopAll", async () => {
     const host = await createHost({ module: filter({ proxy_on_request_headers: i32(1) }) });
     const s = host.stream();
     expect(s.requestHeaders(POST, { endOfStream: false })).toBe("Pause");
@@ -196,6 +196,76 @@ describe("an HTTP stream", () => {
     expect(s.upstream.headers?.get(":path")).toBe("/");
     expect(text(s.upstream.body)).toBe("abc");
     expect(s.upstream.complete).toBe(true);
+  });
+
+  it("after StopIteration, sends the headers on with the body the filter buffered when it continues", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(1),
+        proxy_on_request_body: i32(1),
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+      allowOnHeadersStopIteration: true,
+    });
+    const whole = host.stream();
+    whole.requestHeaders(POST, { endOfStream: false });
+    expect(whole.requestBody("abc")).toBe("Pause");
+    host.advance(10);
+    expect(whole.upstream.headers?.get(":path")).toBe("/");
+    expect(text(whole.upstream.body)).toBe("abc");
+    expect(whole.upstream.complete).toBe(true);
+    // A body not ended yet goes on as far as it came; the rest follows.
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    expect(s.requestBody("ab", { endOfStream: false })).toBe("Pause");
+    host.advance(10);
+    expect(s.upstream.headers?.get(":path")).toBe("/");
+    expect(text(s.upstream.body)).toBe("ab");
+    expect(s.upstream.complete).toBe(false);
+    expect(s.requestBody("c")).toBe("Pause");
+    host.advance(10);
+    expect(text(s.upstream.body)).toBe("abc");
+    expect(s.upstream.complete).toBe(true);
+  });
+
+  it("after StopIteration, sends nothing on when the router refuses the headers a continue sends", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(1),
+        proxy_on_request_body: i32(1),
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+      allowOnHeadersStopIteration: true,
+    });
+    const s = host.stream();
+    s.requestHeaders({ ...POST, "x-bad": "a\rb" }, { endOfStream: false });
+    s.requestBody("abc");
+    host.advance(10);
+    expect(s.downstream.headers?.get(":status")).toBe("503");
+    expect(s.upstream.headers).toBeNull();
+    expect(text(s.upstream.body)).toBe("");
+  });
+
+  it("after StopIteration, runs the trailers callback, whose Continue sends the headers, any buffered body and the trailers", async () => {
+    for (const body of ["abc", ""]) {
+      const host = await createHost({
+        module: filter({
+          proxy_on_request_headers: i32(1),
+          proxy_on_request_body: i32(1),
+          proxy_on_request_trailers: i32(0),
+        }),
+        allowOnHeadersStopIteration: true,
+      });
+      const s = host.stream();
+      s.requestHeaders(POST, { endOfStream: false });
+      if (body) s.requestBody(body, { endOfStream: false });
+      expect(s.requestTrailers({ "x-t": "1" }), body).toBe("Continue");
+      expect(s.steps.at(-1)?.callback, body).toBe("proxy_on_request_trailers");
+      expect(s.upstream.headers?.get(":path"), body).toBe("/");
+      expect(text(s.upstream.body), body).toBe(body);
+      expect(s.upstream.trailers?.get("x-t"), body).toBe("1");
+      expect(s.upstream.complete, body).toBe(true);
+    }
   });
 
   it("runs the trailers callback once when a body held by a header pause is continued by the body callback", async () => {
