@@ -329,6 +329,21 @@ describe("an HTTP stream", () => {
     expect(s.upstream.complete).toBe(true);
   });
 
+  it("answers 413 once the body the filter buffers passes the buffer limit, not at it", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_request_body: i32(1) }),
+      limits: { bufferLimitBytes: 4 },
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    s.requestBody("ab", { endOfStream: false });
+    s.requestBody("cd", { endOfStream: false });
+    expect(s.localReply).toBeNull();
+    s.requestBody("e", { endOfStream: false });
+    expect(s.downstream.headers?.get(":status")).toBe("413");
+    expect(s.raw.responseDetails).toBe("request_payload_too_large");
+  });
+
   it("ends a buffered body continued by the trailers callback only with the trailers", async () => {
     const host = await createHost({
       module: filter({ proxy_on_request_body: i32(1), proxy_on_request_trailers: i32(0) }),
