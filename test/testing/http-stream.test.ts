@@ -1,11 +1,12 @@
 // An HTTP stream's state machine (src/testing/http.ts) with hand-written filters: a stream
-// whose context creation traps, trailers that arrive while the filter holds the headers,
-// StopIteration with and without allow_on_headers_stop_iteration, what a continue sends on
-// (a held or buffered body, paused trailers) and which maps stay readable after it, a local
-// reply once the response headers went, and a stream ending while another one fails the VM.
+// whose context creation traps, the header actions (StopIteration with and without
+// allow_on_headers_stop_iteration, StopAll, ContinueAndEndStream), trailers held or seen,
+// what a continue sends on (a held or buffered body, paused trailers), when the stream ends
+// and which maps stay readable after it, the buffer limit, a local reply once the response
+// headers went, and a stream ending while another one fails the VM.
 
 import { describe, expect, it } from "vitest";
-import { createHost, type Host } from "../../src/testing/index.ts";
+import { createHost, type Host, type TestStream } from "../../src/testing/index.ts";
 import type { ValType } from "../../src/wasm/binary.ts";
 import { WasmBuilder } from "../check/wasm-builder.ts";
 
@@ -127,6 +128,18 @@ function readStatus(host: Host, slot: number): number | undefined {
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
+/** What has gone upstream each time something passed the filter: "headers body trailers end",
+ *  "-" for what has not. */
+function upstreamProgress(s: TestStream): string[] {
+  const seen: string[] = [];
+  s.raw.onProgress = () => {
+    const { headers, body, trailers, complete } = s.upstream;
+    const parts = [headers ? "headers" : "-", text(body) || "-", trailers ? "trailers" : "-"];
+    seen.push([...parts, complete ? "end" : "-"].join(" "));
+  };
+  return seen;
+}
+
 const POST = { ":method": "POST", ":path": "/", host: "h" };
 
 describe("an HTTP stream", () => {
@@ -182,6 +195,22 @@ describe("an HTTP stream", () => {
     h.requestHeaders(POST, { endOfStream: false });
     h.requestBody("abc", { endOfStream: false });
     expect(h.steps.map((x) => x.callback)).toEqual(["proxy_on_request_headers"]);
+    // StopAllIterationAndWatermark stays a StopAll when the plugin allows StopIteration.
+    const all = await createHost({
+      module: filter({ ...paused, proxy_on_request_headers: i32(4) }),
+      allowOnHeadersStopIteration: true,
+    });
+    const w = all.stream();
+    w.requestHeaders(POST, { endOfStream: false });
+    w.requestBody("abc", { endOfStream: false });
+    expect(w.steps.map((x) => x.callback)).toEqual(["proxy_on_request_headers"]);
+  });
+
+  it("sends the headers on when onRequestHeaders answers ContinueAndEndStream", async () => {
+    const host = await createHost({ module: filter({ proxy_on_request_headers: i32(2) }) });
+    const s = host.stream();
+    expect(s.requestHeaders(POST, { endOfStream: false })).toBe("ContinueAndEndStream");
+    expect(s.upstream.headers?.get(":path")).toBe("/");
   });
 
   it("sends the headers on before a body the filter continues after StopIteration", async () => {
@@ -209,11 +238,11 @@ describe("an HTTP stream", () => {
     });
     const whole = host.stream();
     whole.requestHeaders(POST, { endOfStream: false });
+    const seen = upstreamProgress(whole);
     expect(whole.requestBody("abc")).toBe("Pause");
     host.advance(10);
     expect(whole.upstream.headers?.get(":path")).toBe("/");
-    expect(text(whole.upstream.body)).toBe("abc");
-    expect(whole.upstream.complete).toBe(true);
+    expect(seen).toEqual(["headers - - -", "headers abc - end"]);
     // A body not ended yet goes on as far as it came; the rest follows.
     const s = host.stream();
     s.requestHeaders(POST, { endOfStream: false });
@@ -226,6 +255,54 @@ describe("an HTTP stream", () => {
     host.advance(10);
     expect(text(s.upstream.body)).toBe("abc");
     expect(s.upstream.complete).toBe(true);
+  });
+
+  it("after StopIteration, a continue sends the headers, the buffered body and the paused trailers, ending only with them", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(1),
+        proxy_on_request_body: i32(1),
+        proxy_on_request_trailers: i32(1),
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+      allowOnHeadersStopIteration: true,
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    s.requestBody("abc", { endOfStream: false });
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Pause");
+    const seen = upstreamProgress(s);
+    host.advance(10);
+    expect(seen).toEqual(["headers - - -", "headers abc - -", "headers abc trailers end"]);
+  });
+
+  it("after StopAll, a continue sends the headers without ending the stream while the filter buffers the body or pauses the trailers", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(1),
+        proxy_on_request_body: i32(1),
+        proxy_on_request_trailers: i32(1),
+        proxy_on_tick: continueLatest(REQUEST),
+      }),
+    });
+    const body = host.stream();
+    body.requestHeaders(POST, { endOfStream: false });
+    body.requestBody("abc");
+    host.advance(10);
+    expect(body.upstream.headers?.get(":path")).toBe("/");
+    expect(body.upstream.complete).toBe(false);
+    host.advance(10);
+    expect(text(body.upstream.body)).toBe("abc");
+    expect(body.upstream.complete).toBe(true);
+    const trailers = host.stream();
+    trailers.requestHeaders(POST, { endOfStream: false });
+    trailers.requestTrailers({ "x-t": "1" });
+    host.advance(10);
+    expect(trailers.upstream.headers?.get(":path")).toBe("/");
+    expect(trailers.upstream.complete).toBe(false);
+    host.advance(10);
+    expect(trailers.upstream.trailers?.get("x-t")).toBe("1");
+    expect(trailers.upstream.complete).toBe(true);
   });
 
   it("after StopIteration, sends nothing on when the router refuses the headers a continue sends", async () => {
@@ -350,14 +427,10 @@ describe("an HTTP stream", () => {
     });
     const s = host.stream();
     s.requestHeaders(POST, { endOfStream: false });
-    const seen: string[] = [];
-    s.raw.onProgress = () => {
-      const { body, trailers, complete } = s.upstream;
-      seen.push(`${text(body)} ${trailers ? "trailers" : "-"} ${complete ? "end" : "-"}`);
-    };
+    const seen = upstreamProgress(s);
     expect(s.requestBody("abc", { endOfStream: false })).toBe("Pause");
     expect(s.requestTrailers({ "x-t": "1" })).toBe("Continue");
-    expect(seen).toEqual(["abc - -", "abc trailers end"]);
+    expect(seen).toEqual(["headers abc - -", "headers abc trailers end"]);
   });
 
   it("sends paused trailers on when the filter continues, and they are no longer readable", async () => {
