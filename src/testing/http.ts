@@ -226,7 +226,9 @@ export class HttpStream implements StreamControl {
 
   /**
    * Envoy's failStream: the stream that hit the failure gets a 503 with an empty body whatever
-   * the failure policy (fail_open only lets later streams bypass the failed VM).
+   * the failure policy (fail_open only lets later streams bypass the failed VM), and so does a
+   * stream in flight on the VM at its next callback (observed with Envoy 1.40: a request body
+   * or response headers that come after another stream's trap get the 503, fail_open or not).
    */
   private failStream(): void {
     this.sendLocal(
@@ -293,7 +295,7 @@ export class HttpStream implements StreamControl {
     if (this.ended && dir === "request") return "Continue";
     if (this.response.passed.headers && dir === "response" && !this.replying) return "Continue";
     if (!this.ensureCreated() || (this.response.passed.complete && dir === "response")) {
-      if (this.vm.failed && !this.passthrough && !this.trap && dir === "request") this.failStream();
+      if (this.vm.failed && !this.passthrough) this.failStream();
       if (!this.ended || this.replying) this.passHeaders(dir);
       return "Continue";
     }
@@ -351,8 +353,12 @@ export class HttpStream implements StreamControl {
 
   private deliverBody(dir: Direction, chunk: Uint8Array, endOfStream: boolean): ActionName {
     const s = this.side(dir);
-    if (this.passthrough || this.vm.failed || !this.created) {
+    if (this.passthrough || !this.created) {
       this.passBody(dir, chunk, endOfStream);
+      return "Continue";
+    }
+    if (this.vm.failed) {
+      this.failStream();
       return "Continue";
     }
     s.body = new ByteBuffer(s.bodyBuffering ? concat(s.accumulated, chunk) : chunk);
@@ -425,8 +431,12 @@ export class HttpStream implements StreamControl {
   private deliverTrailers(dir: Direction, trailers: HeaderMap, afterStopAll = false): ActionName {
     const s = this.side(dir);
     s.heldTrailers = null;
-    if (this.passthrough || this.vm.failed) {
+    if (this.passthrough) {
       this.passTrailers(dir, trailers);
+      return "Continue";
+    }
+    if (this.vm.failed) {
+      this.failStream();
       return "Continue";
     }
     s.trailersAvailable = true;

@@ -501,6 +501,48 @@ describe("an HTTP stream", () => {
     expect(s.downstream.headers?.get(":status")).toBe("200");
   });
 
+  it("fails a stream in flight when another stream fails the VM, fail_open or not (Envoy 1.40)", async () => {
+    for (const failurePolicy of ["FAIL_CLOSED", "FAIL_OPEN"] as const) {
+      const host = await createHost({
+        // A body of one byte traps.
+        module: filter({
+          proxy_on_request_body: [
+            0x20,
+            0x01,
+            ...i32(1),
+            0x46,
+            0x04,
+            0x40,
+            ...UNREACHABLE,
+            0x0b,
+            ...i32(0),
+          ],
+        }),
+        failurePolicy,
+      });
+      const response = host.stream();
+      response.requestHeaders({ ...POST, ":method": "GET" });
+      const body = host.stream();
+      body.requestHeaders(POST, { endOfStream: false });
+      const trailers = host.stream();
+      trailers.requestHeaders(POST, { endOfStream: false });
+      const failing = host.stream();
+      failing.requestHeaders(POST, { endOfStream: false });
+      failing.requestBody("x");
+      expect(failing.trap, failurePolicy).not.toBeNull();
+      response.responseHeaders({ ":status": "200" });
+      body.requestBody("abcd");
+      trailers.requestTrailers({ "x-t": "1" });
+      for (const s of [response, body, trailers]) {
+        expect(s.downstream.headers?.get(":status"), failurePolicy).toBe("503");
+        expect(s.raw.responseDetails, failurePolicy).toBe("wasm_fail_stream");
+        expect(s.trap, failurePolicy).toBeNull();
+      }
+      expect(text(body.upstream.body), failurePolicy).toBe("");
+      expect(trailers.upstream.trailers, failurePolicy).toBeNull();
+    }
+  });
+
   it("does not fail a stream whose onLog or onDone lets another stream fail the VM", async () => {
     // Each continues the stream created last, whose body callback then traps.
     const continueOther = continueLatest(REQUEST);
