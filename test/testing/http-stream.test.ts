@@ -6,125 +6,22 @@
 // headers went, and a stream ending while another one fails the VM.
 
 import { describe, expect, it } from "vitest";
-import { createHost, type Host, type TestStream } from "../../src/testing/index.ts";
-import type { ValType } from "../../src/wasm/binary.ts";
-import { WasmBuilder } from "../check/wasm-builder.ts";
-
-const I32 = "i32" as const;
-
-/** `i32.const value` (signed LEB128). */
-function i32(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  for (;;) {
-    const low = rest & 0x7f;
-    rest >>= 7;
-    const last = (rest === 0 && (low & 0x40) === 0) || (rest === -1 && (low & 0x40) !== 0);
-    out.push(last ? low : low | 0x80);
-    if (last) return [0x41, ...out];
-  }
-}
-
-// The host functions the filters import, by function index (imports come first).
-const CONTINUE_STREAM = 0;
-const SEND_LOCAL_RESPONSE = 1;
-const GET_HEADER_MAP_SIZE = 2;
-const SET_EFFECTIVE_CONTEXT = 3;
-const SET_TICK_PERIOD = 4;
-const IMPORTS: Array<[string, ValType[]]> = [
-  ["proxy_continue_stream", [I32]],
-  ["proxy_send_local_response", [I32, I32, I32, I32, I32, I32, I32, I32]],
-  ["proxy_get_header_map_size", [I32, I32]],
-  ["proxy_set_effective_context", [I32]],
-  ["proxy_set_tick_period_milliseconds", [I32]],
-];
-
-// Guest memory: the id of the stream context created last, the size a map read writes, and
-// the status of each recorded read (one word a slot).
-const LATEST_STREAM = 0;
-const SIZE_OUT = 8;
-const READS = 16;
-
-const REQUEST = 0;
-const RESPONSE = 1;
-const REQUEST_HEADERS = 0;
-const REQUEST_TRAILERS = 1;
-const RESPONSE_HEADERS = 2;
-
-/** Calls an imported host function and drops its status. */
-const call = (fn: number, ...args: number[][]) => [...args.flat(), 0x10, fn, 0x1a];
-/** proxy_continue_stream(direction) on the stream context created last (from any context). */
-const continueLatest = (direction: number) => [
-  ...call(SET_EFFECTIVE_CONTEXT, [...i32(LATEST_STREAM), 0x28, 0x02, 0x00]),
-  ...call(CONTINUE_STREAM, i32(direction)),
-];
-/** Stores the status proxy_get_header_map_size answers for `mapType` in read slot `slot`. */
-const recordRead = (mapType: number, slot: number) => [
-  ...i32(READS + 4 * slot),
-  ...i32(mapType),
-  ...i32(SIZE_OUT),
-  0x10,
-  GET_HEADER_MAP_SIZE,
-  0x36,
-  0x02,
-  0x00,
-];
-/** proxy_send_local_response(status) with no details, body or headers. */
-const localReply = (status: number) =>
-  call(SEND_LOCAL_RESPONSE, i32(status), ...Array.from({ length: 6 }, () => i32(0)), i32(-1));
-const UNREACHABLE = [0x00];
-
-/** The callbacks a filter below may define, with their parameters and results. */
-const CALLBACKS = {
-  proxy_on_request_headers: [[I32, I32, I32], [I32]],
-  proxy_on_request_body: [[I32, I32, I32], [I32]],
-  proxy_on_request_trailers: [[I32, I32], [I32]],
-  proxy_on_response_headers: [[I32, I32, I32], [I32]],
-  proxy_on_response_body: [[I32, I32, I32], [I32]],
-  proxy_on_response_trailers: [[I32, I32], [I32]],
-  proxy_on_log: [[I32], []],
-  proxy_on_done: [[I32], [I32]],
-  proxy_on_delete: [[I32], []],
-  proxy_on_tick: [[I32], []],
-} satisfies Record<string, [ValType[], ValType[]]>;
-
-type Callback = keyof typeof CALLBACKS;
-
-/**
- * An HTTP filter from the bodies of its callbacks (instructions leaving the callback's result,
- * an action, on the stack); a callback not given is not exported, which the host treats as
- * Continue. Each stream's context creation records the stream's id (`continueLatest`), or
- * traps when `trapOnCreate`. With a tick callback, the plugin's configure sets a 10 ms period.
- */
-function filter(
-  bodies: Partial<Record<Callback, number[]>>,
-  opts: { trapOnCreate?: boolean } = {},
-): Uint8Array {
-  const b = new WasmBuilder();
-  for (const [name, params] of IMPORTS) b.importFunc("env", name, params, [I32]);
-  b.memory(1);
-  const top = b.mutableGlobal(4096);
-  b.func([], [], "proxy_abi_version_0_2_1");
-  b.code([I32], [I32], [0x23, top, 0x23, top, 0x20, 0x00, 0x6a, 0x24, top], "malloc");
-  // if (parent_context_id != 0) { trap, or store context_id at LATEST_STREAM }
-  const stream = opts.trapOnCreate
-    ? UNREACHABLE
-    : [...i32(LATEST_STREAM), 0x20, 0x00, 0x36, 0x02, 0x00];
-  b.code([I32, I32], [], [0x20, 0x01, 0x04, 0x40, ...stream, 0x0b], "proxy_on_context_create");
-  if (bodies.proxy_on_tick) {
-    b.code([I32, I32], [I32], [...call(SET_TICK_PERIOD, i32(10)), ...i32(1)], "proxy_on_configure");
-  }
-  for (const [name, code] of Object.entries(bodies)) {
-    const [params, results] = CALLBACKS[name as Callback];
-    b.code(params, results, code, name);
-  }
-  return b.build();
-}
-
-/** The status a filter's `recordRead` stored in `slot` (0 Ok, 2 BadArgument). */
-function readStatus(host: Host, slot: number): number | undefined {
-  return host.vms[0]?.read(READS + 4 * slot, 1)?.[0];
-}
+import { createHost, type TestStream } from "../../src/testing/index.ts";
+import {
+  continueLatest,
+  filter,
+  i32,
+  localReply,
+  REQUEST,
+  REQUEST_HEADERS,
+  REQUEST_TRAILERS,
+  RESPONSE,
+  RESPONSE_HEADERS,
+  readStatus,
+  recordRead,
+  trapOnBodyOf,
+  UNREACHABLE,
+} from "./fixtures/hand-filter.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -504,19 +401,8 @@ describe("an HTTP stream", () => {
   it("fails a stream in flight when another stream fails the VM, fail_open or not (Envoy 1.40)", async () => {
     for (const failurePolicy of ["FAIL_CLOSED", "FAIL_OPEN"] as const) {
       const host = await createHost({
-        // A body of one byte traps.
         module: filter({
-          proxy_on_request_body: [
-            0x20,
-            0x01,
-            ...i32(1),
-            0x46,
-            0x04,
-            0x40,
-            ...UNREACHABLE,
-            0x0b,
-            ...i32(0),
-          ],
+          proxy_on_request_body: [...trapOnBodyOf(1), ...i32(0)],
         }),
         failurePolicy,
       });
