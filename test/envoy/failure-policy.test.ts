@@ -1,6 +1,7 @@
 // What Envoy 1.40 does after a filter traps, under each failure_policy: the measurements behind
 // the README's "Failure policy guidance". test/modules/trap traps on GET /trap and otherwise
-// tags the request (`x-filter-ran: yes` upstream) and counts it (`trap_module_requests`).
+// tags the request (`x-filter-ran: yes` upstream) and counts it (`trap_module_requests`). The
+// echo answers /slow after 1.5 s, so a request can still be in flight when another traps.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +31,7 @@ let wasmPath: string;
 
 beforeAll(async () => {
   wasmPath = await buildTestModule("trap");
-  echo = await startEchoUpstream();
+  echo = await startEchoUpstream({ routes: { "/slow": { delayMs: 1500 } } });
 });
 afterAll(async () => {
   await echo?.close();
@@ -131,6 +132,18 @@ describe("after a trap, in Envoy 1.40", () => {
       );
       expect(trapLines(envoy)).toBe(1);
     });
+  });
+
+  it("answers 503 to a request in flight when another traps, under FAIL_OPEN too", async () => {
+    for (const policy of ["FAIL_CLOSED", "FAIL_OPEN"] as const) {
+      await withPolicy(policy, async (envoy) => {
+        // Passes the filter, then waits for the upstream's answer while /trap fails the VM.
+        const inFlight = send(envoy, "/slow");
+        await sleep(300);
+        expect(await send(envoy, "/trap")).toEqual({ status: 503, body: "", filterRan: false });
+        expect(await inFlight, policy).toEqual({ status: 503, body: "", filterRan: false });
+      });
+    }
   });
 
   it("FAIL_RELOAD starts a new VM, at most about once a second: 503s until then", async () => {
