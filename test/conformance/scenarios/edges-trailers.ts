@@ -59,4 +59,28 @@ export const trailerScenarios: Scenario[] = [
       expect(await trailerReads(t, "response", 4)).toEqual(["ok", "ok", "ok", "<ok>"]);
     },
   },
+  {
+    name: "trailers: with allow_on_headers_stop_iteration a header pause is a StopIteration: the request body and trailers reach the filter, and the trailers' Continue sends the headers and the replaced body on",
+    setup: { module: "edges", allowOnHeadersStopIteration: true },
+    async run(t) {
+      const res = await t.request("/edge/trailers/held-headers", {
+        method: "POST",
+        body: "hello",
+        trailers: { "x-t": "1" },
+      });
+      expect(res.status).toBe(200);
+      expect(res.upstream?.body).toBe("[hello]");
+      expect(await trailerReads(t, "request", 1)).toEqual(["hello"]);
+    },
+  },
+  {
+    name: "trailers: with allow_on_headers_stop_iteration a response header pause is a StopIteration: the body and trailers reach the filter before the resume, and the trailers' Continue sends the replaced body on",
+    setup: { module: "edges", upstream: "trailers", allowOnHeadersStopIteration: true },
+    async run(t) {
+      const res = await t.request("/edge/trailers/held-headers", { method: "GET" });
+      expect(res.status).toBe(200);
+      expect(res.body).toBe("<ok>");
+      expect(await trailerReads(t, "response", 1)).toEqual(["ok"]);
+    },
+  },
 ];
