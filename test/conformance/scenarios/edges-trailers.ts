@@ -1,7 +1,8 @@
 // Bodies ended by trailers (HTTP/2) while the filter holds them, in each way a filter can hold
 // one: its body callback buffering (Pause until the end), its trailers paused after the body
 // was buffered (resumed by a callout's answer), and its headers paused (StopAll: Envoy holds
-// body and trailers until the filter continues, then runs the body and trailers callbacks).
+// body and trailers until the filter continues, then runs the body and trailers callbacks; with
+// allow_on_headers_stop_iteration a StopIteration, which lets both reach the filter at once).
 // The trailers callback reads the whole buffered body and replaces it (the probe wraps it:
 // "[body]" on the request, "<body>" on the response); the replacement is what goes on.
 
