@@ -407,6 +407,17 @@ describe("meshwasm test", () => {
     expect(passing.stdout).toContain("testing warn with vitest\n");
   }, 120_000);
 
+  it("runs only what is in the named filters' test folders", async () => {
+    const dir = project(["ok", "warn"], {
+      "filters/ok/test/ok.test.ts": PASSES,
+      // A test file beside test/, not in it, and another filter's: neither runs.
+      "filters/ok/notes.test.ts": FAILS,
+      "filters/warn/test/warn.test.ts": FAILS,
+    });
+    const run = await cli(["test", "ok"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Ok);
+  }, 120_000);
+
   it("says when no filter has tests, and when there are no filters", async () => {
     const dir = project(["ok", "warn"]);
     const run = await cli(["test"], { cwd: dir });

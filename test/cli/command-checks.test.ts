@@ -243,4 +243,43 @@ describe("findVitest", () => {
     expect(own).toMatch(/node_modules\/vitest\/vitest\.mjs$/);
     expect(findVitest(scratch)).toBe(own);
   });
+
+  /** A folder whose node_modules/vitest has this package.json. */
+  function withVitest(name: string, manifest: object): string {
+    const dir = join(scratch, name);
+    mkdirSync(join(dir, "node_modules", "vitest"), { recursive: true });
+    writeFileSync(join(dir, "node_modules", "vitest", "package.json"), JSON.stringify(manifest));
+    return dir;
+  }
+
+  it("takes a bin given as one path, and passes over a vitest without a vitest bin", () => {
+    const single = withVitest("bin-string", { name: "vitest", bin: "cli.mjs" });
+    expect(findVitest(single)).toBe(join(single, "node_modules", "vitest", "cli.mjs"));
+    const own = findVitest(process.cwd());
+    const otherName = withVitest("bin-other", { name: "vitest", bin: { vite: "vite.mjs" } });
+    expect(findVitest(otherName)).toBe(own);
+    const none = withVitest("bin-none", { name: "vitest" });
+    expect(findVitest(none)).toBe(own);
+  });
+
+  it("says how to install vitest when neither the project nor meshwasm has it", () => {
+    const empty = join(scratch, "no-vitest");
+    mkdirSync(empty);
+    let error: unknown;
+    try {
+      findVitest(empty, empty);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    expect([
+      (error as CliError).message,
+      (error as CliError).exitCode,
+      (error as CliError).hint,
+    ]).toStrictEqual([
+      "vitest is not installed in this project",
+      ExitCode.Environment,
+      "npm install --save-dev vitest",
+    ]);
+  });
 });

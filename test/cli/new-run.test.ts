@@ -32,7 +32,7 @@ describe("meshwasm new in this repository", { timeout: 600_000 }, () => {
     const built = await cli(["build", name], { cwd: repo });
     expect(built.code).toBe(0);
 
-    const vitest = findVitest(repo) as string;
+    const vitest = findVitest(repo);
     const tests = spawnSync(process.execPath, [vitest, "run", `filters/${name}/test/`], {
       cwd: repo,
       encoding: "utf8",
