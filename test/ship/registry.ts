@@ -13,8 +13,13 @@ export interface LocalRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<LocalRegistry> {
+/** `htpasswd`: lines `user:<bcrypt hash>`; the registry then asks every client for a login. */
+export async function startRegistry(options: { htpasswd?: string } = {}): Promise<LocalRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "meshwasm-registry-"));
+  const auth =
+    options.htpasswd === undefined
+      ? []
+      : ["auth:", "  htpasswd:", "    realm: meshwasm-test", `    path: ${join(dir, "htpasswd")}`];
   const config = [
     "version: 0.1",
     "log:",
@@ -24,8 +29,10 @@ export async function startRegistry(): Promise<LocalRegistry> {
     `    rootdirectory: ${join(dir, "data")}`,
     "http:",
     "  addr: 127.0.0.1:0",
+    ...auth,
     "",
   ].join("\n");
+  if (options.htpasswd !== undefined) await writeFile(join(dir, "htpasswd"), options.htpasswd);
   await writeFile(join(dir, "config.yml"), config);
   const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
     stdio: ["ignore", "pipe", "pipe"],

@@ -34,8 +34,8 @@ export default function pushCmd(ctx: CliContext): Command {
             layout: resolve(ctx.cwd, layout),
             reference,
             insecure: opts.insecure,
-            ...(opts.creds !== undefined ? { credentials: opts.creds } : {}),
-            ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+            credentials: opts.creds,
+            tag: opts.tag,
           }),
         );
         ctx.out.line(`pushed ${result.reference}\ndigest ${result.digest}`);
