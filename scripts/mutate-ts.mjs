@@ -91,6 +91,7 @@ export const GROUPS = [
     // whole filters or start Envoy (tens of seconds each); these need neither (the build
     // commands' suites compile sources of a few lines against a stand-in SDK). Add
     // test/cli/build-check-envoy.test.ts with --tests to judge the build with the real SDK.
+    // push-command.test.ts pushes with skopeo to a local docker-registry (scripts/setup-ship.sh).
     name: "cli",
     files: ["src/cli/**/*.ts"],
     tests: [
@@ -102,6 +103,8 @@ export const GROUPS = [
       "test/cli/build-command.test.ts",
       "test/cli/envoy-command.test.ts",
       "test/cli/ship-commands.test.ts",
+      "test/cli/push-command.test.ts",
+      "test/cli/vitest-run.test.ts",
     ],
   },
 ];
