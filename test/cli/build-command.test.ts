@@ -2,6 +2,7 @@
 // abort/trace/seed replacements alone: each compile takes a fraction of a second, so the
 // command's own work (its lines, its JSON, its errors, the module check, --for-config, what
 // is up to date) is judged without the minutes a real filter's compile takes.
+import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   mkdtempSync,
@@ -417,6 +418,28 @@ describe("meshwasm test", () => {
     const run = await cli(["test", "ok"], { cwd: dir });
     expect(run.code).toBe(ExitCode.Ok);
   }, 120_000);
+
+  it("runs the tests once on a terminal too, where vitest alone would watch", () => {
+    const dir = project(["ok"], { "filters/ok/test/ok.test.ts": PASSES });
+    // `script` runs the CLI (from its sources, with tsx) on a pseudo-terminal, which starts
+    // 0 columns wide: the shell gives it a real terminal's size first.
+    const meshwasm = [
+      process.execPath,
+      join(REPO, "node_modules/tsx/dist/cli.mjs"),
+      join(REPO, "src/cli/main.ts"),
+    ];
+    const command = `stty cols 80 rows 24; exec ${[...meshwasm, "test", "ok"].map((w) => `'${w}'`).join(" ")}`;
+    const env = { ...process.env, NO_COLOR: "1" };
+    delete env.CI; // vitest never watches on CI
+    const run = spawnSync("script", ["-qec", command, "/dev/null"], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+      timeout: 150_000,
+    });
+    expect(run.stdout).toMatch(/Tests\s+1 passed \(1\)/);
+    expect(run.status).toBe(ExitCode.Ok);
+  }, 180_000);
 
   it("says when no filter has tests, and when there are no filters", async () => {
     const dir = project(["ok", "warn"]);
