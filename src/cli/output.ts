@@ -93,7 +93,10 @@ export class Output {
     const stream = this.jsonMode ? this.streams.stderr : this.streams.stdout;
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-    if (stream.isTTY === true && this.env.CI === undefined) {
+    // nanospinner counts the lines it drew by the terminal's width: a terminal of 0 columns (a
+    // pseudo-terminal nobody sized) would have it erase lines forever, so it gets plain lines.
+    const width = (stream as { columns?: number }).columns;
+    if (stream.isTTY === true && this.env.CI === undefined && width !== 0) {
       const spinner = createSpinner(text, { stream: stream as NodeJS.WriteStream }).start();
       return {
         update: (t) => spinner.update({ text: `${t} (${elapsed()})` }),

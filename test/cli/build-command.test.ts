@@ -64,6 +64,27 @@ function project(names: Name[], extra: Record<string, string> = {}): string {
   return dir;
 }
 
+/**
+ * `meshwasm <args>` in `dir` on a pseudo-terminal (`script`; tsx runs the CLI from its
+ * sources), `columns` wide: a fresh one is 0 columns until someone sizes it.
+ */
+function onTerminal(dir: string, args: string[], columns: number) {
+  const meshwasm = [
+    process.execPath,
+    join(REPO, "node_modules/tsx/dist/cli.mjs"),
+    join(REPO, "src/cli/main.ts"),
+  ];
+  const words = [...meshwasm, ...args].map((w) => `'${w}'`).join(" ");
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.CI; // neither vitest's watch nor the spinner runs on CI
+  return spawnSync("script", ["-qec", `stty cols ${columns} rows 24; exec ${words}`, "/dev/null"], {
+    cwd: dir,
+    env,
+    encoding: "utf8",
+    timeout: 150_000,
+  });
+}
+
 function sink() {
   let text = "";
   const stream = new Writable({
@@ -218,6 +239,13 @@ describe("meshwasm build", () => {
       "        --for-config refused.json: the filter refused this configuration (it logged nothing)",
     ]);
   });
+
+  it("builds on a terminal 0 columns wide, in plain lines", () => {
+    const dir = project(["ok"]);
+    const run = onTerminal(dir, ["build"], 0);
+    expect(run.stdout).toContain("building 1 filter (-O3, minimal runtime) ...");
+    expect(run.status).toBe(ExitCode.Ok);
+  }, 180_000);
 });
 
 describe("what `meshwasm test` and `run` build first", () => {
@@ -421,22 +449,7 @@ describe("meshwasm test", () => {
 
   it("runs the tests once on a terminal too, where vitest alone would watch", () => {
     const dir = project(["ok"], { "filters/ok/test/ok.test.ts": PASSES });
-    // `script` runs the CLI (from its sources, with tsx) on a pseudo-terminal, which starts
-    // 0 columns wide: the shell gives it a real terminal's size first.
-    const meshwasm = [
-      process.execPath,
-      join(REPO, "node_modules/tsx/dist/cli.mjs"),
-      join(REPO, "src/cli/main.ts"),
-    ];
-    const command = `stty cols 80 rows 24; exec ${[...meshwasm, "test", "ok"].map((w) => `'${w}'`).join(" ")}`;
-    const env = { ...process.env, NO_COLOR: "1" };
-    delete env.CI; // vitest never watches on CI
-    const run = spawnSync("script", ["-qec", command, "/dev/null"], {
-      cwd: dir,
-      env,
-      encoding: "utf8",
-      timeout: 150_000,
-    });
+    const run = onTerminal(dir, ["test", "ok"], 80);
     expect(run.stdout).toMatch(/Tests\s+1 passed \(1\)/);
     expect(run.status).toBe(ExitCode.Ok);
   }, 180_000);

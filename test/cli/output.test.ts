@@ -120,6 +120,10 @@ describe("Output, line by line", () => {
     const ci = new Output({ stdout: tty, stderr: stream(false) }, { CI: "true" });
     ci.progress("in ci").done("ok");
     expect(tty.text).toMatch(/^in ci \.\.\.\nok \(\d+\.\d s\)\n$/);
+    // A terminal 0 columns wide (a pseudo-terminal nobody sized): no spinner can draw there.
+    const narrow = Object.assign(stream(true), { columns: 0 });
+    new Output({ stdout: narrow, stderr: stream(false) }, {}).progress("narrow").done("ok");
+    expect(narrow.text).toMatch(/^narrow \.\.\.\nok \(\d+\.\d s\)\n$/);
   });
 
   it("shows a spinner on a terminal, ending with the elapsed time", () => {
