@@ -84,7 +84,13 @@ export const GROUPS = [
   {
     name: "ship",
     files: ["src/ship/**/*.ts"],
-    tests: ["test/ship/manifests.test.ts", "test/ship/oci.test.ts", "test/ship/command-functions.test.ts"],
+    tests: [
+      "test/ship/manifests.test.ts",
+      "test/ship/manifest-fields.test.ts",
+      "test/ship/crd-schema.test.ts",
+      "test/ship/oci.test.ts",
+      "test/ship/command-functions.test.ts",
+    ],
   },
   {
     // The CLI runs in-process in its tests (test/cli/helpers.ts), but some of them compile
