@@ -88,6 +88,7 @@ export const GROUPS = [
       "test/ship/manifests.test.ts",
       "test/ship/manifest-fields.test.ts",
       "test/ship/crd-schema.test.ts",
+      "test/ship/generated.test.ts",
       "test/ship/oci.test.ts",
       "test/ship/command-functions.test.ts",
       // A stand-in skopeo for most cases; one pushes with skopeo to a local docker-registry
