@@ -92,6 +92,7 @@ export const GROUPS = [
       "test/ship/oci.test.ts",
       "test/ship/oci-layout.test.ts",
       "test/ship/command-functions.test.ts",
+      "test/ship/filter-options.test.ts",
       // A stand-in skopeo for most cases; one pushes with skopeo to a local docker-registry
       // (scripts/setup-ship.sh) and is skipped without them.
       "test/ship/push.test.ts",

@@ -72,6 +72,7 @@ export async function packageCommand(
     format,
     rootIds: [filter?.defaults.rootId ?? name],
   };
+  // Stryker disable next-line ConditionalExpression: equivalent, `true` sets tag: undefined, which packageModule takes as no tag
   if (opts.tag !== undefined) options.tag = opts.tag;
   const pkg = await packageModule(options);
   const out = resolve(root, opts.out ?? join("build", "oci", `${name}-${format}`));
@@ -218,6 +219,7 @@ export async function manifestCommand(
       throw new Error(`--priority: expected an integer, got "${values.priority}"`);
     input.priority = priority;
   }
+  // Stryker disable next-line ConditionalExpression: equivalent, `true` sets pullSecret: undefined, which every builder skips as it skips a missing one
   if (values.pullSecret !== undefined) input.pullSecret = values.pullSecret;
 
   const kinds = (values.kind?.length ? values.kind : ["TrafficExtension"]).map((k) =>
@@ -271,7 +273,9 @@ export async function envoyConfigCommand(
       options.path = `${values.pathPrefix.replace(/\/$/, "")}/${name}.wasm`;
     if (values.urlPrefix !== undefined)
       options.url = `${values.urlPrefix.replace(/\/$/, "")}/${name}.wasm`;
+    // Stryker disable next-line ConditionalExpression: equivalent, `true` sets cluster: undefined, which filterOptions takes as no cluster
     if (values.cluster !== undefined) options.cluster = values.cluster;
+    // Stryker disable next-line ConditionalExpression: equivalent, `true` sets configuration: undefined, which filterOptions takes as none given
     if (configuration !== undefined) options.configuration = configuration;
     options.failurePolicy = failurePolicyOf(
       filter,
