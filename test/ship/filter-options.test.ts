@@ -12,7 +12,7 @@ import {
 } from "../../src/ship/commands.ts";
 import { envoySnippet, filterOptions } from "../../src/ship/envoy-config.ts";
 import { loadFilter, validateConfiguration } from "../../src/ship/filters.ts";
-import { sha256Hex } from "../../src/ship/oci.ts";
+import { packageModule, sha256Hex } from "../../src/ship/oci.ts";
 
 const root = mkdtempSync(join(tmpdir(), "meshwasm-filter-options-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -176,6 +176,16 @@ describe("command output", () => {
     const envoy = await envoyConfigCommand(["hello"], {}, root);
     expect(envoy.startsWith("http_filters:\n")).toBe(true);
     expect(envoy.endsWith("\n")).toBe(false);
+  });
+
+  it("manifest pins an image by its image digest even when its path holds a URL", async () => {
+    const text = await manifestCommand(
+      "hello",
+      { image: "registry.example.com/mirror/https://files.example.com/hello.wasm" },
+      root,
+    );
+    const digest = (await packageModule({ wasm: WASM })).digest.slice("sha256:".length);
+    expect(text).toContain(`sha256: ${digest}\n`);
   });
 
   it("package --out makes the folders a tar needs", async () => {
