@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type Descriptor,
@@ -10,6 +11,7 @@ import {
   MEDIA,
   packageModule,
   readLayoutManifest,
+  reproducibleGzip,
   sha256Hex,
   singleFileTar,
   writeLayout,
@@ -78,6 +80,16 @@ describe("packageModule's blobs", () => {
         `tag: "${tag}" is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`,
       );
     }
+  });
+});
+
+describe("reproducibleGzip", () => {
+  it("writes a header of mtime 0, maximum compression and OS unknown (RFC 1952), and the bytes back", () => {
+    const bytes = new TextEncoder().encode("plugin ".repeat(100));
+    const gz = reproducibleGzip(bytes);
+    // ID1 ID2 CM FLG, MTIME (4 bytes), XFL 2 = the slowest, best compression, OS 255.
+    expect([...gz.subarray(0, 10)]).toStrictEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff]);
+    expect(gunzipSync(gz)).toStrictEqual(Buffer.from(bytes));
   });
 });
 
