@@ -139,12 +139,16 @@ export class JsonNumber extends JsonValue {
   /** True when the number has no fractional part (an integer, perhaps beyond i64). */
   get isWhole(): bool {
     if (this.isInteger) return true;
+    // `text` is laid out as JavaScript prints numbers: `-?digits`, `-?digits.digits`, or
+    // `-?d[.digits]e(+|-)digits`, whose point the exponent moves right (or left, below 1).
     const text = this.text;
-    for (let i = 1; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c == 0x2e || c == 0x2d) return false; // a point, or a negative exponent
-    }
-    return text != "null";
+    const e = text.indexOf("e");
+    const point = text.indexOf(".");
+    if (e < 0) return point < 0 && text != "null";
+    if (text.charCodeAt(e + 1) == 0x2d) return false;
+    let exponent = 0;
+    for (let i = e + 2; i < text.length; i++) exponent = exponent * 10 + text.charCodeAt(i) - 0x30;
+    return point < 0 || e - point - 1 <= exponent;
   }
 }
 
@@ -272,11 +276,14 @@ export function describeJson(value: JsonValue, limit: i32 = JSON_ECHO_LIMIT): st
 /** JSON text of a float: whole numbers without `.0`, non-finite as `null`. */
 export function formatJsonNumber(value: f64): string {
   if (!isFinite(value)) return "null";
-  if (value == 0) return 1 / value < 0 ? "-0" : "0";
+  if (value == 0) return Math.signbit(value) ? "-0" : "0";
   if (Math.trunc(value) == value && Math.abs(value) < 9007199254740992.0) {
     return (<i64>value).toString();
   }
-  return value.toString();
+  // AssemblyScript writes a whole number below 1e21 with ".0" (2^53 as "9007199254740992.0");
+  // JavaScript writes its digits alone.
+  const text = value.toString();
+  return text.endsWith(".0") ? text.substring(0, text.length - 2) : text;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -198,6 +198,12 @@ describe("ConfigReader numbers", () => {
     expect<string>(cfg.firstError).toBe(
       'invalid configuration: field "port": 1e+30 is out of range 1..65535',
     );
+    // Whole too, though written with a point: 1500000000000000000000000000000.
+    const pointed = config('{"port":1.5e30}');
+    pointed.integer("port", 80, 1, 65535);
+    expect<string>(pointed.firstError).toBe(
+      'invalid configuration: field "port": 1.5e+30 is out of range 1..65535',
+    );
   });
 
   it("requires integers when asked", () => {
