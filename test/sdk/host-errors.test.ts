@@ -12,6 +12,7 @@ import {
   type HostCallFailure,
   type HostOptions,
   type RequestInit,
+  type TestStream,
 } from "../../src/testing/index.ts";
 import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
 import { buildTestModule } from "../modules/build.ts";
@@ -170,6 +171,10 @@ describe("properties when the host refuses", () => {
       bool: "true",
       set: "0",
       "read-back": "null",
+      "source-port": "-1",
+      "connection-id": "-1",
+      "connection-mtls": "false",
+      "response-code": "-1",
     });
   });
 
@@ -460,6 +465,27 @@ describe("callouts and gRPC when the host refuses", () => {
     },
   );
 
+  it("writes an open header batch before each dispatch: the host's map holds it at the call", async () => {
+    const seen: Array<string | undefined> = [];
+    let stream: TestStream | undefined;
+    const atCall = () => {
+      seen.push(stream?.requestHeaderMap?.get("x-batch"));
+      return undefined;
+    };
+    const host = await createHost(
+      options([], { clusters: { callout: atCall }, grpcClusters: { grpc: atCall } }),
+    );
+    stream = host.stream();
+    stream.requestHeaders({
+      ":method": "GET",
+      ":path": "/callouts/batch",
+      ":authority": "a",
+      ":scheme": "http",
+    });
+    expect(stream.trap).toBeNull();
+    expect(seen).toEqual(["http", "grpc-call", "grpc-stream"]);
+  });
+
   it("a refused send, close or cancel returns the status", async () => {
     const r = await probe("/callouts", [
       { call: "proxy_grpc_send", status: "BadArgument" },
@@ -510,6 +536,7 @@ describe("foreign functions when the host refuses", () => {
     ["field 1 sent as bytes: not a verdict", [0x0a, 1, 1], "0/invalid/"],
     ["field 2 sent as a number: not a reason", [0x08, 1, 0x10, 5], "0/valid/"],
     ["an unknown field after the verdict", [0x08, 1, 0x1a, 1, 0x41], "0/valid/"],
+    ["an unknown number field alone: not a verdict", [0x18, 1], "0/invalid/"],
     ["cut short", [0x08, 1, 0x12, 9, 0x41], "4/invalid/malformed verify_signature result"],
   ])("verifySignature reads the host's answer: %s", async (_name, answer, want) => {
     let args: Record<number, string> = {};
@@ -740,6 +767,22 @@ describe("the body length cached for a body callback", () => {
   });
 });
 
+describe("a body that keeps its length (BodyLength.Kept)", () => {
+  it("takes writes of nothing, refuses the others, and names the length each would give", async () => {
+    const host = await createHost(options());
+    const res = await host.request({ path: "/body/kept", body: "original" });
+    expect(res.body).toBe(
+      "append-none=0\nprepend-none=0\nappend=2\nprepend=2\nsplice-end=2\nread=original\n",
+    );
+    const refused = host.logs("warn").filter((m) => m.startsWith("meshwasm: refused"));
+    expect(refused.map((m) => m.slice(m.indexOf("would make it")))).toEqual([
+      "would make it 10 bytes",
+      "would make it 11 bytes",
+      "would make it 9 bytes",
+    ]);
+  });
+});
+
 describe("the effective context around root and callout callbacks", () => {
   it("a request paused in onRequestHeaders is resumed from onTick through its handle", async () => {
     const host = await createHost(options());
@@ -805,6 +848,46 @@ describe("the route cache after header writes", () => {
         { call: "proxy_set_header_map_pairs", status: "BadArgument" },
       ]),
     ).toEqual({ before: "1", write: "2", read: "null", after: "1" });
+  });
+});
+
+describe("the route cache with no header written", () => {
+  it("asks the host with no arguments and frees a result the host hands over anyway", async () => {
+    const sent: number[] = [];
+    const host = await createHost(
+      options([], {
+        foreignFunctions: {
+          clear_route_cache: (args) => {
+            sent.push(args.length);
+            // Past the landing block: a heap block of its own, 100 KB a call if kept.
+            return new Uint8Array(100_000);
+          },
+        },
+      }),
+    );
+    const run = async () => {
+      const res = await host.request({ path: "/route-cache/plain" });
+      expect(res.body).toBe("clear-0=0\nclear-1=0\nclear-2=0\nclear-3=0\n");
+    };
+    await run();
+    await run();
+    const warm = host.memoryBytes();
+    for (let i = 0; i < 4; i++) await run();
+    expect(host.memoryBytes()).toBe(warm);
+    expect(sent).toEqual(Array(24).fill(0));
+  });
+
+  it("a refused clear after a read frees nothing the read left behind", async () => {
+    const host = await createHost(
+      options([{ call: "proxy_call_foreign_function", status: "NotFound" }], {
+        properties: { "probe.large": "v".repeat(100_000) },
+      }),
+    );
+    for (let i = 0; i < 3; i++) {
+      const res = await host.request({ path: "/route-cache/after-read" });
+      expect(res.trap).toBeNull();
+      expect(res.body).toBe("read=100000\nclear=1\n");
+    }
   });
 });
 

@@ -7,13 +7,16 @@
 
 import {
   Action,
+  BodyLength,
   Counter,
+  DEFAULT_BODY_LIMIT,
   Header,
   HeaderBytes,
   HeaderMap,
   HttpContext,
   LogLevel,
   MapType,
+  Overflow,
   PropertyPath,
   Protected,
   RootContext,
@@ -38,6 +41,7 @@ import {
   grpcSend,
   httpCallResponse,
   log,
+  properties,
   registerRootContext,
   registerSharedQueue,
   resolveSharedQueue,
@@ -249,6 +253,20 @@ class ProbeStream extends HttpContext {
       this.note("after", clearRouteCache().toString());
       return this.reply();
     }
+    if (path == "/route-cache/plain") {
+      // No header written: each call asks the host.
+      for (let i = 0; i < 4; i++) this.note("clear-" + i.toString(), clearRouteCache().toString());
+      return this.reply();
+    }
+    if (path == "/route-cache/after-read") {
+      // A read whose copy the host handed over in a heap block of its own (past the landing
+      // block), freed once read; then a clear the host refuses, writing no result.
+      const value = getProperty(LARGE);
+      const status = clearRouteCache();
+      this.note("read", value === null ? "null" : value.byteLength.toString());
+      this.note("clear", status.toString());
+      return this.reply();
+    }
     if (path == "/route-cache/set" || path == "/route-cache/batch") {
       // Envoy clears the route cache itself after the module changed the request headers, so
       // clearRouteCache then asks nothing; before any change it asks the host.
@@ -283,6 +301,7 @@ class ProbeStream extends HttpContext {
     if (path == "/properties/room") return this.roomProperty();
     if (path == "/queues") return this.queues();
     if (path == "/callouts") return this.callouts();
+    if (path == "/callouts/batch") return this.calloutsAfterBatch();
     if (path == "/foreign") return this.foreign();
     if (path == "/time") {
       this.note("first", currentTimeNanos() > 0 ? "set" : "0");
@@ -390,7 +409,8 @@ class ProbeStream extends HttpContext {
       this.note("replace", body.replaceString("zz").toString());
       return this.reply();
     }
-    if (path.startsWith("/body")) this.bufferRequestBody();
+    if (path == "/body/kept") this.bufferRequestBody(DEFAULT_BODY_LIMIT, Overflow.Reject, BodyLength.Kept);
+    else if (path.startsWith("/body")) this.bufferRequestBody();
     return Action.Continue;
   }
 
@@ -408,6 +428,7 @@ class ProbeStream extends HttpContext {
   onRequestBody(bodySize: u32, endOfStream: bool): Action {
     if (!endOfStream) return Action.Continue;
     const body = this.request.body;
+    if (this.path == "/body/kept") return this.keptBody(body.length());
     this.note("announced", body.length().toString());
     this.note("replace", body.replaceString("abc").toString());
     this.note("after-replace", body.length().toString());
@@ -434,6 +455,21 @@ class ProbeStream extends HttpContext {
       this.note("splice", body.splice(0, 1, bytesOf("yy")).toString());
       this.note("after-splice", body.length().toString());
     }
+    return this.reply();
+  }
+
+  /** Writes to a body buffered with BodyLength.Kept, `size` bytes long: those that keep its
+   *  length go to the host, the others are refused (each refusal logged with both lengths). */
+  keptBody(size: i32): Action {
+    const body = this.request.body;
+    const none = new ArrayBuffer(0);
+    this.note("append-none", body.append(none).toString());
+    this.note("prepend-none", body.prepend(none).toString());
+    this.note("append", body.appendString("de").toString());
+    this.note("prepend", body.prepend(bytesOf("xyz")).toString());
+    // At the end the host appends whatever length is given: the range cut is empty.
+    this.note("splice-end", body.splice(<usize>size, 1, bytesOf("!")).toString());
+    this.note("read", body.readString());
     return this.reply();
   }
 
@@ -478,6 +514,11 @@ class ProbeStream extends HttpContext {
     this.note("read-back", orNull(getPropertyString(PROBE_STATE)));
     this.note("int-default", getPropertyInt(ABSENT).toString());
     this.note("bool-default", getPropertyBool(ABSENT) ? "true" : "false");
+    // The typed attribute helpers, each with its documented fallback when absent.
+    this.note("source-port", properties.sourcePort().toString());
+    this.note("connection-id", properties.connectionId().toString());
+    this.note("connection-mtls", properties.connectionMtls() ? "true" : "false");
+    this.note("response-code", properties.responseCode().toString());
     return this.reply();
   }
 
@@ -558,6 +599,23 @@ class ProbeStream extends HttpContext {
     this.note("grpc-close", grpcClose(stream.token).toString());
     this.note("grpc-cancel", grpcCancel(grpc.token).toString());
     return this.reply();
+  }
+
+  /** A header batch left open before each dispatch: the map the host holds when the call is
+   *  made carries the batch's edit (the test's cluster handlers read it). */
+  calloutsAfterBatch(): Action {
+    const h = this.request.headers;
+    const headers = [new Header(":method", "GET"), new Header(":path", "/x"), new Header(":authority", "callout")];
+    h.batch();
+    h.set("x-batch", "http");
+    this.dispatchHttpCall("callout", headers, null, [], 1000);
+    h.batch();
+    h.set("x-batch", "grpc-call");
+    this.dispatchGrpcCall("grpc", "probe.Service", "Call", [], bytesOf("m"), 1000);
+    h.batch();
+    h.set("x-batch", "grpc-stream");
+    this.openGrpcStream("grpc", "probe.Service", "Stream", []);
+    return Action.Continue;
   }
 
   foreign(): Action {
