@@ -174,6 +174,19 @@ describe("ConfigReader numbers", () => {
     );
   });
 
+  it("names a one-sided bound of a number", () => {
+    const low = config('{"x":0.25}');
+    low.number("x", 1, 0.5);
+    expect<string>(low.firstError).toBe(
+      'invalid configuration: field "x": 0.25 is below the minimum 0.5',
+    );
+    const high = config('{"x":2.5}');
+    high.number("x", 1, -Infinity, 2);
+    expect<string>(high.firstError).toBe(
+      'invalid configuration: field "x": 2.5 is above the maximum 2',
+    );
+  });
+
   it("rejects fractions and non-numbers as integers", () => {
     const cfg = config('{"a":1.5,"b":"80","c":true}');
     cfg.integer("a", 0);
