@@ -254,7 +254,6 @@ export class ChainStream extends HttpContext {
   private memberLink: StreamLink | null = null;
   private requestStop: Stop = new Stop();
   private responseStop: Stop = new Stop();
-  private responseStarted: bool = false;
   /** A member replied locally on the request path (before the response) / on the response path. */
   private requestReplied: bool = false;
   private responseReplied: bool = false;
@@ -291,7 +290,6 @@ export class ChainStream extends HttpContext {
 
   private pass(request: bool, phase: i32, from: i32, count: u32, endOfStream: bool): Action {
     const stop = request ? this.requestStop : this.responseStop;
-    if (!request) this.responseStarted = true;
     const n = (this.root as ChainRoot).members.length;
     for (let i = from; request ? i < n : i >= 0; i += request ? 1 : -1) {
       if (i >= this.reached) {
@@ -317,11 +315,16 @@ export class ChainStream extends HttpContext {
     return Action.Continue;
   }
 
-  /** A member resumed: the members after it run the callback it stopped in, then the proxy goes on. */
+  /** A member resumed: the members after it run the callback it stopped in, then the proxy
+   *  goes on. A response no member holds is continued only once it started (see
+   *  HttpContext.continueResponse). */
   resume(member: HttpContext, request: bool): Status {
     const stop = request ? this.requestStop : this.responseStop;
     const type = request ? StreamType.HttpRequest : StreamType.HttpResponse;
-    if (stop.at < 0) return continueStream(type);
+    if (stop.at < 0) {
+      if (!request && !this.responseStarted) return Status.BadArgument;
+      return continueStream(type);
+    }
     if (this.members.indexOf(member) != stop.at) return Status.Ok; // not the member that holds it
     const action = this.run(request, stop.phase, stop.at + (request ? 1 : -1), stop.count, stop.endOfStream);
     if (action != Action.Continue || this.requestReplied || this.responseReplied) return Status.Ok;

@@ -368,6 +368,10 @@ export class HttpContext extends Context {
   requestOverflowed: bool = false;
   /** True when the response body outgrew its buffering limit and went on unread. */
   responseOverflowed: bool = false;
+  /** True once the response reached this filter: the dispatcher sets it before the response's
+   *  first callback (headers, or body or trailers in a module built without onResponseHeaders).
+   *  Until then continueResponse refuses: Envoy 1.40 crashes on a response continue there. */
+  responseStarted: bool = false;
 
   constructor(contextId: u32, public readonly root: RootContext) {
     super(contextId);
@@ -498,12 +502,20 @@ export class HttpContext extends Context {
     return continueStream(StreamType.HttpRequest);
   }
 
-  /** Resumes the response after Action.Pause; see continueRequest. */
+  /**
+   * Resumes the response after Action.Pause; see continueRequest. Status.BadArgument, and no
+   * host call, before the response reached the filter (no response callback has run yet: the
+   * upstream has not answered, or a module built without response callbacks): Envoy 1.40 would
+   * crash on that continue, whether the request is held or not. A held request is resumed with
+   * continueRequest.
+   * Example: `this.continueResponse()` (in the answer to a callout made in onResponseHeaders)
+   */
   continueResponse(): Status {
     const entered = this.enter();
     if (entered != Status.Ok) return entered;
     const link = this.link;
     if (link !== null) return link.resume(this, false);
+    if (!this.responseStarted) return Status.BadArgument;
     return continueStream(StreamType.HttpResponse);
   }
 

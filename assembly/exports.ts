@@ -446,6 +446,7 @@ export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOf
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_headers");
   if (ctx === null) return passOn(contextId);
+  ctx.responseStarted = true;
   const action = onHeaders(ctx, false, numHeaders, endOfStream);
   endOfStreamCallback(contextId);
   return action;
@@ -455,6 +456,7 @@ export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStrea
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_body");
   if (ctx === null) return passOn(contextId);
+  ctx.responseStarted = true;
   const action = onBody(ctx, false, bodySize, endOfStream);
   endOfStreamCallback(contextId);
   return action;
@@ -464,6 +466,7 @@ export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): Ac
   enteredContext(contextId);
   const ctx = httpOf(contextId, "proxy_on_response_trailers");
   if (ctx === null) return passOn(contextId);
+  ctx.responseStarted = true;
   const action = onTrailers(ctx, false, numTrailers);
   endOfStreamCallback(contextId);
   return action;

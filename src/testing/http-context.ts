@@ -7,7 +7,7 @@
 import { type ConnectionInfo, HTTP_ATTRIBUTES, type StreamFacts } from "./attributes.ts";
 import { ByteBuffer, GuestContext, type LocalReply, type RootContextState } from "./contexts.ts";
 import type { HeaderMap } from "./headers.ts";
-import { BufferType, MapType, Status, StreamType } from "./status.ts";
+import { BufferType, MapType, Status, StreamType, WasmTrapError } from "./status.ts";
 import type { Vm } from "./vm.ts";
 import { encodeProperty } from "./world.ts";
 
@@ -49,6 +49,13 @@ export interface StreamControl {
 
 /** Shared empty body: arrays are replaced, never written in place, so one instance serves all. */
 const EMPTY = new Uint8Array(0) as Uint8Array;
+
+/** Why a response continue before the response reached the filter traps: Envoy 1.40 dies on it
+ *  (its filter manager goes on encoding response headers it does not have), from any callback,
+ *  whether the request is held or not. The SDK's continueResponse refuses it. */
+const CONTINUE_CRASHES_ENVOY =
+  "proxy_continue_stream(HttpResponse) before the response reached the filter: " +
+  "Envoy 1.40 crashes here (segmentation fault)";
 
 export class HttpContext extends GuestContext {
   private filterStateMap: Map<string, Uint8Array> | null = null;
@@ -172,6 +179,9 @@ export class HttpContext extends GuestContext {
       return Status.Ok;
     }
     if (type === StreamType.HttpResponse) {
+      if (this.stream.response.headers === null) {
+        throw new WasmTrapError(this.vm.running ?? "(host)", CONTINUE_CRASHES_ENVOY);
+      }
       this.stream.continueAfterCallback("response");
       return Status.Ok;
     }

@@ -1,6 +1,7 @@
 // Chain specifications: the named errors of `meshwasm build --chain` / `--chain-config` (checked
 // before anything compiles), the generated entry file, and the module's own refusal of a
-// configuration whose sections do not fit its chain (on the test host).
+// configuration whose sections do not fit its chain, and a member's continueResponse before the
+// response came (on the test host).
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -171,6 +172,24 @@ describe("a chained module refuses a configuration that does not fit its chain",
     expect(host.tickPeriod()).toBe(20);
     host.close();
   });
+});
+
+describe("a chain member's continueResponse", () => {
+  it("is refused before the response came (BadArgument), and the member's held request goes on", async () => {
+    const host = await createHost({
+      module: await marksChain(),
+      rootId: "chain",
+      configuration: { first: {}, pauser: {}, last: {} },
+    });
+    const res = await host.request({
+      headers: { "x-mark-pause": "pauser", "x-mark-continue-response": "pauser" },
+    });
+    // BadArgument, without the host call Envoy 1.40 crashes on.
+    expect(host.logs()).toContain("mark pauser: continueResponse 2");
+    expect(res.status).toBe(200);
+    expect(res.upstream?.headers["x-order"]).toBe("first,pauser,last");
+    expect(host.coverage.hostCalls.get("proxy_continue_stream")).toBe(1);
+  }, 300_000); // compiles the chain when it is stale
 });
 
 describe("a chain's members in one callback", () => {

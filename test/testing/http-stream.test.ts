@@ -3,10 +3,11 @@
 // allow_on_headers_stop_iteration, StopAll, ContinueAndEndStream), trailers held or seen,
 // what a continue sends on (a held or buffered body, paused trailers), when the stream ends
 // and which maps stay readable after it, the buffer limit, a local reply once the response
-// headers went, and a stream ending while another one fails the VM.
+// headers went, a stream ending while another one fails the VM, and a response continue
+// before the response reached the filter (Envoy 1.40 crashes on it: the host traps).
 
 import { describe, expect, it } from "vitest";
-import { createHost, type TestStream } from "../../src/testing/index.ts";
+import { createHost, type TestStream, WasmTrapError } from "../../src/testing/index.ts";
 import {
   continueLatest,
   filter,
@@ -456,5 +457,57 @@ describe("an HTTP stream", () => {
       expect(a.localReply).toBeNull();
       expect(a.raw.reset).toBe(false);
     }
+  });
+
+  describe("continuing the response before it reached the filter, which crashes Envoy 1.40", () => {
+    const CRASH =
+      /proxy_continue_stream\(HttpResponse\) before the response reached the filter: Envoy 1\.40 crashes/;
+
+    it("traps in the stream's own callback, whether the request goes on or is held", async () => {
+      for (const action of [0, 1]) {
+        const host = await createHost({
+          module: filter({
+            proxy_on_request_headers: [...continueLatest(RESPONSE), ...i32(action)],
+          }),
+        });
+        const s = host.stream();
+        s.requestHeaders(POST);
+        expect(s.trap?.message, `action ${action}`).toMatch(CRASH);
+        expect(s.trap?.callback).toBe("proxy_on_request_headers");
+        expect(s.downstream.headers?.get(":status")).toBe("503");
+        expect(s.upstream.headers).toBeNull();
+      }
+    });
+
+    it("traps in a tick that continues the response of a held request", async () => {
+      const host = await createHost({
+        module: filter({
+          proxy_on_request_headers: i32(1),
+          proxy_on_tick: continueLatest(RESPONSE),
+        }),
+      });
+      const s = host.stream();
+      s.requestHeaders(POST);
+      expect(() => host.advance(10)).toThrow(WasmTrapError);
+      expect(() => host.advance(10)).not.toThrow();
+      expect(host.logs("critical").join("\n")).toMatch(CRASH);
+      expect(host.logs("critical").join("\n")).toMatch(/proxy_on_tick failed/);
+    });
+
+    it("accepts it once the response headers reached the filter, and after the response ended", async () => {
+      const host = await createHost({
+        module: filter({
+          proxy_on_response_headers: [...continueLatest(RESPONSE), ...i32(0)],
+          proxy_on_log: continueLatest(RESPONSE),
+        }),
+      });
+      const s = host.stream();
+      s.requestHeaders(POST);
+      s.responseHeaders({ ":status": "200" });
+      s.complete();
+      expect(s.trap).toBeNull();
+      expect(s.downstream.headers?.get(":status")).toBe("200");
+      expect(host.logs("critical")).toEqual([]);
+    });
   });
 });

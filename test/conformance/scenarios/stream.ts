@@ -141,6 +141,20 @@ export const streamScenarios: Scenario[] = [
     },
   },
   {
+    name: "continueResponse before the response came is refused with BadArgument, and the held request goes on",
+    quirk:
+      "Envoy 1.40 crashes on proxy_continue_stream(HTTP_RESPONSE) before the response reached the " +
+      "filter; the SDK refuses it without the host call, the test host traps on the raw call",
+    setup: { configuration: "tick" },
+    async run(t) {
+      const res = await t.request("/stream/continue-response-early");
+      expect(res.status).toBe(200);
+      expect(res.headers["x-note-continue-response"]).toBe("2");
+      expect(res.upstream?.path).toBe("/stream/continue-response-early");
+      expect((await t.request("/headers/add")).status).toBe(200);
+    },
+  },
+  {
     name: "a trap in onRequestHeaders fails the request with 503 (fail closed)",
     async run(t) {
       const res = await t.request("/trap/request-headers");

@@ -169,7 +169,7 @@ class ConformanceRoot extends RootContext {
   config: string = "";
   queueId: u32 = 0;
   ticks: i32 = 0;
-  paused: HttpContext[] = [];
+  paused: Conformance[] = [];
 
   onVmStart(vmConfigurationSize: u32): bool {
     this.vmConfig = String.UTF8.decode(this.vmConfiguration());
@@ -196,7 +196,14 @@ class ConformanceRoot extends RootContext {
     const ticks = new Counter("conf_ticks");
     ticks.increment();
     // Resume requests parked until the next tick, through the handles kept on them.
-    for (let i = 0; i < this.paused.length; i++) this.paused[i].continueRequest();
+    for (let i = 0; i < this.paused.length; i++) {
+      const held = this.paused[i];
+      // The response has not come: the SDK refuses to continue it (Envoy 1.40 would crash).
+      if (held.path == "/stream/continue-response-early") {
+        held.note("continue-response", held.continueResponse().toString());
+      }
+      held.continueRequest();
+    }
     this.paused = [];
   }
 
@@ -339,7 +346,7 @@ class Conformance extends HttpContext {
       return Action.Pause;
     } else if (path == "/stream/continue-unpaused") {
       this.note("continue-status", this.continueRequest().toString());
-    } else if (path == "/stream/pause-until-tick") {
+    } else if (path == "/stream/pause-until-tick" || path == "/stream/continue-response-early") {
       this.conf.paused.push(this);
       return Action.Pause;
     } else if (path == "/lifecycle/abort") {
