@@ -43,6 +43,10 @@ describe("header names", () => {
     );
     // The characters either side of A..Z are left as they are.
     expect<string>(config('{"h":""}').headerName("h", "@AZ[")).toBe("@az[");
+    // An empty default, given back as it is.
+    const empty = config('{"h":"bad name"}');
+    expect<string>(empty.headerName("h", "")).toBe("");
+    expect<bool>(empty.ok).toBe(false);
   });
 });
 

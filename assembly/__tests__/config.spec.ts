@@ -358,6 +358,14 @@ describe("ConfigReader nesting", () => {
     );
   });
 
+  it("an absent array is empty, and an error only when required", () => {
+    const cfg = config("{}");
+    expect<i32>(cfg.array("rules").length).toBe(0);
+    expect<bool>(cfg.ok).toBe(true);
+    expect<i32>(cfg.array("rules", true).length).toBe(0);
+    expect<bool>(cfg.ok).toBe(false);
+  });
+
   it("reads the same field through a path", () => {
     const cfg = config('{"headers":[{"name":"a"},{"name":"b"},{"name":42}]}');
     expect<string>(cfg.string("headers[1].name")).toBe("b");
@@ -564,6 +572,29 @@ describe("ConfigReader unknownKeys and custom checks", () => {
     expect<string>(cfg.firstError).toBe(
       'invalid configuration: field "rules[0].prefix": must start with /, got "api"',
     );
+  });
+
+  it("names a custom problem's field as a read names it: quoted keys, indexes, nested keys", () => {
+    const odd = config('{"odd key":1}');
+    odd.string("odd key");
+    odd.fail("odd key", "is odd");
+    expect<string[]>(odd.allErrors).toStrictEqual([
+      'invalid configuration: field "[\\"odd key\\"]": expected a string, got 1',
+      'invalid configuration: field "[\\"odd key\\"]": is odd',
+    ]);
+    const cfg = config("{}");
+    cfg.fail("rules[0].prefix", "is missing");
+    cfg.fail("a.b", "is missing");
+    expect<string[]>(cfg.allErrors).toStrictEqual([
+      'invalid configuration: field "rules[0].prefix": is missing',
+      'invalid configuration: field "a.b": is missing',
+    ]);
+  });
+
+  it("names a malformed custom path as written, under the reader's field", () => {
+    const cfg = config('{"a":{}}');
+    cfg.object("a").fail("x..y", "is malformed");
+    expect<string>(cfg.firstError).toBe('invalid configuration: field "a.x..y": is malformed');
   });
 
   it("names the reader's own field for a problem with the whole value (an empty path)", () => {
