@@ -28,8 +28,8 @@ export class Dispatch {
   }
 }
 
+// What goes for a null body, no trailers and no metadata: nothing (size 0).
 const EMPTY = new ArrayBuffer(0);
-const NO_HEADERS: Header[] = [];
 
 /** Raw HTTP dispatch; Context.dispatchHttpCall wraps it and records the origin. The headers
  *  must include ":method", ":path" and ":authority" (Envoy answers BadArgument otherwise). */
@@ -44,13 +44,13 @@ export function httpCall(
   const u = String.UTF8.encode(upstream);
   const h = serializeHeaders(headers);
   const b = body === null ? EMPTY : body;
-  const t = serializeHeaders(trailers.length == 0 ? NO_HEADERS : trailers);
+  const t = trailers.length == 0 ? EMPTY : serializeHeaders(trailers);
   store<u32>(OUT_EXTRA, 0);
   const status = <Status>proxy_http_call(
     ptrOf(u), u.byteLength,
     ptrOf(h), h.byteLength,
     ptrOf(b), b.byteLength,
-    ptrOf(t), trailers.length == 0 ? 0 : t.byteLength,
+    ptrOf(t), t.byteLength,
     timeoutMs, OUT_EXTRA,
   );
   return new Dispatch(status, load<u32>(OUT_EXTRA));
@@ -70,13 +70,13 @@ export function grpcCall(
   const u = String.UTF8.encode(upstream);
   const s = String.UTF8.encode(service);
   const m = String.UTF8.encode(method);
-  const md = serializeHeaders(initialMetadata);
+  const md = initialMetadata.length == 0 ? EMPTY : serializeHeaders(initialMetadata);
   store<u32>(OUT_EXTRA, 0);
   const status = <Status>proxy_grpc_call(
     ptrOf(u), u.byteLength,
     ptrOf(s), s.byteLength,
     ptrOf(m), m.byteLength,
-    ptrOf(md), initialMetadata.length == 0 ? 0 : md.byteLength,
+    ptrOf(md), md.byteLength,
     ptrOf(message), message.byteLength,
     timeoutMs, OUT_EXTRA,
   );
@@ -94,13 +94,13 @@ export function grpcStream(
   const u = String.UTF8.encode(upstream);
   const s = String.UTF8.encode(service);
   const m = String.UTF8.encode(method);
-  const md = serializeHeaders(initialMetadata);
+  const md = initialMetadata.length == 0 ? EMPTY : serializeHeaders(initialMetadata);
   store<u32>(OUT_EXTRA, 0);
   const status = <Status>proxy_grpc_stream(
     ptrOf(u), u.byteLength,
     ptrOf(s), s.byteLength,
     ptrOf(m), m.byteLength,
-    ptrOf(md), initialMetadata.length == 0 ? 0 : md.byteLength,
+    ptrOf(md), md.byteLength,
     OUT_EXTRA,
   );
   return new Dispatch(status, load<u32>(OUT_EXTRA));
