@@ -364,10 +364,12 @@ class Writer {
     }
   }
 
-  // With a limit, only the part of a long string that can show is escaped.
+  // With a limit, only the part of a long string that can show is escaped: its first `limit`
+  // characters (substring returns a shorter string itself), which quoted are longer than it.
   private quoted(text: string): string {
     const limit = this.limit;
-    return quoteJsonString(limit > 0 && text.length > limit ? text.substring(0, limit + 1) : text);
+    if (limit <= 0) return quoteJsonString(text);
+    return quoteJsonString(text.substring(0, limit));
   }
 
   private scalar(value: JsonValue): void {
@@ -410,8 +412,9 @@ export function quoteJsonString(text: string): string {
     else if (c == 0x0c) escape = "\\f";
     else if (c < 0x20) escape = "\\u" + hex(c, 4);
     else if ((c & 0xfc00) == 0xd800) {
-      // A high surrogate is fine only when a low one follows; then keep the pair as is.
-      if (i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) {
+      // A high surrogate is fine only when a low one follows; then keep the pair as is (past
+      // the end charCodeAt gives -1, no low surrogate).
+      if ((text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) {
         i++;
         continue;
       }
@@ -471,8 +474,8 @@ class Parser {
     const offset = this.errorOffset;
     let line = 1;
     let column = 1;
-    // Columns count characters (UTF-8 lead bytes), not bytes.
-    for (let i = 0; i < offset && i < this.len; i++) {
+    // Columns count characters (UTF-8 lead bytes), not bytes. Errors lie at most at the end.
+    for (let i = 0; i < offset; i++) {
       const b = this.byteAt(i);
       if (b == 0x0a) {
         line++;
