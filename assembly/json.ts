@@ -929,7 +929,8 @@ class Parser {
 
   // Callers keep `at` below `len`; out of range reads as 0 rather than trapping.
   private byteAt(at: i32): u32 {
-    return at >= 0 && at < this.len ? <u32>load<u8>(this.ptr + <usize>at) : 0;
+    if (at >= 0 && at < this.len) return <u32>load<u8>(this.ptr + <usize>at);
+    return 0;
   }
 
   private rawText(at: i32, count: i32): string {

@@ -1,6 +1,7 @@
 // JSON text at the edges of the grammar (RFC 8259): every hex digit of a \u escape, the
-// bounds of each UTF-8 lead byte, the first error of a broken member, the echo of an
-// out-of-range number, and quoting where only one character needs an escape.
+// bounds of each UTF-8 lead byte, how an error names a character, the first error of a broken
+// member, the echo of an out-of-range number, and quoting where only one character needs an
+// escape.
 
 import {
   JsonObject,
@@ -25,6 +26,11 @@ function stringOfBytes(values: u8[]): string {
   const result = parseJson(bytes(framed));
   const error = result.error;
   return error !== null ? error.toString() : result.value!.asString()!.value;
+}
+
+function errorOfBytes(values: u8[]): string {
+  const error = parseJson(bytes(values)).error;
+  return error !== null ? error.toString() : "ok";
 }
 
 function errorOf(text: string): string {
@@ -81,6 +87,48 @@ describe("UTF-8 in strings", () => {
       "invalid UTF-8 byte 0xF8 at line 1, column 2",
     );
     expect<string>(stringOfBytes([0xc1, 0xbf])).toBe("invalid UTF-8 byte 0xC1 at line 1, column 2");
+  });
+});
+
+describe("UTF-8 in strings, encoded surrogates", () => {
+  it("rejects the last encoded surrogate, U+DFFF, as it does the first", () => {
+    expect<string>(stringOfBytes([0xed, 0xbf, 0xbf])).toBe(
+      "invalid UTF-8 byte 0xED at line 1, column 2",
+    );
+    expect<string>(stringOfBytes([0xed, 0x9f, 0xbf])).toBe("\ud7ff");
+  });
+});
+
+describe("the character an error names", () => {
+  it("quotes printable ASCII only, from '!' to '~'", () => {
+    expect<string>(errorOf('"\\ "')).toBe(
+      "invalid escape '\\' followed by U+0020 at line 1, column 2",
+    );
+    expect<string>(errorOf('"\\\u007f"')).toBe(
+      "invalid escape '\\' followed by U+007F at line 1, column 2",
+    );
+    expect<string>(errorOf('"\\~"')).toBe("invalid escape '\\~' at line 1, column 2");
+    expect<string>(errorOf("\u007f")).toBe("unexpected character U+007F at line 1, column 1");
+    expect<string>(errorOf("\u001b")).toBe("unexpected character U+001B at line 1, column 1");
+  });
+
+  it("names a byte that is no UTF-8 by its hex value", () => {
+    expect<string>(errorOfBytes([0x22, 0x5c, 0x80, 0x22])).toBe(
+      "invalid escape '\\' followed by byte 0x80 at line 1, column 2",
+    );
+    expect<string>(errorOfBytes([0x22, 0x5c, 0xff, 0x22])).toBe(
+      "invalid escape '\\' followed by byte 0xFF at line 1, column 2",
+    );
+    expect<string>(errorOfBytes([0x80])).toBe("invalid UTF-8 byte 0x80 at line 1, column 1");
+  });
+
+  it("gives a code point four hex digits up to U+FFFF, six past it", () => {
+    expect<string>(errorOfBytes([0xef, 0xbf, 0xbf])).toBe(
+      "unexpected character U+FFFF at line 1, column 1",
+    );
+    expect<string>(errorOfBytes([0xf0, 0x90, 0x80, 0x80])).toBe(
+      "unexpected character U+010000 at line 1, column 1",
+    );
   });
 });
 
