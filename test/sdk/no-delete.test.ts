@@ -126,8 +126,23 @@ describe("no configured root needs the log: a context per callback", () => {
     expect(await switches(h, () => void h.connect())).toBe(0);
     expect(h.logs("info")).toEqual([
       "resume last connection: none",
+      "downstream close: 3 made",
       "log connection",
       "resume last connection: 1",
+    ]);
+  });
+
+  it("a connection's data callbacks each end their context: the next callback makes its own", async () => {
+    const h = await host("tcp");
+    const c = h.connect();
+    c.downstreamData(bytes("ping"));
+    c.upstreamData(bytes("pong"));
+    c.closeDownstream();
+    expect(h.logs("info")).toEqual([
+      "resume last connection: none",
+      "upstream data: 3 made",
+      "downstream close: 4 made",
+      "log connection",
     ]);
   });
 
@@ -211,7 +226,12 @@ describe("a configured root needs the log: the log ends each stream", () => {
     const c = h.connect();
     c.closeDownstream();
     c.closeUpstream();
-    expect(h.logs("info")).toEqual(["resume last connection: none", "log connection"]);
+    // The log needs the connection's context: one for all its callbacks.
+    expect(h.logs("info")).toEqual([
+      "resume last connection: none",
+      "downstream close: 1 made",
+      "log connection",
+    ]);
     expect(await switches(h, () => void h.connect())).toBe(0);
     expect(h.logs("info")).toContain("resume last connection: 1");
   });

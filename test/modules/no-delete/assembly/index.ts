@@ -19,6 +19,7 @@ import {
   CallbackNeeds,
   Header,
   HttpContext,
+  PeerType,
   RootContext,
   StreamCallbacks,
   StreamContext,
@@ -139,6 +140,8 @@ class PassRoot extends RootContext {
 
 /** "tcp" (no stream state) and "tlog" (needs the log): network streams. */
 class TcpRoot extends RootContext {
+  made: i32 = 0;
+
   constructor(contextId: u32, private readonly needsLog: bool) {
     super(contextId);
   }
@@ -149,6 +152,7 @@ class TcpRoot extends RootContext {
   }
 
   createStreamContext(contextId: u32): StreamContext | null {
+    this.made++;
     return new Connection(contextId, this);
   }
 }
@@ -164,6 +168,16 @@ class Connection extends StreamContext {
   onDownstreamData(dataSize: u32, endOfStream: bool): Action {
     lastTcp = this;
     return Action.Continue;
+  }
+
+  /** Names how many contexts the root has made: one more per callback when none is kept. */
+  onUpstreamData(dataSize: u32, endOfStream: bool): Action {
+    log.info("upstream data: " + (this.root as TcpRoot).made.toString() + " made");
+    return Action.Continue;
+  }
+
+  onDownstreamConnectionClose(peerType: PeerType): void {
+    log.info("downstream close: " + (this.root as TcpRoot).made.toString() + " made");
   }
 
   onLog(): void {
