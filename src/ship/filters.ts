@@ -55,6 +55,7 @@ export function loadFilter(name: string, root = process.cwd()): FilterInfo {
   const schemaPath = join(dir, "schema.json");
   if (existsSync(schemaPath)) {
     try {
+      // Stryker disable next-line StringLiteral: equivalent, without an encoding readFileSync gives a Buffer, which JSON.parse reads as UTF-8 text all the same
       info.schema = JSON.parse(readFileSync(schemaPath, "utf8"));
     } catch (err) {
       throw new Error(`filter "${name}": ${schemaPath} is not JSON (${(err as Error).message})`);
@@ -94,6 +95,7 @@ function envoyDefaults(name: string, yaml: string): Partial<FilterInfo["defaults
     out.failurePolicy = policy as FailurePolicy;
   }
   const value = (ours.configuration as { value?: unknown } | undefined)?.value;
+  // Stryker disable next-line ConditionalExpression: equivalent, `true` parses a missing value, whose SyntaxError the catch below drops as it drops any text that is not JSON
   if (typeof value === "string") {
     try {
       out.configuration = JSON.parse(value);
@@ -125,6 +127,7 @@ export function validateConfiguration(filter: FilterInfo, configuration: unknown
   ajv.addFormat("regex", true);
   const validate = ajv.compile(filter.schema);
   if (validate(configuration ?? {})) return;
+  // Stryker disable next-line ArrayDeclaration: equivalent, Ajv sets errors whenever the check fails
   const problems = (validate.errors ?? []).map((e) => {
     const path = e.instancePath
       .split("/")
@@ -135,6 +138,7 @@ export function validateConfiguration(filter: FilterInfo, configuration: unknown
       return `field "${field}": unknown field "${String(e.params.additionalProperty)}"`;
     }
     let value: unknown = configuration ?? {};
+    // Stryker disable next-line OptionalChaining: equivalent, an error's instance path leads through values that exist
     for (const key of path) value = (value as Record<string, unknown> | undefined)?.[key];
     return `field "${field}": ${e.message}, got ${JSON.stringify(value)}`;
   });

@@ -244,6 +244,7 @@ export async function readLayoutManifest(
 ): Promise<{ descriptor: Descriptor; manifest: Record<string, unknown> }> {
   let index: { manifests?: Descriptor[] };
   try {
+    // Stryker disable next-line StringLiteral: equivalent, without an encoding readFile gives a Buffer, which JSON.parse reads as UTF-8 text all the same
     index = JSON.parse(await readFile(join(dir, "index.json"), "utf8"));
   } catch (err) {
     throw new Error(`layout ${dir}: cannot read index.json (${(err as Error).message})`);

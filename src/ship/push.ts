@@ -82,6 +82,7 @@ export async function pushLayout(opts: PushOptions): Promise<PushResult> {
     parsed.tag ?? descriptor.annotations?.["org.opencontainers.image.ref.name"] ?? "latest";
   const reference = `${parsed.repository}:${tag}`;
 
+  // Stryker disable next-line StringLiteral: equivalent, the prefix only names the temporary folder
   const stage = await mkdtemp(join(tmpdir(), "meshwasm-push-"));
   try {
     const blobPath = (d: Descriptor) =>

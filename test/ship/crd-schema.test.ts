@@ -65,6 +65,7 @@ const file = join(dir, "crds.yaml");
 writeFileSync(
   file,
   [
+    null,
     crd("others.example.com", "Other", [version("v1", true, { type: "object" })]),
     crd("widgets.example.com", "Widget", [
       version("v1alpha1", false, {
@@ -159,8 +160,11 @@ describe("loadCrdValidator", () => {
     ]);
   });
 
-  it("an enum's values are data, kept as written", () => {
+  it("an enum's values are data, kept as written; null only in a nullable one", () => {
     const check = widgets();
+    expect(check.validate(widget({ shapes: [null] }))).toStrictEqual([
+      "/spec/shapes/0: must be equal to one of the allowed values",
+    ]);
     expect(check.validate(widget({ shapes: [{}] }))).toStrictEqual([
       "/spec/shapes/0: must be equal to one of the allowed values",
     ]);

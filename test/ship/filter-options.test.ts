@@ -65,6 +65,11 @@ addFilter("sparse", {
   ],
 });
 addFilter("broken", { schema: "{not json" });
+addFilter("nowasm", {
+  httpFilters: [
+    { typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors" } },
+  ],
+});
 addFilter("hello", {
   schema: JSON.stringify({
     type: "object",
@@ -87,6 +92,13 @@ describe("loadFilter's defaults from envoy.yaml", () => {
   it("else the first wasm filter, never a filter of another kind", () => {
     expect(loadFilter("fallback", root).defaults).toStrictEqual({
       rootId: "fallback_root",
+      failurePolicy: "FAIL_CLOSED",
+    });
+  });
+
+  it("keeps its own defaults when envoy.yaml has no wasm filter", () => {
+    expect(loadFilter("nowasm", root).defaults).toStrictEqual({
+      rootId: "nowasm",
       failurePolicy: "FAIL_CLOSED",
     });
   });

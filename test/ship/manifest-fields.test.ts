@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   envoyExtensionPolicy,
+  gatewayDefaults,
   type ManifestInput,
   parseSelector,
   parseTargetRef,
@@ -252,6 +253,17 @@ describe("inputs every kind checks", () => {
       (accepted({ targetRefs: refs(16) }).spec as { targetRefs: unknown[] }).targetRefs,
     ).toHaveLength(16);
     expect(refused({ targetRefs: refs(17) })).toThrow("target-ref: at most 16, got 17");
+  });
+});
+
+describe("gatewayDefaults", () => {
+  it("sends a FAIL_RELOAD filter to Envoy Gateway closed, any other as it is", () => {
+    expect(gatewayDefaults({ ...base, failurePolicy: "FAIL_RELOAD" })).toStrictEqual({
+      ...base,
+      failurePolicy: "FAIL_CLOSED",
+    });
+    const open: ManifestInput = { ...base, failurePolicy: "FAIL_OPEN" };
+    expect(gatewayDefaults(open)).toBe(open);
   });
 });
 

@@ -145,6 +145,10 @@ describe("the layout", () => {
     );
     index([{ ...one.manifest, annotations: { "org.opencontainers.image.ref.name": "1.0.0" } }]);
     expect((await readLayoutManifest(dir, "1.0.0")).descriptor.digest).toBe(one.digest);
+    writeFileSync(join(dir, "index.json"), "{}");
+    await expect(readLayoutManifest(dir, "1.0.0")).rejects.toThrow(
+      `layout ${dir}: no manifest tagged "1.0.0" (has: none)`,
+    );
     index([]);
     await expect(readLayoutManifest(dir, "1.0.0")).rejects.toThrow(
       `layout ${dir}: no manifest tagged "1.0.0" (has: none)`,
