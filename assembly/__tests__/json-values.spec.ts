@@ -112,6 +112,26 @@ describe("a parsed number's value", () => {
   });
 });
 
+describe("a parsed number's value, correctly rounded", () => {
+  it("reads whole numbers beyond i64 with few digits", () => {
+    expect<f64>(number("1e23").value).toBe(1e23);
+    expect<f64>(number("1e30").value).toBe(1e30);
+    expect<f64>(number("123456789012345e22").value).toBe(1.23456789012345e36);
+    expect<f64>(number("12345e30").value).toBe(1.2345e34);
+    expect<f64>(number("1e37").value).toBe(1e37);
+    expect<f64>(number("1e42").value).toBe(1e42);
+    expect<f64>(number("-7e60").value).toBe(-7e60);
+  });
+
+  // Each is a case where one more power of ten or one more digit in the fast path (a float
+  // times or over a float power of ten) rounds twice and lands one ulp off.
+  it("rounds once where a float power of ten would round twice", () => {
+    expect<f64>(number("10366081434143e23").value).toBe(1.0366081434143e36);
+    expect<f64>(number("9.55952121827964e-9").value).toBe(9.55952121827964e-9);
+    expect<f64>(number("0.9514242627359937").value).toBe(0.9514242627359937);
+  });
+});
+
 describe("JsonArray.at", () => {
   it("is null past the end, also after the array shrank", () => {
     const arr = new JsonArray();
