@@ -29,6 +29,10 @@ export interface CrdValidator {
   validate(manifest: unknown): string[];
 }
 
+/** The keywords whose value maps field names to schemas: its keys are names, not keywords,
+ *  so a field called `description` or `nullable` stays a field. */
+const SCHEMA_MAPS = new Set(["properties", "patternProperties"]);
+
 function convert(node: unknown, count: { cel: number }): unknown {
   if (Array.isArray(node)) return node.map((n) => convert(n, count));
   if (!node || typeof node !== "object") return node;
@@ -44,7 +48,12 @@ function convert(node: unknown, count: { cel: number }): unknown {
     }
     // Stryker disable next-line MethodExpression: equivalent, `endsWith` keeps the x-kubernetes-* keys, unknown keywords Ajv ignores with strict: false (a kept `nullable`, which Ajv reads, is killed)
     if (key.startsWith("x-kubernetes-") || key === "nullable") continue;
-    out[key] = key === "enum" ? value : convert(value, count);
+    if (key === "enum") out[key] = value;
+    else if (SCHEMA_MAPS.has(key) && value !== null && typeof value === "object")
+      out[key] = Object.fromEntries(
+        Object.entries(value as Schema).map(([name, field]) => [name, convert(field, count)]),
+      );
+    else out[key] = convert(value, count);
   }
   if (src["x-kubernetes-int-or-string"] === true) {
     delete out.type;

@@ -37,6 +37,17 @@ const SPEC = {
       type: "string",
       "x-kubernetes-validations": [{ rule: "self != ''" }, { rule: "size(self) < 9" }],
     },
+    // Fields named like annotations or extension keywords are fields all the same.
+    named: {
+      type: "object",
+      properties: {
+        description: { type: "string" },
+        default: { type: "integer" },
+        nullable: { type: "boolean" },
+        "x-kubernetes-note": { type: "string" },
+      },
+      patternProperties: { "^format$": { type: "string" } },
+    },
   },
 };
 
@@ -92,6 +103,25 @@ const widget = (spec: Record<string, unknown>, metadata: Record<string, unknown>
 const widgets = () => loadCrdValidator(file, "widgets.example.com");
 
 describe("loadCrdValidator", () => {
+  it("keeps fields named description, default, nullable or x-kubernetes-*, and checks them", () => {
+    const check = widgets();
+    const named = {
+      description: "d",
+      default: 1,
+      nullable: true,
+      "x-kubernetes-note": "n",
+      format: "f",
+    };
+    expect(check.validate(widget({ named }))).toStrictEqual([]);
+    expect(
+      check.validate(widget({ named: { ...named, description: 1, default: "x", format: 2 } })),
+    ).toStrictEqual([
+      "/spec/named/description: must be string",
+      "/spec/named/default: must be integer",
+      "/spec/named/format: must be string",
+    ]);
+  });
+
   it("picks the CRD by name and its storage version unless told, counting its CEL rules", () => {
     const check = widgets();
     expect({ ...check, validate: undefined }).toStrictEqual({
