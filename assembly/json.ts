@@ -1032,7 +1032,7 @@ function literalToF64(text: string): f64 {
   if (all == 0) return negative ? -0.0 : 0.0;
   let exponent: i64 = 0;
   if (i < n) {
-    const negativeExponent = i + 1 < n && text.charCodeAt(i + 1) == 0x2d;
+    const negativeExponent = text.charCodeAt(i + 1) == 0x2d; // -1 past the end
     for (i++; i < n; i++) {
       const c = text.charCodeAt(i);
       if (isDigit(c) && exponent < 1000000000) exponent = exponent * 10 + <i64>(c - 0x30);

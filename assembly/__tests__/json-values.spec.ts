@@ -130,6 +130,14 @@ describe("a parsed number's value, correctly rounded", () => {
     expect<f64>(number("9.55952121827964e-9").value).toBe(9.55952121827964e-9);
     expect<f64>(number("0.9514242627359937").value).toBe(0.9514242627359937);
   });
+
+  it("lets a digit past the 800 it keeps break a tie", () => {
+    // 2^53 + 1 is halfway between two f64s; a 1 as the 801st digit puts it above halfway.
+    const above = "9007199254740993." + "0".repeat(784) + "1";
+    expect<f64>(number(above).value).toBe(9007199254740994.0);
+    const tie = "9007199254740993." + "0".repeat(800);
+    expect<f64>(number(tie).value).toBe(9007199254740992.0);
+  });
 });
 
 describe("JsonArray.at", () => {
