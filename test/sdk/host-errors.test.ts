@@ -851,6 +851,23 @@ describe("the route cache after header writes", () => {
   });
 });
 
+describe("a connection's callbacks acting on another connection", () => {
+  it.each(["upstream data", "a downstream close"])(
+    "%s of one connection resumes another through its handle",
+    async (resume) => {
+      const host = await createHost({ module: await buildTestModule("tcp"), configuration: "hold" });
+      const b = host.connect();
+      const a = host.connect();
+      expect(a.downstreamData(new TextEncoder().encode("hold"))).toBe("Pause");
+      if (resume === "upstream data") b.upstreamData(new TextEncoder().encode("resume"));
+      else b.closeDownstream();
+      expect(host.logs("info")).toContain("tcp:resume 0");
+      expect(new TextDecoder().decode(a.toUpstream)).toBe("hold");
+    },
+    300_000,
+  );
+});
+
 describe("the route cache with no header written", () => {
   it("asks the host with no arguments and frees a result the host hands over anyway", async () => {
     const sent: number[] = [];

@@ -12,9 +12,27 @@ import {
 
 export * from "../../../../assembly/exports";
 
+// With the configuration "hold" (the conformance scenarios give none): downstream data "hold"
+// pauses its connection, and the next upstream data of six bytes or downstream close of any
+// connection resumes it through its handle.
 class TcpRoot extends RootContext {
+  holding: bool = false;
+  held: TcpMarker | null = null;
+
+  onConfigure(configurationSize: u32): bool {
+    this.holding = String.UTF8.decode(this.pluginConfiguration()) == "hold";
+    return true;
+  }
+
   createStreamContext(contextId: u32): StreamContext | null {
     return new TcpMarker(contextId, this);
+  }
+
+  resumeHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    log.info("tcp:resume " + held.continueDownstream().toString());
   }
 }
 
@@ -25,6 +43,11 @@ class TcpMarker extends StreamContext {
   }
 
   onDownstreamData(dataSize: u32, endOfStream: bool): Action {
+    const root = this.root as TcpRoot;
+    if (root.holding && this.downstream.readString() == "hold") {
+      root.held = this;
+      return Action.Pause;
+    }
     if (dataSize > 0) {
       log.info("tcp:downstream " + dataSize.toString());
       this.downstream.prepend(String.UTF8.encode(">"));
@@ -34,6 +57,9 @@ class TcpMarker extends StreamContext {
   }
 
   onUpstreamData(dataSize: u32, endOfStream: bool): Action {
+    const root = this.root as TcpRoot;
+    // Told by its size alone ("resume"): reading it would make this connection effective first.
+    if (root.holding && dataSize == 6) root.resumeHeld();
     if (dataSize > 0) {
       log.info("tcp:upstream " + dataSize.toString());
       this.upstream.append(String.UTF8.encode("<"));
@@ -43,6 +69,8 @@ class TcpMarker extends StreamContext {
 
   onDownstreamConnectionClose(peer: PeerType): void {
     log.info("tcp:downstream-close");
+    const root = this.root as TcpRoot;
+    if (root.holding) root.resumeHeld();
   }
 
   onUpstreamConnectionClose(peer: PeerType): void {
