@@ -855,7 +855,10 @@ describe("a connection's callbacks acting on another connection", () => {
   it.each(["upstream data", "a downstream close"])(
     "%s of one connection resumes another through its handle",
     async (resume) => {
-      const host = await createHost({ module: await buildTestModule("tcp"), configuration: "hold" });
+      const host = await createHost({
+        module: await buildTestModule("tcp"),
+        configuration: "hold",
+      });
       const b = host.connect();
       const a = host.connect();
       expect(a.downstreamData(new TextEncoder().encode("hold"))).toBe("Pause");
