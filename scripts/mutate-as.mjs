@@ -106,8 +106,9 @@ export const GROUPS = [
     files: ["assembly/*.ts", "assembly/internal/*.ts", "assembly/abi/*.ts"],
     exclude: ["assembly/exports.ts", "assembly/config.ts", "assembly/json.ts", "assembly/index.ts"],
     aspect: ["assembly/__tests__/*.spec.ts"],
-    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS],
-    modules: HOST_MODULES,
+    // assembly/chain.ts runs only in chained modules: test/chain/spec.test.ts's, on the test host.
+    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS, "test/chain/spec.test.ts"],
+    modules: [...HOST_MODULES, "chain:marks"],
   },
   {
     name: "filters/lib",

@@ -5,25 +5,43 @@
 // optimizer (the same program, several times faster to build); the suites then find them
 // current and load them as they are.
 //
-//   tsx scripts/mutate-as/build-modules.mjs module:conformance example:hello ...
+//   tsx scripts/mutate-as/build-modules.mjs module:conformance example:hello chain:marks ...
 import { join, relative } from "node:path";
+import { compileChain } from "../../src/build/chain.ts";
 import { compileFilter } from "../../src/build/compile.ts";
 import { testModuleBuild } from "../../test/modules/build.ts";
+
+// `chain:marks`: test/chain's three mark fixtures as one chained module, where
+// test/chain/helpers.ts's marksChain() puts it (it then finds it current).
+const CHAINS = { marks: ["first", "pauser", "last"] };
+
+async function buildChain(name) {
+  await compileChain({
+    chain: CHAINS[name].map((m) => ({ name: m, entry: join("test", "chain", "fixtures", m, "assembly", "index.ts") })),
+    outFile: join("build", "test-modules", `chain-${name}.wasm`),
+    optimize: "none",
+  });
+}
+
+/** One module or example as test/modules/build.ts builds it (its source module, every export
+ *  kept, or callbacks left out), with paths relative to the copy (compile errors name them). */
+function buildOne(kind, name) {
+  if (kind === "chain") return buildChain(name);
+  const { source: _source, ...build } =
+    kind === "example"
+      ? { source: name, entry: join("examples", name, "assembly", "index.ts"), outFile: join("build", "test-modules", `example-${name}.wasm`) }
+      : testModuleBuild(name);
+  const entry = relative(process.cwd(), build.entry);
+  const outFile = relative(process.cwd(), build.outFile);
+  return compileFilter({ ...build, entry, outFile, optimize: "none" });
+}
 
 const errors = [];
 await Promise.all(
   process.argv.slice(2).map(async (spec) => {
     const [kind, name] = spec.split(":");
-    // A module is built as test/modules/build.ts builds it (its source module, every export
-    // kept, or callbacks left out), with paths relative to the copy (compile errors name them).
-    const { source: _source, ...build } =
-      kind === "example"
-        ? { source: name, entry: join("examples", name, "assembly", "index.ts"), outFile: join("build", "test-modules", `example-${name}.wasm`) }
-        : testModuleBuild(name);
-    const entry = relative(process.cwd(), build.entry);
-    const outFile = relative(process.cwd(), build.outFile);
     try {
-      await compileFilter({ ...build, entry, outFile, optimize: "none" });
+      await buildOne(kind, name);
     } catch (error) {
       const diagnostics = error?.diagnostics ?? [];
       const places = diagnostics
