@@ -1007,7 +1007,7 @@ const F64_OVERFLOW_DIGITS =
 // The nearest f64 to a number's `text` (`-?digits[.digits][e(+|-)digits]`).
 function literalToF64(text: string): f64 {
   const n = text.length;
-  const negative = n > 0 && text.charCodeAt(0) == 0x2d;
+  const negative = text.charCodeAt(0) == 0x2d;
   const digits = new StaticArray<u8>(min(n, MAX_DIGITS) + 1);
   let kept = 0;
   let all: i64 = 0; // significant digits, kept or not

@@ -131,6 +131,20 @@ describe("a parsed number's value, correctly rounded", () => {
     expect<f64>(number("0.9514242627359937").value).toBe(0.9514242627359937);
   });
 
+  it("rounds an exact tie between two f64s to the even one", () => {
+    // 1 + 2^-53, halfway between 1 and 1 + 2^-52: to 1.
+    expect<f64>(number("1.00000000000000011102230246251565404236316680908203125").value).toBe(1);
+    // 1 + 3 * 2^-53, halfway between 1 + 2^-52 and 1 + 2^-51: to 1 + 2^-51.
+    expect<f64>(number("1.00000000000000033306690738754696212708950042724609375").value).toBe(
+      1.0000000000000004,
+    );
+    // Just above and below the first tie.
+    expect<f64>(number("1.00000000000000011102230246251565404236316680908203126").value).toBe(
+      1.0000000000000002,
+    );
+    expect<f64>(number("1.00000000000000011102230246251565404236316680908203124").value).toBe(1);
+  });
+
   it("lets a digit past the 800 it keeps break a tie", () => {
     // 2^53 + 1 is halfway between two f64s; a 1 as the 801st digit puts it above halfway.
     const above = "9007199254740993." + "0".repeat(784) + "1";
