@@ -145,6 +145,13 @@ describe("a parsed number's value, correctly rounded", () => {
     expect<f64>(number("1.00000000000000011102230246251565404236316680908203124").value).toBe(1);
   });
 
+  it("reads numbers whose digits fit in one 32-bit limb, or lie one bit from the midpoint", () => {
+    expect<f64>(number("1.5e-30").value).toBe(1.5e-30);
+    expect<f64>(number("7e-300").value).toBe(7e-300);
+    // Between 2^54 and 2^55, where f64s are 4 apart: 1.5 below the next one up, 2.5 above it.
+    expect<f64>(number("18014398509481985.5").value).toBe(18014398509481984.0);
+  });
+
   it("lets a digit past the 800 it keeps break a tie", () => {
     // 2^53 + 1 is halfway between two f64s; a 1 as the 801st digit puts it above halfway.
     const above = "9007199254740993." + "0".repeat(784) + "1";
