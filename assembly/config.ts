@@ -553,7 +553,9 @@ function keyPath(parent: string, key: string): string {
 
 // Header names are ASCII tokens, so ASCII case folding is the whole of it (and needs none of
 // the Unicode case tables that String#toLowerCase brings).
-function asciiLower(text: string): string {
+/** `text` with A-Z lowered and every other character left as it is (`text` itself when it
+ *  has no capital). Legal anywhere. Example: `asciiLower("X-Ünï")` is `"x-Ünï"`. */
+export function asciiLower(text: string): string {
   const n = text.length;
   let i = 0;
   while (i < n && !isAsciiUpper(text.charCodeAt(i))) i++;

@@ -12,7 +12,7 @@
 //   const m = readStringMatcher(cfg, "headers[0]", ["name"]);  // onConfigure; errors on cfg
 //   m!.matches(headers.get("x-user"));                         // per request (null = absent)
 
-import { ConfigReader } from "../../assembly/config";
+import { asciiLower, ConfigReader } from "../../assembly/config";
 import { quoteJsonString } from "../../assembly/json";
 import { Regex } from "./regex";
 
@@ -104,6 +104,8 @@ export class StringMatcher {
       if (compiled.error !== null) return new StringMatcherResult(null, compiled.error!.toString());
       m.regex = compiled.regex;
     } else {
+      // ASCII only on both sides, as Envoy's ignore_case: "CAFÉ" is "cafÉ", which "CAFÉ"
+      // matches and "café" does not.
       const target = ignoreCase ? asciiLower(value) : value;
       m.target16 = target;
       m.target8 = String.UTF8.encode(target);
@@ -256,16 +258,6 @@ export function readStringMatcher(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-// ASCII lower case only (Envoy's ignore_case for string matches).
-function asciiLower(s: string): string {
-  let changed = false;
-  for (let i = 0; i < s.length && !changed; i++) {
-    const c = s.charCodeAt(i);
-    changed = c >= 0x41 && c <= 0x5a;
-  }
-  return changed ? s.toLowerCase() : s;
-}
 
 // @ts-ignore: decorator
 @inline function unit(ptr: usize, i: i32, utf16: bool): i32 {

@@ -66,6 +66,19 @@ describe("StringMatcher", () => {
     expect<bool>(both(make(MatchKind.Regex, "v[0-9]+", true), "V12")).toBe(true);
   });
 
+  it("folds A-Z alone on both sides, as Envoy's ignore_case: other letters keep their case", () => {
+    const cafe = make(MatchKind.Exact, "CAFÉ", true);
+    expect<bool>(both(cafe, "CAFÉ")).toBe(true);
+    expect<bool>(both(cafe, "cafÉ")).toBe(true);
+    expect<bool>(both(cafe, "café")).toBe(false);
+    // The letters at both ends of A-Z fold; the characters either side of them do not.
+    expect<bool>(both(make(MatchKind.Exact, "az", true), "AZ")).toBe(true);
+    expect<bool>(both(make(MatchKind.Exact, "AZ", true), "az")).toBe(true);
+    expect<bool>(both(make(MatchKind.Exact, "`{", true), "@[")).toBe(false);
+    expect<bool>(both(make(MatchKind.Exact, "@[", true), "@[")).toBe(true);
+    expect<bool>(both(make(MatchKind.Contains, "`{", true), "x@[x")).toBe(false);
+  });
+
   it("matches a path-segment prefix: the target alone or followed by /", () => {
     const m = make(MatchKind.SegmentPrefix, "/api");
     expect<bool>(both(m, "/api")).toBe(true);
