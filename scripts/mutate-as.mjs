@@ -106,8 +106,15 @@ export const GROUPS = [
     files: ["assembly/*.ts", "assembly/internal/*.ts", "assembly/abi/*.ts"],
     exclude: ["assembly/exports.ts", "assembly/config.ts", "assembly/json.ts", "assembly/index.ts"],
     aspect: ["assembly/__tests__/*.spec.ts"],
-    // assembly/chain.ts runs only in chained modules: test/chain/spec.test.ts's, on the test host.
-    vitest: [...HOST_SUITES, CONFORMANCE, HEADER_PAIRS, "test/chain/spec.test.ts"],
+    // assembly/chain.ts runs only in chained modules: test/chain/spec.test.ts's and
+    // members.test.ts's, on the test host.
+    vitest: [
+      ...HOST_SUITES,
+      CONFORMANCE,
+      HEADER_PAIRS,
+      "test/chain/spec.test.ts",
+      "test/chain/members.test.ts",
+    ],
     modules: [...HOST_MODULES, "chain:marks"],
   },
   {
