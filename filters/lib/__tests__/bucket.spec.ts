@@ -17,6 +17,16 @@ import {
   takeInPlace,
 } from "../index";
 
+function bytesOf(values: u8[]): ArrayBuffer {
+  const out = new ArrayBuffer(values.length);
+  for (let i = 0; i < values.length; i++) store<u8>(changetype<usize>(out) + i, values[i]);
+  return out;
+}
+
+function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
+  return a.byteLength == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), a.byteLength) == 0;
+}
+
 function limits1(l: Limit): Limit[] {
   const out: Limit[] = [];
   out.push(l);
@@ -71,6 +81,70 @@ describe("token bucket", () => {
   });
 });
 
+describe("token bucket edges", () => {
+  it("starts the first interval when a token is taken from a full bucket, not at its last fill", () => {
+    const ls = limits1(new Limit(LimitKind.TokenBucket, 3, 1000, 1));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 500, d)).toBe(true); // full since 0: the interval starts now
+    expect<i64>(d.resetMs).toBe(1000);
+    expect<bool>(take(ls, s, 1000, d, 3)).toBe(false); // no fill at 1000: two tokens
+    expect<i64>(d.retryAfterMs).toBe(500);
+    expect<bool>(take(ls, s, 1500, d, 3)).toBe(true);
+  });
+
+  it("never fills above the capacity when the fill amount does not divide what is missing", () => {
+    const ls = limits1(new Limit(LimitKind.TokenBucket, 10, 1000, 4));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 0, d, 3)).toBe(true); // 7 left: one fill of 4 tops it up
+    expect<bool>(take(ls, s, 1000, d)).toBe(true);
+    expect<i64>(d.remaining).toBe(9);
+    expect<i64>(s[0]).toBe(9);
+    expect<bool>(take(ls, s, 1000, d, 8)).toBe(true); // 1 left
+    expect<bool>(take(ls, s, 3000, d)).toBe(true); // two fills: 9, capped at 10 less 1
+    expect<i64>(d.remaining).toBe(8);
+    expect<bool>(take(ls, s, 5500, d, 5)).toBe(true); // 8 + 8 capped: 10, less 5
+    expect<i64>(d.remaining).toBe(5);
+  });
+
+  it("restarts the fill clock when a whole number of fills tops the bucket up exactly", () => {
+    const ls = limits1(new Limit(LimitKind.TokenBucket, 4, 1000, 2));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 0, d, 4)).toBe(true);
+    // At 2500 two fills make it full: the clock restarts at 2500, not at 2000.
+    expect<bool>(take(ls, s, 2500, d)).toBe(true);
+    expect<i64>(d.resetMs).toBe(1000);
+    expect<bool>(take(ls, s, 3000, d, 4)).toBe(false);
+    expect<bool>(take(ls, s, 3500, d, 4)).toBe(true);
+  });
+
+  it("reports reset 0 when full, one interval when one token is missing", () => {
+    const ls = limits1(new Limit(LimitKind.TokenBucket, 4, 1000, 1));
+    const s = freshState(ls, 1000);
+    const d = new Decision();
+    check(ls, s, 1000, 0, d, true);
+    expect<i64>(d.resetMs).toBe(0);
+    // Asked at a time before the bucket's fill clock (another worker's clock a little behind).
+    check(ls, s, 999, 0, d, true);
+    expect<i64>(d.resetMs).toBe(0);
+    expect<bool>(take(ls, s, 1000, d)).toBe(true);
+    expect<i64>(d.resetMs).toBe(1000);
+  });
+
+  it("says a cost of the whole capacity fits after the fills it needs", () => {
+    const ls = limits1(new Limit(LimitKind.TokenBucket, 3, 1000, 1));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 0, d, 3)).toBe(true);
+    expect<bool>(take(ls, s, 0, d, 3)).toBe(false);
+    expect<i64>(d.retryAfterMs).toBe(3000);
+    expect<bool>(take(ls, s, 2999, d, 3)).toBe(false);
+    expect<bool>(take(ls, s, 3000, d, 3)).toBe(true);
+  });
+});
+
 describe("fixed window", () => {
   it("counts up to capacity per window and rolls over at the window's start", () => {
     const ls = limits1(new Limit(LimitKind.FixedWindow, 2, 60_000));
@@ -100,6 +174,9 @@ describe("sliding window", () => {
     expect<bool>(take(ls, s, 1100, d)).toBe(true);
     expect<bool>(take(ls, s, 1100, d)).toBe(false);
     expect<i64>(d.retryAfterMs).toBe(100);
+    expect<i64>(d.remaining).toBe(0); // 9 weighted + 1
+    check(ls, s, 1500, 0, d, true);
+    expect<i64>(d.remaining).toBe(4); // 10 weighted 0.5 = 5, + 1
     // Two windows later nothing remains of either count.
     expect<bool>(take(ls, s, 3000, d)).toBe(true);
     expect<i64>(d.remaining).toBe(9);
@@ -115,6 +192,66 @@ describe("sliding window", () => {
     expect<i64>(d.retryAfterMs).toBe(950);
     expect<bool>(take(ls, s, 1249, d)).toBe(false);
     expect<bool>(take(ls, s, 1250, d)).toBe(true);
+  });
+
+  it("counts a previous window that ended full to the end of its weight", () => {
+    // cap 4: 1 in the first window, 3 at the start of the next (1 weighted 1.0 + 3 = 4).
+    const ls = limits1(new Limit(LimitKind.SlidingWindow, 4, 1000));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 500, d)).toBe(true);
+    expect<bool>(take(ls, s, 1000, d, 3)).toBe(true);
+    expect<bool>(take(ls, s, 1000, d)).toBe(false);
+    // Nothing fits in this window (the 3 stay); in the next one 3 weighted 1.0 + 1 = 4.
+    expect<i64>(d.retryAfterMs).toBe(1000);
+    expect<bool>(take(ls, s, 1999, d)).toBe(false);
+    expect<bool>(take(ls, s, 2000, d)).toBe(true);
+  });
+
+  it("waits one millisecond into the next window when the full count must shrink by one", () => {
+    const ls = limits1(new Limit(LimitKind.SlidingWindow, 1000, 1000));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 0, d, 1000)).toBe(true);
+    expect<bool>(take(ls, s, 0, d)).toBe(false);
+    expect<i64>(d.retryAfterMs).toBe(1001); // 1000 weighted 999/1000 = 999, + 1
+    const before = StaticArray.slice<i64>(s);
+    check(ls, before, 1000, 1, d, false);
+    expect<bool>(d.allowed).toBe(false);
+    expect<bool>(take(ls, s, 1001, d)).toBe(true);
+  });
+
+  it("starts a fresh window at the window's start, with nothing counted", () => {
+    const ls: Limit[] = [
+      new Limit(LimitKind.TokenBucket, 5, 1000, 1),
+      new Limit(LimitKind.FixedWindow, 7, 1000),
+      new Limit(LimitKind.SlidingWindow, 9, 1000),
+      new Limit(LimitKind.TokenBucket, 6, 1000, 2),
+    ];
+    const s = freshState(ls, 1500);
+    const want: i64[] = [5, 1500, 0, 0, 1000, 0, 0, 1000, 0, 6, 1500, 0];
+    expect<i32>(s.length).toBe(12);
+    for (let i = 0; i < 12; i++) expect<i64>(s[i]).toBe(want[i], "state " + i.toString());
+    // A sliding window made in its second window starts empty, with no previous count.
+    const sw = limits1(new Limit(LimitKind.SlidingWindow, 2, 1000));
+    const t = freshState(sw, 1500);
+    const d = new Decision();
+    expect<bool>(take(sw, t, 1500, d, 2)).toBe(true);
+  });
+
+  it("never reports a negative remainder for a state over its limit", () => {
+    const d = new Decision();
+    const fw = limits1(new Limit(LimitKind.FixedWindow, 3, 1000));
+    const a = freshState(fw, 0);
+    a[0] = 5;
+    check(fw, a, 0, 1, d, true);
+    expect<bool>(d.allowed).toBe(false);
+    expect<i64>(d.remaining).toBe(0);
+    const sw = limits1(new Limit(LimitKind.SlidingWindow, 3, 1000));
+    const b = freshState(sw, 0);
+    b[0] = 5;
+    check(sw, b, 0, 1, d, true);
+    expect<i64>(d.remaining).toBe(0);
   });
 
   it("agrees with its own Retry-After over a sweep of times and costs", () => {
@@ -160,6 +297,103 @@ describe("several limits on one key", () => {
     expect<i64>(d.retryAfterMs).toBe(59_000);
   });
 
+  it("reports the reset of the reported limit when it is the second one", () => {
+    const ls: Limit[] = [
+      new Limit(LimitKind.TokenBucket, 5, 1000, 5),
+      new Limit(LimitKind.FixedWindow, 2, 60_000),
+    ];
+    const s = freshState(ls, 60_500);
+    const d = new Decision();
+    expect<bool>(take(ls, s, 60_500, d)).toBe(true);
+    expect<i32>(d.limitIndex).toBe(1);
+    expect<i64>(d.remaining).toBe(1);
+    expect<i64>(d.resetMs).toBe(59_500);
+    expect<i64>(d.windowMs).toBe(60_000);
+    expect<i64>(d.retryAfterMs).toBe(0);
+  });
+
+  it("among limits with the same remainder reports the one that resets last", () => {
+    const slow = new Limit(LimitKind.FixedWindow, 3, 60_000);
+    const fast = new Limit(LimitKind.FixedWindow, 3, 1000);
+    const d = new Decision();
+    const ab: Limit[] = [slow, fast];
+    check(ab, freshState(ab, 0), 0, 1, d, true);
+    expect<i32>(d.limitIndex).toBe(0);
+    expect<i64>(d.resetMs).toBe(60_000);
+    const ba: Limit[] = [fast, slow];
+    check(ba, freshState(ba, 0), 0, 1, d, true);
+    expect<i32>(d.limitIndex).toBe(1);
+    expect<i64>(d.resetMs).toBe(60_000);
+    // A tighter limit is reported even when a looser one resets later.
+    const tight = new Limit(LimitKind.FixedWindow, 2, 1000);
+    const tl: Limit[] = [tight, slow];
+    check(tl, freshState(tl, 0), 0, 1, d, true);
+    expect<i32>(d.limitIndex).toBe(0);
+    expect<i64>(d.remaining).toBe(1);
+    expect<i64>(d.resetMs).toBe(1000);
+  });
+
+  it("admits anything under no limits and reports nothing", () => {
+    const d = new Decision();
+    d.allowed = false;
+    d.limitIndex = 3;
+    d.limit = 4;
+    d.remaining = 5;
+    d.resetMs = 6;
+    d.retryAfterMs = 7;
+    d.windowMs = 8;
+    d.taken = 9;
+    d.leaseUntil = 10;
+    check([], new StaticArray<i64>(0), 1000, 1, d, true);
+    expect<bool>(d.allowed).toBe(true);
+    expect<i32>(d.limitIndex).toBe(0);
+    expect<i64>(d.limit).toBe(0);
+    expect<i64>(d.remaining).toBe(0);
+    expect<i64>(d.resetMs).toBe(0);
+    expect<i64>(d.retryAfterMs).toBe(0);
+    expect<i64>(d.windowMs).toBe(0);
+    expect<i64>(d.taken).toBe(0);
+    expect<i64>(d.leaseUntil).toBe(0);
+  });
+
+  it("starts a decision as admitted with nothing taken", () => {
+    const d = new Decision();
+    expect<bool>(d.allowed).toBe(true);
+    expect<i32>(d.limitIndex).toBe(0);
+    expect<i64>(d.limit).toBe(0);
+    expect<i64>(d.remaining).toBe(0);
+    expect<i64>(d.resetMs).toBe(0);
+    expect<i64>(d.retryAfterMs).toBe(0);
+    expect<i64>(d.windowMs).toBe(0);
+    expect<i64>(d.taken).toBe(0);
+    expect<i64>(d.leaseUntil).toBe(0);
+  });
+
+  it("rounds waits up to whole seconds", () => {
+    expect<i64>(ceilSeconds(0)).toBe(0);
+    expect<i64>(ceilSeconds(-5)).toBe(0);
+    expect<i64>(ceilSeconds(1000)).toBe(1);
+    expect<i64>(ceilSeconds(1001)).toBe(2);
+  });
+
+  it("keeps the signature and key hash of earlier builds (other workers may run them)", () => {
+    // FNV-1a over each field's 8 little-endian bytes, then over the limits' signatures.
+    expect<u32>(new Limit(LimitKind.TokenBucket, 5, 1000, 5).signature()).toBe(0x75a430fc);
+    expect<u32>(new Limit(LimitKind.FixedWindow, 7, 60_000).signature()).toBe(0xd43036c1);
+    expect<u32>(new Limit(LimitKind.FixedWindow, 7, 60_000, 0).signature()).toBe(0xd43036c1);
+    expect<u32>(new Limit(LimitKind.SlidingWindow, 10, 1000).signature()).toBe(0x1c51e7d4);
+    const ls: Limit[] = [
+      new Limit(LimitKind.TokenBucket, 5, 1000, 5),
+      new Limit(LimitKind.FixedWindow, 7, 60_000),
+      new Limit(LimitKind.SlidingWindow, 10, 1000),
+    ];
+    expect<u32>(limitsSignature(ls)).toBe(0xb1ae4741);
+    // FNV-1a over the bytes, then the avalanche.
+    expect<u32>(bucketHash(new ArrayBuffer(0))).toBe(0x5db4a501);
+    expect<u32>(bucketHash(String.UTF8.encode("a"))).toBe(0x579640c7);
+    expect<u32>(bucketHash(String.UTF8.encode("ip=10.0.0.1"))).toBe(0xf0b122f9);
+  });
+
   it("changes the signature when any limit changes", () => {
     const a: Limit[] = [new Limit(LimitKind.TokenBucket, 5, 1000, 5)];
     const b: Limit[] = [new Limit(LimitKind.TokenBucket, 5, 1000, 4)];
@@ -196,6 +430,32 @@ describe("BucketSet", () => {
     memory.copy(changetype<usize>(longer), changetype<usize>(bytes), bytes.byteLength);
     expect<bool>(BucketSet.decode(longer) === null).toBe(true);
     expect<i32>(BucketSet.decode(new ArrayBuffer(0))!.entries.length).toBe(0);
+    expect<i32>(BucketSet.decode(bytesOf([1, 0]))!.entries.length).toBe(0);
+    expect<bool>(BucketSet.decode(bytesOf([2, 0])) === null).toBe(true);
+    const otherVersion = bytes.slice(0);
+    store<u8>(changetype<usize>(otherVersion), 2);
+    expect<bool>(BucketSet.decode(otherVersion) === null).toBe(true);
+  });
+
+  it("drops only entries admitted before the idle time, keeping the others in order", () => {
+    const set = new BucketSet();
+    set.entries.push(new BucketEntry(String.UTF8.encode("old"), 100, 0, new StaticArray<i64>(0)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("edge"), 200, 0, new StaticArray<i64>(0)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("gone"), 150, 0, new StaticArray<i64>(0)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("new"), 300, 0, new StaticArray<i64>(0)));
+    expect<i32>(set.dropIdle(200)).toBe(2);
+    expect<i32>(set.entries.length).toBe(2);
+    expect<i32>(set.find(String.UTF8.encode("edge"))).toBe(0);
+    expect<i32>(set.find(String.UTF8.encode("new"))).toBe(1);
+  });
+
+  it("picks the first of equally old entries as the victim", () => {
+    const set = new BucketSet();
+    set.entries.push(new BucketEntry(String.UTF8.encode("a"), i64.MAX_VALUE, 0, new StaticArray<i64>(0)));
+    expect<i32>(set.victim()).toBe(0);
+    set.entries.push(new BucketEntry(String.UTF8.encode("b"), i64.MAX_VALUE, 0, new StaticArray<i64>(0)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("c"), i64.MAX_VALUE, 0, new StaticArray<i64>(0)));
+    expect<i32>(set.victim()).toBe(0);
   });
 
   it("drops idle entries and picks the least recently admitted as the victim", () => {
@@ -221,6 +481,14 @@ describe("BucketSet", () => {
     const short = String.UTF8.encode("ip=10.0.0.1");
     expect<bool>(bucketKey(short) == short).toBe(true);
     expect<bool>(bucketHash(short) == bucketHash(String.UTF8.encode("ip=10.0.0.2"))).toBe(false);
+    // Up to 64 bytes as they are, whatever the first byte; 33 bytes not starting 0xff too.
+    const sixtyFour = String.UTF8.encode("k".repeat(64));
+    expect<bool>(bucketKey(sixtyFour) == sixtyFour).toBe(true);
+    expect<i32>(bucketKey(String.UTF8.encode("k".repeat(65))).byteLength).toBe(33);
+    const plain33 = String.UTF8.encode("k".repeat(33));
+    expect<bool>(bucketKey(plain33) == plain33).toBe(true);
+    const ff = bytesOf([0xff, 0x61]);
+    expect<bool>(bucketKey(ff) == ff).toBe(true);
   });
 
   it("decides a stored key in place exactly as on the decoded set, and declines the rest", () => {
@@ -244,6 +512,8 @@ describe("BucketSet", () => {
       const bytes = set.encode();
       const got = takeInPlace(bytes, key, ls, sig, 1, now, 0, scratch, d);
       expect<i32>(got).toBe(admitted ? InPlace.Admitted : InPlace.Refused);
+      expect<bool>(got == InPlace.Admitted).toBe(admitted);
+      expect<i64>(d.leaseUntil).toBe(0); // no lease taken
       expect<bool>(d.allowed).toBe(admitted);
       const want = expected.encode();
       expect<i32>(bytes.byteLength).toBe(want.byteLength);
@@ -263,5 +533,35 @@ describe("BucketSet", () => {
     }
     const again = set.encode();
     expect<i32>(memory.compare(changetype<usize>(bytes), changetype<usize>(again), again.byteLength)).toBe(0);
+    // Bytes of another version are not decided in place either.
+    const otherVersion = bytes.slice(0);
+    store<u8>(changetype<usize>(otherVersion), 2);
+    expect<i32>(takeInPlace(otherVersion, key, ls, sig, 1, 8000, 0, scratch, d)).toBe(InPlace.Decode);
+  });
+
+  it("decides in place on the key's own state only, wherever it is in the set", () => {
+    const ls: Limit[] = [new Limit(LimitKind.TokenBucket, 5, 1000, 1)];
+    const sig = limitsSignature(ls);
+    const set = new BucketSet();
+    // "b", a prefix of the key "bb", stored first; the key second; one entry of no state last.
+    set.entries.push(new BucketEntry(String.UTF8.encode("b"), 5000, sig, freshState(ls, 5000)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("bb"), 5000, sig, freshState(ls, 5000)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("z"), 6000, 7, new StaticArray<i64>(0)));
+    const d = new Decision();
+    // The scratch's values beyond the state are left alone, and what it held before is not used.
+    const scratch = new StaticArray<i64>(4);
+    scratch[0] = 0;
+    scratch[1] = 7000;
+    scratch[3] = 12345;
+    const bytes = set.encode();
+    // An entry last admitted exactly at the idle time stays: decided in place.
+    expect<i32>(takeInPlace(bytes, String.UTF8.encode("bb"), ls, sig, 2, 7000, 5000, scratch, d)).toBe(InPlace.Admitted);
+    expect<i64>(scratch[3]).toBe(12345);
+    const want = BucketSet.decode(set.encode())!;
+    check(ls, want.entries[1].state, 7000, 2, d, true);
+    want.entries[1].lastSeen = 7000;
+    expect<bool>(sameBytes(bytes, want.encode())).toBe(true);
+    // A key absent but for a stored prefix of it is not decided in place.
+    expect<i32>(takeInPlace(bytes, String.UTF8.encode("bbb"), ls, sig, 1, 7000, 0, scratch, d)).toBe(InPlace.Decode);
   });
 });
