@@ -5,8 +5,11 @@ import {
   JwtAlgorithm,
   jwtAlgorithmBit,
   jwtAlgorithmByName,
+  jwtAlgorithmName,
   JwtError,
+  jwtErrorMessage,
   parseJwt,
+  parseJwtBytes,
 } from "../index";
 
 function seg(json: string): string {
@@ -21,9 +24,55 @@ function token(header: string, payload: string = PAYLOAD, sig: string = SIG): st
   return seg(header) + "." + payload + "." + sig;
 }
 
+/** `t` as bytes, with `after` lying in memory just past the buffer's end (inside its block). */
+function bytesFollowedBy(t: string, after: string): ArrayBuffer {
+  const buffer = String.UTF8.encode(t + after);
+  // An object's byte length is its header's size field: shrink it to leave `after` outside.
+  store<u32>(changetype<usize>(buffer) - 4, String.UTF8.byteLength(t));
+  return buffer;
+}
+
 function errorOf(t: string, allowed: u32 = ALL, max: i32 = 16384): JwtError {
   return parseJwt(t, allowed, max).error;
 }
+
+describe("algorithms and errors", () => {
+  it("name every algorithm by its JWA name, and back", () => {
+    const names = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+    const algs: JwtAlgorithm[] = [
+      JwtAlgorithm.HS256, JwtAlgorithm.HS384, JwtAlgorithm.HS512,
+      JwtAlgorithm.RS256, JwtAlgorithm.RS384, JwtAlgorithm.RS512,
+      JwtAlgorithm.PS256, JwtAlgorithm.PS384, JwtAlgorithm.PS512,
+      JwtAlgorithm.ES256, JwtAlgorithm.ES384, JwtAlgorithm.ES512,
+    ];
+    for (let i = 0; i < names.length; i++) {
+      expect<string>(jwtAlgorithmName(algs[i])).toBe(names[i]);
+      expect<i32>(jwtAlgorithmByName(names[i])).toBe(algs[i]);
+    }
+  });
+
+  it("give every error its own message", () => {
+    expect<string>(jwtErrorMessage(JwtError.None)).toBe("");
+    expect<string>(jwtErrorMessage(JwtError.TooLarge)).toBe("token larger than allowed");
+    expect<string>(jwtErrorMessage(JwtError.Malformed)).toBe("token is not three base64url segments separated by dots");
+    expect<string>(jwtErrorMessage(JwtError.HeaderEncoding)).toBe("header is not base64url");
+    expect<string>(jwtErrorMessage(JwtError.HeaderJson)).toBe("header is not a JSON object");
+    expect<string>(jwtErrorMessage(JwtError.AlgMissing)).toBe("header has no alg");
+    expect<string>(jwtErrorMessage(JwtError.AlgNone)).toBe("alg none is not accepted");
+    expect<string>(jwtErrorMessage(JwtError.AlgUnknown)).toBe("alg is not a known algorithm");
+    expect<string>(jwtErrorMessage(JwtError.AlgNotAllowed)).toBe("alg is not allowed");
+    expect<string>(jwtErrorMessage(JwtError.PayloadEncoding)).toBe("payload is not base64url");
+    expect<string>(jwtErrorMessage(JwtError.PayloadJson)).toBe("payload is not a JSON object");
+    expect<string>(jwtErrorMessage(JwtError.SignatureEncoding)).toBe("signature is not base64url");
+    expect<string>(jwtErrorMessage(JwtError.BadCritical)).toBe("header has a crit extension that is not understood");
+    expect<string>(jwtErrorMessage(JwtError.Expired)).toBe("token expired");
+    expect<string>(jwtErrorMessage(JwtError.NotYetValid)).toBe("token not yet valid");
+    expect<string>(jwtErrorMessage(JwtError.ExpMissing)).toBe("token has no exp");
+    expect<string>(jwtErrorMessage(JwtError.BadTimeClaim)).toBe("exp, nbf or iat is not a number");
+    expect<string>(jwtErrorMessage(JwtError.LifetimeTooLong)).toBe("token lifetime longer than allowed");
+    expect<string>(parseJwt("a.b", ALL).message).toBe("token is not three base64url segments separated by dots");
+  });
+});
 
 describe("parseJwt", () => {
   it("splits, decodes and reads header and claims", () => {
@@ -38,6 +87,8 @@ describe("parseJwt", () => {
     expect<bool>(jwt.claim("sub.x") === null).toBe(true);
     expect<bool>(jwt.hasAudience(["web"])).toBe(true);
     expect<bool>(jwt.hasAudience(["other"])).toBe(false);
+    expect<bool>(jwt.hasAudience(["api"])).toBe(true);
+    expect<bool>(jwt.hasAudience(["other", "api"])).toBe(true);
     expect<string>(String.UTF8.decode(jwt.signature)).toBe("signature bytes");
     const t = token('{"alg":"RS256","kid":"k1","typ":"JWT"}');
     expect<string>(String.UTF8.decode(jwt.signingInput())).toBe(t.substring(0, t.lastIndexOf(".")));
@@ -59,6 +110,15 @@ describe("parseJwt", () => {
     expect<i32>(jwtAlgorithmByName("none")).toBe(-1);
   });
 
+  it("finds no audience in a token without aud or with aud neither a string nor an array", () => {
+    const none = parseJwt(token('{"alg":"HS256"}', seg('{"sub":"a"}')), ALL).jwt!;
+    expect<bool>(none.hasAudience(["api"])).toBe(false);
+    const number = parseJwt(token('{"alg":"HS256"}', seg('{"aud":7}')), ALL).jwt!;
+    expect<bool>(number.hasAudience(["api"])).toBe(false);
+    const one = parseJwt(token('{"alg":"HS256"}', seg('{"aud":"api"}')), ALL).jwt!;
+    expect<bool>(one.hasAudience(["api"])).toBe(true);
+  });
+
   it("refuses malformed structure, encoding and JSON", () => {
     const h = seg('{"alg":"HS256"}');
     expect<i32>(errorOf(h + "." + PAYLOAD)).toBe(JwtError.Malformed);
@@ -75,6 +135,26 @@ describe("parseJwt", () => {
     expect<i32>(errorOf(h + "." + seg('{"a":') + "." + SIG)).toBe(JwtError.PayloadJson);
     expect<i32>(errorOf(h + "." + PAYLOAD + "." + SIG + "=")).toBe(JwtError.SignatureEncoding);
     expect<i32>(errorOf(h + "." + PAYLOAD + ".a/b")).toBe(JwtError.SignatureEncoding);
+    // Three dots, the first one leading: malformed, whatever the segments hold.
+    expect<i32>(errorOf("." + h + "." + PAYLOAD + "." + SIG)).toBe(JwtError.Malformed);
+    // The standard alphabet's + and / are not base64url, in the payload too.
+    expect<i32>(errorOf(h + "." + "e30+" + "." + SIG)).toBe(JwtError.PayloadEncoding);
+    expect<i32>(errorOf(h + "." + "e30/" + "." + SIG)).toBe(JwtError.PayloadEncoding);
+  });
+
+  it("reads only the token's own bytes, not a dot lying past its end", () => {
+    const t = token('{"alg":"HS256"}');
+    expect<i32>(parseJwtBytes(bytesFollowedBy(t, "."), ALL).error).toBe(JwtError.None);
+    expect<i32>(parseJwtBytes(bytesFollowedBy(t, ".."), ALL).error).toBe(JwtError.None);
+  });
+
+  it("limits the header to 8 levels of nesting and the payload to 16", () => {
+    const deep = (levels: i32): string => "[".repeat(levels) + "]".repeat(levels);
+    expect<i32>(errorOf(token('{"alg":"HS256","x":' + deep(7) + "}"))).toBe(JwtError.None);
+    expect<i32>(errorOf(token('{"alg":"HS256","x":' + deep(8) + "}"))).toBe(JwtError.HeaderJson);
+    const h = '{"alg":"HS256"}';
+    expect<i32>(errorOf(token(h, seg('{"x":' + deep(15) + "}")))).toBe(JwtError.None);
+    expect<i32>(errorOf(token(h, seg('{"x":' + deep(16) + "}")))).toBe(JwtError.PayloadJson);
   });
 
   it("refuses a token over the size limit before decoding it", () => {
@@ -82,6 +162,11 @@ describe("parseJwt", () => {
     expect<i32>(errorOf(t, ALL, t.length)).toBe(JwtError.None);
     expect<i32>(errorOf(t, ALL, t.length - 1)).toBe(JwtError.TooLarge);
     expect<i32>(errorOf("x".repeat(1 << 20), ALL, 8192)).toBe(JwtError.TooLarge);
+    // The default limit is 16384 bytes, as a string and as bytes.
+    expect<i32>(parseJwt("x".repeat(16385), ALL).error).toBe(JwtError.TooLarge);
+    expect<i32>(parseJwt("x".repeat(16384), ALL).error).toBe(JwtError.Malformed);
+    expect<i32>(parseJwtBytes(String.UTF8.encode("x".repeat(16385)), ALL).error).toBe(JwtError.TooLarge);
+    expect<i32>(parseJwtBytes(String.UTF8.encode("x".repeat(16384)), ALL).error).toBe(JwtError.Malformed);
   });
 
   it("checks exp, nbf and lifetime with skew", () => {
@@ -92,13 +177,21 @@ describe("parseJwt", () => {
     expect<i32>(jwt.checkTimes(2000, 0)).toBe(JwtError.Expired);
     expect<i32>(jwt.checkTimes(941)).toBe(JwtError.None);
     expect<i32>(jwt.checkTimes(939)).toBe(JwtError.NotYetValid);
+    expect<i32>(jwt.checkTimes(940)).toBe(JwtError.None); // now + skew == nbf
+    expect<i32>(jwt.checkTimes(1500, 60, false, 1)).toBe(JwtError.LifetimeTooLong);
     expect<i32>(jwt.checkTimes(1500, 60, true, 1000)).toBe(JwtError.None);
     expect<i32>(jwt.checkTimes(1500, 60, true, 999)).toBe(JwtError.LifetimeTooLong);
     const noExp = parseJwt(token('{"alg":"HS256"}', seg('{"sub":"a"}')), ALL).jwt!;
     expect<i32>(noExp.checkTimes(1)).toBe(JwtError.None);
     expect<i32>(noExp.checkTimes(1, 60, true)).toBe(JwtError.ExpMissing);
+    expect<i32>(noExp.checkTimes(1, 60, false, 1)).toBe(JwtError.ExpMissing); // a lifetime needs exp
     const bad = parseJwt(token('{"alg":"HS256"}', seg('{"exp":"soon"}')), ALL).jwt!;
     expect<i32>(bad.checkTimes(1)).toBe(JwtError.BadTimeClaim);
+    // NumericDate may have a fraction: whole seconds count, from 0 on.
+    const fraction = parseJwt(token('{"alg":"HS256"}', seg('{"exp":0.5,"nbf":0.25}')), ALL).jwt!;
+    expect<i64>(fraction.timeClaim("exp")).toBe(0);
+    expect<i64>(fraction.timeClaim("nbf")).toBe(0);
+    expect<i32>(fraction.checkTimes(100)).toBe(JwtError.Expired); // exp 0 is a time, not absent
   });
 
   it("verifies an HS256 token signed here, and refuses a tampered one", () => {
