@@ -25,7 +25,26 @@ function list(a: Limit, b: Limit | null = null): Limit[] {
   return out;
 }
 
+function tb(capacity: i64, intervalMs: i64, perFill: i64): Limit {
+  return new Limit(LimitKind.TokenBucket, capacity, intervalMs, perFill);
+}
+
 describe("leases", () => {
+  it("come only from a list of token buckets and nothing else", () => {
+    expect<bool>(leasable([])).toBe(false);
+    expect<bool>(leasable(list(tb(10, 1000, 1)))).toBe(true);
+    expect<bool>(leasable(list(new Limit(LimitKind.FixedWindow, 10, 1000), tb(10, 1000, 1)))).toBe(false);
+    expect<bool>(leasable(list(tb(10, 1000, 1), new Limit(LimitKind.SlidingWindow, 10, 1000)))).toBe(false);
+  });
+
+  it("are measured on the buckets as they are now, after the fills since", () => {
+    const ls = list(tb(6400, 1000, 6400));
+    const s = freshState(ls, 0);
+    s[0] = 0; // emptied at 0
+    expect<i64>(leaseAmount(ls, s, 500, 1, 1000)).toBe(1);
+    expect<i64>(leaseAmount(ls, s, 1000, 1, 1000)).toBe(100); // refilled at 1000
+  });
+
   it("take at most 1/64 of the emptiest bucket, at most the maximum, only for two requests or more", () => {
     const ls = list(new Limit(LimitKind.TokenBucket, 10_000, 1000, 10_000), new Limit(LimitKind.TokenBucket, 6400, 60_000, 100));
     const s = freshState(ls, 0);
@@ -64,7 +83,82 @@ describe("leases", () => {
     expect<i64>(s[0]).toBe(100);
     giveBack(ls, s, 3000, 0);
     expect<i64>(s[0]).toBe(100);
+    s[0] = 90;
+    giveBack(ls, s, 3000, 1);
+    expect<i64>(s[0]).toBe(91);
   });
+
+  it("give back to every token bucket of the key", () => {
+    const ls = list(tb(100, 1000, 10), tb(50, 1000, 10));
+    const s = freshState(ls, 0);
+    s[0] = 10;
+    s[3] = 20;
+    giveBack(ls, s, 0, 5);
+    expect<i64>(s[0]).toBe(15);
+    expect<i64>(s[3]).toBe(25);
+    expect<i64>(s[4]).toBe(0); // the fill clocks stay
+    // The second bucket is advanced to now before: two fills of 10, then 5.
+    giveBack(ls, s, 2000, 5);
+    expect<i64>(s[3]).toBe(50);
+    expect<i64>(s[0]).toBe(40);
+  });
+
+  it("give back in place to the key only, wherever it is in the set, and only what there is", () => {
+    const ls = list(tb(6400, 1000, 6400));
+    const sig = limitsSignature(ls);
+    const key = String.UTF8.encode("k");
+    const set = new BucketSet();
+    const mine = freshState(ls, 1000);
+    mine[0] = 100;
+    set.entries.push(new BucketEntry(key, 1000, sig, mine));
+    const theirs = freshState(ls, 1000);
+    theirs[0] = 200;
+    set.entries.push(new BucketEntry(String.UTF8.encode("x"), 1000, sig, theirs));
+    const bytes = set.encode();
+    // A scratch holding another key's state: every value read afresh.
+    const scratch = new StaticArray<i64>(4);
+    scratch[0] = 5;
+    scratch[1] = 999_999;
+    scratch[2] = 5;
+    scratch[3] = 777;
+    expect<bool>(giveBackInPlace(bytes, key, ls, sig, 1500, 0, scratch)).toBe(false); // nothing to give
+    expect<bool>(giveBackInPlace(bytes, key, ls, sig, 1500, 1, scratch)).toBe(true);
+    expect<i64>(scratch[3]).toBe(777);
+    const got = BucketSet.decode(bytes)!;
+    expect<i64>(got.entries[0].state[0]).toBe(101);
+    expect<i64>(got.entries[0].state[1]).toBe(1000);
+    expect<i64>(got.entries[0].state[2]).toBe(0);
+    expect<i64>(got.entries[1].state[0]).toBe(200);
+    expect<bool>(got.entries[1].key.byteLength == 1).toBe(true);
+    const want = set.encode();
+    const changed = BucketSet.decode(want)!;
+    changed.entries[0].state[0] = 101;
+    const expected = changed.encode();
+    expect<i32>(memory.compare(changetype<usize>(bytes), changetype<usize>(expected), expected.byteLength)).toBe(0);
+    // A key of the same length that is not stored, bytes of another version, a short scratch,
+    // an entry the set's count leaves out: nothing given back.
+    const before = bytes.slice(0);
+    expect<bool>(giveBackInPlace(bytes, String.UTF8.encode("y"), ls, sig, 1500, 1, scratch)).toBe(false);
+    const otherVersion = bytes.slice(0);
+    store<u8>(changetype<usize>(otherVersion), 2);
+    expect<bool>(giveBackInPlace(otherVersion, key, ls, sig, 1500, 1, scratch)).toBe(false);
+    expect<bool>(giveBackInPlace(bytes, key, ls, sig, 1500, 1, new StaticArray<i64>(2))).toBe(false);
+    const uncounted = bytes.slice(0);
+    store<u8>(changetype<usize>(uncounted) + 1, 1);
+    expect<bool>(giveBackInPlace(uncounted, String.UTF8.encode("x"), ls, sig, 1500, 1, scratch)).toBe(false);
+    expect<i32>(memory.compare(changetype<usize>(bytes), changetype<usize>(before), before.byteLength)).toBe(0);
+  });
+
+  it("give back in place to a key stored last with no state", () => {
+    const ls: Limit[] = [];
+    const sig = limitsSignature(ls);
+    const set = new BucketSet();
+    set.entries.push(new BucketEntry(String.UTF8.encode("a"), 1000, 0, new StaticArray<i64>(0)));
+    set.entries.push(new BucketEntry(String.UTF8.encode("k"), 1000, sig, new StaticArray<i64>(0)));
+    const bytes = set.encode();
+    expect<bool>(giveBackInPlace(bytes, String.UTF8.encode("k"), ls, sig, 1500, 1, new StaticArray<i64>(0))).toBe(true);
+  });
+
 
   it("are taken and given back inside a stored set, leaving every other byte as it was", () => {
     const ls = list(new Limit(LimitKind.TokenBucket, 6400, 1000, 6400));

@@ -10,6 +10,7 @@ import {
   jsonErrorBody,
   keyChallenge,
   quotedParam,
+  reasonPhrase,
   rsaSpkiDer,
 } from "../index";
 
@@ -37,6 +38,11 @@ describe("challenges", () => {
     );
   });
 
+  it("writes one-character parameters, and a description only with an error", () => {
+    expect(bearerChallenge("r", "e", "d", "s")).toBe('Bearer realm="r", error="e", error_description="d", scope="s"');
+    expect(bearerChallenge("api", "", "no token was sent")).toBe('Bearer realm="api"');
+  });
+
   it("writes Basic and Key", () => {
     expect(basicChallenge("r")).toBe('Basic realm="r", charset="UTF-8"');
     expect(keyChallenge("r")).toBe('Key realm="r"');
@@ -46,6 +52,23 @@ describe("challenges", () => {
     expect(quotedParam('a"b\\c\r\nd\u00e9')).toBe("a'b/c??d?");
     expect(bearerChallenge('x", error="none')).toBe("Bearer realm=\"x', error='none\"");
     expect(quotedParam("z".repeat(500)).length).toBe(200);
+    expect(quotedParam(" ~\u007f\u001f")).toBe(" ~??");
+  });
+});
+
+describe("reasonPhrase", () => {
+  it("names the statuses these replies use, and calls the rest Error", () => {
+    expect(reasonPhrase(400)).toBe("Bad Request");
+    expect(reasonPhrase(401)).toBe("Unauthorized");
+    expect(reasonPhrase(403)).toBe("Forbidden");
+    expect(reasonPhrase(429)).toBe("Too Many Requests");
+    expect(reasonPhrase(500)).toBe("Internal Server Error");
+    expect(reasonPhrase(503)).toBe("Service Unavailable");
+    expect(reasonPhrase(402)).toBe("Error");
+    expect(reasonPhrase(404)).toBe("Error");
+    expect(reasonPhrase(430)).toBe("Error");
+    expect(reasonPhrase(501)).toBe("Error");
+    expect(reasonPhrase(504)).toBe("Error");
   });
 });
 
