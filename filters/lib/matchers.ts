@@ -72,17 +72,17 @@ export class StringMatcher {
   private kmp8: StaticArray<i32> = new StaticArray<i32>(0);
   private regex: Regex | null = null;
 
-  /** Use `StringMatcher.create` or `readStringMatcher`. */
-  constructor(
+  /** `StringMatcher.create` and `readStringMatcher` make them (and prepare the targets). */
+  private constructor(
     public readonly kind: MatchKind,
     public readonly value: string,
     public readonly ignoreCase: bool,
     public readonly invert: bool,
     public readonly treatMissingAsEmpty: bool,
     /** Range: first accepted integer. */
-    public readonly rangeStart: i64 = 0,
+    public readonly rangeStart: i64,
     /** Range: first integer past the end (exclusive, as Envoy's range_match). */
-    public readonly rangeEnd: i64 = 0,
+    public readonly rangeEnd: i64,
   ) {}
 
   /**

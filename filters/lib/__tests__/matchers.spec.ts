@@ -133,6 +133,65 @@ describe("StringMatcher", () => {
   });
 });
 
+describe("StringMatcher on raw memory and defaults", () => {
+  it("reads exactly len bytes at ptr, never the bytes after them", () => {
+    const abc = String.UTF8.encode("abcabc/");
+    const p = changetype<usize>(abc);
+    // The value is "ab", followed in memory by "c": no kind may read on into it.
+    expect<bool>(make(MatchKind.Exact, "abc").matchesAt(p, 2)).toBe(false);
+    expect<bool>(make(MatchKind.Prefix, "abc").matchesAt(p, 2)).toBe(false);
+    expect<bool>(make(MatchKind.SegmentPrefix, "abc").matchesAt(p, 2)).toBe(false);
+    expect<bool>(make(MatchKind.Suffix, "abc").matchesAt(p + 1, 2)).toBe(false);
+    expect<bool>(make(MatchKind.Contains, "abc").matchesAt(p, 2)).toBe(false);
+    expect<bool>(make(MatchKind.Exact, "abc").matchesAt(p, 3)).toBe(true);
+    expect<bool>(make(MatchKind.Prefix, "abc").matchesAt(p, 4)).toBe(true);
+    expect<bool>(make(MatchKind.Suffix, "abc").matchesAt(p, 6)).toBe(true);
+    expect<bool>(make(MatchKind.SegmentPrefix, "abcabc").matchesAt(p, 7)).toBe(true);
+    expect<bool>(make(MatchKind.SegmentPrefix, "abcab").matchesAt(p, 7)).toBe(false);
+    const slash = String.UTF8.encode("abc/");
+    const q = changetype<usize>(slash);
+    expect<bool>(make(MatchKind.SegmentPrefix, "abc").matchesAt(q, 2)).toBe(false);
+    expect<bool>(make(MatchKind.SegmentPrefix, "abc").matchesAt(q, 4)).toBe(true);
+    // testAt is the match before invert; matchesAt applies it.
+    const inverted = make(MatchKind.Prefix, "abc", false, true);
+    expect<bool>(inverted.testAt(p, 3)).toBe(true);
+    expect<bool>(inverted.matchesAt(p, 3)).toBe(false);
+    expect<bool>(inverted.testAt(p, 2)).toBe(false);
+    expect<bool>(inverted.matchesAt(p, 2)).toBe(true);
+  });
+
+  it("creates a matcher that is case-sensitive, not inverted and absent for a missing value by default", () => {
+    const exact = StringMatcher.create(MatchKind.Exact, "A").matcher!;
+    expect<bool>(exact.matches("a")).toBe(false);
+    expect<bool>(exact.matches("A")).toBe(true);
+    expect<bool>(StringMatcher.create(MatchKind.Exact, "").matcher!.matches(null)).toBe(false);
+    expect<bool>(StringMatcher.create(MatchKind.Exact, "").matcher!.matches("")).toBe(true);
+    // The default range is empty: [0, 0).
+    expect<bool>(StringMatcher.create(MatchKind.Range, "").matcher!.matches("0")).toBe(false);
+  });
+
+  it("keeps present and absent about presence even when a missing value counts as empty", () => {
+    const present = StringMatcher.create(MatchKind.Present, "", false, false, true).matcher!;
+    expect<bool>(present.matches(null)).toBe(false);
+    expect<bool>(present.matchesBytes(null)).toBe(false);
+    const absent = StringMatcher.create(MatchKind.Absent, "", false, true, true).matcher!;
+    expect<bool>(absent.matches(null)).toBe(false);
+    expect<bool>(absent.matches("")).toBe(true);
+  });
+
+  it("keeps the kinds' values", () => {
+    expect<i32>(MatchKind.Exact).toBe(0);
+    expect<i32>(MatchKind.Prefix).toBe(1);
+    expect<i32>(MatchKind.Suffix).toBe(2);
+    expect<i32>(MatchKind.Contains).toBe(3);
+    expect<i32>(MatchKind.Regex).toBe(4);
+    expect<i32>(MatchKind.Present).toBe(5);
+    expect<i32>(MatchKind.Absent).toBe(6);
+    expect<i32>(MatchKind.Range).toBe(7);
+    expect<i32>(MatchKind.SegmentPrefix).toBe(8);
+  });
+});
+
 describe("readStringMatcher", () => {
   it("reads every kind and flag", () => {
     const cfg = config(
