@@ -320,7 +320,38 @@ describe("base64 known answers", () => {
     }
   });
 
+  it("decodes groups of all-zero sextets (the character A)", () => {
+    expect<string>(hex(base64Decode("AAAA")!)).toBe("000000");
+    expect<string>(hex(base64Decode("AAA=")!)).toBe("0000");
+    expect<string>(hex(base64Decode("AA==")!)).toBe("00");
+    expect<string>(hex(base64Decode("AAAAAA", true, Base64Padding.Forbidden)!)).toBe("00000000");
+  });
+
+  it("decodes empty text to an empty buffer, not a refusal, in every form", () => {
+    expect<i32>(base64Decode("")!.byteLength).toBe(0);
+    expect<i32>(base64DecodeBytes(new ArrayBuffer(0))!.byteLength).toBe(0);
+    expect<i32>(base64DecodeRaw(0, 0, true, Base64Padding.Forbidden)!.byteLength).toBe(0);
+  });
+
+  it("measures a long text from bytes without writing anywhere", () => {
+    // The measuring pass must write nothing: 48 KiB written at a stray address would
+    // overwrite this module's constants, the alphabet and the expected strings below.
+    const data = pattern(49152);
+    const text = String.UTF8.encode(base64Encode(data));
+    const decoded = base64DecodeBytes(text)!;
+    expect<i32>(decoded.byteLength).toBe(49152);
+    expect<i32>(memory.compare(changetype<usize>(decoded), changetype<usize>(data), 49152)).toBe(0);
+    const all = new ArrayBuffer(256);
+    for (let i = 0; i < 256; i++) store<u8>(changetype<usize>(all) + <usize>i, <u8>i);
+    expect<string>(base64Encode(all)).toBe(B64_ALL);
+    expect<string>(hex(sha256(pattern(3)))).toBe(SHA256_KAT[2]);
+  });
+
   it("names each refusal and where it is", () => {
+    expect<string>(base64Error("AA*A")).toBe("invalid base64 character at offset 2");
+    expect<string>(base64Error("AAAAA*", false, Base64Padding.Optional)).toBe("invalid base64 character at offset 5");
+    expect<string>(base64Error("AAAAAA*", false, Base64Padding.Optional)).toBe("invalid base64 character at offset 6");
+    expect<string>(base64Error("*WE")).toBe("invalid base64 character at offset 0");
     expect<string>(base64Error("")).toBe("");
     expect<string>(base64Error("TWE", false, Base64Padding.Optional)).toBe("");
     expect<string>(base64Error("TWE=", false, Base64Padding.Optional)).toBe("");

@@ -170,3 +170,26 @@ function hexOf(buffer: ArrayBuffer): string {
   for (let i = 0; i < bytes.length; i++) out += (<u32>bytes[i] + 0x100).toString(16).substring(1);
   return out;
 }
+
+describe("bcryptHash's preconditions", () => {
+  it("stops on a salt that is not 16 bytes", () => {
+    expect(() => {
+      bcryptHash(String.UTF8.encode("pw"), new ArrayBuffer(15), 4);
+    }).toThrow();
+    expect(() => {
+      bcryptHash(String.UTF8.encode("pw"), new ArrayBuffer(17), 4);
+    }).toThrow();
+  });
+
+  it("stops on a cost below 4 or above 31", () => {
+    expect(() => {
+      bcryptHash(String.UTF8.encode("pw"), new ArrayBuffer(16), 3);
+    }).toThrow();
+    expect(() => {
+      bcryptHash(String.UTF8.encode("pw"), new ArrayBuffer(16), 32);
+    }).toThrow();
+    expect(() => {
+      bcryptHash(String.UTF8.encode("pw"), new ArrayBuffer(16), 4);
+    }).not.toThrow();
+  });
+});
