@@ -469,6 +469,7 @@ async function main() {
       for (const group of groups) {
         const vitest = options.tests ?? group.vitest;
         group.vitestFiles = options.aspectOnly ? [] : vitest.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
+        group.modules = [...(group.modules ?? []), ...filtersRead(copy, group.vitestFiles)];
         if (options.aspect) group.aspect = options.aspect;
         group.aspect = group.aspect.flatMap((p) => (p.includes("*") ? expand(copy, [p]) : [p]));
       }
@@ -483,6 +484,21 @@ async function main() {
   stats.mutantsPerMinute ??= Math.round((results.length / Math.max(1, stats.seconds / 60)) * 10) / 10;
   writeReport(groups, results, options, stats);
   return 0;
+}
+
+/** "filter:<name>" for each project filter whose build/<name>.wasm the test files (or the
+ *  helpers beside them) read, as filters/rate-limit/test does: `npm test` builds it first, a
+ *  copy of the tree has none, so the run builds it with the test modules. */
+export function filtersRead(root, files) {
+  const out = new Set();
+  for (const file of files) {
+    const m = /^filters\/([\w-]+)\/test\//.exec(file);
+    if (!m || !existsSync(join(root, "filters", m[1], "assembly", "index.ts"))) continue;
+    const dir = join(root, "filters", m[1], "test");
+    const wanted = `build/${m[1]}.wasm`;
+    if (readdirSync(dir).some((name) => name.endsWith(".ts") && readFileSync(join(dir, name), "utf8").includes(wanted))) out.add(`filter:${m[1]}`);
+  }
+  return [...out];
 }
 
 /** One mutant applied to its file in `copy`, judged, and the file restored. */

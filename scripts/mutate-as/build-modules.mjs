@@ -6,6 +6,9 @@
 // current and load them as they are.
 //
 //   tsx scripts/mutate-as/build-modules.mjs module:conformance example:hello chain:marks ...
+//
+// `filter:<name>`: the project's filter filters/<name>, to build/<name>.wasm, where its own
+// suites read it (`npm test` builds it there first; a mutation run's copy has no build/).
 import { join, relative } from "node:path";
 import { compileChain } from "../../src/build/chain.ts";
 import { compileFilter } from "../../src/build/compile.ts";
@@ -27,6 +30,10 @@ async function buildChain(name) {
  *  kept, or callbacks left out), with paths relative to the copy (compile errors name them). */
 function buildOne(kind, name) {
   if (kind === "chain") return buildChain(name);
+  if (kind === "filter") {
+    const entry = join("filters", name, "assembly", "index.ts");
+    return compileFilter({ entry, outFile: join("build", `${name}.wasm`), optimize: "none" });
+  }
   const { source: _source, ...build } =
     kind === "example"
       ? { source: name, entry: join("examples", name, "assembly", "index.ts"), outFile: join("build", "test-modules", `example-${name}.wasm`) }
