@@ -32,6 +32,7 @@ interface Equivalent {
   text?: string;
   original: string;
   replacement: string;
+  at?: number;
   reason: string;
 }
 
@@ -98,7 +99,11 @@ describe("finding mutants", () => {
       expect(e.reason.length, `${e.file}:${e.line}`).toBeGreaterThan(20);
       const found = findMutants(e.file, readFileSync(e.file, "utf8")) as Result[];
       return !found.some(
-        (m) => m.line === e.line && m.original === e.original && m.replacement === e.replacement,
+        (m) =>
+          m.line === e.line &&
+          m.original === e.original &&
+          m.replacement === e.replacement &&
+          (e.at === undefined || listed.of(m)?.at === e.at),
       );
     });
     expect(
@@ -138,6 +143,31 @@ describe("finding mutants", () => {
     const { text: _text, ...byNumber } = entry;
     const pinned = bindEquivalents([byNumber], source(["// a", "// b", "return x == K;"]));
     expect(pinned.of({ file: "f.ts", line: 3, original: "==", replacement: "!=" })).toBeDefined();
+  });
+
+  it("tells two mutants of the same kind on one line apart by where they start", () => {
+    const text = "return n < 0 ? 0 : n;";
+    const lines = ["// a", `  ${text}`];
+    const first = {
+      file: "f.ts",
+      line: 2,
+      text,
+      original: "0",
+      replacement: "1",
+      at: 11,
+      reason: "the bound: n is a whole number",
+    };
+    const listed = bindEquivalents([first], () => lines.join("\n"));
+    const start = (at: number) => "// a".length + 1 + 2 + at;
+    const mutant = (at: number) => ({
+      file: "f.ts",
+      line: 2,
+      original: "0",
+      replacement: "1",
+      start: start(at),
+    });
+    expect(listed.of(mutant(11))?.reason).toBe(first.reason);
+    expect(listed.of(mutant(15))).toBeUndefined();
   });
 });
 
