@@ -280,9 +280,12 @@ export class RootContext extends Context {
     const now = currentTimeNanos();
     for (let i = 0; i < this.timers.length; i++) {
       const t = unchecked(this.timers[i]);
-      // Allow 1 ms of early ticks: the host's tick and clock are not exactly in step.
+      // Allow 1 ms of early ticks: the host's tick and clock are not exactly in step. The next
+      // time is counted from the time due, not from an early tick, so the early millisecond
+      // does not add up (a 1,001 ms timer on a 1 ms tick would run every 1,000 ms); from a late
+      // tick it is counted from now, so a late tick does not run a timer twice to catch up.
       if (now + 1_000_000 >= t.nextDueNanos) {
-        t.nextDueNanos = now + <u64>t.periodMs * 1_000_000;
+        t.nextDueNanos = max(now, t.nextDueNanos) + <u64>t.periodMs * 1_000_000;
         t.onTimer(this);
       }
     }
