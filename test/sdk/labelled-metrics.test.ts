@@ -71,6 +71,34 @@ describe("labelled metrics in the test host", () => {
     expect(host.histogram(name.replace("lm_requests_total", "lm_request_size"))).toEqual([5, 50]);
   });
 
+  it("gauges are set and added to per series; a family counts the series it defined", async () => {
+    const host = await createHost({ module, configuration: config, logLevel: "debug" });
+    for (const [method, path, size] of MIX) {
+      await host.request({ method, path, headers: { "x-size": size } });
+    }
+    const series = (name: string, method: string, path: string) =>
+      encodeLabelledName(name, [
+        ["service", "shop"],
+        ["code", "200"],
+        ["method", method],
+        ["path", path],
+      ]);
+    // GET /c (5000), then GET /d (1), share the "other" path.
+    expect(host.gauge(series("lm_last_size", "GET", "other"))).toBe(1);
+    expect(host.gauge(series("lm_last_size", "POST", "/b"))).toBe(500);
+    // Each request adds its size and takes back 1.
+    expect(host.gauge(series("lm_size_sum", "GET", "/a"))).toBe(5 + 50 - 2);
+    expect(host.gauge(series("lm_size_sum", "GET", "other"))).toBe(5000 + 1 - 2);
+    expect(host.logs("debug").filter((l) => l.startsWith("series "))).toEqual([
+      "series 1",
+      "series 1",
+      "series 2",
+      "series 3",
+      "series 4",
+      "series 4",
+    ]);
+  });
+
   it("without stats_tags the values stay in the (sanitized) name", async () => {
     const host = await createHost({ module, configuration: config });
     await host.request({ method: "GET", path: "/a", headers: { "x-size": "1" } });

@@ -3,10 +3,13 @@
 // all read from the configuration so tests can vary the guards:
 //   {"methods": ["GET", "POST"], "pathLimit": 2, "service": "shop"}
 // Per request (in onLog): code from the response status, method and path from the request;
-// the histogram records the x-size request header as a number.
+// the histogram records the x-size request header as a number, and two gauges take it too
+// (lm_last_size is set to it, lm_size_sum adds it and then takes back 1). At debug level
+// each request logs how many series the request counter has defined.
 
 import {
   CounterFamily,
+  GaugeFamily,
   HistogramFamily,
   HttpContext,
   Labels,
@@ -23,6 +26,8 @@ class MetricsRoot extends RootContext {
   labels: Labels = new Labels([], "unused");
   requests: CounterFamily | null = null;
   sizes: HistogramFamily | null = null;
+  lastSize: GaugeFamily | null = null;
+  sizeSum: GaugeFamily | null = null;
 
   onConfigure(configurationSize: u32): bool {
     const config = readConfig(this.pluginConfiguration());
@@ -46,6 +51,8 @@ class MetricsRoot extends RootContext {
     this.labels = labels;
     this.requests = new CounterFamily("lm_requests_total", labels);
     this.sizes = new HistogramFamily("lm_request_size", labels);
+    this.lastSize = new GaugeFamily("lm_last_size", labels);
+    this.sizeSum = new GaugeFamily("lm_size_sum", labels);
     return true;
   }
 
@@ -65,7 +72,12 @@ class Recorder extends HttpContext {
     labels.set(2, path === null ? "" : path);
     root.requests!.increment();
     const size = this.request.headers.get("x-size");
-    root.sizes!.record(size === null ? 0 : <u64>I64.parseInt(size));
+    const value = size === null ? 0 : I64.parseInt(size);
+    root.sizes!.record(<u64>value);
+    root.lastSize!.set(<u64>value);
+    root.sizeSum!.add(value);
+    root.sizeSum!.add(-1);
+    log.debug("series " + root.requests!.series.toString());
   }
 }
 
