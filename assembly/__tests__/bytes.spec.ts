@@ -29,6 +29,32 @@ describe("indexOfBytes", () => {
     expect<i32>(indexOfBytes(b("abc"), b("abcd"))).toBe(-1);
     expect<i32>(indexOfBytes(b(""), b("a"))).toBe(-1);
   });
+
+  it("searches from the start by default and from 0 for a negative offset", () => {
+    expect<i32>(indexOfBytes(b("abc"), b("a"))).toBe(0);
+    expect<i32>(indexOfBytes(b("abc"), b("a"), -3)).toBe(0);
+    expect<i32>(indexOfBytes(b("abc"), b("ab"), -1)).toBe(0);
+  });
+
+  it("finds a needle as long as the data, and one at the very end", () => {
+    expect<i32>(indexOfBytes(b("abc"), b("abc"))).toBe(0);
+    expect<i32>(indexOfBytes(b("abcd"), b("cd"))).toBe(2);
+    expect<i32>(indexOfBytes(b("abcd"), b("cd"), 2)).toBe(2);
+    expect<i32>(indexOfBytes(b("abcd"), b("cd"), 3)).toBe(-1);
+  });
+
+  it("needs every byte of the needle, not only the first", () => {
+    expect<i32>(indexOfBytes(b("axayaz"), b("az"))).toBe(4);
+    expect<i32>(indexOfBytes(b("axay"), b("az"))).toBe(-1);
+  });
+
+  it("matches an empty needle at the offset, up to the end", () => {
+    expect<i32>(indexOfBytes(b("abc"), b(""))).toBe(0);
+    expect<i32>(indexOfBytes(b("abc"), b(""), 2)).toBe(2);
+    expect<i32>(indexOfBytes(b("abc"), b(""), 3)).toBe(3);
+    expect<i32>(indexOfBytes(b("abc"), b(""), 4)).toBe(-1);
+    expect<i32>(indexOfBytes(b("abc"), b(""), -2)).toBe(0);
+  });
 });
 
 describe("replaceAllBytes", () => {
@@ -37,6 +63,7 @@ describe("replaceAllBytes", () => {
     expect<string>(text(out)).toBe("[redacted-by-a-very-long-policy-mask]!");
     const many = replaceAllBytes(b("aaaa"), b("a"), b("0123456789"));
     expect<i32>(many.byteLength).toBe(40);
+    expect<string>(text(many)).toBe("0123456789".repeat(4));
   });
 
   it("works on binary data around invalid UTF-8 and NUL", () => {
@@ -53,6 +80,15 @@ describe("replaceAllBytes", () => {
 });
 
 describe("ByteReplacer", () => {
+  it("has made no replacements before its first use", () => {
+    expect<i32>(new ByteReplacer([b("a")], b("b")).matches).toBe(0);
+  });
+
+  it("prefers the longest needle whatever order the needles are given in", () => {
+    expect<string>(text(new ByteReplacer([b("abc"), b("ab")], b("#")).apply(b("abcd")))).toBe("#d");
+    expect<string>(text(new ByteReplacer([b("ab"), b("abc")], b("#")).apply(b("abcd")))).toBe("#d");
+  });
+
   it("prefers the longest needle at a position and never rescans the replacement", () => {
     const r = new ByteReplacer([b("ab"), b("abc"), b("x")], b("x"));
     expect<string>(text(r.apply(b("abcab-abx")))).toBe("xx-xx");
@@ -84,5 +120,9 @@ describe("ByteReplacer", () => {
     expect<ArrayBuffer | null>(r.rewrite(b("my sex"), false)).not.toBeNull();
     // At the end of the stream a partial match is not a match.
     expect<string>(text(r.rewrite(b("my sec"), true)!)).toBe("my sec");
+    // An empty chunk holds no start of a match: nothing to wait for.
+    const empty = b("");
+    expect<bool>(r.rewrite(empty, false) == empty).toBe(true);
+    expect<bool>(r.rewrite(empty, true) == empty).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // What a header write may contain (internal/headercheck.ts), byte by byte.
-import { Protected, headerNameProblemAt, headerValueProblemAt } from "../internal/headercheck";
+import { Protected, escapeForLog, headerNameProblem, headerNameProblemAt, headerValueProblem, headerValueProblemAt } from "../internal/headercheck";
 
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -80,6 +80,79 @@ describe("header names", () => {
     expect(headerNameProblemAt(changetype<usize>(name), 5, Protected.Refuse)).toBe("is not a token");
     const crlf = String.UTF8.encode("a\r b");
     expect(headerNameProblemAt(changetype<usize>(crlf), 4, Protected.Refuse)).toBe("contains CR or LF");
+  });
+});
+
+const PROTECTED = "is protected (the proxy frames and routes with it)";
+
+describe("protected names", () => {
+  it("refuses content-length, transfer-encoding and host in any case unless allowed", () => {
+    const names = [
+      "content-length", "Content-Length", "CONTENT-LENGTH", "transfer-encoding", "Transfer-Encoding",
+      "trAnsfer-encodinG", "host", "Host", "HOST", "hOsT",
+    ];
+    for (let i = 0; i < names.length; i++) {
+      expect<string | null>(headerNameProblem(names[i])).toBe(PROTECTED);
+      expect<string | null>(headerNameProblem(names[i], Protected.Allow)).toBeNull();
+    }
+  });
+
+  it("lets names that differ from a protected one in any byte or its length through", () => {
+    const names = ["hos", "hosts", "xost", "hxst", "hoxt", "hosx", "content-lengtx", "xontent-length", "transfer-encodin", "hos-"];
+    for (let i = 0; i < names.length; i++) {
+      expect<string | null>(headerNameProblem(names[i])).toBeNull();
+    }
+  });
+
+  it("refuses pseudo-headers unless allowed, and a lone colon either way", () => {
+    expect<string | null>(headerNameProblem(":path")).toBe("is a pseudo-header");
+    expect<string | null>(headerNameProblem(":path", Protected.Allow)).toBeNull();
+    expect<string | null>(headerNameProblem(":", Protected.Allow)).toBe("is not a token");
+    expect<string | null>(headerNameProblem("")).toBe("is empty");
+  });
+});
+
+// The host's blocks hold many names side by side: the bytes either side of the one judged
+// here are letters, which the eight-byte test must never read as part of it.
+function judged(text: string): string | null {
+  const block = String.UTF8.encode("abcdefghijklmnopqrstuvwxyzabcdef" + text + "ghijklmnopqrstuvwxyzabcdefghijkl");
+  return headerNameProblemAt(changetype<usize>(block) + 32, <usize>(block.byteLength - 64), Protected.Refuse);
+}
+
+describe("names and values inside a larger block", () => {
+  it("judges each byte of the name, not its neighbours'", () => {
+    expect<string | null>(judged("a b")).toBe("is not a token");
+    expect<string | null>(judged("abcdefgh b")).toBe("is not a token");
+    expect<string | null>(judged("abcdefgh abcdefgh")).toBe("is not a token");
+    expect<string | null>(judged("abcdefghijklmnopq r")).toBe("is not a token");
+    expect<string | null>(judged("abcdefghi ")).toBe("is not a token");
+    expect<string | null>(judged("abcdefghijklmnop")).toBeNull();
+    expect<string | null>(judged("x-abcdefghijklmn")).toBeNull();
+  });
+
+  it("finds CR, LF and NUL in a value, not in its neighbours", () => {
+    const block = String.UTF8.encode("\r\n\0\r\n\0\r\nabcdefghijklmnopq\r\n\0\r\n\0\r\n");
+    expect<string | null>(headerValueProblemAt(changetype<usize>(block) + 8, 17)).toBeNull();
+    const clean = String.UTF8.encode("abcdefghijklmnopabcdefgh\rbcdefghqrstuvwxyzabcdef");
+    expect<string | null>(headerValueProblemAt(changetype<usize>(clean) + 16, 16)).toBe("contains CR or LF");
+    expect<string | null>(headerValueProblem("value with spaces and ~ and \t")).toBeNull();
+    expect<string | null>(headerValueProblem("a\r")).toBe("contains CR or LF");
+  });
+});
+
+describe("escapeForLog", () => {
+  it("escapes CR, LF, quotes, backslashes and control bytes, and keeps the rest", () => {
+    expect<string>(escapeForLog("a\rb\nc\"d\\e")).toBe("a\\rb\\nc\\\"d\\\\e");
+    expect<string>(escapeForLog("\x00\x01\x0b\x10\x1f \x7e\x7f\x80é")).toBe(
+      "\\x00\\x01\\x0b\\x10\\x1f ~\\x7f\x80é",
+    );
+  });
+
+  it("cuts at 80 characters and marks the cut", () => {
+    const eighty = "0123456789".repeat(8);
+    expect<string>(escapeForLog(eighty)).toBe(eighty);
+    expect<string>(escapeForLog(eighty + "x")).toBe(eighty + "...");
+    expect<string>(escapeForLog("")).toBe("");
   });
 });
 
