@@ -42,6 +42,10 @@ describe("StringMatcher", () => {
     expect<bool>(both(make(MatchKind.Contains, "Mobile"), "Mozilla Mobil")).toBe(false);
     expect<bool>(both(make(MatchKind.Contains, "é€"), "caféé€!")).toBe(true);
     expect<bool>(both(make(MatchKind.Prefix, ""), "")).toBe(true);
+    // Values as long as the target, differing in the first unit only.
+    expect<bool>(both(make(MatchKind.Exact, "abc"), "xbc")).toBe(false);
+    expect<bool>(both(make(MatchKind.Suffix, ".json"), ".json")).toBe(true);
+    expect<bool>(both(make(MatchKind.Suffix, ".json"), "xjson")).toBe(false);
   });
 
   it("finds contains in linear time, agreeing with indexOf on tricky overlaps", () => {
@@ -209,6 +213,8 @@ describe("readStringMatcher", () => {
     expect<bool>(d.matches("5")).toBe(true);
     expect<bool>(readStringMatcher(cfg, "e")!.matches("v2")).toBe(true);
     expect<bool>(readStringMatcher(cfg, "f")!.matches(null)).toBe(true);
+    // Without treat_missing_as_empty a missing value is absent, even for an empty exact.
+    expect<bool>(readStringMatcher(config('{"h":{"exact":""}}'), "h")!.matches(null)).toBe(false);
     expect<bool>(readStringMatcher(cfg, "g", ["name"])!.matches("xyz")).toBe(true);
     expect<bool>(cfg.ok).toBe(true);
   });
@@ -248,6 +254,12 @@ describe("readStringMatcher", () => {
     );
     expect<string>(problem('{"match":{"range":[1,2]}}')).toBe(
       'invalid configuration: field "match.range": expected an object, got [1,2]',
+    );
+    expect<string>(problem('{"match":{"range":null}}')).toBe(
+      'invalid configuration: field "match.range": expected an object, got null',
+    );
+    expect<string>(problem('{"match":{"range":{"start":1,"end":5,"stop":3}}}')).toBe(
+      'invalid configuration: field "match.range.stop": unknown field',
     );
     expect<string>(problem('{"match":{"present":true,"ignore_case":true}}')).toBe(
       'invalid configuration: field "match.ignore_case": applies to exact, prefix, suffix, contains, segment_prefix and regex only',
