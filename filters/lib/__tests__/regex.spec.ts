@@ -214,3 +214,66 @@ describe("Regex refusals", () => {
     expect<i32>(re("[a-z]{1000}").instructions).toBe(1001);
   });
 });
+
+describe("Regex API", () => {
+  it("compiles case-sensitively unless asked", () => {
+    expect<bool>(Regex.compile("a").regex!.fullMatch("A")).toBe(false);
+    expect<bool>(Regex.compile("a", true).regex!.fullMatch("A")).toBe(true);
+  });
+
+  it("tracks the span alone without captures, and every group with them, in every input form", () => {
+    const r = re("(a)(b)?c");
+    expect<bool>(r.search("xac")).toBe(true);
+    expect<i32>(r.matchStart).toBe(1);
+    expect<i32>(r.matchEnd).toBe(3);
+    expect<i32>(r.groupStart(1)).toBe(-1); // not tracked
+    // "xéabc" in UTF-8: é is two bytes, so a, b and c are at bytes 3, 4 and 5.
+    const text = String.UTF8.encode("xéabc");
+    const p = changetype<usize>(text);
+    expect<bool>(r.searchBytes(text)).toBe(true);
+    expect<i32>(r.matchStart).toBe(3);
+    expect<i32>(r.matchEnd).toBe(6);
+    expect<i32>(r.groupStart(1)).toBe(-1);
+    expect<bool>(r.searchBytes(text, true)).toBe(true);
+    expect<i32>(r.groupStart(1)).toBe(3);
+    expect<i32>(r.groupEnd(1)).toBe(4);
+    expect<i32>(r.groupStart(2)).toBe(4);
+    expect<i32>(r.groupEnd(2)).toBe(5);
+    expect<bool>(r.searchRaw(p, 6)).toBe(true);
+    expect<i32>(r.matchStart).toBe(3);
+    expect<i32>(r.matchEnd).toBe(6);
+    expect<i32>(r.groupStart(1)).toBe(-1);
+    expect<bool>(r.searchRaw(p, 6, true)).toBe(true);
+    expect<i32>(r.groupStart(1)).toBe(3);
+    expect<i32>(r.groupEnd(2)).toBe(5);
+    expect<bool>(r.searchRaw(p, 5)).toBe(false); // the c past len is not read
+    // A full match tracks nothing unless asked; with captures, the groups.
+    const abc = String.UTF8.encode("abc");
+    const q = changetype<usize>(abc);
+    expect<bool>(r.fullMatchRaw(q, 3)).toBe(true);
+    expect<i32>(r.matchStart).toBe(-1);
+    expect<i32>(r.groupStart(1)).toBe(-1);
+    expect<bool>(r.fullMatchRaw(q, 3, true)).toBe(true);
+    expect<i32>(r.matchStart).toBe(0);
+    expect<i32>(r.matchEnd).toBe(3);
+    expect<i32>(r.groupStart(1)).toBe(0);
+    expect<i32>(r.groupEnd(1)).toBe(1);
+    expect<i32>(r.groupStart(2)).toBe(1);
+    expect<i32>(r.groupEnd(2)).toBe(2);
+    expect<bool>(r.fullMatchRaw(q, 2, true)).toBe(false);
+    // Groups outside 0..groups are -1 at both ends.
+    expect<i32>(r.groupStart(-1)).toBe(-1);
+    expect<i32>(r.groupEnd(-1)).toBe(-1);
+    expect<i32>(r.groupStart(3)).toBe(-1);
+    expect<i32>(r.groupEnd(3)).toBe(-1);
+  });
+
+  it("reports its size: program, classes above and below ASCII, and matching state", () => {
+    // [é-ж]: CLASS, MATCH (2 x 3 i32 = 24 bytes); two classes, the pattern's and the first
+    // code points' (8 bitmap words, 3 starts, 2 x 2 high range ends: 60 bytes); two lists of
+    // 1 + 2 x 2 + 2 x 2 i32, a stack of 6, work and result slots of 2 each (112 bytes).
+    const r = re("[é-ж]");
+    expect<i32>(r.instructions).toBe(2);
+    expect<i32>(r.byteSize).toBe(196);
+  });
+});
