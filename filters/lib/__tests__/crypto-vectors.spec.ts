@@ -208,6 +208,17 @@ describe("hash known answers", () => {
     }
   });
 
+  it("write exactly the digest's bytes with finishInto, nothing after them", () => {
+    for (let alg = 0; alg < 4; alg++) {
+      const h = hasher(alg);
+      const out = new ArrayBuffer(h.outputSize + 16);
+      memory.fill(changetype<usize>(out), 0xaa, <usize>out.byteLength);
+      h.update(pattern(3)).finishInto(changetype<usize>(out));
+      expect<string>(hex(out.slice(0, h.outputSize))).toBe(known(alg)[2]);
+      expect<string>(hex(out.slice(h.outputSize))).toBe("aa".repeat(16));
+    }
+  });
+
   it("hash the UTF-8 of a string", () => {
     expect<string>(hex(new Sha256().updateString("abc").finish())).toBe(
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
@@ -343,6 +354,10 @@ describe("base64 known answers", () => {
     expect<i32>(memory.compare(changetype<usize>(decoded), changetype<usize>(data), 49152)).toBe(0);
     const all = new ArrayBuffer(256);
     for (let i = 0; i < 256; i++) store<u8>(changetype<usize>(all) + <usize>i, <u8>i);
+    expect<string>(base64Encode(all)).toBe(B64_ALL);
+    expect<string>(hex(sha256(pattern(3)))).toBe(SHA256_KAT[2]);
+    // base64Error decodes to learn whether the text is valid: the same must hold there.
+    expect<string>(base64Error(base64Encode(data))).toBe("");
     expect<string>(base64Encode(all)).toBe(B64_ALL);
     expect<string>(hex(sha256(pattern(3)))).toBe(SHA256_KAT[2]);
   });
