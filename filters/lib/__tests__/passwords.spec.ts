@@ -66,6 +66,11 @@ describe("bcrypt", () => {
     expect(BcryptHash.parse(good.substring(0, 4) + "99" + good.substring(6)).error!.includes("cost 99")).toBe(true);
     expect(BcryptHash.parse(good.substring(0, 8) + "*" + good.substring(9)).error!.includes("salt")).toBe(true);
     expect(BcryptHash.parse(good.substring(0, 50) + "*" + good.substring(51)).error!.includes("digest")).toBe(true);
+    // The salt is characters 7..28 and the digest 29..59: each edge belongs to its own part.
+    expect(BcryptHash.parse(good.substring(0, 28) + "*" + good.substring(29)).error!.includes("salt")).toBe(true);
+    expect(BcryptHash.parse(good.substring(0, 29) + "*" + good.substring(30)).error!.includes("digest")).toBe(true);
+    expect(BcryptHash.parse(good.substring(0, 7) + "*" + good.substring(8)).error!.includes("salt")).toBe(true);
+    expect(BcryptHash.parse(good.substring(0, 59) + "*").error!.includes("digest")).toBe(true);
   });
 });
 

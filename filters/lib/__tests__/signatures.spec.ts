@@ -108,6 +108,14 @@ function prefixed(byte: u8, data: ArrayBuffer): ArrayBuffer {
 const MSG = pattern(100);
 const HASHES: HashAlgorithm[] = [HashAlgorithm.Sha256, HashAlgorithm.Sha384, HashAlgorithm.Sha512];
 
+let rsa1: RsaPublicKey | null = null;
+
+/** The 2048-bit key K1, built once (its Montgomery constants take the most time here). */
+function key1(): RsaPublicKey {
+  if (rsa1 === null) rsa1 = rsa(RSA1_N, RSA1_E);
+  return rsa1!;
+}
+
 function rsa(n: string, e: string, minBits: i32 = 2048): RsaPublicKey {
   const key = RsaPublicKey.fromBytes(fromHex(n), fromHex(e), minBits);
   expect<bool>(key === null).toBe(false);
@@ -116,7 +124,7 @@ function rsa(n: string, e: string, minBits: i32 = 2048): RsaPublicKey {
 
 describe("RSA known answers", () => {
   it("verifies node's PKCS#1 v1.5 and PSS signatures with a 2048-bit key, each hash", () => {
-    const key = rsa(RSA1_N, RSA1_E);
+    const key = key1();
     expect<i32>(key.bits).toBe(2048);
     expect<i32>(key.byteLength).toBe(256);
     for (let i = 0; i < 3; i++) {
@@ -137,7 +145,7 @@ describe("RSA known answers", () => {
   });
 
   it("verifies PSS with the longest salt and with none, only at that salt length", () => {
-    const key = rsa(RSA1_N, RSA1_E);
+    const key = key1();
     const longest = fromHex(RSA1_PSS_SALT222);
     const none = fromHex(RSA1_PSS_SALT0);
     expect<bool>(key.verifyPss(HashAlgorithm.Sha256, MSG, longest, 222)).toBe(true);
@@ -198,7 +206,7 @@ describe("RSA known answers", () => {
   });
 
   it("refuses signatures of another length, and the modulus itself or above it", () => {
-    const key = rsa(RSA1_N, RSA1_E);
+    const key = key1();
     const sig = fromHex(RSA1_PKCS1[0]);
     expect<bool>(key.verifyPkcs1(HashAlgorithm.Sha256, MSG, prefixed(0, sig))).toBe(false);
     expect<bool>(key.verifyPkcs1(HashAlgorithm.Sha256, MSG, sig.slice(1))).toBe(false);
@@ -224,17 +232,11 @@ describe("RSA known answers", () => {
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("010000000000000001")) === null).toBe(true); // 9 bytes
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("0000000000000000000001")) === null).toBe(true); // 1, zeros first
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("00ff00000000000001")) === null).toBe(false); // 8 bytes after a zero
-    // 8193 bits is over the limit; 8192 is not.
+    // 8193 bits is over the limit (8192, the limit itself, is in rsa-limits.spec.ts).
     const big = new ArrayBuffer(1025);
     store<u8>(changetype<usize>(big), 1);
     store<u8>(changetype<usize>(big) + 1024, 1);
     expect<bool>(RsaPublicKey.fromBytes(big, e) === null).toBe(true);
-    const max = new ArrayBuffer(1024);
-    store<u8>(changetype<usize>(max), 0x80);
-    store<u8>(changetype<usize>(max) + 1023, 1);
-    const maxKey = RsaPublicKey.fromBytes(max, e);
-    expect<bool>(maxKey === null).toBe(false);
-    expect<i32>(maxKey!.bits).toBe(8192);
   });
 });
 
@@ -252,7 +254,8 @@ describe("ECDSA known answers", () => {
     expect<bool>(key.verify(HashAlgorithm.Sha512, MSG, fromHex(EC256_SIGS[1]))).toBe(true);
     expect<bool>(key.verify(HashAlgorithm.Sha512, MSG, fromHex(EC256_SIGS[0]))).toBe(false);
     expect<bool>(key.verify(HashAlgorithm.Sha256, pattern(99), fromHex(EC256_SIGS[0]))).toBe(false);
-    for (let at = 0; at < 64; at += 9) expect<bool>(key.verify(HashAlgorithm.Sha256, MSG, flipped(fromHex(EC256_SIGS[0]), at))).toBe(false);
+    expect<bool>(key.verify(HashAlgorithm.Sha256, MSG, flipped(fromHex(EC256_SIGS[0]), 31))).toBe(false);
+    expect<bool>(key.verify(HashAlgorithm.Sha256, MSG, flipped(fromHex(EC256_SIGS[0]), 40))).toBe(false);
   });
 
   it("verifies node's P-384 signatures over SHA-384 and SHA-256 (a digest shorter than the curve)", () => {
@@ -261,7 +264,8 @@ describe("ECDSA known answers", () => {
     expect<bool>(key.verify(HashAlgorithm.Sha384, MSG, fromHex(EC384_SIGS[0]))).toBe(true);
     expect<bool>(key.verify(HashAlgorithm.Sha256, MSG, fromHex(EC384_SIGS[1]))).toBe(true);
     expect<bool>(key.verify(HashAlgorithm.Sha256, MSG, fromHex(EC384_SIGS[0]))).toBe(false);
-    for (let at = 0; at < 96; at += 13) expect<bool>(key.verify(HashAlgorithm.Sha384, MSG, flipped(fromHex(EC384_SIGS[0]), at))).toBe(false);
+    expect<bool>(key.verify(HashAlgorithm.Sha384, MSG, flipped(fromHex(EC384_SIGS[0]), 0))).toBe(false);
+    expect<bool>(key.verify(HashAlgorithm.Sha384, MSG, flipped(fromHex(EC384_SIGS[0]), 95))).toBe(false);
   });
 
   it("verifies with the public keys G, -G and 2G (doubling and infinity inside the table)", () => {
