@@ -356,6 +356,51 @@ describe("several limits on one key", () => {
     expect<i64>(d.leaseUntil).toBe(0);
   });
 
+  it("reports the first of limits with the same remainder and the same reset", () => {
+    const ls: Limit[] = [
+      new Limit(LimitKind.FixedWindow, 3, 1000),
+      new Limit(LimitKind.TokenBucket, 3, 1000, 1),
+    ];
+    const d = new Decision();
+    check(ls, freshState(ls, 0), 0, 1, d, true);
+    expect<i64>(d.remaining).toBe(2);
+    expect<i64>(d.resetMs).toBe(1000);
+    expect<i32>(d.limitIndex).toBe(0);
+  });
+
+  it("takes what it admits unless told not to", () => {
+    const ls = limits1(new Limit(LimitKind.FixedWindow, 3, 1000));
+    const s = freshState(ls, 0);
+    const d = new Decision();
+    check(ls, s, 0, 2, d);
+    expect<i64>(s[0]).toBe(2);
+    check(ls, s, 0, 1, d, false);
+    expect<i64>(s[0]).toBe(2);
+  });
+
+  it("starts a decision as admitted with nothing taken, and reset() makes it so again", () => {
+    const used = new Decision();
+    used.allowed = false;
+    used.limitIndex = 3;
+    used.limit = 4;
+    used.remaining = 5;
+    used.resetMs = 6;
+    used.retryAfterMs = 7;
+    used.windowMs = 8;
+    used.taken = 9;
+    used.leaseUntil = 10;
+    used.reset();
+    expect<bool>(used.allowed).toBe(true);
+    expect<i32>(used.limitIndex).toBe(0);
+    expect<i64>(used.limit).toBe(0);
+    expect<i64>(used.remaining).toBe(0);
+    expect<i64>(used.resetMs).toBe(0);
+    expect<i64>(used.retryAfterMs).toBe(0);
+    expect<i64>(used.windowMs).toBe(0);
+    expect<i64>(used.taken).toBe(0);
+    expect<i64>(used.leaseUntil).toBe(0);
+  });
+
   it("starts a decision as admitted with nothing taken", () => {
     const d = new Decision();
     expect<bool>(d.allowed).toBe(true);

@@ -35,6 +35,10 @@ describe("leases", () => {
     expect<bool>(leasable(list(tb(10, 1000, 1)))).toBe(true);
     expect<bool>(leasable(list(new Limit(LimitKind.FixedWindow, 10, 1000), tb(10, 1000, 1)))).toBe(false);
     expect<bool>(leasable(list(tb(10, 1000, 1), new Limit(LimitKind.SlidingWindow, 10, 1000)))).toBe(false);
+    // A list that shrank: what lies past its end is not one of its limits.
+    const shrunk = list(tb(10, 1000, 1), new Limit(LimitKind.FixedWindow, 10, 1000));
+    shrunk.pop();
+    expect<bool>(leasable(shrunk)).toBe(true);
   });
 
   it("are measured on the buckets as they are now, after the fills since", () => {
