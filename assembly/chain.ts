@@ -327,7 +327,10 @@ export class ChainStream extends HttpContext {
     }
     if (this.members.indexOf(member) != stop.at) return Status.Ok; // not the member that holds it
     const action = this.run(request, stop.phase, stop.at + (request ? 1 : -1), stop.count, stop.endOfStream);
-    if (action != Action.Continue || this.requestReplied || this.responseReplied) return Status.Ok;
+    if (action != Action.Continue) return Status.Ok;
+    // After a local reply the request goes no further; a local reply's own response (held by a
+    // member on its way out) does.
+    if (this.responseReplied || (request && this.requestReplied)) return Status.Ok;
     return continueStream(type);
   }
 

@@ -150,6 +150,17 @@ describe("a chain of three marking filters against the same three as separate pl
     expect(c["wasmcustom.mark_pauser_resumed"]).toBe(2);
     expect(c).toEqual(s);
   });
+
+  it("holds a response, and a local reply's response, and resumes each with the filters before it", async () => {
+    const [c, s] = await both(chained, separate, [
+      ["/", { headers: { "x-mark-pause-response": "pauser" } }],
+      ["/", { headers: { "x-mark-reply": "pauser", "x-mark-pause-response": "first" } }],
+    ]);
+    expect(c[0]?.client).toContainEqual(["x-order", "last,pauser,first"]);
+    expect(c[1]?.status).toBe(403);
+    expect(c[1]?.client).toContainEqual(["x-order", "pauser,first"]);
+    expect(c).toEqual(s);
+  });
 });
 
 describe("the full chain as one module against four separate plugins", () => {

@@ -104,6 +104,7 @@ describe("a chain's members on one request", () => {
     const res = await host.request({ headers: { "x-mark-reply": "pauser" } });
     expect(res.status).toBe(403);
     expect(res.headers["x-order"]).toBe("pauser,first");
+    expect(res.steps.find((s) => s.callback === "proxy_on_request_headers")?.action).toBe("Pause");
     const lines = marks(host);
     for (const what of ["log", "stream done", "stream delete"]) {
       expect(lines.filter((l) => l.endsWith(`: ${what}`))).toEqual([
@@ -182,6 +183,57 @@ describe("a chain's members on one request", () => {
     expect(res.status).toBe(200);
     expect(host.logs()).toContain("mark first: continueRequest 0");
     expect(continues(host)).toBe(2);
+    expect(host.counter("mark_pauser_requests")).toBe(1); // no member ran twice
+  });
+
+  it("a member resuming a request nothing holds before the response came continues it", async () => {
+    const host = await start();
+    const s = host.stream();
+    s.requestHeaders({
+      ":method": "GET",
+      ":path": "/",
+      ":authority": "a",
+      ":scheme": "http",
+      "x-mark-nudge": "first",
+    });
+    expect(s.upstream.complete).toBe(true);
+    host.advance(20);
+    expect(host.logs()).toContain("mark first: continueRequest 0");
+    expect(continues(host)).toBe(1);
+  });
+
+  it("a member resuming a request after the stream ended is told it is gone", async () => {
+    const host = await start();
+    await host.request({ headers: { "x-mark-nudge": "first" } });
+    host.advance(20);
+    expect(host.logs()).toContain("mark first: continueRequest 1"); // NotFound
+    expect(continues(host)).toBe(0);
+  });
+
+  it("the first member holding the request resumes the members after it", async () => {
+    const host = await start();
+    const res = await host.request({ headers: { "x-mark-pause": "first" } });
+    expect(res.upstream?.headers["x-order"]).toBe("first,pauser,last");
+    expect(continues(host)).toBe(1);
+  });
+
+  it("a member holding a local reply's response resumes it", async () => {
+    const host = await start();
+    const res = await host.request({
+      headers: { "x-mark-reply": "pauser", "x-mark-pause-response": "first" },
+    });
+    expect(res.steps.find((s) => s.callback === "proxy_on_response_headers")?.action).toBe("Pause");
+    // The chain hands first's continueResponse to the host: the reply goes on as it would past
+    // separate plugins (test/chain/conformance.test.ts compares them in Envoy). The test host
+    // ends a local reply whose response a filter holds, so `res` stays paused here.
+    expect(continues(host)).toBe(1);
+  });
+
+  it("no member gets the request body after a local reply", async () => {
+    const host = await start();
+    const res = await host.request({ headers: { "x-mark-reply": "first" }, body: "hello" });
+    expect(res.status).toBe(403);
+    expect(marks(host).filter((l) => l.includes("request body"))).toEqual([]);
   });
 
   it("a member's local reply on the response path stops the members before it", async () => {
@@ -288,6 +340,17 @@ describe("a chain's root", () => {
     expect(marks(host, from).filter((l) => l.endsWith("queue ready"))).toEqual([
       "mark first: queue ready",
       "mark pauser: queue ready",
+      "mark last: queue ready",
+    ]);
+  });
+
+  it("hands a queue registered in a member's onVmStart to that member", async () => {
+    const host = await start({}, { vmConfiguration: "queue last" });
+    const token = host.world.queues.resolve(host.plugin.vmId, "vm-last") as number;
+    expect(token).toBeGreaterThan(0);
+    host.world.queues.enqueue(token, new Uint8Array([1]));
+    host.world.drain();
+    expect(marks(host).filter((l) => l.endsWith("queue ready"))).toEqual([
       "mark last: queue ready",
     ]);
   });
