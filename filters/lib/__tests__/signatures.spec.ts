@@ -327,6 +327,29 @@ describe("ECDSA known answers", () => {
   });
 });
 
+describe("ECDSA edges", () => {
+  it("accepts (0, sqrt(b)), on the curve, and refuses its x spelled as p", () => {
+    const sqrtB256 = "66485c780e2f83d72433bd5d84a06bb6541c2af31dae871728bf856a174f93f4";
+    const p256 = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+    expect<bool>(EcdsaPublicKey.fromBytes(EcCurve.P256, new ArrayBuffer(32), fromHex(sqrtB256)) === null).toBe(false);
+    expect<bool>(EcdsaPublicKey.fromBytes(EcCurve.P256, fromHex(p256), fromHex(sqrtB256)) === null).toBe(true);
+    const sqrtB384 =
+      "c306610fb0ae5a159cf45c06069f22a6c5eb3641c602d42dea2c4b4f75550793406d80d2b91ad54f9048bd487af1ade1";
+    const p384 =
+      "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff";
+    expect<bool>(EcdsaPublicKey.fromBytes(EcCurve.P384, new ArrayBuffer(48), fromHex(sqrtB384)) === null).toBe(false);
+    expect<bool>(EcdsaPublicKey.fromBytes(EcCurve.P384, fromHex(p384), fromHex(sqrtB384)) === null).toBe(true);
+  });
+
+  it("refuses when u1 G + u2 Q is the point at infinity (Q = G, digest = n - r)", () => {
+    const key = ec(EcCurve.P256, EC256_G_X, EC256_G_Y);
+    // r = 1, s = 1: u1 = e = n - 1 and u2 = 1, so the sum is (n - 1) G + G = O.
+    const digest = fromHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550");
+    const rs = fromHex("0".repeat(63) + "1" + "0".repeat(63) + "1");
+    expect<bool>(key.verifyDigest(changetype<usize>(digest), 32, rs)).toBe(false);
+  });
+});
+
 describe("DER encodings", () => {
   it("writes the SubjectPublicKeyInfo node exports for RSA keys of 752, 2048 and 4096 bits", () => {
     expect<string>(hex(rsaSpkiDer(fromHex(RSA4_N), fromHex(RSA4_E)))).toBe(RSA4_SPKI);
