@@ -69,3 +69,70 @@ describe("TextBuilder", () => {
   });
 });
 
+
+describe("TextBuilder edges", () => {
+  it("truncates to zero, and ignores a negative length or one at or past the end", () => {
+    const b = new TextBuilder();
+    expect<string>(b.str("abc").truncate(-1).toString()).toBe("abc");
+    expect<string>(b.truncate(4).toString()).toBe("abc");
+    expect<string>(b.truncate(0).toString()).toBe("");
+    expect<i32>(b.length).toBe(0);
+  });
+
+  it("reads code units inside the text only", () => {
+    const b = new TextBuilder();
+    b.str("abcdef").truncate(3);
+    expect<i32>(b.codeAt(0)).toBe(0x61);
+    expect<i32>(b.codeAt(2)).toBe(0x63);
+    expect<i32>(b.codeAt(3)).toBe(0); // "d" is still in the buffer, past the end
+    expect<i32>(b.codeAt(-1)).toBe(0);
+  });
+
+  it("copies a range to the end of what it holds, and refuses ranges outside the other", () => {
+    const c = new TextBuilder();
+    c.str("abcdef");
+    const b = new TextBuilder();
+    expect<string>(b.str("xy").range(c, 0, 1).toString()).toBe("xya");
+    expect<string>(b.reset().range(c, 0, 2).range(c, 4, 6).toString()).toBe("abef");
+    expect<string>(b.reset().range(c, -1, 2).range(c, 5, 7).range(c, 3, 2).toString()).toBe("");
+  });
+
+  it("grows for every kind of write", () => {
+    const c = new TextBuilder();
+    c.str("abcdef");
+    // Each builder starts with room for one character; a string made after it sits next to
+    // its buffer and would be overwritten by a write that did not grow the buffer first.
+    const long = new TextBuilder();
+    long.str("0123456789".repeat(4));
+    const ranged = new TextBuilder(1);
+    const after1 = "z".repeat(16);
+    expect<string>(ranged.range(long, 0, 40).toString()).toBe("0123456789".repeat(4));
+    expect<string>(after1).toBe("z".repeat(16));
+    const hexed = new TextBuilder(1);
+    const after2 = "z".repeat(16);
+    expect<string>(hexed.hex(0x89abcdef, 8).toString()).toBe("89abcdef");
+    expect<string>(after2).toBe("z".repeat(16));
+    const padded = new TextBuilder(1);
+    const after3 = "z".repeat(16);
+    expect<string>(padded.padded(42, 8).toString()).toBe("00000042");
+    expect<string>(after3).toBe("z".repeat(16));
+    const quoted = new TextBuilder(1);
+    const after4 = "z".repeat(16);
+    expect<string>(quoted.quoted("a\u0001bcdefgh").toString()).toBe('"a\\u0001bcdefgh"');
+    expect<string>(after4).toBe("z".repeat(16));
+  });
+
+  it("writes every power of ten and the numbers either side", () => {
+    const b = new TextBuilder();
+    let p: i64 = 1;
+    for (let k = 0; k < 19; k++) {
+      expect<string>(b.reset().int(p).toString()).toBe(p.toString());
+      expect<string>(b.reset().int(p - 1).toString()).toBe((p - 1).toString());
+      expect<string>(b.reset().int(p + 1).toString()).toBe((p + 1).toString());
+      expect<string>(b.reset().padded(p, 3).toString()).toBe(p.toString().padStart(3, "0"));
+      p *= 10;
+    }
+    expect<string>(b.reset().padded(0, 3).toString()).toBe("000");
+    expect<string>(b.reset().padded(-1, 3).toString()).toBe("0-1");
+  });
+});
