@@ -5,7 +5,7 @@
 // public key equal to G or -G, and a point whose x is at least the group order). Fixed values,
 // so these specs judge every mutant of the arithmetic in milliseconds; filters/lib/test checks
 // the same code against keys node generates on each run.
-import { EcCurve, EcdsaPublicKey, ecSpkiDer, ecdsaSignatureDer, HashAlgorithm, RsaPublicKey, rsaSpkiDer } from "../index";
+import { EcCurve, EcdsaPublicKey, ecSpkiDer, ecdsaSignatureDer, HashAlgorithm, RsaPublicKey, rsaSpkiDer, sha256 } from "../index";
 
 const RSA1_N = "c05b589c33aa2c5555d05944eea8c2557054d48691f5db06dc224b3ba1fa0f9b70a9d65b1019a9829c8e50ce5c51eb8f48c1411dd579000cd7fca3a82d02ae48a529bdc374613d7720d96116f6ff71aff4b1746243a4da6e8edb82165201d9838d7b01d8ea1e79df0874a72c9937dbbed83040bf3eea4ab333b0fe9b2d4533898ff7ba071ec6f106e8a6ad5e81434151ff8e6196f7fe56ea1f44aa82cf84e4ec7562879c96bd0ab5a7d92e5b70068254170456e7cd7d0effeae9138917cf74d11a0e1b71200edc026f4f4fb2220f963314f85b5d38ccc33b0c5638c39351ec9e8bc55bbd6561c3bf3cea65745bc1fbc841e84b73dcbbaf3e3682715cb1f1c0bf";
 const RSA1_E = "010001";
@@ -339,6 +339,17 @@ describe("ECDSA edges", () => {
       "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff";
     expect<bool>(EcdsaPublicKey.fromBytes(EcCurve.P384, new ArrayBuffer(48), fromHex(sqrtB384)) === null).toBe(false);
     expect<bool>(EcdsaPublicKey.fromBytes(EcCurve.P384, fromHex(p384), fromHex(sqrtB384)) === null).toBe(true);
+  });
+
+  it("reads a digest at an address exactly, whatever byte comes before it", () => {
+    const key = ec(EcCurve.P384, EC384_X, EC384_Y);
+    // SHA-256 of the message, 32 bytes for a 48-byte curve, after a byte of 0xff.
+    const buffer = new ArrayBuffer(33);
+    store<u8>(changetype<usize>(buffer), 0xff);
+    const digest = sha256(MSG);
+    memory.copy(changetype<usize>(buffer) + 1, changetype<usize>(digest), 32);
+    expect<bool>(key.verifyDigest(changetype<usize>(buffer) + 1, 32, fromHex(EC384_SIGS[1]))).toBe(true);
+    expect<bool>(key.verifyDigest(changetype<usize>(buffer), 32, fromHex(EC384_SIGS[1]))).toBe(false);
   });
 
   it("refuses when u1 G + u2 Q is the point at infinity (Q = G, digest = n - r)", () => {
