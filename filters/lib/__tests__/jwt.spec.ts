@@ -2,6 +2,8 @@ import {
   base64Encode,
   HashAlgorithm,
   Hmac,
+  JWT_BAD_TIME,
+  JWT_NO_TIME,
   JwtAlgorithm,
   jwtAlgorithmBit,
   jwtAlgorithmByName,
@@ -110,6 +112,12 @@ describe("parseJwt", () => {
     expect<i32>(jwtAlgorithmByName("none")).toBe(-1);
   });
 
+  it("reads dotted paths whose first name is empty", () => {
+    const jwt = parseJwt(token('{"alg":"HS256"}', seg('{"":{"a":1},".a":2}')), ALL).jwt!;
+    expect<string>(jwt.claim(".a")!.toString()).toBe("1");
+    expect<string>(jwt.claim("")!.toString()).toBe('{"a":1}');
+  });
+
   it("finds no audience in a token without aud or with aud neither a string nor an array", () => {
     const none = parseJwt(token('{"alg":"HS256"}', seg('{"sub":"a"}')), ALL).jwt!;
     expect<bool>(none.hasAudience(["api"])).toBe(false);
@@ -117,6 +125,11 @@ describe("parseJwt", () => {
     expect<bool>(number.hasAudience(["api"])).toBe(false);
     const one = parseJwt(token('{"alg":"HS256"}', seg('{"aud":"api"}')), ALL).jwt!;
     expect<bool>(one.hasAudience(["api"])).toBe(true);
+    // An audience taken out of the claim's list (still in memory past its end) is not seen.
+    const shrunk = parseJwt(token('{"alg":"HS256"}', seg('{"aud":["api","gone"]}')), ALL).jwt!;
+    shrunk.payload.get("aud")!.asArray()!.items.pop();
+    expect<bool>(shrunk.hasAudience(["api"])).toBe(true);
+    expect<bool>(shrunk.hasAudience(["gone"])).toBe(false);
   });
 
   it("refuses malformed structure, encoding and JSON", () => {
@@ -192,6 +205,16 @@ describe("parseJwt", () => {
     expect<i64>(fraction.timeClaim("exp")).toBe(0);
     expect<i64>(fraction.timeClaim("nbf")).toBe(0);
     expect<i32>(fraction.checkTimes(100)).toBe(JwtError.Expired); // exp 0 is a time, not absent
+    // From 0 to 10^15 seconds; below or above, a bad claim.
+    const times = parseJwt(
+      token('{"alg":"HS256"}', seg('{"zero":0,"top":1e15,"over":2e15,"neg":-1}')),
+      ALL,
+    ).jwt!;
+    expect<i64>(times.timeClaim("zero")).toBe(0);
+    expect<i64>(times.timeClaim("top")).toBe(1_000_000_000_000_000);
+    expect<i64>(times.timeClaim("over")).toBe(JWT_BAD_TIME);
+    expect<i64>(times.timeClaim("neg")).toBe(JWT_BAD_TIME);
+    expect<i64>(times.timeClaim("absent")).toBe(JWT_NO_TIME);
   });
 
   it("verifies an HS256 token signed here, and refuses a tampered one", () => {
