@@ -364,6 +364,9 @@ describe("base64 known answers", () => {
 
   it("names each refusal and where it is", () => {
     expect<string>(base64Error("AA*A")).toBe("invalid base64 character at offset 2");
+    expect<string>(base64Error("AA\u0000A")).toBe("invalid base64 character at offset 2");
+    expect<string>(base64Error("AA\u0000A", true, Base64Padding.Forbidden)).toBe("invalid base64url character at offset 2");
+    expect<string>(base64Error("AA\u00ffA")).toBe("invalid base64 character at offset 2");
     expect<string>(base64Error("AAAAA*", false, Base64Padding.Optional)).toBe("invalid base64 character at offset 5");
     expect<string>(base64Error("AAAAAA*", false, Base64Padding.Optional)).toBe("invalid base64 character at offset 6");
     expect<string>(base64Error("*WE")).toBe("invalid base64 character at offset 0");
