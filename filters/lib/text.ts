@@ -123,11 +123,12 @@ export class TextBuilder {
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c >= 0x20 && c != 0x22 && c != 0x5c && (c & 0xf800) != 0xd800) continue;
-      if ((c & 0xfc00) == 0xd800 && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) {
+      // charCodeAt past the end is -1, never a low surrogate: a high one last is escaped.
+      if ((c & 0xfc00) == 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) {
         i++;
         continue;
       }
-      if (i > start) this.slice(text, start, i);
+      this.slice(text, start, i);
       start = i + 1;
       this.char(0x5c);
       if (c == 0x22) this.char(0x22);
@@ -139,10 +140,11 @@ export class TextBuilder {
       else if (c == 0x0c) this.char(0x66);
       else this.char(0x75).hex(<u32>c, 4);
     }
-    if (n > start) this.slice(text, start, n);
+    this.slice(text, start, n);
     return this.char(0x22);
   }
 
+  // Characters [from, to) of `s` (none when to == from).
   private slice(s: string, from: i32, to: i32): void {
     const n = to - from;
     this.reserve(n);

@@ -57,6 +57,11 @@ describe("StringMatcher", () => {
         expect<bool>(both(m, hay[j])).toBe(hay[j].indexOf(needles[i]) >= 0, needles[i] + " in " + hay[j]);
       }
     }
+    // A mismatch right after the first unit must restart from nothing, not from one unit.
+    expect<bool>(both(make(MatchKind.Contains, "abc"), "abbc")).toBe(false);
+    expect<bool>(both(make(MatchKind.Contains, "abc"), "xabbcabc")).toBe(true);
+    expect<bool>(both(make(MatchKind.Contains, ""), "x")).toBe(true);
+    expect<bool>(both(make(MatchKind.Contains, ""), "")).toBe(true);
     const long = "a".repeat(65536);
     expect<bool>(make(MatchKind.Contains, "a".repeat(100) + "b").matches(long)).toBe(false);
   });
@@ -115,6 +120,9 @@ describe("StringMatcher", () => {
     expect<bool>(both(m, "")).toBe(false);
     expect<bool>(both(m, "-")).toBe(false);
     expect<bool>(both(m, "0x10")).toBe(false);
+    // The characters either side of 0-9 are not digits (they would read as -1 and 10).
+    expect<bool>(both(m, "1/")).toBe(false);
+    expect<bool>(both(m, "1:")).toBe(false);
     expect<bool>(both(m, "99999999999999999999999")).toBe(false);
     const wide = StringMatcher.create(MatchKind.Range, "", false, false, false, i64.MIN_VALUE, i64.MAX_VALUE).matcher!;
     expect<bool>(both(wide, "-9223372036854775808")).toBe(true);

@@ -27,6 +27,11 @@ describe("TextBuilder", () => {
       "high at end \uD83D",
       "\uDE00\uD83D",
       "ünïcødé",
+      // Characters to escape just before a low surrogate; a pair after a lone high one.
+      'x"\uDE00',
+      "\n\uDC00",
+      "\uD83D\uD83D\uDE00",
+      "\uDBFF\uDFFF",
     ];
     const b = new TextBuilder(2);
     for (let i = 0; i < samples.length; i++) {
@@ -118,7 +123,8 @@ describe("TextBuilder edges", () => {
     expect<string>(after3).toBe("z".repeat(16));
     const quoted = new TextBuilder(1);
     const after4 = "z".repeat(16);
-    expect<string>(quoted.quoted("a\u0001bcdefgh").toString()).toBe('"a\\u0001bcdefgh"');
+    const plain = "b".repeat(40);
+    expect<string>(quoted.quoted("a\u0001" + plain).toString()).toBe('"a\\u0001' + plain + '"');
     expect<string>(after4).toBe("z".repeat(16));
   });
 
@@ -134,5 +140,19 @@ describe("TextBuilder edges", () => {
     }
     expect<string>(b.reset().padded(0, 3).toString()).toBe("000");
     expect<string>(b.reset().padded(-1, 3).toString()).toBe("0-1");
+  });
+});
+
+describe("TextBuilder as UTF-8", () => {
+  it("sizes a high surrogate left last by a truncate as one lone surrogate", () => {
+    // The low half of the pair is still in the buffer, past the end.
+    const b = new TextBuilder();
+    b.str("a\uD83D\uDE00").truncate(2);
+    const got = Uint8Array.wrap(b.utf8());
+    const want = Uint8Array.wrap(String.UTF8.encode(b.toString()));
+    expect<i32>(got.length).toBe(want.length);
+    for (let j = 0; j < want.length; j++) expect<u8>(got[j]).toBe(want[j]);
+    // A three-byte character before a lone low surrogate is no pair.
+    expect<i32>(b.reset().str("\u0800\uDC00").utf8().byteLength).toBe(6);
   });
 });
