@@ -294,6 +294,11 @@ describe("checks only the parser makes (schema.json says them in words)", () => 
       "rules[0].limits[0].token_bucket.fill_interval",
     ],
     [
+      "fill interval above 31 days",
+      good({ limits: tb({ fill_interval: "745h" }) }),
+      "rules[0].limits[0].token_bucket.fill_interval",
+    ],
+    [
       "idle timeout below recovery",
       good({ limits: [{ window: { requests: 1, per: "hour" } }], idle_timeout: "1m" }),
       "rules[0].idle_timeout",
