@@ -99,6 +99,40 @@ describe("a chain's members on one request", () => {
     ]);
   });
 
+  it("stop at a local reply even when the replying member returns Continue", async () => {
+    const host = await start();
+    const res = await host.request({
+      headers: { "x-mark-reply": "pauser", "x-mark-reply-continues": "pauser" },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers["x-order"]).toBe("pauser,first");
+    expect(host.counter("mark_last_requests")).toBe(0);
+    const reply = await host.request({
+      headers: { "x-mark-reply-response": "pauser", "x-mark-reply-continues": "pauser" },
+    });
+    expect(reply.status).toBe(502);
+    // The upstream's response reached last and pauser; first never got it.
+    expect(
+      marks(host)
+        .filter((l) => l.endsWith(": response headers"))
+        .slice(-3),
+    ).toEqual([
+      "mark first: response headers", // the first request's reply
+      "mark last: response headers",
+      "mark pauser: response headers",
+    ]);
+  });
+
+  it("tell a member that resumed a request the members after it stopped again: Ok", async () => {
+    const host = await start();
+    const res = await host.request({
+      headers: { "x-mark-pause": "pauser", "x-mark-reply": "last" },
+    });
+    expect(res.status).toBe(403);
+    expect(host.logs()).toContain("mark pauser: resumed 0");
+    expect(continues(host)).toBe(0);
+  });
+
   it("end only the members the request reached", async () => {
     const host = await start();
     const res = await host.request({ headers: { "x-mark-reply": "pauser" } });
@@ -320,28 +354,41 @@ describe("a chain's root", () => {
     expect(lines.filter((l) => l === "mark first: tick").length).toBe(1);
   });
 
-  it("hands a queue's ready to the member that registered it, and to all when none did", async () => {
-    const host = await start({ pauser: { queue: "jobs" } });
-    const vmId = host.plugin.vmId;
-    const token = host.world.queues.resolve(vmId, "jobs") as number;
+  /** Who gets the ready of a queue the first member registers in a request's headers (outside
+   *  its root's callbacks, so no member owns it). */
+  async function readyOfStreamQueue(host: Host): Promise<string[]> {
+    await host.request({ headers: { "x-mark-register": "first" } });
+    const token = host.world.queues.resolve(host.plugin.vmId, "stream-first") as number;
     expect(token).toBeGreaterThan(0);
-    let from = host.logs().length;
+    const from = host.logs().length;
     host.world.queues.enqueue(token, new Uint8Array([1]));
     host.world.drain();
-    expect(marks(host, from).filter((l) => l.endsWith("queue ready"))).toEqual([
-      "mark pauser: queue ready",
-    ]);
-    host.advance(20); // the members' ticks
-    await host.request({ headers: { "x-mark-register": "first" } });
-    const other = host.world.queues.resolve(vmId, "stream-first") as number;
-    from = host.logs().length;
-    host.world.queues.enqueue(other, new Uint8Array([1]));
+    return marks(host, from).filter((l) => l.endsWith("queue ready"));
+  }
+  const everyMember = [
+    "mark first: queue ready",
+    "mark pauser: queue ready",
+    "mark last: queue ready",
+  ];
+
+  it("hands a queue's ready to the member that registered it, and to all when none did", async () => {
+    const host = await start({ pauser: { queue: "jobs" } });
+    const token = host.world.queues.resolve(host.plugin.vmId, "jobs") as number;
+    expect(token).toBeGreaterThan(0);
+    host.world.queues.enqueue(token, new Uint8Array([1]));
     host.world.drain();
-    expect(marks(host, from).filter((l) => l.endsWith("queue ready"))).toEqual([
-      "mark first: queue ready",
+    expect(marks(host).filter((l) => l.endsWith("queue ready"))).toEqual([
       "mark pauser: queue ready",
-      "mark last: queue ready",
     ]);
+    // No member runs once the queue's ready is handed over.
+    expect(await readyOfStreamQueue(host)).toEqual(everyMember);
+  });
+
+  it("runs no member once the configuration is done, nor once the ticks are", async () => {
+    expect(await readyOfStreamQueue(await start())).toEqual(everyMember);
+    const ticked = await start();
+    ticked.advance(20);
+    expect(await readyOfStreamQueue(ticked)).toEqual(everyMember);
   });
 
   it("hands a queue registered in a member's onVmStart to that member", async () => {
