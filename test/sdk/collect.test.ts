@@ -5,13 +5,13 @@
 // garbage each request asks for; it is built with AssemblyScript's runtime hooks
 // (`ASC_RTRACE`), which count the collections and the objects they mark.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hookRuntimeTrace } from "../../bench/lib/rtrace.ts";
 import { asc } from "../../src/build/asc.ts";
-import { compilerArgs } from "../../src/build/compile.ts";
+import { ASCONFIG_PATH, compilerArgs } from "../../src/build/compile.ts";
 import { createHost, type Host } from "../../src/testing/index.ts";
 import { WA, type WasmModule } from "../../src/testing/wasm-api.ts";
 
@@ -22,32 +22,63 @@ const MIN_GARBAGE = 64 << 10;
 let traced = false;
 const counts = hookRuntimeTrace(() => traced);
 let module: WasmModule;
+/** The same module built without the SDK's allocator aliases (asconfig.json's `use`), as
+ *  another build configuration would be: the heap is not counted, and collect.ts falls back
+ *  to counting callbacks and the bytes the host hands over. */
+let uncounted: WasmModule;
 
-beforeAll(async () => {
-  const outFile = join(ROOT, "build", "test-modules", "garbage.rtrace.wasm");
-  const args = [
-    ...compilerArgs({
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) {
+    if (entry !== "__tests__") newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+/** The garbage module with the runtime's hooks, built unless newer than its sources. */
+async function compileGarbage(name: string, config: string): Promise<WasmModule> {
+  const outFile = join(ROOT, "build", "test-modules", `${name}.wasm`);
+  const sources = Math.max(
+    newestMtime(join(ROOT, "test", "modules", "garbage")),
+    newestMtime(join(ROOT, "assembly")),
+    newestMtime(ASCONFIG_PATH),
+  );
+  if (!existsSync(outFile) || statSync(outFile).mtimeMs <= sources) {
+    const args = compilerArgs({
       entry: join(ROOT, "test", "modules", "garbage", "assembly", "index.ts"),
       outFile,
-    }),
-    "--use",
-    "ASC_RTRACE=1",
-  ];
-  let output = "";
-  const sink = {
-    write: (c: string | Uint8Array) => {
-      output += String(c);
-    },
-  };
-  const result = await asc.main(args, { stdout: sink, stderr: sink });
-  if (result.error) throw new Error(`compiling the garbage module: ${output}`);
-  module = await WA.compile(readFileSync(outFile));
+    });
+    args[args.indexOf(ASCONFIG_PATH)] = config;
+    args.push("--use", "ASC_RTRACE=1");
+    let output = "";
+    const sink = {
+      write: (c: string | Uint8Array) => {
+        output += String(c);
+      },
+    };
+    const result = await asc.main(args, { stdout: sink, stderr: sink });
+    if (result.error) throw new Error(`compiling the garbage module: ${output}`);
+  }
+  return WA.compile(readFileSync(outFile));
+}
+
+beforeAll(async () => {
+  module = await compileGarbage("garbage.rtrace", ASCONFIG_PATH);
+  const settings = JSON.parse(readFileSync(ASCONFIG_PATH, "utf8"));
+  settings.options.use = settings.options.use.filter(
+    (u: string) => !/^(__alloc|__realloc|__free|meshwasmRaw)/.test(u),
+  );
+  const config = join(ROOT, "build", "test-modules", "asconfig.uncounted.json");
+  writeFileSync(config, JSON.stringify(settings));
+  uncounted = await compileGarbage("garbage.uncounted.rtrace", config);
 }, 300_000);
 
-async function start(keep: number): Promise<Host> {
+async function start(keep: number, built: WasmModule = module): Promise<Host> {
   traced = true;
   try {
-    return await createHost({ module, rootId: "garbage", configuration: { keep } });
+    return await createHost({ module: built, rootId: "garbage", configuration: { keep } });
   } finally {
     traced = false;
   }
@@ -127,6 +158,82 @@ describe("the minimal runtime's collection policy", () => {
       expect(m.collections).toBeGreaterThanOrEqual(Math.floor(total / MIN_GARBAGE));
       // ...and not after every few callbacks.
       expect(m.collections).toBeLessThan(total / (16 << 10));
+    } finally {
+      host.close();
+    }
+  }, 300_000);
+});
+
+/** A request whose path, `length` bytes long, the module reads as a property: bytes the host
+ *  hands over (through malloc) that the SDK does not free itself. */
+function readPath(host: Host, length: number): void {
+  const s = host.stream();
+  s.requestHeaders(
+    {
+      ":method": "GET",
+      ":path": `/${"p".repeat(length - 1)}`,
+      ":authority": "a",
+      "x-read-path": "1",
+    },
+    { endOfStream: true },
+  );
+  s.responseHeaders({ ":status": "200" }, { endOfStream: true });
+  s.complete();
+}
+
+/** The requests (from 0) after which a collection had run, of `n` made by `request`. */
+function collectedAfter(n: number, request: (i: number) => void): number[] {
+  const at: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const before = counts.collect;
+    request(i);
+    if (counts.collect > before) at.push(i);
+  }
+  return at;
+}
+
+describe("the collection policy of a build that does not count the heap", () => {
+  // The garbage module's requests are two callbacks each (request headers, delete), and a
+  // small heap stays in one page of linear memory.
+
+  it("collects at the end of the VM's first callback, and not again in its start", async () => {
+    for (const built of [uncounted, module]) {
+      const before = counts.collect;
+      const host = await start(0, built);
+      try {
+        expect(host.memoryBytes()).toBe(65536);
+        expect(counts.collect - before).toBe(1);
+      } finally {
+        host.close();
+      }
+    }
+  }, 300_000);
+
+  it("collects once every 64 callbacks when nothing else is due", async () => {
+    const host = await start(0, uncounted);
+    try {
+      run(host, 50, 0);
+      const at = collectedAfter(200, () => run(host, 1, 0));
+      expect(at.length).toBeGreaterThanOrEqual(6);
+      expect(at.slice(1).map((n, i) => n - (at[i] as number))).toEqual(at.slice(1).map(() => 32));
+    } finally {
+      host.close();
+    }
+  }, 300_000);
+
+  it("collects once the host has handed over 1/32 of linear memory (2 KiB of one page)", async () => {
+    const host = await start(0, uncounted);
+    try {
+      run(host, 50, 0);
+      // Two paths of 1,024 bytes reach 2 KiB: a collection after every second request...
+      expect(collectedAfter(12, () => readPath(host, 1024))).toEqual([1, 3, 5, 7, 9, 11]);
+      // ...two of 1,023 do not: after every third.
+      expect(collectedAfter(12, () => readPath(host, 1023))).toEqual([2, 5, 8, 11]);
+      // 1,024 and 1,023 bytes are one short of 2 KiB: a collection counts from nothing.
+      expect(collectedAfter(12, (i) => readPath(host, i % 2 === 0 ? 1024 : 1023))).toEqual([
+        2, 5, 8, 11,
+      ]);
+      expect(host.memoryBytes()).toBe(65536);
     } finally {
       host.close();
     }

@@ -3,9 +3,11 @@
 //
 // Configuration: {"keep": N}: N strings kept for the VM's life (the live heap a collection
 // marks). Each request makes `x-garbage` bytes of garbage (128-byte blocks dropped at once) in
-// its request headers callback; without the header, none of its own.
+// its request headers callback; without the header, none of its own. With `x-read-path`, it
+// reads the request's path as a property (bytes the host hands over, for the collection
+// policy of a build that does not count the heap).
 
-import { Action, HttpContext, RootContext, log, readConfig, registerRootContext } from "../../../../assembly";
+import { Action, HttpContext, RootContext, log, properties, readConfig, registerRootContext } from "../../../../assembly";
 
 export * from "../../../../assembly/exports";
 
@@ -35,6 +37,10 @@ let checksum: u32 = 0;
 
 class Garbage extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
+    if (this.request.headers.has("x-read-path")) {
+      const path = properties.requestPath();
+      if (path !== null && path.length == 0) log.info("never");
+    }
     const asked = this.request.headers.get("x-garbage");
     if (asked === null) return Action.Continue;
     const bytes = I32.parseInt(asked);
