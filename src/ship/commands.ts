@@ -41,10 +41,12 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 function moduleOf(
   arg: string,
   root: string,
+  cwd: string,
 ): { name: string; wasm: Uint8Array; filter?: FilterInfo } {
   if (arg.endsWith(".wasm")) {
-    if (!existsSync(arg)) throw new Error(`module: ${arg} does not exist`);
-    return { name: basename(arg, ".wasm"), wasm: readFileSync(arg) };
+    const path = resolve(cwd, arg);
+    if (!existsSync(path)) throw new Error(`module: ${arg} does not exist`);
+    return { name: basename(arg, ".wasm"), wasm: readFileSync(path) };
   }
   const filter = loadFilter(arg, root);
   if (!existsSync(filter.wasmPath)) {
@@ -59,14 +61,17 @@ export interface PackageCommandOptions {
   tag?: string;
 }
 
-/** `meshwasm package <filter|file.wasm>`: writes the layout, returns the lines to print. */
+/** `meshwasm package <filter|file.wasm>`: writes the layout, returns the lines to print.
+ *  Paths the user typed (a .wasm, --out) are taken from `cwd`, the folder the command runs
+ *  in; the default output goes under the project's `root`. */
 export async function packageCommand(
   target: string,
   opts: PackageCommandOptions,
   root: string,
+  cwd: string = root,
 ): Promise<string> {
   const format = oneOf<PackageFormat>("format", opts.format ?? "image", PACKAGE_FORMATS);
-  const { name, wasm, filter } = moduleOf(target, root);
+  const { name, wasm, filter } = moduleOf(target, root, cwd);
   const options: Parameters<typeof packageModule>[0] = {
     wasm,
     format,
@@ -75,7 +80,10 @@ export async function packageCommand(
   // Stryker disable next-line ConditionalExpression: equivalent, `true` sets tag: undefined, which packageModule takes as no tag
   if (opts.tag !== undefined) options.tag = opts.tag;
   const pkg = await packageModule(options);
-  const out = resolve(root, opts.out ?? join("build", "oci", `${name}-${format}`));
+  const out =
+    opts.out === undefined
+      ? resolve(root, "build", "oci", `${name}-${format}`)
+      : resolve(cwd, opts.out);
   if (out.endsWith(".tar")) {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, await layoutTar(pkg));
@@ -89,10 +97,7 @@ export async function packageCommand(
   ].join("\n");
 }
 
-function readConfiguration(
-  values: { config?: string; configJson?: string },
-  root: string,
-): unknown {
+function readConfiguration(values: { config?: string; configJson?: string }, cwd: string): unknown {
   if (values.config !== undefined && values.configJson !== undefined) {
     throw new Error("--config and --config-json: give one, not both");
   }
@@ -101,7 +106,7 @@ function readConfiguration(
   if (values.config !== undefined) {
     flag = "config";
     try {
-      text = readFileSync(resolve(root, values.config), "utf8");
+      text = readFileSync(resolve(cwd, values.config), "utf8");
     } catch (err) {
       throw new Error(`--config: cannot read ${values.config} (${(err as Error).message})`);
     }
@@ -168,11 +173,12 @@ export async function manifestCommand(
   name: string,
   values: ManifestCommandOptions,
   root: string,
+  cwd: string = root,
 ): Promise<string> {
   if (values.image === undefined)
     throw new Error("--image is required (registry/repository:tag or an http(s) URL)");
   const filter = loadFilter(name, root);
-  const configuration = readConfiguration(values, root) ?? filter.defaults.configuration;
+  const configuration = readConfiguration(values, cwd) ?? filter.defaults.configuration;
   validateConfiguration(filter, configuration);
 
   const http = /^https?:\/\//.test(values.image);
@@ -187,11 +193,11 @@ export async function manifestCommand(
       throw new Error(
         "--layout: an http(s) --image is pinned by the module's sha256, not an image digest",
       );
-    sha256 = (await readLayoutManifest(resolve(root, values.layout))).descriptor.digest.slice(
+    sha256 = (await readLayoutManifest(resolve(cwd, values.layout))).descriptor.digest.slice(
       "sha256:".length,
     );
   } else {
-    const { wasm } = moduleOf(filter.name, root);
+    const { wasm } = moduleOf(filter.name, root, cwd);
     const format = oneOf<PackageFormat>("format", values.format ?? "image", PACKAGE_FORMATS);
     // Packaging is reproducible: the digest here is the one `meshwasm package` printed.
     sha256 = http
@@ -257,12 +263,13 @@ export async function envoyConfigCommand(
   names: string[],
   values: EnvoyConfigCommandOptions,
   root: string,
+  cwd: string = root,
 ): Promise<string> {
   if (names.length === 0) throw new Error("expected one or more filter names");
   if (values.pathPrefix !== undefined && values.urlPrefix !== undefined) {
     throw new Error("--path-prefix and --url-prefix: give one, not both");
   }
-  const configuration = readConfiguration(values, root);
+  const configuration = readConfiguration(values, cwd);
   if (configuration !== undefined && names.length > 1) {
     throw new Error("--config: applies to one filter; name only one");
   }

@@ -90,4 +90,37 @@ describe("meshwasm package, push, manifest, envoy-config", () => {
     expect(run.code).not.toBe(ExitCode.Ok);
     expect(run.stderr).toMatch(/^error: /);
   });
+
+  it("takes the paths typed from the folder it runs in, below the project's root", async () => {
+    // A filter of the project, built, and a folder inside the project to run from.
+    mkdirSync(join(scratch, "filters", "tiny", "assembly"), { recursive: true });
+    writeFileSync(join(scratch, "filters", "tiny", "assembly", "index.ts"), "// not compiled\n");
+    mkdirSync(join(scratch, "build"), { recursive: true });
+    writeFileSync(join(scratch, "build", "tiny.wasm"), filterModule().build());
+    const here = join(scratch, "deep", "here");
+    mkdirSync(here, { recursive: true });
+    writeFileSync(join(here, "conf.json"), '{"mark":"from-here"}');
+
+    const packed = await cli(["package", "../../mods/tiny.wasm", "--out", "layout"], { cwd: here });
+    expect(packed.code).toBe(ExitCode.Ok);
+    expect(packed.stdout.split("\n")[0]).toBe(`${join(here, "layout")} (image, tag latest)`);
+    const manifest = await cli(
+      [
+        "manifest",
+        "tiny",
+        "--image",
+        "r.example/x:1",
+        "--layout",
+        "layout",
+        "--config",
+        "conf.json",
+      ],
+      { cwd: here },
+    );
+    expect(manifest.code).toBe(ExitCode.Ok);
+    expect(manifest.stdout).toContain("from-here");
+    const config = await cli(["envoy-config", "tiny", "--config", "conf.json"], { cwd: here });
+    expect(config.code).toBe(ExitCode.Ok);
+    expect(config.stdout).toContain("from-here");
+  });
 });

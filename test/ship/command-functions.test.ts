@@ -498,3 +498,58 @@ describe("writeExamples (meshwasm manifest --examples)", () => {
     }
   });
 });
+
+describe("paths typed on the command line, run from a folder inside the project", () => {
+  // The project is found above the folder the command runs in; what the user typed is taken
+  // from that folder, as a shell would, and only the default output goes under the project.
+  const sub = join(root, "work", "here");
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(join(sub, "config.json"), '{"header":"x-from-here"}');
+
+  it("packages a .wasm and writes --out where the command runs", async () => {
+    const printed = await packageCommand("../../build/open.wasm", { out: "open.tar" }, root, sub);
+    expect(printed.split("\n")[0]).toBe(`${join(sub, "open.tar")} (image, tag latest)`);
+    expect(readFileSync(join(sub, "open.tar")).subarray(0, 10).toString()).toBe("oci-layout");
+    await expect(packageCommand("open.wasm", {}, root, sub)).rejects.toThrow(
+      "module: open.wasm does not exist",
+    );
+    // No --out: the project's build/oci, wherever the command runs.
+    const byDefault = await packageCommand("open", {}, root, sub);
+    expect(byDefault.split("\n")[0]).toBe(
+      `${join(root, "build", "oci", "open-image")} (image, tag latest)`,
+    );
+  });
+
+  it("reads --config and --layout from where the command runs", async () => {
+    const [here] = parseAllDocuments(
+      await manifestCommand(
+        "closed",
+        { image: IMAGE, digest: DIGEST, config: "config.json" },
+        root,
+        sub,
+      ),
+    ).map((d) => d.toJS());
+    expect(here.spec.wasm.pluginConfig).toStrictEqual({ header: "x-from-here" });
+    const [above] = parseAllDocuments(
+      await manifestCommand(
+        "closed",
+        { image: IMAGE, digest: DIGEST, config: "../../config.json" },
+        root,
+        sub,
+      ),
+    ).map((d) => d.toJS());
+    expect(above.spec.wasm.pluginConfig).toStrictEqual({ header: "x-from-file", limit: 3 });
+    await packageCommand("closed", { out: "layout" }, root, sub);
+    const digest = (await readLayoutManifest(join(sub, "layout"))).descriptor.digest;
+    const [pinned] = parseAllDocuments(
+      await manifestCommand("closed", { image: IMAGE, layout: "layout" }, root, sub),
+    ).map((d) => d.toJS());
+    expect(JSON.stringify(pinned)).toContain(digest.slice("sha256:".length));
+    const [entry] = parse(
+      await envoyConfigCommand(["closed"], { config: "config.json" }, root, sub),
+    ).http_filters;
+    expect(JSON.parse(entry.typed_config.config.configuration.value)).toStrictEqual({
+      header: "x-from-here",
+    });
+  });
+});

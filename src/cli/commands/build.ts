@@ -275,7 +275,7 @@ export default function buildCommand(ctx: CliContext): Command {
     )
     .option(
       "-o, --output <file>",
-      "the chain's module (with --chain or --chain-config)",
+      "the chain's module, a path in the project (with --chain or --chain-config)",
       "build/chain.wasm",
     )
     .addHelpText(

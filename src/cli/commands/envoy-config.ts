@@ -45,7 +45,9 @@ export default function envoyConfigCmd(ctx: CliContext): Command {
     .action(async (names: string[], opts: EnvoyConfigCommandOptions & { compose: boolean }) => {
       const root = ctx.project().root;
       const text = await shipAction(() =>
-        opts.compose ? writeComposeConfig(names, root) : envoyConfigCommand(names, opts, root),
+        opts.compose
+          ? writeComposeConfig(names, root)
+          : envoyConfigCommand(names, opts, root, ctx.cwd),
       );
       ctx.out.line(text);
     });

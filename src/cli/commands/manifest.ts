@@ -77,7 +77,7 @@ export default function manifestCmd(ctx: CliContext): Command {
         }
         if (filter === undefined)
           throw usageError("manifest: name a filter", "e.g. meshwasm manifest hello --image …");
-        ctx.out.line(await shipAction(() => manifestCommand(filter, opts, root)));
+        ctx.out.line(await shipAction(() => manifestCommand(filter, opts, root, ctx.cwd)));
       },
     );
 }

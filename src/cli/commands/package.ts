@@ -17,14 +17,19 @@ export default function packageCmd(ctx: CliContext): Command {
         .choices([...PACKAGE_FORMATS])
         .default("image"),
     )
-    .option("--out <dir|file.tar>", "where to write the layout (default build/oci/<name>-<format>)")
+    .option(
+      "--out <dir|file.tar>",
+      "where to write the layout (default: the project's build/oci/<name>-<format>)",
+    )
     .option("--tag <tag>", "the tag recorded in the layout", "latest")
     .addHelpText(
       "after",
       "\nExamples:\n  meshwasm package hello\n  meshwasm package hello --format artifact --tag 1.0.0 --out hello.tar",
     )
     .action(async (target: string, opts: { format: string; out?: string; tag: string }) => {
-      const text = await shipAction(() => packageCommand(target, opts, ctx.project().root));
+      const text = await shipAction(() =>
+        packageCommand(target, opts, ctx.project().root, ctx.cwd),
+      );
       ctx.out.line(text);
     });
 }
