@@ -267,7 +267,13 @@ half-configured filter.
 `;
 }
 
-/** vitest.config.ts for a project that did not have one. */
+/** The vitest config `meshwasm new` writes into a project that has none. The `.mts` extension
+ *  makes it an ES module whatever the package's "type" says: `npm init` writes
+ *  `"type": "commonjs"`, and Vite warns on every run about a `.ts` config with ES module syntax
+ *  in such a package. */
+export const VITEST_CONFIG_FILE = "vitest.config.mts";
+
+/** Its contents. */
 export const VITEST_CONFIG = `import { defineConfig } from "vitest/config";
 
 export default defineConfig({

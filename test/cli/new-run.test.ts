@@ -83,7 +83,7 @@ describe("meshwasm new in a user's project", () => {
       });
       expect(written.meshwasm.filterDirs).toEqual(["src/filters"]);
       expect(existsSync(join(project.dir, "src/filters/edge-auth/assembly/index.ts"))).toBe(true);
-      expect(existsSync(join(project.dir, "vitest.config.ts"))).toBe(true);
+      expect(existsSync(join(project.dir, "vitest.config.mts"))).toBe(true);
       expect(
         readFileSync(join(project.dir, "src/filters/edge-auth/assembly/index.ts"), "utf8"),
       ).toContain('from "meshwasm/assembly"');

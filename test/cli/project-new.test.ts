@@ -324,7 +324,7 @@ describe("meshwasm new", () => {
         "filters/edge-tag/schema.json",
         "filters/edge-tag/envoy.yaml",
         "filters/edge-tag/README.md",
-        "vitest.config.ts",
+        "vitest.config.mts",
         ".gitignore",
       ],
       updated: ["package.json"],
@@ -348,7 +348,7 @@ describe("meshwasm new", () => {
     expect(readFileSync(join(dir, "filters/edge-tag/README.md"), "utf8")).toContain(
       "npx meshwasm build edge-tag",
     );
-    expect(readFileSync(join(dir, "vitest.config.ts"), "utf8")).toBe(VITEST_CONFIG);
+    expect(readFileSync(join(dir, "vitest.config.mts"), "utf8")).toBe(VITEST_CONFIG);
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe(GITIGNORE);
     expect(run.stderr).toBe("");
   });
@@ -366,7 +366,7 @@ describe("meshwasm new", () => {
         "  filters/tag/schema.json",
         "  filters/tag/envoy.yaml",
         "  filters/tag/README.md",
-        "  vitest.config.ts",
+        "  vitest.config.mts",
         "  .gitignore",
         "  package.json (scripts)",
         "",
@@ -390,21 +390,19 @@ describe("meshwasm new", () => {
     const run = await cli(["new", "tag", "--json"], { cwd: dir });
     const result = JSON.parse(run.stdout);
     expect(result.updated).toStrictEqual([]);
-    expect(result.created).not.toContain("vitest.config.ts");
+    expect(result.created).not.toContain("vitest.config.mts");
     expect(result.created).not.toContain(".gitignore");
     expect(readJson(join(dir, "package.json"))).toStrictEqual(pkg);
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe("mine\n");
-    for (const config of [
-      "vitest.config.mts",
-      "vitest.config.js",
-      "vitest.config.mjs",
-      "vite.config.ts",
-      "vitest.config.ts",
-    ]) {
+    // Every name vitest loads a config by: a second config beside the user's would replace it.
+    for (const config of ["vitest.config", "vite.config"].flatMap((base) =>
+      ["ts", "mts", "cts", "js", "mjs", "cjs"].map((ext) => `${base}.${ext}`),
+    )) {
       const other = folder({ "package.json": JSON.stringify(pkg), [config]: "// mine" });
-      await cli(["new", "tag"], { cwd: other });
-      expect(existsSync(join(other, "vitest.config.ts")), config).toBe(
-        config === "vitest.config.ts",
+      const made = JSON.parse((await cli(["new", "tag", "--json"], { cwd: other })).stdout);
+      expect(made.created, config).not.toContain("vitest.config.mts");
+      expect(existsSync(join(other, "vitest.config.mts")), config).toBe(
+        config === "vitest.config.mts",
       );
       expect(readFileSync(join(other, config), "utf8")).toBe("// mine");
     }

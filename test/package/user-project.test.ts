@@ -151,6 +151,8 @@ describe("the npm package", () => {
 // Each step may take minutes on a loaded machine (installs, -O3 builds).
 describe("an empty project that installs the package", { timeout: 900_000 }, () => {
   it("installs it; plain Node imports meshwasm/testing and meshwasm/envoy", () => {
+    // As a user starts: `npm init -y` (npm 11 writes "type": "commonjs").
+    step("npm init -y", "npm", ["init", "-y"], project);
     step(
       "npm install <tarball>",
       "npm",
@@ -224,7 +226,7 @@ export const config: object = buildBootstrap({ upstream: { kind: "direct" } });
     ]) {
       expect(existsSync(join(project, "filters", "my-filter", file)), file).toBe(true);
     }
-    expect(existsSync(join(project, "vitest.config.ts"))).toBe(true);
+    expect(existsSync(join(project, "vitest.config.mts"))).toBe(true);
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as {
       scripts: Record<string, string>;
     };
@@ -244,6 +246,8 @@ export const config: object = buildBootstrap({ upstream: { kind: "direct" } });
   it("passes its own tests with `meshwasm test`", () => {
     const out = step("npx meshwasm test", "npx", ["--no", "meshwasm", "test"], project);
     expect(out.output).toMatch(/Tests\s+3 passed \(3\)/);
+    // Nothing to puzzle a new user: no warning from Vite about the config meshwasm wrote.
+    expect(out.output).not.toMatch(/^\(!\)|configLoader/m);
   });
 
   it("serves it in real Envoy with `meshwasm run`, and stops on Ctrl-C", async () => {

@@ -8,7 +8,16 @@ import { Command } from "commander";
 import type { CliContext } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { DEFAULT_FILTER_DIRS, type PackageJson, packageRoot } from "../project.ts";
-import { FILTER_NAME, filterFiles, GITIGNORE, VITEST_CONFIG } from "../scaffold.ts";
+import {
+  FILTER_NAME,
+  filterFiles,
+  GITIGNORE,
+  VITEST_CONFIG,
+  VITEST_CONFIG_FILE,
+} from "../scaffold.ts";
+
+/** The extensions vitest loads its config with. */
+const CONFIG_EXTENSIONS = ["ts", "mts", "cts", "js", "mjs", "cjs"];
 
 function posix(path: string): string {
   return path.split(sep).join("/");
@@ -125,15 +134,12 @@ export default function newCommand(ctx: CliContext): Command {
           writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
           updated.push("package.json");
         }
-        const hasVitestConfig = [
-          "vitest.config.ts",
-          "vitest.config.mts",
-          "vitest.config.js",
-          "vitest.config.mjs",
-          "vite.config.ts",
-          "vite.config.js",
-        ].some((f) => existsSync(join(project.root, f)));
-        if (!hasVitestConfig) write(join(project.root, "vitest.config.ts"), VITEST_CONFIG);
+        // Any config vitest itself would load (vitest.config.* before vite.config.*): a second
+        // one written beside a user's would take its place.
+        const hasVitestConfig = ["vitest.config", "vite.config"]
+          .flatMap((base) => CONFIG_EXTENSIONS.map((ext) => `${base}.${ext}`))
+          .some((f) => existsSync(join(project.root, f)));
+        if (!hasVitestConfig) write(join(project.root, VITEST_CONFIG_FILE), VITEST_CONFIG);
         if (!existsSync(join(project.root, ".gitignore")))
           write(join(project.root, ".gitignore"), GITIGNORE);
       } else if (!(DEFAULT_FILTER_DIRS as readonly string[]).includes(parent)) {
