@@ -163,3 +163,109 @@ describe("keys", () => {
     expect<string>(tags[2][1]).toBe("(;label=([^;]*))");
   });
 });
+
+describe("edges", () => {
+  it("takes label names of 64 characters and every letter, digit and _ at its edges", () => {
+    expect<bool>(labelNameProblem("x".repeat(64)) === null).toBe(true);
+    const good = ["A", "Z", "a", "z", "_", "a0", "a9", "AZaz_09"];
+    for (let i = 0; i < good.length; i++) expect<bool>(labelNameProblem(good[i]) === null).toBe(true);
+    const bad = ["@", "[", "`", "{", "0", "9", "a/", "a:", "a@", "a[", "a`", "a{"];
+    for (let i = 0; i < bad.length; i++) expect<bool>(labelNameProblem(bad[i]) !== null).toBe(true);
+  });
+
+  it("keeps every value character at the edges of its ranges and replaces their neighbours", () => {
+    expect<string>(encodeLabelValue("09AZaz_.:/+-")).toBe("09AZaz_.:/+-");
+    expect<string>(encodeLabelValue("@[`{ ,*")).toBe("_______");
+    expect<string>(encodeLabelValue(";abc")).toBe("_abc");
+  });
+
+  it("holds other before any set, and takes other as a value without a drop", () => {
+    const labels = new Labels(["a"], "d");
+    expect<string>(labels.current(0)).toBe("other");
+    expect<string>(labels.encode("m")).toBe("m;a=other");
+    labels.allow("a", ["GET"]);
+    expect<string>(labels.set(0, "other").current(0)).toBe("other");
+    expect<i64>(labels.droppedCount(0, Dropped.NotAllowed)).toBe(0);
+  });
+
+  it("takes 16 labels, per request and constant together, and no more", () => {
+    const names = new Array<string>();
+    for (let i = 0; i < 17; i++) names.push("l" + i.toString());
+    // Sixteen with the default limits are refused for their key space, not their number.
+    expect<string | null>(new Labels(names.slice(0, 16), "d").problem).toBe(
+      "the labels' limits multiply to more series than can be counted",
+    );
+    expect<string | null>(new Labels(names, "d").problem).toBe("at most 16 labels");
+    const constants = new Labels([], "d");
+    for (let i = 0; i < 16; i++) constants.constant(names[i], "x");
+    expect<string | null>(constants.problem).toBeNull();
+    constants.constant(names[16], "x");
+    expect<string | null>(constants.problem).toBe("at most 16 labels");
+  });
+
+  it("takes limits of 1 and 10000, not 10001", () => {
+    expect<string | null>(new Labels(["a"], "d").limit("a", 1).problem).toBeNull();
+    expect<string | null>(new Labels(["a"], "d").limit("a", 10000).problem).toBeNull();
+    expect<string | null>(new Labels(["a"], "d").limit("a", 10001).problem).toBe(
+      'the limit of label "a" must be 1..10000',
+    );
+  });
+
+  it("checks the key space when made, on allow and on limit, up to exactly 9.2e18", () => {
+    const names = new Array<string>();
+    for (let i = 0; i < 10; i++) names.push("l" + i.toString());
+    // 101 values each by default: 101^9 fits, 101^10 does not.
+    expect<string | null>(new Labels(names.slice(0, 9), "d").problem).toBeNull();
+    const TOO_MANY = "the labels' limits multiply to more series than can be counted";
+    expect<string | null>(new Labels(names, "d").problem).toBe(TOO_MANY);
+    const values = new Array<string>();
+    for (let i = 0; i < 1000; i++) values.push("v" + i.toString());
+    expect<string | null>(new Labels(names.slice(0, 9), "d").allow("l0", values).problem).toBe(TOO_MANY);
+    // 10000^4 * 920 is 9.2e18 exactly: the most that is taken.
+    const five = new Labels(names.slice(0, 5), "d");
+    for (let i = 0; i < 4; i++) five.limit(names[i], 9999);
+    five.limit(names[4], 919);
+    expect<string | null>(five.problem).toBeNull();
+    five.limit(names[4], 920);
+    expect<string | null>(five.problem).toBe(TOO_MANY);
+  });
+
+  it("tells apart tuples that use a label's whole default range and other", () => {
+    const labels = new Labels(["a", "b"], "d");
+    for (let i = 0; i < 100; i++) labels.set(1, "v" + i.toString());
+    // b holds its 100th value (index 100), a holds other (0).
+    const last = labels.key();
+    labels.set(0, "x").set(1, "other");
+    expect<bool>(labels.key() != last).toBe(true);
+  });
+
+  it("tells apart every tuple of kept values and other under a limit", () => {
+    const labels = new Labels(["a", "b"], "d");
+    labels.limit("a", 2).limit("b", 2);
+    const values = ["x", "y", "z"];
+    const seen = new Set<u64>();
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        labels.set(0, values[i]).set(1, values[j]);
+        seen.add(labels.key());
+      }
+    }
+    expect<i32>(seen.size).toBe(9);
+  });
+
+  it("counts each refused number again, by its reason, on any label", () => {
+    const labels = new Labels(["code", "status"], "d");
+    labels.limit("status", 1);
+    labels.allow("code", ["200"]);
+    labels.setNumber(1, 200).setNumber(1, 404).setNumber(1, 404);
+    expect<string>(labels.current(1)).toBe("other");
+    expect<i64>(labels.droppedCount(1, Dropped.OverLimit)).toBe(2);
+    expect<i64>(labels.droppedCount(1, Dropped.NotAllowed)).toBe(0);
+    labels.setNumber(0, 503).setNumber(0, 503);
+    expect<i64>(labels.droppedCount(0, Dropped.NotAllowed)).toBe(2);
+    expect<i64>(labels.droppedCount(0, Dropped.OverLimit)).toBe(0);
+    expect<i64>(labels.droppedCount(1, Dropped.OverLimit)).toBe(2);
+    labels.setNumber(1, 200);
+    expect<string>(labels.current(1)).toBe("200");
+  });
+});
