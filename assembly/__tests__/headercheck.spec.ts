@@ -137,6 +137,8 @@ describe("names and values inside a larger block", () => {
     expect<string | null>(headerValueProblemAt(changetype<usize>(clean) + 16, 16)).toBe("contains CR or LF");
     expect<string | null>(headerValueProblem("value with spaces and ~ and \t")).toBeNull();
     expect<string | null>(headerValueProblem("a\r")).toBe("contains CR or LF");
+    // CR, LF and NUL all in one word, then a clean word.
+    expect<string | null>(headerValueProblem("\r\n\0abcdefghijklm")).toBe("contains CR or LF");
   });
 });
 

@@ -175,11 +175,31 @@ describe("header-map edit log", () => {
     pushQueued(log, EDIT_ADD, b("x-a"), b("1"));
     log.sent();
     expect(log.count).toBe(1);
+    expect(log.queuedCount).toBe(0);
     expect(log.pending).toBe(true);
     const out = log.apply(changetype<usize>(mapOf(["a", "1"])), 1);
     expect(show(out, rebuiltSize)).toBe("a=31;x-a=31");
     heap.free(out);
     expect(log.count).toBe(0);
+  });
+
+  it("queues after the edits it does not queue, and starts afresh after clear", () => {
+    const log = new EditLog();
+    push(log, EDIT_SET, b("a"), b("1"));
+    pushQueued(log, EDIT_ADD, b("x-q"), b("2"));
+    expect(log.queuedCount).toBe(1);
+    expect(log.queuedStart).toBeGreaterThan(log.start);
+    expect(String.UTF8.decodeUnsafe(recordName(log.queuedStart), recordNameLen(log.queuedStart))).toBe("x-q");
+    log.clear();
+    expect(log.count).toBe(0);
+    expect(log.queuedCount).toBe(0);
+    expect(log.pending).toBe(false);
+    expect(log.bytes).toBe(0);
+    expect(log.end).toBe(log.start);
+    pushQueued(log, EDIT_ADD, b("x-r"), b("3"));
+    expect(log.queuedStart).toBe(log.start);
+    expect(log.count).toBe(1);
+    expect(applied(log, mapOf(["a", "1"]))).toBe("a=31;x-r=33");
   });
 
   it("sets and removes many names of a large map, each entry matched once", () => {
