@@ -232,11 +232,19 @@ describe("edges", () => {
 
   it("tells apart tuples that use a label's whole default range and other", () => {
     const labels = new Labels(["a", "b"], "d");
-    for (let i = 0; i < 100; i++) labels.set(1, "v" + i.toString());
-    // b holds its 100th value (index 100), a holds other (0).
-    const last = labels.key();
-    labels.set(0, "x").set(1, "other");
-    expect<bool>(labels.key() != last).toBe(true);
+    // b takes other and its 100 values (indices 0 to 100), a other and one value.
+    const seen = new Set<u64>();
+    for (let i = 0; i < 2; i++) {
+      labels.set(0, i == 0 ? "other" : "x");
+      labels.set(1, "other");
+      seen.add(labels.key());
+      for (let j = 0; j < 100; j++) {
+        labels.set(1, "v" + j.toString());
+        seen.add(labels.key());
+      }
+    }
+    expect<i32>(labels.distinct(1)).toBe(101);
+    expect<i32>(seen.size).toBe(202);
   });
 
   it("tells apart every tuple of kept values and other under a limit", () => {
