@@ -275,5 +275,10 @@ describe("edges", () => {
     expect<i64>(labels.droppedCount(1, Dropped.OverLimit)).toBe(2);
     labels.setNumber(1, 200);
     expect<string>(labels.current(1)).toBe("200");
+    // Refused by an allow-list on a label after the first.
+    const second = new Labels(["a", "code"], "d");
+    second.allow("code", ["200"]);
+    second.setNumber(1, 503).setNumber(1, 503);
+    expect<i64>(second.droppedCount(1, Dropped.NotAllowed)).toBe(2);
   });
 });
