@@ -328,6 +328,18 @@ describe("the shared-data table", () => {
     expect((await host.request({ headers: user("e") })).status).toBe(429);
   });
 
+  it("keeps exactly max_keys live when it is not a multiple of the ways", async () => {
+    // 3 keys in sets of 2: one set of 2 and one of 1.
+    const host = await rateLimitHost({
+      rules: [rule({ max_keys: 3, limits: [{ window: { requests: 1, per: "hour" } }] })],
+      shared: { ways: 2 },
+    });
+    for (let i = 0; i < 40; i++)
+      expect((await host.request({ headers: user(`u${i}`) })).status).toBe(200);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(3);
+    expect(host.counter("ratelimit_keys_evicted_rule=r")).toBe(37);
+  });
+
   it("lets idle keys leave once their limits have recovered, on the sweep timer", async () => {
     const host = await rateLimitHost({
       rules: [rule({ idle_timeout: "5s" })],
