@@ -277,3 +277,124 @@ describe("Regex API", () => {
     expect<i32>(r.byteSize).toBe(196);
   });
 });
+
+function bytesOf(values: u8[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(values.length);
+  for (let i = 0; i < values.length; i++) store<u8>(changetype<usize>(buffer) + i, values[i]);
+  return buffer;
+}
+
+describe("Regex edges", () => {
+  it("compiles classes to their smallest form: adjacent and touching ranges merged", () => {
+    expect<i32>(re("[à-éê-ж]").byteSize).toBe(re("[à-ж]").byteSize);
+    expect<i32>(re("[à-éé-ж]").byteSize).toBe(re("[à-ж]").byteSize);
+    expect<i32>(re("[^\\x00-\\x{10FFFE}]").byteSize).toBe(re("\\x{10FFFF}").byteSize);
+    expect<i32>(re("a|b").instructions).toBe(5); // SPLIT, CHAR, JMP, CHAR, MATCH
+    // (?s).: ANY, MATCH (24 bytes); the first code points' class, every one (4 bitmap words,
+    // 2 starts, 1 high range: 32 bytes); matching state as for [é-ж] (112 bytes).
+    expect<i32>(re("(?s).").byteSize).toBe(168);
+  });
+
+  it("holds classes at their edges: NUL, U+0080, the letters and digits at each end", () => {
+    expect<bool>(re("[\\x00-\\x10]").fullMatch("\u0000")).toBe(true);
+    expect<bool>(re("[\\x{80}-\\x{90}]").fullMatch("\u0080")).toBe(true);
+    expect<bool>(re("a\u0000b").fullMatch("a\u0000b")).toBe(true);
+    expect<bool>(re("[a-a]").fullMatch("a")).toBe(true);
+    expect<bool>(re("[\\x00-\\x00]").fullMatch("\u0000")).toBe(true);
+    expect<bool>(re("(?s).").fullMatch("\u0000")).toBe(true);
+    expect<bool>(re(".").fullMatch("\u0000")).toBe(true);
+    const xy = re("xy");
+    expect<bool>(xy.testBytes(String.UTF8.encode("aaxy"))).toBe(true);
+    expect<bool>(xy.searchBytes(String.UTF8.encode("aaxy"))).toBe(true);
+    expect<i32>(xy.matchStart).toBe(2);
+    const words = ["0", "9", "A", "Z", "a", "z", "_"];
+    for (let i = 0; i < words.length; i++) {
+      expect<bool>(re("\\b" + words[i] + "\\b").test(words[i])).toBe(true, words[i]);
+    }
+    const others = ["/", ":", "@", "[", "`", "{"];
+    for (let i = 0; i < others.length; i++) {
+      expect<bool>(re("\\B\\" + others[i] + "\\B").test(others[i])).toBe(true, others[i]);
+    }
+    expect<bool>(re("\\s\\s").fullMatch("\f\r")).toBe(true);
+  });
+
+  it("reads every POSIX class", () => {
+    const names = ["alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "word", "xdigit"];
+    const inside = ["0zZ", "aZz", "\u0000\u007f", " \t", "\u0000\u001f\u007f", "09", "!~", "az", " ~", "!/:@[`{~", "\t\r ", "AZ", "09AZaz_", "09AFaf"];
+    const outside = ["_", "0", "\u0080", "\n", " ", "a", " ", "A", "\u007f", "a0", "\u000e", "a", "-", "gG"];
+    for (let i = 0; i < names.length; i++) {
+      const r = re("[[:" + names[i] + ":]]+");
+      expect<bool>(r.fullMatch(inside[i])).toBe(true, names[i] + " holds " + inside[i]);
+      for (let j = 0; j < outside[i].length; j++) {
+        expect<bool>(r.fullMatch(outside[i].charAt(j))).toBe(false, names[i] + " lacks " + outside[i].charAt(j));
+      }
+    }
+  });
+
+  it("folds a letter whose lower case upper-cases to a third letter", () => {
+    // U+03F4 (capital theta symbol) lowers to U+03B8, which uppers to U+0398.
+    expect<bool>(re("\u03f4", true).fullMatch("\u0398")).toBe(true);
+    expect<bool>(re("[\u03f4]", true).fullMatch("\u0398")).toBe(true);
+  });
+
+  it("counts the program exactly against the limit", () => {
+    expect<string>(errorOf("abc", 4)).toBe("ok"); // 3 CHAR, MATCH
+    expect<string>(errorOf("abc", 3)).toBe(
+      "at position 0: pattern too large: it compiles to more than 3 instructions (reduce repetition counts)",
+    );
+    expect<string>(errorOf("a{3}", 4)).toBe("ok");
+    expect<string>(errorOf("x(?:a{3})", 5)).toBe("ok");
+  });
+
+  it("searches past text no match can start with, whatever kind of first item", () => {
+    const r = re("[xy]z");
+    expect<bool>(r.search("a".repeat(100) + "xz")).toBe(true);
+    expect<i32>(r.matchStart).toBe(100);
+    expect<bool>(r.steps < 10).toBe(true, "skipped to the x");
+    expect<string>(span(".z", "\u0001z")).toBe("0..2");
+    expect<string>(span("(?:^)*x", "ax")).toBe("1..2");
+  });
+
+  it("reads braces that are not a repetition as literals, and bounds both counts", () => {
+    expect<bool>(re("a*x2}").fullMatch("aax2}")).toBe(true);
+    expect<bool>(re("a{2x").fullMatch("a{2x")).toBe(true);
+    expect<string>(errorOf("a{1,1001}")).toBe("at position 1: repetition count above 1000 in {1,1001}");
+    expect<string>(errorOf("a{0}b")).toBe("ok");
+    expect<bool>(re("a{0}b").fullMatch("b")).toBe(true);
+  });
+
+  it("refuses every unsupported group and escape it names, and malformed ones", () => {
+    expect<string>(errorOf("(?P=a)")).toBe("at position 0: backreference or recursion (?P= is not supported");
+    expect<string>(errorOf("(?P>a)")).toBe("at position 0: backreference or recursion (?P> is not supported");
+    expect<string>(errorOf("(?&a)")).toBe("at position 0: backreference or recursion (?&a is not supported");
+    expect<string>(errorOf("(?i-)")).toBe("at position 0: invalid or unsupported group syntax (?i-)");
+    expect<string>(errorOf("(?#x)")).toBe("at position 0: comments (?# are not supported");
+    expect<string>(errorOf("\\09")).toBe("at position 0: octal escapes are not supported");
+    expect<bool>(re("\\0/").fullMatch("\u0000/")).toBe(true);
+    expect<bool>(re("\\0:").fullMatch("\u0000:")).toBe(true);
+    expect<string>(errorOf("\\x{}")).toBe("at position 0: invalid hexadecimal escape \\x{...}");
+    expect<string>(errorOf("\\x{1234567}")).toBe("at position 0: invalid hexadecimal escape \\x{...}");
+    expect<string>(errorOf("\\x{41")).toBe("at position 0: invalid hexadecimal escape \\x{...}");
+    expect<bool>(re("\\x{41}").fullMatch("A")).toBe(true);
+    expect<string>(errorOf("[a\\")).toBe("at position 2: trailing backslash");
+    expect<string>(errorOf("\\Z")).toBe("at position 0: unknown escape \\Z");
+    expect<string>(errorOf("\\P{L}")).toBe("at position 0: Unicode classes (\\P) are not supported");
+    expect<string>(errorOf("(?P<" + "a".repeat(64) + ">x)")).toBe("ok");
+    expect<string>(errorOf("(?P<" + "a".repeat(65) + ">x)")).toBe("at position 0: invalid capture group name");
+    expect<string>(errorOf("(?P<a_9>x)")).toBe("ok");
+    expect<string>(errorOf("(?P<a-b>x)")).toBe("at position 0: invalid capture group name");
+  });
+
+  it("decodes UTF-16 pairs and UTF-8 sequences at the edges of each length", () => {
+    const one = re("^.$");
+    expect<bool>(one.test("\uD800\uDC00")).toBe(true);
+    expect<bool>(re("^\\x{800}$").testBytes(String.UTF8.encode("\u0800"))).toBe(true);
+    expect<bool>(one.testBytes(bytesOf([0xf0, 0x90, 0x80, 0x80]))).toBe(true); // U+10000
+    expect<bool>(re("^....$").testBytes(bytesOf([0xf0, 0x8f, 0xbf, 0xbf]))).toBe(true); // overlong
+    expect<bool>(re("^....$").testBytes(bytesOf([0xf5, 0x80, 0x80, 0x80]))).toBe(true); // past U+10FFFF
+    expect<bool>(re("^....$").testBytes(bytesOf([0x80, 0x80, 0x80, 0x80]))).toBe(true);
+    // A sequence cut by len reads as one U+FFFD per byte, even with its end in memory after.
+    const euro = String.UTF8.encode("€");
+    expect<bool>(re("..").fullMatchRaw(changetype<usize>(euro), 2)).toBe(true);
+  });
+});

@@ -201,7 +201,7 @@ export class Parser {
     const start = this.i;
     let j = start + 1;
     const n = this.digits(j);
-    if (n < -1 || this.digitsEnd == j) return false;
+    if (this.digitsEnd == j) return false;
     j = this.digitsEnd;
     let m = n;
     if (j < this.src.length && this.src.charCodeAt(j) == 0x2c) {
@@ -217,7 +217,7 @@ export class Parser {
     if (j >= this.src.length || this.src.charCodeAt(j) != 0x7d) return false;
     this.i = j + 1;
     const text = this.src.substring(start, this.i);
-    if (n > MAX_REPEAT || m > MAX_REPEAT || n < 0 || m < -1) {
+    if (n > MAX_REPEAT || m > MAX_REPEAT) {
       this.fail(start, "repetition count above " + MAX_REPEAT.toString() + " in " + text);
     } else if (m >= 0 && m < n) {
       this.fail(start, "invalid repetition range " + text);

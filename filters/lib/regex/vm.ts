@@ -214,7 +214,6 @@ export class Machine {
           step = cp >= 0;
         } else if (op == OP_MATCH) {
           if (mode == MODE_FULL && pos != len) continue;
-          if (mode == MODE_ANY && nslots == 0) return true;
           matched = true;
           const from = clist + slotsOffset + <usize>pc * stride;
           memory.copy(result, from, <usize>nslots << 2);
