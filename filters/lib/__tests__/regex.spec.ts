@@ -344,6 +344,12 @@ describe("Regex edges", () => {
     );
     expect<string>(errorOf("a{3}", 4)).toBe("ok");
     expect<string>(errorOf("x(?:a{3})", 5)).toBe("ok");
+    expect<string>(errorOf("a|b", 5)).toBe("ok"); // SPLIT, CHAR, JMP, CHAR, MATCH
+    expect<string>(errorOf("(a)", 4)).toBe("ok"); // SAVE, CHAR, SAVE, MATCH
+    // A repetition whose body alone is too large stays too large, even repeated once.
+    expect<string>(errorOf("(?:a{20}){1}", 10)).toBe(
+      "at position 3: pattern too large: it compiles to more than 10 instructions (reduce repetition counts)",
+    );
   });
 
   it("searches past text no match can start with, whatever kind of first item", () => {
