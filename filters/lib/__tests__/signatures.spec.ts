@@ -230,6 +230,7 @@ describe("RSA known answers", () => {
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("03")) === null).toBe(false);
     expect<bool>(RsaPublicKey.fromBytes(n, new ArrayBuffer(0)) === null).toBe(true);
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("010000000000000001")) === null).toBe(true); // 9 bytes
+    expect<bool>(RsaPublicKey.fromBytes(n, fromHex("010000000000010001")) === null).toBe(true); // 2^64 + 65537
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("0000000000000000000001")) === null).toBe(true); // 1, zeros first
     expect<bool>(RsaPublicKey.fromBytes(n, fromHex("00ff00000000000001")) === null).toBe(false); // 8 bytes after a zero
     // 8193 bits is over the limit (8192, the limit itself, is in rsa-limits.spec.ts).
