@@ -331,6 +331,20 @@ describe("Regex edges", () => {
     }
   });
 
+  it("folds Z and only single letters", () => {
+    expect<bool>(re("Z", true).fullMatch("z")).toBe(true);
+    // U+1E9E (capital sharp s) lowers to U+00DF, whose upper case is "SS": two letters, no fold.
+    expect<bool>(re("\u1e9e", true).fullMatch("S")).toBe(false);
+    expect<bool>(re("\u1e9e", true).fullMatch("\u00df")).toBe(true);
+  });
+
+  it("skips to a first literal below U+0080 only: U+0080 is two bytes in UTF-8", () => {
+    const r = re("\\x{80}");
+    expect<bool>(r.searchBytes(String.UTF8.encode("a\u0080"))).toBe(true);
+    expect<i32>(r.matchStart).toBe(1);
+    expect<i32>(r.matchEnd).toBe(3);
+  });
+
   it("folds a letter whose lower case upper-cases to a third letter", () => {
     // U+03F4 (capital theta symbol) lowers to U+03B8, which uppers to U+0398.
     expect<bool>(re("\u03f4", true).fullMatch("\u0398")).toBe(true);
@@ -346,6 +360,10 @@ describe("Regex edges", () => {
     expect<string>(errorOf("x(?:a{3})", 5)).toBe("ok");
     expect<string>(errorOf("a|b", 5)).toBe("ok"); // SPLIT, CHAR, JMP, CHAR, MATCH
     expect<string>(errorOf("(a)", 4)).toBe("ok"); // SAVE, CHAR, SAVE, MATCH
+    expect<string>(errorOf("a{0,3}", 7)).toBe("ok"); // 3 x (SPLIT, CHAR), MATCH
+    expect<string>(errorOf("a{0,3}", 6)).toBe(
+      "at position 0: pattern too large: it compiles to more than 6 instructions (reduce repetition counts)",
+    );
     // A repetition whose body alone is too large stays too large, even repeated once.
     expect<string>(errorOf("(?:a{20}){1}", 10)).toBe(
       "at position 3: pattern too large: it compiles to more than 10 instructions (reduce repetition counts)",
