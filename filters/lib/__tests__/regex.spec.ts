@@ -394,6 +394,7 @@ describe("Regex edges", () => {
     expect<string>(errorOf("(?i-)")).toBe("at position 0: invalid or unsupported group syntax (?i-)");
     expect<string>(errorOf("(?#x)")).toBe("at position 0: comments (?# are not supported");
     expect<string>(errorOf("\\09")).toBe("at position 0: octal escapes are not supported");
+    expect<string>(errorOf("\\00")).toBe("at position 0: octal escapes are not supported");
     expect<bool>(re("\\0/").fullMatch("\u0000/")).toBe(true);
     expect<bool>(re("\\0:").fullMatch("\u0000:")).toBe(true);
     expect<string>(errorOf("\\x{}")).toBe("at position 0: invalid hexadecimal escape \\x{...}");
