@@ -306,7 +306,7 @@ describe("base64 known answers", () => {
       expect<string>(base64Encode(data)).toBe(std[n - 1]);
       expect<string>(base64Encode(data, true)).toBe(url[n - 1]);
       expect<string>(base64Encode(data, true, true)).toBe(url[n - 1] + "==".substring(0, std[n - 1].length - url[n - 1].length));
-      expect<string>(base64Encode(data, false, false)).toBe(std[n - 1].replaceAll("=", ""));
+      expect<string>(base64Encode(data, false, false)).toBe(std[n - 1].substring(0, url[n - 1].length));
       expect<string>(hex(base64Decode(std[n - 1])!)).toBe(tails[n - 1]);
       expect<string>(hex(base64Decode(url[n - 1], true, Base64Padding.Forbidden)!)).toBe(tails[n - 1]);
       expect<string>(hex(base64Decode(url[n - 1], true, Base64Padding.Optional)!)).toBe(tails[n - 1]);
