@@ -8,8 +8,10 @@
 //     (reports/mutation/ts/<group>.incremental.json; --force reruns everything).
 // Reports land in reports/mutation/ts/<group>.{json,html} and summary.md (git-ignored).
 //
-//   npm run mutate:ts                   every group but the `envoy` ones
-//   npm run mutate:ts -- testing        only the groups whose name contains "testing"
+//   npm run mutate:ts                   every group but the `envoy` ones and `testing-all`
+//   npm run mutate:ts -- testing        only the groups whose name contains "testing" (src/testing
+//                                       in four groups, each file once; `testing-all` runs the
+//                                       whole folder against every suite, only when named)
 //   npm run mutate:ts -- --with-envoy   the groups that need real Envoy too
 //   npm run mutate:ts -- --force        ignore the incremental results
 //   npm run mutate:ts -- testing --sample 80 --seed 3
@@ -48,7 +50,11 @@ export const GROUPS = [
     ],
   },
   {
-    name: "testing",
+    // src/testing whole against every suite that reaches it, the conformance scenarios too:
+    // several hours here, and Stryker writes nothing before a group ends. It runs only when
+    // named (`npm run mutate:ts -- testing-all`); the four groups below cover the same files
+    // once each, in runs that end.
+    name: "testing-all",
     files: ["src/testing/**/*.ts"],
     tests: [
       "test/testing/*.test.ts",
@@ -56,6 +62,7 @@ export const GROUPS = [
       "test/sdk/host-errors.test.ts",
       "test/conformance/conformance.test.ts",
     ],
+    whole: true,
   },
   {
     // The host's core, scored against the suites that drive it directly (no conformance
@@ -69,6 +76,68 @@ export const GROUPS = [
       "src/testing/http-context.ts",
     ],
     tests: ["test/testing/*.test.ts", "test/sdk/stdlib.test.ts", "test/sdk/host-errors.test.ts"],
+  },
+  {
+    // Pure helpers with direct suites of their own, each under a second.
+    name: "testing-wire",
+    files: [
+      "src/testing/wire.ts",
+      "src/testing/proto.ts",
+      "src/testing/coverage.ts",
+      "src/testing/inline-headers.ts",
+      "src/testing/wasm-api.ts",
+      "src/testing/attributes.ts",
+      "src/testing/metrics.ts",
+      "src/testing/hcm.ts",
+      // Types and re-exports: Stryker finds no mutant in them; named so the four groups
+      // cover every file of src/testing.
+      "src/testing/host-options.ts",
+      "src/testing/index.ts",
+    ],
+    tests: [
+      "test/testing/wire.test.ts",
+      "test/testing/proto.test.ts",
+      "test/testing/coverage.test.ts",
+      "test/testing/header-map.test.ts",
+      "test/testing/hcm.test.ts",
+      "test/testing/host-call-failures.test.ts",
+      "test/testing/attributes.test.ts",
+      "test/testing/metrics.test.ts",
+    ],
+  },
+  {
+    // Callouts, TCP and the gRPC client against the host's suites, without the conformance
+    // scenarios (their cases are in test/testing/callouts, tcp and grpc-client).
+    name: "testing-io",
+    files: ["src/testing/callouts.ts", "src/testing/tcp.ts", "src/testing/grpc-client.ts"],
+    tests: ["test/testing/*.test.ts", "test/sdk/dispatch.test.ts", "test/sdk/host-errors.test.ts"],
+  },
+  {
+    // The stream, the host and its VMs: the host's suites, the SDK's suites that drive a
+    // stream through it, and the conformance scenarios on the test host (a survivor runs
+    // every scenario that reaches it, the longest group here).
+    name: "testing-http",
+    files: [
+      "src/testing/http.ts",
+      "src/testing/exchange.ts",
+      "src/testing/host.ts",
+      "src/testing/vm.ts",
+      "src/testing/contexts.ts",
+      "src/testing/world.ts",
+      "src/testing/test-stream.ts",
+    ],
+    tests: [
+      "test/testing/*.test.ts",
+      "test/sdk/dispatch.test.ts",
+      "test/sdk/contexts.test.ts",
+      "test/sdk/header-edits.test.ts",
+      "test/sdk/header-reads.test.ts",
+      "test/sdk/header-batch.test.ts",
+      "test/sdk/host-errors.test.ts",
+      "test/sdk/stdlib.test.ts",
+      "test/conformance/conformance.test.ts",
+      "test/conformance/header-pairs.test.ts",
+    ],
   },
   {
     name: "envoy-runner",
@@ -243,10 +312,12 @@ function main(argv) {
   const as = argv.includes("--as") ? argv[argv.indexOf("--as") + 1] : undefined;
   const noCheck = argv.includes("--no-check");
   const filter = argv.find((a, i) => !a.startsWith("--") && !["--sample", "--seed", "--files", "--tests", "--as"].includes(argv[i - 1]));
-  // A bare name picks that group alone when one is called so ("testing", not "testing-core").
+  // A bare name picks that group alone when one is called so ("testing-core", not the others
+  // whose name holds it).
   const exact = GROUPS.filter((g) => g.name === filter);
   const groups = (exact.length > 0 ? exact : GROUPS.filter((g) => !filter || g.name.includes(filter)))
     .filter((g) => withEnvoy || !g.envoy || filter)
+    .filter((g) => !g.whole || g.name === filter)
     .map((g) => ({ ...g, name: as ?? g.name, files: files ?? g.files, tests: tests ?? g.tests }));
   mkdirSync(OUT, { recursive: true });
   let failed = 0;

@@ -22,10 +22,18 @@ describe("mutate:ts groups", () => {
     const runner = (GROUPS as Group[]).find((g) => g.name === "envoy-runner") as Group;
     expect(groupFiles(runner)).toContain("src/envoy/runner.ts");
   });
+
+  it("covers every file of src/testing once in the groups a default run takes", () => {
+    const groups = (GROUPS as (Group & { whole?: boolean })[]).filter((g) => !g.whole);
+    const all: string[] = groupFiles((GROUPS as Group[]).find((g) => g.name === "testing-all") as Group);
+    const taken = groups.flatMap((g) => groupFiles(g) as string[]).filter((f) => f.startsWith("src/testing/"));
+    expect(taken.length).toBeGreaterThan(30);
+    expect([...taken].sort()).toEqual([...all].sort());
+  });
 });
 
 describe("sampled runs", () => {
-  const testing = (GROUPS as Group[]).find((g) => g.name === "testing") as Group;
+  const testing = (GROUPS as Group[]).find((g) => g.name === "testing-all") as Group;
   const files: string[] = groupFiles(testing);
 
   it("draws the asked number of distinct code lines, repeatably for a seed", () => {
@@ -60,7 +68,7 @@ describe("sampled runs", () => {
 
 describe("modules built before a mutation run's tests", () => {
   it("finds the modules and examples a group's test files load, through their test/ helpers", () => {
-    const testing = (GROUPS as Group[]).find((g) => g.name === "testing") as Group;
+    const testing = (GROUPS as Group[]).find((g) => g.name === "testing-all") as Group;
     const files = testFiles(testing.tests);
     expect(files).toContain("test/testing/bad-input.test.ts");
     const used = modulesUsed(files);
