@@ -25,8 +25,12 @@ describe("mutate:ts groups", () => {
 
   it("covers every file of src/testing once in the groups a default run takes", () => {
     const groups = (GROUPS as (Group & { whole?: boolean })[]).filter((g) => !g.whole);
-    const all: string[] = groupFiles((GROUPS as Group[]).find((g) => g.name === "testing-all") as Group);
-    const taken = groups.flatMap((g) => groupFiles(g) as string[]).filter((f) => f.startsWith("src/testing/"));
+    const all: string[] = groupFiles(
+      (GROUPS as Group[]).find((g) => g.name === "testing-all") as Group,
+    );
+    const taken = groups
+      .flatMap((g) => groupFiles(g) as string[])
+      .filter((f) => f.startsWith("src/testing/"));
     expect(taken.length).toBeGreaterThan(30);
     expect([...taken].sort()).toEqual([...all].sort());
   });
