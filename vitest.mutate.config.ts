@@ -15,5 +15,9 @@ export default defineConfig({
     ...base.test,
     include: tests.length > 0 ? tests : (base.test?.include ?? []),
     globalSetup: ["test/mutate/modules.setup.ts"],
+    // In Stryker's runs, a test file that fails to load counts as a failed test (see the file).
+    reporters: process.env.MUTATE_GROUP
+      ? [...(base.test?.reporters ?? ["default"]), "./test/mutate/load-failures.reporter.ts"]
+      : base.test?.reporters,
   },
 });

@@ -27,6 +27,10 @@
 //   npm run mutate:ts -- testing-core --files ... --tests ... --as calls-b
 //                                       a narrowed run under its own name (reports, incremental
 //                                       results and sandbox), so it can run beside another
+//   npm run mutate:ts -- ... --ignore-static
+//                                       leaves out the static mutants (module-level constants
+//                                       and code run while a module loads: each runs every test
+//                                       of its group); they are reported as ignored, not scored
 //   npm run mutate:ts -- ... --no-check without the TypeScript checker (several times faster
 //                                       on a busy machine; a mutant that would not compile is
 //                                       judged by the tests instead of set aside)
@@ -311,6 +315,7 @@ function main(argv) {
   const tests = listOf("--tests");
   const as = argv.includes("--as") ? argv[argv.indexOf("--as") + 1] : undefined;
   const noCheck = argv.includes("--no-check");
+  const ignoreStatic = argv.includes("--ignore-static");
   const filter = argv.find((a, i) => !a.startsWith("--") && !["--sample", "--seed", "--files", "--tests", "--as"].includes(argv[i - 1]));
   // A bare name picks that group alone when one is called so ("testing-core", not the others
   // whose name holds it).
@@ -324,7 +329,7 @@ function main(argv) {
   for (const group of groups) {
     console.log(`== mutate:ts ${group.name}`);
     const started = Date.now();
-    const run = spawnSync("npx", ["stryker", "run", ...(force ? ["--force"] : [])], {
+    const run = spawnSync("npx", ["stryker", "run", ...(force ? ["--force"] : []), ...(ignoreStatic ? ["--ignoreStatic"] : [])], {
       cwd: ROOT,
       stdio: "inherit",
       env: {

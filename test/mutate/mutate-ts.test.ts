@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript script without types
 import { GROUPS, groupFiles, sampleLines } from "../../scripts/mutate-ts.mjs";
+import LoadFailures from "./load-failures.reporter.ts";
 import { modulesUsed, testFiles } from "./modules-used.ts";
 
 type Group = { name: string; files: string[]; tests: string[] };
@@ -95,5 +96,53 @@ describe("modules built before a mutation run's tests", () => {
     ]);
     // Files that build nothing need nothing.
     expect(modulesUsed(["test/mutate/mutate-ts.test.ts"])).toEqual([]);
+  });
+});
+
+describe("Stryker's load-failure reporter", () => {
+  type Task = {
+    type: string;
+    id: string;
+    name: string;
+    tasks?: Task[];
+    result?: { state?: string; errors?: { message?: string }[] };
+  };
+  const file = (id: string, state: string, tasks: Task[], message?: string): Task => ({
+    type: "suite",
+    id,
+    name: `${id}.test.ts`,
+    tasks,
+    result: { state, ...(message ? { errors: [{ message }] } : {}) },
+  });
+  const test = (id: string, state: string): Task => ({
+    type: "test",
+    id,
+    name: id,
+    result: { state },
+  });
+
+  it("gives a file that failed to load one failed test carrying its error, and leaves the others", () => {
+    const broken = file("a", "fail", [], "Cannot read properties of undefined (reading 'module')");
+    const silent = file("b", "fail", []);
+    const failing = file("c", "fail", [test("c1", "fail")]);
+    const passing = file("d", "pass", [
+      { type: "suite", id: "d0", name: "group", tasks: [test("d1", "pass")] },
+    ]);
+    const reporter = new LoadFailures();
+    reporter.onInit({ state: { getFiles: () => [broken, silent, failing, passing] } } as never);
+    reporter.onTestRunEnd();
+    expect(broken.tasks).toHaveLength(1);
+    expect(broken.tasks?.[0]).toMatchObject({
+      type: "test",
+      name: "loads",
+      result: {
+        state: "fail",
+        errors: [{ message: "Cannot read properties of undefined (reading 'module')" }],
+      },
+    });
+    expect(silent.tasks?.[0]?.result?.errors?.[0]?.message).toBe("the file failed to load");
+    expect(failing.tasks).toHaveLength(1);
+    expect(passing.tasks).toHaveLength(1);
+    expect(passing.tasks?.[0]?.tasks).toHaveLength(1);
   });
 });
