@@ -4,7 +4,7 @@
 // The module the bench runs (built for its configuration, as bench:guest finds it) is
 // instantiated in Node's V8 (the engine Envoy embeds) against a stub host that does only what
 // the work needs: it hands over the plugin configuration the bench gives the work (`{}` when
-// none), answers a whole-map read with the request map the bench's client sends
+// none), tells the time, answers Envoy's verify_signature with "valid", answers a whole-map read with the request map the bench's client sends
 // (plus the entries Envoy adds), the request body read with the client's body, a shared-data
 // read with an 8-byte counter, a property read with a value of the attribute's usual length
 // (request.path, source.address, ...), takes every write without looking at it, and answers
@@ -49,6 +49,8 @@ const NOT_FOUND = 1;
 const REQUEST_HEADERS = 0;
 const REQUEST_BODY = 0; // proxy_buffer_type_t
 const CAS = 7;
+/** VerifySignatureResult { bool result = 1 } with result true. */
+const VERIFIED = new Uint8Array([0x08, 1]);
 
 // The attributes' values as Envoy gives them for the bench's requests.
 const PROPERTIES: Record<string, string> = {
@@ -138,6 +140,16 @@ async function guestOf(
       const value = properties.get(propertyKey(new Uint8Array(memory.buffer, path, pathSize)));
       return value === undefined ? NOT_FOUND : handOver(value, ptrOut, sizeOut);
     },
+    // The clock: a token's time claims are checked against it on every request.
+    proxy_get_current_time_nanoseconds: (timeOut) => {
+      const ns = BigInt(Date.now()) * 1_000_000n;
+      new DataView(memory.buffer).setBigUint64(timeOut, ns, true);
+      return OK;
+    },
+    // verify_signature's answer for the bench's tokens, which are all valid: { result: true }.
+    // (Otherwise every request of an auth work would be refused and none cached.)
+    proxy_call_foreign_function: (_name, _nameSize, _args, _argsSize, ptrOut, sizeOut) =>
+      handOver(VERIFIED, ptrOut, sizeOut),
     proxy_get_log_level: (levelOut) => {
       new DataView(memory.buffer).setUint32(levelOut, 4, true); // error: no log line made
       return 0;

@@ -4,6 +4,7 @@
 // parameter or cookie) are refused rather than guessed between.
 
 import { HeaderMap, Protected, decodeUtf8 } from "../../../assembly";
+import { decodeUtf8At } from "../../../assembly/utf8";
 import { Location, LocationKind } from "./locations";
 
 /** The request's headers as one decision reads them. The first lookup has the SDK read the
@@ -43,11 +44,12 @@ export class RequestHeaders {
     }
   }
 
-  /** Every value of `name` (lower-case), in order. */
-  getAll(name: string): string[] {
+  /** Every value of `name` (lower-case; `nameBytes` its UTF-8, encoded once by the caller's
+   *  configuration), in order. */
+  getAll(name: string, nameBytes: ArrayBuffer): string[] {
     const s = this.find(name);
     if (s !== null) return s.values;
-    const found = this.map.getAll(name);
+    const found = this.map.getAllText(nameBytes);
     if (!this.identityChecked) this.checkIdentity();
     this.seen = new Seen(name, found, this.seen);
     return found;
@@ -67,7 +69,7 @@ export class RequestHeaders {
   get(name: string): string | null {
     const s = this.find(name);
     if (s === null && this.seen !== null) return this.map.get(name);
-    const all = s !== null ? s.values : this.getAll(name);
+    const all = s !== null ? s.values : this.getAll(name, String.UTF8.encode(name));
     return all.length > 0 ? unchecked(all[0]) : null;
   }
 
@@ -75,7 +77,7 @@ export class RequestHeaders {
     const s = this.find(name);
     if (s !== null) return s.values.length > 0;
     // Once the map was read whole, the SDK answers from its copy without a list.
-    return this.seen !== null ? this.map.has(name) : this.getAll(name).length > 0;
+    return this.seen !== null ? this.map.has(name) : this.getAll(name, String.UTF8.encode(name)).length > 0;
   }
 
   /** The query of `:path` (what follows its "?"), or null when it has none. The path is
@@ -88,8 +90,15 @@ export class RequestHeaders {
       // The first lookup (it reads the map whole), or the path is at hand.
       path = this.get(":path");
     } else {
-      const bytes = this.map.getBytes(PATH_NAME);
-      if (bytes !== null && hasQuestionMark(bytes)) path = decodeUtf8(bytes);
+      // Copied into a buffer kept for it (no allocation for a path that fits, as most do).
+      const n = this.map.getBytesInto(PATH_NAME, pathScratch);
+      if (n < 0) return null;
+      if (n <= pathScratch.byteLength) {
+        if (hasQuestionMark(changetype<usize>(pathScratch), <usize>n)) path = decodeUtf8At(changetype<usize>(pathScratch), <usize>n);
+      } else {
+        const bytes = this.map.getBytes(PATH_NAME);
+        if (bytes !== null && hasQuestionMark(changetype<usize>(bytes), <usize>bytes.byteLength)) path = decodeUtf8(bytes);
+      }
     }
     if (path === null) return null;
     const q = path.indexOf("?");
@@ -108,10 +117,11 @@ export class RequestHeaders {
 }
 
 const PATH_NAME = String.UTF8.encode(":path");
+const COOKIE_NAME = String.UTF8.encode("cookie");
+/** Where query() looks at `:path` (a longer path is copied out). */
+const pathScratch = new ArrayBuffer(1024);
 
-function hasQuestionMark(bytes: ArrayBuffer): bool {
-  const p = changetype<usize>(bytes);
-  const n = <usize>bytes.byteLength;
+function hasQuestionMark(p: usize, n: usize): bool {
   for (let i: usize = 0; i < n; i++) if (load<u8>(p + i) == 0x3f) return true;
   return false;
 }
@@ -232,7 +242,7 @@ export function findCredential(headers: RequestHeaders, locations: Location[]): 
   for (let i = 0; i < locations.length; i++) {
     const loc = unchecked(locations[i]);
     if (loc.kind == LocationKind.Header) {
-      const values = headers.getAll(loc.name);
+      const values = headers.getAll(loc.name, loc.nameBytes);
       for (let j = 0; j < values.length; j++) {
         const v = unchecked(values[j]);
         if (loc.prefix.length > 0 && !startsWithFolded(v, loc.prefix)) continue;
@@ -274,7 +284,7 @@ export function findCredential(headers: RequestHeaders, locations: Location[]): 
         start = end + 1;
       }
     } else {
-      const cookies = headers.getAll("cookie");
+      const cookies = headers.getAll("cookie", COOKIE_NAME);
       for (let j = 0; j < cookies.length; j++) {
         const parts = unchecked(cookies[j]).split(";");
         for (let k = 0; k < parts.length; k++) {
@@ -326,7 +336,7 @@ function hasComma(s: string): bool {
  *  removal from the same header (all-of a Bearer and a Basic credential) keeps the first's. */
 export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: Location): void {
   if (loc.kind == LocationKind.Header) {
-    const values = read.getAll(loc.name);
+    const values = read.getAll(loc.name, loc.nameBytes);
     headers.removeBytes(loc.nameBytes);
     // Keep values of other schemes (a Basic credential beside a removed Bearer token).
     let kept = NONE;
@@ -356,7 +366,7 @@ export function removeCredential(headers: HeaderMap, read: RequestHeaders, loc: 
     headers.set(":path", newPath, Protected.Allow);
     read.update(":path", [newPath]);
   } else {
-    const cookies = read.getAll("cookie");
+    const cookies = read.getAll("cookie", COOKIE_NAME);
     headers.remove("cookie");
     let kept = "";
     for (let j = 0; j < cookies.length; j++) {

@@ -93,6 +93,27 @@ describe("token locations", () => {
     expect(host.counter("auth.denied_reason=duplicate")).toBe(3);
   });
 
+  it("finds a second token in the query of a short path and of one longer than 1 KiB", async () => {
+    const host = await hostWith();
+    // After the header's token the path is looked at for a query: one that fits the filter's
+    // kept buffer (1 KiB) and one that does not are read in different ways.
+    for (const segment of ["a".repeat(600), "a".repeat(2000)]) {
+      const both = await host.request({
+        path: `/${segment}?x=1&access_token=${jwt("b")}`,
+        headers: { authorization: `Bearer ${jwt()}` },
+      });
+      expect(both.status).toBe(401);
+      expect(both.headers["www-authenticate"]).toContain('error="invalid_request"');
+      const one = await host.request({
+        path: `/${segment}?x=1`,
+        headers: { authorization: `Bearer ${jwt()}` },
+      });
+      expect(one.status).toBe(200);
+      expect(one.upstream?.path).toBe(`/${segment}?x=1`);
+    }
+    expect(host.counter("auth.denied_reason=duplicate")).toBe(2);
+  });
+
   it("refuses a request without credentials with every accepted scheme's challenge", async () => {
     const host = await hostWith({ realm: "shop" });
     const res = await host.request({ path: "/" });
