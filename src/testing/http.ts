@@ -9,7 +9,9 @@
 // - Request headers are only readable while the filter holds them (Envoy drops its pointer
 //   when onRequestHeaders returns Continue or after proxy_continue_stream).
 // - A local reply runs after the callback returns; from the request path it goes through the
-//   filter's response callbacks, from the response path it replaces the response directly.
+//   filter's response callbacks (which may hold it until the filter continues the response),
+//   from the response path it replaces the response directly. So does a second reply, or a
+//   failure, while the first is still in the filter.
 
 import {
   ByteBuffer,
@@ -495,10 +497,22 @@ export class HttpStream implements StreamControl {
     if (!this.ended) this.passTrailers(dir, trailers);
   }
 
-  /** proxy_continue_stream, after the callback that asked for it returned. */
+  /** proxy_continue_stream, after the callback that asked for it returned. A local reply's
+   *  response the filter holds goes on like any other (Envoy 1.40 resumes it). */
   private resume(dir: Direction): void {
     const s = this.side(dir);
-    if (this.ended || s.passed.complete) return;
+    if (s.passed.complete || this.reset) return;
+    if (!this.ended) this.continueSide(dir, s);
+    else if (dir === "response") {
+      // All an ended stream can have left of its response is a local reply the filter holds
+      // (every other reply goes out whole).
+      this.replying = true;
+      this.continueSide(dir, s);
+      this.replying = false;
+    }
+  }
+
+  private continueSide(dir: Direction, s: Side): void {
     if (!s.headersPassed) {
       // Stryker disable next-line LogicalOperator: equivalent, `||` differs only when the response's flag is false here, before its headers came (a paused response keeps it set): there is no map to read then, and their callback sets the flag anew; the request's was cleared by continueAfterCallback
       s.headersAvailable = dir === "response" && s.headersAvailable;
@@ -533,7 +547,11 @@ export class HttpStream implements StreamControl {
   }
 
   private sendLocal(reply: LocalReply, failure = false): void {
-    if (this.localReply || this.reset) return;
+    const r = this.response;
+    // A second reply (or a failure's) while the first is still in the filter (from its response
+    // callbacks, or while it holds them) replaces it: Envoy sends it directly, and the first
+    // goes no further.
+    if (this.reset || (this.localReply && r.passed.headers)) return;
     this.localReply = reply;
     this.responseDetails = reply.details;
     // To a gRPC client Envoy answers trailers-only: the status and message go in headers.
@@ -544,7 +562,6 @@ export class HttpStream implements StreamControl {
       : localReplyHeaders(reply.status, reply.headers, body);
     // A reply to HEAD keeps its content-length but sends no body (and no body callback).
     const head = this.request.headers?.get(":method") === "HEAD";
-    const r = this.response;
     if (r.passed.headers) {
       // Headers already went to the client: Envoy can only reset.
       this.reset = true;
@@ -563,7 +580,9 @@ export class HttpStream implements StreamControl {
       this.passDirectly(headers, head ? EMPTY : body);
     } else {
       this.headersIn("response", headers, body.length === 0 || head);
-      if (body.length > 0 && !head) this.bodyIn("response", body, true);
+      // Unless the filter replied again from its response headers callback.
+      if (body.length > 0 && !head && this.localReply === reply)
+        this.bodyIn("response", body, true);
     }
     this.replying = false;
     this.progress();

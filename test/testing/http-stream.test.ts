@@ -3,12 +3,15 @@
 // allow_on_headers_stop_iteration, StopAll, ContinueAndEndStream), trailers held or seen,
 // what a continue sends on (a held or buffered body, paused trailers), when the stream ends
 // and which maps stay readable after it, the buffer limit, a local reply once the response
-// headers went, a stream ending while another one fails the VM, and a response continue
-// before the response reached the filter (Envoy 1.40 crashes on it: the host traps).
+// headers went, one whose response headers the filter holds, and one replaced by a second
+// reply or a trap in its response headers callback, a stream ending while another one fails
+// the VM, and a response continue before the response reached the filter (Envoy 1.40 crashes
+// on it: the host traps).
 
 import { describe, expect, it } from "vitest";
 import { createHost, type TestStream, WasmTrapError } from "../../src/testing/index.ts";
 import {
+  closeLatest,
   continueLatest,
   filter,
   i32,
@@ -397,6 +400,89 @@ describe("an HTTP stream", () => {
     s.responseBody("ok");
     expect(s.raw.reset).toBe(true);
     expect(s.downstream.headers?.get(":status")).toBe("200");
+  });
+
+  it("sends a local reply whose response headers the filter holds once it continues them, and runs no request callback after the reply", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: [...localReply(403, 3), ...i32(1)],
+        proxy_on_request_body: i32(0),
+        proxy_on_response_headers: i32(1),
+        proxy_on_response_body: i32(0),
+        // Continuing the request too sends nothing upstream (nor does Envoy 1.40: its
+        // upstream_rq_total stays 0).
+        proxy_on_tick: [...continueLatest(REQUEST), ...continueLatest(RESPONSE)],
+      }),
+    });
+    const s = host.stream();
+    expect(s.requestHeaders(POST, { endOfStream: false })).toBe("Pause");
+    expect(s.steps.map((x) => x.action)).toEqual(["Pause", "Pause"]);
+    expect(s.requestBody("abc")).toBe("Continue");
+    expect(s.downstream.headers).toBeNull();
+    host.advance(10);
+    expect(s.downstream.headers?.get(":status")).toBe("403");
+    expect(s.downstream.body).toEqual(new Uint8Array(3));
+    expect(s.downstream.complete).toBe(true);
+    expect(s.upstream.headers).toBeNull();
+    // (A step is recorded when its callback's deferred actions are done: the reply's first.)
+    expect(s.steps.map((x) => x.callback).sort()).toEqual([
+      "proxy_on_request_headers",
+      "proxy_on_response_body",
+      "proxy_on_response_headers",
+    ]);
+  });
+
+  it("does not send a held local reply on when the filter resets the stream before continuing it", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: [...localReply(403), ...i32(1)],
+        proxy_on_response_headers: i32(1),
+        proxy_on_tick: [...closeLatest(REQUEST), ...continueLatest(RESPONSE)],
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    host.advance(10);
+    expect(s.raw.reset).toBe(true);
+    expect(s.downstream.headers).toBeNull();
+  });
+
+  it("replaces a local reply with a second one sent from its response headers, past the filter, whether they continue or pause", async () => {
+    for (const action of [0, 1]) {
+      const host = await createHost({
+        module: filter({
+          proxy_on_request_headers: [...localReply(403, 3), ...i32(1)],
+          proxy_on_response_headers: [...localReply(500), ...i32(action)],
+          proxy_on_response_body: i32(0),
+        }),
+      });
+      const s = host.stream();
+      s.requestHeaders(POST);
+      expect(s.downstream.headers?.get(":status")).toBe("500");
+      expect(s.downstream.body).toEqual(new Uint8Array(0));
+      expect(s.downstream.complete).toBe(true);
+      expect(s.raw.localReply?.status).toBe(500);
+      expect(s.steps.map((x) => x.callback).sort()).toEqual([
+        "proxy_on_request_headers",
+        "proxy_on_response_headers",
+      ]);
+    }
+  });
+
+  it("answers 503 in a local reply's place when its response headers callback traps", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: [...localReply(403, 3), ...i32(1)],
+        proxy_on_response_headers: UNREACHABLE,
+      }),
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    expect(s.trap).not.toBeNull();
+    expect(s.downstream.headers?.get(":status")).toBe("503");
+    expect(s.downstream.body).toEqual(new Uint8Array(0));
+    expect(s.downstream.complete).toBe(true);
+    expect(s.raw.responseDetails).toBe("wasm_fail_stream");
   });
 
   it("fails a stream in flight when another stream fails the VM, fail_open or not (Envoy 1.40)", async () => {

@@ -45,6 +45,12 @@ export async function stepsUntil(t: Target, last: RegExp): Promise<string[]> {
   return steps(t);
 }
 
+/** The step lines once at least `count` are logged (Envoy's log lags the response). */
+async function stepCount(t: Target, count: number): Promise<string[]> {
+  for (let i = 0; i < 50 && steps(t).length < count; i++) await t.wait(20);
+  return steps(t);
+}
+
 /** Sends a plain request after a refused one and returns the steps once it is logged: only
  *  that request's callbacks may be there. */
 async function stepsAfterOneMore(t: Target): Promise<string[]> {
@@ -247,6 +253,80 @@ export const edgeScenarios: Scenario[] = [
         "request_headers eos=1 n=6",
         "response_headers eos=1 n=3",
       ]);
+    },
+  },
+  {
+    name: "edges: a local reply whose response headers the filter holds goes on when it continues them; the request body never reaches the filter",
+    quirk:
+      "Envoy resumes a held local reply like any response, and runs no request callback after the reply",
+    setup: EDGES,
+    async run(t) {
+      const res = await t.raw({
+        ...get("/edge/local/held", [["content-length", "5"]]),
+        method: "POST",
+        body: Buffer.from("hello"),
+      });
+      expect(res.status).toBe(403);
+      expect(Buffer.from(res.body).toString()).toBe("denied");
+      expect(await stepsUntil(t, /step response_body eos=1/)).toEqual([
+        "request_headers eos=0 n=7",
+        "response_headers eos=0 n=3",
+        "callout_answer response",
+        "response_body eos=1 n=6",
+      ]);
+    },
+  },
+  {
+    name: "edges: request trailers sent after a local reply the filter holds never reach the filter",
+    quirk: "Envoy runs no request callback after a local reply, even while the reply waits",
+    setup: EDGES,
+    async run(t) {
+      const res = await t.request("/edge/local/held", {
+        method: "POST",
+        body: "hello",
+        trailers: { "x-t": "1" },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body).toBe("denied");
+      expect(await stepsUntil(t, /step response_body eos=1/)).toEqual([
+        "request_headers eos=0 n=6",
+        "response_headers eos=0 n=3",
+        "callout_answer response",
+        "response_body eos=1 n=6",
+      ]);
+    },
+  },
+  {
+    name: "edges: a second local reply from the first one's response headers replaces it, past the filter",
+    quirk:
+      "the first reply's headers are in the filter, not yet sent: Envoy sends the second directly, and the first's body callback never runs",
+    setup: EDGES,
+    async run(t) {
+      for (const path of ["/edge/local/twice", "/edge/local/twice-held"]) {
+        const res = await t.raw(get(path));
+        expect(res.status).toBe(500);
+        expect(Buffer.from(res.body).toString()).toBe("again");
+        expect(header(res.headers, "x-seen-response")).toEqual([]);
+      }
+      // Both requests' steps are logged in order: a body callback of the first would sit
+      // between them.
+      expect(await stepCount(t, 4)).toEqual([
+        "request_headers eos=1 n=6",
+        "response_headers eos=0 n=3",
+        "request_headers eos=1 n=6",
+        "response_headers eos=0 n=3",
+      ]);
+    },
+  },
+  {
+    name: "edges: a trap in a local reply's response headers callback answers 503 in the reply's place",
+    quirk: "Envoy's failStream replaces a reply still in the filter, as a second reply does",
+    setup: EDGES,
+    async run(t) {
+      const res = await t.raw(get("/edge/local/trap"));
+      expect(res.status).toBe(503);
+      expect(res.body.length).toBe(0);
+      expect(header(res.headers, "content-length")).toEqual(["0"]);
     },
   },
   {

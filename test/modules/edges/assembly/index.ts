@@ -246,6 +246,10 @@ class Edge extends HttpContext {
   trailersMode: string = "";
   /** The direction a callout answer resumes (true: request). */
   resumeRequest: bool = true;
+  /** /edge/local/held: the local reply's response headers wait for a callout's answer
+   *  (/edge/local/twice and twice-held: they send a second reply, and continue or hold;
+   *  /edge/local/trap: they trap). */
+  holdReply: bool = false;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     info("step request_headers eos=" + (endOfStream ? "1" : "0") + " n=" + numHeaders.toString());
@@ -275,7 +279,9 @@ class Edge extends HttpContext {
       localReply(200, bytes([0x00, 0xff, 0xe9, 0x80, 0x0d, 0x0a]), [], []);
       return Action.Pause;
     }
-    if (path == "/edge/local/plain") {
+    // The others (plain, held, twice, twice-held, trap) answer the same way.
+    if (path.startsWith("/edge/local/")) {
+      this.holdReply = path == "/edge/local/held";
       localReply(403, enc("denied"), [], []);
       return Action.Pause;
     }
@@ -362,6 +368,13 @@ class Edge extends HttpContext {
       addHeader(RESPONSE_HEADERS, "x-crlf", enc("a\r\nx-injected: 1"));
     } else if (path == "/edge/status/overwrite") {
       replaceHeader(RESPONSE_HEADERS, ":status", enc("abc"));
+    }
+    if (this.holdReply) return this.holdFor(false);
+    if (path == "/edge/local/trap") unreachable();
+    if (path.startsWith("/edge/local/twice")) {
+      // A second reply from the first one's response headers (continued, or held).
+      localReply(500, enc("again"), [], []);
+      if (path == "/edge/local/twice-held") return Action.Pause;
     }
     return Action.Continue;
   }
