@@ -161,6 +161,26 @@ describe("a chain of three marking filters against the same three as separate pl
     expect(c[1]?.client).toContainEqual(["x-order", "pauser,first"]);
     expect(c).toEqual(s);
   });
+
+  it("sends a filter's reply to another's local reply directly, in the first one's place", async () => {
+    const [c, s] = await both(chained, separate, [
+      ["/", { headers: { "x-mark-reply": "last", "x-mark-reply-response": "first" } }],
+      [
+        "/",
+        {
+          method: "POST",
+          body: "hello",
+          headers: { "x-mark-reply": "pauser", "x-mark-reply-response": "first" },
+        },
+      ],
+    ]);
+    expect(c.map((o) => [o.status, o.body])).toEqual([
+      [502, "response refused by first\n"],
+      [502, "response refused by first\n"],
+    ]);
+    expect(c[0]?.client.find(([name]) => name === "x-order")).toBeUndefined();
+    expect(c).toEqual(s);
+  });
 });
 
 describe("the full chain as one module against four separate plugins", () => {

@@ -257,10 +257,14 @@ describe("a chain's members on one request", () => {
       headers: { "x-mark-reply": "pauser", "x-mark-pause-response": "first" },
     });
     expect(res.steps.find((s) => s.callback === "proxy_on_response_headers")?.action).toBe("Pause");
-    // The chain hands first's continueResponse to the host: the reply goes on as it would past
-    // separate plugins (test/chain/conformance.test.ts compares them in Envoy). The test host
-    // ends a local reply whose response a filter holds, so `res` stays paused here.
+    // The chain hands first's continueResponse (on the next tick) to the host, and the reply
+    // goes on as it does past separate plugins (test/chain/conformance.test.ts compares them
+    // in Envoy).
     expect(continues(host)).toBe(1);
+    expect(res.paused).toBe(false);
+    expect(res.status).toBe(403);
+    expect(res.body).toBe("refused by pauser\n");
+    expect(res.headers["x-order"]).toBe("pauser,first");
   });
 
   it("no member gets the request body after a local reply", async () => {
@@ -276,6 +280,24 @@ describe("a chain's members on one request", () => {
     expect(res.status).toBe(502);
     expect(res.body).toBe("response refused by pauser\n");
     expect(res.headers["x-order"]).toBeUndefined();
+    expect(marks(host).filter((l) => l.includes("response body"))).toEqual([]);
+  });
+
+  it("a member's reply to another member's local reply replaces it, and no member gets its body", async () => {
+    const host = await start();
+    const res = await host.request({
+      headers: { "x-mark-reply": "last", "x-mark-reply-response": "first" },
+    });
+    // The first reply's response headers were still in the filter: the second goes out
+    // directly, as past separate plugins (test/chain/conformance.test.ts).
+    expect(res.status).toBe(502);
+    expect(res.body).toBe("response refused by first\n");
+    expect(res.headers["x-order"]).toBeUndefined();
+    expect(marks(host).filter((l) => l.endsWith("response headers"))).toEqual([
+      "mark last: response headers",
+      "mark pauser: response headers",
+      "mark first: response headers",
+    ]);
     expect(marks(host).filter((l) => l.includes("response body"))).toEqual([]);
   });
 });
