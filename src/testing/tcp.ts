@@ -1,6 +1,7 @@
 // One TCP connection through a Wasm network filter, with Envoy's callback order: data both
 // ways, then the close events; the context ends (onDone, onLog, onDelete) once the downstream
-// side has closed.
+// side has closed. A connection whose onNewConnection pauses reads nothing until the filter
+// continues it: the client's bytes wait, then reach onDownstreamData at once.
 
 import {
   type ActionName,
@@ -14,6 +15,7 @@ import { ByteBuffer, GuestContext, type RootContextState, type Vm } from "./vm.t
 
 export type PeerType = "unknown" | "local" | "remote";
 const PEERS: Record<PeerType, number> = { unknown: 0, local: 1, remote: 2 };
+const EMPTY = new Uint8Array(0) as Uint8Array;
 
 export class TcpConnection extends GuestContext {
   /** Bytes the filter let through toward the upstream, and toward the client. */
@@ -24,6 +26,8 @@ export class TcpConnection extends GuestContext {
   closedByFilter: "downstream" | "upstream" | null = null;
   private downstream: ByteBuffer | null = null;
   private upstream: ByteBuffer | null = null;
+  /** onNewConnection paused: the client's bytes wait here, unread, until a continue. */
+  private waiting: { bytes: Uint8Array; endOfStream: boolean } | null = null;
   private downstreamClosed = false;
   private upstreamClosed = false;
   private finished = false;
@@ -51,7 +55,12 @@ export class TcpConnection extends GuestContext {
   override continueStream(type: number): number {
     if (type === StreamType.Downstream) {
       this.vm.defer(() => {
-        if (this.downstream) {
+        const waiting = this.waiting;
+        if (waiting) {
+          this.waiting = null;
+          if (waiting.bytes.length > 0 || waiting.endOfStream)
+            this.downstreamData(waiting.bytes, waiting.endOfStream);
+        } else if (this.downstream) {
           this.toUpstream = concat(this.toUpstream, this.downstream.bytes);
           this.downstream = null;
         }
@@ -86,11 +95,20 @@ export class TcpConnection extends GuestContext {
     this.vm.contexts.set(this.id, this);
     this.vm.call("proxy_on_context_create", this.rootState, this.id, this.rootState.id);
     const raw = this.run("proxy_on_new_connection");
-    return raw === false ? "Continue" : actionName(raw);
+    if (raw === false) return "Continue";
+    if (raw !== 0) this.waiting = { bytes: EMPTY, endOfStream: false };
+    return actionName(raw);
   }
 
   /** Bytes from the client. While the filter pauses, unread bytes accumulate. */
   downstreamData(chunk: Uint8Array, endOfStream = false): ActionName {
+    if (this.waiting) {
+      this.waiting = {
+        bytes: concat(this.waiting.bytes, chunk),
+        endOfStream: this.waiting.endOfStream || endOfStream,
+      };
+      return "Pause";
+    }
     this.downstream = new ByteBuffer(
       concat(this.downstream?.bytes ?? (new Uint8Array(0) as Uint8Array), chunk),
     );

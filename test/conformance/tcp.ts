@@ -41,7 +41,7 @@ async function startTcpEcho(): Promise<{ port: number; close(): Promise<void> }>
   };
 }
 
-function tcpBootstrap(wasmPath: string, echoPort: number): object {
+function tcpBootstrap(wasmPath: string, echoPort: number, configuration = ""): object {
   const address = (port: number) => ({
     socket_address: { address: "127.0.0.1", port_value: port },
   });
@@ -61,6 +61,10 @@ function tcpBootstrap(wasmPath: string, echoPort: number): object {
                     "@type": "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
                     config: {
                       name: "conf_tcp",
+                      configuration: {
+                        "@type": "type.googleapis.com/google.protobuf.StringValue",
+                        value: configuration,
+                      },
                       vm_config: {
                         runtime: WASM_RUNTIME_V8,
                         code: { local: { filename: wasmPath } },
@@ -97,6 +101,20 @@ function tcpBootstrap(wasmPath: string, echoPort: number): object {
   };
 }
 
+/** The tcp module's log lines, from Envoy's log. */
+function tcpLogs(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => LOG_LINE.exec(l)?.[1])
+    .filter((m): m is string => m?.startsWith("tcp:") ?? false);
+}
+
+/** Waits until `done`, 5 s at most (Envoy's log lags what the client sees). */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await sleep(20);
+}
+
 /** One connection through real Envoy: send, read the echo, half-close, wait for the close. */
 async function viaEnvoy(message: string): Promise<TcpOutcome> {
   const wasm = await buildTestModule("tcp");
@@ -117,14 +135,8 @@ async function viaEnvoy(message: string): Promise<TcpOutcome> {
       socket.on("close", () => resolve(data));
       socket.on("error", reject);
     });
-    const deadline = Date.now() + 5_000;
-    while (!envoy.logs().includes("tcp:delete") && Date.now() < deadline) await sleep(20);
-    const logs = envoy
-      .logs()
-      .split("\n")
-      .map((l) => LOG_LINE.exec(l)?.[1])
-      .filter((m): m is string => m?.startsWith("tcp:") ?? false);
-    return { received, logs };
+    await until(() => envoy.logs().includes("tcp:delete"));
+    return { received, logs: tcpLogs(envoy.logs()) };
   } finally {
     await envoy.stop();
     await echo.close();
@@ -150,6 +162,72 @@ async function viaEmulator(message: string, coverage: Coverage): Promise<TcpOutc
   return { received, logs: host.logs().filter((m) => m.startsWith("tcp:")) };
 }
 
+/** A connection the filter held in onNewConnection: what came back and was logged before the
+ *  next connection resumed it, and after. */
+interface HeldOutcome {
+  before: TcpOutcome;
+  after: TcpOutcome;
+}
+
+/** Through real Envoy (configuration "hold-new"): the first connection sends, waits, then a
+ *  second connection opens. */
+async function heldViaEnvoy(): Promise<HeldOutcome> {
+  const wasm = await buildTestModule("tcp");
+  const echo = await startTcpEcho();
+  const envoy = await startEnvoy({ config: tcpBootstrap(wasm, echo.port, "hold-new") });
+  const sockets: Socket[] = [];
+  try {
+    const port = Number(new URL(envoy.listenerUrl).port);
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port }, () => resolve(socket));
+        socket.on("error", reject);
+        sockets.push(socket);
+      });
+    const first = await open();
+    let received = "";
+    first.on("data", (d) => {
+      received += d.toString();
+    });
+    first.write("hello");
+    // Long enough for Envoy to read the bytes and, were they not held, to echo them.
+    await sleep(300);
+    const before = { received, logs: tcpLogs(envoy.logs()) };
+    await open();
+    await until(() => received.length >= 7 && envoy.logs().includes("tcp:upstream"));
+    return { before, after: { received, logs: tcpLogs(envoy.logs()) } };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await envoy.stop();
+    await echo.close();
+  }
+}
+
+/** The same through the emulator; the scenario echoes what reached the upstream. */
+async function heldViaEmulator(coverage: Coverage): Promise<HeldOutcome> {
+  const host = await createHost({
+    module: await buildTestModule("tcp"),
+    name: "conf_tcp",
+    configuration: "hold-new",
+    coverage,
+  });
+  const first = host.connect();
+  let echoed = 0;
+  const outcome = (): TcpOutcome => {
+    const sent = first.toUpstream.subarray(echoed);
+    echoed = first.toUpstream.length;
+    if (sent.length > 0) first.upstreamData(sent);
+    return {
+      received: new TextDecoder().decode(first.toDownstream),
+      logs: host.logs().filter((m) => m.startsWith("tcp:")),
+    };
+  };
+  first.downstreamData(new TextEncoder().encode("hello"));
+  const before = outcome();
+  host.connect();
+  return { before, after: outcome() };
+}
+
 export const tcpScenarios: TcpScenario[] = [
   {
     name: "tcp: a network filter sees and marks data both ways, then the closes",
@@ -163,6 +241,21 @@ export const tcpScenarios: TcpScenario[] = [
       expect(out.logs).toContain("tcp:upstream-close");
       expect(out.logs).toContain("tcp:downstream-close");
       expect(out.logs.slice(-2)).toEqual(["tcp:done", "tcp:delete"]);
+    },
+  },
+  {
+    name: "tcp: a connection its onNewConnection pauses gets no data callback until the filter continues it, then all the bytes that waited at once",
+    async run(kind, coverage) {
+      const out = kind === "envoy" ? await heldViaEnvoy() : await heldViaEmulator(coverage);
+      expect(out.before).toEqual({ received: "", logs: ["tcp:new"] });
+      expect(out.after.received).toBe(">hello<");
+      expect(out.after.logs).toEqual([
+        "tcp:new",
+        "tcp:new",
+        "tcp:resume 0",
+        "tcp:downstream 5",
+        "tcp:upstream 6",
+      ]);
     },
   },
 ];

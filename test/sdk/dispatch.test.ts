@@ -386,6 +386,16 @@ describe("a root that makes no stream contexts", () => {
 });
 
 describe("a connection's data", () => {
+  it("passes both ways through a stream context that overrides no callback", async () => {
+    const h = await host({ rootId: "tcp-plain" });
+    const c = h.connect();
+    expect(c.steps).toEqual([{ callback: "proxy_on_new_connection", action: "Continue" }]);
+    expect(c.downstreamData(bytes("ping"))).toBe("Continue");
+    expect(c.upstreamData(bytes("pong"))).toBe("Continue");
+    expect(new TextDecoder().decode(c.toUpstream)).toBe("ping");
+    expect(new TextDecoder().decode(c.toDownstream)).toBe("pong");
+  });
+
   it("each direction's callback reads the other's held bytes from the host", async () => {
     // The length the host announced to a data callback is that callback's alone: the other
     // direction's callback asks the host.
@@ -528,7 +538,7 @@ describe("several roots in one VM", () => {
       /proxy_on_vm_start/,
     );
     expect(h.logs("critical")).toContain(
-      'meshwasm: no root context registered for root_id "nope"; registered: "d", "pass", "tcp"',
+      'meshwasm: no root context registered for root_id "nope"; registered: "d", "pass", "tcp", "tcp-plain"',
     );
   });
 });

@@ -1,6 +1,7 @@
 // A TCP connection through a network filter (src/testing/tcp.ts), with a hand-written module
-// whose data callbacks pause: what the filter holds and what passes once it continues, its
-// closes, the peer each close callback is told, and a filter that traps.
+// whose data callbacks pause: what the filter holds and what passes once it continues, a
+// connection its new-connection callback pauses, its closes, the peer each close callback is
+// told, and a filter that traps.
 
 import { describe, expect, it } from "vitest";
 import { createHost } from "../../src/testing/index.ts";
@@ -12,10 +13,11 @@ import { WasmBuilder } from "../check/wasm-builder.ts";
 const I32 = "i32" as const;
 
 /** A network filter whose data callbacks return Pause (1), or trap when `trapOnData` (that
- *  one exports no proxy_on_done, proxy_on_log or proxy_on_delete); the close callbacks store
- *  the peer they are told in the exported global `peer`, the downstream data callback its
- *  end-of-stream flag in `eos`. */
-function pausingModule(trapOnData = false): Uint8Array {
+ *  one exports no proxy_on_done, proxy_on_log or proxy_on_delete); its new-connection callback
+ *  returns Pause when `pauseNew`, else Continue; the close callbacks store the peer they are
+ *  told in the exported global `peer`, the downstream data callback its end-of-stream flag in
+ *  `eos`. */
+function pausingModule(trapOnData = false, pauseNew = false): Uint8Array {
   const b = new WasmBuilder();
   b.memory(1);
   const top = b.mutableGlobal(4096);
@@ -26,7 +28,7 @@ function pausingModule(trapOnData = false): Uint8Array {
   b.func([], [], "proxy_abi_version_0_2_1");
   b.code([I32], [I32], [0x23, top, 0x23, top, 0x20, 0x00, 0x6a, 0x24, top], "malloc");
   b.func([I32, I32], [], "proxy_on_context_create");
-  b.func([I32], [I32], "proxy_on_new_connection");
+  b.code([I32], [I32], [0x41, pauseNew ? 0x01 : 0x00], "proxy_on_new_connection");
   const data = trapOnData ? [0x00] : [0x20, 0x02, 0x24, eos, 0x41, 0x01];
   b.code([I32, I32, I32], [I32], data, "proxy_on_downstream_data");
   b.code([I32, I32, I32], [I32], [0x41, 0x01], "proxy_on_upstream_data");
@@ -40,8 +42,8 @@ function pausingModule(trapOnData = false): Uint8Array {
   return b.build();
 }
 
-async function connect(trapOnData = false) {
-  const host = await createHost({ module: pausingModule(trapOnData) });
+async function connect(trapOnData = false, pauseNew = false) {
+  const host = await createHost({ module: pausingModule(trapOnData, pauseNew) });
   const conn = host.connect();
   const vm = host.vms[0] as Vm;
   const global = (name: string) => (vm.exports[name] as unknown as { value: number }).value;
@@ -137,6 +139,49 @@ describe("a paused TCP connection", () => {
       "proxy_on_log",
       "proxy_on_delete",
     ]);
+  });
+});
+
+describe("a TCP connection paused in onNewConnection", () => {
+  it("reads nothing until the filter continues it, then hands the data callback every byte that waited", async () => {
+    const { conn, eos } = await connect(false, true);
+    expect(conn.steps).toEqual([{ callback: "proxy_on_new_connection", action: "Pause" }]);
+    expect(conn.downstreamData(utf8("ab"))).toBe("Pause");
+    expect(conn.downstreamData(utf8("cd"), true)).toBe("Pause");
+    expect(conn.steps).toHaveLength(1);
+    expect(eos()).toBe(99);
+    expect(text(conn.toUpstream)).toBe("");
+    expect(conn.continueStream(StreamType.Downstream)).toBe(Status.Ok);
+    expect(conn.steps.map((s) => s.callback)).toEqual([
+      "proxy_on_new_connection",
+      "proxy_on_downstream_data",
+    ]);
+    expect(eos()).toBe(1);
+    // The data callback paused the bytes in turn: they wait for the next continue.
+    expect(bytesOf(conn, BufferType.DownstreamData)).toBe("abcd");
+    expect(text(conn.toUpstream)).toBe("");
+    conn.continueStream(StreamType.Downstream);
+    expect(text(conn.toUpstream)).toBe("abcd");
+  });
+
+  it("runs no data callback when nothing waited, and reads what comes after the continue", async () => {
+    const { conn } = await connect(false, true);
+    conn.continueStream(StreamType.Downstream);
+    expect(conn.steps).toHaveLength(1);
+    expect(conn.downstreamData(utf8("x"))).toBe("Pause");
+    expect(conn.steps.map((s) => s.callback)).toEqual([
+      "proxy_on_new_connection",
+      "proxy_on_downstream_data",
+    ]);
+    expect(bytesOf(conn, BufferType.DownstreamData)).toBe("x");
+  });
+
+  it("runs the data callback for an end of stream that waited alone", async () => {
+    const { conn, eos } = await connect(false, true);
+    conn.downstreamData(new Uint8Array(0), true);
+    conn.continueStream(StreamType.Downstream);
+    expect(conn.steps.map((s) => s.callback)).toContain("proxy_on_downstream_data");
+    expect(eos()).toBe(1);
   });
 });
 

@@ -4,7 +4,8 @@
 // bookkeeping of finished callouts and deleted contexts (memory stays flat).
 //
 // Roots (none under "", so a root_id none is registered for is refused): "d" makes HTTP streams; "pass" makes no stream contexts at all (its
-// streams and connections pass through); "tcp" makes network streams.
+// streams and connections pass through); "tcp" makes network streams; "tcp-plain" network
+// streams that override no callback.
 
 import {
   Action,
@@ -280,6 +281,16 @@ class TcpStream extends StreamContext {
   }
 }
 
+/** A connection that overrides no callback: every one is the SDK's default. */
+class PlainTcpStream extends StreamContext {}
+
+class PlainTcpRoot extends RootContext {
+  createStreamContext(contextId: u32): StreamContext | null {
+    return new PlainTcpStream(contextId, this);
+  }
+}
+
 registerRootContext((id: u32): RootContext => new DispatchRoot(id), "d");
 registerRootContext((id: u32): RootContext => new PassRoot(id), "pass");
 registerRootContext((id: u32): RootContext => new TcpRoot(id), "tcp");
+registerRootContext((id: u32): RootContext => new PlainTcpRoot(id), "tcp-plain");

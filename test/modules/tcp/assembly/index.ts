@@ -12,15 +12,19 @@ import {
 
 export * from "../../../../assembly/exports";
 
-// With the configuration "hold" (the conformance scenarios give none): downstream data "hold"
-// pauses its connection, and the next upstream data of six bytes or downstream close of any
-// connection resumes it through its handle.
+// With the configuration "hold": downstream data "hold" pauses its connection, and the next
+// upstream data of six bytes or downstream close of any connection resumes it through its
+// handle. With "hold-new": the first connection's onNewConnection pauses it, and the next
+// connection's resumes it.
 class TcpRoot extends RootContext {
   holding: bool = false;
+  holdingNew: bool = false;
   held: TcpMarker | null = null;
 
   onConfigure(configurationSize: u32): bool {
-    this.holding = String.UTF8.decode(this.pluginConfiguration()) == "hold";
+    const config = String.UTF8.decode(this.pluginConfiguration());
+    this.holding = config == "hold";
+    this.holdingNew = config == "hold-new";
     return true;
   }
 
@@ -39,6 +43,13 @@ class TcpRoot extends RootContext {
 class TcpMarker extends StreamContext {
   onNewConnection(): Action {
     log.info("tcp:new");
+    const root = this.root as TcpRoot;
+    if (!root.holdingNew) return Action.Continue;
+    if (root.held === null) {
+      root.held = this;
+      return Action.Pause;
+    }
+    root.resumeHeld();
     return Action.Continue;
   }
 
