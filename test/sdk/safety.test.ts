@@ -294,6 +294,18 @@ for (const kind of ["emulator", "envoy"] as const) {
       expect(side.logs()).not.toMatch(/body callback ran/);
     });
 
+    it("buffers a body of exactly the default limit (1 MiB, Envoy's buffer limit); one byte more gets 413", async () => {
+      const half = Buffer.alloc(1 << 19, 0x61);
+      const at = await side.request("/limit/default", { body: [half, half] });
+      expect(at.status).toBe(200);
+      expect(at.upstreamBody?.length).toBe(1 << 20);
+      expect(side.logs()).toMatch(/body callback ran with 1048576 bytes/);
+      // Envoy answers this one itself ("Payload Too Large"), before the SDK's 413 goes out; the
+      // test host sends the SDK's.
+      const past = await side.request("/limit/default", { body: [half, half, Buffer.from("b")] });
+      expect(past.status).toBe(413);
+    });
+
     it("replaces a word that straddles two body chunks without buffering the body", async () => {
       const body = [
         Buffer.from("my sec"),

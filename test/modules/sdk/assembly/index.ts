@@ -199,6 +199,8 @@ class SdkStream extends HttpContext {
       this.bufferRequestBody(16);
     } else if (path == "/limit/pass") {
       this.bufferRequestBody(16, Overflow.PassThrough);
+    } else if (path == "/limit/default") {
+      this.bufferRequestBody();
     } else if (path == "/memory/read") {
       this.bufferRequestBody(8 << 20);
     } else if (path == "/stream/redact") {
@@ -215,7 +217,7 @@ class SdkStream extends HttpContext {
       this.request.body.replaceString(this.request.body.readString());
     } else if (path == "/memory/read") {
       log.info("sdk: read {} bytes", this.request.body.read().byteLength.toString());
-    } else if (path == "/limit/pass") {
+    } else if (path == "/limit/pass" || path == "/limit/default") {
       log.info("sdk: body callback ran with {} bytes", bodySize.toString());
     } else if (path == "/stream/redact") {
       return this.sdkRoot.streamRedactor.applyTo(this.request.body, endOfStream);
