@@ -78,6 +78,7 @@ const PROXY_CALLS = new Set(PROXY_HOST_FUNCTIONS.map((f) => f.name));
 const STATUS_BY_NUMBER = new Map<number, string>(Object.entries(Status).map(([k, v]) => [v, k]));
 
 function checkCall(call: unknown, field: string): string {
+  // Stryker disable next-line ConditionalExpression: equivalent, the type check is for the compiler: the set of names has no value that is not a string
   if (typeof call === "string" && PROXY_CALLS.has(call)) return call;
   const near =
     typeof call === "string"
@@ -92,6 +93,7 @@ function checkCall(call: unknown, field: string): string {
 function checkStatus(status: unknown, field: string): number {
   const value =
     typeof status === "string" ? (Status as Record<string, number>)[status] : (status as number);
+  // Stryker disable next-line ConditionalExpression: equivalent, the type check is for the compiler: the map of statuses has no key that is not a number
   if (typeof value === "number" && STATUS_BY_NUMBER.has(value) && value !== Status.Ok) return value;
   const names = Object.keys(Status).filter((n) => n !== "Ok");
   throw new TypeError(
@@ -100,6 +102,7 @@ function checkStatus(status: unknown, field: string): number {
 }
 
 function count(n: unknown, field: string): number {
+  // Stryker disable next-line ConditionalExpression: equivalent, the type check is for the compiler: Number.isInteger is false for what is not a number
   if (typeof n === "number" && Number.isInteger(n) && n >= 0) return n;
   throw new TypeError(`${field}: ${JSON.stringify(n)} is not a whole number >= 0`);
 }
