@@ -80,6 +80,7 @@ function query(path: string | undefined): string | undefined {
 function grpcStatus(f: StreamFacts): bigint | undefined {
   if (!f.response) return undefined;
   const given = f.responseTrailers?.get("grpc-status") ?? f.response.get("grpc-status");
+  // Stryker disable next-line ConditionalExpression: equivalent, the check is for the compiler: "undefined" is no number
   if (given !== undefined && /^\d+$/.test(given)) return BigInt(given);
   switch (Number(f.response.get(":status"))) {
     case 400:
@@ -129,6 +130,7 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   // Envoy answers the content-length while the request headers are at hand.
   "request.size": (f) => {
     const announced = f.requestHeaders?.get("content-length");
+    // Stryker disable next-line ConditionalExpression: equivalent, the check is for the compiler: "undefined" is no number
     return announced !== undefined && /^\d+$/.test(announced)
       ? BigInt(announced)
       : BigInt(f.requestBodyBytes);

@@ -95,6 +95,7 @@ function sequenceLength(b: Uint8Array, i: number): number {
   if (c < 0x80) return 1;
   const cont = (k: number, lo = 0x80, hi = 0xbf) => {
     const x = b[i + k];
+    // Stryker disable next-line ConditionalExpression: equivalent, the check is for the compiler: undefined compares false with any number
     return x !== undefined && x >= lo && x <= hi;
   };
   if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
