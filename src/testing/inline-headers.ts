@@ -10,6 +10,8 @@
 // custom inline headers, which vary by build: those were found by sending each candidate
 // twice through the pinned binary over HTTP/1, both ways, and seeing which arrive joined.
 // On request maps `host` is another name for `:authority` (Envoy's lookup table maps it).
+// test/conformance/inline-names.test.ts writes every name of these lists, and names outside
+// them, twice into each map of a stream on both hosts: a name dropped or added fails it.
 
 /** Inline in request and response header maps alike. */
 const BOTH = [

@@ -1,5 +1,6 @@
 // The header-map module: reads after the filter's own writes, repeated names, pseudo-headers
-// and a map edited by another filter, each reported as `x-note-*` response headers. Used by
+// and a map edited by another filter, each reported as `x-note-*` response headers, and which
+// names each of a stream's maps joins (/inline/probe, logged). Used by
 // test/sdk/header-edits.test.ts (host calls per pattern, a filter before this one in real
 // Envoy) and the conformance suite (what the SDK answers against what the host holds).
 
@@ -124,12 +125,38 @@ function hostValue(map: MapType, name: string): string {
   return out;
 }
 
+/** The names of a space-separated list in header `name` of `h` (none when it is absent). */
+function namesIn(h: HeaderMap, name: string): string[] {
+  const list = h.get(name);
+  return list === null || list.length == 0 ? new Array<string>(0) : list.split(" ");
+}
+
+/** Map `type` handed over whole as each of `names` twice ("1", then "2"), the entries the
+ *  host then holds logged as `inline <kind> <status> <entries>`, and the map put back as it
+ *  was (the stream goes on unchanged). */
+function probeInline(h: HeaderMap, type: MapType, kind: string, names: string[]): void {
+  if (names.length == 0) return;
+  const before = hostPairs(type);
+  const pairs = new Array<Header>(0);
+  for (let i = 0; i < names.length; i++) {
+    pairs.push(new Header(unchecked(names[i]), "1"));
+    pairs.push(new Header(unchecked(names[i]), "2"));
+  }
+  const status = h.setPairs(pairs, Protected.Allow);
+  log.info("inline " + kind + " " + status.toString() + " " + entriesOf(hostPairs(type)));
+  h.setPairs(before, Protected.Allow);
+}
+
 /** Response names the two hosts' upstreams send differently, left out of the reports. */
 const RESPONSE_SKIP = ["date", "server", "content-length", "content-type", "x-envoy-upstream-service-time"];
 
 class MapsStream extends HttpContext {
   path: string = "";
   notes: Header[] = [];
+  /** The names /inline/probe writes twice into the stream's later maps. */
+  probeResponse: string[] = [];
+  probeRequestTrailers: string[] = [];
+  probeResponseTrailers: string[] = [];
 
   note(key: string, value: string): void {
     this.notes.push(new Header("x-note-" + key, value));
@@ -425,6 +452,12 @@ class MapsStream extends HttpContext {
       const all = h.pairs();
       for (let i = 0; i < all.length; i++) if (all[i].name.startsWith("x-m-")) count++;
       this.note("many", str(h.get("x-m-0")) + "," + str(h.get("x-m-255")) + "," + str(h.get("x-m-299")) + "," + count.toString());
+    } else if (path == "/inline/probe") {
+      // Which names each map joins: the names to write twice into each map come in headers.
+      this.probeResponse = namesIn(h, "x-probe-response");
+      this.probeRequestTrailers = namesIn(h, "x-probe-request-trailers");
+      this.probeResponseTrailers = namesIn(h, "x-probe-response-trailers");
+      probeInline(h, MapType.HttpRequestHeaders, "request-headers", namesIn(h, "x-probe-request"));
     } else if (path == "/edits/other-filter") {
       // Another filter ran before this one: every read answers what it left in the map.
       h.get("x-o-a");
@@ -442,8 +475,19 @@ class MapsStream extends HttpContext {
     this.continueRequest();
   }
 
+  onRequestTrailers(numTrailers: u32): Action {
+    probeInline(this.request.trailers, MapType.HttpRequestTrailers, "request-trailers", this.probeRequestTrailers);
+    return Action.Continue;
+  }
+
+  onResponseTrailers(numTrailers: u32): Action {
+    probeInline(this.response.trailers, MapType.HttpResponseTrailers, "response-trailers", this.probeResponseTrailers);
+    return Action.Continue;
+  }
+
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const h = this.response.headers;
+    probeInline(h, MapType.HttpResponseHeaders, "response-headers", this.probeResponse);
     if (this.path == "/pairs/response") {
       // The response map handed over whole, with repeats of inline and other names.
       const pairs = h.pairs();
