@@ -15,7 +15,8 @@
 // The sweep reads only the sets where something this VM wrote may have gone idle: each VM
 // notes, per set, when it last admitted a key there (every key's last-seen time is at most
 // the time of the write that stored it, made by some VM), and visits a set once that note is
-// `idleMs` old, then forgets it. A key refreshed later by another VM is that VM's to sweep.
+// more than `idleMs` old (a key is idle only then: see dropIdle), then forgets it. A key
+// refreshed later by another VM is that VM's to sweep.
 // A new table owes every set one visit (sets written before it was made: an earlier
 // configuration, another VM's table that is gone), so the first pass still covers the whole
 // table at the usual pace; after it, a tick reads as many sets as went idle. The key space
@@ -387,7 +388,7 @@ export class SharedBuckets {
       const index = this.sweepCursor;
       this.sweepCursor = (this.sweepCursor + 1) % this.sets;
       const owed = unchecked(this.owed[index]);
-      if (owed == 0 || owed > idleBefore) continue; // nothing of this VM's can be idle yet
+      if (owed == 0 || owed >= idleBefore) continue; // nothing of this VM's can be idle yet
       const name = unchecked(this.names[index]);
       const stored = getSharedDataBytes(name);
       unchecked((this.owed[index] = 0));

@@ -482,6 +482,24 @@ describe("BucketSet", () => {
     expect<bool>(BucketSet.decode(otherVersion) === null).toBe(true);
   });
 
+  it("writes nothing past the bytes it returns", () => {
+    // A marker in the word after the last entry's state: inside that array's own allocation
+    // (two values leave 12 bytes of padding before the next block), never part of the state.
+    const MARKER: u64 = 0x5e7b0c4e7e5e7b0c;
+    const st = new StaticArray<i64>(2);
+    st[0] = 7;
+    st[1] = -8;
+    store<u64>(changetype<usize>(st) + 16, MARKER);
+    const set = new BucketSet();
+    set.entries.push(new BucketEntry(String.UTF8.encode("k"), 5, 1, st));
+    // 33 bytes: their allocation, too, has room after them, where a stray write would land.
+    const bytes = set.encode();
+    expect<i32>(bytes.byteLength).toBe(2 + 1 + 1 + 13 + 16);
+    expect<i64>(load<i64>(changetype<usize>(bytes) + 17)).toBe(7);
+    expect<i64>(load<i64>(changetype<usize>(bytes) + 25)).toBe(-8);
+    expect<u64>(load<u64>(changetype<usize>(bytes) + bytes.byteLength)).not.toBe(MARKER);
+  });
+
   it("drops only entries admitted before the idle time, keeping the others in order", () => {
     const set = new BucketSet();
     set.entries.push(new BucketEntry(String.UTF8.encode("old"), 100, 0, new StaticArray<i64>(0)));

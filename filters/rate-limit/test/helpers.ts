@@ -15,6 +15,8 @@ export interface HostExtras {
   properties?: Record<string, string>;
   /** gRPC clusters: a handler playing the rate limit service. */
   grpcClusters?: Record<string, GrpcHandler | string>;
+  /** The virtual clock's start (default T0). */
+  startTimeMs?: number;
 }
 
 export function rateLimitHost(configuration: object, extras: HostExtras = {}): Promise<Host> {
@@ -23,7 +25,7 @@ export function rateLimitHost(configuration: object, extras: HostExtras = {}): P
     rootId: "rate-limit",
     vmId: "rate-limit",
     configuration,
-    startTimeMs: T0,
+    startTimeMs: extras.startTimeMs ?? T0,
     workers: extras.workers,
     properties: extras.properties,
     grpcClusters: extras.grpcClusters,
@@ -54,6 +56,46 @@ export async function statuses(
 
 export function admitted(list: number[]): number {
   return list.filter((s) => s === 200).length;
+}
+
+/** One key of a stored set of the shared-data table. */
+export interface StoredKey {
+  /** The key's last value, as encodeValues stores it (a tag, a u16 length, the UTF-8). */
+  value: string;
+  lastSeen: number;
+  /** Per limit: tokens or count, then the fill time or window start, then the previous count. */
+  state: number[];
+}
+
+/**
+ * The keys of one set of the table as stored (filters/lib/bucket.ts, BucketSet.encode), in
+ * order; [] when the set is absent. Little-endian:
+ *   u8 version (1), u8 key count, then per key:
+ *   u8 key length, the key, i64 last admitted (ms), u32 limits signature, u8 state length n,
+ *   n i64 of state.
+ */
+export function storedSet(host: Host, name: string): StoredKey[] {
+  const bytes = host.sharedData(name);
+  if (!bytes) return [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(0) !== 1) throw new Error(`${name}: not a set of version 1`);
+  const keys: StoredKey[] = [];
+  let at = 2;
+  for (let i = 0; i < view.getUint8(1); i++) {
+    const length = view.getUint8(at);
+    const value = new TextDecoder().decode(bytes.subarray(at + 4, at + 1 + length));
+    at += 1 + length;
+    const lastSeen = Number(view.getBigInt64(at, true));
+    const n = view.getUint8(at + 12);
+    at += 13;
+    const state: number[] = [];
+    for (let j = 0; j < n; j++) state.push(Number(view.getBigInt64(at + j * 8, true)));
+    at += n * 8;
+    keys.push({ value, lastSeen, state });
+  }
+  if (at !== bytes.byteLength)
+    throw new Error(`${name}: ${bytes.byteLength - at} bytes after the last key`);
+  return keys;
 }
 
 export type { Exchange, Host };

@@ -3,7 +3,7 @@
 // leases stay off where they would change an answer (rate-limit headers, windows, small
 // buckets).
 import { describe, expect, it } from "vitest";
-import { rateLimitHost, rule } from "./helpers.ts";
+import { type Host, rateLimitHost, rule, storedSet } from "./helpers.ts";
 
 const one = { "x-user": "a" };
 const bucket = (capacity: number, tokensPerFill = capacity, fillInterval = "1h") => ({
@@ -15,6 +15,31 @@ const sharedCalls = (host: Awaited<ReturnType<typeof rateLimitHost>>) => {
   const c = host.coverage.hostCalls;
   return (c.get("proxy_get_shared_data") ?? 0) + (c.get("proxy_set_shared_data") ?? 0);
 };
+
+/** Sends one admitted request; checks how many reads and writes of shared data it made. */
+async function admit(host: Host, headers: Record<string, string>, calls: number, worker = 0) {
+  const before = sharedCalls(host);
+  expect((await host.request({ headers, worker })).status).toBe(200);
+  expect(sharedCalls(host) - before).toBe(calls);
+}
+
+/** The reads and writes of shared data while the clock moves `ms` (the tick's work). */
+function during(host: Host, ms: number): number {
+  const before = sharedCalls(host);
+  host.advance(ms);
+  return sharedCalls(host) - before;
+}
+
+/** The tokens of `value`'s first limit in the one-set table ratelimit/r/0. */
+function tokens(host: Host, value: string): number | undefined {
+  return storedSet(host, "ratelimit/r/0").find((k) => k.value === value)?.state[0];
+}
+
+/** 6400 tokens in one set, leases of up to 1000, ticks as configured (`sweep`). */
+const oneSet = (sweep: string, fields: Record<string, unknown> = {}) => ({
+  rules: [rule({ ...bucket(6400), max_keys: 8, ...fields })],
+  shared: { lease: 1000, sweep_interval: sweep },
+});
 
 describe("leases", () => {
   it("never admits more than the bucket across two workers, and the whole bucket once leases go back", async () => {
@@ -151,6 +176,142 @@ describe("leases", () => {
       if ((await host.request({ headers: one, worker: i % 2 })).status === 200) total++;
     }
     expect(total).toBeLessThanOrEqual(640);
+  });
+
+  it("admits from a lease after another rule refused the request before", async () => {
+    const host = await rateLimitHost({
+      ...oneSet("1h"),
+      rules: [
+        rule({ ...bucket(6400), max_keys: 8 }),
+        rule({
+          name: "s",
+          key: [{ header: "x-other" }],
+          limits: [{ window: { requests: 0, per: "hour" } }],
+        }),
+      ],
+    });
+    await admit(host, one, 4); // stores the key (a read, the absent-key token, a write)
+    await admit(host, one, 1); // takes a lease
+    expect((await host.request({ headers: { "x-other": "z" } })).status).toBe(429);
+    await admit(host, one, 0);
+  });
+
+  it("leaves another key's lease in its slot alone, and takes none itself meanwhile", async () => {
+    const host = await rateLimitHost(oneSet("1h"));
+    const a = { "x-user": "a" };
+    const b = { "x-user": "b" };
+    await admit(host, a, 4);
+    await admit(host, a, 1); // a lease of 99 (6399 / 64): 98 held
+    await admit(host, b, 1); // b is stored, with no lease: a's holds the slot
+    await admit(host, a, 0);
+    // Another worker wrote the set: b's write on the copy loses, it reads and writes.
+    host.setSharedData("ratelimit/r/0", host.sharedData("ratelimit/r/0") as Uint8Array);
+    await admit(host, b, 3);
+    for (let i = 0; i < 96; i++) await admit(host, a, 0);
+    await admit(host, b, 1); // a still holds one token
+    await admit(host, a, 0); // the last one
+    await admit(host, b, 1); // a's used-up lease gives way: b takes one
+    await admit(host, b, 0);
+  });
+
+  it("gives a lease back with the write of a request that costs nothing", async () => {
+    const host = await rateLimitHost(
+      oneSet("1h", { cost: { header: "x-cost", default: 1, max: 10 } }),
+    );
+    await admit(host, one, 4);
+    await admit(host, one, 1); // 6300 stored, 98 held
+    expect(tokens(host, "a")).toBe(6300);
+    await admit(host, { ...one, "x-cost": "0" }, 1);
+    expect(tokens(host, "a")).toBe(6398);
+    await admit(host, one, 1); // a new lease
+  });
+
+  it("uses a lease of the rule's one shared bucket", async () => {
+    const host = await rateLimitHost(oneSet("1h", { bucket: "shared" }));
+    await admit(host, { "x-user": "a" }, 4);
+    await admit(host, { "x-user": "b" }, 1);
+    for (let i = 0; i < 10; i++) await admit(host, { "x-user": `u${i}` }, 0);
+  });
+
+  it("gives a lease back on the tick, then decides on its own copy of the set", async () => {
+    const host = await rateLimitHost(oneSet("1s"));
+    await admit(host, one, 4);
+    await admit(host, one, 1);
+    expect(during(host, 1000)).toBe(2); // a read and a write
+    expect(tokens(host, "a")).toBe(6398);
+    await admit(host, one, 1); // a new lease, written without a read
+  });
+
+  it("gives a last leased token back, and reads nothing for a used-up lease", async () => {
+    const host = await rateLimitHost(oneSet("1s"));
+    await admit(host, one, 4);
+    await admit(host, one, 1); // 6300 stored, 98 held
+    for (let i = 0; i < 97; i++) await admit(host, one, 0);
+    expect(during(host, 1000)).toBe(2);
+    expect(tokens(host, "a")).toBe(6301);
+    await admit(host, one, 1); // 6301 / 64 = 98: 6203 stored, 97 held
+    for (let i = 0; i < 97; i++) await admit(host, one, 0);
+    expect(during(host, 1000)).toBe(0);
+    expect(tokens(host, "a")).toBe(6203);
+    await admit(host, one, 1);
+  });
+
+  it("gives a lease back within cas_attempts when other writes land between, else keeps it", async () => {
+    const host = await rateLimitHost({
+      ...oneSet("1s"),
+      shared: { lease: 1000, sweep_interval: "1s", cas_attempts: 2 },
+    });
+    const same = (v: Uint8Array | undefined) => (v ? v.slice() : new Uint8Array(0));
+    await admit(host, one, 4);
+    await admit(host, one, 1);
+    host.contendSharedData("ratelimit/r/0", 1, same);
+    expect(during(host, 1000)).toBe(4); // the first write loses, the second lands
+    expect(tokens(host, "a")).toBe(6398);
+    await admit(host, one, 1); // a new lease, on the copy of the write that landed
+    // Both tries lose: the lease stays, and is used.
+    host.contendSharedData("ratelimit/r/0", 2, same);
+    expect(during(host, 1000)).toBe(4);
+    await admit(host, one, 0);
+  });
+
+  it("drops a lease whose key left the set", async () => {
+    const host = await rateLimitHost(oneSet("1s", { max_keys: 1 }));
+    await admit(host, one, 4);
+    await admit(host, one, 1);
+    await admit(host, { "x-user": "b" }, 1); // takes a's place
+    expect(during(host, 1000)).toBe(1); // nothing of a's to give back to
+    await admit(host, one, 1); // a comes back afresh, without the lease
+    expect(storedSet(host, "ratelimit/r/0").map((k) => k.value)).toEqual(["a"]);
+  });
+
+  it("gives a lease back on the tick after another worker's write, and goes on without a read", async () => {
+    const host = await rateLimitHost(oneSet("1s"), { workers: 2 });
+    await admit(host, one, 4);
+    await admit(host, one, 1);
+    await admit(host, { "x-user": "b" }, 2, 1); // worker 1 reads and writes
+    expect(during(host, 1000)).toBe(2);
+    await admit(host, one, 1);
+  });
+
+  it("gives a lease back with a request decided on the decoded set", async () => {
+    // Two fills of 10 min recover the bucket: keys go idle after 20 min. No tick for an hour.
+    const host = await rateLimitHost(
+      oneSet("1h", {
+        ...bucket(6400, 3200, "600s"),
+        idle_timeout: "1200s",
+        cost: { header: "x-cost", default: 1, max: 10 },
+      }),
+    );
+    await admit(host, { "x-user": "b" }, 4);
+    host.advance(15 * 60_000);
+    await admit(host, one, 1);
+    await admit(host, one, 1); // 6300 stored, 98 held until the fill at 25 min
+    host.advance(6 * 60_000);
+    // b is idle: the set is decoded, and the lease goes back into a's state there.
+    await admit(host, { ...one, "x-cost": "0" }, 1);
+    expect(storedSet(host, "ratelimit/r/0").map((k) => [k.value, k.state[0]])).toEqual([
+      ["a", 6398],
+    ]);
   });
 
   it("stays off for small buckets, windows and rate-limit headers: every decision writes", async () => {

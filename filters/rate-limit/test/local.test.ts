@@ -1,9 +1,37 @@
 // rate-limit on the test host with its virtual clock: the algorithms, keys, responses, stats,
 // the shared-data table (contention, eviction, idle expiry) and shadow mode.
 import { describe, expect, it } from "vitest";
-import { admitted, rateLimitHost, rule, statuses } from "./helpers.ts";
+import { admitted, type Host, rateLimitHost, rule, statuses, storedSet, T0 } from "./helpers.ts";
 
 const user = (u: string) => ({ "x-user": u });
+
+/** The reads and writes of shared data so far. */
+const sharedCalls = (host: Host) => {
+  const c = host.coverage.hostCalls;
+  return { get: c.get("proxy_get_shared_data") ?? 0, set: c.get("proxy_set_shared_data") ?? 0 };
+};
+
+/** Sends one request and checks its status and the reads and writes of shared data it made. */
+async function step(
+  host: Host,
+  headers: Record<string, string>,
+  status: number,
+  calls: { get: number; set: number },
+  worker = 0,
+) {
+  const before = sharedCalls(host);
+  expect((await host.request({ headers, worker })).status).toBe(status);
+  const after = sharedCalls(host);
+  expect({ get: after.get - before.get, set: after.set - before.set }).toEqual(calls);
+}
+
+/** The reads and writes of shared data while the clock moves `ms` (the timer's work). */
+function during(host: Host, ms: number) {
+  const before = sharedCalls(host);
+  host.advance(ms);
+  const after = sharedCalls(host);
+  return { get: after.get - before.get, set: after.set - before.set };
+}
 
 describe("token bucket", () => {
   it("admits the capacity, refills exactly at the end of each interval, says when in Retry-After", async () => {
@@ -298,6 +326,92 @@ describe("the shared-data table", () => {
     expect(host.counter("ratelimit_allowed_rule=r")).toBe(6);
   });
 
+  it("writes without a read again once it has read and written over another worker's write", async () => {
+    const host = await rateLimitHost(
+      {
+        rules: [
+          rule({
+            max_keys: 8,
+            idle_timeout: "1h",
+            limits: [{ token_bucket: { capacity: 10, tokens_per_fill: 1, fill_interval: "1s" } }],
+          }),
+        ],
+      },
+      { workers: 2 },
+    );
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    await step(host, user("a"), 200, { get: 0, set: 1 });
+    await step(host, user("a"), 200, { get: 1, set: 1 }, 1);
+    // Worker 1's write took the token worker 0 expected its next write to take: its write
+    // loses, it reads (the token its own write then takes is one past the one it read) ...
+    await step(host, user("a"), 200, { get: 1, set: 2 });
+    // ... and its copy is good again.
+    await step(host, user("a"), 200, { get: 0, set: 1 });
+  });
+
+  it("keeps writing without a read after reading a set it wrote earlier", async () => {
+    // Two sets: a lands in ratelimit/r/0, u3 in ratelimit/r/1.
+    const host = await rateLimitHost({
+      rules: [
+        rule({ max_keys: 16, idle_timeout: "1h", cost: { header: "x-cost", default: 1, max: 10 } }),
+      ],
+    });
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    expect((await host.request({ headers: user("u3") })).status).toBe(200);
+    expect(storedSet(host, "ratelimit/r/0").map((k) => k.value)).toEqual(["a"]);
+    expect(storedSet(host, "ratelimit/r/1").map((k) => k.value)).toEqual(["u3"]);
+    // a's set, refused on the copy and read: its token is older than u3's write. The worker
+    // still knows the token its next write takes, so u3 goes on without reads.
+    await step(host, { ...user("a"), "x-cost": "10" }, 429, { get: 1, set: 0 });
+    await step(host, user("u3"), 200, { get: 0, set: 1 });
+    await step(host, user("u3"), 200, { get: 0, set: 1 });
+  });
+
+  it("counts a key once in the live keys however often it is admitted", async () => {
+    const host = await rateLimitHost({ rules: [rule({})] });
+    expect(await statuses(host, 3, user("a"))).toEqual([200, 200, 200]);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(1);
+  });
+
+  it("decides a key beside an idle one on its stored state, and stores it once", async () => {
+    const host = await rateLimitHost({
+      rules: [
+        rule({
+          max_keys: 8,
+          idle_timeout: "30s",
+          limits: [{ token_bucket: { capacity: 3, tokens_per_fill: 1, fill_interval: "10s" } }],
+        }),
+      ],
+      shared: { sweep_interval: "1h" },
+    });
+    expect((await host.request({ headers: user("a") })).status).toBe(200); // the set's first key
+    expect((await host.request({ headers: user("b") })).status).toBe(200);
+    host.advance(25_000);
+    expect(await statuses(host, 3, user("a"))).toEqual([200, 200, 200]);
+    host.advance(10_000);
+    // b is idle: the set is decoded (and b leaves with this write); a has the one token that
+    // came back in those 10 s.
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    expect(storedSet(host, "ratelimit/r/0")).toEqual([
+      { value: "a", lastSeen: T0 + 35_000, state: [0, T0 + 35_000, 0] },
+    ]);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(1);
+    expect((await host.request({ headers: user("a") })).status).toBe(429);
+  });
+
+  it("starts a key afresh when its limits changed, even to as many limits", async () => {
+    const before = await rateLimitHost({
+      rules: [rule({ max_keys: 8, limits: [{ window: { requests: 1, per: "hour" } }] })],
+    });
+    expect((await before.request({ headers: user("a") })).status).toBe(200);
+    // The set as the earlier configuration left it, under one of 2 an hour.
+    const after = await rateLimitHost({
+      rules: [rule({ max_keys: 8, limits: [{ window: { requests: 2, per: "hour" } }] })],
+    });
+    after.setSharedData("ratelimit/r/0", before.sharedData("ratelimit/r/0") as Uint8Array);
+    expect(await statuses(after, 3, user("a"))).toEqual([200, 200, 429]);
+  });
+
   it("applies the configured outcome when every attempt loses, and counts it", async () => {
     for (const outcome of ["deny", "allow"]) {
       const host = await rateLimitHost({
@@ -351,6 +465,65 @@ describe("the shared-data table", () => {
     expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(3);
     host.advance(12_000); // idle from 5 s; the sweep covers the whole table every 5 s
     expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(0);
+  });
+
+  it("sweeps a key admitted exactly one idle timeout before a tick", async () => {
+    // The tick at T0 + 5 s finds a not yet idle (admitted at T0); the next one drops it.
+    const host = await rateLimitHost({
+      rules: [rule({ max_keys: 8, idle_timeout: "5s" })],
+      shared: { sweep_interval: "1s" },
+    });
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    host.advance(5000);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(1);
+    expect(during(host, 1000)).toEqual({ get: 1, set: 1 });
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(0);
+    expect(storedSet(host, "ratelimit/r/0")).toEqual([]);
+  });
+
+  it("looks at a set again when its sweep's write loses, and writes it next without a read", async () => {
+    const host = await rateLimitHost({
+      rules: [rule({ max_keys: 8, idle_timeout: "5s" })],
+      shared: { sweep_interval: "1s" },
+    });
+    expect((await host.request({ headers: user("a") })).status).toBe(200);
+    host.advance(5000);
+    // Another worker writes the set right after the sweep reads it.
+    host.contendSharedData("ratelimit/r/0", 1, (v) => (v ? v.slice() : new Uint8Array(0)));
+    expect(during(host, 1000)).toEqual({ get: 1, set: 1 });
+    expect(storedSet(host, "ratelimit/r/0").map((k) => k.value)).toEqual(["a"]);
+    expect(during(host, 1000)).toEqual({ get: 1, set: 1 });
+    expect(storedSet(host, "ratelimit/r/0")).toEqual([]);
+    expect(host.gauge("ratelimit_keys_live_rule=r")).toBe(0);
+    // The sweep's write is this worker's last: the next request decides on it.
+    await step(host, user("b"), 200, { get: 0, set: 1 });
+  });
+
+  it("sweeps the sets a table before it left, on its first pass", async () => {
+    const earlier = await rateLimitHost({
+      rules: [rule({ max_keys: 8, idle_timeout: "5s" })],
+      shared: { sweep_interval: "1s" },
+    });
+    expect((await earlier.request({ headers: user("a") })).status).toBe(200);
+    // A new table (another host, 10 s later) over the set with a in it, idle by then.
+    const host = await rateLimitHost(
+      { rules: [rule({ max_keys: 8, idle_timeout: "5s" })], shared: { sweep_interval: "1s" } },
+      { startTimeMs: T0 + 10_000 },
+    );
+    host.setSharedData("ratelimit/r/0", earlier.sharedData("ratelimit/r/0") as Uint8Array);
+    expect(during(host, 1000)).toEqual({ get: 1, set: 1 });
+    expect(storedSet(host, "ratelimit/r/0")).toEqual([]);
+  });
+
+  it("reads a new table's sets at the pace that covers it once per idle timeout", async () => {
+    // 100 sets of 8, idle after 5 s, a tick a second: 20 sets a tick.
+    const host = await rateLimitHost({
+      rules: [rule({ max_keys: 800, idle_timeout: "5s" })],
+      shared: { sweep_interval: "1s" },
+    });
+    expect(during(host, 1000)).toEqual({ get: 20, set: 0 });
+    expect(during(host, 4000)).toEqual({ get: 80, set: 0 });
+    expect(during(host, 5000)).toEqual({ get: 0, set: 0 });
   });
 
   it("sweeps, after its first pass over the table, only the sets where a key went idle", async () => {
