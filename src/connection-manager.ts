@@ -6,7 +6,8 @@
 export interface HttpLimits {
   /** HttpConnectionManager max_request_headers_kb: larger request headers get 431. Default 60. */
   maxRequestHeadersKb?: number;
-  /** Listener per_connection_buffer_limit_bytes: a body a filter buffers beyond it gets 413.
+  /** Listener per_connection_buffer_limit_bytes: a body a filter buffers beyond it is refused
+   *  (413 on the request path; on the response path 500, or a reset once headers went out).
    *  Default 1 MiB. */
   bufferLimitBytes?: number;
   /** http_protocol_options.accept_http_10: without it an HTTP/1.0 request gets 426.

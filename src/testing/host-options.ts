@@ -41,7 +41,8 @@ export interface HostOptions extends Omit<PluginSettings, "name"> {
   /** The names of the route requests take (xds.cluster_name, xds.route_name,
    *  xds.virtual_host_name); default cluster "upstream", an unnamed route, virtual host "all". */
   route?: RouteNames;
-  /** The connection manager's limits (431, 426, 413); Envoy's defaults unless given. */
+  /** The connection manager's limits (431, 426, 413, and 500 for a response body buffered
+   *  past the buffer limit); Envoy's defaults unless given. */
   limits?: HttpLimits;
   /** The bootstrap's node (`xds.node`): id, cluster, metadata. Default: none set. */
   node?: NodeInfo;

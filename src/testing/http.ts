@@ -56,6 +56,18 @@ function envoyReply(status: number, text: string, details: string): LocalReply {
   return { status, body: text, bodyBytes: utf8(text), headers: [], details, grpcStatus: null };
 }
 
+/**
+ * Envoy's reply to a body the filter buffered past the connection's buffer limit: 413 on the
+ * request path (through the filter's response callbacks); 500 on the response path, which
+ * goes to the client directly while the response headers are held and becomes a reset once
+ * they went (sendLocal's rules for a reply from the response path).
+ */
+function tooLargeReply(dir: Direction): LocalReply {
+  return dir === "request"
+    ? envoyReply(413, "Payload Too Large", "request_payload_too_large")
+    : envoyReply(500, "Internal Server Error", "response_payload_too_large");
+}
+
 /** The header Envoy's router adds with the route's timeout (15 s by default). */
 const ROUTER_TIMEOUT = "x-envoy-expected-rq-timeout-ms";
 
@@ -117,6 +129,9 @@ export class HttpStream implements StreamControl {
   private replying = false;
   /** The connection manager answered in the filter's place (e.g. an invalid :status). */
   private refused = false;
+  /** Envoy's 413 for a request body buffered past the limit, settled before the body
+   *  callback it goes out after: a reply the filter sends from that callback loses to it. */
+  private limitReply: LocalReply | null = null;
   /** Body bytes received from the client so far (request.size). */
   requestBodyBytes = 0;
   /** Why the response is what it is (response.code_details). */
@@ -134,7 +149,8 @@ export class HttpStream implements StreamControl {
     connection: ConnectionInfo,
     /** Without a VM context (failed VM under FAIL_OPEN) the stream passes untouched. */
     private readonly passthrough: boolean,
-    /** A body the filter buffers beyond this gets 413 (the listener's buffer limit). */
+    /** A body the filter buffers beyond this is refused (the listener's buffer limit): 413 on
+     *  the request path, 500 or a reset on the response path. */
     private readonly bufferLimitBytes = 1024 * 1024,
   ) {
     this.context = new HttpContext(vm, id, rootState, connection, this);
@@ -363,7 +379,22 @@ export class HttpStream implements StreamControl {
       this.failStream();
       return "Continue";
     }
-    s.body = new ByteBuffer(s.bodyBuffering ? concat(s.accumulated, chunk) : chunk);
+    const whole = s.bodyBuffering ? concat(s.accumulated, chunk) : chunk;
+    if (s.bodyBuffering && whole.length > this.bufferLimitBytes) {
+      // Envoy adds a chunk to the body the filter buffers before the filter's callback, and the
+      // buffer passing the connection's limit settles the outcome there: on the request path a
+      // 413 (the callback still runs, seeing the whole body, and the 413 goes out after it
+      // whatever the filter returns or replies); on the response path, no callback.
+      if (dir === "response") {
+        s.bodyBuffering = false;
+        s.accumulated = EMPTY;
+        s.body = null;
+        this.sendLocal(tooLargeReply(dir));
+        return "Continue";
+      }
+      this.limitReply = tooLargeReply(dir);
+    }
+    s.body = new ByteBuffer(whole);
     const name = dir === "request" ? "proxy_on_request_body" : "proxy_on_response_body";
     const raw = this.guard(
       name,
@@ -376,9 +407,16 @@ export class HttpStream implements StreamControl {
     const bytes = s.body.bytes;
     s.bodyBuffering = false;
     s.accumulated = EMPTY;
+    const limitReply = this.limitReply;
+    this.limitReply = null;
     if (raw === false) {
       s.body = null;
       return "Continue";
+    }
+    if (limitReply) {
+      s.body = null;
+      this.sendLocal(limitReply);
+      return actionName(raw);
     }
     if (this.ended && !(dir === "response" && this.replying)) {
       s.body = null;
@@ -390,11 +428,13 @@ export class HttpStream implements StreamControl {
     } else {
       s.bodyBuffering = true;
       s.accumulated = bytes;
-      if (dir === "request" && bytes.length > this.bufferLimitBytes) {
-        // The buffered body outgrew the connection's buffer: Envoy answers 413 through the
-        // filter's response callbacks.
+      if (bytes.length > this.bufferLimitBytes) {
+        // The first chunk the filter buffers is already past the connection's buffer: Envoy
+        // refuses it as it buffers it, after the callback.
         s.body = null;
-        this.sendLocal(envoyReply(413, "Payload Too Large", "request_payload_too_large"));
+        s.bodyBuffering = false;
+        s.accumulated = EMPTY;
+        this.sendLocal(tooLargeReply(dir));
       }
     }
     return actionName(raw);
@@ -552,6 +592,7 @@ export class HttpStream implements StreamControl {
     // callbacks, or while it holds them) replaces it: Envoy sends it directly, and the first
     // goes no further.
     if (this.reset || (this.localReply && r.passed.headers)) return;
+    if (this.limitReply && !failure) return;
     this.localReply = reply;
     this.responseDetails = reply.details;
     // To a gRPC client Envoy answers trailers-only: the status and message go in headers.

@@ -12,8 +12,11 @@ export interface RawRequest {
   version?: string;
   /** In order, repeats allowed; a Uint8Array value is written as those bytes. */
   headers: Array<[string, string | Uint8Array]>;
-  body?: Uint8Array;
-  /** Send the body in chunked framing (one chunk) instead of as it is. */
+  /** The body, or its pieces: the emulator hands each piece to one body callback; to Envoy
+   *  they are written 30 ms apart, so that its reads (and body callbacks) mostly see them
+   *  apart too. */
+  body?: Uint8Array | Uint8Array[];
+  /** Send the body in chunked framing (one chunk) instead of as it is (pieces joined). */
   chunked?: boolean;
 }
 
@@ -28,7 +31,8 @@ export interface RawResponse {
 
 const CRLF = "\r\n";
 
-function encodeRequest(req: RawRequest): Buffer {
+/** The request as written: the head with the body's first piece, then one write per piece. */
+function encodeRequest(req: RawRequest): Buffer[] {
   const parts: Buffer[] = [
     Buffer.from(`${req.method} ${req.path} ${req.version ?? "HTTP/1.1"}${CRLF}`, "latin1"),
   ];
@@ -38,7 +42,11 @@ function encodeRequest(req: RawRequest): Buffer {
     parts.push(Buffer.from(CRLF, "latin1"));
   }
   parts.push(Buffer.from(CRLF, "latin1"));
-  const body = req.body ?? new Uint8Array(0);
+  if (Array.isArray(req.body) && !req.chunked) {
+    const [first = new Uint8Array(0), ...rest] = req.body;
+    return [Buffer.concat([...parts, first]), ...rest.map((piece) => Buffer.from(piece))];
+  }
+  const body = Array.isArray(req.body) ? Buffer.concat(req.body) : (req.body ?? new Uint8Array(0));
   if (req.chunked) {
     if (body.length > 0) {
       parts.push(Buffer.from(`${body.length.toString(16)}${CRLF}`, "latin1"));
@@ -49,7 +57,7 @@ function encodeRequest(req: RawRequest): Buffer {
   } else if (body.length > 0) {
     parts.push(Buffer.from(body));
   }
-  return Buffer.concat(parts);
+  return [Buffer.concat(parts)];
 }
 
 /** Parses one response from `data`; null while incomplete. `head` true for HEAD requests. */
@@ -122,7 +130,15 @@ export function rawRequest(
       timeoutMs,
     );
     const head = req.method === "HEAD";
-    socket.on("connect", () => socket.write(encodeRequest(req)));
+    socket.on("connect", async () => {
+      const [first, ...rest] = encodeRequest(req);
+      socket.write(first as Buffer);
+      for (const piece of rest) {
+        await new Promise((r) => setTimeout(r, 30));
+        if (settled || socket.destroyed) return;
+        socket.write(piece);
+      }
+    });
     socket.on("data", (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
       const parsed = parseResponse(data, head, false);

@@ -2,7 +2,7 @@
 // whose context creation traps, the header actions (StopIteration with and without
 // allow_on_headers_stop_iteration, StopAll, ContinueAndEndStream), trailers held or seen,
 // what a continue sends on (a held or buffered body, paused trailers), when the stream ends
-// and which maps stay readable after it, the buffer limit, a local reply once the response
+// and which maps stay readable after it, the buffer limit on either path, a local reply once the response
 // headers went, one whose response headers the filter holds, and one replaced by a second
 // reply or a trap in its response headers callback, a stream ending while another one fails
 // the VM, and a response continue before the response reached the filter (Envoy 1.40 crashes
@@ -320,6 +320,105 @@ describe("an HTTP stream", () => {
     s.requestBody("e", { endOfStream: false });
     expect(s.downstream.headers?.get(":status")).toBe("413");
     expect(s.raw.responseDetails).toBe("request_payload_too_large");
+  });
+
+  it("answers 413 after the body callback whose chunk took the buffer past the limit, over the filter's own reply from it", async () => {
+    const host = await createHost({
+      // Pauses every chunk; replies 403 when the body it sees is 5 bytes.
+      module: filter({
+        proxy_on_request_body: [
+          ...[0x20, 0x01, ...i32(5), 0x46, 0x04, 0x40, ...localReply(403), 0x0b],
+          ...i32(1),
+        ],
+      }),
+      limits: { bufferLimitBytes: 4 },
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    s.requestBody("ab", { endOfStream: false });
+    s.requestBody("cde", { endOfStream: false });
+    expect(s.steps.map((x) => x.callback)).toEqual([
+      "proxy_on_request_headers",
+      "proxy_on_request_body",
+      "proxy_on_request_body",
+      "proxy_on_response_headers",
+      "proxy_on_response_body",
+    ]);
+    expect(s.downstream.headers?.get(":status")).toBe("413");
+    expect(text(s.downstream.body)).toBe("Payload Too Large");
+    expect(s.raw.responseDetails).toBe("request_payload_too_large");
+  });
+
+  it("answers 413 when the filter continues the body it buffered once the buffer passed the limit", async () => {
+    const host = await createHost({
+      // Pauses while the body it sees is at most 4 bytes, continues after.
+      module: filter({ proxy_on_request_body: [0x20, 0x01, ...i32(4), 0x4d] }),
+      limits: { bufferLimitBytes: 4 },
+    });
+    const s = host.stream();
+    s.requestHeaders(POST, { endOfStream: false });
+    expect(s.requestBody("ab", { endOfStream: false })).toBe("Pause");
+    expect(s.requestBody("cde", { endOfStream: false })).toBe("Continue");
+    expect(s.downstream.headers?.get(":status")).toBe("413");
+    expect(s.upstream.body).toHaveLength(0);
+  });
+
+  it("answers 500 past the filter when the response body it buffers passes the limit while it holds the headers", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_response_headers: i32(1), proxy_on_response_body: i32(1) }),
+      allowOnHeadersStopIteration: true,
+      limits: { bufferLimitBytes: 4 },
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    s.responseBody("ab", { endOfStream: false });
+    s.responseBody("cde", { endOfStream: false });
+    // No callback for the chunk that crossed the limit, none for the 500.
+    expect(s.steps.map((x) => x.callback)).toEqual([
+      "proxy_on_request_headers",
+      "proxy_on_response_headers",
+      "proxy_on_response_body",
+    ]);
+    expect(s.downstream.headers?.get(":status")).toBe("500");
+    expect(text(s.downstream.body)).toBe("Internal Server Error");
+    expect(s.raw.responseDetails).toBe("response_payload_too_large");
+    expect(s.raw.reset).toBe(false);
+  });
+
+  it("resets the stream when the response body the filter buffers passes the limit after the headers went", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_response_body: i32(1) }),
+      limits: { bufferLimitBytes: 4 },
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    s.responseBody("ab", { endOfStream: false });
+    expect(s.raw.reset).toBe(false);
+    s.responseBody("cde", { endOfStream: false });
+    expect(s.raw.reset).toBe(true);
+    expect(s.steps.filter((x) => x.callback === "proxy_on_response_body")).toHaveLength(1);
+    expect(s.downstream.headers?.get(":status")).toBe("200");
+    expect(s.downstream.body).toHaveLength(0);
+  });
+
+  it("refuses a first response chunk past the limit after the body callback that buffers it", async () => {
+    const host = await createHost({
+      module: filter({ proxy_on_response_body: i32(1) }),
+      limits: { bufferLimitBytes: 4 },
+    });
+    const s = host.stream();
+    s.requestHeaders(POST);
+    s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    s.responseBody("abcd", { endOfStream: false });
+    expect(s.raw.reset).toBe(false);
+    const fresh = host.stream();
+    fresh.requestHeaders(POST);
+    fresh.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    fresh.responseBody("abcde", { endOfStream: false });
+    expect(fresh.steps.filter((x) => x.callback === "proxy_on_response_body")).toHaveLength(1);
+    expect(fresh.raw.reset).toBe(true);
   });
 
   it("ends a buffered body continued by the trailers callback only with the trailers", async () => {

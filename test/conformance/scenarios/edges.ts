@@ -53,7 +53,7 @@ async function stepCount(t: Target, count: number): Promise<string[]> {
 
 /** Sends a plain request after a refused one and returns the steps once it is logged: only
  *  that request's callbacks may be there. */
-async function stepsAfterOneMore(t: Target): Promise<string[]> {
+export async function stepsAfterOneMore(t: Target): Promise<string[]> {
   expect((await t.raw(get("/edge/after"))).status).toBe(200);
   return stepsUntil(t, /step response_body eos=1/);
 }

@@ -1,6 +1,7 @@
 import type { Scenario } from "../harness.ts";
 import { attributeScenarios } from "./attributes.ts";
 import { bodyScenarios } from "./bodies.ts";
+import { bufferLimitScenarios } from "./buffer-limits.ts";
 import { calloutScenarios } from "./callouts.ts";
 import { contextScenarios } from "./contexts.ts";
 import { edgeScenarios } from "./edges.ts";
@@ -28,6 +29,7 @@ export const scenarios: Scenario[] = [
   ...lifecycleScenarios,
   ...grpcScenarios,
   ...edgeScenarios,
+  ...bufferLimitScenarios,
   ...moreEdgeScenarios,
   ...trailerScenarios,
   ...attributeScenarios,

@@ -250,6 +250,8 @@ class Edge extends HttpContext {
    *  (/edge/local/twice and twice-held: they send a second reply, and continue or hold;
    *  /edge/local/trap: they trap). */
   holdReply: bool = false;
+  /** A request body callback ran (/edge/buffer/continue-past and reply-past). */
+  bodySeen: bool = false;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     info("step request_headers eos=" + (endOfStream ? "1" : "0") + " n=" + numHeaders.toString());
@@ -310,6 +312,17 @@ class Edge extends HttpContext {
     if (this.attrs) logAttributes("request_body");
     // Buffer the whole body: each chunk before the end is held and delivered again.
     if (this.path == "/edge/buffer/until-end" && !endOfStream) return Action.Pause;
+    // Buffer the first chunk whatever its size, and more up to 1 MiB, then let the body go on
+    // (continue-past) or answer 400 (reply-past).
+    if (this.path == "/edge/buffer/continue-past" || this.path == "/edge/buffer/reply-past") {
+      const first = !this.bodySeen;
+      this.bodySeen = true;
+      if (first) return Action.Pause;
+      if (bodySize <= 1048576) return endOfStream ? Action.Continue : Action.Pause;
+      if (this.path == "/edge/buffer/continue-past") return Action.Continue;
+      localReply(400, enc("the filter's own reply"), [], []);
+      return Action.Pause;
+    }
     if (this.trailersMode != "" && !endOfStream) return Action.Pause;
     return Action.Continue;
   }
@@ -370,6 +383,9 @@ class Edge extends HttpContext {
       replaceHeader(RESPONSE_HEADERS, ":status", enc("abc"));
     }
     if (this.holdReply) return this.holdFor(false);
+    // Hold the response headers while the body is buffered (StopIteration when the plugin
+    // allows it on headers).
+    if (path == "/edge/buffer/response-held") return Action.Pause;
     if (path == "/edge/local/trap") unreachable();
     if (path.startsWith("/edge/local/twice")) {
       // A second reply from the first one's response headers (continued, or held).
@@ -383,6 +399,7 @@ class Edge extends HttpContext {
     info("step response_body eos=" + (endOfStream ? "1" : "0") + " n=" + bodySize.toString());
     if (this.attrs) logAttributes("response_body");
     if (this.trailersMode != "" && !endOfStream) return Action.Pause;
+    if (this.path.startsWith("/edge/buffer/response") && !endOfStream) return Action.Pause;
     return Action.Continue;
   }
 
