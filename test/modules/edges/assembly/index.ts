@@ -343,11 +343,13 @@ class Edge extends HttpContext {
     body.replaceString(request ? "[" + read + "]" : "<" + read + ">");
   }
 
-  /** Pauses a direction until a callout to the "callout" cluster answers. Response headers
-   *  wait for the slow answer (1.5 s), so the upstream's body and trailers are held by then. */
+  /** Pauses a direction until a callout to the "callout" cluster answers. Held headers wait
+   *  for the slow answer (1.5 s), so the body and trailers have reached the filter by then,
+   *  whichever side sends them (a quick answer could resume the request before the client's
+   *  trailers arrived, and the body was then sent on before the trailers replaced it). */
   holdFor(request: bool): Action {
     this.resumeRequest = request;
-    const path = !request && this.trailersMode == "held-headers" ? "/slow" : "/hold";
+    const path = this.trailersMode == "held-headers" ? "/slow" : "/hold";
     const d = this.dispatchHttpCall(
       "callout",
       [new Header(":method", "GET"), new Header(":path", path), new Header(":authority", "callout.local")],
