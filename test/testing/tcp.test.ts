@@ -6,35 +6,44 @@
 import { describe, expect, it } from "vitest";
 import { createHost } from "../../src/testing/index.ts";
 import { BufferType, Status, StreamType } from "../../src/testing/status.ts";
-import type { Vm } from "../../src/testing/vm.ts";
+import { TcpConnection } from "../../src/testing/tcp.ts";
+import type { RootContextState, Vm } from "../../src/testing/vm.ts";
 import { text, utf8 } from "../../src/testing/wire.ts";
 import { WasmBuilder } from "../check/wasm-builder.ts";
 
 const I32 = "i32" as const;
 
-/** A network filter whose data callbacks return Pause (1), or trap when `trapOnData` (that
- *  one exports no proxy_on_done, proxy_on_log or proxy_on_delete); its new-connection callback
- *  returns Pause when `pauseNew`, else Continue; the close callbacks store the peer they are
- *  told in the exported global `peer`, the downstream data callback its end-of-stream flag in
+/** Where the filter traps: its new-connection callback, or one of its data callbacks. */
+type TrapIn = "new" | "downstream" | "upstream" | null;
+
+/** A network filter whose data callbacks return Pause (1), or the one named by `trapIn` traps
+ *  (a trapping filter exports no proxy_on_done, proxy_on_log or proxy_on_delete); its
+ *  new-connection callback returns Pause when `pauseNew`, else Continue; the context-create
+ *  callback stores the id it is given in the exported global `created`, the close callbacks
+ *  the peer they are told in `peer`, the downstream data callback its end-of-stream flag in
  *  `eos`. */
-function pausingModule(trapOnData = false, pauseNew = false): Uint8Array {
+function pausingModule(trapIn: TrapIn = null, pauseNew = false): Uint8Array {
   const b = new WasmBuilder();
   b.memory(1);
   const top = b.mutableGlobal(4096);
   const peer = b.mutableGlobal(99);
   const eos = b.mutableGlobal(99);
+  const created = b.mutableGlobal(0);
   b.export("peer", "global", peer);
   b.export("eos", "global", eos);
+  b.export("created", "global", created);
+  const trapOr = (where: TrapIn, body: number[]) => (trapIn === where ? [0x00] : body);
   b.func([], [], "proxy_abi_version_0_2_1");
   b.code([I32], [I32], [0x23, top, 0x23, top, 0x20, 0x00, 0x6a, 0x24, top], "malloc");
-  b.func([I32, I32], [], "proxy_on_context_create");
-  b.code([I32], [I32], [0x41, pauseNew ? 0x01 : 0x00], "proxy_on_new_connection");
-  const data = trapOnData ? [0x00] : [0x20, 0x02, 0x24, eos, 0x41, 0x01];
+  b.code([I32, I32], [], [0x20, 0x00, 0x24, created], "proxy_on_context_create");
+  const newConnection = trapOr("new", [0x41, pauseNew ? 0x01 : 0x00]);
+  b.code([I32], [I32], newConnection, "proxy_on_new_connection");
+  const data = trapOr("downstream", [0x20, 0x02, 0x24, eos, 0x41, 0x01]);
   b.code([I32, I32, I32], [I32], data, "proxy_on_downstream_data");
-  b.code([I32, I32, I32], [I32], [0x41, 0x01], "proxy_on_upstream_data");
+  b.code([I32, I32, I32], [I32], trapOr("upstream", [0x41, 0x01]), "proxy_on_upstream_data");
   b.code([I32, I32], [], [0x20, 0x01, 0x24, peer], "proxy_on_downstream_connection_close");
   b.code([I32, I32], [], [0x20, 0x01, 0x24, peer], "proxy_on_upstream_connection_close");
-  if (!trapOnData) {
+  if (!trapIn) {
     b.func([I32], [I32], "proxy_on_done");
     b.func([I32], [], "proxy_on_log");
     b.func([I32], [], "proxy_on_delete");
@@ -42,12 +51,13 @@ function pausingModule(trapOnData = false, pauseNew = false): Uint8Array {
   return b.build();
 }
 
-async function connect(trapOnData = false, pauseNew = false) {
-  const host = await createHost({ module: pausingModule(trapOnData, pauseNew) });
+async function connect(trapIn: TrapIn = null, pauseNew = false) {
+  const host = await createHost({ module: pausingModule(trapIn, pauseNew) });
   const conn = host.connect();
   const vm = host.vms[0] as Vm;
   const global = (name: string) => (vm.exports[name] as unknown as { value: number }).value;
-  return { host, conn, vm, peer: () => global("peer"), eos: () => global("eos") };
+  const created = () => global("created");
+  return { host, conn, vm, peer: () => global("peer"), eos: () => global("eos"), created };
 }
 
 const bytesOf = (
@@ -90,6 +100,8 @@ describe("a paused TCP connection", () => {
     expect(conn.upstreamData(utf8("z"))).toBe("Pause");
     expect(bytesOf(conn, BufferType.UpstreamData)).toBe("xyz");
     expect(text(conn.toDownstream)).toBe("");
+    // Without an end of stream the upstream stays open.
+    expect(conn.steps.map((s) => s.callback)).not.toContain("proxy_on_upstream_connection_close");
     expect(bytesOf(conn, BufferType.HttpRequestBody)).toBe("");
   });
 
@@ -103,6 +115,8 @@ describe("a paused TCP connection", () => {
     expect(peer()).toBe(1);
     const other = await connect();
     other.conn.closeUpstream();
+    expect(other.peer()).toBe(2);
+    other.conn.closeDownstream();
     expect(other.peer()).toBe(2);
     // Once the downstream closed, the connection is over: an upstream close runs nothing.
     const third = await connect();
@@ -144,7 +158,7 @@ describe("a paused TCP connection", () => {
 
 describe("a TCP connection paused in onNewConnection", () => {
   it("reads nothing until the filter continues it, then hands the data callback every byte that waited", async () => {
-    const { conn, eos } = await connect(false, true);
+    const { conn, eos } = await connect(null, true);
     expect(conn.steps).toEqual([{ callback: "proxy_on_new_connection", action: "Pause" }]);
     expect(conn.downstreamData(utf8("ab"))).toBe("Pause");
     expect(conn.downstreamData(utf8("cd"), true)).toBe("Pause");
@@ -165,7 +179,7 @@ describe("a TCP connection paused in onNewConnection", () => {
   });
 
   it("runs no data callback when nothing waited, and reads what comes after the continue", async () => {
-    const { conn } = await connect(false, true);
+    const { conn } = await connect(null, true);
     conn.continueStream(StreamType.Downstream);
     expect(conn.steps).toHaveLength(1);
     expect(conn.downstreamData(utf8("x"))).toBe("Pause");
@@ -177,7 +191,7 @@ describe("a TCP connection paused in onNewConnection", () => {
   });
 
   it("runs the data callback for an end of stream that waited alone", async () => {
-    const { conn, eos } = await connect(false, true);
+    const { conn, eos } = await connect(null, true);
     conn.downstreamData(new Uint8Array(0), true);
     conn.continueStream(StreamType.Downstream);
     expect(conn.steps.map((s) => s.callback)).toContain("proxy_on_downstream_data");
@@ -185,9 +199,45 @@ describe("a TCP connection paused in onNewConnection", () => {
   });
 });
 
+describe("a new TCP connection", () => {
+  it("creates the filter's context under the connection's id before onNewConnection", async () => {
+    const { conn, created } = await connect();
+    expect(created()).toBe(conn.id);
+    expect(conn.steps.map((s) => s.callback)).toEqual(["proxy_on_new_connection"]);
+  });
+});
+
 describe("a TCP filter that traps", () => {
+  it("in onNewConnection: the connection reads on as Continue, closed by the filter", async () => {
+    const host = await createHost({ module: pausingModule("new") });
+    const conn = new TcpConnection(host.vms[0] as Vm, 7, host.roots[0] as RootContextState);
+    expect(conn.open()).toBe("Continue");
+    expect(conn.trap).not.toBeNull();
+    expect(conn.closedByFilter).toBe("downstream");
+    // Not paused: the client's bytes wait for no continue, and the failed VM runs nothing.
+    expect(conn.downstreamData(utf8("ab"))).toBe("Continue");
+    expect(conn.steps).toEqual([]);
+  });
+
+  it("in onUpstreamData: the call reads as Continue and passes nothing to the client", async () => {
+    const { conn } = await connect("upstream");
+    expect(conn.upstreamData(utf8("xy"))).toBe("Continue");
+    expect(conn.trap).not.toBeNull();
+    expect(conn.closedByFilter).toBe("downstream");
+    expect(text(conn.toDownstream)).toBe("");
+  });
+
+  it("lets an error of the host through instead of taking it for the filter's trap", async () => {
+    const { conn, vm } = await connect();
+    vm.call = () => {
+      throw new Error("host bug");
+    };
+    expect(() => conn.downstreamData(utf8("ab"))).toThrow("host bug");
+    expect(conn.trap).toBeNull();
+  });
+
   it("closes the downstream, and runs no callback of the failed VM at the end", async () => {
-    const { conn, vm } = await connect(true);
+    const { conn, vm } = await connect("downstream");
     expect(conn.downstreamData(utf8("ab"))).toBe("Continue");
     expect(conn.trap).not.toBeNull();
     expect(conn.closedByFilter).toBe("downstream");
