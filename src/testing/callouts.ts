@@ -189,7 +189,10 @@ export class Callouts {
     if (req.timeoutMs < 0) return -Status.BadArgument;
     if (!this.exists(req.cluster)) return -Status.BadArgument;
     const headers = new HeaderMap(req.headers);
-    if (!headers.has(":path") || !headers.has(":method") || !headers.has(":authority")) {
+    const method = headers.get(":method");
+    const path = headers.get(":path");
+    const authority = headers.get(":authority");
+    if (path === undefined || method === undefined || authority === undefined) {
       return -Status.BadArgument;
     }
     if (req.body.length > 0) headers.set("content-length", String(req.body.length));
@@ -207,7 +210,9 @@ export class Callouts {
     this.http.push(call);
     const url = this.clusterUrls.get(req.cluster);
     if (url) {
-      this.track(fetchReply(url, call).then((reply) => call.respond(reply)));
+      this.track(
+        fetchReply(url, call, { method, path, authority }).then((reply) => call.respond(reply)),
+      );
     } else {
       const handler = this.httpHandlers.get(req.cluster);
       const reply = handler?.(call);
@@ -407,42 +412,45 @@ export class Callouts {
   }
 }
 
-/** Sends a callout to a real server the way Envoy's async client would, with its failures. */
-function fetchReply(base: string, call: HttpCall): Promise<HttpCallReply> {
-  const url = new URL(call.headers.get(":path") ?? "/", base);
+/** Sends a callout to a real server the way Envoy's async client would, with its failures.
+ *  `target` holds the pseudo-headers httpCall made sure of. */
+function fetchReply(
+  base: string,
+  call: HttpCall,
+  target: { method: string; path: string; authority: string },
+): Promise<HttpCallReply> {
+  const url = new URL(target.path, base);
   const headers: Record<string, string> = {};
   for (const [k, v] of call.headers.pairs()) if (!k.startsWith(":")) headers[k] = v;
-  headers.host = call.headers.get(":authority") ?? url.host;
+  headers.host = target.authority;
   return new Promise((resolve) => {
-    const req = httpRequest(
-      url,
-      { method: call.headers.get(":method") ?? "GET", headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const pairs: Pairs = [];
-          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-            const k = (res.rawHeaders[i] ?? "").toLowerCase();
-            if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") {
-              pairs.push([k, res.rawHeaders[i + 1] ?? ""]);
-            }
+    const req = httpRequest(url, { method: target.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        // rawHeaders alternates names and values, in the order the server sent them.
+        const raw = res.rawHeaders;
+        const pairs: Pairs = [];
+        for (let i = 0; i < raw.length; i += 2) {
+          const k = String(raw[i]).toLowerCase();
+          if (k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") {
+            pairs.push([k, String(raw[i + 1])]);
           }
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: pairs,
-            body: new Uint8Array(Buffer.concat(chunks)),
-          });
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: pairs,
+          body: new Uint8Array(Buffer.concat(chunks)),
         });
-      },
-    );
-    if (call.timeoutMs > 0) {
-      req.setTimeout(call.timeoutMs, () => {
-        req.destroy();
-        resolve(TIMEOUT_REPLY);
       });
-    }
+    });
+    // A timeout of 0 is none, in Envoy as in Node (where it turns the socket's timeout off).
+    req.setTimeout(call.timeoutMs, () => {
+      req.destroy();
+      resolve(TIMEOUT_REPLY);
+    });
     req.on("error", () => resolve(CONNECT_FAILURE_REPLY));
-    req.end(call.body.length > 0 ? Buffer.from(call.body) : undefined);
+    // An empty body goes out as no body: Node sends the same bytes for either.
+    req.end(Buffer.from(call.body));
   });
 }
