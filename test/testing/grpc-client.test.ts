@@ -9,7 +9,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { GRPC_TIMEOUT_CLOSE, type GrpcReply } from "../../src/testing/callouts.ts";
 import { openGrpc } from "../../src/testing/grpc-client.ts";
 
@@ -102,6 +102,45 @@ describe("openGrpc", () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]?.status).toBe(0);
     expect(replies[0]?.messages?.map(text)).toEqual(["one", "two!"]);
+  });
+
+  it("waits for the rest of a message whose length prefix has come", async () => {
+    const { base } = await serve((stream) => {
+      stream.respond({ ":status": 200 }, { waitForTrailers: true });
+      const both = framed("one", "two!");
+      // The first message, then the second's prefix and first byte; the rest comes later.
+      stream.write(both.subarray(0, 14));
+      setTimeout(() => {
+        stream.write(both.subarray(14));
+        stream.end();
+      }, 30);
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    });
+    const replies: GrpcReply[] = [];
+    const conn = openGrpc(base, call({ stream: true }), (r) => replies.push(r));
+    conn.send(new Uint8Array(0), true);
+    await conn.done;
+    const messages = replies.flatMap((r) => r.messages ?? []).map(text);
+    expect(messages).toEqual(["one", "two!"]);
+  });
+
+  it("reads an empty message (a bare 5-byte prefix), unary and streamed", async () => {
+    const { base } = await serve((stream) => {
+      stream.respond({ ":status": 200 }, { waitForTrailers: true });
+      stream.write(framed(""));
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end();
+    });
+    const unary: GrpcReply[] = [];
+    const u = openGrpc(base, call(), (r) => unary.push(r));
+    u.send(new Uint8Array(0), true);
+    await u.done;
+    expect(unary).toStrictEqual([{ messages: [new Uint8Array(0)], status: 0 }]);
+    const streamed: GrpcReply[] = [];
+    const s = openGrpc(base, call({ stream: true }), (r) => streamed.push(r));
+    s.send(new Uint8Array(0), true);
+    await s.done;
+    expect(streamed.filter((r) => r.messages)).toStrictEqual([{ messages: [new Uint8Array(0)] }]);
   });
 
   it("hands back a unary call's failure status and message, without its messages", async () => {
@@ -234,8 +273,8 @@ describe("openGrpc", () => {
   });
 
   it("answers a call to a server that is not there as UNAVAILABLE, once", async () => {
-    // The request's close comes before the session's error here, so the reply is the close's
-    // (no message); the session's "upstream connect error" is the fallback.
+    // The session's error destroys the request first: the reply is the request's close (no
+    // status from the server, no message).
     const { base } = await serve(() => undefined);
     servers[0]?.close();
     servers = [];
@@ -244,8 +283,7 @@ describe("openGrpc", () => {
     const conn = openGrpc(base, call(), (r) => replies.push(r));
     await conn.done;
     await new Promise((r) => setTimeout(r, 20));
-    expect(replies).toHaveLength(1);
-    expect(replies[0]?.status).toBe(14);
+    expect(replies).toStrictEqual([{ status: 14, message: "" }]);
   });
 
   it("closes a call that outlives its timeout as Envoy's router does, once", async () => {
@@ -283,6 +321,26 @@ describe("openGrpc", () => {
     await second.done;
     await new Promise((r) => setTimeout(r, Math.max(0, opened + timeoutMs + 100 - Date.now())));
     expect(timed).toStrictEqual([{ messages: [], status: 0 }]);
+  });
+
+  it("leaves no timer behind once a call with a timeout is over", async () => {
+    const { base } = await serve((stream) => {
+      stream.respond({ ":status": 200, "grpc-status": "0" }, { endStream: true });
+    });
+    // Only the client's timers are fake: a timer left running would keep the process alive
+    // for the whole timeout after the call.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const replies: GrpcReply[] = [];
+      const conn = openGrpc(base, call({ timeoutMs: 60_000 }), (r) => replies.push(r));
+      expect(vi.getTimerCount()).toBe(1);
+      conn.send(new Uint8Array(0), true);
+      await conn.done;
+      expect(replies).toStrictEqual([{ messages: [], status: 0 }]);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("delivers nothing once cancelled, and closes the stream at the server", async () => {
