@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/check/cli.ts";
 import { checkModule } from "../../src/check/surface.ts";
 import { formatFuncType, readWasmModule, WasmFormatError } from "../../src/wasm/binary.ts";
 import { filterModule, leb128, WasmBuilder } from "./wasm-builder.ts";
@@ -179,7 +175,36 @@ describe("checkModule", () => {
     const bytes = filterModule({
       imports: [{ name: "proxy_get_header_map_values", params: I32x(5), results: ["i32"] }],
     }).build();
-    expect(onlyError(bytes)).toContain("did you mean proxy_get_header_map_value?");
+    expect(onlyError(bytes)).toBe(
+      'import env.proxy_get_header_map_values: Envoy does not provide it ("missing import"); ' +
+        "not a proxy-wasm 0.2.1 host function; did you mean proxy_get_header_map_value?",
+    );
+  });
+
+  it("suggests a host function as far from the name as a third of its length", () => {
+    // proxy_send_response: 19 characters, 6 edits from proxy_send_local_response.
+    const bytes = filterModule({ imports: [{ name: "proxy_send_response", params: [] }] }).build();
+    expect(onlyError(bytes)).toBe(
+      'import env.proxy_send_response: Envoy does not provide it ("missing import"); ' +
+        "not a proxy-wasm 0.2.1 host function; did you mean proxy_send_local_response?",
+    );
+  });
+
+  it("suggests nothing for a proxy_* import farther than that from every host function", () => {
+    // proxy_define_counter: 20 characters, 7 edits from proxy_define_metric, the closest.
+    const bytes = filterModule({ imports: [{ name: "proxy_define_counter", params: [] }] }).build();
+    expect(onlyError(bytes)).toBe(
+      'import env.proxy_define_counter: Envoy does not provide it ("missing import"); ' +
+        "not a proxy-wasm 0.2.1 host function",
+    );
+  });
+
+  it("rejects an unknown env import without proxy_ as the module's own, suggesting nothing", () => {
+    // 6 edits from proxy_send_local_response, which would be close enough for a proxy_* name.
+    const bytes = filterModule({ imports: [{ name: "send_local_response", params: [] }] }).build();
+    expect(onlyError(bytes)).toBe(
+      'import env.send_local_response: Envoy does not provide it ("missing import")',
+    );
   });
 
   it("rejects wasi_snapshot_preview1.sock_accept, which released Envoys do not link", () => {
@@ -193,9 +218,11 @@ describe("checkModule", () => {
         },
       ],
     }).build();
-    const error = onlyError(bytes);
-    expect(error).toContain("import wasi_snapshot_preview1.sock_accept");
-    expect(error).toContain("only by the newest Envoy");
+    expect(onlyError(bytes)).toBe(
+      "import wasi_snapshot_preview1.sock_accept: linked only by the newest Envoy " +
+        "(proxy-wasm-cpp-host #533, 2026-04); earlier Envoy and Istio releases fail to load " +
+        'the module ("missing import")',
+    );
   });
 
   it("rejects a WASI function Envoy's shim does not have", () => {
@@ -207,11 +234,25 @@ describe("checkModule", () => {
     expect(onlyError(bytes)).toContain("not a WASI function in Envoy's shim");
   });
 
+  it("suggests nothing for a two-letter WASI name far from every WASI function", () => {
+    // A name that short may be two edits from its suggestion; io is seven from fd_write.
+    const bytes = filterModule({
+      imports: [{ module: "wasi_snapshot_preview1", name: "io", params: [] }],
+    }).build();
+    expect(onlyError(bytes)).toBe(
+      'import wasi_snapshot_preview1.io: Envoy does not provide it ("missing import"); ' +
+        "not a WASI function in Envoy's shim",
+    );
+  });
+
   it("rejects a module Envoy does not provide at all", () => {
     const bytes = filterModule({
       imports: [{ module: "wasi", name: "fd_write", params: I32x(4), results: ["i32"] }],
     }).build();
-    expect(onlyError(bytes)).toContain("Envoy links only the modules env,");
+    expect(onlyError(bytes)).toBe(
+      'import wasi.fd_write: Envoy does not provide it ("missing import"); Envoy links only ' +
+        "the modules env, wasi_snapshot_preview1 and wasi_unstable",
+    );
   });
 
   it("warns on poll_oneoff, which older Envoy and Istio releases lack, but passes", () => {
@@ -232,6 +273,22 @@ describe("checkModule", () => {
     expect(report.warnings[0]).toContain("older Envoy and Istio releases");
   });
 
+  it("passes an imported memory, whatever its name, with a warning and no memory export", () => {
+    const b = filterModule({ without: ["memory"] }).importMemory("host", "heap");
+    expect(checkModule(b.build())).toMatchObject({
+      ok: true,
+      errors: [],
+      warnings: [
+        "import host.heap: the memory is imported; the SDK's build exports its own memory",
+      ],
+    });
+  });
+
+  it("passes an imported table, whatever its name, without a word", () => {
+    const b = filterModule().importTable("host", "functions");
+    expect(checkModule(b.build())).toMatchObject({ ok: true, errors: [], warnings: [] });
+  });
+
   it("rejects an imported global", () => {
     const b = new WasmBuilder().importGlobal("env", "__stack_pointer");
     expect(checkModule(b.build()).errors[0]).toContain("cannot link an imported global");
@@ -239,9 +296,19 @@ describe("checkModule", () => {
 
   it("rejects a module with neither malloc nor proxy_on_memory_allocate", () => {
     const bytes = filterModule({ without: ["malloc", "proxy_on_memory_allocate"] }).build();
-    expect(onlyError(bytes)).toContain(
-      "missing export malloc or proxy_on_memory_allocate ((i32) -> i32)",
+    expect(onlyError(bytes)).toBe(
+      "missing export malloc or proxy_on_memory_allocate ((i32) -> i32): Envoy allocates the " +
+        'buffers it hands to the module through it ("Wasm module is missing malloc function")',
     );
+  });
+
+  it("rejects a malloc that is not a function, and counts it as no allocator", () => {
+    const b = filterModule({ without: ["malloc", "proxy_on_memory_allocate"] }).global("malloc");
+    expect(checkModule(b.build()).errors).toEqual([
+      "missing export malloc or proxy_on_memory_allocate ((i32) -> i32): Envoy allocates the " +
+        'buffers it hands to the module through it ("Wasm module is missing malloc function")',
+      "export malloc: a global, but Envoy calls it as a function",
+    ]);
   });
 
   it("rejects a malloc with the wrong signature", () => {
@@ -257,7 +324,10 @@ describe("checkModule", () => {
 
   it("rejects a module without the ABI marker", () => {
     const bytes = filterModule({ without: ["proxy_abi_version_0_2_1"] }).build();
-    expect(onlyError(bytes)).toContain("missing export proxy_abi_version_0_2_1");
+    expect(onlyError(bytes)).toBe(
+      "missing export proxy_abi_version_0_2_1: Envoy detects the ABI by this function export " +
+        'and refuses the module ("Missing or unknown Proxy-Wasm ABI version")',
+    );
   });
 
   it("rejects Higress' proxy_abi_version_0_2_100 as a marker Envoy does not know", () => {
@@ -268,6 +338,46 @@ describe("checkModule", () => {
     const error = onlyError(bytes);
     expect(error).toContain("missing export proxy_abi_version_0_2_1");
     expect(error).toContain("proxy_abi_version_0_2_100 (function), which Envoy ignores");
+  });
+
+  it("names every marker-like export Envoy ignores when it finds no marker", () => {
+    const b = filterModule({
+      without: ["proxy_abi_version_0_2_1"],
+      exports: [{ name: "proxy_abi_version_0_2_100", params: [] }],
+    }).global("proxy_abi_version_0_2_1");
+    expect(checkModule(b.build())).toMatchObject({
+      errors: [
+        "missing export proxy_abi_version_0_2_1: Envoy detects the ABI by this function export " +
+          'and refuses the module ("Missing or unknown Proxy-Wasm ABI version"); it exports ' +
+          "proxy_abi_version_0_2_100 (function), proxy_abi_version_0_2_1 (global), which " +
+          "Envoy ignores",
+      ],
+      warnings: [],
+    });
+  });
+
+  it("warns on an unknown marker beside the ABI 0.2.1 one, but passes", () => {
+    const bytes = filterModule({
+      exports: [{ name: "proxy_abi_version_0_2_100", params: [] }],
+    }).build();
+    expect(checkModule(bytes)).toMatchObject({
+      ok: true,
+      warnings: ["export proxy_abi_version_0_2_100: not an ABI marker Envoy knows; it is ignored"],
+    });
+  });
+
+  it("warns on an ABI marker with parameters, which Envoy never calls, but passes", () => {
+    const bytes = filterModule({
+      without: ["proxy_abi_version_0_2_1"],
+      exports: [{ name: "proxy_abi_version_0_2_1", params: ["i32"] }],
+    }).build();
+    expect(checkModule(bytes)).toMatchObject({
+      ok: true,
+      warnings: [
+        "export proxy_abi_version_0_2_1: bad function signature: Envoy expects () -> (), " +
+          "the module exports (i32) -> ()",
+      ],
+    });
   });
 
   it("rejects an ABI 0.2.0 marker", () => {
@@ -297,8 +407,17 @@ describe("checkModule", () => {
     expect(onlyError(b.build())).toContain("(global), which Envoy ignores");
   });
 
-  it("rejects a module that exports no memory", () => {
-    expect(onlyError(filterModule({ without: ["memory"] }).build())).toContain("missing memory");
+  it("rejects a module that has no memory", () => {
+    expect(onlyError(filterModule({ without: ["memory"] }).build())).toBe(
+      "missing memory: the module neither defines nor imports a linear memory",
+    );
+  });
+
+  it("rejects a module whose own memory is not exported", () => {
+    const b = filterModule({ without: ["memory"] }).memory(1, null);
+    expect(onlyError(b.build())).toBe(
+      "missing memory export: Envoy reads and writes the module's memory through it",
+    );
   });
 
   it("rejects a known callback exported with the ABI 0.1.0 signature", () => {
@@ -336,6 +455,15 @@ describe("checkModule", () => {
     ]);
   });
 
+  it("suggests the first of two callbacks equally close to a misspelt one", () => {
+    // proxy_on_close: 3 edits from proxy_on_done and from proxy_on_log, in that order.
+    const bytes = filterModule({ exports: [{ name: "proxy_on_close", params: ["i32"] }] }).build();
+    expect(checkModule(bytes).warnings).toEqual([
+      "export proxy_on_close: not a callback Envoy calls, so it never runs; " +
+        "did you mean proxy_on_done?",
+    ]);
+  });
+
   it("warns on a start section, whose code runs before any context exists", () => {
     const b = filterModule();
     const init = b.func([]);
@@ -358,6 +486,27 @@ describe("checkModule", () => {
     );
   });
 
+  it("reports bytes that are not a module with nothing else: no warnings, imports or exports", () => {
+    expect(checkModule(Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 1, 0, 0, 0]))).toEqual({
+      ok: false,
+      errors: [
+        "malformed wasm in the header at byte 0 (0x0): not a wasm module " +
+          "(the magic bytes \\0asm are missing)",
+      ],
+      warnings: [],
+      imports: [],
+      exports: [],
+    });
+  });
+
+  it("reports a failure of the reader itself instead of throwing", () => {
+    const report = checkModule(undefined as unknown as Uint8Array);
+    expect(report).toMatchObject({ ok: false, warnings: [], imports: [], exports: [] });
+    expect(report.errors).toEqual([
+      expect.stringMatching(/^unreadable module \(reader failure: TypeError: .+\)$/),
+    ]);
+  });
+
   it("names the section of a truncated module", () => {
     const good = filterModule().build();
     const error = onlyError(good.subarray(0, good.length - 3));
@@ -370,70 +519,5 @@ describe("checkModule", () => {
     for (let length = 0; length < good.length; length++) {
       expect(checkModule(good.subarray(0, length)).ok).toBe(false);
     }
-  });
-});
-
-describe("surface check CLI", () => {
-  function withModules(files: Record<string, Uint8Array>, run: (dir: string) => void): void {
-    const dir = mkdtempSync(join(tmpdir(), "meshwasm-check-"));
-    try {
-      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
-      run(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
-  it("prints one ok line per good module and exits 0", () => {
-    const good = filterModule().build();
-    withModules({ "hello.wasm": good, "notes.txt": new Uint8Array(1) }, (dir) => {
-      const lines: string[] = [];
-      expect(runCli([dir], (line) => lines.push(line))).toBe(0);
-      expect(lines).toEqual([
-        `ok    ${join(dir, "hello.wasm")}  ${good.length} bytes  2 imports  6 exports`,
-      ]);
-    });
-  });
-
-  it("prints the errors of a bad module and exits 1", () => {
-    const bad = filterModule({ imports: [{ name: "abort", params: I32x(4) }] }).build();
-    withModules({ "a.wasm": filterModule().build(), "b.wasm": bad }, (dir) => {
-      const lines: string[] = [];
-      expect(runCli([dir], (line) => lines.push(line))).toBe(1);
-      expect(lines[1]).toMatch(/^FAIL {2}.*b\.wasm {2}\d+ bytes {2}3 imports {2}6 exports$/);
-      expect(lines[2]).toContain("error: import env.abort");
-      expect(lines.at(-1)).toBe("1 of 2 modules failed the surface check");
-    });
-  });
-
-  it("names a path that does not exist and exits 1, still checking the others", () => {
-    withModules({ "a.wasm": filterModule().build() }, (dir) => {
-      const lines: string[] = [];
-      const gone = join(dir, "gone.wasm");
-      expect(runCli([gone, dir], (line) => lines.push(line))).toBe(1);
-      expect(lines[0]).toBe(`FAIL  ${gone}  no such file or directory`);
-      expect(lines[1]).toMatch(/^ok {4}.*a\.wasm /);
-      expect(lines).toHaveLength(2);
-    });
-  });
-
-  it("checks a directory's modules in name order, whatever order they were written in", () => {
-    const names = ["m.wasm", "z.wasm", "b.wasm", "y.wasm", "a.wasm", "k.wasm", "c.wasm", "x.wasm"];
-    const module = filterModule().build();
-    withModules(Object.fromEntries(names.map((n) => [n, module])), (dir) => {
-      const lines: string[] = [];
-      expect(runCli([dir], (line) => lines.push(line))).toBe(0);
-      expect(lines.map((l) => l.slice(6).split("  ")[0])).toEqual(
-        [...names].sort().map((n) => join(dir, n)),
-      );
-    });
-  });
-
-  it("exits 1 when there is no module to check", () => {
-    withModules({}, (dir) => {
-      const lines: string[] = [];
-      expect(runCli([dir], (line) => lines.push(line))).toBe(1);
-      expect(lines).toEqual([`FAIL  no .wasm modules found in ${dir}`]);
-    });
   });
 });

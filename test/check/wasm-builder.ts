@@ -75,6 +75,19 @@ export class WasmBuilder {
     return this;
   }
 
+  /** Imports a funcref table with no minimum size. */
+  importTable(module: string, field: string): this {
+    this.imports.push([
+      ...name(module),
+      ...name(field),
+      KIND.table,
+      VALTYPE_BYTES.funcref,
+      0x00,
+      0x00,
+    ]);
+    return this;
+  }
+
   importGlobal(module: string, field: string): this {
     this.imports.push([...name(module), ...name(field), KIND.global, VALTYPE_BYTES.i32, 0x00]);
     return this;
@@ -101,10 +114,11 @@ export class WasmBuilder {
     return index;
   }
 
-  memory(minPages = 1, exportAs: string | undefined = "memory"): this {
+  /** Defines a memory, exported as `exportAs` (`null`: not exported). */
+  memory(minPages = 1, exportAs: string | null = "memory"): this {
     const index = this.memories.length;
     this.memories.push([0x00, ...leb128(minPages)]);
-    if (exportAs !== undefined) this.export(exportAs, "memory", index);
+    if (exportAs !== null) this.export(exportAs, "memory", index);
     return this;
   }
 
