@@ -88,40 +88,40 @@ const VAL_TYPES = new Map<number, ValType>([
   [0x70, "funcref"],
   [0x6f, "externref"],
 ]);
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const VERSION = [0x01, 0x00, 0x00, 0x00];
 const EXTERN_KINDS: readonly ExternKind[] = ["function", "table", "memory", "global", "tag"];
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 class Reader {
   pos = 0;
-  end: number;
+  /** Where reading must stop: the end of the section being read (set for each section). */
+  end = 0;
   section = "header";
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.end = bytes.length;
-  }
+  constructor(private readonly bytes: Uint8Array) {}
 
   fail(problem: string, at = this.pos): never {
     throw new WasmFormatError(at, this.section, problem);
   }
 
   byte(): number {
-    const b = this.bytes[this.pos];
-    if (this.pos >= this.end || b === undefined) this.fail("unexpected end of data");
-    this.pos++;
-    return b;
+    if (this.pos >= this.end) this.fail("unexpected end of data");
+    // A section's size is checked against the input, so end never passes its last byte.
+    return this.bytes[this.pos++] as number;
   }
 
   /** Unsigned LEB128, at most 5 bytes, value below 2^32. */
   u32(): number {
     const start = this.pos;
     let value = 0;
-    for (let i = 0; i < 5; i++) {
+    // No bound on i: the fifth byte either ends the number or fails.
+    for (let i = 0; ; i++) {
       const b = this.byte();
       if (i === 4 && (b & 0xf0) !== 0) this.fail("LEB128 value does not fit in 32 bits", start);
       value += (b & 0x7f) * 2 ** (7 * i);
       if ((b & 0x80) === 0) return value;
     }
-    return this.fail("LEB128 value does not fit in 32 bits", start);
   }
 
   take(length: number): Uint8Array {
@@ -177,20 +177,12 @@ class Reader {
 /** Reads the linkage-relevant parts of a wasm binary; throws WasmFormatError on malformed input. */
 export function readWasmModule(bytes: Uint8Array): WasmModuleInfo {
   const r = new Reader(bytes);
-  const magic = r.take(Math.min(4, bytes.length));
-  if (
-    magic.length < 4 ||
-    magic[0] !== 0 ||
-    magic[1] !== 0x61 ||
-    magic[2] !== 0x73 ||
-    magic[3] !== 0x6d
-  ) {
-    r.fail("not a wasm module (the magic bytes \\0asm are missing)", 0);
-  }
-  const version = r.take(Math.min(4, bytes.length - 4));
-  if (version.length < 4 || version[0] !== 1 || version[1] || version[2] || version[3]) {
-    r.fail("unsupported binary version (expected 1)", 4);
-  }
+  // A byte past the end of a short input is undefined, which matches no expected byte.
+  const holds = (at: number, expected: readonly number[]) =>
+    expected.every((b, i) => bytes[at + i] === b);
+  if (!holds(0, MAGIC)) r.fail("not a wasm module (the magic bytes \\0asm are missing)", 0);
+  if (!holds(4, VERSION)) r.fail("unsupported binary version (expected 1)", 4);
+  r.pos = MAGIC.length + VERSION.length;
 
   const types: FuncType[] = [];
   const imports: WasmImport[] = [];
