@@ -272,9 +272,10 @@ describe("compileFilter (sources of a few lines)", () => {
     const dir = project("ok", {
       "a.ts": "",
     });
+    // INFO is AssemblyScript's compile-time note: a diagnostic of category info, not a warning.
     writeFileSync(
       join(dir, "a.ts"),
-      `${panicImport(dir)}export function f(): i32 { return 1; }\n@lazy export function g(): i32 { return 2; }\n`,
+      `${panicImport(dir)}export function f(): i32 { INFO("a note"); return 1; }\n@lazy export function g(): i32 { return 2; }\n`,
     );
     const result = await compileFilter({
       entry: "a.ts",
