@@ -112,6 +112,13 @@ export const GRPC_TIMEOUT_CLOSE = {
   status: 14,
   message: "upstream request timeout{response_timeout}",
 } as const;
+/** How Envoy closes a gRPC call whose connection was refused (pinned by a conformance scenario):
+ *  its local reply's text, then the reply's details in braces. */
+export const GRPC_CONNECT_FAILURE_CLOSE = {
+  status: 14,
+  message:
+    "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure{upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}}",
+} as const;
 export const CONNECT_FAILURE_REPLY = {
   status: 503,
   body: "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused",

@@ -2,7 +2,7 @@
 // the replies Callouts delivers (initial metadata, messages, trailing metadata, close).
 
 import { connect } from "node:http2";
-import { GRPC_TIMEOUT_CLOSE, type GrpcReply } from "./callouts.ts";
+import { GRPC_CONNECT_FAILURE_CLOSE, GRPC_TIMEOUT_CLOSE, type GrpcReply } from "./callouts.ts";
 
 export interface GrpcConnection {
   send(message: Uint8Array, endOfStream: boolean): void;
@@ -53,6 +53,7 @@ export function openGrpc(
   let status: number | undefined;
   let message = "";
   let finished = false;
+  let refused = false;
   const finish = (reply: GrpcReply) => {
     if (finished) return;
     finished = true;
@@ -94,15 +95,18 @@ export function openGrpc(
     });
     req.on("close", () => {
       const code = status ?? 14;
-      if (call.stream) finish({ status: code, message });
+      if (refused) finish(GRPC_CONNECT_FAILURE_CLOSE);
+      else if (call.stream) finish({ status: code, message });
       else finish(code === 0 ? { messages, status: 0 } : { status: code, message });
       resolve();
     });
-    // The errors need listeners, or Node throws them; what they mean reaches the close above.
     // A session that fails (a refused connection, a server that is no HTTP/2) destroys its
-    // request first, and the request's close, which answers the call, runs before the
-    // session's error.
-    req.on("error", () => undefined);
+    // request first: the request's error (a cancel whose cause is the session's error) and
+    // close, which answers the call, come before the session's error. Both errors need a
+    // listener, or Node throws them.
+    req.on("error", (e) => {
+      refused = (e.cause as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED";
+    });
     session.on("error", () => undefined);
   });
   return {

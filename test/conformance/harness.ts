@@ -208,7 +208,10 @@ export async function emulatorTarget(
       refused: `http://127.0.0.1:${servers.refused}`,
     },
     // The same gRPC server Envoy talks to (host.test.ts covers handler-answered gRPC).
-    grpcClusters: { grpc: `http://127.0.0.1:${servers.grpc.port}` },
+    grpcClusters: {
+      grpc: `http://127.0.0.1:${servers.grpc.port}`,
+      grpc_refused: `http://127.0.0.1:${servers.refused}`,
+    },
     upstream:
       setup.upstream === "trailers" || setup.upstream === "h1-trailers"
         ? trailerUpstream
@@ -330,6 +333,7 @@ export async function envoyTarget(
       { name: "callout", port: servers.callout.port },
       { name: "refused", port: servers.refused },
       { name: "grpc", port: servers.grpc.port, http2: true },
+      { name: "grpc_refused", port: servers.refused, http2: true },
     ],
     statsTags: setup.statsTags,
     limits: setup.limits,

@@ -10,7 +10,11 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { GRPC_TIMEOUT_CLOSE, type GrpcReply } from "../../src/testing/callouts.ts";
+import {
+  GRPC_CONNECT_FAILURE_CLOSE,
+  GRPC_TIMEOUT_CLOSE,
+  type GrpcReply,
+} from "../../src/testing/callouts.ts";
 import { openGrpc } from "../../src/testing/grpc-client.ts";
 
 /** A gRPC message as it goes on the wire: flag byte, big-endian length, the bytes. */
@@ -272,18 +276,18 @@ describe("openGrpc", () => {
     expect(replies).toStrictEqual([{ status: 14, message: "" }]);
   });
 
-  it("answers a call to a server that is not there as UNAVAILABLE, once", async () => {
-    // The session's error destroys the request first: the reply is the request's close (no
-    // status from the server, no message).
+  it("answers a call to a port that refuses the connection as Envoy does, once", async () => {
     const { base } = await serve(() => undefined);
     servers[0]?.close();
     servers = [];
     await new Promise((r) => setTimeout(r, 20));
-    const replies: GrpcReply[] = [];
-    const conn = openGrpc(base, call(), (r) => replies.push(r));
-    await conn.done;
-    await new Promise((r) => setTimeout(r, 20));
-    expect(replies).toStrictEqual([{ status: 14, message: "" }]);
+    for (const stream of [false, true]) {
+      const replies: GrpcReply[] = [];
+      const conn = openGrpc(base, call({ stream }), (r) => replies.push(r));
+      await conn.done;
+      await new Promise((r) => setTimeout(r, 20));
+      expect(replies).toStrictEqual([GRPC_CONNECT_FAILURE_CLOSE]);
+    }
   });
 
   it("closes a call that outlives its timeout as Envoy's router does, once", async () => {

@@ -35,6 +35,19 @@ export const grpcScenarios: Scenario[] = [
     },
   },
   {
+    name: "a unary gRPC call to a refused port closes as UNAVAILABLE with Envoy's text",
+    async run(t) {
+      const res = await t.request("/grpc/unary-refused");
+      expect(res.headers["x-note-dispatch"]).toBe("0");
+      expect(res.headers["x-note-grpc-message"]).toBeUndefined();
+      expect(res.headers["x-note-grpc-close"]).toBe("14");
+      expect(res.headers["x-note-grpc-close-status"]).toBe("14");
+      expect(res.headers["x-note-grpc-close-message"]).toBe(
+        "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure{upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}}",
+      );
+    },
+  },
+  {
     name: "a gRPC call to an unknown cluster is ParseFailure",
     quirk:
       "Envoy first tries to parse the name as a GrpcService proto, and reports the unknown cluster as ParseFailure",

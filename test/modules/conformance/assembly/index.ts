@@ -604,6 +604,13 @@ class Conformance extends HttpContext {
       if (!d.ok) return Action.Continue;
       return Action.Pause;
     }
+    if (path == "/grpc/unary-refused") {
+      // Nothing listens on grpc_refused's port: the connection is refused.
+      const d = this.dispatchGrpcCall("grpc_refused", "conf.Echo", "Say", [], String.UTF8.encode("ping"), 5000);
+      this.note("dispatch", d.status.toString());
+      if (!d.ok) return Action.Continue;
+      return Action.Pause;
+    }
     if (path == "/grpc/unknown-cluster") {
       const d = this.dispatchGrpcCall("no_such_grpc", "conf.Echo", "Say", [], String.UTF8.encode("x"), 1000);
       this.note("dispatch", d.status.toString());
@@ -649,7 +656,7 @@ class Conformance extends HttpContext {
 
   onGrpcClose(token: u32, statusCode: GrpcStatus): void {
     this.note("grpc-close", (<i32>statusCode).toString());
-    if (this.path == "/grpc/unary-timeout") {
+    if (this.path == "/grpc/unary-timeout" || this.path == "/grpc/unary-refused") {
       const s = getStatus();
       this.note("grpc-close-status", s.code.toString());
       this.note("grpc-close-message", s.message);
