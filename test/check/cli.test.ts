@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/check/cli.ts";
+import * as surface from "../../src/check/surface.ts";
 import { filterModule } from "./wasm-builder.ts";
 
 // Here the file system lists a directory's entries in reverse name order: many list them in
@@ -132,23 +133,43 @@ describe("surface check CLI", () => {
   it("runs as a script on its command line's paths, printing to stdout and setting the exit code", async () => {
     const bad = filterModule({ imports: [{ name: "abort", params: I32x(4) }] }).build();
     await withModules({ "bad.wasm": bad }, async (dir) => {
-      const { argv, exitCode } = process;
-      const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-      try {
-        process.argv = [argv[0] ?? "node", script, dir];
-        vi.resetModules();
-        await import("../../src/check/cli.ts");
-        expect(log.mock.calls.map(([line]) => line)).toEqual([
+      expect(await loadAs([script, dir])).toEqual({
+        printed: [
           `FAIL  ${join(dir, "bad.wasm")}  ${bad.length} bytes  3 imports  6 exports`,
           expect.stringMatching(/^ {6}error: import env\.abort: /),
           "1 of 1 modules failed the surface check",
-        ]);
-        expect(process.exitCode).toBe(1);
-      } finally {
-        process.argv = argv;
-        process.exitCode = exitCode;
-        log.mockRestore();
-      }
+        ],
+        exitCode: 1,
+      });
+    });
+  });
+
+  it("checks nothing when another program imports it", async () => {
+    await withModules({ "a.wasm": filterModule().build() }, async (dir) => {
+      const other = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+      expect(await loadAs([other, dir])).toEqual({ printed: [], exitCode: undefined });
+      expect(await loadAs([])).toEqual({ printed: [], exitCode: undefined });
     });
   });
 });
+
+/** Loads cli.ts afresh in a process whose command line names `args` after node; returns what
+ *  it printed and the exit code it set. Only cli.ts runs again: surface.ts stays as this file
+ *  loaded it (its tables are built once). */
+async function loadAs(args: string[]): Promise<{ printed: unknown[]; exitCode: unknown }> {
+  const { argv, exitCode } = process;
+  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  try {
+    process.argv = [argv[0] ?? "node", ...args];
+    process.exitCode = undefined;
+    vi.resetModules();
+    vi.doMock("../../src/check/surface.ts", () => surface);
+    await import("../../src/check/cli.ts");
+    return { printed: log.mock.calls.map(([line]) => line), exitCode: process.exitCode };
+  } finally {
+    vi.doUnmock("../../src/check/surface.ts");
+    process.argv = argv;
+    process.exitCode = exitCode;
+    log.mockRestore();
+  }
+}
