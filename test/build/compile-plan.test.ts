@@ -277,6 +277,7 @@ describe("compileFilter (sources of a few lines)", () => {
       join(dir, "a.ts"),
       `${panicImport(dir)}export function f(): i32 { INFO("a note"); return 1; }\n@lazy export function g(): i32 { return 2; }\n`,
     );
+    const before = performance.now();
     const result = await compileFilter({
       entry: "a.ts",
       outFile: "deep/er/a.wasm",
@@ -288,7 +289,7 @@ describe("compileFilter (sources of a few lines)", () => {
     expect(result.bytes).toBe(statSync(join(dir, "deep/er/a.wasm")).size);
     expect(result.bytes).toBeGreaterThan(8);
     expect(result.millis).toBeGreaterThan(0);
-    expect(result.millis).toBeLessThan(120_000);
+    expect(result.millis).toBeLessThanOrEqual(performance.now() - before);
     expect(result.warnings).toStrictEqual([
       {
         category: "warning",

@@ -84,6 +84,7 @@ describe("readWasmModule on well-formed hand-written modules", () => {
         section(3, [1, 0]),
         section(10, [1, 2, 0, 0x0b]),
         custom("d"),
+        section(0, [1, byteOf("e")]), // a name that ends exactly where its section does
       ),
     );
     expect(info.types).toStrictEqual([i32ToNone]);
