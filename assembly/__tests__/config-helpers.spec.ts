@@ -1,7 +1,7 @@
 // The config reader's helpers at their edges: header names folded to lower case (ASCII only),
 // keys named plainly or in brackets (every character class, the echo limit), malformed paths
 // under a nested reader shown as written, and the "did you mean" suggestion's edit distance.
-import { ConfigReader, readConfig } from "../config";
+import { asciiLower, ConfigReader, readConfig } from "../config";
 
 function config(text: string): ConfigReader {
   return readConfig(String.UTF8.encode(text));
@@ -47,6 +47,24 @@ describe("header names", () => {
     const empty = config('{"h":"bad name"}');
     expect<string>(empty.headerName("h", "")).toBe("");
     expect<bool>(empty.ok).toBe(false);
+  });
+});
+
+describe("asciiLower", () => {
+  it("writes only the copy's own characters, at every length", () => {
+    // A string's size is rounded up to the allocator's block: at some lengths the next
+    // block's header follows the last character directly, and a write past the end breaks
+    // the heap (the collection below checks it).
+    const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN";
+    const lower = "abcdefghijklmnopqrstuvwxyzabcdefghijklmn";
+    const kept: string[] = [];
+    for (let n = 1; n <= upper.length; n++) {
+      const folded = asciiLower(upper.substring(0, n));
+      expect<string>(folded).toBe(lower.substring(0, n));
+      kept.push(folded);
+    }
+    __collect();
+    for (let n = 1; n <= upper.length; n++) expect<string>(kept[n - 1]).toBe(lower.substring(0, n));
   });
 });
 

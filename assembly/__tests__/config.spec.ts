@@ -153,6 +153,15 @@ describe("ConfigReader numbers", () => {
     expect<bool>(cfg.ok).toBe(true);
   });
 
+  it("takes both bounds themselves as in range", () => {
+    const cfg = config('{"low":1,"high":65535,"min":0.5,"max":2}');
+    expect<i64>(cfg.integer("low", 80, 1, 65535)).toBe(1);
+    expect<i64>(cfg.integer("high", 80, 1, 65535)).toBe(65535);
+    expect<f64>(cfg.number("min", 1, 0.5, 2)).toBe(0.5);
+    expect<f64>(cfg.number("max", 1, 0.5, 2)).toBe(2);
+    expect<string>(cfg.firstError).toBe("");
+  });
+
   it("reports an integer out of range", () => {
     const cfg = config('{"port":99999}');
     expect<i64>(cfg.integer("port", 80, 1, 65535)).toBe(80);
