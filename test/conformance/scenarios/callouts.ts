@@ -14,6 +14,7 @@ export const calloutScenarios: Scenario[] = [
       expect(res.headers["x-note-echo-path"]).toBe("yes");
       expect(res.headers["x-note-echo-header"]).toBe("yes");
       expect(res.headers["x-note-body-size-matches"]).toBe("yes");
+      expect(res.headers["x-note-echo-no-body"]).toBe("yes");
       expect(res.upstream?.headers["x-from-callout"]).toBe("200");
     },
   },
@@ -22,6 +23,7 @@ export const calloutScenarios: Scenario[] = [
     async run(t) {
       const res = await t.request("/callout/post");
       expect(res.headers["x-note-echo-body"]).toBe("yes");
+      expect(res.headers["x-note-echo-no-body"]).toBe("no");
     },
   },
   {

@@ -549,6 +549,8 @@ class Conformance extends HttpContext {
       this.note("echo-path", body.includes("\"path\":\"/from-callout\"") ? "yes" : "no");
       this.note("echo-header", body.includes("\"x-callout\":\"1\"") ? "yes" : "no");
       this.note("echo-body", body.includes("callout-body") ? "yes" : "no");
+      // A callout without a body (null) sends none: not even one byte.
+      this.note("echo-no-body", body.includes("\"bodyBase64\":\"\"") ? "yes" : "no");
       this.request.headers.add("x-from-callout", status === null ? "none" : status);
     }
     if (this.path == "/callout/timeout" || this.path == "/callout/refused") {
