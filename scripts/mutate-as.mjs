@@ -58,6 +58,9 @@ const HOST_SUITES = [
   "test/sdk/dispatch.test.ts",
   "test/sdk/callback-needs.test.ts",
   "test/sdk/timers.test.ts",
+  // continueResponse once the response reached the filter through its body or trailers
+  // callback (a module without onResponseHeaders).
+  "test/sdk/continue-response.test.ts",
   "test/sdk/handles.test.ts",
   // Builds its own garbage module (the runtime's hooks, with and without the SDK's allocator
   // aliases), kept while newer than its sources as test/modules/build.ts keeps the others.
@@ -71,7 +74,7 @@ const HEADER_PAIRS = "test/conformance/header-pairs.test.ts";
  *  test/modules/build.ts builds them: `contexts-until-log` and `no-delete` without
  *  proxy_on_delete, the only builds that reach the dispatcher's code for such modules. */
 const HOST_MODULES = [
-  ..."conformance contexts contexts-announced contexts-until-log dispatch dispatch-announced edges handles headermaps host-errors labelled-metrics needs no-delete no-malloc no-marker partial sdk start-restricted start-trap stray-import tcp timers trap"
+  ..."conformance contexts contexts-announced contexts-until-log continue-probe dispatch dispatch-announced edges handles headermaps host-errors labelled-metrics needs no-delete no-malloc no-marker partial sdk start-restricted start-trap stray-import tcp timers trap"
     .split(" ")
     .map((name) => `module:${name}`),
   ..."hello redact-body require-header".split(" ").map((name) => `example:${name}`),
