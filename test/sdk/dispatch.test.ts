@@ -354,6 +354,24 @@ describe("a header batch left open is written at the end of every callback", () 
     }
     expect(h.logs("warn")).toEqual([]);
   });
+
+  it.each(["downstream", "upstream"])(
+    "in a connection's %s close right after the held request's own callback",
+    async (side) => {
+      // The held request's callback was the VM's last: the close callback must be recorded as
+      // the connection's, or the batch's write would skip making W effective.
+      const h = await host({ sharedVm: [{ name: "t", rootId: "tcp", configuration: "" }] });
+      const c = h.connect({ plugin: "t" });
+      const w = h.stream();
+      expect(w.requestHeaders({ ...GET, ":path": "/wait" })).toBe("Pause");
+      if (side === "upstream") c.closeUpstream();
+      else c.closeDownstream();
+      h.callForeignFunction(1);
+      expect(h.logs("info")).toContain("release from foreign: 0");
+      expect(w.upstream.headers?.get(`x-mark-tcp-${side}-close`)).toBe("1");
+      expect(h.logs("warn")).toEqual([]);
+    },
+  );
 });
 
 describe("a root that makes no stream contexts", () => {
