@@ -122,6 +122,7 @@ function pluginRootId(): string {
 }
 
 function createRoot(contextId: u32): void {
+  refreshLogLevel();
   const rootId = pluginRootId();
   const factory = findRootFactory(rootId);
   if (factory === null) {

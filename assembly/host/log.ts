@@ -7,7 +7,10 @@ import { proxy_get_log_level, proxy_log } from "../abi/imports";
 import { LogLevel } from "../abi/types";
 import { OUT_EXTRA } from "../internal/memory";
 
-let cachedLevel: i32 = -1;
+// Trace until the first context: the module's top-level statements run inside the host's
+// start call, where proxy_get_log_level is forbidden (Envoy fails the VM for it) and proxy_log
+// is not, so their lines all go out (Envoy filters by level again anyway). -1: ask the host.
+let cachedLevel: i32 = <i32>LogLevel.Trace;
 
 /** Forgets the cached host log level; the dispatcher calls this once per new context, so a
  *  level changed through Envoy's /logging endpoint takes effect from the next request on. */
@@ -19,8 +22,7 @@ export function refreshLogLevel(): void {
 export function getLogLevel(): LogLevel {
   if (cachedLevel < 0) {
     store<u32>(OUT_EXTRA, 0);
-    // Before the host's start call returns, proxy_get_log_level is not callable; treat the
-    // level as Trace so nothing is lost (Envoy filters by level again anyway).
+    // A host that refuses the call: Trace, so nothing is lost.
     cachedLevel = proxy_get_log_level(OUT_EXTRA) == 0 ? <i32>load<u32>(OUT_EXTRA) : 0;
   }
   return <LogLevel>cachedLevel;
@@ -57,7 +59,7 @@ export function logAt(
   proxy_log(<u32>level, changetype<usize>(bytes), bytes.byteLength);
 }
 
-/** Leveled logging. Legal in every callback, including onVmStart and onConfigure.
+/** Leveled logging. Legal in every callback, including onVmStart and onConfigure, and in top-level code.
  *  Example: `log.info("configured {} routes", routes.length.toString())`. */
 export namespace log {
   /** Writes at a level chosen at run time: `log.at(level, "...")`. */

@@ -133,6 +133,15 @@ lifecycleScenarios.push(
     setup: { module: "start-restricted" },
     startFails: /restricted_callback/,
   },
+  {
+    name: "a log line from the module's top-level statements goes out, and the plugin starts",
+    setup: { module: "start-log" },
+    async run(t) {
+      const res = await t.request("/start-log");
+      expect(res.status).toBe(200);
+      await t.waitForLog(/^start-log: logged at top level$/);
+    },
+  },
 );
 
 lifecycleScenarios.push({
