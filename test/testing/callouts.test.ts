@@ -254,6 +254,26 @@ describe("HTTP callouts", () => {
     expect(answer({ failure: "reset" })).toEqual({ http: 9, response: null });
   });
 
+  it("send a text body as UTF-8, its content-length in bytes", () => {
+    const { callouts, root } = setUp();
+    callouts.knownClusters.add("c");
+    callouts.httpCall(root, request());
+    callouts.http[0]?.respond({ body: "é" });
+    expect(root.events).toEqual([
+      {
+        http: 1,
+        response: {
+          headers: [
+            [":status", "200"],
+            ["content-length", "2"],
+          ],
+          body: "é",
+          trailers: [],
+        },
+      },
+    ]);
+  });
+
   it("answer once, and not at all once the root stopped listening", () => {
     const { callouts, root } = setUp();
     callouts.knownClusters.add("c");
@@ -401,6 +421,32 @@ describe("gRPC callouts", () => {
       ["req"],
       ["one"],
     ]);
+  });
+
+  it("deliver a handler's answer to a unary call or to a stream's message after the current call", () => {
+    const { clock, callouts, root } = setUp();
+    callouts.grpcHandlers.set("g", (_c, e) =>
+      e.message ? { messages: [bytes(`re:${Buffer.from(e.message).toString()}`)] } : undefined,
+    );
+    const u = callouts.grpcCall(root, call());
+    const s = callouts.grpcCall(root, call({ stream: true }));
+    expect(callouts.grpcSend(root, s, bytes("one"), false)).toBe(Status.Ok);
+    expect(root.events).toEqual([]);
+    clock.drain();
+    expect(root.events).toEqual([
+      { receive: u, message: "re:req" },
+      { receive: s, message: "re:one" },
+    ]);
+  });
+
+  it("half-close a stream nobody answers without an answer", () => {
+    const { clock, callouts, root } = setUp();
+    callouts.knownClusters.add("g");
+    const s = callouts.grpcCall(root, call({ stream: true }));
+    expect(callouts.grpcClose(root, s)).toBe(Status.Ok);
+    clock.drain();
+    expect(root.events).toEqual([]);
+    expect(callouts.grpc[0]?.done).toBe(false);
   });
 
   it("refuse a send on a unary call's token, an unknown or finished one, and another root's", () => {
@@ -650,6 +696,29 @@ describe("gRPC callouts to a real server", () => {
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
   }
+
+  it("send a unary call's request and end it, and answer with the server's message", async () => {
+    const { url, bodies, server } = await serve();
+    try {
+      const { callouts, root } = setUp();
+      callouts.grpcUrls.set("g", url);
+      const u = callouts.grpcCall(root, {
+        cluster: "g",
+        service: "pkg.S",
+        method: "M",
+        metadata: [],
+        message: bytes("req"),
+        timeoutMs: 0,
+        stream: false,
+      });
+      // The server answers only once the request has ended: wait a bounded time for it.
+      await Promise.race([callouts.settle(), new Promise((r) => setTimeout(r, 2_000))]);
+      expect(bodies).toEqual([framed("req")]);
+      expect(root.events).toEqual([{ receive: u, message: "req" }]);
+    } finally {
+      server.close();
+    }
+  });
 
   it("send each message of a stream as the module sends it, and half-close it when the module closes it", async () => {
     const { url, bodies, server } = await serve();
