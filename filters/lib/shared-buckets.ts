@@ -262,15 +262,8 @@ export class SharedBuckets {
 
   private dropLease(slot: i32): void {
     unchecked((this.leaseKey[slot] = null));
+    // The slot's remainder is read only while it holds a key, and keepLease sets both.
     unchecked((this.leaseLimits[slot] = null));
-    unchecked((this.leaseLeft[slot] = 0));
-  }
-
-  /** Tokens this VM holds in leases, unused (for tests and stats). */
-  leasedTokens(): i64 {
-    let total: i64 = 0;
-    for (let i = 0; i < this.leaseLeft.length; i++) total += unchecked(this.leaseLeft[i]);
-    return total;
   }
 
   /** Gives every lease's unused tokens back to their buckets (one read and compare-and-swap
