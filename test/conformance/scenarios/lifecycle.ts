@@ -140,6 +140,8 @@ lifecycleScenarios.push(
       const res = await t.request("/start-log");
       expect(res.status).toBe(200);
       await t.waitForLog(/^start-log: logged at top level$/);
+      // The root's callbacks ask the host: both run the module's log at debug (1).
+      await t.waitForLog(/^start-log: level in onConfigure 1$/);
     },
   },
 );

@@ -1,6 +1,6 @@
 // Top-level code that logs while the VM starts, before any context: proxy_log is allowed then,
 // proxy_get_log_level is not (Envoy fails the start for it), so the line must go out without
-// asking the host's level.
+// asking the host's level. The root's callbacks ask it again.
 
 import { RootContext, log, registerRootContext } from "../../../../assembly";
 
@@ -8,4 +8,11 @@ export * from "../../../../assembly/exports";
 
 log.info("start-log: logged at top level");
 
-registerRootContext((id: u32): RootContext => new RootContext(id));
+class StartLogRoot extends RootContext {
+  onConfigure(configurationSize: u32): bool {
+    log.warn("start-log: level in onConfigure " + (<i32>log.level()).toString());
+    return true;
+  }
+}
+
+registerRootContext((id: u32): RootContext => new StartLogRoot(id));
