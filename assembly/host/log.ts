@@ -23,7 +23,7 @@ export function getLogLevel(): LogLevel {
   if (cachedLevel < 0) {
     store<u32>(OUT_EXTRA, 0);
     // A host that refuses the call: Trace, so nothing is lost.
-    cachedLevel = proxy_get_log_level(OUT_EXTRA) == 0 ? <i32>load<u32>(OUT_EXTRA) : 0;
+    cachedLevel = proxy_get_log_level(OUT_EXTRA) == 0 ? <i32>load<u32>(OUT_EXTRA) : <i32>LogLevel.Trace;
   }
   return <LogLevel>cachedLevel;
 }

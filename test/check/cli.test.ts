@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/check/cli.ts";
 import * as surface from "../../src/check/surface.ts";
-import { filterModule } from "./wasm-builder.ts";
+import { filterModule, I32x, POLL_ONEOFF } from "./wasm-builder.ts";
 
 // Here the file system lists a directory's entries in reverse name order: many list them in
 // name order, which would hide a listing the CLI forgot to sort.
@@ -14,7 +14,6 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...fs, readdirSync: (path: PathLike) => fs.readdirSync(path).sort().reverse() };
 });
 
-const I32x = (n: number) => Array<"i32">(n).fill("i32");
 const script = fileURLToPath(new URL("../../src/check/cli.ts", import.meta.url));
 
 /** Runs `run` on a fresh directory holding `files` (a name ending in / is a directory). */
@@ -59,14 +58,7 @@ describe("surface check CLI", () => {
 
   it("prints the warnings of a module that passes under its line, and exits 0", async () => {
     const warned = filterModule({
-      imports: [
-        {
-          module: "wasi_snapshot_preview1",
-          name: "poll_oneoff",
-          params: I32x(4),
-          results: ["i32"],
-        },
-      ],
+      imports: [POLL_ONEOFF],
     }).build();
     await withModules({ "w.wasm": warned }, (dir) => {
       const lines: string[] = [];

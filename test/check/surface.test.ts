@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkModule } from "../../src/check/surface.ts";
 import { formatFuncType, readWasmModule, WasmFormatError } from "../../src/wasm/binary.ts";
-import { filterModule, leb128, WasmBuilder } from "./wasm-builder.ts";
+import { filterModule, I32x, leb128, POLL_ONEOFF, WasmBuilder } from "./wasm-builder.ts";
 
 // lib is ES2022 without DOM typings, so Node's WebAssembly global is typed here by hand.
 interface WebAssemblyApi {
@@ -13,7 +13,6 @@ interface WebAssemblyApi {
 }
 const engine = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-const I32x = (n: number) => Array<"i32">(n).fill("i32");
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 /** The single error of a module, asserting there is exactly one. */
@@ -257,14 +256,7 @@ describe("checkModule", () => {
 
   it("warns on poll_oneoff, which older Envoy and Istio releases lack, but passes", () => {
     const bytes = filterModule({
-      imports: [
-        {
-          module: "wasi_snapshot_preview1",
-          name: "poll_oneoff",
-          params: I32x(4),
-          results: ["i32"],
-        },
-      ],
+      imports: [POLL_ONEOFF],
     }).build();
     const report = checkModule(bytes);
     expect(report.ok).toBe(true);

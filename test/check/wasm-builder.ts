@@ -184,6 +184,18 @@ export interface FuncSpec {
   readonly results?: ValType[];
 }
 
+/** `n` i32 parameters or results. */
+export const I32x = (n: number): ValType[] => Array<"i32">(n).fill("i32");
+
+/** wasi_snapshot_preview1.poll_oneoff: linked by current Envoy, missing from older releases
+ *  (the check warns on it and passes). */
+export const POLL_ONEOFF: FuncSpec = {
+  module: "wasi_snapshot_preview1",
+  name: "poll_oneoff",
+  params: I32x(4),
+  results: ["i32"],
+};
+
 export interface FilterModuleOptions {
   /** Function imports added after the standard env.proxy_log and fd_write. */
   readonly imports?: readonly FuncSpec[];

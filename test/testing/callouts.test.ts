@@ -19,6 +19,7 @@ import {
 } from "../../src/testing/callouts.ts";
 import type { HeaderMap } from "../../src/testing/headers.ts";
 import { Status } from "../../src/testing/status.ts";
+import { framed } from "./fixtures/grpc-frames.ts";
 
 /** Virtual time and the queue of work after the current guest call, run by `drain`. */
 class Clock {
@@ -666,12 +667,16 @@ describe("HTTP callouts to a real server", () => {
 });
 
 describe("gRPC callouts to a real server", () => {
-  /** A gRPC message as it goes on the wire: flag byte, big-endian length, the bytes. */
-  const framed = (m: string) => {
-    const head = Buffer.alloc(5);
-    head.writeUInt32BE(Buffer.byteLength(m), 1);
-    return Buffer.concat([head, Buffer.from(m)]);
-  };
+  /** A call to pkg.S/M on cluster "g", which the tests point at their server. */
+  const call = (stream: boolean, message: Uint8Array) => ({
+    cluster: "g",
+    service: "pkg.S",
+    method: "M",
+    metadata: [] as Array<[string, string]>,
+    message,
+    timeoutMs: 0,
+    stream,
+  });
 
   /** An h2c server that answers a stream once the client half-closed it: the messages it got,
    *  echoed, then status 0. */
@@ -702,15 +707,7 @@ describe("gRPC callouts to a real server", () => {
     try {
       const { callouts, root } = setUp();
       callouts.grpcUrls.set("g", url);
-      const u = callouts.grpcCall(root, {
-        cluster: "g",
-        service: "pkg.S",
-        method: "M",
-        metadata: [],
-        message: bytes("req"),
-        timeoutMs: 0,
-        stream: false,
-      });
+      const u = callouts.grpcCall(root, call(false, bytes("req")));
       // The server answers only once the request has ended: wait a bounded time for it.
       await Promise.race([callouts.settle(), new Promise((r) => setTimeout(r, 2_000))]);
       expect(bodies).toEqual([framed("req")]);
@@ -725,21 +722,13 @@ describe("gRPC callouts to a real server", () => {
     try {
       const { callouts, root } = setUp();
       callouts.grpcUrls.set("g", url);
-      const s = callouts.grpcCall(root, {
-        cluster: "g",
-        service: "pkg.S",
-        method: "M",
-        metadata: [],
-        message: new Uint8Array(0),
-        timeoutMs: 0,
-        stream: true,
-      });
+      const s = callouts.grpcCall(root, call(true, new Uint8Array(0)));
       expect(callouts.grpcSend(root, s, bytes("one"), false)).toBe(Status.Ok);
       expect(callouts.grpcSend(root, s, bytes("two"), false)).toBe(Status.Ok);
       expect(callouts.grpcClose(root, s)).toBe(Status.Ok);
       // The server answers only once the stream is half-closed: wait a bounded time for it.
       await Promise.race([callouts.settle(), new Promise((r) => setTimeout(r, 2_000))]);
-      expect(bodies).toEqual([Buffer.concat([framed("one"), framed("two")])]);
+      expect(bodies).toEqual([framed("one", "two")]);
       expect(root.events.map((e) => Object.keys(e)[0])).toEqual([
         "initial",
         "receive",

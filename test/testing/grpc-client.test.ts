@@ -16,18 +16,7 @@ import {
   type GrpcReply,
 } from "../../src/testing/callouts.ts";
 import { openGrpc } from "../../src/testing/grpc-client.ts";
-
-/** A gRPC message as it goes on the wire: flag byte, big-endian length, the bytes. */
-function framed(...messages: string[]): Buffer {
-  return Buffer.concat(
-    messages.map((m) => {
-      const body = Buffer.from(m);
-      const head = Buffer.alloc(5);
-      head.writeUInt32BE(body.length, 1);
-      return Buffer.concat([head, body]);
-    }),
-  );
-}
+import { framed } from "./fixtures/grpc-frames.ts";
 
 interface Seen {
   headers: IncomingHttpHeaders;
