@@ -326,7 +326,8 @@ export function malloc(size: usize): usize {
 
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {
   hostAnnounces = true;
-  enteredContext(parentId == 0 ? contextId : parentId);
+  // Envoy creates a context with that context current, a stream's as well as a root's.
+  enteredContext(contextId);
   if (parentId == 0) {
     createRoot(contextId);
   } else {

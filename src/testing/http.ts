@@ -206,9 +206,10 @@ export class HttpStream implements StreamControl {
     if (!this.created) {
       this.created = true;
       this.vm.contexts.set(this.id, this.context);
+      // The new stream is current, as in its callbacks (Envoy's ContextBase::onCreate).
       const created = this.guard(
         "proxy_on_context_create",
-        this.rootState,
+        this.context,
         false,
         this.id,
         this.rootState.id,

@@ -93,7 +93,8 @@ export class TcpConnection extends GuestContext {
   /** A new downstream connection (proxy_on_context_create, proxy_on_new_connection). */
   open(): ActionName {
     this.vm.contexts.set(this.id, this);
-    this.vm.call("proxy_on_context_create", this.rootState, this.id, this.rootState.id);
+    // The new connection is current, as in its callbacks (Envoy's ContextBase::onCreate).
+    this.vm.call("proxy_on_context_create", this, this.id, this.rootState.id);
     const raw = this.run("proxy_on_new_connection");
     if (raw === false) return "Continue";
     if (raw !== 0) this.waiting = { bytes: EMPTY, endOfStream: false };

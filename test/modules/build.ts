@@ -32,11 +32,13 @@ function settingsMtime(): number {
 /** Modules Envoy must refuse: built outside build/, whose modules must all pass the check. */
 const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
 
-/** Modules built from another module's sources with every export kept (`exportAll`, so
- *  proxy_on_context_create too): name → the source module. */
+/** Modules built with every export kept (`exportAll`, so proxy_on_context_create too), from
+ *  another module's sources or their own: name → the source module. */
 const EXPORT_ALL: Record<string, string> = {
   "contexts-announced": "contexts",
   "dispatch-announced": "dispatch",
+  // Its contexts act while the host creates them: only an announced build runs that.
+  "context-create": "context-create",
 };
 
 /** Modules built from another module's sources without some callbacks, as `meshwasm build

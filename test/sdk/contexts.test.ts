@@ -2,7 +2,8 @@
 // broken host contract still aborts on, naming the callback, in both modes (the host announces
 // contexts, or it does not because the module leaves proxy_on_context_create out), and flat
 // memory over many streams first seen at different callbacks. test/conformance's "contexts:"
-// scenarios hold the same behaviour against real Envoy.
+// scenarios hold the same behaviour against real Envoy. Last, a root that acts through its own
+// handle while the host creates it (test/modules/context-create).
 
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -109,5 +110,14 @@ describe("contexts made at their first callback", { timeout: 120_000 }, () => {
     expect(h.counter("contexts_alpha_created")).toBe(heard(1_000) + heard(10_000));
     expect(h.counter("contexts_alpha_logged")).toBe(h.counter("contexts_alpha_created"));
     expect(h.counter("contexts_alpha_deleted")).toBe(h.counter("contexts_alpha_created"));
+  });
+});
+
+describe("contexts the host announces, acting while it creates them", () => {
+  it("a root is current while the host creates it: its constructor's call through its own handle asks no proxy_set_effective_context", async () => {
+    const h = await createHost({ module: await buildTestModule("context-create") });
+    // test/modules/context-create's root reads the VM configuration in its constructor.
+    expect(h.coverage.hostCalls.get("proxy_get_buffer_bytes")).toBe(1);
+    expect(h.coverage.hostCalls.get("proxy_set_effective_context") ?? 0).toBe(0);
   });
 });

@@ -119,4 +119,24 @@ export const contextScenarios: Scenario[] = [
       expect(await t.counter("contexts_alpha_created")).toBe(32);
     },
   },
+  {
+    // test/modules/context-create: a stream's constructor reads request.path and whether
+    // source.address is readable (a stream has one, a root none), then again after a call
+    // through the root's handle, then after one through its own; onRequestHeaders the same.
+    name: "contexts: a stream is current while the host creates it, as in its callbacks: a property read sees the stream (request.path not yet), a root handle's call makes the root effective",
+    setup: { module: "context-create" },
+    async run(t) {
+      const res = await t.request("/create");
+      expect(res.status).toBe(200);
+      await t.waitForLog(/^headers: /);
+      const lines = t
+        .logs()
+        .map((l) => l.message)
+        .filter((m) => /^(created|headers): /.test(m));
+      expect(lines).toEqual([
+        "created: none; stream none stream",
+        "headers: /create; stream none stream",
+      ]);
+    },
+  },
 ];
