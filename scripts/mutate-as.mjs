@@ -74,7 +74,7 @@ const HEADER_PAIRS = "test/conformance/header-pairs.test.ts";
  *  test/modules/build.ts builds them: `contexts-until-log` and `no-delete` without
  *  proxy_on_delete, the only builds that reach the dispatcher's code for such modules. */
 const HOST_MODULES = [
-  ..."conformance context-create contexts contexts-announced contexts-until-log continue-probe dispatch dispatch-announced edges handles headermaps host-errors labelled-metrics needs no-delete no-malloc no-marker partial sdk start-restricted start-trap stray-import tcp timers trap"
+  ..."conformance context-create contexts contexts-announced contexts-until-log continue-probe dispatch dispatch-announced edges handles headermaps host-errors labelled-metrics needs no-delete no-malloc no-marker partial sdk start-restricted start-trap stray-import tcp tcp-announced timers trap"
     .split(" ")
     .map((name) => `module:${name}`),
   ..."hello redact-body require-header".split(" ").map((name) => `example:${name}`),

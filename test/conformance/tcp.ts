@@ -228,6 +228,54 @@ async function heldViaEmulator(coverage: Coverage): Promise<HeldOutcome> {
   return { before, after: outcome() };
 }
 
+/** Through real Envoy (tcp-announced, "close-at-create"): a connection whose context closes it
+ *  while the host creates it. The client sends and reads until the close. */
+async function closedAtCreateViaEnvoy(): Promise<TcpOutcome> {
+  const wasm = await buildTestModule("tcp-announced");
+  const echo = await startTcpEcho();
+  const envoy = await startEnvoy({ config: tcpBootstrap(wasm, echo.port, "close-at-create") });
+  try {
+    const port = Number(new URL(envoy.listenerUrl).port);
+    const received = await new Promise<string>((resolve) => {
+      let data = "";
+      const socket = connect({ host: "127.0.0.1", port }, () => socket.write("hello"));
+      socket.setTimeout(5_000, () => socket.destroy());
+      socket.on("data", (d) => {
+        data += d.toString();
+      });
+      socket.on("close", () => resolve(data));
+      socket.on("error", () => undefined); // the write may meet the close
+    });
+    await until(() => envoy.logs().includes("tcp:new"));
+    // Long enough for the callbacks of a close to be logged, were there any.
+    await sleep(500);
+    return { received, logs: tcpLogs(envoy.logs()) };
+  } finally {
+    await envoy.stop();
+    await echo.close();
+  }
+}
+
+/** The same through the emulator: the scenario sends and echoes only while the connection is
+ *  open. */
+async function closedAtCreateViaEmulator(coverage: Coverage): Promise<TcpOutcome> {
+  const host = await createHost({
+    module: await buildTestModule("tcp-announced"),
+    name: "conf_tcp",
+    configuration: "close-at-create",
+    coverage,
+  });
+  const conn = host.connect();
+  if (conn.closedByFilter !== "downstream") {
+    conn.downstreamData(new TextEncoder().encode("hello"));
+    conn.upstreamData(conn.toUpstream);
+  }
+  return {
+    received: new TextDecoder().decode(conn.toDownstream),
+    logs: host.logs().filter((m) => m.startsWith("tcp:")),
+  };
+}
+
 export const tcpScenarios: TcpScenario[] = [
   {
     name: "tcp: a network filter sees and marks data both ways, then the closes",
@@ -256,6 +304,20 @@ export const tcpScenarios: TcpScenario[] = [
         "tcp:downstream 5",
         "tcp:upstream 6",
       ]);
+    },
+  },
+  {
+    // The connection is current while the host creates its context (Envoy's onCreate, as for
+    // a stream): the close acts on it, not on the root. Envoy then calls onNewConnection and
+    // nothing after: the close came while the context was not yet marked created, so it runs
+    // no close, done or delete for it (the SDK keeps that context).
+    name: "tcp: a connection its context closes while the host creates it gets no byte through, and no callback after onNewConnection",
+    async run(kind, coverage) {
+      const out =
+        kind === "envoy"
+          ? await closedAtCreateViaEnvoy()
+          : await closedAtCreateViaEmulator(coverage);
+      expect(out).toEqual({ received: "", logs: ["tcp:created close 0", "tcp:new"] });
     },
   },
 ];

@@ -37,6 +37,7 @@ const REFUSED = new Set(["stray-import", "no-malloc", "no-marker"]);
 const EXPORT_ALL: Record<string, string> = {
   "contexts-announced": "contexts",
   "dispatch-announced": "dispatch",
+  "tcp-announced": "tcp",
   // Its contexts act while the host creates them: only an announced build runs that.
   "context-create": "context-create",
 };

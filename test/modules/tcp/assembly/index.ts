@@ -15,16 +15,20 @@ export * from "../../../../assembly/exports";
 // With the configuration "hold": downstream data "hold" pauses its connection, and the next
 // upstream data of six bytes or downstream close of any connection resumes it through its
 // handle. With "hold-new": the first connection's onNewConnection pauses it, and the next
-// connection's resumes it.
+// connection's resumes it. With "close-at-create" (built announced, as tcp-announced, so the
+// constructor runs while the host creates the context): each connection's context closes its
+// client side from its constructor.
 class TcpRoot extends RootContext {
   holding: bool = false;
   holdingNew: bool = false;
+  closingAtCreate: bool = false;
   held: TcpMarker | null = null;
 
   onConfigure(configurationSize: u32): bool {
     const config = String.UTF8.decode(this.pluginConfiguration());
     this.holding = config == "hold";
     this.holdingNew = config == "hold-new";
+    this.closingAtCreate = config == "close-at-create";
     return true;
   }
 
@@ -41,6 +45,11 @@ class TcpRoot extends RootContext {
 }
 
 class TcpMarker extends StreamContext {
+  constructor(contextId: u32, root: RootContext) {
+    super(contextId, root);
+    if ((root as TcpRoot).closingAtCreate) log.info("tcp:created close " + this.closeDownstream().toString());
+  }
+
   onNewConnection(): Action {
     log.info("tcp:new");
     const root = this.root as TcpRoot;
