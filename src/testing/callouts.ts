@@ -345,6 +345,8 @@ export class Callouts {
     if (token % 2 !== 0) return Status.BadArgument;
     const call = this.grpcFind(token);
     if (!call || call.owner !== owner) return Status.NotFound;
+    // Closed on our side (proxy_grpc_close): Envoy's stream drops the message and answers Ok.
+    if (call.localClosed) return Status.Ok;
     call.sent.push(message.slice());
     const connection = this.grpcConnections.get(token);
     if (connection) {

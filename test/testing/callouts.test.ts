@@ -440,6 +440,25 @@ describe("gRPC callouts", () => {
     ]);
   });
 
+  it("drop a stream's send after its close: Ok, neither kept nor given to the handler", () => {
+    const { clock, callouts, root } = setUp();
+    const messages: string[] = [];
+    callouts.grpcHandlers.set("g", (_c, e) => {
+      if (e.message) messages.push(Buffer.from(e.message).toString());
+      return e.message
+        ? { messages: [bytes(`re:${Buffer.from(e.message).toString()}`)] }
+        : undefined;
+    });
+    const s = callouts.grpcCall(root, call({ stream: true }));
+    expect(callouts.grpcSend(root, s, bytes("one"), false)).toBe(Status.Ok);
+    expect(callouts.grpcClose(root, s)).toBe(Status.Ok);
+    expect(callouts.grpcSend(root, s, bytes("two"), false)).toBe(Status.Ok);
+    clock.drain();
+    expect(messages).toEqual(["one"]);
+    expect(callouts.grpc[0]?.sent.map((m) => Buffer.from(m).toString())).toEqual(["one"]);
+    expect(root.events).toEqual([{ receive: s, message: "re:one" }]);
+  });
+
   it("half-close a stream nobody answers without an answer", () => {
     const { clock, callouts, root } = setUp();
     callouts.knownClusters.add("g");

@@ -79,4 +79,16 @@ export const grpcScenarios: Scenario[] = [
       expect(res.headers["x-note-close-unknown"]).toBe("1");
     },
   },
+  {
+    // Envoy answers Ok and sends nothing: its stream is closed on our side.
+    name: "a gRPC stream's send after its close is Ok and sends nothing",
+    async run(t) {
+      const res = await t.request("/grpc/send-after-close");
+      expect(res.headers["x-note-send"]).toBe("0");
+      expect(res.headers["x-note-close"]).toBe("0");
+      expect(res.headers["x-note-send-after-close"]).toBe("0");
+      expect(res.headers["x-note-grpc-message"]).toBe("echo:one");
+      expect(res.headers["x-note-grpc-close"]).toBe("0");
+    },
+  },
 ];

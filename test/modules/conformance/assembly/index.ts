@@ -627,6 +627,17 @@ class Conformance extends HttpContext {
       this.note("send-on-call-token", grpcSend(d.token + 1, String.UTF8.encode("x"), false).toString());
       return Action.Pause;
     }
+    if (path == "/grpc/send-after-close") {
+      // Half-closes after "one", then sends "two": the server echoes what reaches it.
+      const d = this.openGrpcStream("grpc", "conf.Echo", "Chat", []);
+      this.note("dispatch", d.status.toString());
+      if (!d.ok) return Action.Continue;
+      this.token = d.token;
+      this.note("send", grpcSend(d.token, String.UTF8.encode("one"), false).toString());
+      this.note("close", grpcClose(d.token).toString());
+      this.note("send-after-close", grpcSend(d.token, String.UTF8.encode("two"), false).toString());
+      return Action.Pause;
+    }
     if (path == "/grpc/cancel") {
       const d = this.openGrpcStream("grpc", "conf.Echo", "Chat", []);
       this.note("cancel", grpcCancel(d.token).toString());
@@ -649,6 +660,8 @@ class Conformance extends HttpContext {
       this.note("close", grpcClose(token).toString());
       return;
     }
+    // Every echo is noted; the close resumes the request.
+    if (this.path == "/grpc/send-after-close") return;
     this.continueRequest();
   }
 
