@@ -1,5 +1,7 @@
-// The attributes (Envoy properties) an HTTP stream serves, by name, with when each is readable,
-// as observed in Envoy 1.40: request.* header attributes only while the filter holds the request
+// The attributes (Envoy properties) an HTTP stream and a TCP connection serve, by name, with
+// when each is readable, as observed in Envoy 1.40: the downstream connection's and its
+// listener's (source.*, destination.*, connection.*, connection_id) in every callback of either;
+// for a stream, request.* header attributes only while the filter holds the request
 // headers (and again in onLog); upstream.* once the router chose a host; response.code and
 // code_details once a response exists; request.duration only in onLog; sizes as bytes so far
 // (request.size: the content-length while the request headers are readable), total sizes with
@@ -8,11 +10,17 @@
 
 import type { HeaderMap } from "./headers.ts";
 
-/** Connection and route facts that feed source.*, destination.*, connection.* and xds.*. */
-export interface ConnectionInfo {
+/** The downstream connection: what feeds source.*, destination.*, connection.* and
+ *  connection_id, for a stream as for a TCP connection. */
+export interface DownstreamConnection {
   sourceAddress: string;
   destinationAddress: string;
   connectionId: number;
+}
+
+/** Connection and route facts that feed a stream's source.*, destination.*, connection.*,
+ *  upstream.* and xds.*. */
+export interface ConnectionInfo extends DownstreamConnection {
   upstreamAddress: string;
   clusterName: string;
   routeName: string;
@@ -64,6 +72,7 @@ export type AttributeValue =
 const EMPTY_MESSAGE = new Uint8Array(0);
 
 type Attribute = (f: StreamFacts) => AttributeValue | undefined;
+type ConnectionAttribute = (c: DownstreamConnection) => AttributeValue | undefined;
 
 function portOf(address: string): bigint | undefined {
   const at = address.lastIndexOf(":");
@@ -111,8 +120,37 @@ const afterRouter =
   (f) =>
     f.upstreamChosen ? read(f) : undefined;
 
+/** The attributes of the downstream connection and its listener, by dotted name: a TCP
+ *  connection serves these, a stream these among the rest. */
+export const CONNECTION_ATTRIBUTES: Readonly<Record<string, ConnectionAttribute>> = {
+  "source.address": (c) => c.sourceAddress,
+  "source.port": (c) => portOf(c.sourceAddress),
+  "destination.address": (c) => c.destinationAddress,
+  "destination.port": (c) => portOf(c.destinationAddress),
+  "connection.id": (c) => BigInt(c.connectionId),
+  // The same uint64 under its top-level name.
+  connection_id: (c) => BigInt(c.connectionId),
+  "connection.mtls": () => false,
+  "connection.requested_server_name": () => "",
+  // A stream's dynamic metadata and filter state, or a TCP connection's: Envoy's filters here
+  // set none.
+  metadata: () => EMPTY_MESSAGE,
+  filter_state: () => ({ status: 3 }),
+  "xds.listener_direction": () => 0n,
+  "xds.filter_chain_name": () => "",
+};
+
+/** The connection attributes as a stream serves them: from its connection. */
+const STREAM_CONNECTION_ATTRIBUTES: Record<string, Attribute> = Object.fromEntries(
+  Object.entries(CONNECTION_ATTRIBUTES).map(([name, read]) => [
+    name,
+    (f: StreamFacts) => read(f.connection),
+  ]),
+);
+
 /** Every HTTP attribute the emulator serves, by dotted name. */
 export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
+  ...STREAM_CONNECTION_ATTRIBUTES,
   "request.path": fromRequest((h) => h.get(":path")),
   "request.url_path": fromRequest((h) => h.get(":path")?.split("?")[0]),
   "request.host": fromRequest((h) => h.get(":authority")),
@@ -144,20 +182,11 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "response.trailers": (f) => (f.accessLog ? f.responseTrailers?.pairs() : undefined) ?? [],
   "response.size": (f) => BigInt(f.responseBodyBytes),
   "response.total_size": (f) => BigInt((f.responseHeaders?.byteSize() ?? 0) + f.responseBodyBytes),
-  "source.address": (f) => f.connection.sourceAddress,
-  "source.port": (f) => portOf(f.connection.sourceAddress),
-  "destination.address": (f) => f.connection.destinationAddress,
-  "destination.port": (f) => portOf(f.connection.destinationAddress),
-  "connection.id": (f) => BigInt(f.connection.connectionId),
-  "connection.mtls": () => false,
-  "connection.requested_server_name": () => "",
   "upstream.address": afterRouter((f) => f.connection.upstreamAddress),
   "upstream.port": afterRouter((f) => portOf(f.connection.upstreamAddress)),
   "upstream.request_attempt_count": (f) => (f.upstreamChosen ? 1n : 0n),
   "upstream.transport_failure_reason": afterRouter(() => ""),
   "upstream.locality": afterRouter(() => EMPTY_MESSAGE),
-  metadata: () => EMPTY_MESSAGE,
-  filter_state: () => ({ status: 3 }),
   // Envoy 1.40 has these under xds.* only; the old top-level cluster_name is gone.
   "xds.cluster_name": (f) => f.connection.clusterName,
   "xds.route_name": (f) => f.connection.routeName,
@@ -167,8 +196,6 @@ export const HTTP_ATTRIBUTES: Readonly<Record<string, Attribute>> = {
   "xds.upstream_host_metadata": afterRouter(
     (f) => f.connection.upstreamHostMetadata ?? { status: 3 },
   ),
-  "xds.listener_direction": () => 0n,
-  "xds.filter_chain_name": () => "",
   "xds.cluster_metadata": () => EMPTY_MESSAGE,
   "xds.route_metadata": () => EMPTY_MESSAGE,
   "xds.listener_metadata": () => EMPTY_MESSAGE,

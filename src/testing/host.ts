@@ -13,6 +13,7 @@ import {
   resolveRouteNames,
 } from "../connection-manager.ts";
 import { type ResolvedPluginSettings, resolvePluginSettings } from "../plugin.ts";
+import type { DownstreamConnection } from "./attributes.ts";
 import type { GrpcCall, HttpCall } from "./callouts.ts";
 import type { Coverage } from "./coverage.ts";
 import {
@@ -233,6 +234,16 @@ export class Host {
     return vm;
   }
 
+  /** A new client connection to the listener (127.0.0.1:10000): a stream's or a TCP
+   *  connection's addresses and id, each from its own port. */
+  private downstreamConnection(): DownstreamConnection {
+    return {
+      sourceAddress: `127.0.0.1:${this.nextPort++}`,
+      destinationAddress: "127.0.0.1:10000",
+      connectionId: this.nextConnection++,
+    };
+  }
+
   // ---- HTTP ----------------------------------------------------------------------------------
 
   /** A stream to drive step by step (requestHeaders, requestBody, ..., complete). */
@@ -240,11 +251,8 @@ export class Host {
     const worker = this.pickWorker(opts.worker);
     const vm = this.vmFor(worker);
     const root = this.rootFor(worker, opts.plugin);
-    const port = this.nextPort++;
     const info: ConnectionInfo = {
-      sourceAddress: `127.0.0.1:${port}`,
-      destinationAddress: "127.0.0.1:10000",
-      connectionId: this.nextConnection++,
+      ...this.downstreamConnection(),
       upstreamAddress: "127.0.0.1:8080",
       ...this.routeNames,
       node: this.node,
@@ -415,7 +423,12 @@ export class Host {
   connect(opts: { worker?: number; plugin?: string } = {}): TcpConnection {
     const worker = this.pickWorker(opts.worker);
     const vm = this.vmFor(worker);
-    const conn = new TcpConnection(vm, this.nextId(worker), this.rootFor(worker, opts.plugin));
+    const conn = new TcpConnection(
+      vm,
+      this.nextId(worker),
+      this.rootFor(worker, opts.plugin),
+      this.downstreamConnection(),
+    );
     conn.open();
     this.world.drain();
     return conn;

@@ -9,7 +9,7 @@ import { ByteBuffer, GuestContext, type LocalReply, type RootContextState } from
 import type { HeaderMap } from "./headers.ts";
 import { BufferType, MapType, Status, StreamType, WasmTrapError } from "./status.ts";
 import type { Vm } from "./vm.ts";
-import { encodeProperty } from "./world.ts";
+import { encodeAttribute, encodeProperty } from "./world.ts";
 
 export type { ConnectionInfo } from "./attributes.ts";
 
@@ -129,9 +129,7 @@ export class HttpContext extends GuestContext {
     const state = path.length === 1 ? this.filterStateMap?.get(`wasm.${path[0]}`) : undefined;
     if (state) return state;
     const value = this.attribute(dotted);
-    if (value !== undefined) {
-      return typeof value === "object" && "status" in value ? value.status : encodeProperty(value);
-    }
+    if (value !== undefined) return encodeAttribute(value);
     // A field of a map attribute (request.headers.<name>): Envoy indexes CEL maps by key.
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a one-segment path's parent is "", which names no attribute
     if (path.length > 1) {

@@ -3,6 +3,7 @@
 // side has closed. A connection whose onNewConnection pauses reads nothing until the filter
 // continues it: the client's bytes wait, then reach onDownstreamData at once.
 
+import { CONNECTION_ATTRIBUTES, type DownstreamConnection } from "./attributes.ts";
 import {
   type ActionName,
   actionName,
@@ -12,6 +13,7 @@ import {
   WasmTrapError,
 } from "./status.ts";
 import { ByteBuffer, GuestContext, type RootContextState, type Vm } from "./vm.ts";
+import { encodeAttribute } from "./world.ts";
 
 export type PeerType = "unknown" | "local" | "remote";
 const PEERS: Record<PeerType, number> = { unknown: 0, local: 1, remote: 2 };
@@ -36,12 +38,23 @@ export class TcpConnection extends GuestContext {
     vm: Vm,
     id: number,
     private readonly rootState: RootContextState,
+    readonly connection: DownstreamConnection,
   ) {
     super(vm, id);
   }
 
   get root(): RootContextState {
     return this.rootState;
+  }
+
+  /** The plugin's attributes and a test's overrides, then the connection's (source.*,
+   *  destination.*, connection.*, connection_id), in every callback as Envoy serves them. */
+  override property(path: string[]): Uint8Array | number | undefined {
+    const served = super.property(path);
+    if (served !== undefined) return served;
+    const read = CONNECTION_ATTRIBUTES[path.join(".")];
+    const value = read?.(this.connection);
+    return value === undefined ? undefined : encodeAttribute(value);
   }
 
   override getBuffer(type: number): ByteBuffer | null {

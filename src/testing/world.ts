@@ -3,6 +3,7 @@
 // The world knows no VM: VMs hold the world, and what the world calls back into (a root
 // context's tick, a queue's owner, a callout's owner) it sees through narrow interfaces.
 
+import type { AttributeValue } from "./attributes.ts";
 import { Callouts, type Scheduler } from "./callouts.ts";
 import { Coverage } from "./coverage.ts";
 import { HostCallFailures } from "./failures.ts";
@@ -268,6 +269,12 @@ export class World implements Scheduler {
   drain(): void {
     while (this.posted.length > 0) this.posted.shift()?.();
   }
+}
+
+/** An attribute as proxy_get_property hands it over: its bytes, or the status Envoy answers
+ *  instead. */
+export function encodeAttribute(value: AttributeValue): Uint8Array | number {
+  return typeof value === "object" && "status" in value ? value.status : encodeProperty(value);
 }
 
 export function encodeProperty(value: PropertyValue): Uint8Array {

@@ -19,6 +19,9 @@ const LOG_LINE = /^\[\w+\]\[wasm\] wasm log[^:]*: (.*)$/;
 interface TcpOutcome {
   received: string;
   logs: string[];
+  /** The client's and the listener's addresses, where the connection went through. */
+  source?: string;
+  destination?: string;
 }
 
 async function startTcpEcho(): Promise<{ port: number; close(): Promise<void> }> {
@@ -116,17 +119,19 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 /** One connection through real Envoy: send, read the echo, half-close, wait for the close. */
-async function viaEnvoy(message: string): Promise<TcpOutcome> {
+async function viaEnvoy(message: string, configuration = ""): Promise<TcpOutcome> {
   const wasm = await buildTestModule("tcp");
   const echo = await startTcpEcho();
-  const envoy = await startEnvoy({ config: tcpBootstrap(wasm, echo.port) });
+  const envoy = await startEnvoy({ config: tcpBootstrap(wasm, echo.port, configuration) });
+  let client = "";
   try {
     const port = Number(new URL(envoy.listenerUrl).port);
     const received = await new Promise<string>((resolve, reject) => {
       let data = "";
-      const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () =>
-        socket.write(message),
-      );
+      const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => {
+        client = `127.0.0.1:${socket.localPort}`;
+        socket.write(message);
+      });
       socket.setTimeout(5_000, () => reject(new Error("tcp scenario timed out")));
       socket.on("data", (d) => {
         data += d.toString();
@@ -136,7 +141,8 @@ async function viaEnvoy(message: string): Promise<TcpOutcome> {
       socket.on("error", reject);
     });
     await until(() => envoy.logs().includes("tcp:delete"));
-    return { received, logs: tcpLogs(envoy.logs()) };
+    const listener = `127.0.0.1:${port}`;
+    return { received, logs: tcpLogs(envoy.logs()), source: client, destination: listener };
   } finally {
     await envoy.stop();
     await echo.close();
@@ -144,10 +150,15 @@ async function viaEnvoy(message: string): Promise<TcpOutcome> {
 }
 
 /** The same connection through the emulator; the scenario plays tcp_proxy and the echo. */
-async function viaEmulator(message: string, coverage: Coverage): Promise<TcpOutcome> {
+async function viaEmulator(
+  message: string,
+  coverage: Coverage,
+  configuration = "",
+): Promise<TcpOutcome> {
   const host = await createHost({
     module: await buildTestModule("tcp"),
     name: "conf_tcp",
+    configuration,
     coverage,
   });
   const conn = host.connect();
@@ -159,7 +170,12 @@ async function viaEmulator(message: string, coverage: Coverage): Promise<TcpOutc
   conn.downstreamData(new Uint8Array(0), true);
   conn.upstreamData(new Uint8Array(0), true);
   conn.closeDownstream("local");
-  return { received, logs: host.logs().filter((m) => m.startsWith("tcp:")) };
+  return {
+    received,
+    logs: host.logs().filter((m) => m.startsWith("tcp:")),
+    source: conn.connection.sourceAddress,
+    destination: conn.connection.destinationAddress,
+  };
 }
 
 /** A connection the filter held in onNewConnection: what came back and was logged before the
@@ -318,6 +334,52 @@ export const tcpScenarios: TcpScenario[] = [
           ? await closedAtCreateViaEnvoy()
           : await closedAtCreateViaEmulator(coverage);
       expect(out).toEqual({ received: "", logs: ["tcp:created close 0", "tcp:new"] });
+    },
+  },
+  {
+    // The tcp module's "attributes" configuration logs `tcp:attr <callback> <name> <status>
+    // <hex>` in each callback (status 1 is NotFound, 3 SerializationFailure).
+    name: "tcp: a network filter reads its connection's attributes in every callback: source and destination, connection.id and connection_id as one uint64, no mTLS or SNI",
+    async run(kind, coverage) {
+      const out =
+        kind === "envoy"
+          ? await viaEnvoy("hello", "attributes")
+          : await viaEmulator("hello", coverage, "attributes");
+      const reads = new Map<string, { status: number; bytes: Buffer }>();
+      for (const line of out.logs) {
+        const m = /^tcp:attr (\S+) (\S+) (\d+) ([0-9a-f]*)$/.exec(line);
+        if (m && !reads.has(`${m[1]} ${m[2]}`)) {
+          reads.set(`${m[1]} ${m[2]}`, {
+            status: Number(m[3]),
+            bytes: Buffer.from(m[4] ?? "", "hex"),
+          });
+        }
+      }
+      const port = (address: string | undefined) => BigInt(address?.split(":")[1] ?? -1);
+      for (const cb of ["new", "downstream", "upstream", "downstream-close"]) {
+        const read = (name: string) =>
+          reads.get(`${cb} ${name}`) ?? { status: -1, bytes: Buffer.alloc(0) };
+        const text = (name: string) => read(name).bytes.toString("utf8");
+        const int = (name: string) => read(name).bytes.readBigUInt64LE(0);
+        expect(text("source.address"), cb).toBe(out.source);
+        expect(int("source.port"), cb).toBe(port(out.source));
+        expect(text("destination.address"), cb).toBe(out.destination);
+        expect(int("destination.port"), cb).toBe(port(out.destination));
+        expect(read("connection.id").bytes.length, cb).toBe(8);
+        expect(int("connection.id"), cb).toBeGreaterThan(0n);
+        expect(read("connection_id"), cb).toEqual(read("connection.id"));
+        expect(read("connection.mtls"), cb).toEqual({ status: 0, bytes: Buffer.of(0) });
+        expect(read("connection.requested_server_name"), cb).toEqual({
+          status: 0,
+          bytes: Buffer.alloc(0),
+        });
+        expect(read("connection.tls_version").status, cb).toBe(1);
+        expect(read("connection.termination_details").status, cb).toBe(1);
+        expect(read("metadata"), cb).toEqual({ status: 0, bytes: Buffer.alloc(0) });
+        expect(read("filter_state").status, cb).toBe(3);
+        expect(read("xds.listener_direction"), cb).toEqual({ status: 0, bytes: Buffer.alloc(8) });
+        expect(read("xds.filter_chain_name"), cb).toEqual({ status: 0, bytes: Buffer.alloc(0) });
+      }
     },
   },
 ];

@@ -208,6 +208,7 @@ describe("connection, upstream and xds attributes", () => {
     expect(read("destination.address")).toBe("127.0.0.1:10000");
     expect(read("destination.port")).toBe(10000n);
     expect(read("connection.id")).toBe(42n);
+    expect(read("connection_id")).toBe(42n);
     expect(read("connection.mtls")).toBe(false);
     expect(read("connection.requested_server_name")).toBe("");
     const ipv6 = facts({ connection: { ...CONNECTION, sourceAddress: "[::1]:7" } });

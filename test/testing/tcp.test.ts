@@ -207,10 +207,51 @@ describe("a new TCP connection", () => {
   });
 });
 
+describe("a TCP connection's attributes", () => {
+  const hex = (v: Uint8Array | number | undefined) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v;
+
+  it("are its client's and listener's addresses and its id, connection_id the same uint64, each connection its own", async () => {
+    const { host, conn } = await connect();
+    const other = host.connect();
+    const read = (c: TcpConnection, dotted: string) => hex(c.property(dotted.split(".")));
+    expect(read(conn, "source.address")).toBe(Buffer.from("127.0.0.1:40000").toString("hex"));
+    expect(read(other, "source.address")).toBe(Buffer.from("127.0.0.1:40001").toString("hex"));
+    expect(read(conn, "source.port")).toBe("409c000000000000");
+    expect(read(conn, "destination.address")).toBe(Buffer.from("127.0.0.1:10000").toString("hex"));
+    expect(read(conn, "destination.port")).toBe("1027000000000000");
+    expect(read(conn, "connection.id")).toBe("0100000000000000");
+    expect(read(other, "connection.id")).toBe("0200000000000000");
+    expect(read(conn, "connection_id")).toBe("0100000000000000");
+    expect(read(conn, "connection.mtls")).toBe("00");
+    expect(read(conn, "connection.requested_server_name")).toBe("");
+    expect(read(conn, "filter_state")).toBe(Status.SerializationFailure);
+    expect(read(conn, "plugin_name")).toBe(Buffer.from("test").toString("hex"));
+    // A stream's attributes are not a connection's.
+    expect(read(conn, "request.path")).toBeUndefined();
+    expect(read(conn, "upstream.address")).toBeUndefined();
+  });
+
+  it("give way to a test's properties, as a stream's do", async () => {
+    const host = await createHost({
+      module: pausingModule(),
+      properties: { "source.address": "10.1.2.3:4444" },
+    });
+    const conn = host.connect();
+    expect(hex(conn.property(["source", "address"]))).toBe(
+      Buffer.from("10.1.2.3:4444").toString("hex"),
+    );
+  });
+});
+
 describe("a TCP filter that traps", () => {
   it("in onNewConnection: the connection reads on as Continue, closed by the filter", async () => {
     const host = await createHost({ module: pausingModule("new") });
-    const conn = new TcpConnection(host.vms[0] as Vm, 7, host.roots[0] as RootContextState);
+    const conn = new TcpConnection(host.vms[0] as Vm, 7, host.roots[0] as RootContextState, {
+      sourceAddress: "127.0.0.1:40000",
+      destinationAddress: "127.0.0.1:10000",
+      connectionId: 1,
+    });
     expect(conn.open()).toBe("Continue");
     expect(conn.trap).not.toBeNull();
     expect(conn.closedByFilter).toBe("downstream");

@@ -257,4 +257,16 @@ export const attributeScenarios: Scenario[] = [
       expect(read("request_headers", "filter_state").status).toBe(3);
     },
   },
+  {
+    name: "attributes: connection_id is connection.id, a uint64, in every callback",
+    setup: { module: "edges" },
+    async run(t) {
+      const { read } = await readAttributes(t);
+      for (const cb of CALLBACKS) {
+        const id = read(cb, "connection.id");
+        expect(id.bytes.length, cb).toBe(8);
+        expect(read(cb, "connection_id"), cb).toEqual(id);
+      }
+    },
+  },
 ];

@@ -182,6 +182,7 @@ const ATTRIBUTES: string[] = [
   "source.address",
   "destination.address",
   "connection.id",
+  "connection_id",
   "upstream.address",
   "request.path",
   "request.url_path",

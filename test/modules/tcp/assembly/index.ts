@@ -9,6 +9,7 @@ import {
   log,
   registerRootContext,
 } from "../../../../assembly";
+import { proxy_get_property } from "../../../../assembly/abi/imports";
 
 export * from "../../../../assembly/exports";
 
@@ -17,8 +18,53 @@ export * from "../../../../assembly/exports";
 // handle. With "hold-new": the first connection's onNewConnection pauses it, and the next
 // connection's resumes it. With "close-at-create" (built announced, as tcp-announced, so the
 // constructor runs while the host creates the context): each connection's context closes its
-// client side from its constructor.
+// client side from its constructor. With "attributes": each callback logs the attributes below,
+// `tcp:attr <callback> <name> <status> <hex value>` (status 1 is NotFound), read on the raw ABI
+// so the status and bytes are the host's own.
+const TCP_ATTRIBUTES: string[] = [
+  "source.address",
+  "source.port",
+  "destination.address",
+  "destination.port",
+  "connection.id",
+  "connection_id",
+  "connection.mtls",
+  "connection.requested_server_name",
+  "connection.tls_version",
+  "connection.termination_details",
+  "metadata",
+  "filter_state",
+  "xds.listener_direction",
+  "xds.filter_chain_name",
+];
+const OUT: usize = memory.data(8, 4);
+const HEX = "0123456789abcdef";
+
+function logAttribute(callback: string, dotted: string): void {
+  const parts = dotted.split(".");
+  let path = "";
+  for (let i = 0; i < parts.length; i++) path += (i > 0 ? "\0" : "") + parts[i];
+  const encoded = String.UTF8.encode(path);
+  store<u64>(OUT, 0);
+  const status = proxy_get_property(changetype<usize>(encoded), encoded.byteLength, OUT, OUT + 4);
+  const ptr = <usize>load<u32>(OUT);
+  const len = <usize>load<u32>(OUT + 4);
+  let hex = "";
+  for (let i: usize = 0; status == 0 && i < len; i++) {
+    const v = load<u8>(ptr + i);
+    hex += HEX.charAt(v >> 4) + HEX.charAt(v & 15);
+  }
+  if (status == 0 && ptr != 0) heap.free(ptr);
+  log.info("tcp:attr " + callback + " " + dotted + " " + status.toString() + " " + hex);
+}
+
+function logAttributes(root: RootContext, callback: string): void {
+  if (!(root as TcpRoot).attributes) return;
+  for (let i = 0; i < TCP_ATTRIBUTES.length; i++) logAttribute(callback, TCP_ATTRIBUTES[i]);
+}
+
 class TcpRoot extends RootContext {
+  attributes: bool = false;
   holding: bool = false;
   holdingNew: bool = false;
   closingAtCreate: bool = false;
@@ -29,6 +75,7 @@ class TcpRoot extends RootContext {
     this.holding = config == "hold";
     this.holdingNew = config == "hold-new";
     this.closingAtCreate = config == "close-at-create";
+    this.attributes = config == "attributes";
     return true;
   }
 
@@ -52,6 +99,7 @@ class TcpMarker extends StreamContext {
 
   onNewConnection(): Action {
     log.info("tcp:new");
+    logAttributes(this.root, "new");
     const root = this.root as TcpRoot;
     if (!root.holdingNew) return Action.Continue;
     if (root.held === null) {
@@ -73,6 +121,7 @@ class TcpMarker extends StreamContext {
       this.downstream.prepend(String.UTF8.encode(">"));
     }
     if (endOfStream) log.info("tcp:downstream-eos");
+    logAttributes(this.root, "downstream");
     return Action.Continue;
   }
 
@@ -84,11 +133,13 @@ class TcpMarker extends StreamContext {
       log.info("tcp:upstream " + dataSize.toString());
       this.upstream.append(String.UTF8.encode("<"));
     }
+    logAttributes(this.root, "upstream");
     return Action.Continue;
   }
 
   onDownstreamConnectionClose(peer: PeerType): void {
     log.info("tcp:downstream-close");
+    logAttributes(this.root, "downstream-close");
     const root = this.root as TcpRoot;
     if (root.holding) root.resumeHeld();
   }
