@@ -36,6 +36,10 @@ export interface HostOptions extends Omit<PluginSettings, "name"> {
   foreignFunctions?: Record<string, (args: Uint8Array) => Uint8Array | number>;
   /** Virtual clock start (ms since the epoch). Default: now. */
   startTimeMs?: number;
+  /** The CAS token the first write of shared data takes. Default 1, as in Envoy, whose
+   *  counter is 32 bits and gives 1 after 0xffffffff: start near 2^32 to see a filter at the
+   *  wrap. */
+  sharedDataCas?: number;
   /** Record host calls and callbacks here (the conformance suite shares one). */
   coverage?: Coverage;
   /** The names of the route requests take (xds.cluster_name, xds.route_name,

@@ -99,6 +99,7 @@ export class Host {
       logLevel: options.logLevel ?? "info",
       coverage: options.coverage,
       startTimeMs: options.startTimeMs,
+      sharedDataCas: options.sharedDataCas,
     });
     this.plugin = resolvePluginSettings({ ...options, name: options.name ?? "test" });
     this.sharedPlugins = (options.sharedVm ?? []).map((shared, i) => {

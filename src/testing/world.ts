@@ -49,7 +49,9 @@ export interface SharedWriter {
 export class SharedData {
   private readonly stores = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
   private readonly writers = new Map<string, SharedWriter>();
-  private nextCas = 1;
+
+  /** `nextCas`: the token the next write takes (Envoy starts at 1). */
+  constructor(private nextCas = 1) {}
 
   /** After each of the guest's next `writer.remaining` reads of `key`, `writer.write` replaces
    *  the value (a new CAS), as another worker writing between the read and the guest's write. */
@@ -80,7 +82,10 @@ export class SharedData {
     }
     const entry = store.get(key);
     if (cas !== 0 && entry && entry.cas !== cas) return Status.CasMismatch;
-    store.set(key, { value: value.slice(), cas: this.nextCas++ });
+    store.set(key, { value: value.slice(), cas: this.nextCas });
+    // Envoy's counter is 32 bits, and 0 (an unconditional write) is no token: after
+    // 0xffffffff comes 1.
+    this.nextCas = this.nextCas === 0xffffffff ? 1 : this.nextCas + 1;
     return Status.Ok;
   }
 }
@@ -168,7 +173,7 @@ export interface TickTarget {
 export class World implements Scheduler {
   readonly clock: Clock;
   readonly metrics = new MetricStore();
-  readonly shared = new SharedData();
+  readonly shared: SharedData;
   readonly queues = new SharedQueues(this);
   readonly callouts: Callouts;
   readonly coverage: Coverage;
@@ -188,8 +193,18 @@ export class World implements Scheduler {
   private readonly roots = new Set<TickTarget>();
   logLevel: number;
 
-  constructor(opts: { logLevel: LogLevelName; coverage?: Coverage; startTimeMs?: number }) {
+  constructor(opts: {
+    logLevel: LogLevelName;
+    coverage?: Coverage;
+    startTimeMs?: number;
+    sharedDataCas?: number;
+  }) {
     this.logLevel = LOG_LEVELS.indexOf(opts.logLevel);
+    const cas = opts.sharedDataCas ?? 1;
+    if (!Number.isInteger(cas) || cas < 1 || cas > 0xffffffff) {
+      throw new Error(`sharedDataCas: ${cas} is not a token of Envoy's counter (1 to 4294967295)`);
+    }
+    this.shared = new SharedData(cas);
     this.clock = new Clock(BigInt(opts.startTimeMs ?? Date.now()) * 1_000_000n);
     this.coverage = opts.coverage ?? new Coverage();
     this.callouts = new Callouts(this);

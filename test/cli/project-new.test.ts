@@ -1,13 +1,22 @@
 // The CLI's frame without compiling anything: the project around a folder and its filters,
 // `meshwasm new`'s files and its changes to a user's package.json, the program's exit codes
 // for help, versions, usage mistakes and failures. In-process, milliseconds each.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  type Dirent,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  type PathLike,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { Command } from "commander";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { commands } from "../../src/cli/commands/index.ts";
 import { createContext } from "../../src/cli/context.ts";
 import { CliError, ExitCode } from "../../src/cli/errors.ts";
@@ -29,6 +38,19 @@ import {
 } from "../../src/cli/scaffold.ts";
 import { envoyBinary } from "../../src/envoy/binary.ts";
 import { cli } from "./helpers.ts";
+
+// Here the file system lists a directory's entries in reverse name order: many list them in
+// name order, which would hide a listing the CLI forgot to sort.
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const readdirSync = (path: PathLike, options?: { withFileTypes?: boolean }) => {
+    const entries: Dirent[] = fs
+      .readdirSync(path, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    return options?.withFileTypes ? entries : entries.map((e) => e.name);
+  };
+  return { ...fs, readdirSync };
+});
 
 const REPO = resolve(".");
 const scratch = mkdtempSync(join(tmpdir(), "meshwasm-cli-project-"));

@@ -764,6 +764,29 @@ describe("host functions: shared data and queues", () => {
     expect(env.call("proxy_set_shared_data", k, ks, OOB, 1, 0)).toBe(Status.InvalidMemoryAccess);
   });
 
+  it("give each write the next token of a 32-bit counter that skips 0, from sharedDataCas on", async () => {
+    /** Writes `key` conditional on `cas`; the status and the token the key then holds. */
+    const write = (env: Awaited<ReturnType<typeof start>>, cas: number) => {
+      const [k, ks] = env.put("key");
+      const [v, vs] = env.put("one");
+      const status = env.call("proxy_set_shared_data", k, ks, v, vs, cas);
+      expect(env.call("proxy_get_shared_data", k, ks, P, S, 16)).toBe(Status.Ok);
+      return [status, env.u32(16)];
+    };
+    expect(write(await start(), 0)).toStrictEqual([Status.Ok, 1]);
+    const env = await start({ sharedDataCas: 0xfffffffe });
+    expect(write(env, 0)).toStrictEqual([Status.Ok, 0xfffffffe]);
+    expect(write(env, 0xfffffffe)).toStrictEqual([Status.Ok, 0xffffffff]);
+    expect(write(env, 0xffffffff)).toStrictEqual([Status.Ok, 1]);
+    expect(write(env, 0xffffffff)).toStrictEqual([Status.CasMismatch, 1]);
+    expect(write(env, 1)).toStrictEqual([Status.Ok, 2]);
+    for (const bad of [0, 2 ** 32, 1.5]) {
+      await expect(start({ sharedDataCas: bad })).rejects.toThrow(
+        `sharedDataCas: ${bad} is not a token of Envoy's counter (1 to 4294967295)`,
+      );
+    }
+  });
+
   it("stop at a value it cannot hand over, and at a CAS cell out of bounds", async () => {
     const env = await start();
     const [k, ks] = env.put("key");

@@ -17,6 +17,8 @@ export interface HostExtras {
   grpcClusters?: Record<string, GrpcHandler | string>;
   /** The virtual clock's start (default T0). */
   startTimeMs?: number;
+  /** The token the host's first write of shared data takes (default 1). */
+  sharedDataCas?: number;
 }
 
 export function rateLimitHost(configuration: object, extras: HostExtras = {}): Promise<Host> {
@@ -29,6 +31,7 @@ export function rateLimitHost(configuration: object, extras: HostExtras = {}): P
     workers: extras.workers,
     properties: extras.properties,
     grpcClusters: extras.grpcClusters,
+    sharedDataCas: extras.sharedDataCas,
   });
 }
 

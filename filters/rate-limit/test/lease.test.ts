@@ -256,6 +256,19 @@ describe("leases", () => {
     await admit(host, one, 1);
   });
 
+  it("makes no host call at the tick for leases while none is held, whatever the table's size", async () => {
+    // Tables of 1 to 8 sets: the first tick's sweep reads each set once (a new table owes
+    // every set a visit; at least 16 sets a tick), the next tick nothing.
+    for (let sets = 1; sets <= 8; sets++) {
+      const host = await rateLimitHost({
+        rules: [rule({ max_keys: sets, idle_timeout: "5s" })],
+        shared: { ways: 1, lease: 1000, sweep_interval: "1s" },
+      });
+      expect(during(host, 1000), `${sets} sets`).toBe(sets);
+      expect(during(host, 1000), `${sets} sets`).toBe(0);
+    }
+  });
+
   it("gives a lease back within cas_attempts when other writes land between, else keeps it", async () => {
     const host = await rateLimitHost({
       ...oneSet("1s"),

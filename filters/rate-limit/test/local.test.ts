@@ -367,6 +367,52 @@ describe("the shared-data table", () => {
     await step(host, user("u3"), 200, { get: 0, set: 1 });
   });
 
+  it("keeps one copy per 64 sets: a set 64 further on takes the copy's place", async () => {
+    // 100 sets: u9 lands in ratelimit/r/2, u100 in ratelimit/r/66.
+    const host = await rateLimitHost({ rules: [rule({ max_keys: 800, idle_timeout: "1h" })] });
+    await step(host, user("u9"), 200, { get: 2, set: 2 });
+    await step(host, user("u100"), 200, { get: 2, set: 2 });
+    expect(storedSet(host, "ratelimit/r/2").map((k) => k.value)).toEqual(["u9"]);
+    expect(storedSet(host, "ratelimit/r/66").map((k) => k.value)).toEqual(["u100"]);
+    await step(host, user("u100"), 200, { get: 0, set: 1 });
+    await step(host, user("u9"), 200, { get: 1, set: 1 }); // its copy gave way to u100's
+    await step(host, user("u9"), 200, { get: 0, set: 1 });
+    await step(host, user("u100"), 200, { get: 1, set: 1 });
+  });
+
+  it("stays exact across the wrap of the host's CAS counter, then writes without a read again", async () => {
+    // Two sets: a lands in ratelimit/r/0, u3 in ratelimit/r/1. Four tokens before the
+    // counter wraps (2^32 - 1, then 1).
+    const host = await rateLimitHost(
+      {
+        rules: [
+          rule({
+            max_keys: 16,
+            idle_timeout: "1h",
+            limits: [{ token_bucket: { capacity: 4, tokens_per_fill: 1, fill_interval: "1m" } }],
+          }),
+        ],
+      },
+      { workers: 2, sharedDataCas: 2 ** 32 - 5 },
+    );
+    // Each new key: a read, the absent-key token's write and read, the write (two tokens).
+    await step(host, user("a"), 200, { get: 2, set: 2 });
+    await step(host, user("u3"), 200, { get: 2, set: 2 });
+    await step(host, user("a"), 200, { get: 0, set: 1 }); // on its copy: the token 2^32 - 1
+    // The worker's count of the next token wrapped to 0 (unknown). Its copies written before
+    // still hold good tokens: u3's write takes 1, a's 2.
+    await step(host, user("u3"), 200, { get: 0, set: 1 });
+    await step(host, user("a"), 200, { get: 0, set: 1 });
+    // Worker 1 takes a's last token. Worker 0 no longer knows the token of its own last
+    // writes: it reads, and refuses (its copy would admit a fifth request).
+    await step(host, user("a"), 200, { get: 1, set: 1 }, 1);
+    await step(host, user("a"), 429, { get: 1, set: 0 });
+    await step(host, user("u3"), 200, { get: 1, set: 1 });
+    // A read taught it the next token again: writes without a read from here.
+    await step(host, user("u3"), 200, { get: 0, set: 1 });
+    expect(host.counter("ratelimit_allowed_rule=r")).toBe(8);
+  });
+
   it("counts a key once in the live keys however often it is admitted", async () => {
     const host = await rateLimitHost({ rules: [rule({})] });
     expect(await statuses(host, 3, user("a"))).toEqual([200, 200, 200]);

@@ -7,7 +7,8 @@
 // response headers are held, and resets the stream once they went to the client. The request
 // bodies come in two pieces, the second crossing 1 MiB: one body callback each on the emulator,
 // and on Envoy as its reads hand them over (the probe buffers the first chunk whatever its size,
-// so the outcome is the same should one read carry the whole body).
+// so the outcome is the same should one read carry the whole body). With the limit raised, the
+// SDK's own default buffering limit (1 MiB, DEFAULT_BODY_LIMIT) decides: its 413, not Envoy's.
 
 import { expect } from "vitest";
 import type { Scenario } from "../harness.ts";
@@ -88,6 +89,20 @@ export const bufferLimitScenarios: Scenario[] = [
       const seen = await stepsAfterOneMore(t);
       // This response's headers callback and the next request's: not one for the 500.
       expect(seen.filter((s) => s.startsWith("response_headers"))).toHaveLength(2);
+    },
+  },
+  {
+    name: "buffer limit: raised to 4 MiB, the SDK's default buffering limit (1 MiB) answers its own 413 one byte past it",
+    setup: { limits: { bufferLimitBytes: 4 * MIB } },
+    async run(t) {
+      const at = await t.raw(post("/body/buffer", MIB));
+      expect(at.status).toBe(200);
+      const past = await t.raw(post("/body/buffer", MIB + 1));
+      expect(past.status).toBe(413);
+      expect(Buffer.from(past.body).toString()).toBe("payload too large\n");
+      await t.waitForLog(
+        /request body outgrew the buffering limit \(1048577 > 1048576 bytes\): answered 413/,
+      );
     },
   },
 ];
