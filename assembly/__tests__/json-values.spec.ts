@@ -19,6 +19,10 @@ function number(text: string): JsonNumber {
   return result.value!.asNumber()!;
 }
 
+function bitsOf(text: string): u64 {
+  return reinterpret<u64>(number(text).value);
+}
+
 function digits(count: i32): JsonArray {
   const arr = new JsonArray();
   for (let i = 0; i < count; i++) arr.items.push(JsonNumber.fromI64(i));
@@ -158,6 +162,32 @@ describe("a parsed number's value, correctly rounded", () => {
     expect<f64>(number(above).value).toBe(9007199254740994.0);
     const tie = "9007199254740993." + "0".repeat(800);
     expect<f64>(number(tie).value).toBe(9007199254740992.0);
+  });
+});
+
+// The expected bits are JavaScript's Number(text), which rounds correctly.
+describe("a parsed number's value, bit for bit", () => {
+  it("rounds a tie up to the even f64 when the estimate lands below it", () => {
+    // Between 2^52 and 2^53 f64s are the integers: .5 is a tie, and the even one is above.
+    expect<u64>(bitsOf("8904086725635661.5")).toBe(0x433fa2383e54ae4e); // 8904086725635662
+    expect<u64>(bitsOf("7271149295734363.5")).toBe(0x4339d5125ee18e5c); // 7271149295734364
+  });
+
+  it("scales by more than 10^300 in steps of exactly 10^300", () => {
+    expect<u64>(bitsOf("1e301")).toBe(0x7e6ddd4baa009303);
+    expect<u64>(bitsOf("74e304")).toBe(0x7f70dc581fd2a300);
+  });
+
+  it("reads a subnormal whose midpoint's 2m + 1 has a second 32-bit limb of 1", () => {
+    // 1.5e-314 rounds to 3036033800 * 2^-1074: 2m + 1 lies between 2^32 and 2^33.
+    expect<u64>(bitsOf("1.5e-314")).toBe(0x00000000b4f63308);
+  });
+
+  it("compares big integers of different lengths by their lengths", () => {
+    // 2^64 - 1 as the digits: one limb shorter than the midpoint it is compared with.
+    expect<u64>(bitsOf("18446744073709551615e-2")).toBe(0x43847ae147ae147b);
+    // And one whose digits, shifted, take one limb more than the midpoint.
+    expect<u64>(bitsOf("2.56e-30")).toBe(0x39c9f623d5a8a733);
   });
 });
 

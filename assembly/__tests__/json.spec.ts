@@ -53,6 +53,17 @@ function str(text: string): string {
   return parsed(text).asString()!.value;
 }
 
+describe("JsonKind", () => {
+  it("numbers the six kinds 0 to 5, in the order of its declaration", () => {
+    expect<i32>(JsonKind.Null).toBe(0);
+    expect<i32>(JsonKind.Bool).toBe(1);
+    expect<i32>(JsonKind.Number).toBe(2);
+    expect<i32>(JsonKind.String).toBe(3);
+    expect<i32>(JsonKind.Array).toBe(4);
+    expect<i32>(JsonKind.Object).toBe(5);
+  });
+});
+
 describe("parseJson scalars", () => {
   it("reads the three literals", () => {
     expect<JsonKind>(parsed("null").kind).toBe(JsonKind.Null);
@@ -143,6 +154,12 @@ describe("parseJson scalars", () => {
   it("rounds tiny numbers to zero", () => {
     expect<f64>(number("1e-400").value).toBe(0);
     expect<f64>(number("-1e-99999999999").value).toBe(0);
+  });
+
+  it("saturates an exponent past a billion at a billion", () => {
+    // Out of range either way; the text keeps the saturated exponent.
+    expect<string>(number("1e-10000000000").text).toBe("1e-1000000000");
+    expect<f64>(number("1e-10000000000").value).toBe(0);
   });
 
   it("draws the overflow line at the exact midpoint above f64's largest value", () => {
