@@ -341,7 +341,7 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
     // The rebuilt ones: the mutant written into the schema copy as plain text, its place's
     // specs and modules rebuilt, and judged by the tests that reach the mutants placed on
     // the same lines (or near them); none near: every spec of its group and the tests that
-    // reach any mutant of its file.
+    // reach any mutant of its file. A survivor there is judged again by the wider set.
     for (const m of slowOnes) {
       const near = [];
       for (const d of [0, 1, 2, 3, 5, 8]) {
@@ -362,7 +362,20 @@ export async function runSchemata({ copy, groups, planned, options, equivalent, 
         specs: noneNear ? groupSpecs : [...new Set(near.flatMap((r) => r.specs))],
         tests: options.aspectOnly ? [] : [...new Set(near.flatMap((r) => r.tests))],
       };
-      show(m, { ...(await rebuildOne(copy, m, reached, modules, vitest)), via: "rebuild" });
+      let verdict = await rebuildOne(copy, m, reached, modules, vitest);
+      // The tests near a line are a guess at what reads it (a constant may be read far from
+      // where it is written): a survivor is judged again by the rest of its group's specs and
+      // the tests that reach any mutant of its file, so it is not reported alive while a test
+      // elsewhere kills it.
+      if (verdict.status === "survived" && !noneNear) {
+        const fileTests = options.aspectOnly ? [] : [...new Set(planned.filter((o) => o.file === m.file && reachedBy.has(o.id) && !slow.has(o.id)).flatMap((o) => reachedBy.get(o.id).tests))];
+        const wider = { specs: groupSpecs.filter((s) => !reached.specs.includes(s)), tests: fileTests.filter((t) => !reached.tests.includes(t)) };
+        if (wider.specs.length > 0 || wider.tests.length > 0) {
+          const again = await rebuildOne(copy, m, wider, modules, vitest);
+          if (again.status !== "survived" || verdict.noCoverage) verdict = again;
+        }
+      }
+      show(m, { ...verdict, via: "rebuild" });
     }
   } finally {
     aspect.close();

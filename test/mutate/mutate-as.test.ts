@@ -44,6 +44,7 @@ interface Result {
   replacement: string;
   status: string;
   via?: string;
+  by?: string;
   reused?: boolean;
 }
 
@@ -251,36 +252,39 @@ describe("running mutants", () => {
         "--files",
         "test/mutate/fixture/assembly/limits.ts",
         "--aspect",
-        "test/mutate/fixture/assembly/limits.spec.ts",
+        "test/mutate/fixture/assembly/limits.spec.ts,test/mutate/fixture/assembly/limits-floor.spec.ts",
       ],
       join(out, "fixture"),
     );
     const verdicts = results.map(
       (r) => `${r.line} ${r.original}->${r.replacement} ${r.status}${r.via ? ` (${r.via})` : ""}`,
     );
+    // FLOOR's mutant survives the spec near its line and is killed by the other one.
     expect(verdicts).toEqual([
-      "6 2->3 survived (rebuild)",
-      "9 <-><= killed",
-      "9 <->>= killed",
-      "13 7->8 survived",
-      "13 9->10 survived",
-      "13 +->- survived",
+      "8 2->3 survived (rebuild)",
+      "11 <-><= killed",
+      "11 <->>= killed",
+      "14 4->5 killed (rebuild)",
+      "21 7->8 survived",
+      "21 9->10 survived",
+      "21 +->- survived",
     ]);
-    expect(summary).toContain("| custom | 6 | 2 | 0 | 4 | 0 | 0 | 33.3% |");
-    expect(summary).toContain("test/mutate/fixture/assembly/limits.ts:13 integer: `7` -> `8`");
+    expect(results.find((r) => r.line === 14)?.by).toContain("limits-floor.spec.ts");
+    expect(summary).toContain("| custom | 7 | 3 | 0 | 4 | 0 | 0 | 42.9% |");
+    expect(summary).toContain("test/mutate/fixture/assembly/limits.ts:21 integer: `7` -> `8`");
 
     // Resumed in the same folder, the killed mutants keep their recorded verdicts unjudged
     // (nothing left to build or run); survivors would be judged again.
     const resumed = await harness(
       [
-        ...["--files", "test/mutate/fixture/assembly/limits.ts", "--line", "9", "--resume"],
+        ...["--files", "test/mutate/fixture/assembly/limits.ts", "--line", "11", "--resume"],
         ...["--aspect", "test/mutate/fixture/assembly/limits.spec.ts"],
       ],
       join(out, "fixture"),
     );
     expect(
       resumed.results.map((r) => `${r.line} ${r.original}->${r.replacement} ${r.status}`),
-    ).toEqual(["9 <-><= killed", "9 <->>= killed"]);
+    ).toEqual(["11 <-><= killed", "11 <->>= killed"]);
     expect(resumed.results.every((r) => r.reused === true)).toBe(true);
     expect(resumed.summary).toContain("2 verdicts kept from the journal");
   }, 600_000);
