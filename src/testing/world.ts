@@ -50,8 +50,9 @@ export class SharedData {
   private readonly stores = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
   private readonly writers = new Map<string, SharedWriter>();
 
-  /** `nextCas`: the token the next write takes (Envoy starts at 1). */
-  constructor(private nextCas = 1) {}
+  /** `nextCas`: the token the next write takes (the world's `sharedDataCas`, 1 by default,
+   *  as in Envoy). */
+  constructor(private nextCas: number) {}
 
   /** After each of the guest's next `writer.remaining` reads of `key`, `writer.write` replaces
    *  the value (a new CAS), as another worker writing between the read and the guest's write. */
