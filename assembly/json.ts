@@ -339,7 +339,7 @@ class Writer {
         if (index < items.length) {
           if (index > 0) this.put(",");
           pending = unchecked(items[index]);
-          unchecked((nextIndex[depth - 1] = index + 1));
+          nextIndex[depth - 1] = index + 1;
         } else {
           this.put("]");
           open.pop();
@@ -354,7 +354,7 @@ class Writer {
           this.put(":");
           const member = obj.get(key);
           pending = member !== null ? member : new JsonNull();
-          unchecked((nextIndex[depth - 1] = index + 1));
+          nextIndex[depth - 1] = index + 1;
         } else {
           this.put("}");
           open.pop();
@@ -1008,6 +1008,10 @@ const F64_OVERFLOW_DIGITS =
 function literalToF64(text: string): f64 {
   const n = text.length;
   const negative = text.charCodeAt(0) == 0x2d;
+  // One more than the digits kept, for the sticky digit. Writes into `digits` (and the other
+  // buffers this file sizes ahead: the writer's index stack, Big's limbs) are bounds-checked,
+  // a compare each: a size off by one would otherwise write silently onto the next block of
+  // the heap instead of failing a spec.
   const digits = new StaticArray<u8>(min(n, MAX_DIGITS) + 1);
   let kept = 0;
   let all: i64 = 0; // significant digits, kept or not
@@ -1026,7 +1030,7 @@ function literalToF64(text: string): f64 {
     const d = <u8>(c - 0x30);
     if (all == 0 && d == 0) continue;
     all++;
-    if (kept < MAX_DIGITS) unchecked((digits[kept++] = d));
+    if (kept < MAX_DIGITS) digits[kept++] = d;
     else if (d != 0) dropped = true;
   }
   if (all == 0) return negative ? -0.0 : 0.0;
@@ -1046,7 +1050,7 @@ function literalToF64(text: string): f64 {
   let power = scale + (all - kept);
   if (dropped) {
     // Past MAX_DIGITS only "something non-zero follows" can change the rounding.
-    unchecked((digits[count++] = 1));
+    digits[count++] = 1;
     power--;
   }
   const value = decimalToF64(digits, count, <i32>power);
@@ -1176,7 +1180,7 @@ class Big {
     let carry = <u64>addend;
     for (let i = 0; i < limbs.length; i++) {
       const t = <u64>unchecked(limbs[i]) * factor + carry;
-      unchecked((limbs[i] = <u32>t));
+      limbs[i] = <u32>t;
       carry = t >> 32;
     }
     if (carry != 0) limbs.push(<u32>carry);
@@ -1195,8 +1199,8 @@ class Big {
     const out = new Array<u32>(limbs.length + words + 1);
     for (let i = 0; i < limbs.length; i++) {
       const v = <u64>unchecked(limbs[i]) << rest;
-      unchecked((out[i + words] = out[i + words] | <u32>v));
-      unchecked((out[i + words + 1] = <u32>(v >> 32)));
+      out[i + words] = out[i + words] | <u32>v;
+      out[i + words + 1] = <u32>(v >> 32);
     }
     if (unchecked(out[out.length - 1]) == 0) out.pop();
     this.limbs = out;

@@ -325,6 +325,13 @@ function main(argv) {
     .filter((g) => !g.whole || g.name === filter)
     .map((g) => ({ ...g, name: as ?? g.name, files: files ?? g.files, tests: tests ?? g.tests }));
   mkdirSync(OUT, { recursive: true });
+  // Some tests of the groups look for the pinned Envoy (its path, its version) without
+  // starting it: installed first, as `npm test` does, so a fresh clone runs.
+  const setup = spawnSync("npx", ["tsx", "src/cli/main.ts", "envoy", "setup"], { cwd: ROOT, stdio: "inherit" });
+  if (setup.status !== 0) {
+    console.error("mutate:ts: the Envoy set-up failed (`npm run setup:envoy` says why)");
+    return 1;
+  }
   let failed = 0;
   for (const group of groups) {
     console.log(`== mutate:ts ${group.name}`);

@@ -31,6 +31,10 @@ export interface CompileOptions {
   text?: boolean;
   /** Keep debug names (bigger module, readable traps). */
   debug?: boolean;
+  /** Check the bounds of every array and buffer access, also those written `unchecked()`
+   *  (asc `--uncheckedBehavior never`): a size off by one then traps instead of writing onto
+   *  the next block of the heap. For test builds; the checks cost time on the hot path. */
+  boundsChecked?: boolean;
   /** The project folder that `entry` and `outFile` are relative to (default: the working
    *  directory). */
   baseDir?: string;
@@ -121,6 +125,7 @@ export function compilerArgs(options: CompileOptions): string[] {
   if (optimize === "none") args.push("--optimizeLevel", "0", "--shrinkLevel", "0");
   else if (optimize !== DEFAULT_OPTIMIZE) args.push(`-${optimize}`);
   if (options.debug) args.push("--debug");
+  if (options.boundsChecked) args.push("--uncheckedBehavior", "never");
   if (!options.exportAll) args.push("--transform", PRUNE_EXPORTS_TRANSFORM);
   if (options.prunedCallbacks !== undefined) {
     if (options.exportAll)

@@ -120,6 +120,25 @@ describe("compilerArgs", () => {
     ).toContain("MESHWASM_PRUNED_CALLBACKS=320");
   });
 
+  it("checks the bounds of unchecked() accesses too when asked (a test build)", () => {
+    expect(
+      compilerArgs({
+        entry: "a.ts",
+        outFile: "build/a.wasm",
+        exportAll: true,
+        boundsChecked: true,
+      }),
+    ).toStrictEqual([...base(), "--uncheckedBehavior", "never"]);
+    expect(
+      compilerArgs({
+        entry: "a.ts",
+        outFile: "build/a.wasm",
+        exportAll: true,
+        boundsChecked: false,
+      }),
+    ).toStrictEqual(base());
+  });
+
   it("refuses pruned callbacks in a build that exports every callback", () => {
     expect(() =>
       compilerArgs({ entry: "a.ts", outFile: "a.wasm", exportAll: true, prunedCallbacks: 1 }),
@@ -304,6 +323,38 @@ describe("compileFilter (sources of a few lines)", () => {
       (e) => e.name,
     );
     expect(exports).toContain("f");
+  });
+
+  it("a bounds-checked build traps on an unchecked() write past the end; the default writes", async () => {
+    const dir = project("bounds", { "a.ts": "" });
+    writeFileSync(
+      join(dir, "a.ts"),
+      `${panicImport(dir)}export function poke(i: i32): i32 {\n  const a = new StaticArray<u8>(2);\n  unchecked((a[i] = 7));\n  return unchecked(a[i]);\n}\n`,
+    );
+    const run = async (boundsChecked: boolean) => {
+      const outFile = `${boundsChecked ? "checked" : "plain"}.wasm`;
+      await compileFilter({
+        entry: "a.ts",
+        outFile,
+        baseDir: dir,
+        optimize: "none",
+        exportAll: true,
+        boundsChecked,
+      });
+      const module = new WebAssembly.Module(readFileSync(join(dir, outFile)));
+      // Every import a no-op: the abort replacement then ends in its own trap.
+      const imports: Record<string, Record<string, () => number>> = {};
+      for (const imp of WebAssembly.Module.imports(module))
+        (imports[imp.module] ??= {})[imp.name] = () => 0;
+      const instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      return instance.exports.poke as (i: number) => number;
+    };
+    const plain = await run(false);
+    const checked = await run(true);
+    expect(plain(1)).toBe(7);
+    expect(checked(1)).toBe(7);
+    expect(plain(2)).toBe(7); // past the end, unnoticed
+    expect(() => checked(2)).toThrow(WebAssembly.RuntimeError);
   });
 
   it("reads a built module back", async () => {

@@ -60,6 +60,7 @@ export function testModuleBuild(name: string): {
   outFile: string;
   exportAll: boolean;
   prunedCallbacks?: number;
+  boundsChecked: true;
 } {
   const pruned = PRUNED[name];
   const source = EXPORT_ALL[name] ?? pruned?.[0] ?? name;
@@ -71,6 +72,9 @@ export function testModuleBuild(name: string): {
     entry: join(ROOT, "test", "modules", source, "assembly", "index.ts"),
     outFile: join(outDir, `${name}.wasm`),
     exportAll: name in EXPORT_ALL,
+    // Every access bounds-checked, also the SDK's unchecked() ones: a size off by one traps in
+    // a test instead of writing silently onto the next heap block.
+    boundsChecked: true,
     ...(pruned ? { prunedCallbacks: pruned[1] } : {}),
   };
 }
@@ -101,6 +105,6 @@ export async function buildExample(name: string): Promise<string> {
     settingsMtime(),
   );
   if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
-  await compileFilter({ entry, outFile });
+  await compileFilter({ entry, outFile, boundsChecked: true });
   return outFile;
 }
