@@ -2,7 +2,7 @@
 // build/test-modules/<name>.wasm, skipping a build when the module is newer than every source
 // it could depend on (its folder and the SDK's assembly/).
 
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter } from "../../src/build/compile.ts";
@@ -92,6 +92,28 @@ export async function buildTestModule(name: string): Promise<string> {
   if (existsSync(build.outFile) && statSync(build.outFile).mtimeMs > sources) return build.outFile;
   await compileFilter(build);
   return build.outFile;
+}
+
+/** filters/<name> compiled bounds-checked (every array and buffer access checked, also the
+ *  unchecked() ones) to build/test-modules/filter-<name>-checked.wasm, when out of date: what
+ *  the fuzzers run, so a size off by one traps there instead of writing onto the heap. Tests of
+ *  the shipped behaviour take build/<name>.wasm. */
+export async function buildCheckedFilter(name: string): Promise<string> {
+  const entry = join(ROOT, "filters", name, "assembly", "index.ts");
+  const outFile = join(ROOT, "build", "test-modules", `filter-${name}-checked.wasm`);
+  const sources = Math.max(
+    newestMtime(join(ROOT, "filters", name, "assembly")),
+    newestMtime(join(ROOT, "filters", "lib")),
+    newestMtime(join(ROOT, "assembly")),
+    newestMtime(join(ROOT, "transform")),
+    settingsMtime(),
+  );
+  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
+  // Written beside, then renamed: a test file running at the same time never reads half a module.
+  const tmp = `${outFile}.${process.pid}.tmp`;
+  await compileFilter({ entry, outFile: tmp, boundsChecked: true });
+  renameSync(tmp, outFile);
+  return outFile;
 }
 
 /** examples/<name> compiled to build/examples/<name>.wasm (the same check). */

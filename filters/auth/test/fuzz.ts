@@ -11,7 +11,7 @@ import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { type Decision, readConfigModel } from "../../../test/fuzz/config-model.ts";
 import { type FuzzTarget, requestAsFilterSeesIt } from "../../../test/fuzz/target.ts";
-import { buildAuth } from "./helpers.ts";
+import { buildCheckedFilter } from "../../../test/modules/build.ts";
 
 // Derived, not random, so inputs saved by `npm run fuzz` replay with valid signatures.
 const SECRET = createHash("sha256").update("meshwasm auth fuzz secret").digest();
@@ -91,7 +91,7 @@ function decideRequest(headers: Array<[string, string]>): "token" | "key" | "non
 
 const target: FuzzTarget<Config> = {
   name: "auth",
-  module: buildAuth,
+  module: () => buildCheckedFilter("auth"),
   writesRequestHeaders: IDENTITY,
   counters: ["auth.allowed"],
   vocabulary: {

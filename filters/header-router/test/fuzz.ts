@@ -11,8 +11,8 @@ import fc from "fast-check";
 import { utf8 } from "../../../src/testing/wire.ts";
 import { type Decision, readConfigModel } from "../../../test/fuzz/config-model.ts";
 import { type FuzzTarget, requestAsFilterSeesIt } from "../../../test/fuzz/target.ts";
+import { buildCheckedFilter } from "../../../test/modules/build.ts";
 import { bucketOf } from "./model.ts";
-import { headerRouterModule } from "./module.ts";
 
 type Leaf = {
   from: string;
@@ -477,7 +477,7 @@ const PROXY_OWNED = new Set([
 const target: FuzzTarget<Config> = {
   name: "header-router",
   rootId: "header-router",
-  module: headerRouterModule,
+  module: () => buildCheckedFilter("header-router"),
   counters: RULE_NAMES.map((n) => `header_router_matched_rule=${n}`),
   // Headers the generated rules may overwrite: a hostile value there may be replaced (then the
   // request is routable), so the engine leaves those requests to check(), which judges only

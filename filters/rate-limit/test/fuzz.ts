@@ -6,10 +6,9 @@
 // X-Forwarded-For hops, path segments, query, cookies, overrides), and otherwise accepts
 // either outcome but holds each to its shape: a refusal is the configured reply and never
 // reaches the upstream; an admitted request reaches it unchanged and its answer comes back.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
-import { compileFilter } from "../../../src/build/compile.ts";
 // Envoy's mapping, pinned against real Envoy by the gRPC local-reply conformance scenario.
 import { grpcStatusForHttp } from "../../../src/testing/contexts.ts";
 import {
@@ -19,7 +18,8 @@ import {
 } from "../../../test/fuzz/config-model.ts";
 import { sameBody, sameHeadersExcept } from "../../../test/fuzz/examples/checks.ts";
 import { type FuzzTarget, requestAsFilterSeesIt } from "../../../test/fuzz/target.ts";
-import { schemaPath, wasm } from "./helpers.ts";
+import { buildCheckedFilter } from "../../../test/modules/build.ts";
+import { schemaPath } from "./helpers.ts";
 import { durationMs, type LimitSpec } from "./model.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: configuration JSON as the schema admits it
@@ -369,15 +369,7 @@ function ruleOutcome(rule: Json, h: Seen): "deny" | "allow" | "unknown" | "skip"
 
 const target: FuzzTarget<Json> = {
   name: "rate-limit",
-  module: async () => {
-    if (!existsSync(wasm)) {
-      await compileFilter({
-        entry: wasm.replace(/build\/rate-limit\.wasm$/, "filters/rate-limit/assembly/index.ts"),
-        outFile: wasm,
-      });
-    }
-    return wasm;
-  },
+  module: () => buildCheckedFilter("rate-limit"),
   vocabulary: {
     presets: PRESETS,
     headerNames: ["x-user", "x-forwarded-for", "cookie", "x-cost", "content-type", "X-User"],

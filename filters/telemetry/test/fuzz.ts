@@ -17,7 +17,8 @@ import {
   requestAsFilterSeesIt,
   responseAsEnvoyForwardsIt,
 } from "../../../test/fuzz/target.ts";
-import { buildTelemetry, FILTER_DIR } from "./build.ts";
+import { buildCheckedFilter } from "../../../test/modules/build.ts";
+import { FILTER_DIR } from "./build.ts";
 
 interface Config {
   tracing: boolean;
@@ -96,7 +97,7 @@ function hasAstral(value: unknown): boolean {
 export default {
   name: "telemetry",
   rootId: "telemetry",
-  module: buildTelemetry,
+  module: () => buildCheckedFilter("telemetry"),
   // Headers the filter may write or remove: a hostile value there is judged by check().
   writesRequestHeaders: ["traceparent", "tracestate", "x-request-id", "x-trace-id", ...B3_NAMES],
   vocabulary: {
