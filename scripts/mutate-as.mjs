@@ -17,6 +17,10 @@
 //                                              run recorded (journal.jsonl) for sources not
 //                                              changed since; judge the rest (an interrupted
 //                                              run, or survivors after new tests)
+//   npm run mutate:as -- --resume-from a.jsonl,b.jsonl
+//                                              --resume, also keeping the verdicts of these
+//                                              journals (a copy kept from a run elsewhere, so a
+//                                              group too long for one sitting goes on from it)
 //   npm run mutate:as -- --list                print the mutants, run nothing
 //   npm run mutate:as -- --group host --file assembly/host/buffers.ts,assembly/host/shared.ts
 //                                              only those files of the groups (with --resume:
@@ -363,6 +367,10 @@ function parseArgs(argv) {
     else if (a === "--out") options.out = argv[++i];
     else if (a === "--rebuild") options.rebuild = true;
     else if (a === "--resume") options.resume = true;
+    else if (a === "--resume-from") {
+      options.resume = true;
+      options.resumeFrom = argv[++i].split(",").filter(Boolean);
+    }
     else throw new Error(`mutate:as: unknown option "${a}"`);
   }
   return options;
@@ -396,10 +404,6 @@ function score(results) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  // The coverage run goes through whole test files, some of which run the pinned Envoy:
-  // installed first, as `npm test` does, so a fresh clone runs.
-  const setup = spawnSync("npx", ["tsx", "src/cli/main.ts", "envoy", "setup"], { cwd: ROOT, stdio: "inherit" });
-  if (setup.status !== 0) throw new Error("mutate:as: the Envoy set-up failed (`npm run setup:envoy` says why)");
   const equivalent = loadEquivalents(ROOT);
   for (const e of equivalent.stale) console.log(`listed equivalent no longer in the source (judged as any other): ${e.file}:${e.line} ${e.original} -> ${e.replacement}`);
   // --files (with --aspect) mutates files outside the groups, judged by the given specs alone.
@@ -438,18 +442,24 @@ async function main() {
     return `${m.file}@${hashes.get(m.file)}:${m.start}:${m.original}->${m.replacement}${options.aspectOnly ? ":aspect-only" : ""}`;
   };
   const reused = [];
-  if (options.resume && existsSync(journal)) {
+  const journals = [...(options.resumeFrom ?? []).map((f) => resolve(f)), journal].filter((f) => existsSync(f));
+  for (const f of options.resumeFrom ?? []) if (!existsSync(f)) throw new Error(`mutate:as: --resume-from: no file ${f}`);
+  if (options.resume && journals.length > 0) {
     const settled = new Map();
-    for (const line of readFileSync(journal, "utf8").split("\n").filter(Boolean)) {
-      const entry = JSON.parse(line);
-      if (["killed", "timeout", "invalid"].includes(entry.status)) settled.set(entry.key, entry);
+    for (const f of journals) {
+      for (const line of readFileSync(f, "utf8").split("\n").filter(Boolean)) {
+        const entry = JSON.parse(line);
+        if (["killed", "timeout", "invalid"].includes(entry.status)) settled.set(entry.key, { ...entry, from: f });
+      }
     }
     planned = planned.filter((m) => {
       const known = settled.get(keyOf(m));
       if (known) reused.push({ ...m, status: known.status, by: known.by, reused: true });
+      // A verdict kept from another journal is copied into this run's, so it holds them all.
+      if (known && known.from !== journal) appendFileSync(journal, `${JSON.stringify({ key: known.key, status: known.status, by: known.by })}\n`);
       return !known;
     });
-    console.log(`--resume: ${reused.length} verdicts kept from ${journal}, ${planned.length} mutants to judge`);
+    console.log(`--resume: ${reused.length} verdicts kept from ${journals.join(", ")}, ${planned.length} mutants to judge`);
   }
   // Mutants whose schema did not compile, kept (by key) for the next run's first round.
   const outFile = join(outDir, "schema-out.json");
@@ -467,6 +477,10 @@ async function main() {
     return 0;
   }
 
+  // The coverage run goes through whole test files, some of which run the pinned Envoy:
+  // installed first, as `npm test` does, so a fresh clone runs.
+  const setup = spawnSync("npx", ["tsx", "src/cli/main.ts", "envoy", "setup"], { cwd: ROOT, stdio: "inherit" });
+  if (setup.status !== 0) throw new Error("mutate:as: the Envoy set-up failed (`npm run setup:envoy` says why)");
   const started = Date.now();
   const copies = [];
   let results;

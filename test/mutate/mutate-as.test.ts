@@ -6,7 +6,7 @@
 // verdict for each mutant.
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -287,6 +287,29 @@ describe("running mutants", () => {
     ).toEqual(["11 <-><= killed", "11 <->>= killed"]);
     expect(resumed.results.every((r) => r.reused === true)).toBe(true);
     expect(resumed.summary).toContain("2 verdicts kept from the journal");
+
+    // From a copy of that journal kept elsewhere (--resume-from), into an empty folder: the
+    // same verdicts kept, and copied into the new folder's journal.
+    const kept = join(out, "kept.jsonl");
+    writeFileSync(kept, readFileSync(join(out, "fixture", "journal.jsonl")));
+    const elsewhere = await harness(
+      [
+        ...["--files", "test/mutate/fixture/assembly/limits.ts", "--line", "11"],
+        ...["--resume-from", kept, "--aspect", "test/mutate/fixture/assembly/limits.spec.ts"],
+      ],
+      join(out, "elsewhere"),
+    );
+    expect(
+      elsewhere.results.map((r) => `${r.line} ${r.original}->${r.replacement} ${r.status}`),
+    ).toEqual(["11 <-><= killed", "11 <->>= killed"]);
+    expect(elsewhere.results.every((r) => r.reused === true)).toBe(true);
+    const copied = readFileSync(join(out, "elsewhere", "journal.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(copied.map((line) => (JSON.parse(line) as { status: string }).status)).toEqual([
+      "killed",
+      "killed",
+    ]);
   }, 600_000);
 
   it("gives each of a sample of the SDK's mutants a verdict", async () => {
