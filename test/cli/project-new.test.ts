@@ -215,7 +215,9 @@ describe("scaffold", () => {
     folder: "FOLDER",
     cli: "CLI-RUN",
   };
-  const files = filterFiles(input);
+  // Made in each test, not while the file is collected: a mutation run credits what runs during
+  // collection to no test, and runs only the tests it credits.
+  const files = () => filterFiles(input);
 
   it("takes names of a lower-case letter, then letters, digits and dashes, up to 63", () => {
     for (const ok of ["a", "my-filter", "f2", `a${"b".repeat(62)}`])
@@ -226,7 +228,7 @@ describe("scaffold", () => {
   });
 
   it("writes the six files of a filter", () => {
-    expect(Object.keys(files)).toStrictEqual([
+    expect(Object.keys(files())).toStrictEqual([
       "assembly/index.ts",
       "assembly/tsconfig.json",
       "test/my-filter.test.ts",
@@ -234,15 +236,15 @@ describe("scaffold", () => {
       "envoy.yaml",
       "README.md",
     ]);
-    expect(JSON.parse(files["assembly/tsconfig.json"] as string)).toStrictEqual({
+    expect(JSON.parse(files()["assembly/tsconfig.json"] as string)).toStrictEqual({
       extends: "assemblyscript/std/assembly.json",
       include: ["./**/*.ts"],
     });
-    for (const text of Object.values(files)) expect(text.endsWith("\n")).toBe(true);
+    for (const text of Object.values(files())) expect(text.endsWith("\n")).toBe(true);
   });
 
   it("a source that imports the SDK given, with the filter's defaults and metric", () => {
-    const source = files["assembly/index.ts"] as string;
+    const source = files()["assembly/index.ts"] as string;
     expect(source).toMatch(/^\/\/ my-filter: adds a response header/);
     expect(source).toContain('registerRootContext } from "SDK-PATH";');
     expect(source).toContain('export * from "SDK-PATH/exports";');
@@ -255,7 +257,7 @@ describe("scaffold", () => {
   });
 
   it("a test that loads the module by the path given", () => {
-    const test = files["test/my-filter.test.ts"] as string;
+    const test = files()["test/my-filter.test.ts"] as string;
     expect(test).toContain('new URL("WASM-FROM-TEST", import.meta.url)');
     expect(test).toContain('describe("my-filter", () => {');
     expect(test).toContain('rootId: "my-filter"');
@@ -264,7 +266,7 @@ describe("scaffold", () => {
   });
 
   it("a schema Ajv compiles strictly, each field described with examples it accepts", () => {
-    const schema = JSON.parse(files["schema.json"] as string);
+    const schema = JSON.parse(files()["schema.json"] as string);
     const ajv = new Ajv2020({ strict: true });
     // The draft Ajv2020 reads, named so editors pick the same one.
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
@@ -291,7 +293,7 @@ describe("scaffold", () => {
   });
 
   it("a schema with the filter's defaults", () => {
-    const schema = JSON.parse(files["schema.json"] as string);
+    const schema = JSON.parse(files()["schema.json"] as string);
     expect(schema.title).toBe("my-filter configuration");
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.header.default).toBe("x-my-filter");
@@ -300,7 +302,7 @@ describe("scaffold", () => {
   });
 
   it("an Envoy configuration that runs the module from the project root", () => {
-    const yaml = files["envoy.yaml"] as string;
+    const yaml = files()["envoy.yaml"] as string;
     expect(yaml).toContain("-c FOLDER/envoy.yaml\n");
     expect(yaml).toContain("  - name: my-filter\n");
     expect(yaml).toContain("root_id: my-filter\n");
@@ -310,7 +312,7 @@ describe("scaffold", () => {
   });
 
   it("a README with the commands of the CLI as the project runs it", () => {
-    const readme = files["README.md"] as string;
+    const readme = files()["README.md"] as string;
     expect(readme).toMatch(/^# my-filter\n/);
     expect(readme).toContain("the metric `my_filter_requests`");
     expect(readme).toContain("CLI-RUN build my-filter     # → WASM-FROM-ROOT");
