@@ -141,3 +141,78 @@ describe("gRPC call timeouts", () => {
     }
   });
 });
+
+describe("the upstream's response, as Envoy's codec hands it to the filter and the client", () => {
+  it("frames a body without a length with one, defaults the status to 200, adds Envoy's headers", async () => {
+    const host = await createHost({ module, upstream: () => ({ body: ["ab", "cde"] }) });
+    const res = await host.request({ path: "/response/eos" });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("abcde");
+    expect(res.headers["x-note-resp-headers-eos"]).toBe("no");
+    expect(res.headerMap.getAll("content-length")).toStrictEqual(["5"]);
+    expect(res.headers["x-envoy-upstream-service-time"]).toBe("0");
+    expect(res.headers.server).toBe("envoy");
+    // Pseudo-headers stay out of the plain record; the map keeps :status.
+    expect(Object.keys(res.headers).filter((k) => k.startsWith(":"))).toStrictEqual([]);
+    expect(res.headerMap.get(":status")).toBe("200");
+    // The filter saw the headers first, then the body, the last chunk ending the stream.
+    expect(res.steps.map((s) => s.callback)).toContain("proxy_on_response_body");
+  });
+
+  it("keeps the upstream's own status and length, and gives an empty body a zero length", async () => {
+    const own = await createHost({
+      module,
+      upstream: () => ({ status: 404, headers: { "content-length": "2" }, body: "no" }),
+    });
+    const res = await own.request({ path: "/response/eos" });
+    expect(res.status).toBe(404);
+    expect(res.headerMap.getAll("content-length")).toStrictEqual(["2"]);
+    const empty = await createHost({ module, upstream: () => ({ status: 204 }) });
+    const none = await empty.request({ path: "/response/eos" });
+    expect(none.status).toBe(204);
+    expect(none.body).toBe("");
+    expect(none.paused).toBe(false);
+    expect(none.headers["x-note-resp-headers-eos"]).toBe("yes");
+    expect(none.headerMap.getAll("content-length")).toStrictEqual(["0"]);
+    expect(none.steps.map((s) => s.callback)).not.toContain("proxy_on_response_body");
+  });
+
+  it("drops an HTTP/1.1 upstream's trailers, and passes an HTTP/2 upstream's on (no length added)", async () => {
+    const upstream = () => ({ body: "abc", trailers: { "grpc-status": "0" } });
+    const h1 = await createHost({ module, upstream });
+    const one = await h1.request({ path: "/response/eos" });
+    expect(one.body).toBe("abc");
+    expect(one.trailers).toBeNull();
+    expect(one.headerMap.has("content-length")).toBe(false);
+    expect(one.steps.map((s) => s.callback)).not.toContain("proxy_on_response_trailers");
+    const h2 = await createHost({ module, upstream, upstreamHttp2: true });
+    const two = await h2.request({ path: "/response/eos" });
+    expect(two.body).toBe("abc");
+    expect(two.trailers?.get("grpc-status")).toBe("0");
+    expect(two.headerMap.has("content-length")).toBe(false);
+    expect(two.steps.map((s) => s.callback)).toContain("proxy_on_response_trailers");
+    // Trailers alone, no body: the headers do not end the stream, the trailers do.
+    const bare = await createHost({
+      module,
+      upstream: () => ({ trailers: { "grpc-status": "7" } }),
+      upstreamHttp2: true,
+    });
+    const trailersOnly = await bare.request({ path: "/response/eos" });
+    expect(trailersOnly.trailers?.get("grpc-status")).toBe("7");
+    expect(trailersOnly.headers["x-note-resp-headers-eos"]).toBe("no");
+    expect(one.headers["x-note-resp-headers-eos"]).toBe("no");
+  });
+
+  it("leaves a stream the filter still holds unfinished: no log, no done", async () => {
+    const host = await createHost({ module });
+    const res = await host.request({ path: "/stream/pause-until-tick" });
+    expect(res.paused).toBe(true);
+    expect(res.status).toBe(0);
+    expect(host.coverage.callbacks.get("proxy_on_log") ?? 0).toBe(0);
+    expect(host.coverage.callbacks.get("proxy_on_done") ?? 0).toBe(0);
+    // A stream that ends is logged and done, once.
+    await host.request({ path: "/plain" });
+    expect(host.coverage.callbacks.get("proxy_on_log")).toBe(1);
+    expect(host.coverage.callbacks.get("proxy_on_done")).toBe(1);
+  });
+});

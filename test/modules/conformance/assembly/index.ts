@@ -746,6 +746,7 @@ class Conformance extends HttpContext {
     const h = this.response.headers;
     if (path.startsWith("/lifecycle")) log.info("cb:response_headers");
     this.note("resp-seen", "yes");
+    if (path == "/response/eos") this.note("resp-headers-eos", endOfStream ? "yes" : "no");
     if (path == "/headers/response-add") h.add("x-response-added", "yes");
     else if (path == "/headers/response-replace") h.set("content-type", "text/x-conformance");
     else if (path == "/headers/response-remove") h.remove("content-type");
