@@ -2,7 +2,7 @@
 // vm_id, the virtual clock, callouts answered by the test, properties set by the test.
 
 import { describe, expect, it } from "vitest";
-import { createHost } from "../../src/testing/index.ts";
+import { createHost, PluginStartError } from "../../src/testing/index.ts";
 import { grpcEchoHandler, startGrpcEchoServer } from "../conformance/servers.ts";
 import { buildTestModule } from "../modules/build.ts";
 
@@ -214,5 +214,59 @@ describe("the upstream's response, as Envoy's codec hands it to the filter and t
     await host.request({ path: "/plain" });
     expect(host.coverage.callbacks.get("proxy_on_log")).toBe(1);
     expect(host.coverage.callbacks.get("proxy_on_done")).toBe(1);
+  });
+});
+
+describe("plugins, workers and stream ids", () => {
+  it("names the callback that refused to start the plugin", async () => {
+    const vm = await createHost({ module, vmConfiguration: "refuse" }).catch((e: unknown) => e);
+    expect(vm).toBeInstanceOf(PluginStartError);
+    expect((vm as PluginStartError).callback).toBe("proxy_on_vm_start");
+    expect((vm as Error).message).toBe("Failed to start Wasm VM: proxy_on_vm_start returned false");
+    const configure = await createHost({ module, configuration: "refuse" }).catch(
+      (e: unknown) => e,
+    );
+    expect((configure as PluginStartError).callback).toBe("proxy_on_configure");
+    // The plugin's lines since its VM started, level first.
+    expect((configure as PluginStartError).logs).toContain(
+      "error: conformance: configuration refused on purpose",
+    );
+    // A second plugin of the VM refusing: its own lines, not the first plugin's before it.
+    const second = await createHost({
+      module,
+      sharedVm: [{ name: "other", configuration: "refuse" }],
+    }).catch((e: unknown) => e);
+    const logs = (second as PluginStartError).logs;
+    expect(logs).toContain("error: conformance: configuration refused on purpose");
+    expect(logs.filter((l) => l.includes("configured:"))).toStrictEqual([]);
+  });
+
+  it("refuses a second plugin of a name the host already has", async () => {
+    await expect(createHost({ module, sharedVm: [{ name: "test" }] })).rejects.toThrow(
+      'sharedVm[0].name: "test" is already a plugin of this host',
+    );
+    await expect(
+      createHost({ module, sharedVm: [{ name: "a" }, { name: "b" }, { name: "a" }] }),
+    ).rejects.toThrow('sharedVm[2].name: "a" is already a plugin of this host');
+    const host = await createHost({ module, sharedVm: [{ name: "other" }] });
+    expect(() => host.stream({ plugin: "nope" })).toThrow(
+      'plugin: no plugin "nope" in this host (plugins: test, other)',
+    );
+    expect(host.stream({ plugin: "other" }).raw.id).toBeGreaterThan(0);
+  });
+
+  it("numbers contexts per worker from 1 (the root), each stream the next", async () => {
+    const host = await createHost({ module, workers: 2 });
+    const ids = [0, 0, 1, 1, 0].map((worker) => host.stream({ worker }).raw.id);
+    // Worker 0: root 1, then 2, 3, 4; worker 1: root 1, then 2, 3.
+    expect(ids).toStrictEqual([2, 3, 2, 3, 4]);
+  });
+
+  it("puts a stream on the worker asked for, or on each in turn", async () => {
+    const host = await createHost({ module, workers: 3 });
+    const vmOf = (s: { raw: unknown }) =>
+      host.vms.indexOf((s.raw as unknown as { vm: (typeof host.vms)[number] }).vm);
+    expect([2, 2, 0].map((worker) => vmOf(host.stream({ worker })))).toStrictEqual([2, 2, 0]);
+    expect([0, 0, 0, 0].map(() => vmOf(host.stream()))).toStrictEqual([0, 1, 2, 0]);
   });
 });

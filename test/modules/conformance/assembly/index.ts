@@ -174,6 +174,10 @@ class ConformanceRoot extends RootContext {
   onVmStart(vmConfigurationSize: u32): bool {
     this.vmConfig = String.UTF8.decode(this.vmConfiguration());
     log.info("vm start: {} bytes of vm configuration", vmConfigurationSize.toString());
+    if (this.vmConfig == "refuse") {
+      log.error("conformance: vm configuration refused on purpose");
+      return false;
+    }
     return true;
   }
 
