@@ -270,3 +270,71 @@ describe("plugins, workers and stream ids", () => {
     expect([0, 0, 0, 0].map(() => vmOf(host.stream()))).toStrictEqual([0, 1, 2, 0]);
   });
 });
+
+describe("what the test reads back", () => {
+  it("metrics by kind, 0 or nothing for one never defined, and Envoy's Prometheus text", async () => {
+    const host = await createHost({ module });
+    expect(host.counter("conf_requests")).toBe(0);
+    expect(host.gauge("nope")).toBe(0);
+    expect(host.histogram("nope")).toStrictEqual([]);
+    await host.request({ path: "/metrics/histogram" });
+    await host.request({ path: "/metrics/gauge" });
+    expect(host.histogram("conf_sizes")).toStrictEqual([42]);
+    expect(host.gauge("conf_gauge")).toBe(12);
+    // A counter is not read as a gauge of the same name, nor the other way round.
+    expect(host.gauge("conf_requests")).toBe(0);
+    expect(host.counter("conf_gauge")).toBe(0);
+    expect(host.counter("conf_requests")).toBe(2);
+    expect(host.prometheus()).toContain("# TYPE conf_requests counter\nconf_requests{} 2\n");
+  });
+
+  it("shared data set by the test as text or bytes", async () => {
+    const host = await createHost({ module });
+    host.setSharedData("k", "abc");
+    expect(new TextDecoder().decode(host.sharedData("k"))).toBe("abc");
+    host.setSharedData("k", new Uint8Array([0, 255]));
+    expect([...(host.sharedData("k") ?? [])]).toStrictEqual([0, 255]);
+  });
+
+  it("a foreign function called on the root, with its arguments readable", async () => {
+    const host = await createHost({ module });
+    host.callForeignFunction(7, new TextEncoder().encode("xyz"));
+    expect(new TextDecoder().decode(host.sharedData("conf_foreign"))).toBe("7:xyz:3");
+  });
+
+  it("a worker that does not exist: named for memory, no tick period", async () => {
+    const host = await createHost({ module, configuration: "tick" });
+    expect(host.memoryBytes(0)).toBeGreaterThan(0);
+    expect(() => host.memoryBytes(1)).toThrow("no worker 1: the host has 1");
+    expect(host.tickPeriod(0)).toBe(20);
+    expect(host.tickPeriod(3)).toBe(0);
+  });
+
+  it("pending callouts are those not answered yet; settle waits for answers on their way", async () => {
+    const host = await createHost({
+      module,
+      clusters: {
+        // Answered a little later, in real time.
+        callout: () =>
+          new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: "{}" }), 20)),
+      },
+    });
+    const stream = host.stream();
+    stream.requestHeaders(
+      { ":method": "GET", ":path": "/callout/ok", ":authority": "a" },
+      { endOfStream: true },
+    );
+    expect(host.pendingHttpCalls).toHaveLength(1);
+    await host.settle();
+    expect(host.httpCalls).toHaveLength(1);
+    expect(host.pendingHttpCalls).toHaveLength(0);
+    expect(stream.upstream.complete).toBe(true);
+  });
+
+  it("close ends every plugin's root on every worker", async () => {
+    const host = await createHost({ module, workers: 2, sharedVm: [{ name: "other" }] });
+    host.close();
+    expect(host.coverage.callbacks.get("proxy_on_done")).toBe(4);
+    expect(host.coverage.callbacks.get("proxy_on_delete")).toBe(4);
+  });
+});
