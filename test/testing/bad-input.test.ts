@@ -35,6 +35,9 @@ describe("modules Envoy would refuse", () => {
     await expect(createHost({ module: new Uint8Array([0, 97, 115, 109, 9, 9]) })).rejects.toThrow(
       WasmLoadError,
     );
+    await expect(createHost({ module: new Uint8Array([0, 97, 115, 109, 9, 9]) })).rejects.toThrow(
+      /^Failed to load Wasm code: \S/,
+    );
   });
 });
 

@@ -338,3 +338,56 @@ describe("what the test reads back", () => {
     expect(host.coverage.callbacks.get("proxy_on_delete")).toBe(4);
   });
 });
+
+describe("a failed VM", () => {
+  it("is reloaded under FAIL_RELOAD once a second has passed since it was last loaded, not before", async () => {
+    const host = await createHost({ module, failurePolicy: "FAIL_RELOAD" });
+    // A healthy VM is kept, however long it has run.
+    const first = host.vms[0];
+    host.advance(5_000);
+    expect((await host.request({ path: "/plain" })).status).toBe(200);
+    expect(host.vms[0]).toBe(first);
+    // Loaded five seconds ago: the first stream after the trap gets a new VM.
+    expect((await host.request({ path: "/trap/request-headers" })).status).toBe(503);
+    expect((await host.request({ path: "/plain" })).status).toBe(200);
+    expect(host.vms[0]).not.toBe(first);
+    // Failed again at once: the new VM's reload waits for its second.
+    expect((await host.request({ path: "/trap/request-headers" })).status).toBe(503);
+    host.advance(999);
+    expect((await host.request({ path: "/plain" })).status).toBe(503);
+    host.advance(1);
+    expect((await host.request({ path: "/plain" })).status).toBe(200);
+  });
+
+  it("stays failed under FAIL_CLOSED, however long", async () => {
+    const host = await createHost({ module, failurePolicy: "FAIL_CLOSED" });
+    expect((await host.request({ path: "/trap/request-headers" })).status).toBe(503);
+    host.advance(60_000);
+    expect((await host.request({ path: "/plain" })).status).toBe(503);
+  });
+});
+
+describe("a request's headers and waiting", () => {
+  it("takes Host as :authority, else the one given, else example.com", async () => {
+    const host = await createHost({ module });
+    const fromHost = await host.request({ path: "/plain", headers: { host: "h.example" } });
+    expect(fromHost.upstream?.headerMap.get(":authority")).toBe("h.example");
+    // The client's Host went up once, as :authority (an HTTP/1 upstream writes it back as Host).
+    expect(fromHost.upstream?.headerMap.getAll("host")).toStrictEqual(["h.example"]);
+    const given = await host.request({ path: "/plain", authority: "a.example" });
+    expect(given.upstream?.headerMap.get(":authority")).toBe("a.example");
+    const none = await host.request({ path: "/plain" });
+    expect(none.upstream?.headerMap.get(":authority")).toBe("example.com");
+    expect(none.upstream?.method).toBe("GET");
+    expect(none.upstream?.headerMap.get(":scheme")).toBe("http");
+  });
+
+  it("lets a held stream wait through ticks for a minute of virtual time, then reports it held", async () => {
+    const host = await createHost({ module, configuration: "tick" });
+    const res = await host.request({ path: "/lifecycle/abort" });
+    expect(res.paused).toBe(true);
+    // Ticks every 20 ms fired through the two waits, a minute each: for the request to pass,
+    // then for the response.
+    expect(host.counter("conf_ticks")).toBe(6000);
+  });
+});
