@@ -2,14 +2,13 @@
 // each, prints sizes; compiler errors come as file:line:column lines.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import {
   CompileError,
   compileFilter,
   DEFAULT_OPTIMIZE,
   DEFAULT_RUNTIME,
-  type Diagnostic,
   formatDiagnostic,
   type OptimizeLevel,
   type RuntimeVariant,
@@ -64,16 +63,6 @@ export const DEFAULT_BUILD: BuildSettings = {
 
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
-function relDiagnostic(project: Project, d: Diagnostic): string {
-  // The compiler names project files relative to the project and SDK files as ~lib/...
-  const file =
-    d.file && !d.file.startsWith("~lib/")
-      ? relative(project.root, `${project.root}/${d.file}`)
-      : d.file;
-  // Stryker disable next-line ObjectLiteral: equivalent, the compiler's paths are already normalized and relative to the project, so the path made relative again is the same
-  return formatDiagnostic({ ...d, ...(file ? { file } : {}) });
 }
 
 /** Builds `filters` and prints one line each; returns what happened to each. */
@@ -133,7 +122,7 @@ export async function buildFilters(
       }
       built.bytes = result.bytes;
       built.millis = Math.round(result.millis);
-      built.warnings.push(...result.warnings.map((d) => relDiagnostic(project, d)));
+      built.warnings.push(...result.warnings.map((d) => formatDiagnostic(d)));
       const report = checkModule(readFileSync(resolve(project.root, wasm)));
       built.errors.push(...report.errors.map((e) => `${wasm}: module check: ${e}`));
       built.warnings.push(...report.warnings.map((w) => `${wasm}: module check: ${w}`));
@@ -147,7 +136,7 @@ export async function buildFilters(
       const errors = error.diagnostics.filter((d) => d.category === "error");
       built.errors.push(
         ...(errors.length > 0
-          ? errors.map((d) => relDiagnostic(project, d))
+          ? errors.map((d) => formatDiagnostic(d))
           : [error.output.trim()]),
       );
     }
