@@ -23,6 +23,7 @@ async function buildChain(name) {
     chain: CHAINS[name].map((m) => ({ name: m, entry: join("test", "chain", "fixtures", m, "assembly", "index.ts") })),
     outFile: join("build", "test-modules", `chain-${name}.wasm`),
     optimize: "none",
+    boundsChecked: true,
   });
 }
 

@@ -40,6 +40,8 @@ export function marksChain(): Promise<string> {
       chain: MARKS.map((name) => ({ name, entry: markEntry(name) })),
       outFile: tmp,
       baseDir: packageRoot,
+      // Every access bounds-checked, as the test modules are (test/modules/build.ts).
+      boundsChecked: true,
     }),
   );
 }
@@ -49,7 +51,12 @@ export async function markModules(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of MARKS) {
     out[name] = await fresh(join(OUT, `mark-${name}.wasm`), (tmp) =>
-      compileFilter({ entry: markEntry(name), outFile: tmp, baseDir: packageRoot }),
+      compileFilter({
+        entry: markEntry(name),
+        outFile: tmp,
+        baseDir: packageRoot,
+        boundsChecked: true,
+      }),
     );
   }
   return out;
