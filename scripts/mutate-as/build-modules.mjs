@@ -33,11 +33,13 @@ function buildOne(kind, name) {
   if (kind === "chain") return buildChain(name);
   if (kind === "filter") {
     const entry = join("filters", name, "assembly", "index.ts");
-    return compileFilter({ entry, outFile: join("build", `${name}.wasm`), optimize: "none" });
+    // Bounds-checked in the run's copy (which ships nothing): an index one past a buffer traps
+    // in a test instead of reading or writing the next heap block unseen.
+    return compileFilter({ entry, outFile: join("build", `${name}.wasm`), optimize: "none", boundsChecked: true });
   }
   const { source: _source, ...build } =
     kind === "example"
-      ? { source: name, entry: join("examples", name, "assembly", "index.ts"), outFile: join("build", "test-modules", `example-${name}.wasm`) }
+      ? { source: name, entry: join("examples", name, "assembly", "index.ts"), outFile: join("build", "test-modules", `example-${name}.wasm`), boundsChecked: true }
       : testModuleBuild(name);
   const entry = relative(process.cwd(), build.entry);
   const outFile = relative(process.cwd(), build.outFile);
