@@ -46,6 +46,21 @@ describe("bcrypt", () => {
     expect(parsed.hash!.verify(utf8(""))).toBe(false);
   });
 
+  it("reads and writes costs of two digits, a 0 among them", () => {
+    const rest = ".PGhLCTUX1gHkos6xb5t..ZLsiJ8PYjCgAOZrNmz1uSYaykqcz8.S";
+    const costs: i32[] = [10, 20, 31, 4];
+    for (let i = 0; i < costs.length; i++) {
+      const cost = costs[i];
+      const text = "$2b$" + (cost < 10 ? "0" : "") + cost.toString() + "$" + rest;
+      const parsed = BcryptHash.parse(text);
+      expect(parsed.error).toBeNull();
+      expect(parsed.hash!.cost).toBe(cost);
+    }
+    expect(BcryptHash.parse("$2b$1a$" + rest).error).toBe('bcrypt cost "1a" is not two digits');
+    expect(BcryptHash.parse("$2b$/4$" + rest).error).toBe('bcrypt cost "/4" is not two digits');
+    expect(bcryptHash(utf8("pw"), salt(1), 10).startsWith("$2b$10$")).toBe(true);
+  });
+
   it("depends on the salt and the cost", () => {
     const a = bcryptHash(utf8("pw"), salt(1), 4);
     expect(a == bcryptHash(utf8("pw"), salt(2), 4)).toBe(false);
