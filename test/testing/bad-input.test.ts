@@ -8,6 +8,7 @@ import {
   WasmLoadError,
   WasmTrapError,
 } from "../../src/testing/index.ts";
+import { filterModule } from "../check/wasm-builder.ts";
 import { buildTestModule } from "../modules/build.ts";
 
 describe("modules Envoy would refuse", () => {
@@ -38,6 +39,43 @@ describe("modules Envoy would refuse", () => {
     await expect(createHost({ module: new Uint8Array([0, 97, 115, 109, 9, 9]) })).rejects.toThrow(
       /^Failed to load Wasm code: \S/,
     );
+  });
+});
+
+describe("modules Envoy would refuse, built byte by byte", () => {
+  const refusal = (bytes: Uint8Array) =>
+    createHost({ module: bytes }).then(
+      () => "accepted",
+      (e: unknown) => (e instanceof WasmLoadError ? e.message : `not a load error: ${e}`),
+    );
+
+  it("an import of the right name and the wrong type, with both types", async () => {
+    const bytes = filterModule({
+      imports: [{ name: "proxy_get_buffer_bytes", params: ["i32"], results: ["i32"] }],
+    }).build();
+    expect(await refusal(bytes)).toMatch(
+      /^Failed to load Wasm module due to an import type mismatch: env\.proxy_get_buffer_bytes, want: \S.*, but host exports: \S/,
+    );
+  });
+
+  it("no memory export, even with a function of that name", async () => {
+    expect(await refusal(filterModule({ without: ["memory"] }).build())).toBe(
+      "Wasm module is missing its memory export",
+    );
+    const named = filterModule({ without: ["memory"] });
+    named.func([], [], "memory");
+    expect(await refusal(named.build())).toBe("Wasm module is missing its memory export");
+  });
+
+  it("a callback exported with another signature, named", async () => {
+    const bytes = filterModule({ exports: [{ name: "proxy_on_tick", params: [] }] }).build();
+    expect(await refusal(bytes)).toBe("Bad function signature for: proxy_on_tick");
+  });
+
+  it("the ABI marker exported as something other than a function", async () => {
+    const b = filterModule({ without: ["proxy_abi_version_0_2_1"] });
+    b.global("proxy_abi_version_0_2_1");
+    expect(await refusal(b.build())).toMatch(/^Missing or unknown Proxy-Wasm ABI version/);
   });
 });
 
