@@ -79,6 +79,34 @@ describe("modules Envoy would refuse, built byte by byte", () => {
   });
 });
 
+describe("the start calls, as Envoy makes them", () => {
+  const started = async (b: ReturnType<typeof filterModule>) => {
+    const host = await createHost({ module: b.build() });
+    const calls = (name: string) => host.coverage.callbacks.get(name) ?? 0;
+    return ["_initialize", "__main_void", "main", "_start"].map(calls);
+  };
+
+  it("_initialize, then __main_void or else main; _start only without _initialize", async () => {
+    expect(await started(filterModule())).toStrictEqual([1, 0, 0, 0]);
+    const both = filterModule({
+      exports: [
+        { name: "__main_void", params: [], results: ["i32"] },
+        { name: "main", params: ["i32", "i32"], results: ["i32"] },
+      ],
+    });
+    expect(await started(both)).toStrictEqual([1, 1, 0, 0]);
+    const main = filterModule({
+      exports: [{ name: "main", params: ["i32", "i32"], results: ["i32"] }],
+    });
+    expect(await started(main)).toStrictEqual([1, 0, 1, 0]);
+    const command = filterModule({
+      without: ["_initialize"],
+      exports: [{ name: "_start", params: [] }],
+    });
+    expect(await started(command)).toStrictEqual([0, 0, 0, 1]);
+  });
+});
+
 describe("traps", () => {
   it("a trap in the start call names _initialize", async () => {
     const module = await buildTestModule("start-trap");
@@ -121,6 +149,10 @@ describe("traps", () => {
     expect(host.logs("critical").join("\n")).toMatch(
       /Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable/,
     );
+    // The host's own line, not the module's.
+    expect(
+      host.logEntries.filter((l) => l.level === "critical").map((l) => l.source),
+    ).toStrictEqual(["host"]);
     // The VM stays failed, like Envoy's: fail closed answers 503 from now on.
     expect((await host.request({ path: "/headers/add" })).status).toBe(503);
   });
