@@ -391,3 +391,30 @@ describe("a request's headers and waiting", () => {
     expect(host.counter("conf_ticks")).toBe(6000);
   });
 });
+
+describe("a stream driven step by step", () => {
+  it("ends each message at the step that does not say otherwise", async () => {
+    const host = await createHost({ module });
+    const headersOnly = host.stream();
+    headersOnly.requestHeaders({ ":method": "GET", ":path": "/plain", ":authority": "a" });
+    expect(headersOnly.upstream.complete).toBe(true);
+    headersOnly.responseHeaders({ ":status": "204" });
+    expect(headersOnly.downstream.complete).toBe(true);
+    // The maps as the filter left them.
+    expect(headersOnly.requestHeaderMap?.get(":path")).toBe("/plain");
+    expect(headersOnly.responseHeaderMap?.get(":status")).toBe("204");
+
+    const withBodies = host.stream();
+    withBodies.requestHeaders(
+      { ":method": "POST", ":path": "/plain", ":authority": "a" },
+      { endOfStream: false },
+    );
+    expect(withBodies.upstream.complete).toBe(false);
+    withBodies.requestBody("abc");
+    expect(withBodies.upstream.complete).toBe(true);
+    withBodies.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    expect(withBodies.downstream.complete).toBe(false);
+    withBodies.responseBody("xyz");
+    expect(withBodies.downstream.complete).toBe(true);
+  });
+});
