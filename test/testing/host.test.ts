@@ -288,6 +288,13 @@ describe("what the test reads back", () => {
     expect(host.prometheus()).toContain("# TYPE conf_requests counter\nconf_requests{} 2\n");
   });
 
+  it("counts the guest allocations the host makes to hand it data", async () => {
+    const host = await createHost({ module });
+    const before = host.coverage.callbacks.get("malloc") ?? 0;
+    await host.request({ path: "/plain", headers: { "x-a": "1" } });
+    expect(host.coverage.callbacks.get("malloc") ?? 0).toBeGreaterThan(before);
+  });
+
   it("shared data set by the test as text or bytes", async () => {
     const host = await createHost({ module });
     host.setSharedData("k", "abc");
