@@ -135,9 +135,7 @@ export async function buildFilters(
       if (!(error instanceof CompileError)) throw error;
       const errors = error.diagnostics.filter((d) => d.category === "error");
       built.errors.push(
-        ...(errors.length > 0
-          ? errors.map((d) => formatDiagnostic(d))
-          : [error.output.trim()]),
+        ...(errors.length > 0 ? errors.map((d) => formatDiagnostic(d)) : [error.output.trim()]),
       );
     }
   }
