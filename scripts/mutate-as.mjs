@@ -435,15 +435,15 @@ async function main() {
   // stops half-way (or a rerun after new tests) need not judge again what was settled.
   const outDir = options.out ?? join(ROOT, "reports/mutation/as");
   mkdirSync(outDir, { recursive: true });
-  const journal = join(outDir, "journal.jsonl");
+  const journal = resolve(outDir, "journal.jsonl");
   const hashes = new Map();
   const keyOf = (m) => {
     if (!hashes.has(m.file)) hashes.set(m.file, createHash("sha1").update(readFileSync(join(ROOT, m.file))).digest("hex").slice(0, 12));
     return `${m.file}@${hashes.get(m.file)}:${m.start}:${m.original}->${m.replacement}${options.aspectOnly ? ":aspect-only" : ""}`;
   };
   const reused = [];
-  const journals = [...(options.resumeFrom ?? []).map((f) => resolve(f)), journal].filter((f) => existsSync(f));
   for (const f of options.resumeFrom ?? []) if (!existsSync(f)) throw new Error(`mutate:as: --resume-from: no file ${f}`);
+  const journals = [...new Set([...(options.resumeFrom ?? []).map((f) => resolve(f)), journal])].filter((f) => existsSync(f));
   if (options.resume && journals.length > 0) {
     const settled = new Map();
     for (const f of journals) {
@@ -479,7 +479,7 @@ async function main() {
 
   // The coverage run goes through whole test files, some of which run the pinned Envoy:
   // installed first, as `npm test` does, so a fresh clone runs.
-  const setup = spawnSync("npx", ["tsx", "src/cli/main.ts", "envoy", "setup"], { cwd: ROOT, stdio: "inherit" });
+  const setup = spawnSync("npm", ["run", "--silent", "setup:envoy"], { cwd: ROOT, stdio: "inherit" });
   if (setup.status !== 0) throw new Error("mutate:as: the Envoy set-up failed (`npm run setup:envoy` says why)");
   const started = Date.now();
   const copies = [];

@@ -327,7 +327,7 @@ function main(argv) {
   mkdirSync(OUT, { recursive: true });
   // Some tests of the groups look for the pinned Envoy (its path, its version) without
   // starting it: installed first, as `npm test` does, so a fresh clone runs.
-  const setup = spawnSync("npx", ["tsx", "src/cli/main.ts", "envoy", "setup"], { cwd: ROOT, stdio: "inherit" });
+  const setup = spawnSync("npm", ["run", "--silent", "setup:envoy"], { cwd: ROOT, stdio: "inherit" });
   if (setup.status !== 0) {
     console.error("mutate:ts: the Envoy set-up failed (`npm run setup:envoy` says why)");
     return 1;

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, renameSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileFilter } from "../../src/build/compile.ts";
+import { type CompileOptions, compileFilter } from "../../src/build/compile.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
 
@@ -79,54 +79,46 @@ export function testModuleBuild(name: string): {
   };
 }
 
-/** The absolute path of build/test-modules/<name>.wasm (test/.tmp/refused-modules/ for the
- *  modules built to be refused), compiled if out of date. */
-export async function buildTestModule(name: string): Promise<string> {
-  const { source, ...build } = testModuleBuild(name);
+/** `options.outFile`, compiled unless it is newer than every file under `dirs` (with the SDK's
+ *  assembly/ and transform/ and the build settings). Written beside, then renamed: a test file
+ *  running at the same time never reads half a module. */
+async function compileWhenStale(dirs: string[], options: CompileOptions): Promise<string> {
+  const { outFile } = options;
   const sources = Math.max(
-    newestMtime(join(ROOT, "test", "modules", source)),
-    newestMtime(join(ROOT, "assembly")),
-    newestMtime(join(ROOT, "transform")),
+    ...[...dirs, "assembly", "transform"].map((d) => newestMtime(join(ROOT, d))),
     settingsMtime(),
   );
-  if (existsSync(build.outFile) && statSync(build.outFile).mtimeMs > sources) return build.outFile;
-  await compileFilter(build);
-  return build.outFile;
+  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
+  const tmp = `${outFile}.${process.pid}.tmp`;
+  await compileFilter({ ...options, outFile: tmp });
+  renameSync(tmp, outFile);
+  return outFile;
+}
+
+/** The absolute path of build/test-modules/<name>.wasm (test/.tmp/refused-modules/ for the
+ *  modules built to be refused), compiled if out of date. */
+export function buildTestModule(name: string): Promise<string> {
+  const { source, ...build } = testModuleBuild(name);
+  return compileWhenStale([join("test", "modules", source)], build);
 }
 
 /** filters/<name> compiled bounds-checked (every array and buffer access checked, also the
  *  unchecked() ones) to build/test-modules/filter-<name>-checked.wasm, when out of date: what
  *  the fuzzers run, so a size off by one traps there instead of writing onto the heap. Tests of
  *  the shipped behaviour take build/<name>.wasm. */
-export async function buildCheckedFilter(name: string): Promise<string> {
-  const entry = join(ROOT, "filters", name, "assembly", "index.ts");
-  const outFile = join(ROOT, "build", "test-modules", `filter-${name}-checked.wasm`);
-  const sources = Math.max(
-    newestMtime(join(ROOT, "filters", name, "assembly")),
-    newestMtime(join(ROOT, "filters", "lib")),
-    newestMtime(join(ROOT, "assembly")),
-    newestMtime(join(ROOT, "transform")),
-    settingsMtime(),
-  );
-  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
-  // Written beside, then renamed: a test file running at the same time never reads half a module.
-  const tmp = `${outFile}.${process.pid}.tmp`;
-  await compileFilter({ entry, outFile: tmp, boundsChecked: true });
-  renameSync(tmp, outFile);
-  return outFile;
+export function buildCheckedFilter(name: string): Promise<string> {
+  return compileWhenStale([join("filters", name, "assembly"), join("filters", "lib")], {
+    entry: join(ROOT, "filters", name, "assembly", "index.ts"),
+    outFile: join(ROOT, "build", "test-modules", `filter-${name}-checked.wasm`),
+    boundsChecked: true,
+  });
 }
 
-/** examples/<name> compiled to build/examples/<name>.wasm (the same check). */
-export async function buildExample(name: string): Promise<string> {
-  const entry = join(ROOT, "examples", name, "assembly", "index.ts");
-  const outFile = join(ROOT, "build", "test-modules", `example-${name}.wasm`);
-  const sources = Math.max(
-    newestMtime(join(ROOT, "examples", name)),
-    newestMtime(join(ROOT, "assembly")),
-    newestMtime(join(ROOT, "transform")),
-    settingsMtime(),
-  );
-  if (existsSync(outFile) && statSync(outFile).mtimeMs > sources) return outFile;
-  await compileFilter({ entry, outFile, boundsChecked: true });
-  return outFile;
+/** examples/<name> compiled to build/test-modules/example-<name>.wasm (the same check). */
+export function buildExample(name: string): Promise<string> {
+  return compileWhenStale([join("examples", name)], {
+    entry: join(ROOT, "examples", name, "assembly", "index.ts"),
+    outFile: join(ROOT, "build", "test-modules", `example-${name}.wasm`),
+    boundsChecked: true,
+  });
 }
