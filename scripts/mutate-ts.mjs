@@ -178,7 +178,7 @@ export const GROUPS = [
     // test/cli/build-check-envoy.test.ts with --tests to judge the build with the real SDK.
     // push-command.test.ts pushes with skopeo to a local docker-registry (scripts/setup-ship.sh).
     name: "cli",
-    files: ["src/cli/**/*.ts"],
+    files: ["src/cli/**/*.ts", "!src/cli/commands/run.ts", "!src/cli/commands/demo.ts"],
     tests: [
       "test/cli/output.test.ts",
       "test/cli/envoy-log.test.ts",
@@ -191,6 +191,23 @@ export const GROUPS = [
       "test/cli/push-command.test.ts",
       "test/cli/vitest-run.test.ts",
     ],
+  },
+  {
+    // `meshwasm run` and the demo (src/demo): what they do is start real Envoy, upstreams and
+    // Prometheus, so every test that reaches them does too (the run tests a few seconds each,
+    // the demo's tour and the chain suites several). Runs with --with-envoy or when named;
+    // with --ignore-static, what only a beforeAll reaches (the chain suites' Envoy set-up) is
+    // left out: the demo's test runs the whole tour inside its one test for that reason.
+    name: "cli-envoy",
+    files: ["src/cli/commands/run.ts", "src/cli/commands/demo.ts", "src/demo/**/*.ts"],
+    tests: [
+      "test/cli/new-run.test.ts",
+      "test/chain/demo.test.ts",
+      "test/chain/spec.test.ts",
+      "test/chain/conformance.test.ts",
+      "test/chain/observability.test.ts",
+    ],
+    envoy: true,
   },
 ];
 

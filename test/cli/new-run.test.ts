@@ -3,10 +3,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { filterConfigurations } from "../../src/cli/commands/run.ts";
+import { filterConfigurations, startFailure } from "../../src/cli/commands/run.ts";
 import { findVitest } from "../../src/cli/commands/test.ts";
 import { parseEnvoyLogLine } from "../../src/cli/envoy-log.ts";
+import { ExitCode } from "../../src/cli/errors.ts";
 import { envoyBinary } from "../../src/envoy/binary.ts";
+import { EnvoyStartError } from "../../src/envoy/runner.ts";
 import { cli, tempProject } from "./helpers.ts";
 
 const repo = resolve(".");
@@ -170,6 +172,59 @@ describe("meshwasm run's pieces", () => {
     expect(() => filterConfigurations(["a"], "missing.json", repo)).toThrow(
       /--config missing.json/,
     );
+  });
+
+  it("says why Envoy did not start: the ports in use, the filter refused, or Envoy's own words", () => {
+    const failure = (logs: string, message = "Envoy exited during start") =>
+      startFailure(new EnvoyStartError(message, 1, { code: 1, signal: null }, logs), {
+        port: 10000,
+        adminPort: 9901,
+      });
+
+    for (const busy of [
+      "[critical][main] cannot bind '127.0.0.1:10000'",
+      "Address already in use",
+    ]) {
+      const error = failure(`[info][main] starting\n${busy}`);
+      expect(error.exitCode).toBe(ExitCode.Usage);
+      expect(error.message).toBe(
+        "Envoy could not listen: port 10000 or 9901 is in use\nEnvoy exited during start",
+      );
+      expect(error.hint).toMatch(/--port and --admin-port \(0 picks a free one\)/);
+    }
+
+    // The filter refused: its own log lines, the last eight, and nothing of Envoy's others.
+    const wasmLines = Array.from({ length: 10 }, (_, i) => `[error][wasm] wasm log f: line ${i}`);
+    const refused = failure(
+      [
+        "[info][main] starting",
+        ...wasmLines,
+        "[critical][main] Unable to create Wasm HTTP filter",
+      ].join("\n"),
+    );
+    expect(refused.exitCode).toBe(ExitCode.Failed);
+    expect(refused.message).toBe(
+      `Envoy refused to start the filter:\n${wasmLines.slice(2).join("\n")}`,
+    );
+    expect(refused.hint).toMatch(/the filter's own log: fix the configuration \(--config\)/);
+    for (const words of [
+      "Failed to load Wasm module",
+      "wasm vm load failed",
+      "Wasm code refused",
+    ]) {
+      expect(failure(`[error][config] invalid configuration: x\n${words}`).message).toBe(
+        "Envoy refused to start the filter:\n[error][config] invalid configuration: x",
+      );
+    }
+
+    // Neither: Envoy's message, its first 12 lines.
+    const long = Array.from({ length: 14 }, (_, i) => `message line ${i}`).join("\n");
+    const other = failure("[critical][main] error initializing configuration 'x.yaml'", long);
+    expect(other.exitCode).toBe(ExitCode.Failed);
+    expect(other.message).toBe(
+      `Envoy refused to start:\n${long.split("\n").slice(0, 12).join("\n")}`,
+    );
+    expect(other.hint).toBe("see Envoy's messages above");
   });
 
   it("shows a filter's log lines and Envoy's warnings, and nothing else", () => {

@@ -1,6 +1,7 @@
 // The TypeScript mutation driver (scripts/mutate-ts.mjs): each group names files that exist,
 // and a sampled run draws only code lines, the same ones for the same seed.
 
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript script without types
@@ -34,6 +35,17 @@ describe("mutate:ts groups", () => {
       .filter((f) => f.startsWith("src/testing/"));
     expect(taken.length).toBeGreaterThan(30);
     expect([...taken].sort()).toEqual([...all].sort());
+  });
+
+  it("puts every TypeScript file of src/ in exactly one group (the whole-folder one aside)", () => {
+    const taken = (GROUPS as (Group & { whole?: boolean })[])
+      .filter((g) => !g.whole)
+      .flatMap((g) => groupFiles(g) as string[]);
+    const source = execFileSync("git", ["ls-files", "src"], { encoding: "utf8" })
+      .split("\n")
+      .filter((f) => f.endsWith(".ts"));
+    expect(source.length).toBeGreaterThan(80);
+    expect([...taken].sort()).toEqual([...source].sort());
   });
 });
 

@@ -53,14 +53,14 @@ function untilStopped(ctx: CliContext, envoy: EnvoyProcess): Promise<void> {
   });
 }
 
-function printStep(ctx: CliContext, index: number, step: TourStep): void {
+function printStep(ctx: CliContext, index: number, total: number, step: TourStep): void {
   const { out } = ctx;
   if (out.json) {
     out.event({ event: "step", index: index + 1, ...step });
     return;
   }
   out.line();
-  out.line(out.c.bold(`${index + 1}/${TOUR.length}  ${step.title}`));
+  out.line(out.c.bold(`${index + 1}/${total}  ${step.title}`));
   out.detail(`     expect: ${step.expect}`);
   for (const line of step.lines) out.line(`     ${line}`);
   out.line(
@@ -147,11 +147,12 @@ export default function demoCommand(ctx: CliContext): Command {
           secret: demoSecret(readChainConfig()),
           sent: 0,
         };
-        for (const [i, run] of TOUR.entries()) {
-          if (!opts.prometheus && i === TOUR.length - 1) break;
+        // The Prometheus step is the tour's last.
+        const tour = opts.prometheus ? TOUR : TOUR.slice(0, -1);
+        for (const [i, run] of tour.entries()) {
           const step = await run(env);
           steps.push(step);
-          printStep(ctx, i, step);
+          printStep(ctx, i, tour.length, step);
         }
         const good = steps.filter((s) => s.ok).length;
         if (out.json)

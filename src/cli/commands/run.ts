@@ -299,7 +299,12 @@ Examples:
     });
 }
 
-function startFailure(error: EnvoyStartError, opts: RunOptions): CliError {
+/** What to tell the user when Envoy did not start: the ports in use (exit 2), the filter
+ *  refused (its own log lines, the last 8), or else Envoy's first message lines. */
+export function startFailure(
+  error: EnvoyStartError,
+  opts: Pick<RunOptions, "port" | "adminPort">,
+): CliError {
   const refused =
     /Unable to create Wasm HTTP filter|Failed to load Wasm|wasm.*(failed|refused)/i.test(
       error.logs,
