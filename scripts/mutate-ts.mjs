@@ -173,8 +173,9 @@ export const GROUPS = [
   },
   {
     // The CLI runs in-process in its tests (test/cli/helpers.ts), but some of them compile
-    // whole filters or start Envoy (tens of seconds each); these need neither (the build
-    // commands' suites compile sources of a few lines against a stand-in SDK). Add
+    // whole filters or start Envoy (tens of seconds each); these mostly need neither (the build
+    // commands' suites compile sources of a few lines against a stand-in SDK; for-config's
+    // build small filters unoptimized, a few seconds, and one starts Envoy). Add
     // test/cli/build-check-envoy.test.ts with --tests to judge the build with the real SDK.
     // push-command.test.ts pushes with skopeo to a local docker-registry (scripts/setup-ship.sh).
     name: "cli",
@@ -186,6 +187,7 @@ export const GROUPS = [
       "test/cli/command-checks.test.ts",
       "test/cli/project-new.test.ts",
       "test/cli/build-command.test.ts",
+      "test/cli/for-config.test.ts",
       "test/cli/envoy-command.test.ts",
       "test/cli/ship-commands.test.ts",
       "test/cli/push-command.test.ts",

@@ -71,15 +71,20 @@ export interface Diagnostic {
 
 /** A failed compile; `diagnostics` holds every message, errors first. */
 export class CompileError extends Error {
+  /** What to show: each error as file:line:column text, or the compiler's output when it
+   *  reported none. */
+  readonly errors: string[];
+
   constructor(
     readonly entry: string,
     readonly diagnostics: Diagnostic[],
     readonly output: string,
   ) {
     const errors = diagnostics.filter((d) => d.category === "error");
-    const text = errors.length > 0 ? errors.map(formatDiagnostic).join("\n") : output.trim();
-    super(`compiling ${entry} failed:\n${text}`);
+    const lines = errors.length > 0 ? errors.map(formatDiagnostic) : [output.trim()];
+    super(`compiling ${entry} failed:\n${lines.join("\n")}`);
     this.name = "CompileError";
+    this.errors = lines;
   }
 }
 

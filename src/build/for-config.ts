@@ -36,6 +36,23 @@ export class ConfigurationRefusedError extends Error {
   }
 }
 
+/** The build for a configuration could not leave out a callback the configuration does not
+ *  need: the filter exports it itself, not through the SDK's dispatcher (which the build can
+ *  leave out). */
+export class CallbacksKeptError extends Error {
+  constructor(
+    readonly outPath: string,
+    readonly origin: string,
+    readonly kept: string[],
+  ) {
+    super(
+      `${origin}: the module built for it still exports ${kept.join(", ")}, which it does not need: ` +
+        "the filter defines them itself, and only the SDK's own callbacks can be left out (build it without --for-config)",
+    );
+    this.name = "CallbacksKeptError";
+  }
+}
+
 /** The per-stream callbacks a module exports. */
 export function exportedCallbacks(wasm: Uint8Array): string[] {
   const names = new Set(readWasmModule(wasm).exports.map((e) => e.name));
@@ -122,7 +139,7 @@ export async function pruneForConfiguration(
   if (left.length > 0) {
     // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, the module was just read from this path, so it is there to remove
     rmSync(path, { force: true });
-    throw new Error(`${outPath}: the build for ${origin} still exports ${left.join(", ")}`);
+    throw new CallbacksKeptError(outPath, origin, left);
   }
   // The module built for the configuration must take it.
   await neededCallbacks(built, configuration, origin);

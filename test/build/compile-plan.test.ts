@@ -281,9 +281,10 @@ describe("diagnostics", () => {
     expect(both.name).toBe("CompileError");
     expect(both.entry).toBe("a.ts");
     expect(both.diagnostics).toHaveLength(3);
-    expect(new CompileError("b.ts", [warning], "  out of memory\n").message).toBe(
-      "compiling b.ts failed:\nout of memory",
-    );
+    expect(both.errors).toStrictEqual(["a.ts:2:4: error TS200: e", "a.ts:5:4: error TS200: e"]);
+    const crashed = new CompileError("b.ts", [warning], "  out of memory\n");
+    expect(crashed.message).toBe("compiling b.ts failed:\nout of memory");
+    expect(crashed.errors).toStrictEqual(["out of memory"]);
   });
 });
 

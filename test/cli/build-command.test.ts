@@ -4,6 +4,7 @@
 // is up to date) is judged without the minutes a real filter's compile takes.
 import { spawnSync } from "node:child_process";
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -25,12 +26,30 @@ import { filterModule } from "../check/wasm-builder.ts";
 import { cli } from "./helpers.ts";
 
 const REPO = resolve(".");
+/** The WebAssembly JS API's module reading (the project's TypeScript libraries leave it out). */
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: {
+        new (bytes: Uint8Array): object;
+        customSections(module: object, name: string): ArrayBuffer[];
+      };
+    };
+  }
+).WebAssembly;
 const scratch = mkdtempSync(join(tmpdir(), "meshwasm-cli-build-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The smallest filter the module check passes (the ABI marker, an allocator, a memory). */
 const OK =
   "export function proxy_abi_version_0_2_1(): void {}\nexport function malloc(size: i32): i32 { return 0; }\n";
+const NEEDS_ONE = [
+  "export function proxy_on_request_headers(id: u32, n: u32, end: u32): u32 { return 0; }",
+  "export function proxy_on_response_headers(id: u32, n: u32, end: u32): u32 { return 0; }",
+  "export function proxy_on_response_body(id: u32, size: u32, end: u32): u32 { return 0; }",
+  "export function meshwasm_needed_callbacks(root: u32): i32 { return 1; }",
+  "",
+].join("\n");
 const SOURCES = {
   ok: OK,
   // Line 3 (4 with the import): a warning at column 23.
@@ -43,6 +62,10 @@ const SOURCES = {
   refuses: `${OK}export function proxy_on_configure(root: u32, size: u32): bool { return false; }\n`,
   // Needs every per-stream callback it has.
   needsall: `${OK}export function proxy_on_request_headers(id: u32, n: u32, end: u32): u32 { return 0; }\nexport function meshwasm_needed_callbacks(root: u32): i32 { return 511; }\n`,
+  // Exports three per-stream callbacks, needs the request headers' alone (bit 1).
+  needsone: `${OK}${NEEDS_ONE}`,
+  // A second ABI marker Envoy does not know: the module check warns.
+  odd: `${OK}export function proxy_abi_version_9_9_9(): void {}\n`,
 } as const;
 type Name = keyof typeof SOURCES;
 
@@ -240,6 +263,36 @@ describe("meshwasm build", () => {
     ]);
   });
 
+  it("fails a filter whose own callbacks a configuration does not need, saying why (exit 1)", async () => {
+    // Only the SDK's dispatcher's exports can be left out; these are the filter's own.
+    const dir = project(["needsone", "ok"]);
+    const run = await cli(["build", "needsone", "--for-config", "{}"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Failed);
+    expect(run.stdout.split("\n").slice(1)).toStrictEqual([
+      `  FAIL  ${"build/needsone.wasm".padEnd(36)}`,
+      "        --for-config {}: the module built for it still exports proxy_on_response_headers, proxy_on_response_body, which it does not need: the filter defines them itself, and only the SDK's own callbacks can be left out (build it without --for-config)",
+      "",
+    ]);
+    expect(existsSync(join(dir, "build", "needsone.wasm"))).toBe(false);
+    const plain = await cli(["build", "needsone"], { cwd: dir });
+    expect(plain.code).toBe(ExitCode.Ok);
+    expect(plain.stdout).not.toContain("for its configuration");
+    const bad = await cli(["build", "ok", "--for-config", "{nope"], { cwd: dir });
+    expect(bad.code).toBe(ExitCode.Usage);
+    expect(bad.stderr).toMatch(/^error: --for-config is not valid JSON: /);
+  });
+
+  it("shows the module check's warnings under the module", async () => {
+    const dir = project(["odd"]);
+    const run = await cli(["build"], { cwd: dir });
+    expect(run.code).toBe(ExitCode.Ok);
+    expect(run.stdout.split("\n").slice(2)).toStrictEqual([
+      expect.stringMatching(/^ {2}ok {4}build\/odd\.wasm /),
+      "        build/odd.wasm: module check: export proxy_abi_version_9_9_9: not an ABI marker Envoy knows; it is ignored",
+      "",
+    ]);
+  });
+
   it("builds on a terminal 0 columns wide, in plain lines", () => {
     const dir = project(["ok"]);
     const run = onTerminal(dir, ["build"], 0);
@@ -260,6 +313,7 @@ describe("what `meshwasm test` and `run` build first", () => {
     expect(isUpToDate(projectOf, ok)).toBe(true);
     expect(isUpToDate(projectOf, warn)).toBe(false);
     expect(stdout()).toContain("building 1 filter (-O3, minimal runtime) ...\n");
+    expect(stdout()).not.toContain("up to date");
 
     const again = context(dir);
     expect((await buildOrFail(again.ctx, ["ok"])).length).toBe(1);
@@ -313,11 +367,11 @@ describe("what `meshwasm test` and `run` build first", () => {
   });
 
   it("fails naming the filters that did not build, and a project without filters", async () => {
-    const dir = project(["bad", "ok"]);
+    const dir = project(["bad", "ok", "nomalloc"]);
     const { ctx } = context(dir);
     const error = await buildOrFail(ctx, []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).message).toBe("bad did not build");
+    expect((error as CliError).message).toBe("bad, nomalloc did not build");
     expect((error as CliError).exitCode).toBe(ExitCode.Failed);
     expect((error as CliError).hint).toBe(
       "fix the errors above (file:line:column) and run the command again",
@@ -534,6 +588,34 @@ describe("meshwasm build --chain", () => {
     expect(readFileSync(join(dir, "build", "chain.wat"), "utf8")).toContain("(module");
   }, 60_000);
 
+  it("builds the chain with the optimization, runtime and debug options given", async () => {
+    const dir = chainProject([]);
+    for (const name of ["first", "second"]) {
+      mkdirSync(join(dir, "filters", name, "assembly"), { recursive: true });
+      writeFileSync(join(dir, "filters", name, "assembly", "index.ts"), member);
+    }
+    const built = async (...options: string[]) => {
+      const run = await cli(["build", "--chain", "first,second", "-o", "c.wasm", ...options], {
+        cwd: dir,
+      });
+      expect(run.code, options.join(" ")).toBe(ExitCode.Ok);
+      return new Wasm.Module(readFileSync(join(dir, "c.wasm")));
+    };
+    const size = (module: object) =>
+      new Uint8Array(Wasm.Module.customSections(module, "name")[0] ?? []).length;
+    const bytes = async (...options: string[]) => {
+      await built(...options);
+      return readFileSync(join(dir, "c.wasm")).length;
+    };
+    const plain = await bytes();
+    // Unoptimized is larger than -O3 (the default), the stub runtime smaller than the minimal one.
+    expect(await bytes("-O", "none")).toBeGreaterThan(plain);
+    expect(await bytes("--runtime", "stub")).toBeLessThan(plain);
+    // Only --debug keeps the function names.
+    expect(size(await built())).toBe(0);
+    expect(size(await built("--debug"))).toBeGreaterThan(0);
+  }, 60_000);
+
   it("takes the chain from its configuration's sections, and builds for a configuration", async () => {
     const dir = chainProject([]);
     for (const name of ["first", "second"]) {
@@ -568,7 +650,11 @@ describe("meshwasm build --chain", () => {
   it("names the compile errors, a module Envoy would not load, and a refused configuration", async () => {
     // Members without the import of their own: the stand-in SDK brings it.
     const broken = chainProject([]);
-    const sources = { ok: member, bad: `${member}export const big: i32 = 0xffffffffff;\n` };
+    // A warning and an error: only the error is shown.
+    const sources = {
+      ok: member,
+      bad: `${member}@lazy export function g(): i32 { return 2; }\nexport const big: i32 = 0xffffffffff;\n`,
+    };
     for (const [name, source] of Object.entries(sources)) {
       mkdirSync(join(broken, "filters", name, "assembly"), { recursive: true });
       writeFileSync(join(broken, "filters", name, "assembly", "index.ts"), source);
@@ -576,7 +662,7 @@ describe("meshwasm build --chain", () => {
     const bad = await cli(["build", "--chain", "ok,bad", "-O", "none"], { cwd: broken });
     expect(bad.code).toBe(ExitCode.Failed);
     expect(bad.stdout).toBe(
-      "building the chain ok → bad ...\n  filters/bad/assembly/index.ts:2:25: error TS200: Conversion from type 'i64' to 'i32' requires an explicit cast.\n",
+      "building the chain ok → bad ...\n  filters/bad/assembly/index.ts:3:25: error TS200: Conversion from type 'i64' to 'i32' requires an explicit cast.\n",
     );
     expect(bad.stderr).toMatch(
       /^the chain did not compile \(\d+\.\d s\)\nerror: the chain ok,bad did not build\n$/,
@@ -625,9 +711,23 @@ describe("meshwasm build --chain", () => {
       "error: --for-config leaves callbacks out; --export-all keeps them all: give one",
     );
     const unknown = await cli(["build", "--chain", "ok,nope"], { cwd: dir });
+    expect(unknown.stdout).toBe("");
     expect(unknown.stderr).toBe(
       'error: unknown filter "nope" in the chain; known filters: ok\nhint: a chain is `--chain a,b,c` (filters in request order) and a configuration with one section per filter\n',
     );
+    // A configuration file that is no object of sections, and one that is not there: each
+    // named as given; only the chain's own problems get the chain's hint.
+    writeFileSync(join(dir, "list.json"), "[]");
+    const list = await cli(["build", "--chain-config", "list.json"], { cwd: dir });
+    expect(list.code).toBe(ExitCode.Usage);
+    expect(list.stderr.split("\n")[0]).toBe(
+      "error: --chain-config list.json: a chain's configuration is a JSON object with a section per filter, got an array",
+    );
+    const missing = await cli(["build", "--for-config", "missing.json", "--chain", "ok"], {
+      cwd: dir,
+    });
+    expect(missing.code).toBe(ExitCode.Usage);
+    expect(missing.stderr).toBe("error: --for-config missing.json: no such file\n");
     const section = await cli(
       ["build", "--chain", "ok", "--chain-config", '{"ok":{},"x":{}}', "--json"],
       { cwd: dir },

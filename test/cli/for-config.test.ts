@@ -135,6 +135,13 @@ describe("meshwasm build --for-config", { timeout: 300_000 }, () => {
     expect(names).toContain("proxy_on_request_headers");
     expect(names).toContain("proxy_on_delete");
     expect(names).not.toContain("proxy_on_response_headers");
+    const read = await cli(["build", "tag", "-O", "none", "--for-config", "plain.json"], {
+      cwd: project.dir,
+    });
+    expect(read.code).toBe(0);
+    expect(read.stdout).toContain(
+      "\n        for its configuration: left out proxy_on_response_headers\n",
+    );
   });
 
   it("serves its configuration in the test host, entering the VM for the request only", async () => {

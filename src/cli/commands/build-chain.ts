@@ -12,8 +12,12 @@ import {
   parseChainList,
   resolveChain,
 } from "../../build/chain.ts";
-import { CompileError, formatDiagnostic, sdkAssemblyDir } from "../../build/compile.ts";
-import { buildForConfiguration, ConfigurationRefusedError } from "../../build/for-config.ts";
+import { CompileError, sdkAssemblyDir } from "../../build/compile.ts";
+import {
+  buildForConfiguration,
+  CallbacksKeptError,
+  ConfigurationRefusedError,
+} from "../../build/for-config.ts";
 import { checkModule } from "../../check/surface.ts";
 import type { PluginConfiguration } from "../../plugin.ts";
 import type { CliContext } from "../context.ts";
@@ -148,12 +152,15 @@ export async function buildChain(
   } catch (error) {
     if (error instanceof ConfigurationRefusedError) {
       progress.fail("the chain refused its configuration");
-      throw new CliError(error.message, { exitCode: ExitCode.Failed });
+      throw new CliError(error.message);
+    }
+    if (error instanceof CallbacksKeptError) {
+      progress.fail("the chain could not be built for its configuration");
+      throw new CliError(error.message);
     }
     if (!(error instanceof CompileError)) throw error;
     progress.fail("the chain did not compile");
-    for (const d of error.diagnostics.filter((x) => x.category === "error"))
-      out.line(`  ${out.c.red(formatDiagnostic(d))}`);
-    throw new CliError(`the chain ${names.join(",")} did not build`, { exitCode: ExitCode.Failed });
+    for (const line of error.errors) out.line(`  ${out.c.red(line)}`);
+    throw new CliError(`the chain ${names.join(",")} did not build`);
   }
 }

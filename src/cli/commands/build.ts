@@ -13,7 +13,11 @@ import {
   type OptimizeLevel,
   type RuntimeVariant,
 } from "../../build/compile.ts";
-import { buildForConfiguration, ConfigurationRefusedError } from "../../build/for-config.ts";
+import {
+  buildForConfiguration,
+  CallbacksKeptError,
+  ConfigurationRefusedError,
+} from "../../build/for-config.ts";
 import { checkModule } from "../../check/surface.ts";
 import type { PluginConfiguration } from "../../plugin.ts";
 import type { CliContext } from "../context.ts";
@@ -128,15 +132,12 @@ export async function buildFilters(
       built.warnings.push(...report.warnings.map((w) => `${wasm}: module check: ${w}`));
       built.ok = report.ok;
     } catch (error) {
-      if (error instanceof ConfigurationRefusedError) {
+      if (error instanceof ConfigurationRefusedError || error instanceof CallbacksKeptError) {
         built.errors.push(error.message);
         continue;
       }
       if (!(error instanceof CompileError)) throw error;
-      const errors = error.diagnostics.filter((d) => d.category === "error");
-      built.errors.push(
-        ...(errors.length > 0 ? errors.map((d) => formatDiagnostic(d)) : [error.output.trim()]),
-      );
+      built.errors.push(...error.errors);
     }
   }
   const failed = results.filter((r) => !r.ok);
