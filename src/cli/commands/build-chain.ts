@@ -21,7 +21,7 @@ import {
 import { checkModule } from "../../check/surface.ts";
 import type { PluginConfiguration } from "../../plugin.ts";
 import type { CliContext } from "../context.ts";
-import { CliError, ExitCode, usageError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
 import type { Project } from "../project.ts";
 import type { BuildSettings } from "./build.ts";
 
