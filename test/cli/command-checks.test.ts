@@ -4,11 +4,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { readJsonOption } from "../../src/cli/commands/build-chain.ts";
 import { filterConfigurations } from "../../src/cli/commands/run.ts";
 import { findVitest } from "../../src/cli/commands/test.ts";
+import { createContext } from "../../src/cli/context.ts";
 import { CliError, ExitCode } from "../../src/cli/errors.ts";
+import { Output } from "../../src/cli/output.ts";
+import { createProgram } from "../../src/cli/program.ts";
 import { envoyBinary, pinnedEnvoyVersion } from "../../src/envoy/binary.ts";
 import { cli, tempProject } from "./helpers.ts";
 
@@ -281,5 +285,28 @@ describe("findVitest", () => {
       ExitCode.Environment,
       "npm install --save-dev vitest",
     ]);
+  });
+});
+
+describe("every command's help", () => {
+  it("ends with examples of that command", async () => {
+    const program = createProgram(createContext(new Output(), project.dir, {}));
+    const leaves: string[][] = [];
+    const walk = (command: Command, path: string[]) => {
+      if (command.commands.length === 0) leaves.push(path);
+      for (const sub of command.commands) walk(sub, [...path, sub.name()]);
+    };
+    walk(program, []);
+    expect(leaves.map((p) => p.join(" "))).toContain("envoy version");
+    expect(leaves.length).toBeGreaterThan(12);
+    for (const path of leaves) {
+      const help = await cli([...path, "--help"], { cwd: project.dir });
+      expect(help.code, path.join(" ")).toBe(ExitCode.Ok);
+      const examples = /\nExamples?:\n((?: {2}.*\n?)+)$/.exec(help.stdout)?.[1];
+      expect(examples, `${path.join(" ")} --help`).toBeDefined();
+      for (const line of (examples as string).trimEnd().split("\n")) {
+        expect(line, path.join(" ")).toMatch(new RegExp(`^ {2}meshwasm ${path.join(" ")}\\b`));
+      }
+    }
   });
 });

@@ -80,6 +80,10 @@ export default function demoCommand(ctx: CliContext): Command {
     )
     .option("--concurrency <n>", "Envoy worker threads", workers, 2)
     .option("--json", "print each step as a JSON line", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  meshwasm demo                      the tour, then stop everything\n  meshwasm demo --keep               the tour, then keep it all running to try by hand\n  meshwasm demo --no-prometheus --json",
+    )
     .action(async (opts: DemoOptions) => {
       const { out } = ctx;
       out.setJson(opts.json);

@@ -114,6 +114,10 @@ export default function envoyCommand(ctx: CliContext): Command {
     .description(
       "print only the path of the Envoy binary (for scripts: $(meshwasm envoy path) -c envoy.yaml)",
     )
+    .addHelpText(
+      "after",
+      '\nExample:\n  meshwasm envoy path      the binary, for scripts: "$(npx meshwasm envoy path)" -c envoy.yaml',
+    )
     .action(() => {
       try {
         ctx.out.raw("stdout", `${envoyBinary(ctx.env)}\n`);
