@@ -319,7 +319,7 @@ function percentEncode(bytes: Uint8Array): string {
 /** A request Envoy treats as gRPC: its content-type is `application/grpc`, or that with `+` or `;`. */
 export function isGrpcRequest(headers: HeaderMap | null): boolean {
   const type = headers?.get("content-type");
-  if (type === undefined || type === null) return false;
+  if (type === undefined) return false;
   return type === "application/grpc" || /^application\/grpc[+;]/.test(type);
 }
 

@@ -226,6 +226,7 @@ export class World implements Scheduler {
 
   // ---- ticks -----------------------------------------------------------------------------
 
+  /** `roots` holds the ticking roots alone: a period of 0 takes a root out. */
   setTickPeriod(root: TickTarget, periodMs: number): void {
     root.tickPeriodMs = periodMs;
     root.nextTickAt = periodMs > 0 ? this.clock.nowMs() + periodMs : 0;
@@ -237,7 +238,7 @@ export class World implements Scheduler {
   nextEventAt(): number | undefined {
     let at: number | undefined;
     for (const root of this.roots) {
-      if (root.tickPeriodMs > 0 && (at === undefined || root.nextTickAt < at)) at = root.nextTickAt;
+      if (at === undefined || root.nextTickAt < at) at = root.nextTickAt;
     }
     const timeout = this.callouts.nextDeadline();
     if (timeout && (at === undefined || timeout.at < at)) at = timeout.at;
@@ -250,11 +251,7 @@ export class World implements Scheduler {
     for (;;) {
       let next: { at: number; run: () => void } | undefined;
       for (const root of this.roots) {
-        if (
-          root.tickPeriodMs > 0 &&
-          root.nextTickAt <= end &&
-          (!next || root.nextTickAt < next.at)
-        ) {
+        if (root.nextTickAt <= end && (!next || root.nextTickAt < next.at)) {
           const r = root;
           next = {
             at: r.nextTickAt,
@@ -283,7 +280,7 @@ export class World implements Scheduler {
   }
 
   drain(): void {
-    while (this.posted.length > 0) this.posted.shift()?.();
+    for (let action = this.posted.shift(); action; action = this.posted.shift()) action();
   }
 }
 
