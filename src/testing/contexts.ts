@@ -86,9 +86,8 @@ export abstract class GuestContext {
         return utf8(this.root.plugin.rootId);
       case "plugin_vm_id":
         return utf8(this.vm.plugin.vmId);
-      default:
-        return undefined;
     }
+    return undefined;
   }
 
   setProperty(_path: string, _value: Uint8Array): number {
@@ -96,7 +95,7 @@ export abstract class GuestContext {
   }
 
   continueStream(type: number): number {
-    return type === 3 ? Status.Unimplemented : type > 3 ? Status.BadArgument : Status.Ok;
+    return type > 3 ? Status.BadArgument : type === 3 ? Status.Unimplemented : Status.Ok;
   }
 
   closeStream(type: number): number {
