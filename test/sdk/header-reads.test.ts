@@ -107,11 +107,10 @@ describe("header reads into a caller's buffer", () => {
       const value = headers[name.toLowerCase()];
       const bytes = value === undefined ? undefined : Buffer.from(value, "utf8");
       for (const room of [3, 0, 64]) {
-        parts.push(
-          bytes === undefined
-            ? "-1:"
-            : `${bytes.length}:${bytes.subarray(0, room).toString("hex")}`,
-        );
+        // The whole buffer: the value's bytes that fit, then zeros.
+        const buffer = Buffer.alloc(room);
+        bytes?.copy(buffer, 0, 0, room);
+        parts.push(`${bytes === undefined ? -1 : bytes.length}:${buffer.toString("hex")}`);
       }
       parts.push(bytes === undefined ? "not=null" : `has=${bytes.toString("hex")}`);
     }
@@ -144,6 +143,37 @@ describe("header reads into a caller's buffer", () => {
     expect(s.downstream.headers?.get("x-probe-into")).toBe(expected(request, names));
     expect(s.downstream.headers?.get("x-probe-into-response")).toBe(expected(common, names));
     expect(single).toBe(1);
+    host.close();
+  });
+
+  it("copies a value of every length from 0 to 40 exactly, and nothing past it, from the host and from the copy", async () => {
+    // Short copies take separate paths by length (1-3, 4-7, 8-16 bytes, longer): each length
+    // is read, and the first read of each response (from the host alone) is of each path too.
+    const text = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+    const lengths = Object.fromEntries(
+      Array.from({ length: 41 }, (_, n) => [`x-len-${n}`, text.slice(0, n)]),
+    );
+    const host = await createHost({ module: wasm, rootId: "" });
+    for (const first of [1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 40]) {
+      const names = [`x-len-${first}`, ...Object.keys(lengths)];
+      const request = {
+        ":method": "GET",
+        ":path": "/reads/into",
+        ":authority": "a",
+        "x-into-names": names.join(","),
+        ...lengths,
+      };
+      const s = host.stream();
+      s.requestHeaders(request);
+      s.responseHeaders({ ":status": "200", ...lengths }, { endOfStream: true });
+      s.complete();
+      expect(s.downstream.headers?.get("x-probe-into"), `first ${first}`).toBe(
+        expected(request, names),
+      );
+      expect(s.downstream.headers?.get("x-probe-into-response"), `first ${first}`).toBe(
+        expected(lengths, names),
+      );
+    }
     host.close();
   });
 

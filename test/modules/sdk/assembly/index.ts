@@ -38,8 +38,8 @@ function intoReport(h: HeaderMap, names: string[]): string {
     for (let k = 0; k < sizes.length; k++) {
       const buf = new ArrayBuffer(sizes[k]);
       const n = h.getBytesInto(name, buf);
-      const copied = n < 0 ? 0 : min(n, buf.byteLength);
-      out += (out.length > 0 ? ";" : "") + n.toString() + ":" + hex(buf.slice(0, copied));
+      // The whole buffer: what was copied, then the zeros nothing may have written over.
+      out += (out.length > 0 ? ";" : "") + n.toString() + ":" + hex(buf);
     }
     out += ";" + (h.hasBytes(name) ? "has" : "not") + "=" + hex(h.getBytes(name));
   }
