@@ -304,8 +304,20 @@ export class HttpStream implements StreamControl {
     return this.trailersIn("response", trailers);
   }
 
-  private headersIn(dir: Direction, headers: HeaderMap, endOfStream: boolean): ActionName {
+  /** The side a part of a message arrives on; a part after that side's end of stream is a
+   *  test's mistake (Envoy's codec delivers nothing after it), refused with what to change. */
+  private arriving(dir: Direction, part: "headers" | "body" | "trailers") {
     const s = this.side(dir);
+    if (s.endOfStream && !this.ended) {
+      throw new Error(
+        `${dir} ${part} after the ${dir} ended: its end of stream came with an earlier part (send that part with endOfStream: false)`,
+      );
+    }
+    return s;
+  }
+
+  private headersIn(dir: Direction, headers: HeaderMap, endOfStream: boolean): ActionName {
+    const s = this.arriving(dir, "headers");
     if (dir === "response" && !this.replying && this.localReply === null) {
       this.responseDetails = "via_upstream";
     }
@@ -359,7 +371,7 @@ export class HttpStream implements StreamControl {
   }
 
   private bodyIn(dir: Direction, chunk: Uint8Array, endOfStream: boolean): ActionName {
-    const s = this.side(dir);
+    const s = this.arriving(dir, "body");
     if (dir === "request") this.requestBodyBytes += chunk.length;
     s.endOfStream = endOfStream;
     if (this.ended && !(dir === "response" && this.replying)) return "Continue";
@@ -451,7 +463,7 @@ export class HttpStream implements StreamControl {
   }
 
   private trailersIn(dir: Direction, trailers: HeaderMap): ActionName {
-    const s = this.side(dir);
+    const s = this.arriving(dir, "trailers");
     s.endOfStream = true;
     s.trailers = trailers.asKind(dir === "request" ? "request-trailers" : "response-trailers");
     if (this.ended) return "Continue";

@@ -289,13 +289,17 @@ export async function emulatorTarget(
     async abandon(path, during) {
       const s = host.stream({ plugin: pluginFor(path) });
       if (during === "body") {
-        s.requestHeaders({
-          ":method": "POST",
-          ":path": path,
-          ":authority": "127.0.0.1:10000",
-          "content-length": "100",
-        });
-        s.requestBody("abc");
+        // A client gone mid-body: neither part ends the request.
+        s.requestHeaders(
+          {
+            ":method": "POST",
+            ":path": path,
+            ":authority": "127.0.0.1:10000",
+            "content-length": "100",
+          },
+          { endOfStream: false },
+        );
+        s.requestBody("abc", { endOfStream: false });
       }
       s.reset();
     },

@@ -294,6 +294,29 @@ for (const kind of ["emulator", "envoy"] as const) {
       expect(side.logs()).not.toMatch(/body callback ran/);
     });
 
+    it("lets a response body past its buffering limit through unread when the filter chose PassThrough", async () => {
+      const res = await side.request("/limit/response-pass");
+      expect(res.status).toBe(200);
+      expect(res.upstreamBody?.length).toBe(0); // the echo's whole report, parsed
+      expect(side.logs()).toMatch(
+        /response body outgrew the buffering limit \(\d+ > 16 bytes\): passed through unread/,
+      );
+      expect(side.logs()).not.toMatch(/response body callback ran/);
+    });
+
+    it("resets the stream when a buffered response body outgrows its limit, the body never read", async () => {
+      // Reset before any of the body went out: the client gets no response (a status of 0 from
+      // the test host, a closed connection from Envoy).
+      const res = await side.request("/limit/response-reject").catch(() => null);
+      expect(res === null || (res.status === 0 && res.body.length === 0), JSON.stringify(res)).toBe(
+        true,
+      );
+      expect(side.logs()).toMatch(
+        /response body outgrew the buffering limit \(\d+ > 16 bytes\): stream reset/,
+      );
+      expect(side.logs()).not.toMatch(/response body callback ran/);
+    });
+
     it("buffers a body of exactly the default limit (1 MiB, Envoy's buffer limit); one byte more gets 413", async () => {
       const half = Buffer.alloc(1 << 19, 0x61);
       const at = await side.request("/limit/default", { body: [half, half] });
@@ -345,3 +368,26 @@ for (const kind of ["emulator", "envoy"] as const) {
     });
   });
 }
+
+// Request trailers reach a filter over HTTP/2 (or HTTP/1 with trailers enabled); the raw
+// HTTP/1.1 requests above carry none, so this one runs on the test host alone.
+describe("a buffered body that trailers end", () => {
+  it("is delivered whole, as the end of the body, before the trailers callback", async () => {
+    const host = await createHost({ module: await buildTestModule("sdk"), rootId: "sdk" });
+    const s = host.stream();
+    s.requestHeaders(
+      { ":method": "POST", ":path": "/limit/trailers", ":authority": "sdk" },
+      { endOfStream: false },
+    );
+    s.requestBody("abc", { endOfStream: false });
+    s.requestBody("defg", { endOfStream: false });
+    s.requestTrailers({ "x-t": "1", "x-u": "2" });
+    s.responseHeaders({ ":status": "200" }, { endOfStream: true });
+    s.complete();
+    expect(host.logEntries.map((e) => e.message).filter((m) => m.startsWith("sdk: "))).toEqual([
+      "sdk: body callback ran with 7 bytes, the end",
+      "sdk: 2 trailers",
+    ]);
+    host.close();
+  });
+});

@@ -696,3 +696,40 @@ describe("an HTTP stream", () => {
     });
   });
 });
+
+describe("a stream driven past its end", () => {
+  it("refuses a part after its direction ended, saying what to change, and goes on as before", async () => {
+    const host = await createHost({ module: filter({}) });
+    const s = host.stream();
+    s.requestHeaders({ ":method": "GET", ":path": "/", ":authority": "a" });
+    const refusal = (dir: string, part: string) =>
+      `${dir} ${part} after the ${dir} ended: its end of stream came with an earlier part (send that part with endOfStream: false)`;
+    expect(() => s.requestBody("late")).toThrow(refusal("request", "body"));
+    expect(() => s.requestTrailers({ "x-t": "1" })).toThrow(refusal("request", "trailers"));
+    expect(() => s.requestHeaders({ ":path": "/again" })).toThrow(refusal("request", "headers"));
+    s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+    s.responseBody("ok");
+    expect(() => s.responseBody("more")).toThrow(refusal("response", "body"));
+    expect(() => s.responseTrailers({ "x-t": "1" })).toThrow(refusal("response", "trailers"));
+    s.complete();
+    expect(text(s.downstream.body)).toBe("ok");
+    expect(s.upstream.headers?.get(":path")).toBe("/");
+    host.close();
+  });
+
+  it("takes trailers as the end of a side whose body did not end it", async () => {
+    const host = await createHost({ module: filter({}) });
+    const s = host.stream();
+    s.requestHeaders(
+      { ":method": "POST", ":path": "/", ":authority": "a" },
+      { endOfStream: false },
+    );
+    s.requestBody("abc", { endOfStream: false });
+    s.requestTrailers({ "x-t": "1" });
+    expect(() => s.requestBody("late")).toThrow("request body after the request ended");
+    s.responseHeaders({ ":status": "200" });
+    s.complete();
+    expect(text(s.upstream.body)).toBe("abc");
+    host.close();
+  });
+});

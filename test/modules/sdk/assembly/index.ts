@@ -199,7 +199,7 @@ class SdkStream extends HttpContext {
       this.bufferRequestBody(16);
     } else if (path == "/limit/pass") {
       this.bufferRequestBody(16, Overflow.PassThrough);
-    } else if (path == "/limit/default") {
+    } else if (path == "/limit/default" || path == "/limit/trailers") {
       this.bufferRequestBody();
     } else if (path == "/memory/read") {
       this.bufferRequestBody(8 << 20);
@@ -219,14 +219,35 @@ class SdkStream extends HttpContext {
       log.info("sdk: read {} bytes", this.request.body.read().byteLength.toString());
     } else if (path == "/limit/pass" || path == "/limit/default") {
       log.info("sdk: body callback ran with {} bytes", bodySize.toString());
+    } else if (path == "/limit/trailers") {
+      log.info(
+        "sdk: body callback ran with {} bytes, {}",
+        bodySize.toString(),
+        endOfStream ? "the end" : "more to come",
+      );
     } else if (path == "/stream/redact") {
       return this.sdkRoot.streamRedactor.applyTo(this.request.body, endOfStream);
     }
     return Action.Continue;
   }
 
+  onRequestTrailers(numTrailers: u32): Action {
+    if (this.path == "/limit/trailers") log.info("sdk: {} trailers", numTrailers.toString());
+    return Action.Continue;
+  }
+
+  onResponseBody(bodySize: u32, endOfStream: bool): Action {
+    if (this.path.startsWith("/limit/response")) {
+      log.info("sdk: response body callback ran with {} bytes", bodySize.toString());
+    }
+    return Action.Continue;
+  }
+
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const h = this.response.headers;
+    // A response body buffered with a limit of 16 bytes (the echo's is longer).
+    if (this.path == "/limit/response-pass") this.bufferResponseBody(16, Overflow.PassThrough);
+    if (this.path == "/limit/response-reject") this.bufferResponseBody(16);
     if (this.path == "/reads/response-bytes") {
       // The callback's one read, in the bytes form: one value asked of the host.
       h.set("x-probe-first", hex(h.getBytes(String.UTF8.encode("X-Resp"))));
