@@ -230,14 +230,17 @@ export class HttpStream implements StreamControl {
     b = 0,
     c = 0,
   ): number | false {
+    // Recorded when the callback starts, so what its deferred actions run (a local reply's
+    // response callbacks) comes after it; a trap leaves it as Continue, as Envoy goes on.
+    const step: Step = { callback: name, action: "Continue" };
+    if (record) this.steps.push(step);
     try {
       const result = this.vm.call(name, ctx, a, b, c);
-      if (record) this.steps.push({ callback: name, action: actionName(result) });
+      step.action = actionName(result);
       return result;
     } catch (error) {
       if (!(error instanceof WasmTrapError)) throw error;
       this.trap = error;
-      if (record) this.steps.push({ callback: name, action: "Continue" });
       this.failStream();
       return false;
     }

@@ -733,3 +733,122 @@ describe("a stream driven past its end", () => {
     host.close();
   });
 });
+
+describe("an HTTP stream's callbacks that trap", () => {
+  const GET = { ":method": "GET", ":path": "/", host: "h" };
+  for (const [callback, drive] of [
+    ["proxy_on_request_headers", (s: TestStream) => s.requestHeaders(POST, { endOfStream: false })],
+    ["proxy_on_request_body", (s: TestStream) => s.requestBody("abc", { endOfStream: false })],
+    ["proxy_on_request_trailers", (s: TestStream) => s.requestTrailers({ "x-t": "1" })],
+  ] as const) {
+    it(`records ${callback} as Continue, answers 503 and runs nothing more`, async () => {
+      const host = await createHost({ module: filter({ [callback]: UNREACHABLE }) });
+      const s = host.stream();
+      if (callback !== "proxy_on_request_headers") s.requestHeaders(POST, { endOfStream: false });
+      if (callback === "proxy_on_request_trailers") s.requestBody("abc", { endOfStream: false });
+      expect(drive(s)).toBe("Continue");
+      expect(s.trap?.message).toContain(callback);
+      expect(s.steps.at(-1)).toEqual({ callback, action: "Continue" });
+      expect(s.steps.filter((x) => x.callback === callback)).toHaveLength(1);
+      expect(s.downstream.headers?.get(":status")).toBe("503");
+      expect(s.upstream.trailers).toBeNull();
+    });
+  }
+
+  for (const [callback, drive] of [
+    [
+      "proxy_on_response_headers",
+      (s: TestStream) => s.responseHeaders({ ":status": "200" }, { endOfStream: false }),
+    ],
+    ["proxy_on_response_body", (s: TestStream) => s.responseBody("abc", { endOfStream: false })],
+    ["proxy_on_response_trailers", (s: TestStream) => s.responseTrailers({ "x-t": "1" })],
+  ] as const) {
+    it(`records ${callback} as Continue and ends the response`, async () => {
+      const host = await createHost({ module: filter({ [callback]: UNREACHABLE }) });
+      const s = host.stream();
+      s.requestHeaders(GET);
+      if (callback !== "proxy_on_response_headers")
+        s.responseHeaders({ ":status": "200" }, { endOfStream: false });
+      if (callback === "proxy_on_response_trailers") s.responseBody("abc", { endOfStream: false });
+      expect(drive(s)).toBe("Continue");
+      expect(s.trap?.message).toContain(callback);
+      expect(s.steps.at(-1)).toEqual({ callback, action: "Continue" });
+      // Before the response's headers went out: a 503; after them: a reset.
+      if (callback === "proxy_on_response_headers") {
+        expect(s.downstream.headers?.get(":status")).toBe("503");
+      } else {
+        expect(s.downstream.headers?.get(":status")).toBe("200");
+        expect(s.downstream.trailers).toBeNull();
+      }
+    });
+  }
+});
+
+describe("an HTTP stream a local reply ended", () => {
+  it("takes the rest of the request and the upstream's response without a callback", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: [...localReply(403), ...i32(1)],
+        proxy_on_request_body: i32(0),
+        proxy_on_request_trailers: i32(0),
+        proxy_on_response_headers: i32(0),
+        proxy_on_response_body: i32(0),
+        proxy_on_response_trailers: i32(0),
+      }),
+    });
+    const s = host.stream();
+    expect(s.requestHeaders(POST, { endOfStream: false })).toBe("Pause");
+    const replied = s.steps.map((x) => x.callback);
+    expect(replied).toEqual(["proxy_on_request_headers", "proxy_on_response_headers"]);
+    expect(s.downstream.headers?.get(":status")).toBe("403");
+    expect(s.requestBody("abc", { endOfStream: false })).toBe("Continue");
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Continue");
+    expect(s.responseHeaders({ ":status": "200" }, { endOfStream: false })).toBe("Continue");
+    expect(s.responseBody("upstream", { endOfStream: false })).toBe("Continue");
+    expect(s.responseTrailers({ "x-u": "1" })).toBe("Continue");
+    expect(s.steps.map((x) => x.callback)).toEqual(replied);
+    expect(s.upstream.headers).toBeNull();
+    expect(text(s.upstream.body)).toBe("");
+    expect(s.downstream.headers?.get(":status")).toBe("403");
+    expect(text(s.downstream.body)).toBe("");
+    expect(s.downstream.trailers).toBeNull();
+    expect(s.raw.responseDetails).not.toBe("via_upstream");
+  });
+});
+
+describe("an HTTP stream on a failed VM under FAIL_OPEN", () => {
+  it("passes every part both ways untouched, with no callback", async () => {
+    const host = await createHost({
+      module: filter({
+        proxy_on_request_headers: i32(0),
+        proxy_on_request_body: [...trapOnBodyOf(1), ...i32(0)],
+        proxy_on_request_trailers: i32(1),
+        proxy_on_response_headers: i32(1),
+        proxy_on_response_body: i32(1),
+        proxy_on_response_trailers: i32(1),
+      }),
+      failurePolicy: "FAIL_OPEN",
+    });
+    const failing = host.stream();
+    failing.requestHeaders(POST, { endOfStream: false });
+    failing.requestBody("x");
+    expect(failing.trap).not.toBeNull();
+
+    const s = host.stream();
+    expect(s.requestHeaders(POST, { endOfStream: false })).toBe("Continue");
+    expect(s.requestBody("abc", { endOfStream: false })).toBe("Continue");
+    expect(s.requestTrailers({ "x-t": "1" })).toBe("Continue");
+    expect(s.responseHeaders({ ":status": "201" }, { endOfStream: false })).toBe("Continue");
+    expect(s.responseBody("def", { endOfStream: false })).toBe("Continue");
+    expect(s.responseTrailers({ "x-u": "2" })).toBe("Continue");
+    expect(s.steps).toEqual([]);
+    expect(s.trap).toBeNull();
+    expect(text(s.upstream.body)).toBe("abc");
+    expect(s.upstream.trailers?.get("x-t")).toBe("1");
+    expect(s.upstream.complete).toBe(true);
+    expect(s.downstream.headers?.get(":status")).toBe("201");
+    expect(text(s.downstream.body)).toBe("def");
+    expect(s.downstream.trailers?.get("x-u")).toBe("2");
+    expect(s.downstream.complete).toBe(true);
+  });
+});
